@@ -1,0 +1,97 @@
+// vfw: a Huawei USG6000-class firewall emulator. Subcommands:
+//   vfw [cli]        the interactive CLI (on the built-in seed FW1, or --config FILE)
+//   vfw check FILE   validate a configuration file
+//   vfw packet-trace trace a packet through the pipeline
+//   vfw stages       print the forwarding order
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/cli_session.hpp"
+#include "app/packet_trace_command.hpp"
+#include "builtin_example.hpp"
+#include "cli/config_loader.hpp"
+
+namespace {
+
+int check(const std::vector<std::string>& files) {
+  int status = 0;
+  for (const auto& file : files) {
+    vfw::cli::LoadResult r = vfw::cli::load_config_file(file);
+    for (const auto& n : r.notices) std::cout << file << ": " << n << "\n";
+    for (const auto& e : r.errors) std::cerr << e.format();
+    if (r.ok()) {
+      std::cout << file << ": OK\n";
+    } else {
+      std::cerr << file << ": " << r.errors.size() << " error(s); nothing applied\n";
+      status = 1;
+    }
+  }
+  return status;
+}
+
+int cli(const std::string& config, const std::vector<std::string>& commands) {
+  vfw::cli::LoadResult loaded = config.empty()
+                                    ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
+                                    : vfw::cli::load_config_file(config);
+  for (const auto& e : loaded.errors) std::cerr << e.format();
+  if (!loaded.ok()) return 1;
+  vfw::Device device(std::move(loaded.config));
+  if (!commands.empty()) {
+    bool ok = true;
+    for (const auto& c : commands) ok = vfw::run_cli_line(device, c, std::cout, std::cerr, 0) && ok;
+    return ok ? 0 : 1;
+  }
+  vfw::CliOptions options;
+  options.interactive = isatty(STDIN_FILENO) != 0;
+  options.echo_prompt = options.interactive;
+  return vfw::run_cli(device, std::cin, std::cout, std::cerr, options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vfw: a Huawei USG6000-class firewall emulator"};
+  app.require_subcommand(0, 1);
+
+  std::string config;
+  std::vector<std::string> commands;
+  app.add_option("--config", config, "Start on this configuration file (default: the seed's FW1)");
+  CLI::App* cli_cmd = app.add_subcommand("cli", "The VRP-like command line (the default)");
+  cli_cmd->add_option("--config", config, "Start on this configuration file");
+  cli_cmd->add_option("-c", commands, "Run this command in system view and exit (repeatable)");
+
+  std::vector<std::string> files;
+  CLI::App* check_cmd = app.add_subcommand("check", "Validate configuration files; non-zero exit on errors");
+  check_cmd->add_option("CONFIG", files, "Configuration file")->required();
+
+  vfw::PacketTraceOptions pt;
+  CLI::App* trace = app.add_subcommand("packet-trace", "Trace a packet through the forwarding pipeline");
+  trace->add_option("--config", pt.config, "Configuration file")->required();
+  trace->add_option("--input", pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)")->required();
+  trace->add_option("--protocol", pt.protocol, "icmp, tcp, udp or an IP protocol number")->required();
+  trace->add_option("--source", pt.source, "Source address")->required();
+  trace->add_option("--destination", pt.destination, "Destination address")->required();
+  trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)");
+  trace->add_option("--destination-port", pt.destination_port, "Destination port (tcp, udp)");
+  trace->add_option("--icmp-type", pt.icmp_type, "ICMP type (default 8, echo request)");
+  trace->add_option("--size", pt.size, "IP total length in bytes (default: the smallest packet)");
+  trace->add_flag("--df", pt.dont_fragment, "Set Don't Fragment");
+  trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
+  trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
+  trace->add_option("--repeat", pt.repeat, "Send the flow's packet N times (2: the session fast path)");
+
+  CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*check_cmd) return check(files);
+  if (*trace) return vfw::run_packet_trace(pt, std::cout, std::cerr);
+  if (*stages) {
+    int n = 1;
+    for (auto name : vfw::Pipeline().order()) std::cout << n++ << " " << name << "\n";
+    return 0;
+  }
+  return cli(config, commands);
+}

@@ -1,0 +1,35 @@
+// `vfw packet-trace`: send a packet built from options through a device loaded from a file, and
+// show what each stage did (text, or JSON as in docs/packet-trace.md).
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "device/device.hpp"
+
+namespace vfw {
+
+struct PacketTraceOptions {
+  std::string config;       // file; empty: the device passed in as it is
+  std::string input;        // interface name as typed (g0/0/1, GigabitEthernet0/0/1)
+  std::string protocol;     // icmp | tcp | udp | NUMBER
+  std::string source;
+  std::string destination;
+  int source_port = -1;
+  int destination_port = -1;
+  int icmp_type = -1;
+  int size = 0;             // IP total length; 0: the smallest packet
+  bool dont_fragment = false;
+  bool json = false;
+  bool reverse = false;
+  int repeat = 1;
+};
+
+// Runs the trace on device; returns the exit status (0 when the packets were traced).
+int run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out,
+                     std::ostream& err);
+
+// Loads options.config into a fresh device first (exit status 1 when the file has errors).
+int run_packet_trace(const PacketTraceOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace vfw

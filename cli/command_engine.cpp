@@ -1,0 +1,119 @@
+#include "cli/command_engine.hpp"
+
+#include <cctype>
+#include <utility>
+
+namespace vfw::cli {
+
+void CommandContext::enter(View view, std::string object, std::string prompt) {
+  stack_.push_back(Frame{view, std::move(object), std::move(prompt)});
+}
+
+void CommandContext::enter_system() {
+  if (stack_.size() == 1) stack_.push_back(Frame{View::System, "", ""});
+}
+
+void CommandContext::quit() {
+  if (stack_.size() == 1) {
+    finished_ = true;
+    return;
+  }
+  stack_.pop_back();
+}
+
+void CommandContext::to_user() { stack_.resize(1); }
+
+void CommandContext::to_system() {
+  stack_.resize(1);
+  enter_system();
+}
+
+void CommandContext::pop_to(size_t depth) {
+  if (depth < stack_.size()) stack_.resize(depth);
+}
+
+std::string CommandContext::prompt() const {
+  const Frame& f = frame();
+  if (f.view == View::User) return "<" + config_->sysname + ">";
+  if (f.prompt.empty()) return "[" + config_->sysname + "]";
+  return "[" + config_->sysname + "-" + f.prompt + "]";
+}
+
+void CommandContext::note_unemulated(const std::string& what) {
+  if (unemulated_seen_.insert(what).second) {
+    notices_.push_back("Info: \"" + what + "\" is not emulated by vfw; the configuration is kept.");
+  }
+}
+
+CommandEngine::CommandEngine() {
+  register_system_commands(*this);
+  register_interface_commands(*this);
+  register_object_commands(*this);
+  register_policy_commands(*this);
+  register_nat_commands(*this);
+  register_display_commands(*this);
+  register_unemulated_commands(*this);
+}
+
+std::vector<const CommandTree*> CommandEngine::trees_for(const CommandContext& ctx) const {
+  std::vector<const CommandTree*> out;
+  const auto& stack = ctx.stack();
+  out.push_back(&tree(stack.back().view));
+  out.push_back(&tree(View::Global));
+  for (size_t depth = stack.size() - 1; depth-- > 1;) out.push_back(&tree(stack[depth].view));
+  return out;
+}
+
+LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) const {
+  const auto tokens = tokenize(line);
+  if (tokens.empty()) return {};
+  const auto& stack = ctx.stack();
+
+  // Inside an unemulated block every line belongs to the block, except quit/return/display.
+  if (stack.back().view == View::Opaque && !ctx.config().opaque.empty()) {
+    auto global = tree(View::Global).match(line, tokens);
+    if (auto* m = std::get_if<Match>(&global)) {
+      if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+      return {};
+    }
+    const bool indented = std::isspace(static_cast<unsigned char>(line.front())) != 0;
+    std::string kept = indented ? std::string(line) : " " + std::string(line);
+    while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
+    ctx.config().opaque.back().lines.push_back(kept);
+    return {};
+  }
+
+  // Candidate views: the current one, every-view commands, then each parent up to system view.
+  struct Attempt {
+    const CommandTree* tree;
+    size_t depth;  // stack depth to return to before running the handler
+  };
+  std::vector<Attempt> attempts;
+  attempts.push_back({&tree(stack.back().view), stack.size()});
+  attempts.push_back({&tree(View::Global), stack.size()});
+  for (size_t depth = stack.size() - 1; depth-- > 1;) {
+    attempts.push_back({&tree(stack[depth].view), depth + 1});
+  }
+
+  std::optional<SyntaxError> best;
+  for (const Attempt& a : attempts) {
+    auto result = a.tree->match(line, tokens);
+    if (auto* m = std::get_if<Match>(&result)) {
+      ctx.pop_to(a.depth);
+      if (auto err = m->node->handler(ctx, m->args)) {
+        return LineResult{false, *err, 0, false};
+      }
+      return {};
+    }
+    const auto& err = std::get<SyntaxError>(result);
+    if (!best || err.column > best->column) best = err;
+  }
+  return LineResult{false, best->message(), best->column, true};
+}
+
+const CommandEngine& command_engine() {
+  static const CommandEngine engine;
+  return engine;
+}
+
+}  // namespace vfw::cli

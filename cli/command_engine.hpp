@@ -1,0 +1,128 @@
+// The command engine: views, the command tree of each view, and running one line.
+//
+// One engine serves the configuration loader (a file is this engine run over its lines) and the
+// interactive terminal. A line is matched in the current view, then in the commands valid in
+// every view (display, quit, return), then in each parent view; a command that belongs to a parent
+// view runs there and moves the prompt, as on the device.
+#pragma once
+
+#include <array>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cli/command_tree.hpp"
+#include "config/model.hpp"
+
+namespace vfw {
+class Device;
+}
+
+namespace vfw::cli {
+
+enum class View : uint8_t {
+  Global,  // commands valid in every view: display, quit, return
+  User,
+  System,
+  Interface,
+  Zone,
+  AclBasic,
+  AclAdvanced,
+  PolicySecurity,
+  SecurityRule,
+  PolicyNat,
+  NatRule,
+  AddressSet,
+  ServiceSet,
+  AddressGroup,
+  Opaque,  // an unemulated block (aaa, user-interface ...): lines kept verbatim
+  Count,
+};
+
+struct Frame {
+  View view = View::User;
+  std::string object;  // the interface, zone, rule, ACL number ... the view edits
+  std::string prompt;  // the part after "sysname-" in the prompt, empty for user/system
+};
+
+class CommandContext {
+ public:
+  CommandContext(config::Config& config, Device* device) : config_(&config), device_(device) {}
+
+  config::Config& config() { return *config_; }
+  Device* device() { return device_; }
+  void rebind(config::Config& config) { config_ = &config; }
+
+  const Frame& frame() const { return stack_.back(); }
+  const std::vector<Frame>& stack() const { return stack_; }
+  void enter(View view, std::string object, std::string prompt);
+  void enter_system();  // from user view: system-view
+  void quit();          // one view up; from user view it ends the session
+  void to_user();       // return / Ctrl+Z
+  void to_system();     // the loader's "#" and top-level lines
+  void pop_to(size_t depth);
+  bool finished() const { return finished_; }
+  std::string prompt() const;
+
+  std::string& out() { return out_; }
+  std::string take_output() { return std::exchange(out_, {}); }
+
+  // "not emulated" notices are given once per command keyword.
+  void note_unemulated(const std::string& what);
+  std::vector<std::string> take_notices() { return std::exchange(notices_, {}); }
+
+  bool script_mode = false;  // answers Y/N questions with yes
+
+ private:
+  config::Config* config_;
+  Device* device_;
+  std::vector<Frame> stack_{Frame{View::User, "", ""}};
+  std::string out_;
+  std::set<std::string> unemulated_seen_;
+  std::vector<std::string> notices_;
+  bool finished_ = false;
+};
+
+struct LineResult {
+  bool ok = true;
+  std::string error;        // the device's error text, e.g. "Error: Wrong parameter found at '^' position."
+  size_t caret_column = 0;  // within the line; meaningful for syntax errors
+  bool syntax = false;      // true for the five caret errors, false for a command's own error
+};
+
+class CommandEngine {
+ public:
+  CommandEngine();
+  LineResult execute(CommandContext& ctx, std::string_view line) const;
+  const CommandTree& tree(View view) const { return trees_[static_cast<size_t>(view)]; }
+  // The trees a line typed in this view is tried against, in order (for help and completion).
+  std::vector<const CommandTree*> trees_for(const CommandContext& ctx) const;
+
+ private:
+  CommandTree& tree(View view) { return trees_[static_cast<size_t>(view)]; }
+  std::array<CommandTree, static_cast<size_t>(View::Count)> trees_;
+
+  friend void register_system_commands(CommandEngine&);
+  friend void register_interface_commands(CommandEngine&);
+  friend void register_object_commands(CommandEngine&);
+  friend void register_policy_commands(CommandEngine&);
+  friend void register_nat_commands(CommandEngine&);
+  friend void register_display_commands(CommandEngine&);
+  friend void register_unemulated_commands(CommandEngine&);
+};
+
+// Where each view's commands are registered (cli/commands_*.cpp).
+void register_system_commands(CommandEngine&);
+void register_interface_commands(CommandEngine&);
+void register_object_commands(CommandEngine&);
+void register_policy_commands(CommandEngine&);
+void register_nat_commands(CommandEngine&);
+void register_display_commands(CommandEngine&);
+void register_unemulated_commands(CommandEngine&);
+
+// The engine is built once; building it is the cost of expanding every pattern.
+const CommandEngine& command_engine();
+
+}  // namespace vfw::cli

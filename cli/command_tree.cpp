@@ -1,0 +1,367 @@
+#include "cli/command_tree.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+namespace vfw::cli {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool iprefix(std::string_view prefix, std::string_view word) {
+  return prefix.size() <= word.size() && iequals(prefix, word.substr(0, prefix.size()));
+}
+
+struct InterfaceType {
+  std::string_view name;
+  bool slotted;  // numbered slot/card/port (1/0/1) rather than a plain number
+};
+constexpr std::array kInterfaceTypes = {
+    InterfaceType{"GigabitEthernet", true}, InterfaceType{"LoopBack", false},
+    InterfaceType{"NULL", false},           InterfaceType{"Tunnel", false},
+    InterfaceType{"Vlanif", false},         InterfaceType{"Eth-Trunk", false},
+};
+
+bool valid_number(std::string_view number, bool slotted) {
+  if (number.empty()) return false;
+  int parts = 1;
+  for (size_t i = 0; i < number.size(); ++i) {
+    const char c = number[i];
+    if (c == '/') {
+      if (i == 0 || i + 1 == number.size() || number[i - 1] == '/') return false;
+      ++parts;
+    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return slotted ? (parts == 3 || parts == 2) : parts == 1 && number.size() <= 5;
+}
+
+// Splits "g1/0/1" into type "g" and number "1/0/1".
+std::pair<std::string_view, std::string_view> split_interface(std::string_view name) {
+  size_t i = 0;
+  while (i < name.size() && !std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
+  return {name.substr(0, i), name.substr(i)};
+}
+
+// The pattern elements: keyword, {type:name[:lo-hi]}, and the grouping tokens [ ] ( | ).
+std::vector<std::string> split_pattern(std::string_view pattern) {
+  std::vector<std::string> out;
+  for (const Token& t : tokenize(pattern)) out.emplace_back(t.text);
+  return out;
+}
+
+// Expands optional groups and alternatives into plain sequences.
+std::vector<std::vector<std::string>> expand(const std::vector<std::string>& elems, size_t& pos,
+                                             bool nested) {
+  std::vector<std::vector<std::string>> alternatives;
+  std::vector<std::vector<std::string>> current{{}};
+  auto append_all = [&](const std::vector<std::vector<std::string>>& options) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : current) {
+      for (const auto& option : options) {
+        auto seq = prefix;
+        seq.insert(seq.end(), option.begin(), option.end());
+        next.push_back(std::move(seq));
+      }
+    }
+    current = std::move(next);
+  };
+  while (pos < elems.size()) {
+    const std::string& e = elems[pos++];
+    if (e == "[" || e == "(") {
+      auto inner = expand(elems, pos, true);
+      if (e == "[") inner.emplace_back();
+      append_all(inner);
+    } else if (e == "]" || e == ")") {
+      if (!nested) throw std::logic_error("unbalanced pattern");
+      break;
+    } else if (e == "|") {
+      alternatives.insert(alternatives.end(), current.begin(), current.end());
+      current = {{}};
+    } else {
+      for (auto& seq : current) seq.push_back(e);
+    }
+  }
+  alternatives.insert(alternatives.end(), current.begin(), current.end());
+  return alternatives;
+}
+
+std::unique_ptr<Node> make_node(const std::string& element) {
+  auto node = std::make_unique<Node>();
+  if (element.front() != '{') {
+    node->type = ParamType::Keyword;
+    node->name = element;
+    node->help = std::string(keyword_help(element));
+    return node;
+  }
+  if (element.back() != '}') throw std::logic_error("bad parameter " + element);
+  std::string body = element.substr(1, element.size() - 2);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t colon; (colon = body.find(':', start)) != std::string::npos; start = colon + 1) {
+    parts.push_back(body.substr(start, colon - start));
+  }
+  parts.push_back(body.substr(start));
+  if (parts.size() < 2) throw std::logic_error("parameter needs type:name " + element);
+  const std::string& type = parts[0];
+  node->name = parts[1];
+  if (type == "word") {
+    node->type = ParamType::Word;
+    node->help = "STRING<1-63>";
+  } else if (type == "text") {
+    node->type = ParamType::Text;
+    node->help = "STRING<1-127>";
+  } else if (type == "ip") {
+    node->type = ParamType::Ipv4;
+    node->help = "IP address";
+  } else if (type == "mask") {
+    node->type = ParamType::Mask;
+    node->help = "INTEGER<0-32> or mask";
+  } else if (type == "iface") {
+    node->type = ParamType::Interface;
+    node->help = "Interface type and number";
+  } else if (type == "uint") {
+    node->type = ParamType::UInt;
+    if (parts.size() != 3) throw std::logic_error("uint needs a range " + element);
+    const size_t dash = parts[2].find('-');
+    node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
+    node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
+    node->help = "INTEGER<" + parts[2] + ">";
+  } else {
+    throw std::logic_error("unknown parameter type " + type);
+  }
+  return node;
+}
+
+bool same_shape(const Node& a, const Node& b) {
+  return a.type == b.type && a.name == b.name && a.lo == b.lo && a.hi == b.hi;
+}
+
+// How many tokens a parameter takes at position i (0 when it does not accept them).
+size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std::string& value,
+               std::string_view line) {
+  const std::string_view tok = tokens[i].text;
+  switch (node.type) {
+    case ParamType::Keyword:
+      return 0;
+    case ParamType::Word:
+      if (tok.size() > 63) return 0;
+      value = std::string(tok);
+      return 1;
+    case ParamType::Text: {
+      std::string_view rest = line.substr(tokens[i].column);
+      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) {
+        rest.remove_suffix(1);
+      }
+      value = std::string(rest);
+      return tokens.size() - i;
+    }
+    case ParamType::UInt: {
+      auto v = parse_uint(tok, node.hi);
+      if (!v || *v < node.lo) return 0;
+      value = std::to_string(*v);
+      return 1;
+    }
+    case ParamType::Ipv4:
+      if (!parse_ipv4(tok)) return 0;
+      value = std::string(tok);
+      return 1;
+    case ParamType::Mask: {
+      auto len = parse_mask_or_length(tok);
+      if (!len) return 0;
+      value = std::to_string(*len);
+      return 1;
+    }
+    case ParamType::Interface: {
+      if (auto name = normalize_interface(tok)) {
+        value = *name;
+        return 1;
+      }
+      if (i + 1 < tokens.size()) {
+        if (auto name = normalize_interface(tok, tokens[i + 1].text)) {
+          value = *name;
+          return 2;
+        }
+      }
+      return 0;
+    }
+  }
+  return 0;
+}
+
+struct Step {
+  const Node* next = nullptr;
+  size_t consumed = 0;
+  std::optional<SyntaxError> error;
+};
+
+Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::string_view line,
+          Args* args) {
+  const Token& tok = tokens[i];
+  if (node.children.empty()) return {nullptr, 0, SyntaxError{ErrorKind::TooMany, tok.column}};
+  const Node* exact = nullptr;
+  std::vector<const Node*> prefixed;
+  for (const auto& child : node.children) {
+    if (child->type != ParamType::Keyword) continue;
+    if (iequals(tok.text, child->name)) exact = child.get();
+    if (iprefix(tok.text, child->name)) prefixed.push_back(child.get());
+  }
+  if (exact == nullptr && prefixed.size() == 1) exact = prefixed.front();
+  if (exact != nullptr) {
+    if (args != nullptr) args->add_keyword(exact->name);
+    return {exact, 1, std::nullopt};
+  }
+  bool has_param = false;
+  for (const auto& child : node.children) {
+    if (child->type == ParamType::Keyword) continue;
+    has_param = true;
+    std::string value;
+    if (size_t n = accepts(*child, tokens, i, value, line); n > 0) {
+      if (args != nullptr) args->add(child->name, std::move(value));
+      return {child.get(), n, std::nullopt};
+    }
+  }
+  if (prefixed.size() > 1) return {nullptr, 0, SyntaxError{ErrorKind::Ambiguous, tok.column}};
+  return {nullptr, 0,
+          SyntaxError{has_param ? ErrorKind::WrongParameter : ErrorKind::Unrecognized, tok.column}};
+}
+
+}  // namespace
+
+std::string SyntaxError::message() const {
+  switch (kind) {
+    case ErrorKind::Unrecognized: return "Error: Unrecognized command found at '^' position.";
+    case ErrorKind::Incomplete: return "Error: Incomplete command found at '^' position.";
+    case ErrorKind::Ambiguous: return "Error: Ambiguous command found at '^' position.";
+    case ErrorKind::WrongParameter: return "Error: Wrong parameter found at '^' position.";
+    case ErrorKind::TooMany: return "Error: Too many parameters found at '^' position.";
+  }
+  return "Error";
+}
+
+std::vector<Token> tokenize(std::string_view line) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= line.size()) break;
+    const size_t start = i;
+    while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    out.push_back(Token{line.substr(start, i - start), start});
+  }
+  return out;
+}
+
+bool Args::has(std::string_view name) const {
+  return std::any_of(items_.begin(), items_.end(), [&](const auto& kv) { return kv.first == name; }) ||
+         std::find(keywords_.begin(), keywords_.end(), name) != keywords_.end();
+}
+
+const std::string& Args::str(std::string_view name) const {
+  static const std::string kEmpty;
+  for (const auto& [k, v] : items_) {
+    if (k == name) return v;
+  }
+  return kEmpty;
+}
+
+uint32_t Args::uint(std::string_view name) const {
+  return parse_uint(str(name), 0xffffffffU).value_or(0);
+}
+
+Ipv4 Args::ip(std::string_view name) const { return parse_ipv4(str(name)).value_or(Ipv4{}); }
+
+unsigned Args::mask(std::string_view name) const { return parse_mask_or_length(str(name)).value_or(0); }
+
+std::vector<std::string> Args::all(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : items_) {
+    if (k == name) out.push_back(v);
+  }
+  return out;
+}
+
+CommandTree::CommandTree() : root_(std::make_unique<Node>()) {}
+
+void CommandTree::add(std::string_view pattern, const Handler& handler) {
+  const auto elems = split_pattern(pattern);
+  size_t pos = 0;
+  for (const auto& seq : expand(elems, pos, false)) insert(seq, handler);
+}
+
+void CommandTree::insert(const std::vector<std::string>& elements, const Handler& handler) {
+  Node* node = root_.get();
+  for (const std::string& e : elements) {
+    auto fresh = make_node(e);
+    Node* found = nullptr;
+    for (auto& child : node->children) {
+      if (same_shape(*child, *fresh)) found = child.get();
+    }
+    if (found == nullptr) {
+      node->children.push_back(std::move(fresh));
+      found = node->children.back().get();
+    }
+    node = found;
+  }
+  if (!node->handler) node->handler = handler;
+}
+
+std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
+                                                    const std::vector<Token>& tokens) const {
+  Match m;
+  const Node* node = root_.get();
+  size_t i = 0;
+  while (i < tokens.size()) {
+    Step s = step(*node, tokens, i, line, &m.args);
+    if (s.error) return *s.error;
+    node = s.next;
+    i += s.consumed;
+  }
+  if (!node->handler) {
+    return SyntaxError{ErrorKind::Incomplete, line.find_last_not_of(" \t") + 2};
+  }
+  m.node = node;
+  return m;
+}
+
+const Node* CommandTree::walk(std::string_view line, const std::vector<Token>& tokens) const {
+  const Node* node = root_.get();
+  size_t i = 0;
+  while (i < tokens.size()) {
+    Step s = step(*node, tokens, i, line, nullptr);
+    if (s.error) return nullptr;
+    node = s.next;
+    i += s.consumed;
+  }
+  return node;
+}
+
+std::optional<std::string> normalize_interface(std::string_view type, std::string_view number) {
+  if (type.empty()) return std::nullopt;
+  const InterfaceType* found = nullptr;
+  for (const auto& t : kInterfaceTypes) {
+    if (iprefix(type, t.name)) {
+      if (found != nullptr && !iequals(type, t.name)) return std::nullopt;  // ambiguous prefix
+      found = &t;
+      if (iequals(type, t.name)) break;
+    }
+  }
+  if (found == nullptr || !valid_number(number, found->slotted)) return std::nullopt;
+  return std::string(found->name) + std::string(number);
+}
+
+std::optional<std::string> normalize_interface(std::string_view name) {
+  auto [type, number] = split_interface(name);
+  return normalize_interface(type, number);
+}
+
+}  // namespace vfw::cli

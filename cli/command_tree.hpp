@@ -1,0 +1,113 @@
+// The command tree of one view: keywords and typed parameters, matched as VRP matches them.
+//
+// Commands are registered from patterns written like the device's command reference:
+//   "ip route-static {ip:dest} {mask:mask} ( {ip:nexthop} | {iface:ifname} ) [ preference {uint:pref:1-255} ]"
+// where [ ] is optional and ( a | b ) an alternative; the pattern is expanded and merged into a
+// tree. Matching walks the tree token by token: a keyword matches by exact name or unique prefix
+// (the device's abbreviations, `a i g 1/0/1`), then typed parameters are tried. A failure is one of
+// the device's five errors, with the column of the offending token for the caret.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "pipeline/address.hpp"
+
+namespace vfw::cli {
+
+enum class ErrorKind : uint8_t { Unrecognized, Incomplete, Ambiguous, WrongParameter, TooMany };
+
+struct SyntaxError {
+  ErrorKind kind = ErrorKind::Unrecognized;
+  size_t column = 0;  // offset in the line of the token the caret points at
+  // "Error: Unrecognized command found at '^' position." and its four siblings.
+  std::string message() const;
+};
+
+struct Token {
+  std::string_view text;
+  size_t column = 0;
+};
+
+std::vector<Token> tokenize(std::string_view line);
+
+enum class ParamType : uint8_t {
+  Keyword,
+  Word,       // a name: 1..63 printable characters
+  Text,       // the rest of the line, verbatim (descriptions)
+  UInt,       // a decimal integer within [lo, hi]
+  Ipv4,       // dotted quad
+  Mask,       // prefix length or dotted mask
+  Interface,  // GigabitEthernet1/0/1, g1/0/1, "g 1/0/1", NULL0, LoopBack0 ...
+};
+
+// Parsed arguments, by the names the pattern gave them. Keywords are recorded too, so a handler
+// asks args.has("deny"); str() and the typed getters read parameters only.
+class Args {
+ public:
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void add_keyword(std::string keyword) { keywords_.push_back(std::move(keyword)); }
+  bool has(std::string_view name) const;
+  const std::string& str(std::string_view name) const;  // "" when absent
+  uint32_t uint(std::string_view name) const;
+  Ipv4 ip(std::string_view name) const;
+  unsigned mask(std::string_view name) const;
+  std::vector<std::string> all(std::string_view name) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<std::string> keywords_;
+};
+
+class CommandContext;
+// A handler returns an error message for a semantic error ("Error: ..."), nullopt on success.
+using Handler = std::function<std::optional<std::string>(CommandContext&, const Args&)>;
+
+struct Node {
+  ParamType type = ParamType::Keyword;
+  std::string name;  // keyword text, or the parameter's name
+  uint32_t lo = 0, hi = 0;
+  std::string help;
+  std::vector<std::unique_ptr<Node>> children;
+  Handler handler;  // set where a command may end
+};
+
+struct Match {
+  const Node* node = nullptr;
+  Args args;
+};
+
+class CommandTree {
+ public:
+  CommandTree();
+  // Registers every expansion of the pattern; throws std::logic_error on a malformed pattern
+  // (a programming error, found by the first test that builds the tree).
+  void add(std::string_view pattern, const Handler& handler);
+
+  // Matches a tokenised line. On success the returned node has a handler.
+  std::variant<Match, SyntaxError> match(std::string_view line, const std::vector<Token>& tokens) const;
+
+  // The children of the node the tokens lead to, for `?` help and completion; nullptr if the
+  // tokens do not lead anywhere.
+  const Node* walk(std::string_view line, const std::vector<Token>& tokens) const;
+
+  const Node& root() const { return *root_; }
+
+ private:
+  void insert(const std::vector<std::string>& elements, const Handler& handler);
+  std::unique_ptr<Node> root_;
+};
+
+// The canonical interface name for a typed one ("g1/0/1" -> "GigabitEthernet1/0/1").
+std::optional<std::string> normalize_interface(std::string_view type, std::string_view number);
+std::optional<std::string> normalize_interface(std::string_view name);
+
+// One-line descriptions shown by `?`.
+std::string_view keyword_help(std::string_view keyword);
+
+}  // namespace vfw::cli

@@ -1,0 +1,103 @@
+// Interface view: address, MTU, shutdown, service-manage, tcp adjust-mss, ipsec policy.
+#include <array>
+
+#include "cli/command_helpers.hpp"
+
+namespace vfw::cli {
+namespace {
+
+config::Interface& current(CommandContext& c) { return c.config().interface(c.frame().object); }
+
+}  // namespace
+
+void register_interface_commands(CommandEngine& e) {
+  CommandTree& t = e.tree(View::Interface);
+  t.add("ip address {ip:a} {mask:m}", [](CommandContext& c, const Args& a) -> Result {
+    const unsigned len = a.mask("m");
+    const Ipv4 host = a.ip("a");
+    if (len == 0 || (len < 31 && (host == Prefix::make(host, len).addr ||
+                                  host.v == Prefix::make(host, len).last()))) {
+      return "Error: The specified IP address is invalid.";
+    }
+    // Two interfaces may not share a subnet, as the device refuses overlapping addresses.
+    for (const auto& [name, other] : c.config().interfaces) {
+      if (name == c.frame().object || !other.address) continue;
+      const Prefix mine = Prefix::make(host, len);
+      const Prefix theirs = other.address->network();
+      if (mine.contains(theirs.addr) || theirs.contains(mine.addr)) {
+        return "Error: The address overlaps with that of interface " + name + ".";
+      }
+    }
+    current(c).address = config::Interface::Address{host, static_cast<uint8_t>(len)};
+    return kOk;
+  });
+  t.add("undo ip address [ {ip:a} {mask:m} ]", [](CommandContext& c, const Args&) -> Result {
+    current(c).address.reset();
+    return kOk;
+  });
+  t.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+    current(c).description = a.str("d");
+    return kOk;
+  });
+  t.add("undo description", [](CommandContext& c, const Args&) -> Result {
+    current(c).description.clear();
+    return kOk;
+  });
+  t.add("shutdown", [](CommandContext& c, const Args&) -> Result {
+    current(c).shutdown = true;
+    return kOk;
+  });
+  t.add("undo shutdown", [](CommandContext& c, const Args&) -> Result {
+    current(c).shutdown = false;
+    return kOk;
+  });
+  t.add("mtu {uint:mtu:46-9600}", [](CommandContext& c, const Args& a) -> Result {
+    current(c).mtu = a.uint("mtu");
+    return kOk;
+  });
+  t.add("undo mtu", [](CommandContext& c, const Args&) -> Result {
+    current(c).mtu = 1500;
+    return kOk;
+  });
+  t.add("service-manage enable", [](CommandContext& c, const Args&) -> Result {
+    current(c).service_manage.enabled = true;
+    return kOk;
+  });
+  t.add("undo service-manage enable", [](CommandContext& c, const Args&) -> Result {
+    current(c).service_manage.enabled = false;
+    return kOk;
+  });
+  t.add("service-manage ( http | https | ping | ssh | snmp | telnet | netconf ) ( permit | deny )",
+        [](CommandContext& c, const Args& a) -> Result {
+          static const std::array<std::string, 7> kNames = {"http", "https", "ping",   "ssh",
+                                                            "snmp", "telnet", "netconf"};
+          auto& permitted = current(c).service_manage.permitted;
+          for (const auto& name : kNames) {
+            if (!a.has(name)) continue;
+            if (a.has("permit")) {
+              add_unique(permitted, name);
+            } else {
+              remove_value(permitted, name);
+            }
+          }
+          return kOk;
+        });
+  t.add("tcp adjust-mss {uint:mss:128-9600}", [](CommandContext& c, const Args& a) -> Result {
+    current(c).tcp_adjust_mss = static_cast<uint16_t>(a.uint("mss"));
+    return kOk;
+  });
+  t.add("undo tcp adjust-mss", [](CommandContext& c, const Args&) -> Result {
+    current(c).tcp_adjust_mss.reset();
+    return kOk;
+  });
+  t.add("ipsec policy {word:policy}", [](CommandContext& c, const Args& a) -> Result {
+    current(c).ipsec_policy = a.str("policy");
+    return kOk;
+  });
+  t.add("undo ipsec policy [ {word:policy} ]", [](CommandContext& c, const Args&) -> Result {
+    current(c).ipsec_policy.clear();
+    return kOk;
+  });
+}
+
+}  // namespace vfw::cli

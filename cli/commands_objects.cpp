@@ -1,0 +1,216 @@
+// Objects that policies refer to: ACLs (2000-3999), address sets and service sets.
+#include <algorithm>
+
+#include "cli/command_helpers.hpp"
+#include "config/services.hpp"
+
+namespace vfw::cli {
+namespace {
+
+config::Acl& current_acl(CommandContext& c) {
+  return c.config().acls[static_cast<uint32_t>(std::stoul(c.frame().object))];
+}
+
+// "source any" leaves the address unset; "source 10.1.1.1 0" is a host.
+std::optional<Wildcard> wildcard_arg(const Args& a, const std::string& addr, const std::string& wild) {
+  if (!a.has(addr)) return std::nullopt;
+  Wildcard w{a.ip(addr), a.has(wild) ? a.ip(wild) : Ipv4{0}};
+  w.addr.v &= ~w.wild.v;
+  return w;
+}
+
+std::optional<std::pair<uint16_t, uint16_t>> port_arg(const Args& a, const std::string& prefix) {
+  if (a.has(prefix + "eq")) {
+    const auto p = static_cast<uint16_t>(a.uint(prefix + "eq"));
+    return std::pair{p, p};
+  }
+  if (a.has(prefix + "lo")) {
+    auto lo = static_cast<uint16_t>(a.uint(prefix + "lo"));
+    auto hi = static_cast<uint16_t>(a.uint(prefix + "hi"));
+    return std::pair{std::min(lo, hi), std::max(lo, hi)};
+  }
+  return std::nullopt;
+}
+
+Result add_acl_rule(CommandContext& c, const Args& a) {
+  config::Acl& acl = current_acl(c);
+  config::AclRule rule;
+  rule.permit = a.has("permit");
+  if (a.has("proto")) {
+    rule.protocol = static_cast<uint8_t>(a.uint("proto"));
+  } else {
+    for (const char* name : {"icmp", "tcp", "udp", "gre", "esp", "ah", "ospf"}) {
+      if (a.has(name)) rule.protocol = *config::protocol_number(name);
+    }
+  }
+  rule.source = wildcard_arg(a, "src", "swild");
+  rule.destination = wildcard_arg(a, "dst", "dwild");
+  rule.src_port = port_arg(a, "sp-");
+  rule.dst_port = port_arg(a, "dp-");
+  if ((rule.src_port || rule.dst_port) && rule.protocol != 6 && rule.protocol != 17) {
+    return "Error: Port can be specified only for TCP or UDP.";
+  }
+  if (a.has("id")) {
+    rule.id = a.uint("id");
+  } else {
+    // The device numbers a rule typed without an ID at the next multiple of the step.
+    uint32_t highest = acl.rules.empty() ? 0 : acl.rules.back().id;
+    rule.id = (highest / acl.step + 1) * acl.step;
+  }
+  auto it = std::find_if(acl.rules.begin(), acl.rules.end(),
+                         [&](const config::AclRule& r) { return r.id >= rule.id; });
+  if (it != acl.rules.end() && it->id == rule.id) {
+    *it = rule;
+  } else {
+    acl.rules.insert(it, rule);
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void register_object_commands(CommandEngine& e) {
+  CommandTree& sys = e.tree(View::System);
+  sys.add("acl [ number ] {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
+    const uint32_t num = a.uint("num");
+    config::Acl& acl = c.config().acls[num];
+    acl.number = num;
+    const bool basic = num < 3000;
+    c.enter(basic ? View::AclBasic : View::AclAdvanced, std::to_string(num),
+            std::string(basic ? "acl-basic-" : "acl-adv-") + std::to_string(num));
+    return kOk;
+  });
+  sys.add("undo acl [ number ] {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
+    if (c.config().acls.erase(a.uint("num")) == 0) return "Error: The ACL does not exist.";
+    return kOk;
+  });
+
+  const std::string ports =
+      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) ]"
+      " [ destination-port ( eq {uint:dp-eq:0-65535} | range {uint:dp-lo:0-65535} "
+      "{uint:dp-hi:0-65535} ) ]";
+  const std::string src = "[ source ( any | {ip:src} ( {ip:swild} | 0 ) ) ]";
+  const std::string dst = "[ destination ( any | {ip:dst} ( {ip:dwild} | 0 ) ) ]";
+  for (View v : {View::AclBasic, View::AclAdvanced}) {
+    CommandTree& t = e.tree(v);
+    if (v == View::AclBasic) {
+      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) " + src, add_acl_rule);
+    } else {
+      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( ip | icmp | gre | esp | ah | ospf | "
+            "{uint:proto:1-255} ) " + src + " " + dst,
+            add_acl_rule);
+      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " + dst +
+                " " + ports,
+            add_acl_rule);
+    }
+    t.add("undo rule {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
+      auto& rules = current_acl(c).rules;
+      if (std::erase_if(rules, [&](const config::AclRule& r) { return r.id == a.uint("id"); }) == 0) {
+        return "Error: The rule does not exist.";
+      }
+      return kOk;
+    });
+    t.add("step {uint:step:1-20}", [](CommandContext& c, const Args& a) -> Result {
+      current_acl(c).step = a.uint("step");
+      return kOk;
+    });
+    t.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+      current_acl(c).description = a.str("d");
+      return kOk;
+    });
+  }
+
+  // ip address-set NAME [type object]
+  sys.add("ip address-set {word:name} [ type object ]", [](CommandContext& c, const Args& a) -> Result {
+    auto& sets = c.config().address_sets;
+    if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+    c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
+    return kOk;
+  });
+  sys.add("undo ip address-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
+    if (!erase_named(c.config().address_sets, a.str("name"))) {
+      return "Error: The address set " + a.str("name") + " does not exist.";
+    }
+    return kOk;
+  });
+  CommandTree& as = e.tree(View::AddressSet);
+  as.add("address [ {uint:id:0-4294967294} ] ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} {ip:hi} )",
+         [](CommandContext& c, const Args& a) -> Result {
+           auto* set = find_named(c.config().address_sets, c.frame().object);
+           const uint32_t id = a.has("id") ? a.uint("id")
+                               : set->items.empty() ? 0
+                                                    : set->items.rbegin()->first + 1;
+           set->items[id] = address_item(a);
+           return kOk;
+         });
+  as.add("undo address {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
+    auto* set = find_named(c.config().address_sets, c.frame().object);
+    if (set->items.erase(a.uint("id")) == 0) return "Error: The address does not exist.";
+    return kOk;
+  });
+  as.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+    find_named(c.config().address_sets, c.frame().object)->description = a.str("d");
+    return kOk;
+  });
+
+  sys.add("ip service-set {word:name} [ type object ]", [](CommandContext& c, const Args& a) -> Result {
+    if (config::predefined_service(a.str("name"))) {
+      return "Error: The name conflicts with a predefined service.";
+    }
+    auto& sets = c.config().service_sets;
+    if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+    c.enter(View::ServiceSet, a.str("name"), "object-service-set-" + a.str("name"));
+    return kOk;
+  });
+  sys.add("undo ip service-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
+    if (!erase_named(c.config().service_sets, a.str("name"))) {
+      return "Error: The service set " + a.str("name") + " does not exist.";
+    }
+    return kOk;
+  });
+  CommandTree& ss = e.tree(View::ServiceSet);
+  auto add_service = [](CommandContext& c, const Args& a) -> Result {
+    auto* set = find_named(c.config().service_sets, c.frame().object);
+    config::ServiceItem item;
+    if (a.has("proto")) {
+      item.protocol = static_cast<uint8_t>(a.uint("proto"));
+    } else {
+      for (const char* name : {"icmp", "tcp", "udp"}) {
+        if (a.has(name)) item.protocol = *config::protocol_number(name);
+      }
+    }
+    if (a.has("slo")) {
+      item.src_lo = static_cast<uint16_t>(a.uint("slo"));
+      item.src_hi = a.has("shi") ? static_cast<uint16_t>(a.uint("shi")) : item.src_lo;
+    }
+    if (a.has("dlo")) {
+      item.dst_lo = static_cast<uint16_t>(a.uint("dlo"));
+      item.dst_hi = a.has("dhi") ? static_cast<uint16_t>(a.uint("dhi")) : item.dst_lo;
+    }
+    if (item.src_lo > item.src_hi || item.dst_lo > item.dst_hi) {
+      return "Error: The start port must not be greater than the end port.";
+    }
+    const uint32_t id = a.has("id") ? a.uint("id")
+                        : set->items.empty() ? 0
+                                             : set->items.rbegin()->first + 1;
+    set->items[id] = item;
+    return kOk;
+  };
+  ss.add("service [ {uint:id:0-4294967294} ] protocol ( tcp | udp ) "
+         "[ source-port {uint:slo:0-65535} [ to {uint:shi:0-65535} ] ] "
+         "[ destination-port {uint:dlo:0-65535} [ to {uint:dhi:0-65535} ] ]",
+         add_service);
+  ss.add("service [ {uint:id:0-4294967294} ] protocol ( icmp | {uint:proto:0-255} )", add_service);
+  ss.add("undo service {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
+    if (find_named(c.config().service_sets, c.frame().object)->items.erase(a.uint("id")) == 0) {
+      return "Error: The service does not exist.";
+    }
+    return kOk;
+  });
+  ss.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+    find_named(c.config().service_sets, c.frame().object)->description = a.str("d");
+    return kOk;
+  });
+}
+
+}  // namespace vfw::cli

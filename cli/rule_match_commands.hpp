@@ -1,0 +1,133 @@
+// The match conditions security-policy and nat-policy rules share: zones, addresses, services,
+// description and enable/disable. Registered once for each rule view.
+#pragma once
+
+#include <functional>
+
+#include "cli/command_helpers.hpp"
+
+namespace vfw::cli {
+
+template <typename Rule>
+void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandContext&)> current) {
+  auto zones = [current](bool source, bool undo) {
+    return [current, source, undo](CommandContext& c, const Args& a) -> Result {
+      Rule& r = current(c);
+      auto& list = source ? r.source_zones : r.destination_zones;
+      for (const auto& z : a.all("zone")) {
+        if (undo) {
+          remove_value(list, z);
+          continue;
+        }
+        if (auto err = check_zone(c.config(), z)) return err;
+        add_unique(list, z);
+      }
+      return kOk;
+    };
+  };
+  const std::string zone_list = "{word:zone} [ {word:zone} [ {word:zone} [ {word:zone} ] ] ]";
+  t.add("source-zone " + zone_list, zones(true, false));
+  t.add("undo source-zone " + zone_list, zones(true, true));
+  t.add("destination-zone " + zone_list, zones(false, false));
+  t.add("undo destination-zone " + zone_list, zones(false, true));
+
+  auto addresses = [current](bool source, bool undo) {
+    return [current, source, undo](CommandContext& c, const Args& a) -> Result {
+      Rule& r = current(c);
+      auto& list = source ? r.source_addresses : r.destination_addresses;
+      const config::AddressItem item = address_item(a);
+      if (undo) {
+        if (!remove_value(list, item)) return "Error: The address does not exist in the rule.";
+        return kOk;
+      }
+      if (auto err = check_address(c.config(), item)) return err;
+      add_unique(list, item);
+      return kOk;
+    };
+  };
+  t.add(address_forms("source-address"), addresses(true, false));
+  t.add("undo " + address_forms("source-address"), addresses(true, true));
+  t.add(address_forms("destination-address"), addresses(false, false));
+  t.add("undo " + address_forms("destination-address"), addresses(false, true));
+
+  auto services = [current](bool undo) {
+    return [current, undo](CommandContext& c, const Args& a) -> Result {
+      Rule& r = current(c);
+      for (const auto& s : a.all("service")) {
+        if (undo) {
+          remove_value(r.services, s);
+          continue;
+        }
+        if (auto err = check_service(c.config(), s)) return err;
+        add_unique(r.services, s);
+      }
+      return kOk;
+    };
+  };
+  const std::string service_list = "{word:service} [ {word:service} [ {word:service} ] ]";
+  t.add("service " + service_list, services(false));
+  t.add("undo service " + service_list, services(true));
+
+  t.add("description {text:d}", [current](CommandContext& c, const Args& a) -> Result {
+    current(c).description = a.str("d");
+    return kOk;
+  });
+  t.add("undo description", [current](CommandContext& c, const Args&) -> Result {
+    current(c).description.clear();
+    return kOk;
+  });
+  t.add("disable", [current](CommandContext& c, const Args&) -> Result {
+    current(c).disabled = true;
+    return kOk;
+  });
+  t.add("enable", [current](CommandContext& c, const Args&) -> Result {
+    current(c).disabled = false;
+    return kOk;
+  });
+}
+
+// rule name X (enter, creating at the end), undo rule name X, rule move A before|after B | top | bottom
+template <typename Rule>
+void register_rule_list_commands(CommandTree& t, View rule_view, std::string prompt_prefix,
+                                 std::function<std::vector<Rule>&(CommandContext&)> rules) {
+  t.add("rule name {word:name}", [=](CommandContext& c, const Args& a) -> Result {
+    auto& list = rules(c);
+    if (find_named(list, a.str("name")) == nullptr) {
+      Rule r;
+      r.name = a.str("name");
+      list.push_back(r);
+    }
+    c.enter(rule_view, a.str("name"), prompt_prefix + a.str("name"));
+    return kOk;
+  });
+  t.add("undo rule name {word:name}", [=](CommandContext& c, const Args& a) -> Result {
+    if (!erase_named(rules(c), a.str("name"))) return "Error: The rule does not exist.";
+    return kOk;
+  });
+  t.add("rule move {word:name} ( before | after ) {word:target}",
+        [=](CommandContext& c, const Args& a) -> Result {
+          auto& list = rules(c);
+          Rule* moving = find_named(list, a.str("name"));
+          if (moving == nullptr || find_named(list, a.str("target")) == nullptr) {
+            return "Error: The rule does not exist.";
+          }
+          Rule saved = *moving;
+          erase_named(list, a.str("name"));
+          auto it = std::find_if(list.begin(), list.end(),
+                                 [&](const Rule& r) { return r.name == a.str("target"); });
+          if (a.has("after")) ++it;
+          list.insert(it, saved);
+          return kOk;
+        });
+  t.add("rule move {word:name} ( top | bottom )", [=](CommandContext& c, const Args& a) -> Result {
+    auto& list = rules(c);
+    Rule* moving = find_named(list, a.str("name"));
+    if (moving == nullptr) return "Error: The rule does not exist.";
+    Rule saved = *moving;
+    erase_named(list, a.str("name"));
+    list.insert(a.has("top") ? list.begin() : list.end(), saved);
+    return kOk;
+  });
+}
+
+}  // namespace vfw::cli

@@ -1,0 +1,67 @@
+#include "config/model.hpp"
+
+#include <algorithm>
+
+namespace vfw::config {
+
+Config Config::factory_default() {
+  Config c;
+  c.zones = {
+      Zone{"local", 100, {}, true},
+      Zone{"trust", 85, {}, true},
+      Zone{"untrust", 5, {}, true},
+      Zone{"dmz", 50, {}, true},
+  };
+  Interface& mgmt = c.interface("GigabitEthernet0/0/0");
+  mgmt.address = Interface::Address{Ipv4{0xc0a80001}, 24};  // 192.168.0.1/24
+  mgmt.service_manage.permitted = {"http", "https", "ping", "ssh", "telnet"};
+  c.zones[1].interfaces.push_back("GigabitEthernet0/0/0");
+  return c;
+}
+
+Interface& Config::interface(const std::string& name) {
+  auto [it, inserted] = interfaces.try_emplace(name);
+  if (inserted) it->second.name = name;
+  return it->second;
+}
+
+Zone* Config::find_zone(const std::string& name) {
+  auto it = std::find_if(zones.begin(), zones.end(), [&](const Zone& z) { return z.name == name; });
+  return it == zones.end() ? nullptr : &*it;
+}
+
+const Zone* Config::find_zone(const std::string& name) const {
+  return const_cast<Config*>(this)->find_zone(name);
+}
+
+const AddressSet* Config::find_address_set(const std::string& name) const {
+  for (const auto& s : address_sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const ServiceSet* Config::find_service_set(const std::string& name) const {
+  for (const auto& s : service_sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const AddressGroup* Config::find_address_group(const std::string& name) const {
+  for (const auto& g : address_groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+std::string Config::zone_of(const std::string& interface) const {
+  for (const auto& z : zones) {
+    if (std::find(z.interfaces.begin(), z.interfaces.end(), interface) != z.interfaces.end()) {
+      return z.name;
+    }
+  }
+  return "";
+}
+
+}  // namespace vfw::config

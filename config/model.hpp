@@ -1,0 +1,208 @@
+// The configuration model: what the commands of a USG6000 (V500) build, as typed data.
+//
+// The CLI is one view of this model (cli/commands_*.cpp fill it; config/render.cpp prints it
+// back in the device's own form). The data plane never reads it: config/compile.cpp turns a
+// validated model into an immutable Snapshot.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/address.hpp"
+
+namespace vfw::config {
+
+// Lines that vfw accepts but does not emulate (aaa, hrp, snmp-agent, ...): kept verbatim, with
+// the indented lines that belong to them, and printed again by display current-configuration.
+struct OpaqueBlock {
+  std::vector<std::string> lines;  // first line is the command, the rest indented children
+};
+
+struct ServiceManage {
+  bool enabled = true;
+  std::vector<std::string> permitted;  // "ping", "ssh", "telnet", "http", "https", "snmp", "netconf"
+};
+
+struct Interface {
+  std::string name;  // normalised: GigabitEthernet0/0/1, LoopBack0, NULL0
+  std::string description;
+  struct Address {
+    Ipv4 host;
+    uint8_t length = 0;
+    Prefix network() const { return Prefix::make(host, length); }
+  };
+  std::optional<Address> address;
+  uint32_t mtu = 1500;
+  bool shutdown = false;
+  ServiceManage service_manage;
+  std::optional<uint16_t> tcp_adjust_mss;
+  std::string ipsec_policy;
+  std::vector<std::string> opaque;  // unemulated sub-commands, verbatim
+};
+
+struct Zone {
+  std::string name;
+  uint32_t priority = 0;
+  std::vector<std::string> interfaces;
+  bool builtin = false;
+};
+
+struct StaticRoute {
+  Prefix destination;
+  std::optional<Ipv4> next_hop;
+  std::string interface;  // an egress interface, or NULL0
+  uint32_t preference = 60;
+  std::string description;
+};
+
+// An address as security-policy, nat-policy and address-set accept it.
+struct AddressItem {
+  enum class Kind : uint8_t { Prefix, Range, Set } kind = Kind::Prefix;
+  Prefix prefix;
+  Ipv4 lo, hi;
+  std::string set;  // address-set name
+  friend bool operator==(const AddressItem&, const AddressItem&) = default;
+};
+
+struct AddressSet {
+  std::string name;
+  std::string description;
+  std::map<uint32_t, AddressItem> items;  // by element id, as `address ID ...`
+};
+
+struct ServiceItem {
+  uint8_t protocol = 0;  // 0: any IP protocol
+  uint16_t src_lo = 0, src_hi = 65535;
+  uint16_t dst_lo = 0, dst_hi = 65535;
+  friend bool operator==(const ServiceItem&, const ServiceItem&) = default;
+};
+
+struct ServiceSet {
+  std::string name;
+  std::string description;
+  std::map<uint32_t, ServiceItem> items;
+};
+
+struct AclRule {
+  uint32_t id = 0;
+  bool permit = true;
+  uint8_t protocol = 0;  // 0: "ip"
+  std::optional<Wildcard> source;
+  std::optional<Wildcard> destination;
+  std::optional<std::pair<uint16_t, uint16_t>> src_port;  // "eq" as lo==hi, or "range"
+  std::optional<std::pair<uint16_t, uint16_t>> dst_port;
+};
+
+struct Acl {
+  uint32_t number = 0;
+  uint32_t step = 5;
+  std::string description;
+  std::vector<AclRule> rules;  // ordered by id
+};
+
+enum class PolicyAction : uint8_t { Unset, Permit, Deny };
+
+struct SecurityRule {
+  std::string name;
+  std::string description;
+  bool disabled = false;
+  std::vector<std::string> source_zones;
+  std::vector<std::string> destination_zones;
+  std::vector<AddressItem> source_addresses;
+  std::vector<AddressItem> destination_addresses;
+  std::vector<std::string> services;  // predefined or service-set names
+  PolicyAction action = PolicyAction::Unset;
+  std::vector<std::string> opaque;  // unemulated sub-commands (profile, application ...), verbatim
+};
+
+struct SecurityPolicy {
+  std::vector<SecurityRule> rules;  // in match order
+  PolicyAction default_action = PolicyAction::Deny;
+};
+
+enum class NatAction : uint8_t {
+  Unset,
+  NoNat,
+  SourceEasyIp,
+  SourceAddressGroup,
+  DestinationStatic,  // destination-nat static address-to-address address IP [port]
+  DestinationGroup,   // destination-nat address-group G [port]
+};
+
+struct NatRule {
+  std::string name;
+  std::string description;
+  bool disabled = false;
+  std::vector<std::string> source_zones;
+  std::vector<std::string> destination_zones;
+  std::string egress_interface;
+  std::vector<AddressItem> source_addresses;
+  std::vector<AddressItem> destination_addresses;
+  std::vector<std::string> services;
+  NatAction action = NatAction::Unset;
+  std::string address_group;
+  Ipv4 destination_address;
+  std::optional<uint16_t> destination_port;
+  std::vector<std::string> opaque;
+};
+
+struct NatPolicy {
+  std::vector<NatRule> rules;
+};
+
+struct AddressGroupSection {
+  uint32_t id = 0;
+  Ipv4 start, end;
+};
+
+struct AddressGroup {
+  std::string name;
+  uint32_t id = 0;
+  bool no_pat = false;  // mode no-pat (local); default mode pat
+  std::vector<AddressGroupSection> sections;
+  std::vector<std::string> opaque;
+};
+
+struct NatServer {
+  std::string name;
+  uint32_t id = 0;
+  uint8_t protocol = 0;  // 0: any
+  Ipv4 global;
+  std::optional<uint16_t> global_port;
+  Ipv4 inside;
+  std::optional<uint16_t> inside_port;
+  bool no_reverse = false;
+};
+
+struct Config {
+  std::string sysname = "USG6000V1";
+  std::map<std::string, Interface> interfaces;  // keyed by normalised name
+  std::vector<Zone> zones;                      // local, trust, untrust, dmz, then user zones
+  std::vector<StaticRoute> routes;
+  std::vector<AddressSet> address_sets;
+  std::vector<ServiceSet> service_sets;
+  std::map<uint32_t, Acl> acls;
+  SecurityPolicy security_policy;
+  NatPolicy nat_policy;
+  std::vector<AddressGroup> address_groups;
+  std::vector<NatServer> nat_servers;
+  std::vector<OpaqueBlock> opaque;  // unemulated top-level blocks, in the order given
+
+  // The factory state of a USG6000V: the four built-in zones and GigabitEthernet0/0/0
+  // (the management port) in trust, with its management services.
+  static Config factory_default();
+
+  Interface& interface(const std::string& name);  // creates it on first use
+  Zone* find_zone(const std::string& name);
+  const Zone* find_zone(const std::string& name) const;
+  const AddressSet* find_address_set(const std::string& name) const;
+  const ServiceSet* find_service_set(const std::string& name) const;
+  const AddressGroup* find_address_group(const std::string& name) const;
+  // The zone an interface was added to, or "" when it is in none.
+  std::string zone_of(const std::string& interface) const;
+};
+
+}  // namespace vfw::config

@@ -1,0 +1,261 @@
+#include "config/render.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "config/services.hpp"
+
+namespace vfw::config {
+namespace {
+
+std::string mask_text(unsigned len) { return to_string(Ipv4{mask_of_length(len)}); }
+
+std::string address_text(const AddressItem& a) {
+  switch (a.kind) {
+    case AddressItem::Kind::Prefix:
+      return to_string(a.prefix.addr) + " mask " + mask_text(a.prefix.len);
+    case AddressItem::Kind::Range:
+      return "range " + to_string(a.lo) + " " + to_string(a.hi);
+    case AddressItem::Kind::Set:
+      return "address-set " + a.set;
+  }
+  return "";
+}
+
+std::string wildcard_text(const Wildcard& w) {
+  return to_string(w.addr) + " " + (w.wild.v == 0 ? std::string("0") : to_string(w.wild));
+}
+
+std::string port_text(const std::pair<uint16_t, uint16_t>& p) {
+  if (p.first == p.second) return "eq " + std::to_string(p.first);
+  return "range " + std::to_string(p.first) + " " + std::to_string(p.second);
+}
+
+// GigabitEthernet interfaces first, by slot/card/port numerically, then the others by name.
+bool interface_order(const std::string& a, const std::string& b) {
+  auto key = [](const std::string& n) {
+    std::vector<long> numbers;
+    std::string type;
+    size_t i = 0;
+    while (i < n.size() && (std::isdigit(static_cast<unsigned char>(n[i])) == 0)) type += n[i++];
+    while (i < n.size()) {
+      size_t next = n.find('/', i);
+      numbers.push_back(std::stol(n.substr(i, next == std::string::npos ? std::string::npos : next - i)));
+      i = next == std::string::npos ? n.size() : next + 1;
+    }
+    return std::pair{type == "GigabitEthernet" ? std::string() : type, numbers};
+  };
+  return key(a) < key(b);
+}
+
+void render_rule_match(std::ostream& o, const std::vector<std::string>& src_zones,
+                       const std::vector<std::string>& dst_zones,
+                       const std::vector<AddressItem>& src, const std::vector<AddressItem>& dst,
+                       const std::vector<std::string>& services) {
+  for (const auto& z : src_zones) o << "  source-zone " << z << "\n";
+  for (const auto& z : dst_zones) o << "  destination-zone " << z << "\n";
+  for (const auto& a : src) o << "  source-address " << address_text(a) << "\n";
+  for (const auto& a : dst) o << "  destination-address " << address_text(a) << "\n";
+  for (const auto& s : services) o << "  service " << s << "\n";
+}
+
+}  // namespace
+
+std::string render_acl_rule(const AclRule& r) {
+  std::ostringstream o;
+  o << "rule " << r.id << (r.permit ? " permit " : " deny ") << protocol_name(r.protocol);
+  if (r.source) o << " source " << wildcard_text(*r.source);
+  if (r.destination) o << " destination " << wildcard_text(*r.destination);
+  if (r.src_port) o << " source-port " << port_text(*r.src_port);
+  if (r.dst_port) o << " destination-port " << port_text(*r.dst_port);
+  return o.str();
+}
+
+std::string render_basic_acl_rule(const AclRule& r) {
+  std::ostringstream o;
+  o << "rule " << r.id << (r.permit ? " permit" : " deny");
+  if (r.source) o << " source " << wildcard_text(*r.source);
+  return o.str();
+}
+
+std::string render_interface_body(const Interface& i) {
+  std::ostringstream o;
+  if (!i.description.empty()) o << " description " << i.description << "\n";
+  if (i.shutdown) o << " shutdown\n";
+  if (i.address) {
+    o << " ip address " << to_string(i.address->host) << " " << mask_text(i.address->length) << "\n";
+  }
+  if (i.mtu != 1500) o << " mtu " << i.mtu << "\n";
+  if (!i.service_manage.enabled) o << " undo service-manage enable\n";
+  for (const auto& s : i.service_manage.permitted) o << " service-manage " << s << " permit\n";
+  if (i.tcp_adjust_mss) o << " tcp adjust-mss " << *i.tcp_adjust_mss << "\n";
+  if (!i.ipsec_policy.empty()) o << " ipsec policy " << i.ipsec_policy << "\n";
+  for (const auto& line : i.opaque) o << line << "\n";
+  return o.str();
+}
+
+std::string render_security_rule(const SecurityRule& r) {
+  std::ostringstream o;
+  o << " rule name " << r.name << "\n";
+  if (!r.description.empty()) o << "  description " << r.description << "\n";
+  if (r.disabled) o << "  disable\n";
+  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
+                    r.destination_addresses, r.services);
+  for (const auto& line : r.opaque) o << " " << line << "\n";
+  if (r.action != PolicyAction::Unset) {
+    o << "  action " << (r.action == PolicyAction::Permit ? "permit" : "deny") << "\n";
+  }
+  return o.str();
+}
+
+std::string nat_action_text(const NatRule& r) {
+  switch (r.action) {
+    case NatAction::Unset: return "";
+    case NatAction::NoNat: return "no-nat";
+    case NatAction::SourceEasyIp: return "source-nat easy-ip";
+    case NatAction::SourceAddressGroup: return "source-nat address-group " + r.address_group;
+    case NatAction::DestinationStatic: {
+      std::string s = "destination-nat static address-to-address address " + to_string(r.destination_address);
+      if (r.destination_port) s += " " + std::to_string(*r.destination_port);
+      return s;
+    }
+    case NatAction::DestinationGroup: {
+      std::string s = "destination-nat address-group " + r.address_group;
+      if (r.destination_port) s += " " + std::to_string(*r.destination_port);
+      return s;
+    }
+  }
+  return "";
+}
+
+std::string render_nat_rule(const NatRule& r) {
+  std::ostringstream o;
+  o << " rule name " << r.name << "\n";
+  if (!r.description.empty()) o << "  description " << r.description << "\n";
+  if (r.disabled) o << "  disable\n";
+  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
+                    r.destination_addresses, r.services);
+  if (!r.egress_interface.empty()) o << "  egress-interface " << r.egress_interface << "\n";
+  for (const auto& line : r.opaque) o << " " << line << "\n";
+  if (r.action != NatAction::Unset) o << "  action " << nat_action_text(r) << "\n";
+  return o.str();
+}
+
+std::string render_route(const StaticRoute& r) {
+  std::ostringstream o;
+  o << "ip route-static " << to_string(r.destination.addr) << " " << mask_text(r.destination.len);
+  if (!r.interface.empty()) o << " " << r.interface;
+  if (r.next_hop) o << " " << to_string(*r.next_hop);
+  if (r.preference != 60) o << " preference " << r.preference;
+  if (!r.description.empty()) o << " description " << r.description;
+  return o.str();
+}
+
+std::string render_nat_server(const NatServer& s) {
+  std::ostringstream o;
+  o << "nat server " << s.name;
+  if (s.protocol != 0) o << " protocol " << protocol_name(s.protocol);
+  o << " global " << to_string(s.global);
+  if (s.global_port) o << " " << *s.global_port;
+  o << " inside " << to_string(s.inside);
+  if (s.inside_port) o << " " << *s.inside_port;
+  if (s.no_reverse) o << " no-reverse";
+  return o.str();
+}
+
+std::string render_current_configuration(const Config& c) {
+  std::ostringstream o;
+  o << "#\n sysname " << c.sysname << "\n";
+  for (const auto& b : c.opaque) {
+    if (b.lines.size() == 1) o << " " << b.lines.front() << "\n";
+  }
+  o << "#\n";
+
+  for (const auto& [num, acl] : c.acls) {
+    o << "acl number " << num << "\n";
+    if (!acl.description.empty()) o << " description " << acl.description << "\n";
+    if (acl.step != 5) o << " step " << acl.step << "\n";
+    for (const auto& r : acl.rules) {
+      o << " " << (num < 3000 ? render_basic_acl_rule(r) : render_acl_rule(r)) << "\n";
+    }
+    o << "#\n";
+  }
+
+  for (const auto& s : c.address_sets) {
+    o << "ip address-set " << s.name << " type object\n";
+    if (!s.description.empty()) o << " description " << s.description << "\n";
+    for (const auto& [id, a] : s.items) {
+      o << " address " << id << " ";
+      if (a.kind == AddressItem::Kind::Range) {
+        o << "range " << to_string(a.lo) << " " << to_string(a.hi) << "\n";
+      } else {
+        o << to_string(a.prefix.addr) << " mask " << unsigned{a.prefix.len} << "\n";
+      }
+    }
+    o << "#\n";
+  }
+  for (const auto& s : c.service_sets) {
+    o << "ip service-set " << s.name << " type object\n";
+    if (!s.description.empty()) o << " description " << s.description << "\n";
+    for (const auto& [id, item] : s.items) {
+      o << " service " << id << " protocol " << protocol_name(item.protocol);
+      if (item.protocol == 6 || item.protocol == 17) {
+        o << " source-port " << item.src_lo;
+        if (item.src_hi != item.src_lo) o << " to " << item.src_hi;
+        o << " destination-port " << item.dst_lo;
+        if (item.dst_hi != item.dst_lo) o << " to " << item.dst_hi;
+      }
+      o << "\n";
+    }
+    o << "#\n";
+  }
+
+  for (const auto& b : c.opaque) {
+    if (b.lines.size() < 2) continue;
+    for (const auto& line : b.lines) o << line << "\n";
+    o << "#\n";
+  }
+
+  std::vector<std::string> names;
+  for (const auto& [name, i] : c.interfaces) names.push_back(name);
+  std::sort(names.begin(), names.end(), interface_order);
+  for (const auto& name : names) {
+    o << "interface " << name << "\n" << render_interface_body(c.interfaces.at(name)) << "#\n";
+  }
+
+  for (const auto& z : c.zones) {
+    o << (z.builtin ? "firewall zone " : "firewall zone name ") << z.name << "\n";
+    if (z.builtin || z.priority != 0) o << " set priority " << z.priority << "\n";
+    for (const auto& i : z.interfaces) o << " add interface " << i << "\n";
+    o << "#\n";
+  }
+
+  for (const auto& r : c.routes) o << render_route(r) << "\n";
+  if (!c.routes.empty()) o << "#\n";
+  for (const auto& s : c.nat_servers) o << render_nat_server(s) << "\n";
+  if (!c.nat_servers.empty()) o << "#\n";
+
+  for (const auto& g : c.address_groups) {
+    o << "nat address-group " << g.name << " " << g.id << "\n";
+    o << " mode " << (g.no_pat ? "no-pat local" : "pat") << "\n";
+    for (const auto& line : g.opaque) o << line << "\n";
+    for (const auto& s : g.sections) {
+      o << " section " << s.id << " " << to_string(s.start) << " " << to_string(s.end) << "\n";
+    }
+    o << "#\n";
+  }
+
+  o << "security-policy\n";
+  if (c.security_policy.default_action == PolicyAction::Permit) o << " default action permit\n";
+  for (const auto& r : c.security_policy.rules) o << render_security_rule(r);
+  o << "#\n";
+  if (!c.nat_policy.rules.empty()) {
+    o << "nat-policy\n";
+    for (const auto& r : c.nat_policy.rules) o << render_nat_rule(r);
+    o << "#\n";
+  }
+  o << "return\n";
+  return o.str();
+}
+
+}  // namespace vfw::config

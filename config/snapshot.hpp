@@ -1,0 +1,62 @@
+// The compiled configuration the data plane reads: immutable, swapped whole when the
+// configuration changes (sessions live in the runtime state and survive the swap).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "nat/nat_policy.hpp"
+#include "nat/server_map.hpp"
+#include "routing/fib.hpp"
+#include "zones/rule_match.hpp"
+#include "zones/security_policy.hpp"
+
+namespace vfw {
+
+inline constexpr uint8_t kNoZone = 0xff;
+inline constexpr uint16_t kNoInterface = 0xffff;
+
+// Management protocols that `service-manage` governs on an interface.
+enum ManageService : uint8_t {
+  kManageHttp = 1 << 0,
+  kManageHttps = 1 << 1,
+  kManagePing = 1 << 2,
+  kManageSsh = 1 << 3,
+  kManageSnmp = 1 << 4,
+  kManageTelnet = 1 << 5,
+  kManageNetconf = 1 << 6,
+};
+
+struct InterfaceState {
+  std::string name;
+  uint8_t zone = kNoZone;
+  bool has_address = false;
+  Ipv4 address;
+  uint8_t prefix_length = 0;
+  uint32_t mtu = 1500;
+  bool up = true;
+  bool service_manage = true;
+  uint8_t manage_permitted = 0;  // ManageService bits
+  std::optional<uint16_t> tcp_adjust_mss;
+  std::string ipsec_policy;
+};
+
+struct Snapshot {
+  std::string sysname;
+  std::vector<InterfaceState> interfaces;  // index = interface id
+  ZoneLookup zones;
+  uint8_t local_zone = 0;
+  Fib fib;
+  SecurityPolicyTable security;
+  NatPolicyTable nat;
+  ServerMap server_map;
+
+  uint16_t interface_index(const std::string& name) const;  // kNoInterface when unknown
+};
+
+std::shared_ptr<const Snapshot> compile(const config::Config& cfg);
+
+}  // namespace vfw

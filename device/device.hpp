@@ -1,0 +1,53 @@
+// One firewall: its configuration, the compiled snapshot, the pipeline and the runtime state.
+//
+// The CLI and the configuration loader change the configuration; apply() compiles it into a new
+// snapshot and swaps it in, while sessions and NAT bindings carry on, as on the device.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "config/snapshot.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/runtime.hpp"
+
+namespace vfw {
+
+class Device {
+ public:
+  static constexpr uint32_t kDefaultSessionCapacity = 1U << 18;
+
+  explicit Device(config::Config cfg = config::Config::factory_default(),
+                  uint32_t session_capacity = kDefaultSessionCapacity);
+
+  const config::Config& config() const { return config_; }
+  config::Config& edit() { return config_; }  // follow with apply()
+  void apply();                               // compile and swap the snapshot
+  void replace(config::Config cfg);           // a loaded file: all of it, then apply()
+
+  const Snapshot& snapshot() const { return *snapshot_; }
+  Runtime& runtime() { return runtime_; }
+  const Runtime& runtime() const { return runtime_; }
+  const Pipeline& pipeline() const { return pipeline_; }
+
+  // The device clock in seconds (simulated: tests and the lab move it).
+  uint32_t now() const { return now_; }
+  void set_time(uint32_t seconds) { now_ = seconds; }
+
+  // Runs one packet that arrives on the named interface. The packet is rewritten in place.
+  Action receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace = nullptr,
+                 std::vector<EmittedPacket>* emitted = nullptr);
+  Action receive(uint8_t* packet, uint32_t length, uint16_t interface, Trace* trace = nullptr,
+                 std::vector<EmittedPacket>* emitted = nullptr);
+
+ private:
+  config::Config config_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  Runtime runtime_;
+  Pipeline pipeline_;
+  uint32_t now_ = 0;
+};
+
+}  // namespace vfw

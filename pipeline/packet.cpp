@@ -1,0 +1,254 @@
+#include "pipeline/packet.hpp"
+
+#include <algorithm>
+
+namespace vfw {
+namespace {
+
+bool is_icmp_query(uint8_t type) {
+  // Echo, timestamp, information and address-mask requests and replies carry an identifier.
+  switch (type) {
+    case 0: case 8: case 13: case 14: case 15: case 16: case 17: case 18:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A reply is keyed like its request (type 0 like 8, ...) so that the session of an echo request
+// recognises the echo reply: the device shows both as "id --> dst:2048".
+uint8_t icmp_request_type(uint8_t type) {
+  switch (type) {
+    case 0: return 8;
+    case 14: return 13;
+    case 16: return 15;
+    case 18: return 17;
+    default: return type;
+  }
+}
+
+DropReason check_options(std::span<const uint8_t> options) {
+  size_t i = 0;
+  while (i < options.size()) {
+    const uint8_t type = options[i];
+    if (type == 0) return DropReason::None;  // end of option list
+    if (type == 1) {                         // no-operation
+      ++i;
+      continue;
+    }
+    if (i + 1 >= options.size()) return DropReason::IpBadOptions;
+    const uint8_t len = options[i + 1];
+    if (len < 2 || i + len > options.size()) return DropReason::IpBadOptions;
+    i += len;
+  }
+  return DropReason::None;
+}
+
+uint32_t sum_words(std::span<const uint8_t> bytes, uint32_t sum) {
+  size_t i = 0;
+  for (; i + 1 < bytes.size(); i += 2) sum += load16(&bytes[i]);
+  if (i < bytes.size()) sum += static_cast<uint32_t>(bytes[i] << 8);
+  return sum;
+}
+
+uint16_t fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffffU) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+// Where the transport checksum sits, or nullptr when the packet has none to update.
+uint8_t* l4_checksum(uint8_t* l4, uint8_t protocol) {
+  if (protocol == ipproto::kTcp) return l4 + 16;
+  if (protocol == ipproto::kUdp) return load16(l4 + 6) == 0 ? nullptr : l4 + 6;
+  return nullptr;
+}
+
+void rewrite(uint8_t* ip, const PacketInfo& info, size_t addr_offset, Ipv4 new_addr,
+             uint16_t new_port, bool source) {
+  const uint32_t old_addr = load32(ip + addr_offset);
+  store32(ip + addr_offset, new_addr.v);
+  store16(ip + 10, checksum_adjust32(load16(ip + 10), old_addr, new_addr.v));
+  if (!info.has_l4) return;
+  uint8_t* l4 = ip + info.header_length;
+  if (info.protocol == ipproto::kIcmp) {
+    // Only the query identifier is translated (the source "port"); ICMP has no pseudo-header.
+    if (!source || !is_icmp_query(info.icmp_type)) return;
+    const uint16_t old_id = load16(l4 + 4);
+    store16(l4 + 4, new_port);
+    store16(l4 + 2, checksum_adjust16(load16(l4 + 2), old_id, new_port));
+    return;
+  }
+  if (info.protocol != ipproto::kTcp && info.protocol != ipproto::kUdp) return;
+  uint8_t* port_field = l4 + (source ? 0 : 2);
+  const uint16_t old_port = load16(port_field);
+  store16(port_field, new_port);
+  if (uint8_t* sum = l4_checksum(l4, info.protocol)) {
+    uint16_t c = checksum_adjust32(load16(sum), old_addr, new_addr.v);
+    c = checksum_adjust16(c, old_port, new_port);
+    if (info.protocol == ipproto::kUdp && c == 0) c = 0xffff;  // RFC 768: 0 means "no checksum"
+    store16(sum, c);
+  }
+}
+
+}  // namespace
+
+uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial_sum) {
+  return static_cast<uint16_t>(~fold(sum_words(bytes, initial_sum)));
+}
+
+uint16_t checksum_adjust16(uint16_t checksum, uint16_t old_word, uint16_t new_word) {
+  uint32_t sum = static_cast<uint16_t>(~checksum);
+  sum += static_cast<uint16_t>(~old_word);
+  sum += new_word;
+  return static_cast<uint16_t>(~fold(sum));
+}
+
+uint16_t checksum_adjust32(uint16_t checksum, uint32_t old_value, uint32_t new_value) {
+  checksum = checksum_adjust16(checksum, static_cast<uint16_t>(old_value >> 16),
+                               static_cast<uint16_t>(new_value >> 16));
+  return checksum_adjust16(checksum, static_cast<uint16_t>(old_value),
+                           static_cast<uint16_t>(new_value));
+}
+
+DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info) {
+  if (packet.size() < 20) return DropReason::IpTooShort;
+  const uint8_t* ip = packet.data();
+  if ((ip[0] >> 4) != 4) return DropReason::IpBadVersion;
+  const uint8_t ihl = static_cast<uint8_t>((ip[0] & 0x0f) * 4);
+  if (ihl < 20) return DropReason::IpBadHeaderLength;
+  if (ihl > packet.size()) return DropReason::IpTruncated;
+  const uint16_t total = load16(ip + 2);
+  if (total < ihl) return DropReason::IpBadTotalLength;
+  if (total > packet.size()) return DropReason::IpTruncated;
+  if (internet_checksum(packet.first(ihl)) != 0) return DropReason::IpBadChecksum;
+  if (ihl > 20) {
+    if (DropReason r = check_options(packet.subspan(20, ihl - 20)); r != DropReason::None) return r;
+  }
+
+  info = PacketInfo{};
+  info.header_length = ihl;
+  info.total_length = total;
+  info.ip_id = load16(ip + 4);
+  const uint16_t frag = load16(ip + 6);
+  info.dont_fragment = (frag & 0x4000) != 0;
+  info.more_fragments = (frag & 0x2000) != 0;
+  info.fragment_offset = static_cast<uint16_t>((frag & 0x1fff) * 8);
+  info.ttl = ip[8];
+  info.protocol = ip[9];
+  info.src = Ipv4{load32(ip + 12)};
+  info.dst = Ipv4{load32(ip + 16)};
+  if (info.is_later_fragment()) return DropReason::None;
+
+  const uint8_t* l4 = ip + ihl;
+  const size_t l4_len = total - ihl;
+  switch (info.protocol) {
+    case ipproto::kTcp: {
+      if (l4_len < 20) return DropReason::L4Truncated;
+      const size_t data_offset = static_cast<size_t>(l4[12] >> 4) * 4;
+      if (data_offset < 20 || data_offset > l4_len) return DropReason::TcpBadHeaderLength;
+      info.src_port = load16(l4);
+      info.dst_port = load16(l4 + 2);
+      info.tcp_flags = l4[13];
+      info.has_l4 = true;
+      break;
+    }
+    case ipproto::kUdp:
+      if (l4_len < 8) return DropReason::L4Truncated;
+      info.src_port = load16(l4);
+      info.dst_port = load16(l4 + 2);
+      info.has_l4 = true;
+      break;
+    case ipproto::kIcmp:
+      if (l4_len < 8) return DropReason::L4Truncated;
+      info.icmp_type = l4[0];
+      info.icmp_code = l4[1];
+      info.src_port = is_icmp_query(l4[0]) ? load16(l4 + 4) : 0;
+      info.dst_port = static_cast<uint16_t>((icmp_request_type(l4[0]) << 8) | l4[1]);
+      info.has_l4 = true;
+      break;
+    default:
+      break;  // ESP, AH, GRE and the rest are keyed by addresses and protocol alone
+  }
+  return DropReason::None;
+}
+
+void rewrite_source(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port) {
+  rewrite(ip, info, 12, new_addr, new_port, true);
+}
+
+void rewrite_destination(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port) {
+  rewrite(ip, info, 16, new_addr, new_port, false);
+}
+
+void decrement_ttl(uint8_t* ip) {
+  const uint16_t old_word = load16(ip + 8);
+  ip[8] = static_cast<uint8_t>(ip[8] - 1);
+  store16(ip + 10, checksum_adjust16(load16(ip + 10), old_word, load16(ip + 8)));
+}
+
+std::vector<uint8_t> build_packet(const PacketSpec& spec) {
+  size_t l4_header = 0;
+  switch (spec.protocol) {
+    case ipproto::kTcp: l4_header = spec.tcp_mss != 0 ? 24 : 20; break;
+    case ipproto::kUdp: l4_header = 8; break;
+    case ipproto::kIcmp: l4_header = 8; break;
+    default: l4_header = 0; break;
+  }
+  // A 64-byte Ethernet frame carries 46 bytes of IP: the default is the smallest real packet.
+  size_t total = spec.total_length != 0 ? spec.total_length : std::max<size_t>(46, 20 + l4_header);
+  total = std::max(total, 20 + l4_header);
+  std::vector<uint8_t> p(total, 0);
+  uint8_t* ip = p.data();
+  ip[0] = 0x45;
+  store16(ip + 2, static_cast<uint16_t>(total));
+  store16(ip + 4, spec.ip_id);
+  store16(ip + 6, spec.dont_fragment ? 0x4000 : 0);
+  ip[8] = spec.ttl;
+  ip[9] = spec.protocol;
+  store32(ip + 12, spec.src.v);
+  store32(ip + 16, spec.dst.v);
+  for (size_t i = 20 + l4_header; i < total; ++i) p[i] = static_cast<uint8_t>(i);
+  uint8_t* l4 = ip + 20;
+  const size_t l4_len = total - 20;
+  // Pseudo-header of RFC 793 / RFC 768: addresses, protocol, transport length.
+  uint32_t pseudo = (spec.src.v >> 16) + (spec.src.v & 0xffff) + (spec.dst.v >> 16) +
+                    (spec.dst.v & 0xffff) + spec.protocol + static_cast<uint32_t>(l4_len);
+  switch (spec.protocol) {
+    case ipproto::kTcp:
+      store16(l4, spec.src_port);
+      store16(l4 + 2, spec.dst_port);
+      store32(l4 + 4, 0x1000);
+      store32(l4 + 8, (spec.tcp_flags & tcpflag::kAck) ? 0x2000 : 0);
+      l4[12] = static_cast<uint8_t>((l4_header / 4) << 4);
+      l4[13] = spec.tcp_flags;
+      store16(l4 + 14, 65535);
+      if (spec.tcp_mss != 0) {
+        l4[20] = 2;
+        l4[21] = 4;
+        store16(l4 + 22, spec.tcp_mss);
+      }
+      store16(l4 + 16, internet_checksum({l4, l4_len}, pseudo));
+      break;
+    case ipproto::kUdp: {
+      store16(l4, spec.src_port);
+      store16(l4 + 2, spec.dst_port);
+      store16(l4 + 4, static_cast<uint16_t>(l4_len));
+      uint16_t c = internet_checksum({l4, l4_len}, pseudo);
+      store16(l4 + 6, c == 0 ? 0xffff : c);
+      break;
+    }
+    case ipproto::kIcmp:
+      l4[0] = spec.icmp_type;
+      l4[1] = spec.icmp_code;
+      store16(l4 + 4, spec.src_port);
+      store16(l4 + 6, 1);  // sequence number
+      store16(l4 + 2, internet_checksum({l4, l4_len}));
+      break;
+    default:
+      break;
+  }
+  store16(ip + 10, internet_checksum({ip, 20}));
+  return p;
+}
+
+}  // namespace vfw

@@ -1,0 +1,109 @@
+// IPv4 packets on the wire: validation, the fields the pipeline needs, checksums, and a builder.
+//
+// parse_ipv4() is the ingress check of RFC 791 / RFC 1812 section 5.2.2: version, IHL, total
+// length, truncation, header checksum and option framing, each failure a named DropReason. It
+// reads the transport header (TCP, UDP, ICMP) only on the first fragment; later fragments carry
+// no ports and follow the first fragment's session.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "pipeline/address.hpp"
+#include "pipeline/drop_reason.hpp"
+
+namespace vfw {
+
+namespace ipproto {
+inline constexpr uint8_t kIcmp = 1;
+inline constexpr uint8_t kTcp = 6;
+inline constexpr uint8_t kUdp = 17;
+inline constexpr uint8_t kGre = 47;
+inline constexpr uint8_t kEsp = 50;
+inline constexpr uint8_t kAh = 51;
+}  // namespace ipproto
+
+namespace tcpflag {
+inline constexpr uint8_t kFin = 0x01;
+inline constexpr uint8_t kSyn = 0x02;
+inline constexpr uint8_t kRst = 0x04;
+inline constexpr uint8_t kPsh = 0x08;
+inline constexpr uint8_t kAck = 0x10;
+}  // namespace tcpflag
+
+inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t load32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline void store16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+inline void store32(uint8_t* p, uint32_t v) {
+  store16(p, static_cast<uint16_t>(v >> 16));
+  store16(p + 2, static_cast<uint16_t>(v));
+}
+
+// What the pipeline reads from a packet. Offsets are from the start of the IP header.
+struct PacketInfo {
+  Ipv4 src;
+  Ipv4 dst;
+  uint16_t total_length = 0;
+  uint16_t ip_id = 0;
+  uint16_t fragment_offset = 0;  // in bytes
+  uint8_t header_length = 0;     // bytes
+  uint8_t protocol = 0;
+  uint8_t ttl = 0;
+  bool dont_fragment = false;
+  bool more_fragments = false;
+  bool has_l4 = false;  // transport header present and parsed (first fragment or whole packet)
+  uint16_t src_port = 0;  // TCP/UDP port; ICMP query identifier
+  uint16_t dst_port = 0;  // TCP/UDP port; ICMP type << 8 | code, as the device shows it
+  uint8_t tcp_flags = 0;
+  uint8_t icmp_type = 0;
+  uint8_t icmp_code = 0;
+
+  bool is_fragment() const { return more_fragments || fragment_offset != 0; }
+  bool is_later_fragment() const { return fragment_offset != 0; }
+};
+
+// Validates and reads an IPv4 packet. Returns DropReason::None when the packet may be forwarded.
+DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info);
+
+// RFC 1071 Internet checksum of a byte range (the one's complement of the one's complement sum).
+uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial_sum = 0);
+
+// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for rewriting one 16-bit word under a checksum.
+uint16_t checksum_adjust16(uint16_t checksum, uint16_t old_word, uint16_t new_word);
+uint16_t checksum_adjust32(uint16_t checksum, uint32_t old_value, uint32_t new_value);
+
+// Rewrites addresses and ports in place, updating the IP header checksum and, when the transport
+// header is present, the TCP/UDP checksum (pseudo-header) or the ICMP identifier's checksum.
+// A zero UDP checksum means "none" (RFC 768) and stays zero.
+void rewrite_source(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port);
+void rewrite_destination(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port);
+
+// Decrements TTL with the incremental checksum update of RFC 1624.
+void decrement_ttl(uint8_t* ip);
+
+// What packet-trace and the tests send: a well-formed packet with valid checksums.
+struct PacketSpec {
+  uint8_t protocol = ipproto::kIcmp;
+  Ipv4 src;
+  Ipv4 dst;
+  uint16_t src_port = 0;  // ICMP: identifier
+  uint16_t dst_port = 0;
+  uint8_t icmp_type = 8;
+  uint8_t icmp_code = 0;
+  uint8_t tcp_flags = tcpflag::kSyn;
+  uint16_t total_length = 0;  // 0: the smallest packet for the protocol (with a 64-byte frame)
+  uint8_t ttl = 64;
+  bool dont_fragment = false;
+  uint16_t ip_id = 1;
+  uint16_t tcp_mss = 0;  // nonzero: a SYN carries the MSS option
+};
+
+std::vector<uint8_t> build_packet(const PacketSpec& spec);
+
+}  // namespace vfw

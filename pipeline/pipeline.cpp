@@ -1,0 +1,138 @@
+#include "pipeline/pipeline.hpp"
+
+#include "stages/dnat_stage.hpp"
+#include "stages/egress_stage.hpp"
+#include "stages/ipsec_stage.hpp"
+#include "stages/route_stage.hpp"
+#include "stages/security_policy_stage.hpp"
+#include "stages/server_map_stage.hpp"
+#include "stages/session_stage.hpp"
+#include "stages/snat_stage.hpp"
+
+namespace vfw {
+
+std::string_view action_name(Action a) {
+  switch (a) {
+    case Action::Forward: return "forward";
+    case Action::Drop: return "drop";
+    case Action::ToDevice: return "to-device";
+    case Action::Held: return "held for negotiation";
+  }
+  return "";
+}
+
+std::string endpoint(uint32_t addr, uint16_t port) {
+  return to_string(Ipv4{addr}) + ":" + std::to_string(port);
+}
+
+std::string flow_text(const FlowKey& k) {
+  return endpoint(k.src, k.sport) + " --> " + endpoint(k.dst, k.dport);
+}
+
+void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step) {
+  FlowKey& cur = ctx.current;
+  // ICMP queries carry one identifier for both directions (the key's source "port"): the trace
+  // names it instead of showing it as a port of either side.
+  const bool icmp = cur.proto == ipproto::kIcmp;
+  auto side = [&](uint32_t addr, uint16_t port) { return icmp ? to_string(Ipv4{addr}) : endpoint(addr, port); };
+  const bool src_changed = cur.src != target.src || (!icmp && cur.sport != target.sport);
+  const bool dst_changed = cur.dst != target.dst || (!icmp && cur.dport != target.dport);
+  if (src_changed || (icmp && cur.sport != target.sport)) {
+    rewrite_source(ctx.ip, ctx.info, Ipv4{target.src}, target.sport);
+  }
+  if (dst_changed) rewrite_destination(ctx.ip, ctx.info, Ipv4{target.dst}, target.dport);
+  if (step != nullptr) {
+    if (src_changed) step->changes.push_back({"source", side(cur.src, cur.sport), side(target.src, target.sport)});
+    if (dst_changed) {
+      step->changes.push_back({"destination", side(cur.dst, cur.dport), side(target.dst, target.dport)});
+    }
+    if (icmp && cur.sport != target.sport) {
+      step->changes.push_back({"icmp-identifier", std::to_string(cur.sport), std::to_string(target.sport)});
+    }
+  }
+  cur.src = target.src;
+  cur.dst = target.dst;
+  cur.sport = target.sport;
+  cur.dport = target.dport;
+}
+
+Pipeline::Pipeline() {
+  stages_.push_back(std::make_unique<SessionStage>());
+  stages_.push_back(std::make_unique<ServerMapStage>());
+  stages_.push_back(std::make_unique<DnatStage>());
+  stages_.push_back(std::make_unique<RouteStage>());
+  stages_.push_back(std::make_unique<SecurityPolicyStage>());
+  stages_.push_back(std::make_unique<SnatStage>());
+  stages_.push_back(std::make_unique<IpsecStage>());
+  stages_.push_back(std::make_unique<EgressStage>());
+}
+
+std::vector<std::string_view> Pipeline::order() const {
+  std::vector<std::string_view> names;
+  for (const auto& s : stages_) names.push_back(s->name());
+  return names;
+}
+
+namespace {
+
+Action finish(PacketContext& ctx, Action action) {
+  if (action == Action::Drop) {
+    ctx.rt->drops.add(ctx.drop);
+    // A NAT resource taken for a session that was never created goes back to its pool.
+    if (!ctx.has_session) {
+      if ((ctx.session_flags & kSessionSnatPort) != 0) {
+        ctx.rt->ports.release(Ipv4{ctx.current.src}, ctx.current.proto, ctx.current.sport);
+      }
+      if ((ctx.session_flags & kSessionSnatAddress) != 0) {
+        ctx.rt->addresses.release(ctx.pool, Ipv4{ctx.original.src});
+      }
+    }
+  } else if (action == Action::Forward) {
+    ++ctx.rt->forwarded;
+  }
+  if (ctx.trace != nullptr) {
+    TraceResult& r = ctx.trace->result;
+    r.action = action;
+    r.drop = ctx.drop;
+    if (ctx.in_if < ctx.snap->interfaces.size()) r.input = ctx.snap->interfaces[ctx.in_if].name;
+    if (action == Action::ToDevice) {
+      r.output = "local";
+    } else if (ctx.out_if < ctx.snap->interfaces.size()) {
+      r.output = ctx.snap->interfaces[ctx.out_if].name;
+    }
+  }
+  return action;
+}
+
+}  // namespace
+
+Action Pipeline::process(PacketContext& ctx) const {
+  ctx.drop = DropReason::None;
+  if (ctx.in_if >= ctx.snap->interfaces.size()) {
+    ctx.drop = DropReason::UnknownInterface;
+    return finish(ctx, Action::Drop);
+  }
+  if (DropReason r = parse_ipv4({ctx.ip, ctx.length}, ctx.info); r != DropReason::None) {
+    ctx.drop = r;
+    return finish(ctx, Action::Drop);
+  }
+  ctx.in_zone = ctx.snap->interfaces[ctx.in_if].zone;
+  ctx.original = FlowKey{ctx.info.src.v, ctx.info.dst.v, ctx.info.src_port, ctx.info.dst_port,
+                         ctx.info.protocol, {0, 0, 0}};
+  ctx.current = ctx.original;
+
+  bool fast = false;
+  for (const auto& stage : stages_) {
+    if (fast && !stage->on_fast_path()) continue;
+    switch (stage->process(ctx)) {
+      case Verdict::Continue: break;
+      case Verdict::FastPath: fast = true; break;
+      case Verdict::Drop: return finish(ctx, Action::Drop);
+      case Verdict::ToDevice: return finish(ctx, Action::ToDevice);
+      case Verdict::Held: return finish(ctx, Action::Held);
+    }
+  }
+  return finish(ctx, Action::Forward);
+}
+
+}  // namespace vfw

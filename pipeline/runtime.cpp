@@ -1,0 +1,57 @@
+#include "pipeline/runtime.hpp"
+
+#include "pipeline/packet.hpp"
+
+namespace vfw {
+namespace {
+constexpr uint32_t kFragmentLifetime = 5;  // seconds a first fragment's decision is remembered
+constexpr size_t kMaxFragments = 4096;
+}  // namespace
+
+uint32_t AgingTimes::for_session(const Session& s) const {
+  switch (s.fwd.proto) {
+    case ipproto::kTcp: return s.tcp == TcpState::Closed ? tcp_closed : tcp;
+    case ipproto::kUdp: return udp;
+    case ipproto::kIcmp: return icmp;
+    default: return other;
+  }
+}
+
+void Runtime::remove_session(uint32_t index) {
+  if (!sessions.live(index)) return;
+  const Session& s = sessions.at(index);
+  // The reply arrives at the translated source: rev.dst / rev.dport hold what was allocated.
+  if ((s.flags & kSessionSnatPort) != 0) ports.release(Ipv4{s.rev.dst}, s.fwd.proto, s.rev.dport);
+  if ((s.flags & kSessionSnatAddress) != 0) addresses.release(s.reserved, Ipv4{s.fwd.src});
+  sessions.erase(index);
+}
+
+void Runtime::sweep(uint32_t now) {
+  std::vector<uint32_t> dead;
+  sessions.for_each([&](uint32_t i, const Session& s) {
+    if (expired(s, now)) dead.push_back(i);
+  });
+  for (uint32_t i : dead) remove_session(i);
+}
+
+uint64_t Runtime::fragment_key(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id) {
+  return (uint64_t{src} * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{dst} << 24) ^ (uint64_t{proto} << 16) ^ ip_id;
+}
+
+void Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref) {
+  if (fragments_.size() >= kMaxFragments) {
+    std::erase_if(fragments_, [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
+    if (fragments_.size() >= kMaxFragments) fragments_.clear();
+  }
+  fragments_[fragment_key(key.src, key.dst, key.proto, ip_id)] = ref;
+}
+
+const Runtime::FragmentRef* Runtime::find_fragment(uint32_t src, uint32_t dst, uint8_t proto,
+                                                   uint16_t ip_id, uint32_t now) const {
+  auto it = fragments_.find(fragment_key(src, dst, proto, ip_id));
+  if (it == fragments_.end() || now - it->second.seen > kFragmentLifetime) return nullptr;
+  if (!sessions.live(it->second.session)) return nullptr;
+  return &it->second;
+}
+
+}  // namespace vfw

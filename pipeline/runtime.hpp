@@ -1,0 +1,60 @@
+// The firewall's mutable state: sessions, NAT resources, counters. It outlives configuration
+// snapshots, as sessions survive a configuration change on the device.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "nat/port_allocator.hpp"
+#include "pipeline/drop_reason.hpp"
+#include "pipeline/session_table.hpp"
+
+namespace vfw {
+
+// Session aging per protocol: the USG defaults (display firewall session aging-time).
+struct AgingTimes {
+  uint32_t tcp = 1200;
+  uint32_t udp = 120;
+  uint32_t icmp = 20;
+  uint32_t other = 600;
+  uint32_t tcp_closed = 10;  // after RST, or FIN in both directions
+  uint32_t for_session(const Session& s) const;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(uint32_t session_capacity) : sessions(session_capacity) {}
+
+  SessionTable sessions;
+  PortAllocator ports;
+  AddressAllocator addresses;
+  DropCounters drops;
+  AgingTimes aging;
+  std::vector<uint64_t> security_hits;  // by compiled rule index; resized per snapshot
+  uint64_t security_default_hits = 0;
+  std::vector<uint64_t> nat_hits;
+  uint64_t forwarded = 0;
+
+  bool expired(const Session& s, uint32_t now) const { return now - s.last_seen > aging.for_session(s); }
+  // Removes a session and returns its NAT port or address to the pools.
+  void remove_session(uint32_t index);
+  // Removes every aged session (before a display, or periodically).
+  void sweep(uint32_t now);
+
+  // Later fragments of a packet follow the session its first fragment found or created.
+  struct FragmentRef {
+    uint32_t session = 0;
+    bool reply = false;
+    uint32_t seen = 0;
+  };
+  void remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref);
+  const FragmentRef* find_fragment(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id,
+                                   uint32_t now) const;
+
+ private:
+  static uint64_t fragment_key(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id);
+  std::unordered_map<uint64_t, FragmentRef> fragments_;
+};
+
+}  // namespace vfw

@@ -1,0 +1,133 @@
+#include "pipeline/session_table.hpp"
+
+#include <bit>
+
+#include "pipeline/packet.hpp"
+
+namespace vfw {
+
+FlowKey reverse_of(const FlowKey& k) {
+  FlowKey r = k;
+  r.src = k.dst;
+  r.dst = k.src;
+  if (k.proto != ipproto::kIcmp) {
+    r.sport = k.dport;
+    r.dport = k.sport;
+  }
+  return r;
+}
+
+SessionTable::SessionTable(uint32_t capacity)
+    : capacity_(capacity),
+      // Two keys a session at a load factor of at most one half.
+      mask_(std::bit_ceil(uint64_t{capacity} * 4) - 1),
+      slots_(mask_ + 1),
+      slab_(capacity),
+      live_(capacity, 0) {
+  free_.reserve(capacity);
+  for (uint32_t i = capacity; i-- > 0;) free_.push_back(i);
+}
+
+uint64_t SessionTable::hash(const FlowKey& key) {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  std::memcpy(&a, &key, 8);
+  std::memcpy(&b, reinterpret_cast<const char*>(&key) + 8, 8);
+  // Multiply-xorshift mixing (the finaliser of a 64-bit hash): cheap and spreads every bit.
+  uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  return h;
+}
+
+const FlowKey& SessionTable::key_of(uint32_t ref) const {
+  const uint32_t v = ref - 1;
+  const Session& s = slab_[v >> 1];
+  return (v & 1U) != 0 ? s.rev : s.fwd;
+}
+
+void SessionTable::prefetch(const FlowKey& key) const {
+  __builtin_prefetch(&slots_[hash(key) & mask_]);
+}
+
+bool SessionTable::find(const FlowKey& key, SessionHit& hit) const {
+  const uint64_t h = hash(key);
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.ref == 0) return false;
+    if (slot.tag == tag && key_of(slot.ref) == key) {
+      hit.index = (slot.ref - 1) >> 1;
+      hit.reply = ((slot.ref - 1) & 1U) != 0;
+      return true;
+    }
+  }
+}
+
+bool SessionTable::insert_key(const FlowKey& key, uint32_t ref) {
+  const uint64_t h = hash(key);
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    Slot& slot = slots_[i];
+    if (slot.ref == 0) {
+      slot = Slot{tag, ref};
+      return true;
+    }
+    if (slot.tag == tag && key_of(slot.ref) == key) return false;
+  }
+}
+
+void SessionTable::erase_key(const FlowKey& key, uint32_t ref) {
+  uint64_t i = hash(key) & mask_;
+  while (slots_[i].ref != ref) {
+    if (slots_[i].ref == 0) return;
+    i = (i + 1) & mask_;
+  }
+  // Backward-shift deletion: move later members of the probe run into the hole, so that lookups
+  // never need tombstones.
+  uint64_t hole = i;
+  for (uint64_t j = (i + 1) & mask_; slots_[j].ref != 0; j = (j + 1) & mask_) {
+    const uint64_t home = hash(key_of(slots_[j].ref)) & mask_;
+    const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+    if (movable) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = Slot{};
+}
+
+bool SessionTable::insert(const Session& s, uint32_t& index) {
+  if (free_.empty()) return false;
+  index = free_.back();
+  slab_[index] = s;
+  const uint32_t fwd_ref = (index << 1) + 1;
+  const uint32_t rev_ref = (index << 1 | 1U) + 1;
+  if (!insert_key(s.fwd, fwd_ref)) return false;
+  if (!(s.rev == s.fwd) && !insert_key(s.rev, rev_ref)) {
+    erase_key(s.fwd, fwd_ref);
+    return false;
+  }
+  free_.pop_back();
+  live_[index] = 1;
+  ++size_;
+  return true;
+}
+
+void SessionTable::erase(uint32_t index) {
+  if (live_[index] == 0) return;
+  const Session& s = slab_[index];
+  erase_key(s.fwd, (index << 1) + 1);
+  if (!(s.rev == s.fwd)) erase_key(s.rev, (index << 1 | 1U) + 1);
+  live_[index] = 0;
+  free_.push_back(index);
+  --size_;
+}
+
+size_t SessionTable::memory_bytes() const {
+  return slots_.size() * sizeof(Slot) + slab_.size() * sizeof(Session) + live_.size() +
+         free_.capacity() * sizeof(uint32_t);
+}
+
+}  // namespace vfw

@@ -1,0 +1,93 @@
+// A stage of the forwarding pipeline and the packet context the stages share.
+//
+// A stage reads the compiled snapshot and the packet, acts, and returns a verdict; when the packet
+// is traced it records one step. No I/O, no allocation on the untraced path, no exceptions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "config/snapshot.hpp"
+#include "pipeline/packet.hpp"
+#include "pipeline/runtime.hpp"
+#include "pipeline/trace.hpp"
+
+namespace vfw {
+
+enum class Verdict : uint8_t {
+  Continue,  // on to the next stage
+  FastPath,  // a session hit: on to the stages that also run for established flows
+  Drop,      // ctx.drop says why
+  ToDevice,  // addressed to the firewall itself
+  Held,      // kept for later (waiting for IKE)
+};
+
+// A packet the pipeline sends besides (or instead of) the one it was given: fragments, ICMP errors.
+struct EmittedPacket {
+  uint16_t interface = 0;
+  std::vector<uint8_t> bytes;
+};
+
+struct PacketContext {
+  // The packet, rewritten in place as the stages translate it.
+  uint8_t* ip = nullptr;
+  uint32_t length = 0;
+  PacketInfo info;
+
+  const Snapshot* snap = nullptr;
+  Runtime* rt = nullptr;
+  uint32_t now = 0;  // seconds
+  Trace* trace = nullptr;                  // set only when the packet is traced
+  std::vector<EmittedPacket>* emitted = nullptr;  // fragments and ICMP errors, when wanted
+
+  uint16_t in_if = kNoInterface;
+  uint8_t in_zone = kNoZone;
+  FlowKey original;  // the flow as it arrived
+  FlowKey current;   // the flow as translated so far
+
+  // Session stage
+  bool has_session = false;
+  SessionHit hit;
+
+  // Route stage
+  uint16_t out_if = kNoInterface;
+  uint8_t out_zone = kNoZone;
+  Ipv4 next_hop;
+  bool to_device = false;
+
+  // Policy and NAT decisions for the session created at egress
+  uint16_t rule = kDefaultRule;
+  bool server_map_reverse = false;  // the server map already translated the source
+  uint8_t session_flags = 0;        // kSessionSnatPort / kSessionSnatAddress
+  uint16_t pool = 0;
+
+  DropReason drop = DropReason::None;
+
+  Verdict drop_with(DropReason r) {
+    drop = r;
+    return Verdict::Drop;
+  }
+  FlowFields fields() const {
+    return FlowFields{in_zone, out_zone, Ipv4{current.src}, Ipv4{current.dst}, current.proto,
+                      current.sport, current.dport};
+  }
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string_view name() const = 0;
+  // Whether packets of an established session pass this stage too (ipsec and egress do).
+  virtual bool on_fast_path() const { return false; }
+  virtual Verdict process(PacketContext& ctx) const = 0;
+};
+
+// "10.1.1.2:1", as the device writes an address and port.
+std::string endpoint(uint32_t addr, uint16_t port);
+std::string flow_text(const FlowKey& k);
+
+// Rewrites the packet so that its flow becomes target, recording the changes in the trace step.
+void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step);
+
+}  // namespace vfw

@@ -1,0 +1,118 @@
+#include <array>
+#include <sstream>
+
+#include "pipeline/trace.hpp"
+
+namespace vfw {
+namespace {
+
+constexpr std::array<std::string_view, 8> kStageOrder = {
+    "session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"};
+
+size_t stage_number(std::string_view stage) {
+  for (size_t i = 0; i < kStageOrder.size(); ++i) {
+    if (kStageOrder[i] == stage) return i + 1;
+  }
+  return 0;
+}
+
+void json_string(std::ostream& o, std::string_view s) {
+  o << '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': o << "\\\""; break;
+      case '\\': o << "\\\\"; break;
+      case '\n': o << "\\n"; break;
+      case '\t': o << "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          constexpr char kHex[] = "0123456789abcdef";
+          o << "\\u00" << kHex[(c >> 4) & 0xf] << kHex[c & 0xf];
+        } else {
+          o << c;
+        }
+    }
+  }
+  o << '"';
+}
+
+}  // namespace
+
+std::string format_trace_text(const Trace& t) {
+  std::ostringstream o;
+  o << "Device: " << t.device << "\n";
+  o << "Packet: " << t.packet << "\n";
+  for (const auto& s : t.steps) {
+    o << "\nStage " << stage_number(s.stage) << ": " << s.stage << "\n";
+    o << "  Result:  " << s.result << "\n";
+    if (!s.matched.empty()) o << "  Matched: " << s.matched << "\n";
+    for (const auto& c : s.changes) o << "  Change:  " << c.field << " " << c.before << " -> " << c.after << "\n";
+    for (const auto& i : s.info) o << "  Info:    " << i << "\n";
+    if (s.drop != DropReason::None) o << "  Drop:    " << drop_reason_id(s.drop) << "\n";
+  }
+  o << "\nResult:\n";
+  o << "  Input interface:  " << (t.result.input.empty() ? "-" : t.result.input) << "\n";
+  o << "  Output interface: " << (t.result.output.empty() ? "-" : t.result.output) << "\n";
+  o << "  Action:           " << action_name(t.result.action) << "\n";
+  o << "  Drop reason:      "
+    << (t.result.drop == DropReason::None ? std::string_view("-") : drop_reason_id(t.result.drop)) << "\n";
+  return o.str();
+}
+
+std::string format_trace_json(const Trace& t) {
+  std::ostringstream o;
+  o << "{\"device\":";
+  json_string(o, t.device);
+  o << ",\"packet\":";
+  json_string(o, t.packet);
+  o << ",\"steps\":[";
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    const TraceStep& s = t.steps[i];
+    if (i != 0) o << ",";
+    o << "{\"stage\":";
+    json_string(o, s.stage);
+    o << ",\"result\":";
+    json_string(o, s.result);
+    o << ",\"detail\":{\"matched\":";
+    json_string(o, s.matched);
+    o << ",\"changes\":[";
+    for (size_t j = 0; j < s.changes.size(); ++j) {
+      if (j != 0) o << ",";
+      o << "{\"field\":";
+      json_string(o, s.changes[j].field);
+      o << ",\"before\":";
+      json_string(o, s.changes[j].before);
+      o << ",\"after\":";
+      json_string(o, s.changes[j].after);
+      o << "}";
+    }
+    o << "],\"info\":[";
+    for (size_t j = 0; j < s.info.size(); ++j) {
+      if (j != 0) o << ",";
+      json_string(o, s.info[j]);
+    }
+    o << "],\"drop_reason\":";
+    if (s.drop == DropReason::None) {
+      o << "null";
+    } else {
+      json_string(o, drop_reason_id(s.drop));
+    }
+    o << "}}";
+  }
+  o << "],\"result\":{\"action\":";
+  json_string(o, action_name(t.result.action));
+  o << ",\"input\":";
+  json_string(o, t.result.input);
+  o << ",\"output\":";
+  json_string(o, t.result.output);
+  o << ",\"drop_reason\":";
+  if (t.result.drop == DropReason::None) {
+    o << "null";
+  } else {
+    json_string(o, drop_reason_id(t.result.drop));
+  }
+  o << "}}\n";
+  return o.str();
+}
+
+}  // namespace vfw

@@ -1,0 +1,43 @@
+#include "stages/dnat_stage.hpp"
+
+namespace vfw {
+
+Verdict DnatStage::process(PacketContext& ctx) const {
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
+  const NatPolicyTable& nat = ctx.snap->nat;
+  const int idx = nat.destination_rules().empty() ? -1 : nat.match_destination(ctx.fields());
+  if (idx < 0) {
+    if (step != nullptr) step->info.push_back("no nat-policy destination-nat rule matched");
+    return Verdict::Continue;
+  }
+  const NatRuleEntry& rule = nat.destination_rules()[static_cast<size_t>(idx)];
+  FlowKey target = ctx.current;
+  if (rule.action == config::NatAction::DestinationStatic) {
+    target.dst = rule.dnat_address.v;
+  } else {
+    // An address group: the inside address chosen by the source, so that one client keeps one server.
+    const AddressPool& pool = nat.pools()[static_cast<size_t>(rule.pool)];
+    uint64_t count = 0;
+    for (const auto& s : pool.sections) count += uint64_t{s.hi} - s.lo + 1;
+    uint64_t pick = count == 0 ? 0 : target.src % count;
+    for (const auto& s : pool.sections) {
+      const uint64_t size = uint64_t{s.hi} - s.lo + 1;
+      if (pick < size) {
+        target.dst = static_cast<uint32_t>(s.lo + pick);
+        break;
+      }
+      pick -= size;
+    }
+  }
+  if (rule.dnat_port && (target.proto == ipproto::kTcp || target.proto == ipproto::kUdp)) {
+    target.dport = *rule.dnat_port;
+  }
+  if (step != nullptr) {
+    step->result = "translated";
+    step->matched = "nat-policy rule " + rule.name + " (destination-nat)";
+  }
+  translate_to(ctx, target, step);
+  return Verdict::Continue;
+}
+
+}  // namespace vfw

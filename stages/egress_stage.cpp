@@ -1,0 +1,157 @@
+#include "stages/egress_stage.hpp"
+
+#include <algorithm>
+
+namespace vfw {
+namespace {
+
+// RFC 792 destination unreachable, code 4 (fragmentation needed and DF set), with the next-hop
+// MTU of RFC 1191, sent to the packet's original source. It quotes the packet as it arrived, so
+// the translation is undone on a copy first.
+std::vector<uint8_t> fragmentation_needed(const PacketContext& ctx, uint32_t mtu) {
+  std::vector<uint8_t> original(ctx.ip, ctx.ip + ctx.info.total_length);
+  rewrite_source(original.data(), ctx.info, Ipv4{ctx.original.src}, ctx.original.sport);
+  rewrite_destination(original.data(), ctx.info, Ipv4{ctx.original.dst}, ctx.original.dport);
+  const size_t quoted = std::min<size_t>(original.size(), ctx.info.header_length + 8);
+  const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
+
+  std::vector<uint8_t> p(20 + 8 + quoted, 0);
+  p[0] = 0x45;
+  store16(&p[2], static_cast<uint16_t>(p.size()));
+  p[8] = 255;
+  p[9] = ipproto::kIcmp;
+  store32(&p[12], in.address.v);
+  store32(&p[16], ctx.original.src);
+  store16(&p[10], internet_checksum({p.data(), 20}));
+  uint8_t* icmp = &p[20];
+  icmp[0] = 3;
+  icmp[1] = 4;
+  store16(icmp + 6, static_cast<uint16_t>(mtu));
+  std::copy_n(original.begin(), quoted, icmp + 8);
+  store16(icmp + 2, internet_checksum({icmp, 8 + quoted}));
+  return p;
+}
+
+// RFC 791 fragmentation: payload in multiples of 8 bytes; later fragments carry only the options
+// whose copied flag is set.
+std::vector<std::vector<uint8_t>> fragment(const uint8_t* ip, const PacketInfo& info, uint32_t mtu) {
+  const size_t ihl = info.header_length;
+  std::vector<uint8_t> later_header(ip, ip + 20);
+  for (size_t i = 20; i < ihl;) {
+    const uint8_t type = ip[i];
+    if (type == 0) break;
+    const size_t len = type == 1 ? 1 : ip[i + 1];
+    if ((type & 0x80) != 0) later_header.insert(later_header.end(), ip + i, ip + i + len);
+    i += len;
+  }
+  while (later_header.size() % 4 != 0) later_header.push_back(0);
+
+  std::vector<std::vector<uint8_t>> out;
+  const size_t payload = info.total_length - ihl;
+  size_t offset = 0;
+  while (offset < payload) {
+    const size_t hdr = out.empty() ? ihl : later_header.size();
+    const size_t room = (mtu - hdr) & ~size_t{7};
+    const size_t chunk = std::min(room, payload - offset);
+    const bool last = offset + chunk == payload;
+    std::vector<uint8_t> f(hdr + chunk);
+    std::copy_n(out.empty() ? ip : later_header.data(), hdr, f.begin());
+    f[0] = static_cast<uint8_t>(0x40 | (hdr / 4));
+    std::copy_n(ip + ihl + offset, chunk, f.begin() + static_cast<long>(hdr));
+    store16(&f[2], static_cast<uint16_t>(f.size()));
+    const size_t frag_offset = info.fragment_offset + offset;
+    const bool more = !last || info.more_fragments;
+    store16(&f[6], static_cast<uint16_t>((more ? 0x2000 : 0) | (frag_offset / 8)));
+    store16(&f[10], 0);
+    store16(&f[10], internet_checksum({f.data(), hdr}));
+    out.push_back(std::move(f));
+    offset += chunk;
+  }
+  return out;
+}
+
+bool create_session(PacketContext& ctx) {
+  Runtime& rt = *ctx.rt;
+  Session s;
+  s.fwd = ctx.original;
+  s.rev = reverse_of(ctx.current);
+  s.last_seen = ctx.now;
+  s.in_if = ctx.in_if;
+  s.out_if = ctx.out_if;
+  s.in_zone = ctx.in_zone;
+  s.out_zone = ctx.out_zone;
+  s.rule = ctx.rule;
+  s.flags = static_cast<uint8_t>(ctx.session_flags | (ctx.to_device ? kSessionToDevice : 0));
+  s.reserved = ctx.pool;
+  s.next_hop = ctx.next_hop.v;
+  const Route* back = ctx.snap->fib.lookup(Ipv4{ctx.original.src});
+  s.reply_next_hop = back != nullptr && back->next_hop.v != 0 ? back->next_hop.v : ctx.original.src;
+  if (s.fwd.proto == ipproto::kTcp) s.tcp = TcpState::SynSent;
+  s.packets[0] = 1;
+  s.bytes[0] = ctx.info.total_length;
+  uint32_t index = 0;
+  if (!rt.sessions.insert(s, index)) return false;
+  ctx.has_session = true;
+  ctx.hit = SessionHit{index, false};
+  if (ctx.info.more_fragments) rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
+  return true;
+}
+
+}  // namespace
+
+Verdict EgressStage::process(PacketContext& ctx) const {
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "forward") : nullptr;
+  auto drop = [&](DropReason reason, std::string why) {
+    if (step != nullptr) {
+      step->result = "drop";
+      step->drop = reason;
+      step->info.push_back(std::move(why));
+    }
+    return ctx.drop_with(reason);
+  };
+  const bool first_packet = !ctx.has_session;
+
+  if (ctx.to_device) {
+    if (first_packet && !create_session(ctx)) return drop(DropReason::SessionTableFull, "the session table is full");
+    if (step != nullptr) {
+      step->result = "to-device";
+      if (first_packet) step->info.push_back("session created: " + flow_text(ctx.original));
+    }
+    return Verdict::ToDevice;
+  }
+
+  const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
+  if (step != nullptr) {
+    step->matched = "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " + std::to_string(out.mtu);
+  }
+  bool fragmented = false;
+  if (ctx.info.total_length > out.mtu) {
+    if (ctx.info.dont_fragment) {
+      if (ctx.emitted != nullptr) ctx.emitted->push_back({ctx.in_if, fragmentation_needed(ctx, out.mtu)});
+      return drop(DropReason::FragmentNeeded,
+                  std::to_string(ctx.info.total_length) + " bytes exceed the MTU " + std::to_string(out.mtu) +
+                      " of " + out.name + " with DF set: ICMP fragmentation-needed (next-hop MTU " +
+                      std::to_string(out.mtu) + ") sent to " + to_string(Ipv4{ctx.original.src}));
+    }
+    fragmented = true;
+  }
+  if (first_packet && !create_session(ctx)) return drop(DropReason::SessionTableFull, "the session table is full");
+  decrement_ttl(ctx.ip);
+  if (fragmented) {
+    auto pieces = fragment(ctx.ip, ctx.info, out.mtu);
+    if (step != nullptr) {
+      step->info.push_back(std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
+                           std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) + " fragments");
+    }
+    if (ctx.emitted != nullptr) {
+      for (auto& p : pieces) ctx.emitted->push_back({ctx.out_if, std::move(p)});
+    }
+  }
+  if (step != nullptr && first_packet) {
+    step->info.push_back("session created: " + flow_text(ctx.original) + " reply expected as " +
+                         flow_text(ctx.rt->sessions.at(ctx.hit.index).rev));
+  }
+  return Verdict::Continue;
+}
+
+}  // namespace vfw

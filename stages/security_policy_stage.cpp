@@ -1,0 +1,77 @@
+#include "stages/security_policy_stage.hpp"
+
+namespace vfw {
+namespace {
+
+// The service-manage protocol a packet to the device belongs to, or 0 for any other traffic.
+uint8_t management_service(const FlowKey& k) {
+  if (k.proto == ipproto::kIcmp) return k.dport == 0x0800 ? kManagePing : 0;
+  if (k.proto == ipproto::kUdp) return k.dport == 161 ? kManageSnmp : 0;
+  if (k.proto != ipproto::kTcp) return 0;
+  switch (k.dport) {
+    case 22: return kManageSsh;
+    case 23: return kManageTelnet;
+    case 80: return kManageHttp;
+    case 443: return kManageHttps;
+    case 830: return kManageNetconf;
+    default: return 0;
+  }
+}
+
+std::string zone_name(const Snapshot& snap, uint8_t zone) {
+  return zone < snap.zones.names.size() ? snap.zones.names[zone] : std::string("(none)");
+}
+
+}  // namespace
+
+Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
+  const Snapshot& snap = *ctx.snap;
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "permit") : nullptr;
+  auto drop = [&](DropReason reason, std::string why) {
+    if (step != nullptr) {
+      step->result = "deny";
+      step->drop = reason;
+      step->info.push_back(std::move(why));
+    }
+    return ctx.drop_with(reason);
+  };
+  if (ctx.in_zone == kNoZone) {
+    return drop(DropReason::InterfaceNoZone, snap.interfaces[ctx.in_if].name + " is not in a security zone");
+  }
+  if (ctx.out_zone == kNoZone) {
+    return drop(DropReason::InterfaceNoZone, snap.interfaces[ctx.out_if].name + " is not in a security zone");
+  }
+  const std::string zones =
+      " (" + zone_name(snap, ctx.in_zone) + " -> " + zone_name(snap, ctx.out_zone) + ")";
+
+  if (ctx.to_device) {
+    const InterfaceState& in = snap.interfaces[ctx.in_if];
+    if (const uint8_t service = management_service(ctx.current); service != 0 && in.service_manage) {
+      if ((in.manage_permitted & service) == 0) {
+        return drop(DropReason::ServiceManageDeny,
+                    "service-manage on " + in.name + " does not permit this management protocol");
+      }
+      if (step != nullptr) step->matched = "service-manage on " + in.name + zones;
+      return Verdict::Continue;
+    }
+  }
+
+  const int idx = snap.security.match(ctx.fields());
+  if (idx >= 0) {
+    const auto& rule = snap.security.rules()[static_cast<size_t>(idx)];
+    if (static_cast<size_t>(idx) < ctx.rt->security_hits.size()) ++ctx.rt->security_hits[static_cast<size_t>(idx)];
+    ctx.rule = static_cast<uint16_t>(idx);
+    if (step != nullptr) step->matched = "rule " + rule.name + zones;
+    if (!rule.permit) return drop(DropReason::PolicyDeny, "rule " + rule.name + " action deny");
+    return Verdict::Continue;
+  }
+  ++ctx.rt->security_default_hits;
+  ctx.rule = kDefaultRule;
+  if (step != nullptr) step->matched = "default" + zones;
+  if (!snap.security.default_permit()) {
+    return drop(DropReason::DefaultPolicyDeny, "no rule matched; default action deny");
+  }
+  return Verdict::Continue;
+}
+
+}  // namespace vfw

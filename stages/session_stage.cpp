@@ -1,0 +1,98 @@
+#include "stages/session_stage.hpp"
+
+namespace vfw {
+namespace {
+
+void update_tcp_state(Session& s, uint8_t flags, bool reply) {
+  if ((flags & tcpflag::kRst) != 0) {
+    s.tcp = TcpState::Closed;
+  } else if ((flags & tcpflag::kFin) != 0) {
+    s.tcp = s.tcp == TcpState::Closing ? TcpState::Closed : TcpState::Closing;
+  } else if (s.tcp == TcpState::SynSent && reply && (flags & tcpflag::kSyn) != 0 &&
+             (flags & tcpflag::kAck) != 0) {
+    s.tcp = TcpState::SynReceived;
+  } else if (s.tcp == TcpState::SynReceived && !reply && (flags & tcpflag::kAck) != 0) {
+    s.tcp = TcpState::Established;
+  }
+}
+
+}  // namespace
+
+Verdict SessionStage::process(PacketContext& ctx) const {
+  Runtime& rt = *ctx.rt;
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
+  SessionHit hit;
+  bool found = false;
+  if (ctx.info.is_later_fragment()) {
+    const auto* frag = rt.find_fragment(ctx.original.src, ctx.original.dst, ctx.original.proto,
+                                        ctx.info.ip_id, ctx.now);
+    if (frag == nullptr) {
+      if (step != nullptr) {
+        step->result = "drop";
+        step->drop = DropReason::FragmentNoSession;
+        step->info.push_back("a later fragment whose first fragment created no session");
+      }
+      return ctx.drop_with(DropReason::FragmentNoSession);
+    }
+    hit = SessionHit{frag->session, frag->reply};
+    found = true;
+    // A later fragment has no ports: it carries those of its first fragment's flow.
+    const Session& s = rt.sessions.at(hit.index);
+    const FlowKey& k = hit.reply ? s.rev : s.fwd;
+    ctx.original.sport = ctx.current.sport = k.sport;
+    ctx.original.dport = ctx.current.dport = k.dport;
+  } else {
+    found = rt.sessions.find(ctx.original, hit);
+  }
+  if (found && rt.expired(rt.sessions.at(hit.index), ctx.now)) {
+    rt.remove_session(hit.index);
+    found = false;
+    if (step != nullptr) step->info.push_back("the session of this flow had aged out and was removed");
+  }
+
+  if (!found) {
+    const bool tcp = ctx.original.proto == ipproto::kTcp && ctx.info.has_l4;
+    const uint8_t flags = ctx.info.tcp_flags;
+    if (tcp && ((flags & tcpflag::kSyn) == 0 || (flags & (tcpflag::kAck | tcpflag::kRst)) != 0)) {
+      if (step != nullptr) {
+        step->result = "drop";
+        step->drop = DropReason::TcpFirstNotSyn;
+        step->info.push_back("no session, and the first packet of a TCP flow must be a SYN");
+      }
+      return ctx.drop_with(DropReason::TcpFirstNotSyn);
+    }
+    if (step != nullptr) {
+      step->info.push_back("no session for " + flow_text(ctx.original) + ": first packet, full stage traversal");
+    }
+    return Verdict::Continue;
+  }
+
+  Session& s = rt.sessions.at(hit.index);
+  ctx.has_session = true;
+  ctx.hit = hit;
+  const int dir = hit.reply ? 1 : 0;
+  s.last_seen = ctx.now;
+  ++s.packets[dir];
+  s.bytes[dir] += ctx.info.total_length;
+  if (ctx.original.proto == ipproto::kTcp && ctx.info.has_l4) update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
+
+  if (step != nullptr) {
+    step->result = "hit";
+    step->matched = "session " + flow_text(s.fwd) + (hit.reply ? " (reply direction)" : " (forward direction)");
+    step->info.push_back("fast path: translations, egress interface and next hop recorded at session creation");
+  }
+  // The translated flow is the one whose reply key the session holds (and vice versa).
+  translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step);
+  ctx.in_zone = hit.reply ? s.out_zone : s.in_zone;
+  ctx.out_zone = hit.reply ? s.in_zone : s.out_zone;
+  ctx.out_if = hit.reply ? s.in_if : s.out_if;
+  ctx.next_hop = Ipv4{hit.reply ? s.reply_next_hop : s.next_hop};
+  ctx.to_device = !hit.reply && (s.flags & kSessionToDevice) != 0;
+  ctx.rule = s.rule;
+  if (ctx.info.more_fragments && !ctx.info.is_later_fragment()) {
+    rt.remember_fragment(ctx.original, ctx.info.ip_id, {hit.index, hit.reply, ctx.now});
+  }
+  return Verdict::FastPath;
+}
+
+}  // namespace vfw

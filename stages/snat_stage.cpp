@@ -1,0 +1,112 @@
+#include "stages/snat_stage.hpp"
+
+namespace vfw {
+namespace {
+
+bool has_port(const PacketContext& ctx) {
+  const uint8_t p = ctx.current.proto;
+  return p == ipproto::kTcp || p == ipproto::kUdp || (p == ipproto::kIcmp && ctx.current.sport != 0);
+}
+
+// PAT on one of the pool's addresses: the source picks where to start, so that a client keeps
+// one address while ports last.
+bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& target) {
+  std::vector<uint32_t> addresses;
+  for (const auto& s : pool.sections) {
+    for (uint64_t a = s.lo; a <= s.hi && addresses.size() < 65536; ++a) addresses.push_back(static_cast<uint32_t>(a));
+  }
+  if (addresses.empty()) return false;
+  const size_t start = ctx.original.src % addresses.size();
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const Ipv4 addr{addresses[(start + i) % addresses.size()]};
+    if (!has_port(ctx)) {
+      target.src = addr.v;
+      return true;
+    }
+    if (auto port = ctx.rt->ports.allocate(addr, ctx.current.proto)) {
+      target.src = addr.v;
+      target.sport = *port;
+      ctx.session_flags |= kSessionSnatPort;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Verdict SnatStage::process(PacketContext& ctx) const {
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
+  auto skip = [&](std::string why) {
+    if (step != nullptr) {
+      step->result = "skip";
+      step->info.push_back(std::move(why));
+    }
+    return Verdict::Continue;
+  };
+  if (ctx.to_device) return skip("addressed to the device: no source NAT");
+  if (ctx.server_map_reverse) return skip("the source was translated by a nat server reverse entry");
+
+  const Snapshot& snap = *ctx.snap;
+  const int idx = snap.nat.source_rules().empty() ? -1 : snap.nat.match_source(ctx.fields(), ctx.out_if);
+  if (idx < 0) {
+    if (step != nullptr) step->info.push_back("no nat-policy source-nat rule matched");
+    return Verdict::Continue;
+  }
+  const NatRuleEntry& rule = snap.nat.source_rules()[static_cast<size_t>(idx)];
+  if (step != nullptr) step->matched = "nat-policy rule " + rule.name;
+  FlowKey target = ctx.current;
+  auto exhausted = [&](std::string why) {
+    if (step != nullptr) {
+      step->result = "drop";
+      step->drop = DropReason::NatPoolExhausted;
+      step->info.push_back(std::move(why));
+    }
+    return ctx.drop_with(DropReason::NatPoolExhausted);
+  };
+
+  switch (rule.action) {
+    case config::NatAction::NoNat:
+      if (step != nullptr) {
+        step->result = "no-nat";
+        step->info.push_back("action no-nat: the source is left as it is");
+      }
+      return Verdict::Continue;
+    case config::NatAction::SourceEasyIp: {
+      const InterfaceState& out = snap.interfaces[ctx.out_if];
+      if (!out.has_address) return exhausted(out.name + " has no address for easy-ip");
+      target.src = out.address.v;
+      if (has_port(ctx)) {
+        auto port = ctx.rt->ports.allocate(out.address, ctx.current.proto);
+        if (!port) return exhausted("no free port on " + to_string(out.address));
+        target.sport = *port;
+        ctx.session_flags |= kSessionSnatPort;
+      }
+      if (step != nullptr) step->info.push_back("action source-nat easy-ip: the address of " + out.name);
+      break;
+    }
+    case config::NatAction::SourceAddressGroup: {
+      const AddressPool& pool = snap.nat.pools()[static_cast<size_t>(rule.pool)];
+      if (pool.no_pat) {
+        auto global = ctx.rt->addresses.acquire(pool.id, pool.sections, Ipv4{ctx.original.src});
+        if (!global) return exhausted("every address of group " + pool.name + " is in use (no-pat)");
+        target.src = global->v;
+        ctx.session_flags |= kSessionSnatAddress;
+        ctx.pool = static_cast<uint16_t>(pool.id);
+      } else if (!allocate_from_pool(ctx, pool, target)) {
+        return exhausted("no free address and port in group " + pool.name);
+      }
+      if (step != nullptr) {
+        step->info.push_back("action source-nat address-group " + pool.name + (pool.no_pat ? " (no-pat)" : " (pat)"));
+      }
+      break;
+    }
+    default:
+      return Verdict::Continue;
+  }
+  if (step != nullptr) step->result = "translated";
+  translate_to(ctx, target, step);
+  return Verdict::Continue;
+}
+
+}  // namespace vfw
