@@ -95,6 +95,9 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
     attempts.push_back({&tree(stack[depth].view), depth + 1});
   }
 
+  // The error shown is the current view's when the line began as one of its commands; otherwise
+  // the one that got furthest in any view, as the likeliest meaning of the line.
+  std::optional<SyntaxError> current;
   std::optional<SyntaxError> best;
   for (const Attempt& a : attempts) {
     auto result = a.tree->match(line, tokens);
@@ -106,9 +109,11 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
       return {};
     }
     const auto& err = std::get<SyntaxError>(result);
+    if (!current) current = err;
     if (!best || err.column > best->column) best = err;
   }
-  return LineResult{false, best->message(), best->column, true};
+  const SyntaxError& shown = current->column > 0 ? *current : *best;
+  return LineResult{false, shown.message(), shown.column, true};
 }
 
 const CommandEngine& command_engine() {

@@ -28,7 +28,6 @@ namespace vfw {
   X(TcpFirstNotSyn, "tcp-first-packet-not-syn", "Session create fail (not SYN)")         \
   X(NoRoute, "no-route", "Fib miss")                                                     \
   X(BlackholeRoute, "blackhole-route", "Route to NULL0")                                 \
-  X(InterfaceDown, "interface-down", "Interface down")                                   \
   X(InterfaceNoZone, "interface-not-in-zone", "Interface not in a security zone")       \
   X(UnknownInterface, "unknown-interface", "Input interface does not exist")             \
   X(PolicyDeny, "policy-deny", "Security policy deny")                                   \
@@ -36,8 +35,7 @@ namespace vfw {
   X(ServiceManageDeny, "service-manage-deny", "Service-manage deny")                     \
   X(NatPoolExhausted, "nat-pool-exhausted", "NAT port allocation fail")                  \
   X(SessionTableFull, "session-table-full", "Session table full")                        \
-  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")                     \
-  X(IpsecHeldForIke, "ipsec-held-for-ike", "IPSec packet held for negotiation")
+  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")
 
 enum class DropReason : uint8_t {
 #define VFW_ENUM(e, id, label) e,

@@ -44,8 +44,8 @@ Verdict RouteStage::process(PacketContext& ctx) const {
     case RouteKind::Static:
       break;
   }
+  // Routes through a shut-down interface are not installed (config/snapshot.cpp).
   const InterfaceState& out = snap.interfaces[r->out_if];
-  if (!out.up) return drop(DropReason::InterfaceDown, out.name + " is shut down");
   if (ctx.info.ttl <= 1) return drop(DropReason::TtlExpired, "TTL would reach 0 when forwarded");
   ctx.out_if = r->out_if;
   ctx.out_zone = out.zone;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The vfw binary as a user runs it: subcommands, exit statuses, script mode. Usage: VFW SOURCE_DIR
+set -u
+vfw=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+check() {  # check NAME COMMAND...: the command must succeed
+  if "${@:2}" >"$tmp/out" 2>"$tmp/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $1"
+    sed 's/^/  | /' "$tmp/out" "$tmp/err"
+  fi
+}
+
+check "stages prints the USG order" \
+  bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 session 2 server-map 3 dnat 4 route 5 security-policy 6 snat 7 ipsec 8 egress '"
+check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
+
+printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
+check "check rejects a malformed file with file, line and caret" bash -c "
+  ! '$vfw' check '$tmp/bad.cfg' 2>'$tmp/e' &&
+  grep -q \"bad.cfg:3: Error: Wrong parameter found at '\\^' position.\" '$tmp/e' &&
+  grep -qx '            \\^' '$tmp/e'"
+
+check "packet-trace --json is valid JSON with the eight stages" bash -c "
+  '$vfw' packet-trace --config '$src/examples/fw1-misordered-nat.cfg' --input g0/0/1 --protocol icmp \
+    --source 10.1.1.2 --destination 10.2.1.2 --json |
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"snat\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
+
+check "script mode runs each line and prints to standard output" bash -c "
+  printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"
+
+check "script mode exits non-zero and reports on standard error when a line fails" bash -c "
+  ! printf 'system-view\nsysname\n' | '$vfw' 2>'$tmp/e' >/dev/null &&
+  grep -qx \"Error: Incomplete command found at '\\^' position.\" '$tmp/e'"
+
+check "cli -c runs one command" bash -c "'$vfw' cli -c 'display current-configuration' | grep -qx ' sysname FW1'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

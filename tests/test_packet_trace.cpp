@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "app/cli_session.hpp"
+#include "app/packet_trace_command.hpp"
+#include "lab.hpp"
+
+using namespace vfw;
+using namespace vfw::test;
+
+namespace {
+
+PacketTraceOptions seed_ping(const std::string& config) {
+  PacketTraceOptions o;
+  o.config = std::string(VFW_SOURCE_DIR) + "/examples/" + config;
+  o.input = "g0/0/1";
+  o.protocol = "icmp";
+  o.source = "10.1.1.2";
+  o.destination = "10.2.1.2";
+  return o;
+}
+
+std::string trace_text(const PacketTraceOptions& o, int expected_status = 0) {
+  std::ostringstream out, err;
+  REQUIRE(run_packet_trace(o, out, err) == expected_status);
+  return out.str() + err.str();
+}
+
+}  // namespace
+
+TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone", "[trace]") {
+  // FW1 with easy-ip on the untrust interface and no no-nat rule ahead of it: the VPN traffic's
+  // source becomes 1.1.1.1 before the ipsec stage, where the security ACL expects 10.1.1.0/24.
+  const std::string text = trace_text(seed_ping("fw1-misordered-nat.cfg"));
+  const size_t snat = text.find("Stage 6: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
+                                "  Change:  source 10.1.1.2 -> 1.1.1.1\n");
+  const size_t ipsec = text.find("Stage 7: ipsec\n");
+  REQUIRE(snat != std::string::npos);
+  REQUIRE(ipsec != std::string::npos);
+  CHECK(snat < ipsec);
+  CHECK(text.find("matched on the packet as SNAT left it: source 1.1.1.1", ipsec) != std::string::npos);
+
+  // With the no-nat rule the source reaches the ipsec stage untouched.
+  const std::string fixed = trace_text(seed_ping("fw1.cfg"));
+  CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") != std::string::npos);
+  CHECK(fixed.find("as SNAT left it: source 10.1.1.2") != std::string::npos);
+}
+
+TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
+  PacketTraceOptions o = seed_ping("fw1-misordered-nat.cfg");
+  o.json = true;
+  const std::string json = trace_text(o);
+  CHECK(json.rfind("{\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) == 0);
+  for (const char* stage : {"session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"}) {
+    CHECK(json.find(std::string("{\"stage\":\"") + stage + "\",\"result\":") != std::string::npos);
+  }
+  CHECK(json.find("\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
+        std::string::npos);
+  CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
+                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null}}") != std::string::npos);
+}
+
+TEST_CASE("repeat 2 shows the fast path and reverse shows the reply un-translated", "[trace]") {
+  PacketTraceOptions o = seed_ping("fw1-misordered-nat.cfg");
+  o.repeat = 2;
+  o.reverse = true;
+  o.json = true;
+  std::ostringstream out, err;
+  REQUIRE(run_packet_trace(o, out, err) == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(out.str());
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].find("{\"stage\":\"session\",\"result\":\"hit\"") != std::string::npos);
+  CHECK(lines[1].find("\"stage\":\"route\"") == std::string::npos);
+  CHECK(lines[2].find("\"packet\":\"icmp 10.2.1.2 -> 1.1.1.1 type 0") != std::string::npos);
+  CHECK(lines[2].find("{\"field\":\"destination\",\"before\":\"1.1.1.1\",\"after\":\"10.1.1.2\"}") != std::string::npos);
+  CHECK(lines[2].find("\"output\":\"GigabitEthernet0/0/1\"") != std::string::npos);
+}
+
+TEST_CASE("a dropped packet's trace names the stage and the reason", "[trace]") {
+  PacketTraceOptions o = seed_ping("fw1.cfg");
+  o.protocol = "tcp";
+  o.destination = "8.8.8.8";
+  o.destination_port = 23;
+  o.input = "GigabitEthernet0/0/2";  // from the Internet to a LAN address: default deny
+  o.source = "8.8.8.8";
+  o.destination = "10.1.1.2";
+  const std::string text = trace_text(o);
+  CHECK(text.find("Stage 5: security-policy\n  Result:  deny\n  Matched: default (untrust -> trust)\n") !=
+        std::string::npos);
+  CHECK(text.find("  Action:           drop\n  Drop reason:      default-policy-deny\n") != std::string::npos);
+}
+
+TEST_CASE("bad packet-trace arguments are refused with a message", "[trace]") {
+  PacketTraceOptions o = seed_ping("fw1.cfg");
+  o.input = "g9/9/9";
+  CHECK(trace_text(o, 2).find("interface \"g9/9/9\" does not exist") != std::string::npos);
+  o = seed_ping("fw1.cfg");
+  o.protocol = "tcp";
+  CHECK(trace_text(o, 2).find("--destination-port is needed") != std::string::npos);
+  o = seed_ping("does-not-exist.cfg");
+  CHECK(trace_text(o, 1).find("Cannot open the file") != std::string::npos);
+}
+
+TEST_CASE("every drop is a counter in display firewall statistics system discard", "[trace]") {
+  Device d(load_example("nat-lab.cfg"));
+  send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 23), "GigabitEthernet0/0/1");
+  send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
+  send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
+  std::ostringstream out, err;
+  REQUIRE(run_cli_line(d, "display firewall statistics system discard", out, err, 0));
+  CHECK(out.str() ==
+        "Discard statistic information:\n"
+        "  Route to NULL0 packets discarded:                         2\n"
+        "  Security policy deny packets discarded:                   1\n");
+}
