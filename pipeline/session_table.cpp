@@ -1,5 +1,6 @@
 #include "pipeline/session_table.hpp"
 
+#include <algorithm>
 #include <bit>
 
 #include "pipeline/packet.hpp"
@@ -123,6 +124,14 @@ void SessionTable::erase(uint32_t index) {
   live_[index] = 0;
   free_.push_back(index);
   --size_;
+}
+
+void SessionTable::clear() {
+  std::fill(slots_.begin(), slots_.end(), Slot{});
+  std::fill(live_.begin(), live_.end(), 0);
+  free_.clear();
+  for (uint32_t i = capacity_; i-- > 0;) free_.push_back(i);
+  size_ = 0;
 }
 
 size_t SessionTable::memory_bytes() const {

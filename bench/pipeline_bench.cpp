@@ -1,0 +1,177 @@
+// Pipeline benchmarks (docs/performance.md has the figures and how to run them):
+//   BM_FastPath       established sessions, 64-byte packets, 1M sessions, random flow order
+//   BM_FirstPacket    full stage traversal with N security-policy rules and 100,000 routes
+// and, printed before the runs, the bytes of memory a session costs.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <random>
+
+#include "device/device.hpp"
+
+using namespace vfw;
+
+namespace {
+
+constexpr uint32_t kSessions = 1U << 20;
+constexpr uint16_t kLan = 0;  // GigabitEthernet0/0/1 (interfaces sort by name)
+
+config::Config base_config() {
+  config::Config c = config::Config::factory_default();
+  c.interfaces.clear();
+  c.zones[1].interfaces.clear();
+  auto& lan = c.interface("GigabitEthernet0/0/1");
+  lan.address = config::Interface::Address{*parse_ipv4("10.0.0.1"), 8};
+  auto& wan = c.interface("GigabitEthernet0/0/2");
+  wan.address = config::Interface::Address{*parse_ipv4("1.1.1.1"), 24};
+  c.find_zone("trust")->interfaces.push_back("GigabitEthernet0/0/1");
+  c.find_zone("untrust")->interfaces.push_back("GigabitEthernet0/0/2");
+  c.routes.push_back(config::StaticRoute{Prefix::make(Ipv4{0}, 0), *parse_ipv4("1.1.1.2"), "", 60, ""});
+  return c;
+}
+
+// A 64-byte UDP packet of flow i: 10.x.y.z:port -> 8.8.8.8:53, UDP checksum 0 (RFC 768: none).
+struct FlowPackets {
+  std::vector<uint8_t> tmpl;
+  uint16_t tmpl_checksum = 0;
+  uint32_t tmpl_src = 0;
+  FlowPackets() {
+    PacketSpec s;
+    s.protocol = ipproto::kUdp;
+    s.src = *parse_ipv4("10.0.0.2");
+    s.dst = *parse_ipv4("8.8.8.8");
+    s.src_port = 1024;
+    s.dst_port = 53;
+    s.total_length = 64;
+    tmpl = build_packet(s);
+    store16(&tmpl[26], 0);
+    tmpl_checksum = load16(&tmpl[10]);
+    tmpl_src = s.src.v;
+  }
+  static uint32_t src_of(uint32_t flow) { return 0x0a000002U + (flow >> 4); }
+  static uint16_t port_of(uint32_t flow) { return static_cast<uint16_t>(1024 + (flow & 15)); }
+  void write(uint8_t* p, uint32_t flow) const {
+    std::memcpy(p, tmpl.data(), 64);
+    const uint32_t src = src_of(flow);
+    store32(p + 12, src);
+    store16(p + 10, checksum_adjust32(tmpl_checksum, tmpl_src, src));
+    store16(p + 20, port_of(flow));
+  }
+};
+
+void BM_FastPath(benchmark::State& state) {
+  config::Config c = base_config();
+  config::SecurityRule permit;
+  permit.name = "lan_out";
+  permit.source_zones = {"trust"};
+  permit.destination_zones = {"untrust"};
+  permit.action = config::PolicyAction::Permit;
+  c.security_policy.rules.push_back(permit);
+  Device d(c, kSessions);
+  FlowPackets flows;
+  alignas(64) uint8_t packet[64];
+  for (uint32_t f = 0; f < kSessions; ++f) {
+    flows.write(packet, f);
+    if (d.receive(packet, 64, kLan) != Action::Forward) state.SkipWithError("session setup failed");
+  }
+  std::vector<uint32_t> order(kSessions);
+  for (uint32_t i = 0; i < kSessions; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(1));
+  size_t i = 0;
+  uint64_t forwarded = 0;
+  for (auto _ : state) {
+    flows.write(packet, order[i]);
+    forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
+    i = (i + 1) & (kSessions - 1);
+  }
+  if (forwarded != state.iterations()) state.SkipWithError("a fast-path packet was not forwarded");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["sessions"] = d.runtime().sessions.size();
+}
+BENCHMARK(BM_FastPath)->Unit(benchmark::kNanosecond);
+
+void BM_FirstPacket(benchmark::State& state) {
+  const auto rules = static_cast<uint32_t>(state.range(0));
+  std::mt19937 rng(7);
+  config::Config c = base_config();
+  // 100,000 routes: /24s (and some /16s and /28s) all over the unicast space, via the carrier.
+  for (int i = 0; i < 100000; ++i) {
+    const unsigned len = i % 10 == 0 ? 16 : (i % 10 == 1 ? 28 : 24);
+    c.routes.push_back(config::StaticRoute{Prefix::make(Ipv4{static_cast<uint32_t>(rng()) | 0x01000000U}, len),
+                                           *parse_ipv4("1.1.1.2"), "", 60, ""});
+  }
+  // N rules, each for one /20 of the LAN and half of them for one /8 of destinations, then a
+  // catch-all: a packet's rule is anywhere in the list.
+  for (uint32_t r = 0; r < rules; ++r) {
+    config::SecurityRule rule;
+    rule.name = "r" + std::to_string(r);
+    rule.source_zones = {"trust"};
+    rule.destination_zones = {"untrust"};
+    config::AddressItem src;
+    src.prefix = Prefix::make(Ipv4{0x0a000000U + (r << 12)}, 20);
+    rule.source_addresses.push_back(src);
+    if (r % 2 == 0) {
+      config::AddressItem dst;
+      dst.prefix = Prefix::make(Ipv4{(r % 200 + 20) << 24}, 8);
+      rule.destination_addresses.push_back(dst);
+    }
+    rule.services = {r % 3 == 0 ? "dns" : "any"};
+    rule.action = config::PolicyAction::Permit;
+    c.security_policy.rules.push_back(rule);
+  }
+  config::SecurityRule all;
+  all.name = "rest";
+  all.action = config::PolicyAction::Permit;
+  c.security_policy.rules.push_back(all);
+  Device d(c, kSessions);
+
+  // Packets: sources spread over the rules' prefixes, destinations anywhere routable.
+  constexpr uint32_t kPackets = 1U << 16;
+  std::vector<std::vector<uint8_t>> packets;
+  packets.reserve(kPackets);
+  for (uint32_t i = 0; i < kPackets; ++i) {
+    PacketSpec s;
+    s.protocol = ipproto::kUdp;
+    s.src = Ipv4{0x0a000000U + ((rng() % rules) << 12) + (rng() & 0xfff) + 1};
+    s.dst = Ipv4{static_cast<uint32_t>(rng()) | 0x01000000U};
+    s.src_port = static_cast<uint16_t>(1024 + i % 60000);
+    s.dst_port = 53;
+    s.total_length = 64;
+    packets.push_back(build_packet(s));
+  }
+  alignas(64) uint8_t packet[64];
+  uint32_t i = 0;
+  uint64_t forwarded = 0;
+  for (auto _ : state) {
+    if (i == kPackets) {  // the flows are new again: drop their sessions (not timed)
+      state.PauseTiming();
+      d.runtime().sessions.clear();
+      i = 0;
+      state.ResumeTiming();
+    }
+    std::memcpy(packet, packets[i].data(), 64);
+    forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
+    ++i;
+  }
+  if (forwarded != state.iterations()) state.SkipWithError("a first packet was not forwarded");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["rules"] = rules;
+  state.counters["routes"] = static_cast<double>(d.snapshot().fib.routes().size());
+}
+BENCHMARK(BM_FirstPacket)->Arg(100)->Arg(10000)->Unit(benchmark::kNanosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  {
+    SessionTable t(kSessions);
+    std::printf("Session memory: %zu bytes for %u sessions = %.1f bytes per session "
+                "(entry %zu, index %zu, bookkeeping %zu)\n",
+                t.memory_bytes(), kSessions, static_cast<double>(t.memory_bytes()) / kSessions,
+                sizeof(Session), size_t{4} * 8, sizeof(uint32_t) + 1);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
