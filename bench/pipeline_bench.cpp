@@ -60,6 +60,7 @@ struct FlowPackets {
 };
 
 void BM_FastPath(benchmark::State& state) {
+  const auto sessions = static_cast<uint32_t>(state.range(0));
   config::Config c = base_config();
   config::SecurityRule permit;
   permit.name = "lan_out";
@@ -67,37 +68,53 @@ void BM_FastPath(benchmark::State& state) {
   permit.destination_zones = {"untrust"};
   permit.action = config::PolicyAction::Permit;
   c.security_policy.rules.push_back(permit);
-  Device d(c, kSessions);
+  Device d(c, sessions);
   FlowPackets flows;
   alignas(64) uint8_t packet[64];
-  for (uint32_t f = 0; f < kSessions; ++f) {
+  for (uint32_t f = 0; f < sessions; ++f) {
     flows.write(packet, f);
     if (d.receive(packet, 64, kLan) != Action::Forward) state.SkipWithError("session setup failed");
   }
-  std::vector<uint32_t> order(kSessions);
-  for (uint32_t i = 0; i < kSessions; ++i) order[i] = i;
+  std::vector<uint32_t> order(sessions);
+  for (uint32_t i = 0; i < sessions; ++i) order[i] = i;
   std::shuffle(order.begin(), order.end(), std::mt19937(1));
+  // Packets arrive in batches of 32, as a poll-mode driver hands them over.
+  constexpr size_t kBatch = 32;
+  alignas(64) uint8_t buffers[kBatch][64];
+  uint8_t* pointers[kBatch];
+  uint32_t lengths[kBatch];
+  Action actions[kBatch];
+  for (size_t b = 0; b < kBatch; ++b) {
+    pointers[b] = buffers[b];
+    lengths[b] = 64;
+  }
   size_t i = 0;
   uint64_t forwarded = 0;
   for (auto _ : state) {
-    flows.write(packet, order[i]);
-    forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
-    i = (i + 1) & (kSessions - 1);
+    for (size_t b = 0; b < kBatch; ++b) {
+      flows.write(buffers[b], order[i]);
+      i = (i + 1) & (sessions - 1);
+    }
+    d.receive_batch(pointers, lengths, kBatch, kLan, actions);
+    for (Action a : actions) forwarded += a == Action::Forward ? 1 : 0;
   }
-  if (forwarded != state.iterations()) state.SkipWithError("a fast-path packet was not forwarded");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  const auto packets = static_cast<uint64_t>(state.iterations()) * kBatch;
+  if (forwarded != packets) state.SkipWithError("a fast-path packet was not forwarded");
+  state.SetItemsProcessed(static_cast<int64_t>(packets));
   state.counters["sessions"] = d.runtime().sessions.size();
 }
-BENCHMARK(BM_FastPath)->Unit(benchmark::kNanosecond);
+// 1M sessions is the figure asked for; 1024 shows the cost with the table in cache.
+BENCHMARK(BM_FastPath)->Arg(1024)->Arg(kSessions)->Unit(benchmark::kNanosecond);
 
 void BM_FirstPacket(benchmark::State& state) {
   const auto rules = static_cast<uint32_t>(state.range(0));
-  std::mt19937 rng(7);
+  std::mt19937 rng_engine(7);
+  auto rng = [&] { return static_cast<uint32_t>(rng_engine()); };
   config::Config c = base_config();
   // 100,000 routes: /24s (and some /16s and /28s) all over the unicast space, via the carrier.
   for (int i = 0; i < 100000; ++i) {
     const unsigned len = i % 10 == 0 ? 16 : (i % 10 == 1 ? 28 : 24);
-    c.routes.push_back(config::StaticRoute{Prefix::make(Ipv4{static_cast<uint32_t>(rng()) | 0x01000000U}, len),
+    c.routes.push_back(config::StaticRoute{Prefix::make(Ipv4{rng() | 0x01000000U}, len),
                                            *parse_ipv4("1.1.1.2"), "", 60, ""});
   }
   // N rules, each for one /20 of the LAN and half of them for one /8 of destinations, then a
@@ -133,7 +150,7 @@ void BM_FirstPacket(benchmark::State& state) {
     PacketSpec s;
     s.protocol = ipproto::kUdp;
     s.src = Ipv4{0x0a000000U + ((rng() % rules) << 12) + (rng() & 0xfff) + 1};
-    s.dst = Ipv4{static_cast<uint32_t>(rng()) | 0x01000000U};
+    s.dst = Ipv4{rng() | 0x01000000U};
     s.src_port = static_cast<uint16_t>(1024 + i % 60000);
     s.dst_port = 53;
     s.total_length = 64;
@@ -153,7 +170,7 @@ void BM_FirstPacket(benchmark::State& state) {
     forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
     ++i;
   }
-  if (forwarded != state.iterations()) state.SkipWithError("a first packet was not forwarded");
+  if (forwarded != static_cast<uint64_t>(state.iterations())) state.SkipWithError("a first packet was not forwarded");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["rules"] = rules;
   state.counters["routes"] = static_cast<double>(d.snapshot().fib.routes().size());

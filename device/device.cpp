@@ -1,5 +1,8 @@
 #include "device/device.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace vfw {
 
 Device::Device(config::Config cfg, uint32_t session_capacity)
@@ -30,6 +33,25 @@ Action Device::receive(uint8_t* packet, uint32_t length, uint16_t interface, Tra
   ctx.in_if = interface;
   if (trace != nullptr) trace->device = config_.sysname;
   return pipeline_.process(ctx);
+}
+
+void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
+                           uint16_t interface, Action* actions) {
+  std::array<PacketContext, kMaxBatch> batch;
+  for (size_t done = 0; done < count; done += kMaxBatch) {
+    const size_t n = std::min(kMaxBatch, count - done);
+    for (size_t i = 0; i < n; ++i) {
+      PacketContext& ctx = batch[i];
+      ctx = PacketContext{};
+      ctx.ip = packets[done + i];
+      ctx.length = lengths[done + i];
+      ctx.snap = snapshot_.get();
+      ctx.rt = &runtime_;
+      ctx.now = now_;
+      ctx.in_if = interface;
+    }
+    pipeline_.process_batch({batch.data(), n}, actions + done);
+  }
 }
 
 Action Device::receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace,

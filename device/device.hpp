@@ -41,6 +41,10 @@ class Device {
                  std::vector<EmittedPacket>* emitted = nullptr);
   Action receive(uint8_t* packet, uint32_t length, uint16_t interface, Trace* trace = nullptr,
                  std::vector<EmittedPacket>* emitted = nullptr);
+  // Up to kMaxBatch packets that arrived on one interface, untraced.
+  static constexpr size_t kMaxBatch = 64;
+  void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count, uint16_t interface,
+                     Action* actions);
 
  private:
   config::Config config_;

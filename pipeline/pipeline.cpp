@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.hpp"
 
+#include <algorithm>
+
 #include "stages/dnat_stage.hpp"
 #include "stages/egress_stage.hpp"
 #include "stages/ipsec_stage.hpp"
@@ -56,7 +58,16 @@ void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step) {
   cur.dport = target.dport;
 }
 
-Pipeline::Pipeline() {
+Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::move(stages)) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    if (stages_[i]->on_fast_path()) fast_path_.push_back(i);
+  }
+}
+
+Pipeline::Pipeline() : Pipeline(standard_stages()) {}
+
+std::vector<std::unique_ptr<Stage>> Pipeline::standard_stages() {
+  std::vector<std::unique_ptr<Stage>> stages_;
   stages_.push_back(std::make_unique<SessionStage>());
   stages_.push_back(std::make_unique<ServerMapStage>());
   stages_.push_back(std::make_unique<DnatStage>());
@@ -65,6 +76,7 @@ Pipeline::Pipeline() {
   stages_.push_back(std::make_unique<SnatStage>());
   stages_.push_back(std::make_unique<IpsecStage>());
   stages_.push_back(std::make_unique<EgressStage>());
+  return stages_;
 }
 
 std::vector<std::string_view> Pipeline::order() const {
@@ -106,33 +118,63 @@ Action finish(PacketContext& ctx, Action action) {
 
 }  // namespace
 
-Action Pipeline::process(PacketContext& ctx) const {
+bool Pipeline::ingress(PacketContext& ctx) {
   ctx.drop = DropReason::None;
   if (ctx.in_if >= ctx.snap->interfaces.size()) {
     ctx.drop = DropReason::UnknownInterface;
-    return finish(ctx, Action::Drop);
+    return false;
   }
   if (DropReason r = parse_ipv4({ctx.ip, ctx.length}, ctx.info); r != DropReason::None) {
     ctx.drop = r;
-    return finish(ctx, Action::Drop);
+    return false;
   }
   ctx.in_zone = ctx.snap->interfaces[ctx.in_if].zone;
   ctx.original = FlowKey{ctx.info.src.v, ctx.info.dst.v, ctx.info.src_port, ctx.info.dst_port,
                          ctx.info.protocol, {0, 0, 0}};
   ctx.current = ctx.original;
+  return true;
+}
 
-  bool fast = false;
-  for (const auto& stage : stages_) {
-    if (fast && !stage->on_fast_path()) continue;
-    switch (stage->process(ctx)) {
+Action Pipeline::run_stages(PacketContext& ctx) const {
+  const size_t* fast = nullptr;  // set once a stage says FastPath: the remaining fast-path stages
+  const size_t* fast_end = fast_path_.data() + fast_path_.size();
+  for (size_t i = 0; i < stages_.size();) {
+    switch (stages_[i]->process(ctx)) {
       case Verdict::Continue: break;
-      case Verdict::FastPath: fast = true; break;
+      case Verdict::FastPath:
+        fast = std::upper_bound(fast_path_.data(), fast_end, i);
+        break;
       case Verdict::Drop: return finish(ctx, Action::Drop);
       case Verdict::ToDevice: return finish(ctx, Action::ToDevice);
       case Verdict::Held: return finish(ctx, Action::Held);
     }
+    if (fast == nullptr) {
+      ++i;
+    } else if (fast == fast_end) {
+      break;
+    } else {
+      i = *fast++;
+    }
   }
   return finish(ctx, Action::Forward);
+}
+
+Action Pipeline::process(PacketContext& ctx) const {
+  if (!ingress(ctx)) return finish(ctx, Action::Drop);
+  return run_stages(ctx);
+}
+
+void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) const {
+  for (PacketContext& ctx : batch) {
+    if (ingress(ctx)) ctx.rt->sessions.prefetch_slot(ctx.original);
+  }
+  for (PacketContext& ctx : batch) {
+    if (ctx.drop == DropReason::None) ctx.rt->sessions.prefetch_entry(ctx.original);
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PacketContext& ctx = batch[i];
+    actions[i] = ctx.drop == DropReason::None ? run_stages(ctx) : finish(ctx, Action::Drop);
+  }
 }
 
 }  // namespace vfw

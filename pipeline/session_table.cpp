@@ -48,8 +48,17 @@ const FlowKey& SessionTable::key_of(uint32_t ref) const {
   return (v & 1U) != 0 ? s.rev : s.fwd;
 }
 
-void SessionTable::prefetch(const FlowKey& key) const {
+void SessionTable::prefetch_slot(const FlowKey& key) const {
   __builtin_prefetch(&slots_[hash(key) & mask_]);
+}
+
+void SessionTable::prefetch_entry(const FlowKey& key) const {
+  const Slot& slot = slots_[hash(key) & mask_];
+  if (slot.ref == 0) return;
+  // A session is 80 bytes: it may span two cache lines (keys in one, counters in the other).
+  const auto* entry = reinterpret_cast<const char*>(&slab_[(slot.ref - 1) >> 1]);
+  __builtin_prefetch(entry, 1);
+  __builtin_prefetch(entry + sizeof(Session) - 1, 1);
 }
 
 bool SessionTable::find(const FlowKey& key, SessionHit& hit) const {

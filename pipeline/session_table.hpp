@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "pipeline/huge_pages.hpp"
+
 namespace vfw {
 
 struct FlowKey {
@@ -88,7 +90,10 @@ class SessionTable {
     }
   }
 
-  void prefetch(const FlowKey& key) const;
+  // Batches overlap their memory latency: first prefetch_slot() for every packet of a batch,
+  // then prefetch_entry() (which reads the now cached slot) for every packet, then find().
+  void prefetch_slot(const FlowKey& key) const;
+  void prefetch_entry(const FlowKey& key) const;
   static uint64_t hash(const FlowKey& key);
   size_t memory_bytes() const;
 
@@ -104,8 +109,8 @@ class SessionTable {
   uint32_t capacity_;
   uint32_t size_ = 0;
   uint64_t mask_;
-  std::vector<Slot> slots_;
-  std::vector<Session> slab_;
+  HugeArray<Slot> slots_;
+  HugeArray<Session> slab_;
   std::vector<uint8_t> live_;
   std::vector<uint32_t> free_;
 };
