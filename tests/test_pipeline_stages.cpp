@@ -350,3 +350,31 @@ TEST_CASE("sessions survive a configuration change", "[pipeline][session]") {
   CHECK(send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 443, tcpflag::kAck), kLan).action == Action::Forward);
   CHECK(send(d, tcp("10.1.1.2", 40001, "8.8.8.8", 443), kLan).drop() == DropReason::DefaultPolicyDeny);
 }
+
+TEST_CASE("a batch gives the same verdicts and bytes as packets one by one", "[pipeline]") {
+  Device single(load_example("nat-lab.cfg"));
+  Device batched(load_example("nat-lab.cfg"));
+  std::vector<PacketSpec> specs = {icmp("10.1.1.2", "8.8.8.8"), tcp("10.1.1.2", 40000, "8.8.8.8", 23),
+                                   udp("10.1.1.3", 5000, "8.8.8.8", 53), icmp("10.1.1.2", "8.8.8.8"),
+                                   tcp("10.1.1.2", 40001, "8.8.8.8", 443, tcpflag::kAck),
+                                   icmp("10.1.1.2", "192.0.2.7")};
+  std::vector<std::vector<uint8_t>> a, b;
+  std::vector<Action> expected;
+  for (const auto& s : specs) {
+    a.push_back(build_packet(s));
+    b.push_back(build_packet(s));
+    expected.push_back(single.receive(a.back(), kLan));
+  }
+  std::vector<uint8_t*> pointers;
+  std::vector<uint32_t> lengths;
+  for (auto& p : b) {
+    pointers.push_back(p.data());
+    lengths.push_back(static_cast<uint32_t>(p.size()));
+  }
+  std::vector<Action> actions(specs.size());
+  batched.receive_batch(pointers.data(), lengths.data(), specs.size(), batched.snapshot().interface_index(kLan),
+                         actions.data());
+  CHECK(actions == expected);
+  CHECK(a == b);
+  CHECK(batched.runtime().drops.count == single.runtime().drops.count);
+}
