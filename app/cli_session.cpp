@@ -12,7 +12,8 @@ struct CliState {
   cli::CommandContext ctx;
 };
 
-bool execute(CliState& s, const std::string& line, std::ostream& out, std::ostream& err, size_t caret_offset) {
+bool execute(CliState& s, const std::string& line, std::ostream& out, std::ostream& err,
+             size_t caret_offset) {
   const cli::LineResult r = cli::command_engine().execute(s.ctx, line);
   out << s.ctx.take_output();
   for (const auto& notice : s.ctx.take_notices()) out << notice << "\n";
@@ -35,7 +36,8 @@ bool run_cli_line(Device& device, const std::string& line, std::ostream& out, st
   return execute(s, line, out, err, caret_offset);
 }
 
-int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err, const CliOptions& options) {
+int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
+            const CliOptions& options) {
   CliState s(device);
   s.ctx.script_mode = !options.interactive;
   bool failed = false;

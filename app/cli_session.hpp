@@ -19,7 +19,8 @@ struct CliOptions {
 };
 
 // Runs lines from in until end of input or quit from user view; returns the exit status.
-int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err, const CliOptions& options);
+int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
+            const CliOptions& options);
 
 // One line in the device's context; output and errors appended to out/err. Returns false on error.
 bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err,

@@ -32,9 +32,9 @@ int check(const std::vector<std::string>& files) {
 }
 
 int cli(const std::string& config, const std::vector<std::string>& commands) {
-  vfw::cli::LoadResult loaded = config.empty()
-                                    ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
-                                    : vfw::cli::load_config_file(config);
+  vfw::cli::LoadResult loaded =
+      config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
+                     : vfw::cli::load_config_file(config);
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
@@ -63,14 +63,18 @@ int main(int argc, char** argv) {
   cli_cmd->add_option("-c", commands, "Run this command in system view and exit (repeatable)");
 
   std::vector<std::string> files;
-  CLI::App* check_cmd = app.add_subcommand("check", "Validate configuration files; non-zero exit on errors");
+  CLI::App* check_cmd =
+      app.add_subcommand("check", "Validate configuration files; non-zero exit on errors");
   check_cmd->add_option("CONFIG", files, "Configuration file")->required();
 
   vfw::PacketTraceOptions pt;
-  CLI::App* trace = app.add_subcommand("packet-trace", "Trace a packet through the forwarding pipeline");
+  CLI::App* trace =
+      app.add_subcommand("packet-trace", "Trace a packet through the forwarding pipeline");
   trace->add_option("--config", pt.config, "Configuration file")->required();
-  trace->add_option("--input", pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)")->required();
-  trace->add_option("--protocol", pt.protocol, "icmp, tcp, udp or an IP protocol number")->required();
+  trace->add_option("--input", pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)")
+      ->required();
+  trace->add_option("--protocol", pt.protocol, "icmp, tcp, udp or an IP protocol number")
+      ->required();
   trace->add_option("--source", pt.source, "Source address")->required();
   trace->add_option("--destination", pt.destination, "Destination address")->required();
   trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)");
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
   trace->add_flag("--df", pt.dont_fragment, "Set Don't Fragment");
   trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
   trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
-  trace->add_option("--repeat", pt.repeat, "Send the flow's packet N times (2: the session fast path)");
+  trace->add_option("--repeat", pt.repeat,
+                    "Send the flow's packet N times (2: the session fast path)");
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 

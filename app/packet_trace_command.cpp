@@ -14,8 +14,8 @@ std::string describe_packet(const PacketSpec& spec, const std::string& input) {
             std::to_string(spec.icmp_type) + " code " + std::to_string(spec.icmp_code) + " id " +
             std::to_string(spec.src_port);
   } else {
-    text += to_string(spec.src) + ":" + std::to_string(spec.src_port) + " -> " + to_string(spec.dst) +
-            ":" + std::to_string(spec.dst_port);
+    text += to_string(spec.src) + ":" + std::to_string(spec.src_port) + " -> " +
+            to_string(spec.dst) + ":" + std::to_string(spec.dst_port);
   }
   if (spec.protocol == ipproto::kTcp) {
     std::string flags;
@@ -24,7 +24,8 @@ std::string describe_packet(const PacketSpec& spec, const std::string& input) {
     if (!flags.empty()) flags.pop_back();
     text += " [" + flags + "]";
   }
-  text += ", " + std::to_string(spec.total_length == 0 ? build_packet(spec).size() : spec.total_length) +
+  text += ", " +
+          std::to_string(spec.total_length == 0 ? build_packet(spec).size() : spec.total_length) +
           " bytes" + (spec.dont_fragment ? ", DF" : "") + ", input " + input;
   return text;
 }
@@ -48,7 +49,8 @@ Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool
 
 }  // namespace
 
-int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out, std::ostream& err) {
+int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out,
+                     std::ostream& err) {
   PacketSpec spec;
   if (auto number = config::protocol_number(o.protocol)) {
     spec.protocol = *number;
@@ -72,7 +74,8 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   spec.dst = *dst;
   const auto input = cli::normalize_interface(o.input);
   if (!input || device.snapshot().interface_index(*input) == kNoInterface) {
-    err << "packet-trace: interface \"" << o.input << "\" does not exist on " << device.config().sysname << "\n";
+    err << "packet-trace: interface \"" << o.input << "\" does not exist on "
+        << device.config().sysname << "\n";
     return 2;
   }
   const bool ports = spec.protocol == ipproto::kTcp || spec.protocol == ipproto::kUdp;
@@ -87,7 +90,8 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   }
   spec.src_port = static_cast<uint16_t>(o.source_port >= 0 ? o.source_port : (ports ? 49152 : 1));
   spec.dst_port = static_cast<uint16_t>(ports ? o.destination_port : 0);
-  if (spec.protocol == ipproto::kIcmp && o.icmp_type >= 0) spec.icmp_type = static_cast<uint8_t>(o.icmp_type);
+  if (spec.protocol == ipproto::kIcmp && o.icmp_type >= 0)
+    spec.icmp_type = static_cast<uint8_t>(o.icmp_type);
   spec.total_length = static_cast<uint16_t>(o.size);
   spec.dont_fragment = o.dont_fragment;
 

@@ -10,15 +10,15 @@
 namespace vfw {
 
 struct PacketTraceOptions {
-  std::string config;       // file; empty: the device passed in as it is
-  std::string input;        // interface name as typed (g0/0/1, GigabitEthernet0/0/1)
-  std::string protocol;     // icmp | tcp | udp | NUMBER
+  std::string config;    // file; empty: the device passed in as it is
+  std::string input;     // interface name as typed (g0/0/1, GigabitEthernet0/0/1)
+  std::string protocol;  // icmp | tcp | udp | NUMBER
   std::string source;
   std::string destination;
   int source_port = -1;
   int destination_port = -1;
   int icmp_type = -1;
-  int size = 0;             // IP total length; 0: the smallest packet
+  int size = 0;  // IP total length; 0: the smallest packet
   bool dont_fragment = false;
   bool json = false;
   bool reverse = false;

@@ -27,7 +27,8 @@ config::Config base_config() {
   wan.address = config::Interface::Address{*parse_ipv4("1.1.1.1"), 24};
   c.find_zone("trust")->interfaces.push_back("GigabitEthernet0/0/1");
   c.find_zone("untrust")->interfaces.push_back("GigabitEthernet0/0/2");
-  c.routes.push_back(config::StaticRoute{Prefix::make(Ipv4{0}, 0), *parse_ipv4("1.1.1.2"), "", 60, ""});
+  c.routes.push_back(
+      config::StaticRoute{Prefix::make(Ipv4{0}, 0), *parse_ipv4("1.1.1.2"), "", 60, ""});
   return c;
 }
 
@@ -173,7 +174,8 @@ void BM_FirstPacket(benchmark::State& state) {
     forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
     ++i;
   }
-  if (forwarded != static_cast<uint64_t>(state.iterations())) state.SkipWithError("a first packet was not forwarded");
+  if (forwarded != static_cast<uint64_t>(state.iterations()))
+    state.SkipWithError("a first packet was not forwarded");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["rules"] = rules;
   state.counters["routes"] = static_cast<double>(d.snapshot().fib.routes().size());
@@ -185,10 +187,11 @@ BENCHMARK(BM_FirstPacket)->Arg(100)->Arg(10000)->Unit(benchmark::kNanosecond);
 int main(int argc, char** argv) {
   {
     SessionTable t(kSessions);
-    std::printf("Session memory: %zu bytes for %u sessions = %.1f bytes per session "
-                "(entry %zu, index %zu, bookkeeping %zu)\n",
-                t.memory_bytes(), kSessions, static_cast<double>(t.memory_bytes()) / kSessions,
-                sizeof(Session), size_t{4} * 8, sizeof(uint32_t) + 1);
+    std::printf(
+        "Session memory: %zu bytes for %u sessions = %.1f bytes per session "
+        "(entry %zu, index %zu, bookkeeping %zu)\n",
+        t.memory_bytes(), kSessions, static_cast<double>(t.memory_bytes()) / kSessions,
+        sizeof(Session), size_t{4} * 8, sizeof(uint32_t) + 1);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

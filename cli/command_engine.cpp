@@ -21,7 +21,9 @@ void CommandContext::quit() {
   stack_.pop_back();
 }
 
-void CommandContext::to_user() { stack_.resize(1); }
+void CommandContext::to_user() {
+  stack_.resize(1);
+}
 
 void CommandContext::to_system() {
   stack_.resize(1);

@@ -87,7 +87,8 @@ class CommandContext {
 
 struct LineResult {
   bool ok = true;
-  std::string error;        // the device's error text, e.g. "Error: Wrong parameter found at '^' position."
+  std::string
+      error;  // the device's error text, e.g. "Error: Wrong parameter found at '^' position."
   size_t caret_column = 0;  // within the line; meaningful for syntax errors
   bool syntax = false;      // true for the five caret errors, false for a command's own error
 };

@@ -66,7 +66,9 @@ inline config::AddressItem address_item(const Args& args) {
 
 // The address forms, for patterns: KEYWORD followed by one of them.
 inline std::string address_forms(const std::string& keyword) {
-  return keyword + " ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} {ip:hi} | address-set {word:set} )";
+  return keyword +
+         " ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} {ip:hi} | address-set {word:set} "
+         ")";
 }
 
 // Checks names a rule refers to (zones, address-sets, services) when it is configured, as the

@@ -9,8 +9,7 @@ namespace vfw::cli {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -239,11 +238,16 @@ Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::str
 
 std::string SyntaxError::message() const {
   switch (kind) {
-    case ErrorKind::Unrecognized: return "Error: Unrecognized command found at '^' position.";
-    case ErrorKind::Incomplete: return "Error: Incomplete command found at '^' position.";
-    case ErrorKind::Ambiguous: return "Error: Ambiguous command found at '^' position.";
-    case ErrorKind::WrongParameter: return "Error: Wrong parameter found at '^' position.";
-    case ErrorKind::TooMany: return "Error: Too many parameters found at '^' position.";
+    case ErrorKind::Unrecognized:
+      return "Error: Unrecognized command found at '^' position.";
+    case ErrorKind::Incomplete:
+      return "Error: Incomplete command found at '^' position.";
+    case ErrorKind::Ambiguous:
+      return "Error: Ambiguous command found at '^' position.";
+    case ErrorKind::WrongParameter:
+      return "Error: Wrong parameter found at '^' position.";
+    case ErrorKind::TooMany:
+      return "Error: Too many parameters found at '^' position.";
   }
   return "Error";
 }
@@ -262,7 +266,8 @@ std::vector<Token> tokenize(std::string_view line) {
 }
 
 bool Args::has(std::string_view name) const {
-  return std::any_of(items_.begin(), items_.end(), [&](const auto& kv) { return kv.first == name; }) ||
+  return std::any_of(items_.begin(), items_.end(),
+                     [&](const auto& kv) { return kv.first == name; }) ||
          std::find(keywords_.begin(), keywords_.end(), name) != keywords_.end();
 }
 
@@ -278,9 +283,13 @@ uint32_t Args::uint(std::string_view name) const {
   return parse_uint(str(name), 0xffffffffU).value_or(0);
 }
 
-Ipv4 Args::ip(std::string_view name) const { return parse_ipv4(str(name)).value_or(Ipv4{}); }
+Ipv4 Args::ip(std::string_view name) const {
+  return parse_ipv4(str(name)).value_or(Ipv4{});
+}
 
-unsigned Args::mask(std::string_view name) const { return parse_mask_or_length(str(name)).value_or(0); }
+unsigned Args::mask(std::string_view name) const {
+  return parse_mask_or_length(str(name)).value_or(0);
+}
 
 std::vector<std::string> Args::all(std::string_view name) const {
   std::vector<std::string> out;

@@ -1,7 +1,8 @@
 // The command tree of one view: keywords and typed parameters, matched as VRP matches them.
 //
 // Commands are registered from patterns written like the device's command reference:
-//   "ip route-static {ip:dest} {mask:mask} ( {ip:nexthop} | {iface:ifname} ) [ preference {uint:pref:1-255} ]"
+//   "ip route-static {ip:dest} {mask:mask} ( {ip:nexthop} | {iface:ifname} ) [ preference
+//   {uint:pref:1-255} ]"
 // where [ ] is optional and ( a | b ) an alternative; the pattern is expanded and merged into a
 // tree. Matching walks the tree token by token: a keyword matches by exact name or unique prefix
 // (the device's abbreviations, `a i g 1/0/1`), then typed parameters are tried. A failure is one of
@@ -50,7 +51,9 @@ enum class ParamType : uint8_t {
 // asks args.has("deny"); str() and the typed getters read parameters only.
 class Args {
  public:
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
   void add_keyword(std::string keyword) { keywords_.push_back(std::move(keyword)); }
   bool has(std::string_view name) const;
   const std::string& str(std::string_view name) const;  // "" when absent
@@ -90,7 +93,8 @@ class CommandTree {
   void add(std::string_view pattern, const Handler& handler);
 
   // Matches a tokenised line. On success the returned node has a handler.
-  std::variant<Match, SyntaxError> match(std::string_view line, const std::vector<Token>& tokens) const;
+  std::variant<Match, SyntaxError> match(std::string_view line,
+                                         const std::vector<Token>& tokens) const;
 
   // The children of the node the tokens lead to, for `?` help and completion; nullptr if the
   // tokens do not lead anywhere.

@@ -6,7 +6,9 @@
 namespace vfw::cli {
 namespace {
 
-config::Interface& current(CommandContext& c) { return c.config().interface(c.frame().object); }
+config::Interface& current(CommandContext& c) {
+  return c.config().interface(c.frame().object);
+}
 
 }  // namespace
 
@@ -69,7 +71,7 @@ void register_interface_commands(CommandEngine& e) {
   });
   t.add("service-manage ( http | https | ping | ssh | snmp | telnet | netconf ) ( permit | deny )",
         [](CommandContext& c, const Args& a) -> Result {
-          static const std::array<std::string, 7> kNames = {"http", "https", "ping",   "ssh",
+          static const std::array<std::string, 7> kNames = {"http", "https",  "ping",   "ssh",
                                                             "snmp", "telnet", "netconf"};
           auto& permitted = current(c).service_manage.permitted;
           for (const auto& name : kNames) {

@@ -47,7 +47,9 @@ void register_nat_commands(CommandEngine& e) {
   });
   register_rule_list_commands<config::NatRule>(
       e.tree(View::PolicyNat), View::NatRule, "policy-nat-rule-",
-      [](CommandContext& c) -> std::vector<config::NatRule>& { return c.config().nat_policy.rules; });
+      [](CommandContext& c) -> std::vector<config::NatRule>& {
+        return c.config().nat_policy.rules;
+      });
 
   CommandTree& rule = e.tree(View::NatRule);
   register_rule_match_commands<config::NatRule>(rule, current_rule);
@@ -55,32 +57,35 @@ void register_nat_commands(CommandEngine& e) {
     current_rule(c).egress_interface = a.str("ifname");
     return kOk;
   });
-  rule.add("undo egress-interface [ {iface:ifname} ]", [](CommandContext& c, const Args&) -> Result {
-    current_rule(c).egress_interface.clear();
-    return kOk;
-  });
+  rule.add("undo egress-interface [ {iface:ifname} ]",
+           [](CommandContext& c, const Args&) -> Result {
+             current_rule(c).egress_interface.clear();
+             return kOk;
+           });
   rule.add("action ( no-nat | source-nat ( easy-ip | address-group {word:group} ) )", set_action);
-  rule.add("action destination-nat ( static address-to-address address {ip:addr} | address-group "
-           "{word:group} ) [ {uint:port:1-65535} ]",
-           set_action);
+  rule.add(
+      "action destination-nat ( static address-to-address address {ip:addr} | address-group "
+      "{word:group} ) [ {uint:port:1-65535} ]",
+      set_action);
   rule.add("undo action", [](CommandContext& c, const Args&) -> Result {
     current_rule(c).action = config::NatAction::Unset;
     return kOk;
   });
 
   // nat address-group NAME [ID]
-  sys.add("nat address-group {word:name} [ {uint:id:0-255} ]", [](CommandContext& c, const Args& a) -> Result {
-    auto& groups = c.config().address_groups;
-    config::AddressGroup* g = find_named(groups, a.str("name"));
-    if (g == nullptr) {
-      config::AddressGroup fresh;
-      fresh.name = a.str("name");
-      fresh.id = a.has("id") ? a.uint("id") : static_cast<uint32_t>(groups.size());
-      groups.push_back(fresh);
-    }
-    c.enter(View::AddressGroup, a.str("name"), "address-group-" + a.str("name"));
-    return kOk;
-  });
+  sys.add("nat address-group {word:name} [ {uint:id:0-255} ]",
+          [](CommandContext& c, const Args& a) -> Result {
+            auto& groups = c.config().address_groups;
+            config::AddressGroup* g = find_named(groups, a.str("name"));
+            if (g == nullptr) {
+              config::AddressGroup fresh;
+              fresh.name = a.str("name");
+              fresh.id = a.has("id") ? a.uint("id") : static_cast<uint32_t>(groups.size());
+              groups.push_back(fresh);
+            }
+            c.enter(View::AddressGroup, a.str("name"), "address-group-" + a.str("name"));
+            return kOk;
+          });
   sys.add("undo nat address-group {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& r : c.config().nat_policy.rules) {
       if (r.address_group == a.str("name")) {
@@ -93,23 +98,27 @@ void register_nat_commands(CommandEngine& e) {
     return kOk;
   });
   CommandTree& group = e.tree(View::AddressGroup);
-  group.add("mode ( pat | no-pat ( local | global ) )", [](CommandContext& c, const Args& a) -> Result {
-    current_group(c).no_pat = a.has("no-pat");
-    return kOk;
-  });
-  group.add("section [ {uint:id:0-255} ] {ip:start} [ {ip:end} ]", [](CommandContext& c, const Args& a) -> Result {
-    config::AddressGroup& g = current_group(c);
-    config::AddressGroupSection s;
-    s.start = a.ip("start");
-    s.end = a.has("end") ? a.ip("end") : s.start;
-    if (s.end < s.start) return "Error: The start address must not be greater than the end address.";
-    s.id = a.has("id") ? a.uint("id") : static_cast<uint32_t>(g.sections.size());
-    std::erase_if(g.sections, [&](const config::AddressGroupSection& x) { return x.id == s.id; });
-    g.sections.push_back(s);
-    std::sort(g.sections.begin(), g.sections.end(),
-              [](const auto& x, const auto& y) { return x.id < y.id; });
-    return kOk;
-  });
+  group.add("mode ( pat | no-pat ( local | global ) )",
+            [](CommandContext& c, const Args& a) -> Result {
+              current_group(c).no_pat = a.has("no-pat");
+              return kOk;
+            });
+  group.add("section [ {uint:id:0-255} ] {ip:start} [ {ip:end} ]",
+            [](CommandContext& c, const Args& a) -> Result {
+              config::AddressGroup& g = current_group(c);
+              config::AddressGroupSection s;
+              s.start = a.ip("start");
+              s.end = a.has("end") ? a.ip("end") : s.start;
+              if (s.end < s.start)
+                return "Error: The start address must not be greater than the end address.";
+              s.id = a.has("id") ? a.uint("id") : static_cast<uint32_t>(g.sections.size());
+              std::erase_if(g.sections,
+                            [&](const config::AddressGroupSection& x) { return x.id == s.id; });
+              g.sections.push_back(s);
+              std::sort(g.sections.begin(), g.sections.end(),
+                        [](const auto& x, const auto& y) { return x.id < y.id; });
+              return kOk;
+            });
   group.add("undo section {uint:id:0-255}", [](CommandContext& c, const Args& a) -> Result {
     auto& sections = current_group(c).sections;
     if (std::erase_if(sections, [&](const auto& s) { return s.id == a.uint("id"); }) == 0) {
@@ -119,40 +128,42 @@ void register_nat_commands(CommandEngine& e) {
   });
 
   // nat server [NAME] [protocol P] global IP [PORT] inside IP [PORT] [no-reverse]
-  sys.add("nat server [ {word:name} ] [ protocol ( tcp | udp | icmp | {uint:proto:1-255} ) ] "
-          "global {ip:global} [ {uint:gport:0-65535} ] inside {ip:inside} [ {uint:iport:0-65535} ] "
-          "[ no-reverse ]",
-          [](CommandContext& c, const Args& a) -> Result {
-            config::NatServer s;
-            auto& servers = c.config().nat_servers;
-            s.name = a.str("name");
-            if (s.name.empty()) s.name = "policy_nat_server_" + std::to_string(servers.size());
-            if (a.has("proto")) s.protocol = static_cast<uint8_t>(a.uint("proto"));
-            if (a.has("tcp")) s.protocol = 6;
-            if (a.has("udp")) s.protocol = 17;
-            if (a.has("icmp")) s.protocol = 1;
-            s.global = a.ip("global");
-            s.inside = a.ip("inside");
-            if (a.has("gport")) s.global_port = static_cast<uint16_t>(a.uint("gport"));
-            if (a.has("iport")) s.inside_port = static_cast<uint16_t>(a.uint("iport"));
-            if (s.global_port.has_value() != s.inside_port.has_value()) {
-              return "Error: The global port and the inside port must be configured together.";
-            }
-            if (s.global_port && s.protocol != 6 && s.protocol != 17) {
-              return "Error: Ports can be specified only for TCP or UDP.";
-            }
-            s.no_reverse = a.has("no-reverse");
-            for (const auto& other : servers) {
-              if (other.name == s.name) return "Error: The NAT server " + s.name + " already exists.";
-              if (other.global == s.global && other.protocol == s.protocol &&
-                  other.global_port == s.global_port) {
-                return "Error: The global address and port conflict with NAT server " + other.name + ".";
-              }
-            }
-            s.id = servers.empty() ? 0 : servers.back().id + 1;
-            servers.push_back(s);
-            return kOk;
-          });
+  sys.add(
+      "nat server [ {word:name} ] [ protocol ( tcp | udp | icmp | {uint:proto:1-255} ) ] "
+      "global {ip:global} [ {uint:gport:0-65535} ] inside {ip:inside} [ {uint:iport:0-65535} ] "
+      "[ no-reverse ]",
+      [](CommandContext& c, const Args& a) -> Result {
+        config::NatServer s;
+        auto& servers = c.config().nat_servers;
+        s.name = a.str("name");
+        if (s.name.empty()) s.name = "policy_nat_server_" + std::to_string(servers.size());
+        if (a.has("proto")) s.protocol = static_cast<uint8_t>(a.uint("proto"));
+        if (a.has("tcp")) s.protocol = 6;
+        if (a.has("udp")) s.protocol = 17;
+        if (a.has("icmp")) s.protocol = 1;
+        s.global = a.ip("global");
+        s.inside = a.ip("inside");
+        if (a.has("gport")) s.global_port = static_cast<uint16_t>(a.uint("gport"));
+        if (a.has("iport")) s.inside_port = static_cast<uint16_t>(a.uint("iport"));
+        if (s.global_port.has_value() != s.inside_port.has_value()) {
+          return "Error: The global port and the inside port must be configured together.";
+        }
+        if (s.global_port && s.protocol != 6 && s.protocol != 17) {
+          return "Error: Ports can be specified only for TCP or UDP.";
+        }
+        s.no_reverse = a.has("no-reverse");
+        for (const auto& other : servers) {
+          if (other.name == s.name) return "Error: The NAT server " + s.name + " already exists.";
+          if (other.global == s.global && other.protocol == s.protocol &&
+              other.global_port == s.global_port) {
+            return "Error: The global address and port conflict with NAT server " + other.name +
+                   ".";
+          }
+        }
+        s.id = servers.empty() ? 0 : servers.back().id + 1;
+        servers.push_back(s);
+        return kOk;
+      });
   sys.add("undo nat server name {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().nat_servers, a.str("name"))) {
       return "Error: The NAT server " + a.str("name") + " does not exist.";

@@ -12,7 +12,8 @@ config::Acl& current_acl(CommandContext& c) {
 }
 
 // "source any" leaves the address unset; "source 10.1.1.1 0" is a host.
-std::optional<Wildcard> wildcard_arg(const Args& a, const std::string& addr, const std::string& wild) {
+std::optional<Wildcard> wildcard_arg(const Args& a, const std::string& addr,
+                                     const std::string& wild) {
   if (!a.has(addr)) return std::nullopt;
   Wildcard w{a.ip(addr), a.has(wild) ? a.ip(wild) : Ipv4{0}};
   w.addr.v &= ~w.wild.v;
@@ -80,13 +81,15 @@ void register_object_commands(CommandEngine& e) {
             std::string(basic ? "acl-basic-" : "acl-adv-") + std::to_string(num));
     return kOk;
   });
-  sys.add("undo acl [ number ] {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
-    if (c.config().acls.erase(a.uint("num")) == 0) return "Error: The ACL does not exist.";
-    return kOk;
-  });
+  sys.add("undo acl [ number ] {uint:num:2000-3999}",
+          [](CommandContext& c, const Args& a) -> Result {
+            if (c.config().acls.erase(a.uint("num")) == 0) return "Error: The ACL does not exist.";
+            return kOk;
+          });
 
   const std::string ports =
-      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) ]"
+      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) "
+      "]"
       " [ destination-port ( eq {uint:dp-eq:0-65535} | range {uint:dp-lo:0-65535} "
       "{uint:dp-hi:0-65535} ) ]";
   const std::string src = "[ source ( any | {ip:src} ( {ip:swild} | 0 ) ) ]";
@@ -96,16 +99,19 @@ void register_object_commands(CommandEngine& e) {
     if (v == View::AclBasic) {
       t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) " + src, add_acl_rule);
     } else {
-      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( ip | icmp | gre | esp | ah | ospf | "
-            "{uint:proto:1-255} ) " + src + " " + dst,
-            add_acl_rule);
+      t.add(
+          "rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( ip | icmp | gre | esp | ah | ospf | "
+          "{uint:proto:1-255} ) " +
+              src + " " + dst,
+          add_acl_rule);
       t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " + dst +
                 " " + ports,
             add_acl_rule);
     }
     t.add("undo rule {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
       auto& rules = current_acl(c).rules;
-      if (std::erase_if(rules, [&](const config::AclRule& r) { return r.id == a.uint("id"); }) == 0) {
+      if (std::erase_if(rules, [&](const config::AclRule& r) { return r.id == a.uint("id"); }) ==
+          0) {
         return "Error: The rule does not exist.";
       }
       return kOk;
@@ -121,12 +127,13 @@ void register_object_commands(CommandEngine& e) {
   }
 
   // ip address-set NAME [type object]
-  sys.add("ip address-set {word:name} [ type object ]", [](CommandContext& c, const Args& a) -> Result {
-    auto& sets = c.config().address_sets;
-    if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
-    c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
-    return kOk;
-  });
+  sys.add("ip address-set {word:name} [ type object ]",
+          [](CommandContext& c, const Args& a) -> Result {
+            auto& sets = c.config().address_sets;
+            if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+            c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
+            return kOk;
+          });
   sys.add("undo ip address-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().address_sets, a.str("name"))) {
       return "Error: The address set " + a.str("name") + " does not exist.";
@@ -134,15 +141,17 @@ void register_object_commands(CommandEngine& e) {
     return kOk;
   });
   CommandTree& as = e.tree(View::AddressSet);
-  as.add("address [ {uint:id:0-4294967294} ] ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} {ip:hi} )",
-         [](CommandContext& c, const Args& a) -> Result {
-           auto* set = find_named(c.config().address_sets, c.frame().object);
-           const uint32_t id = a.has("id") ? a.uint("id")
-                               : set->items.empty() ? 0
-                                                    : set->items.rbegin()->first + 1;
-           set->items[id] = address_item(a);
-           return kOk;
-         });
+  as.add(
+      "address [ {uint:id:0-4294967294} ] ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} "
+      "{ip:hi} )",
+      [](CommandContext& c, const Args& a) -> Result {
+        auto* set = find_named(c.config().address_sets, c.frame().object);
+        const uint32_t id = a.has("id")          ? a.uint("id")
+                            : set->items.empty() ? 0
+                                                 : set->items.rbegin()->first + 1;
+        set->items[id] = address_item(a);
+        return kOk;
+      });
   as.add("undo address {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
     auto* set = find_named(c.config().address_sets, c.frame().object);
     if (set->items.erase(a.uint("id")) == 0) return "Error: The address does not exist.";
@@ -153,15 +162,16 @@ void register_object_commands(CommandEngine& e) {
     return kOk;
   });
 
-  sys.add("ip service-set {word:name} [ type object ]", [](CommandContext& c, const Args& a) -> Result {
-    if (config::predefined_service(a.str("name"))) {
-      return "Error: The name conflicts with a predefined service.";
-    }
-    auto& sets = c.config().service_sets;
-    if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
-    c.enter(View::ServiceSet, a.str("name"), "object-service-set-" + a.str("name"));
-    return kOk;
-  });
+  sys.add("ip service-set {word:name} [ type object ]",
+          [](CommandContext& c, const Args& a) -> Result {
+            if (config::predefined_service(a.str("name"))) {
+              return "Error: The name conflicts with a predefined service.";
+            }
+            auto& sets = c.config().service_sets;
+            if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+            c.enter(View::ServiceSet, a.str("name"), "object-service-set-" + a.str("name"));
+            return kOk;
+          });
   sys.add("undo ip service-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().service_sets, a.str("name"))) {
       return "Error: The service set " + a.str("name") + " does not exist.";
@@ -190,16 +200,17 @@ void register_object_commands(CommandEngine& e) {
     if (item.src_lo > item.src_hi || item.dst_lo > item.dst_hi) {
       return "Error: The start port must not be greater than the end port.";
     }
-    const uint32_t id = a.has("id") ? a.uint("id")
+    const uint32_t id = a.has("id")          ? a.uint("id")
                         : set->items.empty() ? 0
                                              : set->items.rbegin()->first + 1;
     set->items[id] = item;
     return kOk;
   };
-  ss.add("service [ {uint:id:0-4294967294} ] protocol ( tcp | udp ) "
-         "[ source-port {uint:slo:0-65535} [ to {uint:shi:0-65535} ] ] "
-         "[ destination-port {uint:dlo:0-65535} [ to {uint:dhi:0-65535} ] ]",
-         add_service);
+  ss.add(
+      "service [ {uint:id:0-4294967294} ] protocol ( tcp | udp ) "
+      "[ source-port {uint:slo:0-65535} [ to {uint:shi:0-65535} ] ] "
+      "[ destination-port {uint:dlo:0-65535} [ to {uint:dhi:0-65535} ] ]",
+      add_service);
   ss.add("service [ {uint:id:0-4294967294} ] protocol ( icmp | {uint:proto:0-255} )", add_service);
   ss.add("undo service {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(c.config().service_sets, c.frame().object)->items.erase(a.uint("id")) == 0) {

@@ -35,7 +35,8 @@ void register_policy_commands(CommandEngine& e) {
   CommandTree& rule = e.tree(View::SecurityRule);
   register_rule_match_commands<config::SecurityRule>(rule, current_rule);
   rule.add("action ( permit | deny )", [](CommandContext& c, const Args& a) -> Result {
-    current_rule(c).action = a.has("permit") ? config::PolicyAction::Permit : config::PolicyAction::Deny;
+    current_rule(c).action =
+        a.has("permit") ? config::PolicyAction::Permit : config::PolicyAction::Deny;
     return kOk;
   });
   rule.add("undo action", [](CommandContext& c, const Args&) -> Result {

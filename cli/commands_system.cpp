@@ -7,7 +7,8 @@
 namespace vfw::cli {
 
 Result check_zone(const config::Config& cfg, const std::string& zone) {
-  if (cfg.find_zone(zone) == nullptr) return "Error: The security zone " + zone + " does not exist.";
+  if (cfg.find_zone(zone) == nullptr)
+    return "Error: The security zone " + zone + " does not exist.";
   return kOk;
 }
 
@@ -138,20 +139,22 @@ void register_system_commands(CommandEngine& e) {
             }
             return kOk;
           });
-  sys.add("undo ip route-static {ip:dest} {mask:mask} [ {ip:nexthop} | {iface:ifname} [ {ip:nexthop} ] ]",
-          [](CommandContext& c, const Args& a) -> Result {
-            const Prefix dest = Prefix::make(a.ip("dest"), a.mask("mask"));
-            auto& routes = c.config().routes;
-            const auto before = routes.size();
-            std::erase_if(routes, [&](const config::StaticRoute& r) {
-              if (!(r.destination == dest)) return false;
-              if (a.has("nexthop") && r.next_hop != a.ip("nexthop")) return false;
-              if (a.has("ifname") && r.interface != a.str("ifname")) return false;
-              return true;
-            });
-            if (routes.size() == before) return "Error: The static route does not exist.";
-            return kOk;
-          });
+  sys.add(
+      "undo ip route-static {ip:dest} {mask:mask} [ {ip:nexthop} | {iface:ifname} [ {ip:nexthop} ] "
+      "]",
+      [](CommandContext& c, const Args& a) -> Result {
+        const Prefix dest = Prefix::make(a.ip("dest"), a.mask("mask"));
+        auto& routes = c.config().routes;
+        const auto before = routes.size();
+        std::erase_if(routes, [&](const config::StaticRoute& r) {
+          if (!(r.destination == dest)) return false;
+          if (a.has("nexthop") && r.next_hop != a.ip("nexthop")) return false;
+          if (a.has("ifname") && r.interface != a.str("ifname")) return false;
+          return true;
+        });
+        if (routes.size() == before) return "Error: The static route does not exist.";
+        return kOk;
+      });
 }
 
 }  // namespace vfw::cli

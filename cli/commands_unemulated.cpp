@@ -1,9 +1,9 @@
 // Commands a real USG configuration carries that vfw accepts without emulating them.
 //
 // A saved configuration of a real device has aaa, hrp, snmp-agent, info-center, user-interface and
-// many more lines. They are accepted, kept verbatim (with the indented lines under them) and printed
-// again by display current-configuration, and each is reported once as not emulated. Anything not
-// listed here is still an error: vfw does not swallow typing mistakes.
+// many more lines. They are accepted, kept verbatim (with the indented lines under them) and
+// printed again by display current-configuration, and each is reported once as not emulated.
+// Anything not listed here is still an error: vfw does not swallow typing mistakes.
 #include <array>
 #include <string_view>
 
@@ -14,40 +14,114 @@ namespace {
 
 // Top-level commands that open a view of their own on the device.
 constexpr std::array kBlockCommands = {
-    "aaa",           "user-interface",   "bgp",         "ospf",           "rip",
-    "isis",          "ip vpn-instance",  "ike proposal", "ike peer",      "ipsec proposal",
-    "ipsec policy",  "pki entity",       "pki realm",   "radius-server template",
-    "hwtacacs-server template", "l2tp-group", "profile", "traffic-policy", "vlan",
-    "policy-based-route", "dhcp server ip-pool", "api",  "sslvpn",        "health-check",
-    "ip-link",       "bfd",              "nqa",         "time-range",     "ip pool",
-    "firewall defend",  "sa",          "location",
+    "aaa",
+    "user-interface",
+    "bgp",
+    "ospf",
+    "rip",
+    "isis",
+    "ip vpn-instance",
+    "ike proposal",
+    "ike peer",
+    "ipsec proposal",
+    "ipsec policy",
+    "pki entity",
+    "pki realm",
+    "radius-server template",
+    "hwtacacs-server template",
+    "l2tp-group",
+    "profile",
+    "traffic-policy",
+    "vlan",
+    "policy-based-route",
+    "dhcp server ip-pool",
+    "api",
+    "sslvpn",
+    "health-check",
+    "ip-link",
+    "bfd",
+    "nqa",
+    "time-range",
+    "ip pool",
+    "firewall defend",
+    "sa",
+    "location",
 };
 
 // Single-line top-level commands.
 constexpr std::array kLineCommands = {
-    "info-center",   "ntp-service",  "stp",           "ftp",           "http",
-    "web-manager",   "update",       "clock",         "dns",           "firewall detect",
-    "firewall packet-filter",        "firewall statistic", "firewall session", "firewall blacklist",
-    "firewall mac-binding",          "firewall ids", "ipsec sha2",    "ssh",           "stelnet",
-    "telnet",        "sysname-ext",  "license",      "lldp",          "hrp",
-    "snmp-agent",    "ike dpd",
-    "ip ip-prefix",  "ip community-filter",          "set",           "session",       "domain",
-    "engine",        "ips",          "av",           "url-filter",    "vrrp",          "arp",
-    "icmp",          "ip df-unsupport",              "ip fast-forwarding",            "car",
-    "anti-ddos",     "dhcp",         "ssl",          "multi-interface",                "portal",
+    "info-center",
+    "ntp-service",
+    "stp",
+    "ftp",
+    "http",
+    "web-manager",
+    "update",
+    "clock",
+    "dns",
+    "firewall detect",
+    "firewall packet-filter",
+    "firewall statistic",
+    "firewall session",
+    "firewall blacklist",
+    "firewall mac-binding",
+    "firewall ids",
+    "ipsec sha2",
+    "ssh",
+    "stelnet",
+    "telnet",
+    "sysname-ext",
+    "license",
+    "lldp",
+    "hrp",
+    "snmp-agent",
+    "ike dpd",
+    "ip ip-prefix",
+    "ip community-filter",
+    "set",
+    "session",
+    "domain",
+    "engine",
+    "ips",
+    "av",
+    "url-filter",
+    "vrrp",
+    "arp",
+    "icmp",
+    "ip df-unsupport",
+    "ip fast-forwarding",
+    "car",
+    "anti-ddos",
+    "dhcp",
+    "ssl",
+    "multi-interface",
+    "portal",
 };
 
 // Interface sub-commands a real configuration carries.
 constexpr std::array kInterfaceCommands = {
-    "vrrp", "gateway", "redirect-reverse", "alias", "ipv6", "dhcp", "arp", "speed", "duplex",
-    "negotiation", "port", "undo negotiation", "bandwidth", "combo-port", "detect-mode", "ip binding",
-    "ip verify", "undo ipv6", "link-detect", "statistic",
+    "vrrp",        "gateway",    "redirect-reverse", "alias",       "ipv6",      "dhcp",
+    "arp",         "speed",      "duplex",           "negotiation", "port",      "undo negotiation",
+    "bandwidth",   "combo-port", "detect-mode",      "ip binding",  "ip verify", "undo ipv6",
+    "link-detect", "statistic",
 };
 
 // Rule sub-commands (security-policy and nat-policy) beyond the emulated match conditions.
 constexpr std::array kRuleCommands = {
-    "profile", "application", "time-range", "user", "long-link", "session", "policy", "source-mac",
-    "destination-mac", "parent-group", "tag", "category", "source-region", "destination-region",
+    "profile",
+    "application",
+    "time-range",
+    "user",
+    "long-link",
+    "session",
+    "policy",
+    "source-mac",
+    "destination-mac",
+    "parent-group",
+    "tag",
+    "category",
+    "source-region",
+    "destination-region",
 };
 
 Handler opaque_block(bool enters_view) {
@@ -63,15 +137,15 @@ Handler opaque_block(bool enters_view) {
 // The whole line is kept: the pattern's keywords are re-read from the raw line by the loader, so
 // here the handler gets the keyword path and the rest and joins them.
 void add_opaque(CommandTree& t, const std::string& command, const Handler& handler) {
-  t.add(command + " [ {text:rest} ]", [command, handler](
-                                                        CommandContext& c, const Args& a) -> Result {
-    Args full;
-    std::string line = command;
-    if (!a.str("rest").empty()) line += " " + a.str("rest");
-    full.add("line", line);
-    full.add("command", command);
-    return handler(c, full);
-  });
+  t.add(command + " [ {text:rest} ]",
+        [command, handler](CommandContext& c, const Args& a) -> Result {
+          Args full;
+          std::string line = command;
+          if (!a.str("rest").empty()) line += " " + a.str("rest");
+          full.add("line", line);
+          full.add("command", command);
+          return handler(c, full);
+        });
 }
 
 template <typename Get>
@@ -90,13 +164,16 @@ void register_unemulated_commands(CommandEngine& e) {
   for (std::string_view cmd : kBlockCommands) add_opaque(sys, std::string(cmd), opaque_block(true));
   for (std::string_view cmd : kLineCommands) add_opaque(sys, std::string(cmd), opaque_block(false));
   // "undo info-center enable" and the like: the undo form of an unemulated command is kept too.
-  for (std::string_view cmd : kLineCommands) add_opaque(sys, "undo " + std::string(cmd), opaque_block(false));
-  for (std::string_view cmd : kBlockCommands) add_opaque(sys, "undo " + std::string(cmd), opaque_block(false));
+  for (std::string_view cmd : kLineCommands)
+    add_opaque(sys, "undo " + std::string(cmd), opaque_block(false));
+  for (std::string_view cmd : kBlockCommands)
+    add_opaque(sys, "undo " + std::string(cmd), opaque_block(false));
 
   auto iface = opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
     return c.config().interface(c.frame().object).opaque;
   });
-  for (std::string_view cmd : kInterfaceCommands) add_opaque(e.tree(View::Interface), std::string(cmd), iface);
+  for (std::string_view cmd : kInterfaceCommands)
+    add_opaque(e.tree(View::Interface), std::string(cmd), iface);
 
   auto sec_rule = opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
     return find_named(c.config().security_policy.rules, c.frame().object)->opaque;
@@ -108,7 +185,8 @@ void register_unemulated_commands(CommandEngine& e) {
     add_opaque(e.tree(View::SecurityRule), std::string(cmd), sec_rule);
     add_opaque(e.tree(View::NatRule), std::string(cmd), nat_rule);
   }
-  add_opaque(e.tree(View::AddressGroup), "route", opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
+  add_opaque(e.tree(View::AddressGroup), "route",
+             opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
                return find_named(c.config().address_groups, c.frame().object)->opaque;
              }));
 }

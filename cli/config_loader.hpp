@@ -17,10 +17,10 @@ namespace vfw::cli {
 struct LoadError {
   std::string file;
   size_t line = 0;
-  std::string text;    // the offending line as written
-  std::string message; // the device's error text
+  std::string text;     // the offending line as written
+  std::string message;  // the device's error text
   size_t column = 0;
-  bool syntax = false; // caret errors print the caret line
+  bool syntax = false;  // caret errors print the caret line
   std::string format() const;
 };
 

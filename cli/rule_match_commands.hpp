@@ -86,7 +86,8 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
   });
 }
 
-// rule name X (enter, creating at the end), undo rule name X, rule move A before|after B | top | bottom
+// rule name X (enter, creating at the end), undo rule name X, rule move A before|after B | top |
+// bottom
 template <typename Rule>
 void register_rule_list_commands(CommandTree& t, View rule_view, std::string prompt_prefix,
                                  std::function<std::vector<Rule>&(CommandContext&)> rules) {

@@ -23,7 +23,8 @@ struct OpaqueBlock {
 
 struct ServiceManage {
   bool enabled = true;
-  std::vector<std::string> permitted;  // "ping", "ssh", "telnet", "http", "https", "snmp", "netconf"
+  std::vector<std::string>
+      permitted;  // "ping", "ssh", "telnet", "http", "https", "snmp", "netconf"
 };
 
 struct Interface {

@@ -8,7 +8,9 @@
 namespace vfw::config {
 namespace {
 
-std::string mask_text(unsigned len) { return to_string(Ipv4{mask_of_length(len)}); }
+std::string mask_text(unsigned len) {
+  return to_string(Ipv4{mask_of_length(len)});
+}
 
 std::string address_text(const AddressItem& a) {
   switch (a.kind) {
@@ -40,7 +42,8 @@ bool interface_order(const std::string& a, const std::string& b) {
     while (i < n.size() && (std::isdigit(static_cast<unsigned char>(n[i])) == 0)) type += n[i++];
     while (i < n.size()) {
       size_t next = n.find('/', i);
-      numbers.push_back(std::stol(n.substr(i, next == std::string::npos ? std::string::npos : next - i)));
+      numbers.push_back(
+          std::stol(n.substr(i, next == std::string::npos ? std::string::npos : next - i)));
       i = next == std::string::npos ? n.size() : next + 1;
     }
     return std::pair{type == "GigabitEthernet" ? std::string() : type, numbers};
@@ -83,7 +86,8 @@ std::string render_interface_body(const Interface& i) {
   if (!i.description.empty()) o << " description " << i.description << "\n";
   if (i.shutdown) o << " shutdown\n";
   if (i.address) {
-    o << " ip address " << to_string(i.address->host) << " " << mask_text(i.address->length) << "\n";
+    o << " ip address " << to_string(i.address->host) << " " << mask_text(i.address->length)
+      << "\n";
   }
   if (i.mtu != 1500) o << " mtu " << i.mtu << "\n";
   if (!i.service_manage.enabled) o << " undo service-manage enable\n";
@@ -110,12 +114,17 @@ std::string render_security_rule(const SecurityRule& r) {
 
 std::string nat_action_text(const NatRule& r) {
   switch (r.action) {
-    case NatAction::Unset: return "";
-    case NatAction::NoNat: return "no-nat";
-    case NatAction::SourceEasyIp: return "source-nat easy-ip";
-    case NatAction::SourceAddressGroup: return "source-nat address-group " + r.address_group;
+    case NatAction::Unset:
+      return "";
+    case NatAction::NoNat:
+      return "no-nat";
+    case NatAction::SourceEasyIp:
+      return "source-nat easy-ip";
+    case NatAction::SourceAddressGroup:
+      return "source-nat address-group " + r.address_group;
     case NatAction::DestinationStatic: {
-      std::string s = "destination-nat static address-to-address address " + to_string(r.destination_address);
+      std::string s =
+          "destination-nat static address-to-address address " + to_string(r.destination_address);
       if (r.destination_port) s += " " + std::to_string(*r.destination_port);
       return s;
     }

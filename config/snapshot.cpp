@@ -24,7 +24,8 @@ std::vector<Route> collect_routes(const config::Config& cfg, const Snapshot& s) 
   for (uint16_t i = 0; i < s.interfaces.size(); ++i) {
     const InterfaceState& ifc = s.interfaces[i];
     if (!ifc.has_address || !ifc.up) continue;
-    direct.push_back(Route{Prefix::make(ifc.address, ifc.prefix_length), RouteKind::Direct, i, Ipv4{}, 0, 0});
+    direct.push_back(
+        Route{Prefix::make(ifc.address, ifc.prefix_length), RouteKind::Direct, i, Ipv4{}, 0, 0});
     direct.push_back(Route{Prefix::make(ifc.address, 32), RouteKind::Local, i, Ipv4{}, 0, 0});
   }
   std::vector<Route> all = direct;

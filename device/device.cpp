@@ -56,8 +56,8 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
 
 Action Device::receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace,
                        std::vector<EmittedPacket>* emitted) {
-  return receive(packet.data(), static_cast<uint32_t>(packet.size()), snapshot_->interface_index(interface),
-                 trace, emitted);
+  return receive(packet.data(), static_cast<uint32_t>(packet.size()),
+                 snapshot_->interface_index(interface), trace, emitted);
 }
 
 }  // namespace vfw

@@ -43,8 +43,8 @@ class Device {
                  std::vector<EmittedPacket>* emitted = nullptr);
   // Up to kMaxBatch packets that arrived on one interface, untraced.
   static constexpr size_t kMaxBatch = 64;
-  void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count, uint16_t interface,
-                     Action* actions);
+  void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
+                     uint16_t interface, Action* actions);
 
  private:
   config::Config config_;

@@ -11,9 +11,8 @@ int NatPolicyTable::match_source(const FlowFields& f, uint16_t out_if) const {
 
 int NatPolicyTable::match_destination(const FlowFields& f) const {
   // The destination zone is not known yet: every destination rule matches any zone.
-  return destination_classifier_.first_match(CompiledMatch::values(f), [&](size_t i) {
-    return destination_[i].match.matches(f);
-  });
+  return destination_classifier_.first_match(
+      CompiledMatch::values(f), [&](size_t i) { return destination_[i].match.matches(f); });
 }
 
 }  // namespace vfw

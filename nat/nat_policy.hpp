@@ -70,7 +70,8 @@ void NatPolicyTable::build(const config::Config& cfg, const ZoneLookup& zones,
     const bool destination = r.action == config::NatAction::DestinationStatic ||
                              r.action == config::NatAction::DestinationGroup;
     // Destination NAT happens before routing: its rules cannot test the destination zone.
-    e.match = compile_match(cfg, zones, r.source_zones, destination ? std::vector<std::string>{} : r.destination_zones,
+    e.match = compile_match(cfg, zones, r.source_zones,
+                            destination ? std::vector<std::string>{} : r.destination_zones,
                             r.source_addresses, r.destination_addresses, r.services);
     if (!r.egress_interface.empty()) e.egress_if = interface_index(r.egress_interface);
     for (size_t i = 0; i < pools_.size(); ++i) {

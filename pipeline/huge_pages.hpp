@@ -37,7 +37,8 @@ class HugeArray {
     return *this;
   }
   ~HugeArray() {
-    if (data_ != nullptr) munmap(data_, bytes_);  // T is trivially destructible (static_assert below)
+    if (data_ != nullptr)
+      munmap(data_, bytes_);  // T is trivially destructible (static_assert below)
   }
   static_assert(std::is_trivially_destructible_v<T>);
 

@@ -8,7 +8,14 @@ namespace {
 bool is_icmp_query(uint8_t type) {
   // Echo, timestamp, information and address-mask requests and replies carry an identifier.
   switch (type) {
-    case 0: case 8: case 13: case 14: case 15: case 16: case 17: case 18:
+    case 0:
+    case 8:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18:
       return true;
     default:
       return false;
@@ -19,11 +26,16 @@ bool is_icmp_query(uint8_t type) {
 // recognises the echo reply: the device shows both as "id --> dst:2048".
 uint8_t icmp_request_type(uint8_t type) {
   switch (type) {
-    case 0: return 8;
-    case 14: return 13;
-    case 16: return 15;
-    case 18: return 17;
-    default: return type;
+    case 0:
+      return 8;
+    case 14:
+      return 13;
+    case 16:
+      return 15;
+    case 18:
+      return 17;
+    default:
+      return type;
   }
 }
 
@@ -189,10 +201,18 @@ void decrement_ttl(uint8_t* ip) {
 std::vector<uint8_t> build_packet(const PacketSpec& spec) {
   size_t l4_header = 0;
   switch (spec.protocol) {
-    case ipproto::kTcp: l4_header = spec.tcp_mss != 0 ? 24 : 20; break;
-    case ipproto::kUdp: l4_header = 8; break;
-    case ipproto::kIcmp: l4_header = 8; break;
-    default: l4_header = 0; break;
+    case ipproto::kTcp:
+      l4_header = spec.tcp_mss != 0 ? 24 : 20;
+      break;
+    case ipproto::kUdp:
+      l4_header = 8;
+      break;
+    case ipproto::kIcmp:
+      l4_header = 8;
+      break;
+    default:
+      l4_header = 0;
+      break;
   }
   // A 64-byte Ethernet frame carries 46 bytes of IP: the default is the smallest real packet.
   size_t total = spec.total_length != 0 ? spec.total_length : std::max<size_t>(46, 20 + l4_header);

@@ -32,7 +32,9 @@ inline constexpr uint8_t kPsh = 0x08;
 inline constexpr uint8_t kAck = 0x10;
 }  // namespace tcpflag
 
-inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint16_t load16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 inline uint32_t load32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
@@ -57,7 +59,7 @@ struct PacketInfo {
   uint8_t ttl = 0;
   bool dont_fragment = false;
   bool more_fragments = false;
-  bool has_l4 = false;  // transport header present and parsed (first fragment or whole packet)
+  bool has_l4 = false;    // transport header present and parsed (first fragment or whole packet)
   uint16_t src_port = 0;  // TCP/UDP port; ICMP query identifier
   uint16_t dst_port = 0;  // TCP/UDP port; ICMP type << 8 | code, as the device shows it
   uint8_t tcp_flags = 0;

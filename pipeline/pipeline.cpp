@@ -15,10 +15,14 @@ namespace vfw {
 
 std::string_view action_name(Action a) {
   switch (a) {
-    case Action::Forward: return "forward";
-    case Action::Drop: return "drop";
-    case Action::ToDevice: return "to-device";
-    case Action::Held: return "held for negotiation";
+    case Action::Forward:
+      return "forward";
+    case Action::Drop:
+      return "drop";
+    case Action::ToDevice:
+      return "to-device";
+    case Action::Held:
+      return "held for negotiation";
   }
   return "";
 }
@@ -36,7 +40,9 @@ void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step) {
   // ICMP queries carry one identifier for both directions (the key's source "port"): the trace
   // names it instead of showing it as a port of either side.
   const bool icmp = cur.proto == ipproto::kIcmp;
-  auto side = [&](uint32_t addr, uint16_t port) { return icmp ? to_string(Ipv4{addr}) : endpoint(addr, port); };
+  auto side = [&](uint32_t addr, uint16_t port) {
+    return icmp ? to_string(Ipv4{addr}) : endpoint(addr, port);
+  };
   const bool src_changed = cur.src != target.src || (!icmp && cur.sport != target.sport);
   const bool dst_changed = cur.dst != target.dst || (!icmp && cur.dport != target.dport);
   if (src_changed || (icmp && cur.sport != target.sport)) {
@@ -44,12 +50,15 @@ void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step) {
   }
   if (dst_changed) rewrite_destination(ctx.ip, ctx.info, Ipv4{target.dst}, target.dport);
   if (step != nullptr) {
-    if (src_changed) step->changes.push_back({"source", side(cur.src, cur.sport), side(target.src, target.sport)});
+    if (src_changed)
+      step->changes.push_back({"source", side(cur.src, cur.sport), side(target.src, target.sport)});
     if (dst_changed) {
-      step->changes.push_back({"destination", side(cur.dst, cur.dport), side(target.dst, target.dport)});
+      step->changes.push_back(
+          {"destination", side(cur.dst, cur.dport), side(target.dst, target.dport)});
     }
     if (icmp && cur.sport != target.sport) {
-      step->changes.push_back({"icmp-identifier", std::to_string(cur.sport), std::to_string(target.sport)});
+      step->changes.push_back(
+          {"icmp-identifier", std::to_string(cur.sport), std::to_string(target.sport)});
     }
   }
   cur.src = target.src;
@@ -129,8 +138,8 @@ bool Pipeline::ingress(PacketContext& ctx) {
     return false;
   }
   ctx.in_zone = ctx.snap->interfaces[ctx.in_if].zone;
-  ctx.original = FlowKey{ctx.info.src.v, ctx.info.dst.v, ctx.info.src_port, ctx.info.dst_port,
-                         ctx.info.protocol, {0, 0, 0}};
+  ctx.original = FlowKey{ctx.info.src.v,    ctx.info.dst.v,    ctx.info.src_port,
+                         ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
   ctx.current = ctx.original;
   return true;
 }
@@ -140,13 +149,17 @@ Action Pipeline::run_stages(PacketContext& ctx) const {
   const size_t* fast_end = fast_path_.data() + fast_path_.size();
   for (size_t i = 0; i < stages_.size();) {
     switch (stages_[i]->process(ctx)) {
-      case Verdict::Continue: break;
+      case Verdict::Continue:
+        break;
       case Verdict::FastPath:
         fast = std::upper_bound(fast_path_.data(), fast_end, i);
         break;
-      case Verdict::Drop: return finish(ctx, Action::Drop);
-      case Verdict::ToDevice: return finish(ctx, Action::ToDevice);
-      case Verdict::Held: return finish(ctx, Action::Held);
+      case Verdict::Drop:
+        return finish(ctx, Action::Drop);
+      case Verdict::ToDevice:
+        return finish(ctx, Action::ToDevice);
+      case Verdict::Held:
+        return finish(ctx, Action::Held);
     }
     if (fast == nullptr) {
       ++i;

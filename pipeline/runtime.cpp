@@ -10,10 +10,14 @@ constexpr size_t kMaxFragments = 4096;
 
 uint32_t AgingTimes::for_session(const Session& s) const {
   switch (s.fwd.proto) {
-    case ipproto::kTcp: return s.tcp == TcpState::Closed ? tcp_closed : tcp;
-    case ipproto::kUdp: return udp;
-    case ipproto::kIcmp: return icmp;
-    default: return other;
+    case ipproto::kTcp:
+      return s.tcp == TcpState::Closed ? tcp_closed : tcp;
+    case ipproto::kUdp:
+      return udp;
+    case ipproto::kIcmp:
+      return icmp;
+    default:
+      return other;
   }
 }
 
@@ -35,12 +39,14 @@ void Runtime::sweep(uint32_t now) {
 }
 
 uint64_t Runtime::fragment_key(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id) {
-  return (uint64_t{src} * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{dst} << 24) ^ (uint64_t{proto} << 16) ^ ip_id;
+  return (uint64_t{src} * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{dst} << 24) ^ (uint64_t{proto} << 16) ^
+         ip_id;
 }
 
 void Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref) {
   if (fragments_.size() >= kMaxFragments) {
-    std::erase_if(fragments_, [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
+    std::erase_if(fragments_,
+                  [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
     if (fragments_.size() >= kMaxFragments) fragments_.clear();
   }
   fragments_[fragment_key(key.src, key.dst, key.proto, ip_id)] = ref;

@@ -36,7 +36,9 @@ class Runtime {
   std::vector<uint64_t> nat_hits;
   uint64_t forwarded = 0;
 
-  bool expired(const Session& s, uint32_t now) const { return now - s.last_seen > aging.for_session(s); }
+  bool expired(const Session& s, uint32_t now) const {
+    return now - s.last_seen > aging.for_session(s);
+  }
   // Removes a session and returns its NAT port or address to the pools.
   void remove_session(uint32_t index);
   // Removes every aged session (before a display, or periodically).

@@ -37,8 +37,8 @@ FlowKey reverse_of(const FlowKey& k);
 enum class TcpState : uint8_t { None, SynSent, SynReceived, Established, Closing, Closed };
 
 struct Session {
-  FlowKey fwd;  // the first packet as it arrived, before any translation
-  FlowKey rev;  // the reply as it arrives, after translation
+  FlowKey fwd;                  // the first packet as it arrived, before any translation
+  FlowKey rev;                  // the reply as it arrives, after translation
   uint32_t last_seen = 0;       // seconds
   uint32_t next_hop = 0;        // forward direction
   uint32_t reply_next_hop = 0;  // reply direction

@@ -37,8 +37,8 @@ struct PacketContext {
 
   const Snapshot* snap = nullptr;
   Runtime* rt = nullptr;
-  uint32_t now = 0;  // seconds
-  Trace* trace = nullptr;                  // set only when the packet is traced
+  uint32_t now = 0;                               // seconds
+  Trace* trace = nullptr;                         // set only when the packet is traced
   std::vector<EmittedPacket>* emitted = nullptr;  // fragments and ICMP errors, when wanted
 
   uint16_t in_if = kNoInterface;
@@ -69,8 +69,8 @@ struct PacketContext {
     return Verdict::Drop;
   }
   FlowFields fields() const {
-    return FlowFields{in_zone, out_zone, Ipv4{current.src}, Ipv4{current.dst}, current.proto,
-                      current.sport, current.dport};
+    return FlowFields{in_zone,       out_zone,      Ipv4{current.src}, Ipv4{current.dst},
+                      current.proto, current.sport, current.dport};
   }
 };
 

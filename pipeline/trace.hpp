@@ -43,7 +43,8 @@ struct Trace {
   std::vector<TraceStep> steps;
   TraceResult result;
   TraceStep& add(std::string_view stage, std::string outcome) {
-    steps.push_back(TraceStep{std::string(stage), std::move(outcome), {}, {}, {}, DropReason::None});
+    steps.push_back(
+        TraceStep{std::string(stage), std::move(outcome), {}, {}, {}, DropReason::None});
     return steps.back();
   }
 };

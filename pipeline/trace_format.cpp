@@ -20,10 +20,18 @@ void json_string(std::ostream& o, std::string_view s) {
   o << '"';
   for (char c : s) {
     switch (c) {
-      case '"': o << "\\\""; break;
-      case '\\': o << "\\\\"; break;
-      case '\n': o << "\\n"; break;
-      case '\t': o << "\\t"; break;
+      case '"':
+        o << "\\\"";
+        break;
+      case '\\':
+        o << "\\\\";
+        break;
+      case '\n':
+        o << "\\n";
+        break;
+      case '\t':
+        o << "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           constexpr char kHex[] = "0123456789abcdef";
@@ -46,7 +54,8 @@ std::string format_trace_text(const Trace& t) {
     o << "\nStage " << stage_number(s.stage) << ": " << s.stage << "\n";
     o << "  Result:  " << s.result << "\n";
     if (!s.matched.empty()) o << "  Matched: " << s.matched << "\n";
-    for (const auto& c : s.changes) o << "  Change:  " << c.field << " " << c.before << " -> " << c.after << "\n";
+    for (const auto& c : s.changes)
+      o << "  Change:  " << c.field << " " << c.before << " -> " << c.after << "\n";
     for (const auto& i : s.info) o << "  Info:    " << i << "\n";
     if (s.drop != DropReason::None) o << "  Drop:    " << drop_reason_id(s.drop) << "\n";
   }
@@ -55,7 +64,8 @@ std::string format_trace_text(const Trace& t) {
   o << "  Output interface: " << (t.result.output.empty() ? "-" : t.result.output) << "\n";
   o << "  Action:           " << action_name(t.result.action) << "\n";
   o << "  Drop reason:      "
-    << (t.result.drop == DropReason::None ? std::string_view("-") : drop_reason_id(t.result.drop)) << "\n";
+    << (t.result.drop == DropReason::None ? std::string_view("-") : drop_reason_id(t.result.drop))
+    << "\n";
   return o.str();
 }
 

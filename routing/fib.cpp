@@ -40,7 +40,8 @@ void Fib::build(std::vector<Route> routes) {
     }
     const uint32_t c2 = child_of(level1_, first >> 16);
     if (p.len <= 24) {
-      for (uint32_t b = (first >> 8) & 0xff; b <= ((last >> 8) & 0xff); ++b) chunks_[c2 * 256 + b] = value;
+      for (uint32_t b = (first >> 8) & 0xff; b <= ((last >> 8) & 0xff); ++b)
+        chunks_[c2 * 256 + b] = value;
       continue;
     }
     const uint32_t c3 = child_of(chunks_, c2 * 256 + ((first >> 8) & 0xff));
@@ -51,9 +52,11 @@ void Fib::build(std::vector<Route> routes) {
 std::string route_protocol_name(RouteKind kind) {
   switch (kind) {
     case RouteKind::Direct:
-    case RouteKind::Local: return "Direct";
+    case RouteKind::Local:
+      return "Direct";
     case RouteKind::Static:
-    case RouteKind::Blackhole: return "Static";
+    case RouteKind::Blackhole:
+      return "Static";
   }
   return "";
 }

@@ -15,7 +15,8 @@ Verdict DnatStage::process(PacketContext& ctx) const {
   if (rule.action == config::NatAction::DestinationStatic) {
     target.dst = rule.dnat_address.v;
   } else {
-    // An address group: the inside address chosen by the source, so that one client keeps one server.
+    // An address group: the inside address chosen by the source, so that one client keeps one
+    // server.
     const AddressPool& pool = nat.pools()[static_cast<size_t>(rule.pool)];
     uint64_t count = 0;
     for (const auto& s : pool.sections) count += uint64_t{s.hi} - s.lo + 1;

@@ -1,4 +1,6 @@
-// Stage "dnat": nat-policy rules with action destination-nat, matched before routing (so they cannot test the destination zone): the destination is translated and routing uses the translated address.
+// Stage "dnat": nat-policy rules with action destination-nat, matched before routing (so they
+// cannot test the destination zone): the destination is translated and routing uses the translated
+// address.
 #pragma once
 
 #include "pipeline/stage.hpp"

@@ -34,7 +34,8 @@ std::vector<uint8_t> fragmentation_needed(const PacketContext& ctx, uint32_t mtu
 
 // RFC 791 fragmentation: payload in multiples of 8 bytes; later fragments carry only the options
 // whose copied flag is set.
-std::vector<std::vector<uint8_t>> fragment(const uint8_t* ip, const PacketInfo& info, uint32_t mtu) {
+std::vector<std::vector<uint8_t>> fragment(const uint8_t* ip, const PacketInfo& info,
+                                           uint32_t mtu) {
   const size_t ihl = info.header_length;
   std::vector<uint8_t> later_header(ip, ip + 20);
   for (size_t i = 20; i < ihl;) {
@@ -93,7 +94,8 @@ bool create_session(PacketContext& ctx) {
   if (!rt.sessions.insert(s, index)) return false;
   ctx.has_session = true;
   ctx.hit = SessionHit{index, false};
-  if (ctx.info.more_fragments) rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
+  if (ctx.info.more_fragments)
+    rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
   return true;
 }
 
@@ -112,7 +114,8 @@ Verdict EgressStage::process(PacketContext& ctx) const {
   const bool first_packet = !ctx.has_session;
 
   if (ctx.to_device) {
-    if (first_packet && !create_session(ctx)) return drop(DropReason::SessionTableFull, "the session table is full");
+    if (first_packet && !create_session(ctx))
+      return drop(DropReason::SessionTableFull, "the session table is full");
     if (step != nullptr) {
       step->result = "to-device";
       if (first_packet) step->info.push_back("session created: " + flow_text(ctx.original));
@@ -122,26 +125,31 @@ Verdict EgressStage::process(PacketContext& ctx) const {
 
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
   if (step != nullptr) {
-    step->matched = "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " + std::to_string(out.mtu);
+    step->matched = "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " +
+                    std::to_string(out.mtu);
   }
   bool fragmented = false;
   if (ctx.info.total_length > out.mtu) {
     if (ctx.info.dont_fragment) {
-      if (ctx.emitted != nullptr) ctx.emitted->push_back({ctx.in_if, fragmentation_needed(ctx, out.mtu)});
+      if (ctx.emitted != nullptr)
+        ctx.emitted->push_back({ctx.in_if, fragmentation_needed(ctx, out.mtu)});
       return drop(DropReason::FragmentNeeded,
-                  std::to_string(ctx.info.total_length) + " bytes exceed the MTU " + std::to_string(out.mtu) +
-                      " of " + out.name + " with DF set: ICMP fragmentation-needed (next-hop MTU " +
+                  std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
+                      std::to_string(out.mtu) + " of " + out.name +
+                      " with DF set: ICMP fragmentation-needed (next-hop MTU " +
                       std::to_string(out.mtu) + ") sent to " + to_string(Ipv4{ctx.original.src}));
     }
     fragmented = true;
   }
-  if (first_packet && !create_session(ctx)) return drop(DropReason::SessionTableFull, "the session table is full");
+  if (first_packet && !create_session(ctx))
+    return drop(DropReason::SessionTableFull, "the session table is full");
   decrement_ttl(ctx.ip);
   if (fragmented) {
     auto pieces = fragment(ctx.ip, ctx.info, out.mtu);
     if (step != nullptr) {
       step->info.push_back(std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
-                           std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) + " fragments");
+                           std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) +
+                           " fragments");
     }
     if (ctx.emitted != nullptr) {
       for (auto& p : pieces) ctx.emitted->push_back({ctx.out_if, std::move(p)});

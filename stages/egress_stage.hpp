@@ -1,4 +1,6 @@
-// Stage "egress": MTU and DF (a packet too big with DF set is dropped and answered with ICMP fragmentation-needed; otherwise fragmented), TTL, and the creation of the session for a first packet.
+// Stage "egress": MTU and DF (a packet too big with DF set is dropped and answered with ICMP
+// fragmentation-needed; otherwise fragmented), TTL, and the creation of the session for a first
+// packet.
 #pragma once
 
 #include "pipeline/stage.hpp"

@@ -18,7 +18,8 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   step.matched = "ipsec policy " + out.ipsec_policy + " on " + out.name;
   step.info.push_back("the security ACL is matched on the packet as SNAT left it: source " +
                       endpoint(ctx.current.src, ctx.current.sport));
-  step.info.push_back("the IPSec data plane (security ACL, SA, ESP/AH) is not emulated yet: sent in plain text");
+  step.info.push_back(
+      "the IPSec data plane (security ACL, SA, ESP/AH) is not emulated yet: sent in plain text");
   return Verdict::Continue;
 }
 

@@ -1,4 +1,6 @@
-// Stage "ipsec": Placeholder with the real interface: on an egress interface with an ipsec policy applied it reports the policy. The security ACL, SA lookup and ESP/AH encapsulation come with the IPSec data plane.
+// Stage "ipsec": Placeholder with the real interface: on an egress interface with an ipsec policy
+// applied it reports the policy. The security ACL, SA lookup and ESP/AH encapsulation come with the
+// IPSec data plane.
 #pragma once
 
 #include "pipeline/stage.hpp"

@@ -1,4 +1,6 @@
-// Stage "route": Longest-prefix match on the translated destination: the egress interface and next hop, the device itself (local zone), NULL0, or no route. The egress interface decides the destination zone.
+// Stage "route": Longest-prefix match on the translated destination: the egress interface and next
+// hop, the device itself (local zone), NULL0, or no route. The egress interface decides the
+// destination zone.
 #pragma once
 
 #include "pipeline/stage.hpp"

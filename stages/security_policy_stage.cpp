@@ -9,12 +9,18 @@ uint8_t management_service(const FlowKey& k) {
   if (k.proto == ipproto::kUdp) return k.dport == 161 ? kManageSnmp : 0;
   if (k.proto != ipproto::kTcp) return 0;
   switch (k.dport) {
-    case 22: return kManageSsh;
-    case 23: return kManageTelnet;
-    case 80: return kManageHttp;
-    case 443: return kManageHttps;
-    case 830: return kManageNetconf;
-    default: return 0;
+    case 22:
+      return kManageSsh;
+    case 23:
+      return kManageTelnet;
+    case 80:
+      return kManageHttp;
+    case 443:
+      return kManageHttps;
+    case 830:
+      return kManageNetconf;
+    default:
+      return 0;
   }
 }
 
@@ -36,17 +42,20 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
     return ctx.drop_with(reason);
   };
   if (ctx.in_zone == kNoZone) {
-    return drop(DropReason::InterfaceNoZone, snap.interfaces[ctx.in_if].name + " is not in a security zone");
+    return drop(DropReason::InterfaceNoZone,
+                snap.interfaces[ctx.in_if].name + " is not in a security zone");
   }
   if (ctx.out_zone == kNoZone) {
-    return drop(DropReason::InterfaceNoZone, snap.interfaces[ctx.out_if].name + " is not in a security zone");
+    return drop(DropReason::InterfaceNoZone,
+                snap.interfaces[ctx.out_if].name + " is not in a security zone");
   }
   const std::string zones =
       " (" + zone_name(snap, ctx.in_zone) + " -> " + zone_name(snap, ctx.out_zone) + ")";
 
   if (ctx.to_device) {
     const InterfaceState& in = snap.interfaces[ctx.in_if];
-    if (const uint8_t service = management_service(ctx.current); service != 0 && in.service_manage) {
+    if (const uint8_t service = management_service(ctx.current);
+        service != 0 && in.service_manage) {
       if ((in.manage_permitted & service) == 0) {
         return drop(DropReason::ServiceManageDeny,
                     "service-manage on " + in.name + " does not permit this management protocol");
@@ -59,7 +68,8 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   const int idx = snap.security.match(ctx.fields());
   if (idx >= 0) {
     const auto& rule = snap.security.rules()[static_cast<size_t>(idx)];
-    if (static_cast<size_t>(idx) < ctx.rt->security_hits.size()) ++ctx.rt->security_hits[static_cast<size_t>(idx)];
+    if (static_cast<size_t>(idx) < ctx.rt->security_hits.size())
+      ++ctx.rt->security_hits[static_cast<size_t>(idx)];
     ctx.rule = static_cast<uint16_t>(idx);
     if (step != nullptr) step->matched = "rule " + rule.name + zones;
     if (!rule.permit) return drop(DropReason::PolicyDeny, "rule " + rule.name + " action deny");

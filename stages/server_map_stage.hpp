@@ -1,4 +1,6 @@
-// Stage "server-map": nat server entries. The forward entry translates a packet to the global address to the server's inside address; the reverse entry gives a connection the server opens its global address. A hit creates the session at egress, like any first packet.
+// Stage "server-map": nat server entries. The forward entry translates a packet to the global
+// address to the server's inside address; the reverse entry gives a connection the server opens its
+// global address. A hit creates the session at egress, like any first packet.
 #pragma once
 
 #include "pipeline/stage.hpp"

@@ -47,7 +47,8 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   if (found && rt.expired(rt.sessions.at(hit.index), ctx.now)) {
     rt.remove_session(hit.index);
     found = false;
-    if (step != nullptr) step->info.push_back("the session of this flow had aged out and was removed");
+    if (step != nullptr)
+      step->info.push_back("the session of this flow had aged out and was removed");
   }
 
   if (!found) {
@@ -62,7 +63,8 @@ Verdict SessionStage::process(PacketContext& ctx) const {
       return ctx.drop_with(DropReason::TcpFirstNotSyn);
     }
     if (step != nullptr) {
-      step->info.push_back("no session for " + flow_text(ctx.original) + ": first packet, full stage traversal");
+      step->info.push_back("no session for " + flow_text(ctx.original) +
+                           ": first packet, full stage traversal");
     }
     return Verdict::Continue;
   }
@@ -74,12 +76,15 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   s.last_seen = ctx.now;
   ++s.packets[dir];
   s.bytes[dir] += ctx.info.total_length;
-  if (ctx.original.proto == ipproto::kTcp && ctx.info.has_l4) update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
+  if (ctx.original.proto == ipproto::kTcp && ctx.info.has_l4)
+    update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
 
   if (step != nullptr) {
     step->result = "hit";
-    step->matched = "session " + flow_text(s.fwd) + (hit.reply ? " (reply direction)" : " (forward direction)");
-    step->info.push_back("fast path: translations, egress interface and next hop recorded at session creation");
+    step->matched =
+        "session " + flow_text(s.fwd) + (hit.reply ? " (reply direction)" : " (forward direction)");
+    step->info.push_back(
+        "fast path: translations, egress interface and next hop recorded at session creation");
   }
   // The translated flow is the one whose reply key the session holds (and vice versa).
   translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step);

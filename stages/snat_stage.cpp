@@ -5,7 +5,8 @@ namespace {
 
 bool has_port(const PacketContext& ctx) {
   const uint8_t p = ctx.current.proto;
-  return p == ipproto::kTcp || p == ipproto::kUdp || (p == ipproto::kIcmp && ctx.current.sport != 0);
+  return p == ipproto::kTcp || p == ipproto::kUdp ||
+         (p == ipproto::kIcmp && ctx.current.sport != 0);
 }
 
 // PAT on one of the pool's addresses: the source picks where to start, so that a client keeps
@@ -13,7 +14,8 @@ bool has_port(const PacketContext& ctx) {
 bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& target) {
   std::vector<uint32_t> addresses;
   for (const auto& s : pool.sections) {
-    for (uint64_t a = s.lo; a <= s.hi && addresses.size() < 65536; ++a) addresses.push_back(static_cast<uint32_t>(a));
+    for (uint64_t a = s.lo; a <= s.hi && addresses.size() < 65536; ++a)
+      addresses.push_back(static_cast<uint32_t>(a));
   }
   if (addresses.empty()) return false;
   const size_t start = ctx.original.src % addresses.size();
@@ -45,10 +47,12 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     return Verdict::Continue;
   };
   if (ctx.to_device) return skip("addressed to the device: no source NAT");
-  if (ctx.server_map_reverse) return skip("the source was translated by a nat server reverse entry");
+  if (ctx.server_map_reverse)
+    return skip("the source was translated by a nat server reverse entry");
 
   const Snapshot& snap = *ctx.snap;
-  const int idx = snap.nat.source_rules().empty() ? -1 : snap.nat.match_source(ctx.fields(), ctx.out_if);
+  const int idx =
+      snap.nat.source_rules().empty() ? -1 : snap.nat.match_source(ctx.fields(), ctx.out_if);
   if (idx < 0) {
     if (step != nullptr) step->info.push_back("no nat-policy source-nat rule matched");
     return Verdict::Continue;
@@ -82,14 +86,16 @@ Verdict SnatStage::process(PacketContext& ctx) const {
         target.sport = *port;
         ctx.session_flags |= kSessionSnatPort;
       }
-      if (step != nullptr) step->info.push_back("action source-nat easy-ip: the address of " + out.name);
+      if (step != nullptr)
+        step->info.push_back("action source-nat easy-ip: the address of " + out.name);
       break;
     }
     case config::NatAction::SourceAddressGroup: {
       const AddressPool& pool = snap.nat.pools()[static_cast<size_t>(rule.pool)];
       if (pool.no_pat) {
         auto global = ctx.rt->addresses.acquire(pool.id, pool.sections, Ipv4{ctx.original.src});
-        if (!global) return exhausted("every address of group " + pool.name + " is in use (no-pat)");
+        if (!global)
+          return exhausted("every address of group " + pool.name + " is in use (no-pat)");
         target.src = global->v;
         ctx.session_flags |= kSessionSnatAddress;
         ctx.pool = static_cast<uint16_t>(pool.id);
@@ -97,7 +103,8 @@ Verdict SnatStage::process(PacketContext& ctx) const {
         return exhausted("no free address and port in group " + pool.name);
       }
       if (step != nullptr) {
-        step->info.push_back("action source-nat address-group " + pool.name + (pool.no_pat ? " (no-pat)" : " (pat)"));
+        step->info.push_back("action source-nat address-group " + pool.name +
+                             (pool.no_pat ? " (no-pat)" : " (pat)"));
       }
       break;
     }

@@ -1,4 +1,6 @@
-// Stage "snat": nat-policy source-NAT after routing and security policy: easy-ip (the egress interface address), address-group with PAT (ports from the pool, never one in use) or no-pat (one address per inside address), or no-nat. The IPSec stage sees the translated source.
+// Stage "snat": nat-policy source-NAT after routing and security policy: easy-ip (the egress
+// interface address), address-group with PAT (ports from the pool, never one in use) or no-pat (one
+// address per inside address), or no-nat. The IPSec stage sees the translated source.
 #pragma once
 
 #include "pipeline/stage.hpp"

@@ -38,7 +38,8 @@ TEST_CASE("the transcript's abbreviations select the same commands as the full w
   CHECK(t.prompt() == "[USG6000V1-GigabitEthernet1/0/0]");
 
   const auto& zone = *t.cfg.find_zone("trust");
-  CHECK(std::find(zone.interfaces.begin(), zone.interfaces.end(), "GigabitEthernet1/0/1") != zone.interfaces.end());
+  CHECK(std::find(zone.interfaces.begin(), zone.interfaces.end(), "GigabitEthernet1/0/1") !=
+        zone.interfaces.end());
   REQUIRE(t.cfg.interfaces.at("GigabitEthernet1/0/0").address);
   CHECK(to_string(t.cfg.interfaces.at("GigabitEthernet1/0/0").address->host) == "20.0.0.1");
   REQUIRE(t.cfg.security_policy.rules.size() == 1);
@@ -97,7 +98,8 @@ TEST_CASE("ACL rules are numbered by step when typed without a number", "[cli]")
   Typist t;
   REQUIRE(t.type("acl 3000").ok);
   CHECK(t.prompt() == "[USG6000V1-acl-adv-3000]");
-  REQUIRE(t.type("rule permit ip source 192.168.17.0 0.0.0.255 destination 192.168.18.0 0.0.0.255").ok);
+  REQUIRE(
+      t.type("rule permit ip source 192.168.17.0 0.0.0.255 destination 192.168.18.0 0.0.0.255").ok);
   REQUIRE(t.type("rule permit tcp destination-port eq 443").ok);
   REQUIRE(t.type("rule 7 deny udp source 10.0.0.1 0").ok);
   const auto& rules = t.cfg.acls.at(3000).rules;
@@ -126,14 +128,17 @@ TEST_CASE("references to missing zones, sets and groups are refused", "[cli]") {
   CHECK_FALSE(t.type("action source-nat address-group nogroup").ok);
 }
 
-TEST_CASE("a configuration file with a malformed line applies nothing and names the line", "[cli]") {
+TEST_CASE("a configuration file with a malformed line applies nothing and names the line",
+          "[cli]") {
   const std::string text =
-      "#\n sysname BAD\n#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n ip adress 1.1.1.1 24\n#\nreturn\n";
+      "#\n sysname BAD\n#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n ip adress "
+      "1.1.1.1 24\n#\nreturn\n";
   LoadResult r = load_config_text(text, "bad.cfg");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].line == 6);
   CHECK(r.errors[0].format() ==
-        "bad.cfg:6: Error: Unrecognized command found at '^' position.\n ip adress 1.1.1.1 24\n    ^\n");
+        "bad.cfg:6: Error: Unrecognized command found at '^' position.\n ip adress 1.1.1.1 24\n    "
+        "^\n");
   CHECK_FALSE(r.ok());
 }
 
@@ -142,19 +147,23 @@ TEST_CASE("unemulated lines are kept, shown again and reported once", "[cli]") {
       "#\n sysname FWX\n info-center timestamp log date\n undo info-center enable\n#\n"
       "aaa\n authentication-scheme default\n manager-user admin\n  password cipher xyz\n#\n"
       "hrp enable\nhrp interface GigabitEthernet0/0/3 remote 10.10.0.2\n#\n"
-      "interface GigabitEthernet0/0/1\n vrrp vrid 1 virtual-ip 10.1.1.254 active\n ip address 10.1.1.1 24\n#\n"
+      "interface GigabitEthernet0/0/1\n vrrp vrid 1 virtual-ip 10.1.1.254 active\n ip address "
+      "10.1.1.1 24\n#\n"
       "return\n";
   LoadResult r = load_config_text(text, "real.cfg");
   REQUIRE(r.ok());
   const std::string shown = config::render_current_configuration(r.config);
   CHECK(shown.find(" info-center timestamp log date\n") != std::string::npos);
   CHECK(shown.find(" undo info-center enable\n") != std::string::npos);
-  CHECK(shown.find("aaa\n authentication-scheme default\n manager-user admin\n  password cipher xyz\n#\n") !=
-        std::string::npos);
+  CHECK(
+      shown.find(
+          "aaa\n authentication-scheme default\n manager-user admin\n  password cipher xyz\n#\n") !=
+      std::string::npos);
   CHECK(shown.find(" vrrp vrid 1 virtual-ip 10.1.1.254 active\n") != std::string::npos);
   // "hrp" twice, reported once.
-  CHECK(std::count_if(r.notices.begin(), r.notices.end(),
-                      [](const std::string& n) { return n.find("\"hrp\"") != std::string::npos; }) == 1);
+  CHECK(std::count_if(r.notices.begin(), r.notices.end(), [](const std::string& n) {
+          return n.find("\"hrp\"") != std::string::npos;
+        }) == 1);
   CHECK(r.notices.size() == 5);  // info-center, undo info-center, aaa, hrp, vrrp
 }
 

@@ -19,7 +19,8 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("display current-configuration loads back to the same text", "[config]") {
-  for (const char* name : {"examples/fw1.cfg", "examples/fw1-misordered-nat.cfg", "examples/nat-lab.cfg"}) {
+  for (const char* name :
+       {"examples/fw1.cfg", "examples/fw1-misordered-nat.cfg", "examples/nat-lab.cfg"}) {
     INFO(name);
     cli::LoadResult first = cli::load_config_file(std::string(VFW_SOURCE_DIR) + "/" + name);
     for (const auto& e : first.errors) INFO(e.format());
@@ -40,19 +41,25 @@ TEST_CASE("the seed FW1 example is printed exactly as written", "[config]") {
 
 TEST_CASE("typed forms are normalised: masks dotted, interface names full", "[config]") {
   const std::string typed =
-      "interface g 0/0/3\n ip a 172.16.0.1 16\n#\nfirewall zone name partners id 4\n set priority 60\n add interface g0/0/3\n#\n"
+      "interface g 0/0/3\n ip a 172.16.0.1 16\n#\nfirewall zone name partners id 4\n set priority "
+      "60\n add interface g0/0/3\n#\n"
       "ip route-static 172.20.0.0 16 172.16.0.254 preference 70\n"
       "ip route-static 192.0.2.0 24 NULL0\n"
       "#\nsecurity-policy\n rule name p\n  source-zone partners\n  destination-zone untrust\n"
-      "  source-address 172.16.1.1 32\n  source-address range 172.16.2.1 172.16.2.9\n  service http https\n  action permit\n#\nreturn\n";
+      "  source-address 172.16.1.1 32\n  source-address range 172.16.2.1 172.16.2.9\n  service "
+      "http https\n  action permit\n#\nreturn\n";
   cli::LoadResult r = cli::load_config_text(typed, "typed.cfg");
   for (const auto& e : r.errors) INFO(e.format());
   REQUIRE(r.ok());
   const std::string shown = config::render_current_configuration(r.config);
-  CHECK(shown.find("interface GigabitEthernet0/0/3\n ip address 172.16.0.1 255.255.0.0\n#\n") != std::string::npos);
-  CHECK(shown.find("firewall zone name partners\n set priority 60\n add interface GigabitEthernet0/0/3\n") !=
+  CHECK(shown.find("interface GigabitEthernet0/0/3\n ip address 172.16.0.1 255.255.0.0\n#\n") !=
         std::string::npos);
-  CHECK(shown.find("ip route-static 172.20.0.0 255.255.0.0 172.16.0.254 preference 70\n") != std::string::npos);
+  CHECK(
+      shown.find(
+          "firewall zone name partners\n set priority 60\n add interface GigabitEthernet0/0/3\n") !=
+      std::string::npos);
+  CHECK(shown.find("ip route-static 172.20.0.0 255.255.0.0 172.16.0.254 preference 70\n") !=
+        std::string::npos);
   CHECK(shown.find("ip route-static 192.0.2.0 255.255.255.0 NULL0\n") != std::string::npos);
   CHECK(shown.find("  source-address 172.16.1.1 mask 255.255.255.255\n") != std::string::npos);
   CHECK(shown.find("  source-address range 172.16.2.1 172.16.2.9\n") != std::string::npos);

@@ -33,7 +33,8 @@ TEST_CASE("no default route means no match outside the prefixes", "[route]") {
 
 TEST_CASE("for one prefix the lowest preference is installed", "[route]") {
   Fib fib;
-  fib.build({route("10.0.0.0", 8, 2, 60), route("10.0.0.0", 8, 3, 10), route("10.0.0.0", 8, 4, 70)});
+  fib.build(
+      {route("10.0.0.0", 8, 2, 60), route("10.0.0.0", 8, 3, 10), route("10.0.0.0", 8, 4, 70)});
   CHECK(fib.lookup(*parse_ipv4("10.9.9.9"))->out_if == 3);
   CHECK(fib.routes().size() == 1);
 }
@@ -44,7 +45,8 @@ TEST_CASE("the trie agrees with a linear longest-prefix search on random tables"
   std::vector<Route> routes;
   for (uint16_t i = 0; i < 3000; ++i) {
     const unsigned len = rng() % 33;
-    routes.push_back(Route{Prefix::make(Ipv4{static_cast<uint32_t>(rng())}, len), RouteKind::Static, i, Ipv4{}, 60, 0});
+    routes.push_back(Route{Prefix::make(Ipv4{static_cast<uint32_t>(rng())}, len), RouteKind::Static,
+                           i, Ipv4{}, 60, 0});
   }
   Fib fib;
   fib.build(routes);

@@ -178,8 +178,10 @@ TEST_CASE("incremental checksum updates equal a full recomputation (RFC 1624)", 
       auto p = build_packet(s);
       PacketInfo info;
       REQUIRE(parse_ipv4(p, info) == DropReason::None);
-      rewrite_source(p.data(), info, Ipv4{static_cast<uint32_t>(rng())}, static_cast<uint16_t>(rng()));
-      rewrite_destination(p.data(), info, Ipv4{static_cast<uint32_t>(rng())}, static_cast<uint16_t>(rng()));
+      rewrite_source(p.data(), info, Ipv4{static_cast<uint32_t>(rng())},
+                     static_cast<uint16_t>(rng()));
+      rewrite_destination(p.data(), info, Ipv4{static_cast<uint32_t>(rng())},
+                          static_cast<uint16_t>(rng()));
       decrement_ttl(p.data());
       CHECK(internet_checksum({p.data(), 20}) == 0);
       if (proto == ipproto::kIcmp) {

@@ -32,17 +32,20 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   // FW1 with easy-ip on the untrust interface and no no-nat rule ahead of it: the VPN traffic's
   // source becomes 1.1.1.1 before the ipsec stage, where the security ACL expects 10.1.1.0/24.
   const std::string text = trace_text(seed_ping("fw1-misordered-nat.cfg"));
-  const size_t snat = text.find("Stage 6: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
-                                "  Change:  source 10.1.1.2 -> 1.1.1.1\n");
+  const size_t snat = text.find(
+      "Stage 6: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
+      "  Change:  source 10.1.1.2 -> 1.1.1.1\n");
   const size_t ipsec = text.find("Stage 7: ipsec\n");
   REQUIRE(snat != std::string::npos);
   REQUIRE(ipsec != std::string::npos);
   CHECK(snat < ipsec);
-  CHECK(text.find("matched on the packet as SNAT left it: source 1.1.1.1", ipsec) != std::string::npos);
+  CHECK(text.find("matched on the packet as SNAT left it: source 1.1.1.1", ipsec) !=
+        std::string::npos);
 
   // With the no-nat rule the source reaches the ipsec stage untouched.
   const std::string fixed = trace_text(seed_ping("fw1.cfg"));
-  CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") != std::string::npos);
+  CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
+        std::string::npos);
   CHECK(fixed.find("as SNAT left it: source 10.1.1.2") != std::string::npos);
 }
 
@@ -51,13 +54,16 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   o.json = true;
   const std::string json = trace_text(o);
   CHECK(json.rfind("{\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) == 0);
-  for (const char* stage : {"session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"}) {
+  for (const char* stage :
+       {"session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"}) {
     CHECK(json.find(std::string("{\"stage\":\"") + stage + "\",\"result\":") != std::string::npos);
   }
-  CHECK(json.find("\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
+  CHECK(json.find(
+            "\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
         std::string::npos);
   CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
-                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null}}") != std::string::npos);
+                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null}}") !=
+        std::string::npos);
 }
 
 TEST_CASE("repeat 2 shows the fast path and reverse shows the reply un-translated", "[trace]") {
@@ -74,7 +80,9 @@ TEST_CASE("repeat 2 shows the fast path and reverse shows the reply un-translate
   CHECK(lines[1].find("{\"stage\":\"session\",\"result\":\"hit\"") != std::string::npos);
   CHECK(lines[1].find("\"stage\":\"route\"") == std::string::npos);
   CHECK(lines[2].find("\"packet\":\"icmp 10.2.1.2 -> 1.1.1.1 type 0") != std::string::npos);
-  CHECK(lines[2].find("{\"field\":\"destination\",\"before\":\"1.1.1.1\",\"after\":\"10.1.1.2\"}") != std::string::npos);
+  CHECK(
+      lines[2].find("{\"field\":\"destination\",\"before\":\"1.1.1.1\",\"after\":\"10.1.1.2\"}") !=
+      std::string::npos);
   CHECK(lines[2].find("\"output\":\"GigabitEthernet0/0/1\"") != std::string::npos);
 }
 
@@ -87,9 +95,11 @@ TEST_CASE("a dropped packet's trace names the stage and the reason", "[trace]") 
   o.source = "8.8.8.8";
   o.destination = "10.1.1.2";
   const std::string text = trace_text(o);
-  CHECK(text.find("Stage 5: security-policy\n  Result:  deny\n  Matched: default (untrust -> trust)\n") !=
+  CHECK(text.find(
+            "Stage 5: security-policy\n  Result:  deny\n  Matched: default (untrust -> trust)\n") !=
         std::string::npos);
-  CHECK(text.find("  Action:           drop\n  Drop reason:      default-policy-deny\n") != std::string::npos);
+  CHECK(text.find("  Action:           drop\n  Drop reason:      default-policy-deny\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("bad packet-trace arguments are refused with a message", "[trace]") {

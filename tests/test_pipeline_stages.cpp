@@ -28,12 +28,13 @@ uint16_t l4_checksum(const std::vector<uint8_t>& p) {
 }  // namespace
 
 TEST_CASE("the stages run in the USG order", "[pipeline]") {
-  const std::vector<std::string_view> expected = {"session", "server-map", "dnat", "route",
-                                                  "security-policy", "snat", "ipsec", "egress"};
+  const std::vector<std::string_view> expected = {
+      "session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"};
   CHECK(Pipeline().order() == expected);
 }
 
-TEST_CASE("a first packet traverses every stage; the second takes the session fast path", "[pipeline][session]") {
+TEST_CASE("a first packet traverses every stage; the second takes the session fast path",
+          "[pipeline][session]") {
   Device d(load_example("nat-lab.cfg"));
   Sent first = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(first.action == Action::Forward);
@@ -57,7 +58,8 @@ TEST_CASE("return traffic is recognised and reverse-translated", "[pipeline][ses
   CHECK(out.after.src_port >= 2048);
   CHECK(l4_checksum(out.bytes) == 0);
 
-  PacketSpec reply = tcp("8.8.8.8", 443, "0.0.0.0", out.after.src_port, tcpflag::kSyn | tcpflag::kAck);
+  PacketSpec reply =
+      tcp("8.8.8.8", 443, "0.0.0.0", out.after.src_port, tcpflag::kSyn | tcpflag::kAck);
   reply.dst = out.after.src;
   Sent back = send(d, reply, kWan);
   REQUIRE(back.action == Action::Forward);
@@ -105,7 +107,8 @@ TEST_CASE("an aged session gives its NAT port back", "[pipeline][nat]") {
   CHECK(d.runtime().sessions.size() == 0);
 }
 
-TEST_CASE("server-map: nat server translates the global address to the server", "[pipeline][server-map]") {
+TEST_CASE("server-map: nat server translates the global address to the server",
+          "[pipeline][server-map]") {
   Device d(load_example("nat-lab.cfg"));
   Sent in = send(d, tcp("8.8.8.8", 33000, "1.1.1.3", 80), kWan);
   REQUIRE(in.action == Action::Forward);
@@ -151,28 +154,34 @@ TEST_CASE("dnat: a destination-nat rule translates before routing", "[pipeline][
   CHECK(t.step("dnat")->result == "miss");
 }
 
-TEST_CASE("route: longest prefix, NULL0, no route, TTL and shut-down interfaces", "[pipeline][route]") {
+TEST_CASE("route: longest prefix, NULL0, no route, TTL and shut-down interfaces",
+          "[pipeline][route]") {
   Device d(load_example("nat-lab.cfg"));
   Sent small = send(d, icmp("10.1.1.2", "172.30.1.1"), kLan);
   CHECK(small.trace.result.output == "GigabitEthernet0/0/4");
-  CHECK(small.step("route")->matched.find("172.30.0.0/16 Static pre 60 nexthop 172.16.0.2") != std::string::npos);
+  CHECK(small.step("route")->matched.find("172.30.0.0/16 Static pre 60 nexthop 172.16.0.2") !=
+        std::string::npos);
 
   Sent null0 = send(d, icmp("10.1.1.2", "192.0.2.9"), kLan);
   CHECK(null0.drop() == DropReason::BlackholeRoute);
 
-  Sent shut = send(d, icmp("10.1.1.2", "10.5.5.2"), kLan);  // its direct route is gone: default route
+  Sent shut =
+      send(d, icmp("10.1.1.2", "10.5.5.2"), kLan);  // its direct route is gone: default route
   CHECK(shut.trace.result.output == kWan);
 
   PacketSpec ttl1 = icmp("10.1.1.2", "8.8.8.8");
   ttl1.ttl = 1;
   CHECK(send(d, ttl1, kLan).drop() == DropReason::TtlExpired);
 
-  Device bare(load_text("interface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n#\nfirewall zone trust\n add interface GigabitEthernet0/0/1\n#\nreturn\n"));
+  Device bare(
+      load_text("interface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n#\nfirewall zone trust\n "
+                "add interface GigabitEthernet0/0/1\n#\nreturn\n"));
   CHECK(send(bare, icmp("10.1.1.2", "8.8.8.8"), kLan).drop() == DropReason::NoRoute);
   CHECK(bare.runtime().drops[DropReason::NoRoute] == 1);
 }
 
-TEST_CASE("security-policy: first match, deny rules, disabled rules and the default action", "[pipeline][policy]") {
+TEST_CASE("security-policy: first match, deny rules, disabled rules and the default action",
+          "[pipeline][policy]") {
   Device d(load_example("nat-lab.cfg"));
   Sent telnet = send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 23), kLan);
   CHECK(telnet.drop() == DropReason::PolicyDeny);
@@ -194,7 +203,8 @@ TEST_CASE("traffic to the device uses the local zone and service-manage", "[pipe
   Device d(load_example("nat-lab.cfg"));
   Sent ping_lan = send(d, icmp("10.1.1.2", "10.1.1.1"), kLan);
   CHECK(ping_lan.action == Action::ToDevice);
-  CHECK(ping_lan.step("security-policy")->matched == "service-manage on GigabitEthernet0/0/1 (trust -> local)");
+  CHECK(ping_lan.step("security-policy")->matched ==
+        "service-manage on GigabitEthernet0/0/1 (trust -> local)");
 
   Sent ping_wan = send(d, icmp("8.8.8.8", "1.1.1.1"), kWan);
   CHECK(ping_wan.drop() == DropReason::ServiceManageDeny);
@@ -209,9 +219,10 @@ TEST_CASE("traffic to the device uses the local zone and service-manage", "[pipe
 }
 
 TEST_CASE("an interface outside every zone passes no traffic", "[pipeline][policy]") {
-  Device d(load_text("interface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n#\ninterface GigabitEthernet0/0/2\n"
-                     " ip address 1.1.1.1 24\n#\nfirewall zone trust\n add interface GigabitEthernet0/0/1\n#\n"
-                     "ip route-static 0.0.0.0 0 1.1.1.2\n#\nreturn\n"));
+  Device d(load_text(
+      "interface GigabitEthernet0/0/1\n ip address 10.1.1.1 24\n#\ninterface GigabitEthernet0/0/2\n"
+      " ip address 1.1.1.1 24\n#\nfirewall zone trust\n add interface GigabitEthernet0/0/1\n#\n"
+      "ip route-static 0.0.0.0 0 1.1.1.2\n#\nreturn\n"));
   CHECK(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).drop() == DropReason::InterfaceNoZone);
   CHECK(send(d, icmp("8.8.8.8", "10.1.1.2"), kWan).drop() == DropReason::InterfaceNoZone);
 }
@@ -226,7 +237,8 @@ TEST_CASE("snat: PAT never reuses a port in use", "[pipeline][nat]") {
   }
 }
 
-TEST_CASE("snat: no-pat gives each host its own address, and the pool runs out", "[pipeline][nat]") {
+TEST_CASE("snat: no-pat gives each host its own address, and the pool runs out",
+          "[pipeline][nat]") {
   Device d(load_example("nat-lab.cfg"));
   Sent a = send(d, tcp("10.1.1.100", 40000, "8.8.8.8", 443), kLan);
   Sent a2 = send(d, tcp("10.1.1.100", 40001, "8.8.8.8", 443), kLan);
@@ -248,7 +260,8 @@ TEST_CASE("snat: no-nat ahead of easy-ip keeps VPN traffic untranslated", "[pipe
   CHECK(web.after.src == *parse_ipv4("1.1.1.1"));
 }
 
-TEST_CASE("egress: too big with DF set is dropped and answered with fragmentation-needed", "[pipeline][egress]") {
+TEST_CASE("egress: too big with DF set is dropped and answered with fragmentation-needed",
+          "[pipeline][egress]") {
   Device d(load_example("nat-lab.cfg"));
   PacketSpec big = icmp("10.1.1.2", "172.30.1.1");
   big.total_length = 1500;
@@ -336,7 +349,8 @@ TEST_CASE("a full session table refuses new flows with a named reason", "[pipeli
   CHECK(s.drop() == DropReason::SessionTableFull);
   // The port taken for it went back to the pool.
   CHECK(d.runtime().ports.used(*parse_ipv4("1.1.1.10"), ipproto::kIcmp) +
-            d.runtime().ports.used(*parse_ipv4("1.1.1.11"), ipproto::kIcmp) == 1);
+            d.runtime().ports.used(*parse_ipv4("1.1.1.11"), ipproto::kIcmp) ==
+        1);
 }
 
 TEST_CASE("sessions survive a configuration change", "[pipeline][session]") {
@@ -345,17 +359,22 @@ TEST_CASE("sessions survive a configuration change", "[pipeline][session]") {
   REQUIRE(first.action == Action::Forward);
   // The permitting rule goes away: the established flow still passes, a new one does not.
   auto& rules = d.edit().security_policy.rules;
-  rules.erase(std::find_if(rules.begin(), rules.end(), [](const auto& r) { return r.name == "lan_out"; }));
+  rules.erase(
+      std::find_if(rules.begin(), rules.end(), [](const auto& r) { return r.name == "lan_out"; }));
   d.apply();
-  CHECK(send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 443, tcpflag::kAck), kLan).action == Action::Forward);
-  CHECK(send(d, tcp("10.1.1.2", 40001, "8.8.8.8", 443), kLan).drop() == DropReason::DefaultPolicyDeny);
+  CHECK(send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 443, tcpflag::kAck), kLan).action ==
+        Action::Forward);
+  CHECK(send(d, tcp("10.1.1.2", 40001, "8.8.8.8", 443), kLan).drop() ==
+        DropReason::DefaultPolicyDeny);
 }
 
 TEST_CASE("a batch gives the same verdicts and bytes as packets one by one", "[pipeline]") {
   Device single(load_example("nat-lab.cfg"));
   Device batched(load_example("nat-lab.cfg"));
-  std::vector<PacketSpec> specs = {icmp("10.1.1.2", "8.8.8.8"), tcp("10.1.1.2", 40000, "8.8.8.8", 23),
-                                   udp("10.1.1.3", 5000, "8.8.8.8", 53), icmp("10.1.1.2", "8.8.8.8"),
+  std::vector<PacketSpec> specs = {icmp("10.1.1.2", "8.8.8.8"),
+                                   tcp("10.1.1.2", 40000, "8.8.8.8", 23),
+                                   udp("10.1.1.3", 5000, "8.8.8.8", 53),
+                                   icmp("10.1.1.2", "8.8.8.8"),
                                    tcp("10.1.1.2", 40001, "8.8.8.8", 443, tcpflag::kAck),
                                    icmp("10.1.1.2", "192.0.2.7")};
   std::vector<std::vector<uint8_t>> a, b;
@@ -372,8 +391,8 @@ TEST_CASE("a batch gives the same verdicts and bytes as packets one by one", "[p
     lengths.push_back(static_cast<uint32_t>(p.size()));
   }
   std::vector<Action> actions(specs.size());
-  batched.receive_batch(pointers.data(), lengths.data(), specs.size(), batched.snapshot().interface_index(kLan),
-                         actions.data());
+  batched.receive_batch(pointers.data(), lengths.data(), specs.size(),
+                        batched.snapshot().interface_index(kLan), actions.data());
   CHECK(actions == expected);
   CHECK(a == b);
   CHECK(batched.runtime().drops.count == single.runtime().drops.count);

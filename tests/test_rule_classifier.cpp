@@ -40,7 +40,8 @@ TEST_CASE("the classifier finds the first matching rule, as a linear scan would"
       const auto& pick = rules[rng() % count];
       for (size_t d = 0; d < v.size(); ++d) {
         v[d] = d < 2 ? rng() % 6 : static_cast<uint32_t>(rng());
-        if (!pick[d].empty() && rng() % 2 == 0) v[d] = pick[d][0].lo + (pick[d][0].hi - pick[d][0].lo) / 2;
+        if (!pick[d].empty() && rng() % 2 == 0)
+          v[d] = pick[d][0].lo + (pick[d][0].hi - pick[d][0].lo) / 2;
       }
       int expected = -1;
       for (size_t r = 0; r < count && expected < 0; ++r) {

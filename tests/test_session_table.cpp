@@ -9,7 +9,8 @@ using namespace vfw;
 namespace {
 Session make(uint32_t i) {
   Session s;
-  s.fwd = FlowKey{0x0a000000U + i, 0x0b000000U, static_cast<uint16_t>(1024 + i % 60000), 80, ipproto::kTcp, {0, 0, 0}};
+  s.fwd = FlowKey{0x0a000000U + i, 0x0b000000U, static_cast<uint16_t>(1024 + i % 60000), 80,
+                  ipproto::kTcp,   {0, 0, 0}};
   s.rev = reverse_of(s.fwd);
   s.rev.dst = 0x01010101U;  // as after source NAT
   return s;

@@ -6,9 +6,13 @@
 namespace vfw {
 namespace {
 
-size_t words_for_bits(size_t bits) { return (bits + 63) / 64; }
+size_t words_for_bits(size_t bits) {
+  return (bits + 63) / 64;
+}
 
-void set_bit(uint64_t* words, size_t bit) { words[bit / 64] |= uint64_t{1} << (bit % 64); }
+void set_bit(uint64_t* words, size_t bit) {
+  words[bit / 64] |= uint64_t{1} << (bit % 64);
+}
 
 }  // namespace
 
@@ -55,7 +59,9 @@ void Dimension::build() {
 }
 
 size_t Dimension::interval_of(uint32_t value) const {
-  return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), value) - starts_.begin()) - 1;
+  return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), value) -
+                             starts_.begin()) -
+         1;
 }
 
 const uint64_t* Dimension::words_for(uint32_t value) const {
@@ -67,7 +73,8 @@ const uint64_t* Dimension::summary_for(uint32_t value) const {
 }
 
 size_t Dimension::memory_bytes() const {
-  return (bits_.size() + summary_.size() + any_.size() + any_summary_.size()) * 8 + starts_.size() * 4;
+  return (bits_.size() + summary_.size() + any_.size() + any_summary_.size()) * 8 +
+         starts_.size() * 4;
 }
 
 void RuleClassifier::build(const std::vector<RuleRanges>& rules) {

@@ -13,8 +13,8 @@
 // port of a service, an egress interface): the caller's verify() decides, and the search goes on.
 #pragma once
 
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -43,16 +43,17 @@ class Dimension {
   size_t words_ = 0;
   size_t summary_words_ = 0;
   std::vector<std::pair<size_t, std::vector<ValueRange>>> pending_;
-  std::vector<uint32_t> starts_;  // interval i covers [starts_[i], starts_[i+1])
-  std::vector<uint64_t> bits_;    // intervals x words_
-  std::vector<uint64_t> summary_; // intervals x summary_words_
+  std::vector<uint32_t> starts_;   // interval i covers [starts_[i], starts_[i+1])
+  std::vector<uint64_t> bits_;     // intervals x words_
+  std::vector<uint64_t> summary_;  // intervals x summary_words_
   std::vector<uint64_t> any_;
   std::vector<uint64_t> any_summary_;
 };
 
 class RuleClassifier {
  public:
-  static constexpr size_t kDimensions = 5;  // source zone, destination zone, source, destination, service
+  static constexpr size_t kDimensions =
+      5;  // source zone, destination zone, source, destination, service
 
   // ranges[d] for each dimension d; empty = any.
   using RuleRanges = std::array<std::vector<ValueRange>, kDimensions>;

@@ -76,10 +76,11 @@ bool CompiledMatch::matches(const FlowFields& f) const {
     return zs.empty() || std::find(zs.begin(), zs.end(), z) != zs.end();
   };
   auto in_ranges = [](const std::vector<Ipv4Range>& rs, Ipv4 a) {
-    return rs.empty() || std::any_of(rs.begin(), rs.end(), [&](const Ipv4Range& r) { return r.contains(a); });
+    return rs.empty() ||
+           std::any_of(rs.begin(), rs.end(), [&](const Ipv4Range& r) { return r.contains(a); });
   };
-  return in_zones(src_zones, f.in_zone) && in_zones(dst_zones, f.out_zone) && in_ranges(src, f.src) &&
-         in_ranges(dst, f.dst) &&
+  return in_zones(src_zones, f.in_zone) && in_zones(dst_zones, f.out_zone) &&
+         in_ranges(src, f.src) && in_ranges(dst, f.dst) &&
          (services.empty() || std::any_of(services.begin(), services.end(), [&](const auto& s) {
             return service_matches(s, f.proto, f.sport, f.dport);
           }));

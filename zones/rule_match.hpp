@@ -24,7 +24,7 @@ struct FlowFields {
 struct CompiledMatch {
   std::vector<uint8_t> src_zones;  // empty: any
   std::vector<uint8_t> dst_zones;
-  std::vector<Ipv4Range> src;      // empty: any
+  std::vector<Ipv4Range> src;  // empty: any
   std::vector<Ipv4Range> dst;
   std::vector<config::ServiceItem> services;  // empty: any
 
