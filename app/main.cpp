@@ -51,7 +51,7 @@ int cli(const std::string& config, const std::vector<std::string>& commands) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"vfw: a Huawei USG6000-class firewall emulator"};
   app.require_subcommand(0, 1);
 
@@ -99,4 +99,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   return cli(config, commands);
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Only the edges throw (a file that cannot be mapped, memory); say so instead of aborting.
+    std::cerr << "vfw: " << e.what() << "\n";
+    return 3;
+  }
 }

@@ -21,8 +21,9 @@ uint8_t manage_bits(const std::vector<std::string>& names) {
 
 std::vector<Route> collect_routes(const config::Config& cfg, const Snapshot& s) {
   std::vector<Route> direct;
-  for (uint16_t i = 0; i < s.interfaces.size(); ++i) {
-    const InterfaceState& ifc = s.interfaces[i];
+  for (size_t n = 0; n < s.interfaces.size(); ++n) {
+    const auto i = static_cast<uint16_t>(n);
+    const InterfaceState& ifc = s.interfaces[n];
     if (!ifc.has_address || !ifc.up) continue;
     direct.push_back(
         Route{Prefix::make(ifc.address, ifc.prefix_length), RouteKind::Direct, i, Ipv4{}, 0, 0});
@@ -63,8 +64,8 @@ std::vector<Route> collect_routes(const config::Config& cfg, const Snapshot& s) 
 }  // namespace
 
 uint16_t Snapshot::interface_index(const std::string& name) const {
-  for (uint16_t i = 0; i < interfaces.size(); ++i) {
-    if (interfaces[i].name == name) return i;
+  for (size_t i = 0; i < interfaces.size(); ++i) {
+    if (interfaces[i].name == name) return static_cast<uint16_t>(i);
   }
   return kNoInterface;
 }
