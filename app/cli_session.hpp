@@ -1,8 +1,13 @@
-// The terminal around the command engine: prompts, errors with the caret, script mode.
+// The terminal around the command engine.
 //
-// Interactive (standard input a terminal): the prompt, then each line as typed. Script mode
-// (standard input not a terminal): each line runs as typed, output to standard output, errors to
-// standard error, and the exit status is 1 if any line failed.
+// Script mode (standard input not a terminal): each line runs as typed, output to standard output,
+// errors to standard error, the exit status is 1 if any line failed; questions are answered yes
+// and nothing pages. Interactive mode (a terminal): libedit line editing and history, `?` help,
+// Tab completion, Ctrl+Z back to user view, and output longer than the screen paged with
+// "  ---- More ----" until `screen-length 0 temporary`.
+//
+// Both modes take `| include REGEX`, `| exclude REGEX` and `| begin REGEX` after display commands,
+// and a line ending in `?` lists what may come next.
 #pragma once
 
 #include <istream>
@@ -14,16 +19,16 @@
 namespace vfw {
 
 struct CliOptions {
-  bool interactive = false;
-  bool echo_prompt = false;  // print the prompt before each line (interactive)
+  std::string save_path = "vrpcfg.cfg";  // where `save` without a file name writes
 };
 
-// Runs lines from in until end of input or quit from user view; returns the exit status.
-int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
-            const CliOptions& options);
+// Script mode over a stream.
+int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err, const CliOptions& options);
 
-// One line in the device's context; output and errors appended to out/err. Returns false on error.
-bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err,
-                  size_t caret_offset);
+// One line in system view (vfw cli -c). Returns false on error.
+bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err);
+
+// Interactive mode on the controlling terminal (standard input and output).
+int run_terminal(Device& device, const CliOptions& options);
 
 }  // namespace vfw

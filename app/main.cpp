@@ -9,11 +9,19 @@
 #include <iostream>
 
 #include "app/cli_session.hpp"
-#include "app/packet_trace_command.hpp"
+#include "device/packet_trace.hpp"
 #include "builtin_example.hpp"
 #include "cli/config_loader.hpp"
 
 namespace {
+
+int packet_trace(const vfw::PacketTraceOptions& o) {
+  vfw::cli::LoadResult loaded = vfw::cli::load_config_file(o.config);
+  for (const auto& e : loaded.errors) std::cerr << e.format();
+  if (!loaded.ok()) return 1;
+  vfw::Device device(std::move(loaded.config));
+  return vfw::run_packet_trace(device, o, std::cout, std::cerr);
+}
 
 int check(const std::vector<std::string>& files) {
   int status = 0;
@@ -32,20 +40,20 @@ int check(const std::vector<std::string>& files) {
 }
 
 int cli(const std::string& config, const std::vector<std::string>& commands) {
-  vfw::cli::LoadResult loaded =
-      config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
-                     : vfw::cli::load_config_file(config);
+  vfw::cli::LoadResult loaded = config.empty()
+                                    ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
+                                    : vfw::cli::load_config_file(config);
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
   if (!commands.empty()) {
     bool ok = true;
-    for (const auto& c : commands) ok = vfw::run_cli_line(device, c, std::cout, std::cerr, 0) && ok;
+    for (const auto& c : commands) ok = vfw::run_cli_line(device, c, std::cout, std::cerr) && ok;
     return ok ? 0 : 1;
   }
   vfw::CliOptions options;
-  options.interactive = isatty(STDIN_FILENO) != 0;
-  options.echo_prompt = options.interactive;
+  if (!config.empty()) options.save_path = config;  // `save` writes back where the session began
+  if (isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0) return vfw::run_terminal(device, options);
   return vfw::run_cli(device, std::cin, std::cout, std::cerr, options);
 }
 
@@ -92,7 +100,7 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*check_cmd) return check(files);
-  if (*trace) return vfw::run_packet_trace(pt, std::cout, std::cerr);
+  if (*trace) return packet_trace(pt);
   if (*stages) {
     int n = 1;
     for (auto name : vfw::Pipeline().order()) std::cout << n++ << " " << name << "\n";

@@ -1,5 +1,6 @@
 #include "cli/command_engine.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -55,6 +56,66 @@ CommandEngine::CommandEngine() {
   register_nat_commands(*this);
   register_display_commands(*this);
   register_unemulated_commands(*this);
+  register_session_commands(*this);
+}
+
+namespace {
+
+std::string param_label(const Node& n) { return n.help.empty() ? n.name : n.help; }
+
+bool iprefix(std::string_view prefix, std::string_view word) {
+  if (prefix.size() > word.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(prefix[i])) != std::tolower(static_cast<unsigned char>(word[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> CommandEngine::help(const CommandContext& ctx,
+                                                                     std::string_view typed) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](std::string word, std::string text) {
+    for (const auto& [w, t] : out) {
+      if (w == word) return;
+    }
+    out.emplace_back(std::move(word), std::move(text));
+  };
+  const bool partial = !typed.empty() && !std::isspace(static_cast<unsigned char>(typed.back()));
+  auto tokens = tokenize(typed);
+  std::string last;
+  if (partial) {
+    last = std::string(tokens.back().text);
+    tokens.pop_back();
+  }
+  bool can_end = false;
+  for (const CommandTree* tree : trees_for(ctx)) {
+    const Node* node = tree->walk(typed, tokens);
+    if (node == nullptr) continue;
+    for (const auto& child : node->children) {
+      if (child->type == ParamType::Keyword) {
+        if (!partial || iprefix(last, child->name)) add(child->name, child->help);
+      } else if (!partial) {
+        add(param_label(*child), child->name);
+      }
+    }
+    if (!partial && node->handler && !tokens.empty()) can_end = true;
+  }
+  std::sort(out.begin(), out.end());
+  if (can_end) out.emplace_back("<cr>", "");
+  return out;
+}
+
+std::vector<std::string> CommandEngine::completions(const CommandContext& ctx, std::string_view typed) const {
+  std::vector<std::string> out;
+  if (typed.empty() || std::isspace(static_cast<unsigned char>(typed.back()))) return out;
+  for (const auto& [word, text] : help(ctx, typed)) {
+    if (word != "<cr>") out.push_back(word);
+  }
+  return out;
 }
 
 std::vector<const CommandTree*> CommandEngine::trees_for(const CommandContext& ctx) const {
@@ -82,7 +143,9 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
     std::string kept = indented ? std::string(line) : " " + std::string(line);
     while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
     ctx.config().opaque.back().lines.push_back(kept);
-    return {};
+    LineResult ok;
+    ok.may_change_config = true;
+    return ok;
   }
 
   // Candidate views: the current one, every-view commands, then each parent up to system view.
@@ -108,7 +171,9 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
       if (auto err = m->node->handler(ctx, m->args)) {
         return LineResult{false, *err, 0, false};
       }
-      return {};
+      LineResult ok;
+      ok.may_change_config = a.tree != &tree(View::Global);
+      return ok;
     }
     const auto& err = std::get<SyntaxError>(result);
     if (!current) current = err;

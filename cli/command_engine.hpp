@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -75,6 +76,12 @@ class CommandContext {
 
   bool script_mode = false;  // answers Y/N questions with yes
 
+  // Asks a Y/N question (save). Unset or in script mode: yes.
+  std::function<bool(const std::string& question)> confirm;
+  bool ask(const std::string& question) { return script_mode || !confirm || confirm(question); }
+  std::string save_path = "vrpcfg.cfg";  // where `save` without a file writes
+  int screen_length = -1;               // lines a page; 0: no paging; -1: the terminal's height
+
  private:
   config::Config* config_;
   Device* device_;
@@ -91,6 +98,7 @@ struct LineResult {
       error;  // the device's error text, e.g. "Error: Wrong parameter found at '^' position."
   size_t caret_column = 0;  // within the line; meaningful for syntax errors
   bool syntax = false;      // true for the five caret errors, false for a command's own error
+  bool may_change_config = false;  // a configuration command ran (not display, quit, return)
 };
 
 class CommandEngine {
@@ -98,6 +106,12 @@ class CommandEngine {
   CommandEngine();
   LineResult execute(CommandContext& ctx, std::string_view line) const;
   const CommandTree& tree(View view) const { return trees_[static_cast<size_t>(view)]; }
+
+  // `?`: what may come next after the text typed so far ("<cr>" where the command may end), or
+  // the keywords a partly typed word may become. Pairs of (word, description).
+  std::vector<std::pair<std::string, std::string>> help(const CommandContext& ctx, std::string_view typed) const;
+  // Tab: the keywords the last, partly typed word may become.
+  std::vector<std::string> completions(const CommandContext& ctx, std::string_view typed) const;
   // The trees a line typed in this view is tried against, in order (for help and completion).
   std::vector<const CommandTree*> trees_for(const CommandContext& ctx) const;
 
@@ -112,6 +126,7 @@ class CommandEngine {
   friend void register_nat_commands(CommandEngine&);
   friend void register_display_commands(CommandEngine&);
   friend void register_unemulated_commands(CommandEngine&);
+  friend void register_session_commands(CommandEngine&);
 };
 
 // Where each view's commands are registered (cli/commands_*.cpp).
@@ -122,6 +137,7 @@ void register_policy_commands(CommandEngine&);
 void register_nat_commands(CommandEngine&);
 void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
+void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 
 // The engine is built once; building it is the cost of expanding every pattern.
 const CommandEngine& command_engine();

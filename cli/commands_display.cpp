@@ -1,12 +1,78 @@
-// display commands (valid in every view). The display commands of the IPSec and CLI issues join
-// this file's siblings; each prints in the device's format (docs/display-formats.md).
-#include <cstdio>
-
+// display commands, valid in every view. Each prints in the device's format (cli/display_*.cpp,
+// docs/display-formats.md).
 #include "cli/command_helpers.hpp"
+#include "cli/display_formats.hpp"
 #include "config/render.hpp"
 #include "device/device.hpp"
 
 namespace vfw::cli {
+namespace {
+
+// display this: the configuration of the object the current view edits.
+std::string display_this(CommandContext& c) {
+  const config::Config& cfg = c.config();
+  const Frame& f = c.frame();
+  auto block = [](const std::string& body) { return "#\n" + body + "#\nreturn\n"; };
+  switch (f.view) {
+    case View::Interface:
+      return block("interface " + f.object + "\n" + config::render_interface_body(cfg.interfaces.at(f.object)));
+    case View::Zone: {
+      const config::Zone* z = cfg.find_zone(f.object);
+      std::string body = (z->builtin ? "firewall zone " : "firewall zone name ") + z->name + "\n";
+      if (z->builtin || z->priority != 0) body += " set priority " + std::to_string(z->priority) + "\n";
+      for (const auto& i : z->interfaces) body += " add interface " + i + "\n";
+      return block(body);
+    }
+    case View::AclBasic:
+    case View::AclAdvanced: {
+      const auto& acl = cfg.acls.at(static_cast<uint32_t>(std::stoul(f.object)));
+      std::string body = "acl number " + f.object + "\n";
+      for (const auto& r : acl.rules) {
+        body += " " + (acl.number < 3000 ? config::render_basic_acl_rule(r) : config::render_acl_rule(r)) + "\n";
+      }
+      return block(body);
+    }
+    case View::SecurityRule:
+    case View::NatRule: {
+      // In a rule view the device prints the rule's body alone.
+      std::string text;
+      if (f.view == View::SecurityRule) {
+        for (const auto& r : cfg.security_policy.rules) {
+          if (r.name == f.object) text = config::render_security_rule(r);
+        }
+      } else {
+        for (const auto& r : cfg.nat_policy.rules) {
+          if (r.name == f.object) text = config::render_nat_rule(r);
+        }
+      }
+      return text.substr(text.find('\n') + 1);
+    }
+    case View::PolicySecurity: {
+      std::string body = "security-policy\n";
+      for (const auto& r : cfg.security_policy.rules) body += config::render_security_rule(r);
+      return block(body);
+    }
+    case View::PolicyNat: {
+      std::string body = "nat-policy\n";
+      for (const auto& r : cfg.nat_policy.rules) body += config::render_nat_rule(r);
+      return block(body);
+    }
+    default:
+      return config::render_current_configuration(cfg);
+  }
+}
+
+template <typename F>
+Handler with_device(F f) {
+  return [f](CommandContext& c, const Args& a) -> Result {
+    Device* d = c.device();
+    if (d == nullptr) return "Error: No device is running.";
+    c.out() += f(*d, a);
+    return kOk;
+  };
+}
+
+}  // namespace
 
 void register_display_commands(CommandEngine& e) {
   CommandTree& t = e.tree(View::Global);
@@ -14,21 +80,47 @@ void register_display_commands(CommandEngine& e) {
     c.out() += config::render_current_configuration(c.config());
     return kOk;
   });
-  t.add("display firewall statistics system discard", [](CommandContext& c, const Args&) -> Result {
-    Device* d = c.device();
-    if (d == nullptr) return "Error: No device is running.";
-    c.out() += "Discard statistic information:\n";
-    const DropCounters& drops = d->runtime().drops;
-    for (size_t i = 1; i < kDropReasonCount; ++i) {
-      if (drops.count[i] == 0) continue;
-      std::string label = "  " + std::string(kDropReasonLabels[i]) + " packets discarded:";
-      char line[128];
-      std::snprintf(line, sizeof line, "%-60s%llu\n", label.c_str(),
-                    static_cast<unsigned long long>(drops.count[i]));
-      c.out() += line;
-    }
+  t.add("display this", [](CommandContext& c, const Args&) -> Result {
+    c.out() += display_this(c);
     return kOk;
   });
+  t.add("display interface brief", with_device([](Device& d, const Args&) { return display_interface_brief(d); }));
+  t.add("display ip interface brief", with_device([](Device& d, const Args&) { return display_ip_interface_brief(d); }));
+  t.add("display ip routing-table", with_device([](Device& d, const Args&) { return display_ip_routing_table(d); }));
+  t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
+  t.add("display security-policy rule all",
+        with_device([](Device& d, const Args&) { return display_security_policy_all(d); }));
+  t.add("display nat-policy rule all", with_device([](Device& d, const Args&) { return display_nat_policy_all(d); }));
+  t.add("display security-policy rule name {word:name}", [](CommandContext& c, const Args& a) -> Result {
+    for (const auto& r : c.config().security_policy.rules) {
+      if (r.name == a.str("name")) {
+        c.out() += config::render_security_rule(r);
+        return kOk;
+      }
+    }
+    return "Error: The rule " + a.str("name") + " does not exist.";
+  });
+  t.add("display nat-policy rule name {word:name}", [](CommandContext& c, const Args& a) -> Result {
+    for (const auto& r : c.config().nat_policy.rules) {
+      if (r.name == a.str("name")) {
+        c.out() += config::render_nat_rule(r);
+        return kOk;
+      }
+    }
+    return "Error: The rule " + a.str("name") + " does not exist.";
+  });
+  t.add("display acl all", with_device([](Device& d, const Args&) { return display_acl(d, -1); }));
+  t.add("display acl {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
+    if (c.device() == nullptr) return "Error: No device is running.";
+    if (c.config().acls.count(a.uint("num")) == 0) return "Error: The ACL does not exist.";
+    c.out() += display_acl(*c.device(), static_cast<int>(a.uint("num")));
+    return kOk;
+  });
+  t.add("display firewall session table [ verbose ]",
+        with_device([](Device& d, const Args& a) { return display_session_table(d, a.has("verbose")); }));
+  t.add("display firewall server-map", with_device([](Device& d, const Args&) { return display_server_map(d); }));
+  t.add("display firewall statistics system discard",
+        with_device([](Device& d, const Args&) { return display_discard(d); }));
 }
 
 }  // namespace vfw::cli

@@ -67,9 +67,10 @@ void render_rule_match(std::ostream& o, const std::vector<std::string>& src_zone
 std::string render_acl_rule(const AclRule& r) {
   std::ostringstream o;
   o << "rule " << r.id << (r.permit ? " permit " : " deny ") << protocol_name(r.protocol);
+  // VRP's order (and what ntc-templates' parser expects): each address with its port.
   if (r.source) o << " source " << wildcard_text(*r.source);
-  if (r.destination) o << " destination " << wildcard_text(*r.destination);
   if (r.src_port) o << " source-port " << port_text(*r.src_port);
+  if (r.destination) o << " destination " << wildcard_text(*r.destination);
   if (r.dst_port) o << " destination-port " << port_text(*r.dst_port);
   return o.str();
 }

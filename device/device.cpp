@@ -1,6 +1,9 @@
 #include "device/device.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <array>
 
 namespace vfw {
@@ -10,9 +13,37 @@ Device::Device(config::Config cfg, uint32_t session_capacity)
   apply();
 }
 
+std::string Device::timestamp() const {
+  int64_t ms = fixed_wall_clock_ms_;
+  if (ms < 0) {
+    ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count();
+  }
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&seconds, &tm);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%03d ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
 void Device::apply() {
-  snapshot_ = compile(config_);
-  runtime_.security_hits.assign(snapshot_->security.rules().size(), 0);
+  auto next = compile(config_);
+  // Hit counters belong to rules, not to snapshots: carry them over by rule name.
+  std::vector<uint64_t> hits(next->security.rules().size(), 0);
+  if (snapshot_) {
+    const auto& old_rules = snapshot_->security.rules();
+    for (size_t i = 0; i < hits.size(); ++i) {
+      for (size_t j = 0; j < old_rules.size() && j < runtime_.security_hits.size(); ++j) {
+        if (old_rules[j].name == next->security.rules()[i].name) hits[i] = runtime_.security_hits[j];
+      }
+    }
+  }
+  snapshot_ = std::move(next);
+  runtime_.security_hits = std::move(hits);
 }
 
 void Device::replace(config::Config cfg) {

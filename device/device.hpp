@@ -36,6 +36,11 @@ class Device {
   uint32_t now() const { return now_; }
   void set_time(uint32_t seconds) { now_ = seconds; }
 
+  // The date display commands print first ("2025-05-07 15:10:12.750 "): the real time, unless a
+  // test fixed it (milliseconds since the epoch).
+  std::string timestamp() const;
+  void fix_wall_clock(int64_t epoch_ms) { fixed_wall_clock_ms_ = epoch_ms; }
+
   // Runs one packet that arrives on the named interface. The packet is rewritten in place.
   Action receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace = nullptr,
                  std::vector<EmittedPacket>* emitted = nullptr);
@@ -52,6 +57,7 @@ class Device {
   Runtime runtime_;
   Pipeline pipeline_;
   uint32_t now_ = 0;
+  int64_t fixed_wall_clock_ms_ = -1;
 };
 
 }  // namespace vfw

@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "app/cli_session.hpp"
-#include "app/packet_trace_command.hpp"
+#include "device/packet_trace.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -18,6 +18,14 @@ PacketTraceOptions seed_ping(const std::string& config) {
   o.source = "10.1.1.2";
   o.destination = "10.2.1.2";
   return o;
+}
+
+int run_packet_trace(const PacketTraceOptions& o, std::ostream& out, std::ostream& err) {
+  cli::LoadResult loaded = cli::load_config_file(o.config);
+  for (const auto& e : loaded.errors) err << e.format();
+  if (!loaded.ok()) return 1;
+  Device device(std::move(loaded.config));
+  return vfw::run_packet_trace(device, o, out, err);
 }
 
 std::string trace_text(const PacketTraceOptions& o, int expected_status = 0) {
@@ -119,7 +127,7 @@ TEST_CASE("every drop is a counter in display firewall statistics system discard
   send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
   send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
   std::ostringstream out, err;
-  REQUIRE(run_cli_line(d, "display firewall statistics system discard", out, err, 0));
+  REQUIRE(run_cli_line(d, "display firewall statistics system discard", out, err));
   CHECK(out.str() ==
         "Discard statistic information:\n"
         "  Route to NULL0 packets discarded:                         2\n"

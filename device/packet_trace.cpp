@@ -1,7 +1,6 @@
-#include "app/packet_trace_command.hpp"
+#include "device/packet_trace.hpp"
 
 #include "cli/command_tree.hpp"
-#include "cli/config_loader.hpp"
 #include "config/services.hpp"
 
 namespace vfw {
@@ -122,14 +121,6 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
     send(device, reply, first.output, o.json, out);
   }
   return 0;
-}
-
-int run_packet_trace(const PacketTraceOptions& o, std::ostream& out, std::ostream& err) {
-  cli::LoadResult loaded = cli::load_config_file(o.config);
-  for (const auto& e : loaded.errors) err << e.format();
-  if (!loaded.ok()) return 1;
-  Device device(std::move(loaded.config));
-  return run_packet_trace(device, o, out, err);
 }
 
 }  // namespace vfw

@@ -1,5 +1,6 @@
-// `vfw packet-trace`: send a packet built from options through a device loaded from a file, and
-// show what each stage did (text, or JSON as in docs/packet-trace.md).
+// packet-trace: send a packet built from options through a device and show what each stage did
+// (text, or JSON as in docs/packet-trace.md). The `vfw packet-trace` subcommand runs it on a
+// device loaded from a file; the CLI command on the running device.
 #pragma once
 
 #include <ostream>
@@ -29,7 +30,5 @@ struct PacketTraceOptions {
 int run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out,
                      std::ostream& err);
 
-// Loads options.config into a fresh device first (exit status 1 when the file has errors).
-int run_packet_trace(const PacketTraceOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace vfw

@@ -1,0 +1,105 @@
+#include "app/line_runner.hpp"
+
+#include <regex>
+
+namespace vfw {
+namespace {
+
+bool prefix_of(std::string_view word, std::string_view full) {
+  return !word.empty() && word.size() <= full.size() && full.substr(0, word.size()) == word;
+}
+
+std::string filter_output(const std::string& text, const std::string& mode, const std::regex& re) {
+  std::string out;
+  bool begun = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    const bool hit = std::regex_search(line, re);
+    bool keep = false;
+    if (mode == "include") keep = hit;
+    if (mode == "exclude") keep = !hit;
+    if (mode == "begin") keep = begun = begun || hit;
+    if (keep) out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+LineRunner::LineRunner(Device& d, bool script_mode) : device(d), ctx(d.edit(), &d) {
+  ctx.script_mode = script_mode;
+}
+
+std::string LineRunner::help_text(const std::string& typed) const {
+  const auto items = cli::command_engine().help(ctx, typed);
+  if (items.empty()) return "";
+  size_t width = 0;
+  for (const auto& [word, text] : items) width = std::max(width, word.size());
+  std::string out;
+  for (const auto& [word, text] : items) {
+    out += "  " + word;
+    if (!text.empty()) out += std::string(width - word.size() + 2, ' ') + text;
+    out += "\n";
+  }
+  return out;
+}
+
+LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
+  LineOutput r;
+  std::string line = raw;
+  auto syntax_error = [&](const cli::SyntaxError& e) {
+    r.ok = false;
+    r.err = std::string(caret_offset + e.column, ' ') + "^\n" + e.message() + "\n";
+    return r;
+  };
+
+  // "display ?" and "dis?": what may come next.
+  const size_t last = line.find_last_not_of(" \t");
+  if (last != std::string::npos && line[last] == '?') {
+    const std::string typed = line.substr(0, last);
+    r.out = help_text(typed);
+    if (r.out.empty()) return syntax_error({cli::ErrorKind::Unrecognized, typed.find_first_not_of(' ')});
+    return r;
+  }
+
+  // display ... | include|exclude|begin REGEX
+  std::string filter_mode;
+  std::regex filter;
+  if (const size_t bar = line.find(" | "); bar != std::string::npos) {
+    const auto first = cli::tokenize(line);
+    const auto tail = cli::tokenize(std::string_view(line).substr(bar + 3));
+    if (first.empty() || !prefix_of(first[0].text, "display")) return syntax_error({cli::ErrorKind::Unrecognized, bar + 1});
+    if (tail.empty()) return syntax_error({cli::ErrorKind::Incomplete, bar + 3});
+    for (const char* mode : {"include", "exclude", "begin"}) {
+      if (prefix_of(tail[0].text, mode)) filter_mode = mode;
+    }
+    if (filter_mode.empty()) return syntax_error({cli::ErrorKind::Unrecognized, bar + 3 + tail[0].column});
+    if (tail.size() < 2) return syntax_error({cli::ErrorKind::Incomplete, line.size() + 1});
+    const std::string pattern = line.substr(bar + 3 + tail[1].column);
+    try {
+      filter = std::regex(pattern, std::regex::extended);
+    } catch (const std::regex_error&) {
+      return syntax_error({cli::ErrorKind::WrongParameter, bar + 3 + tail[1].column});
+    }
+    line = line.substr(0, bar);
+  }
+
+  const cli::LineResult result = cli::command_engine().execute(ctx, line);
+  r.out = ctx.take_output();
+  if (!filter_mode.empty()) r.out = filter_output(r.out, filter_mode, filter);
+  for (const auto& notice : ctx.take_notices()) r.out += notice + "\n";
+  if (!result.ok) {
+    r.ok = false;
+    if (result.syntax) r.err = std::string(caret_offset + result.caret_column, ' ') + "^\n";
+    r.err += result.error + "\n";
+    return r;
+  }
+  if (result.may_change_config) device.apply();
+  return r;
+}
+
+}  // namespace vfw

@@ -1,0 +1,116 @@
+// Commands about the session rather than the configuration: save, screen-length, packet-trace.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "cli/command_helpers.hpp"
+#include "config/render.hpp"
+#include "device/packet_trace.hpp"
+
+namespace vfw::cli {
+namespace {
+
+// Writes the file atomically: a temporary file in the same folder, fsync, rename over the old
+// one, fsync the folder. A crash leaves the old file or the new one, never half of either.
+Result write_atomically(const std::string& path, const std::string& text) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) return "Error: Failed to save the configuration (" + std::string(std::strerror(errno)) + ").";
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      close(fd);
+      unlink(tmp.c_str());
+      return "Error: Failed to save the configuration (" + why + ").";
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    unlink(tmp.c_str());
+    return "Error: Failed to save the configuration (" + why + ").";
+  }
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return kOk;
+}
+
+Result save(CommandContext& c, const Args& a) {
+  const std::string path = a.has("file") ? a.str("file") : c.save_path;
+  c.out() += "The current configuration will be written to the device.\n";
+  if (!c.ask("Are you sure to continue?[Y/N]")) {
+    c.out() += "Info: The configuration was not saved.\n";
+    return kOk;
+  }
+  c.out() += "Now saving the current configuration to the slot 0.\n";
+  if (auto err = write_atomically(path, config::render_current_configuration(c.config()))) return err;
+  c.out() += "Save the configuration successfully.\n";
+  return kOk;
+}
+
+Result packet_trace(CommandContext& c, const Args& a) {
+  Device* d = c.device();
+  if (d == nullptr) return "Error: No device is running.";
+  PacketTraceOptions o;
+  o.input = a.str("ifname");
+  o.protocol = a.has("proto") ? a.str("proto") : a.has("icmp") ? "icmp" : a.has("tcp") ? "tcp" : "udp";
+  o.source = a.str("src");
+  o.destination = a.str("dst");
+  if (a.has("sport")) o.source_port = static_cast<int>(a.uint("sport"));
+  if (a.has("dport")) o.destination_port = static_cast<int>(a.uint("dport"));
+  if (a.has("type")) o.icmp_type = static_cast<int>(a.uint("type"));
+  if (a.has("size")) o.size = static_cast<int>(a.uint("size"));
+  if (a.has("count")) o.repeat = static_cast<int>(a.uint("count"));
+  o.dont_fragment = a.has("df");
+  o.reverse = a.has("reverse");
+  o.json = a.has("json");
+  std::ostringstream out, err;
+  const int status = run_packet_trace(*d, o, out, err);
+  c.out() += out.str();
+  if (status != 0) {
+    std::string msg = err.str();
+    if (msg.rfind("packet-trace: ", 0) == 0) msg = msg.substr(14);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return "Error: " + msg;
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void register_session_commands(CommandEngine& e) {
+  for (View v : {View::User, View::System}) {
+    e.tree(v).add("save [ {word:file} ]", save);
+    // packet-trace input-interface IF protocol P source A destination B [options], in any order
+    // after the addresses as the device's diagnostic commands take them.
+    e.tree(v).add(
+        "packet-trace input-interface {iface:ifname} protocol ( icmp | tcp | udp | {uint:proto:1-255} ) "
+        "source {ip:src} destination {ip:dst} [ source-port {uint:sport:0-65535} ] "
+        "[ destination-port {uint:dport:0-65535} ] [ icmp-type {uint:type:0-255} ] [ size {uint:size:20-65535} ] "
+        "[ df ] [ repeat {uint:count:1-100} ] [ reverse ] [ json ]",
+        packet_trace);
+  }
+  e.tree(View::User).add("screen-length {uint:lines:0-512} temporary", [](CommandContext& c, const Args& a) -> Result {
+    c.screen_length = static_cast<int>(a.uint("lines"));
+    c.out() += a.uint("lines") == 0 ? "Info: The configuration takes effect on the current user terminal interface only.\n"
+                                    : "";
+    return kOk;
+  });
+  e.tree(View::User).add("undo screen-length temporary", [](CommandContext& c, const Args&) -> Result {
+    c.screen_length = -1;
+    return kOk;
+  });
+}
+
+}  // namespace vfw::cli

@@ -1,0 +1,25 @@
+// The display commands' output, in the device's formats (docs/display-formats.md says where each
+// layout comes from). Pure functions of the device's state, so tests compare them with text.
+#pragma once
+
+#include <string>
+
+#include "device/device.hpp"
+
+namespace vfw::cli {
+
+std::string display_interface_brief(const Device& d);
+std::string display_ip_interface_brief(const Device& d);
+std::string display_ip_routing_table(const Device& d);
+std::string display_zone(const Device& d);
+std::string display_security_policy_all(const Device& d);
+std::string display_nat_policy_all(const Device& d);
+std::string display_acl(const Device& d, int number);  // -1: all
+std::string display_session_table(Device& d, bool verbose);
+std::string display_server_map(const Device& d);
+std::string display_discard(const Device& d);
+
+// A "printf" into a std::string, for the fixed-width columns of these tables.
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace vfw::cli

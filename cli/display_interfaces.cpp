@@ -1,0 +1,78 @@
+// display interface brief, display ip interface brief: VRP layouts (ntc-templates sample for the
+// first; the VRP5 family's layout for the second).
+#include <cstdarg>
+#include <cstdio>
+
+#include "cli/display_formats.hpp"
+
+namespace vfw::cli {
+
+std::string format(const char* fmt, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buffer, sizeof buffer, fmt, args);
+  va_end(args);
+  return buffer;
+}
+
+namespace {
+
+struct Row {
+  std::string name;
+  std::string phy;
+  std::string protocol;
+  std::string address;
+};
+
+std::vector<Row> rows(const Device& d) {
+  std::vector<Row> out;
+  for (const InterfaceState& i : d.snapshot().interfaces) {
+    Row r;
+    r.name = i.name;
+    r.phy = i.up ? "up" : "*down";
+    r.protocol = i.up && i.has_address ? "up" : "down";
+    r.address = i.has_address ? to_string(i.address) + "/" + std::to_string(i.prefix_length) : "unassigned";
+    out.push_back(r);
+  }
+  out.push_back(Row{"NULL0", "up", "up(s)", "unassigned"});
+  return out;
+}
+
+}  // namespace
+
+std::string display_interface_brief(const Device& d) {
+  std::string o =
+      "PHY: Physical\n*down: administratively down\n^down: standby\n(l): loopback\n(s): spoofing\n"
+      "(b): BFD down\n(e): ETHOAM down\n(d): Dampening Suppressed\n"
+      "InUti/OutUti: input utility/output utility\n"
+      "Interface                   PHY   Protocol  InUti OutUti   inErrors  outErrors\n";
+  for (const Row& r : rows(d)) {
+    o += format("%-28s%-6s%-9s%6s%7s%11d%11d\n", r.name.c_str(), r.phy.c_str(),
+                r.protocol == "up(s)" ? "up(s)" : r.protocol.c_str(), "0%", "0%", 0, 0);
+  }
+  return o;
+}
+
+std::string display_ip_interface_brief(const Device& d) {
+  const auto all = rows(d);
+  int phy_up = 0;
+  int proto_up = 0;
+  for (const Row& r : all) {
+    phy_up += r.phy == "up" ? 1 : 0;
+    proto_up += r.protocol.rfind("up", 0) == 0 ? 1 : 0;
+  }
+  const int n = static_cast<int>(all.size());
+  std::string o = "*down: administratively down\n^down: standby\n(l): loopback\n(s): spoofing\n";
+  o += format("The number of interface that is UP in Physical is %d\n", phy_up);
+  o += format("The number of interface that is DOWN in Physical is %d\n", n - phy_up);
+  o += format("The number of interface that is UP in Protocol is %d\n", proto_up);
+  o += format("The number of interface that is DOWN in Protocol is %d\n\n", n - proto_up);
+  o += "Interface                         IP Address/Mask      Physical   Protocol  \n";
+  for (const Row& r : all) {
+    o += format("%-34s%-21s%-11s%-10s\n", r.name.c_str(), r.address.c_str(), r.phy.c_str(), r.protocol.c_str());
+  }
+  return o;
+}
+
+}  // namespace vfw::cli

@@ -1,0 +1,130 @@
+// Every display command against expected text (tests/golden/display-*.txt), on the NAT lab with a
+// few flows through it and the clock fixed. The expected files were checked line by line against
+// the device samples in shared/reference/display-samples (docs/display-formats.md).
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <map>
+#include <memory>
+
+#include "app/cli_session.hpp"
+#include "app/line_runner.hpp"
+#include "lab.hpp"
+
+using namespace vfw;
+using namespace vfw::test;
+
+namespace {
+
+// VFW_UPDATE_GOLDEN=1 rewrites the files from the current output: review the diff before committing.
+std::string golden(const std::string& name, const std::string& actual) {
+  const std::string path = std::string(VFW_SOURCE_DIR) + "/tests/golden/" + name;
+  if (std::getenv("VFW_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << actual;
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A console on the device: one line runner, so the view persists from line to line.
+std::map<Device*, std::unique_ptr<LineRunner>> consoles;
+
+std::string show(Device& d, const std::string& command) {
+  auto& runner = consoles[&d];
+  if (!runner) runner = std::make_unique<LineRunner>(d, true);
+  INFO(command);
+  const LineOutput r = runner->run(command, 0);
+  INFO(r.err);
+  REQUIRE(r.ok);
+  return r.out;
+}
+
+}  // namespace
+
+TEST_CASE("display commands print the device's layouts", "[display]") {
+  consoles.clear();
+  Device d(load_example("nat-lab.cfg"));
+  setenv("TZ", "UTC", 1);
+  tzset();
+  d.fix_wall_clock(1746630612750);  // 2025-05-07 15:10:12.750 UTC, the sample's date
+  d.set_time(100);
+  send(d, icmp("10.1.1.2", "8.8.8.8"), "GigabitEthernet0/0/1");
+  send(d, tcp("8.8.8.8", 33000, "1.1.1.3", 80), "GigabitEthernet0/0/2");
+  send(d, tcp("10.1.1.100", 40000, "8.8.8.8", 443), "GigabitEthernet0/0/1");
+  send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 23), "GigabitEthernet0/0/1");
+  d.set_time(105);
+  REQUIRE(show(d, "system-view").find("Enter system view") != std::string::npos);
+  show(d, "acl 3000");
+  show(d, "rule permit ip source 10.1.1.0 0.0.0.255 destination 10.2.1.0 0.0.0.255");
+  show(d, "rule permit tcp source 10.1.1.0 0.0.0.255 source-port eq 80 destination-port range 1000 2000");
+  show(d, "acl 2000");
+  show(d, "rule deny source 192.168.0.0 0.0.255.255");
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"display interface brief", "display-interface-brief.txt"},
+      {"display ip interface brief", "display-ip-interface-brief.txt"},
+      {"display ip routing-table", "display-ip-routing-table.txt"},
+      {"display zone", "display-zone.txt"},
+      {"display security-policy rule all", "display-security-policy-rule-all.txt"},
+      {"display security-policy rule name web_in", "display-security-policy-rule-name.txt"},
+      {"display nat-policy rule all", "display-nat-policy-rule-all.txt"},
+      {"display nat-policy rule name pat_lan", "display-nat-policy-rule-name.txt"},
+      {"display firewall session table", "display-firewall-session-table.txt"},
+      {"display firewall session table verbose", "display-firewall-session-table-verbose.txt"},
+      {"display firewall server-map", "display-firewall-server-map.txt"},
+      {"display acl all", "display-acl-all.txt"},
+      {"display acl 3000", "display-acl-3000.txt"},
+      {"display firewall statistics system discard", "display-firewall-statistics-system-discard.txt"},
+      {"display current-configuration | begin security-policy", "display-current-configuration-begin.txt"},
+  };
+  for (const auto& [command, file] : cases) {
+    INFO(command);
+    const std::string actual = show(d, command);
+    CHECK(actual == golden(file, actual));
+  }
+}
+
+TEST_CASE("display this shows the object of the current view", "[display]") {
+  consoles.clear();
+  Device d(load_example("nat-lab.cfg"));
+  show(d, "system-view");
+  show(d, "interface GigabitEthernet0/0/4");
+  CHECK(show(d, "display this") ==
+        "#\ninterface GigabitEthernet0/0/4\n description small-MTU link\n ip address 172.16.0.1 255.255.255.0\n"
+        " mtu 1400\n#\nreturn\n");
+  show(d, "security-policy");
+  show(d, "rule name ssh_in");
+  // In a rule view the device prints the rule's body alone (reference/cli-interaction-notes.txt #10).
+  CHECK(show(d, "display this") ==
+        "  source-zone untrust\n  destination-zone dmz\n  destination-address 192.168.100.40 mask 255.255.255.255\n"
+        "  service ssh\n  action permit\n");
+  show(d, "firewall zone dmz");
+  CHECK(show(d, "dis th") ==
+        "#\nfirewall zone dmz\n set priority 50\n add interface GigabitEthernet0/0/3\n add interface GigabitEthernet0/0/4\n#\nreturn\n");
+}
+
+TEST_CASE("display filters keep, drop or start from matching lines", "[display]") {
+  consoles.clear();
+  Device d(load_example("fw1.cfg"));
+  CHECK(show(d, "display current-configuration | include ^ip route") == "ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\n");
+  CHECK(show(d, "display zone | exclude priority|interface|^20") == "local\ntrust\n    GigabitEthernet0/0/0\n    GigabitEthernet0/0/1\nuntrust\n    GigabitEthernet0/0/2\ndmz\n");
+  std::ostringstream out, err;
+  CHECK_FALSE(run_cli_line(d, "sysname X | include Y", out, err));
+  CHECK(err.str() == "          ^\nError: Unrecognized command found at '^' position.\n");
+}
+
+TEST_CASE("a line ending in ? lists what may come next", "[display]") {
+  consoles.clear();
+  Device d(load_example("fw1.cfg"));
+  show(d, "system-view");
+  const std::string help = show(d, "display ip ?");
+  CHECK(help.find("  interface") != std::string::npos);
+  CHECK(help.find("  routing-table") != std::string::npos);
+  const std::string partial = show(d, "ip route-static 10.0.0.0 ?");
+  CHECK(partial.find("INTEGER<0-32> or mask") != std::string::npos);
+  CHECK(show(d, "sysname FW1 ?") == "  <cr>\n");
+  CHECK(show(d, "display zone ?") == "  <cr>\n");
+}
