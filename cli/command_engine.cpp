@@ -132,7 +132,10 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
   if (tokens.empty()) return {};
   const auto& stack = ctx.stack();
 
-  // Inside an unemulated block every line belongs to the block, except quit/return/display.
+  // Inside an unemulated block every line belongs to the block, except quit/return/display and,
+  // for a line typed at the left margin, an emulated command of a parent view (which then moves
+  // the prompt there, as any parent-view command does). An indented line of a file always
+  // belongs to the block.
   if (stack.back().view == View::Opaque && !ctx.config().opaque.empty()) {
     auto global = tree(View::Global).match(line, tokens);
     if (auto* m = std::get_if<Match>(&global)) {
@@ -140,6 +143,16 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
       return {};
     }
     const bool indented = std::isspace(static_cast<unsigned char>(line.front())) != 0;
+    for (size_t depth = stack.size() - 1; !indented && depth-- > 1;) {
+      auto parent = tree(stack[depth].view).match(line, tokens);
+      auto* m = std::get_if<Match>(&parent);
+      if (m == nullptr || m->node->unemulated) continue;
+      ctx.pop_to(depth + 1);
+      if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+      LineResult ok;
+      ok.may_change_config = true;
+      return ok;
+    }
     std::string kept = indented ? std::string(line) : " " + std::string(line);
     while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
     ctx.config().opaque.back().lines.push_back(kept);

@@ -301,13 +301,14 @@ std::vector<std::string> Args::all(std::string_view name) const {
 
 CommandTree::CommandTree() : root_(std::make_unique<Node>()) {}
 
-void CommandTree::add(std::string_view pattern, const Handler& handler) {
+void CommandTree::add(std::string_view pattern, const Handler& handler, bool unemulated) {
   const auto elems = split_pattern(pattern);
   size_t pos = 0;
-  for (const auto& seq : expand(elems, pos, false)) insert(seq, handler);
+  for (const auto& seq : expand(elems, pos, false)) insert(seq, handler, unemulated);
 }
 
-void CommandTree::insert(const std::vector<std::string>& elements, const Handler& handler) {
+void CommandTree::insert(const std::vector<std::string>& elements, const Handler& handler,
+                         bool unemulated) {
   Node* node = root_.get();
   for (const std::string& e : elements) {
     auto fresh = make_node(e);
@@ -321,7 +322,10 @@ void CommandTree::insert(const std::vector<std::string>& elements, const Handler
     }
     node = found;
   }
-  if (!node->handler) node->handler = handler;
+  if (!node->handler) {
+    node->handler = handler;
+    node->unemulated = unemulated;
+  }
 }
 
 std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,

@@ -78,6 +78,7 @@ struct Node {
   std::string help;
   std::vector<std::unique_ptr<Node>> children;
   Handler handler;  // set where a command may end
+  bool unemulated = false;  // the command is kept verbatim, not emulated (commands_unemulated.cpp)
 };
 
 struct Match {
@@ -90,7 +91,7 @@ class CommandTree {
   CommandTree();
   // Registers every expansion of the pattern; throws std::logic_error on a malformed pattern
   // (a programming error, found by the first test that builds the tree).
-  void add(std::string_view pattern, const Handler& handler);
+  void add(std::string_view pattern, const Handler& handler, bool unemulated = false);
 
   // Matches a tokenised line. On success the returned node has a handler.
   std::variant<Match, SyntaxError> match(std::string_view line,
@@ -103,7 +104,7 @@ class CommandTree {
   const Node& root() const { return *root_; }
 
  private:
-  void insert(const std::vector<std::string>& elements, const Handler& handler);
+  void insert(const std::vector<std::string>& elements, const Handler& handler, bool unemulated);
   std::unique_ptr<Node> root_;
 };
 

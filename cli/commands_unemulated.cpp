@@ -124,12 +124,30 @@ constexpr std::array kRuleCommands = {
     "destination-region",
 };
 
+// The prompt the device shows in the view an unemulated block opens:
+// "ike proposal 1" -> ike-proposal-1, "ipsec policy map1 10 isakmp" -> ipsec-policy-isakmp-map1-10,
+// "user-interface vty 0 4" -> ui-vty0-4; otherwise the words joined by '-'.
+std::string opaque_prompt(const std::string& line) {
+  std::vector<std::string> w;
+  for (const Token& t : tokenize(line)) w.emplace_back(t.text);
+  if (w.size() >= 5 && w[0] == "ipsec" && w[1] == "policy") return "ipsec-policy-" + w[4] + "-" + w[2] + "-" + w[3];
+  if (w.size() >= 2 && w[0] == "user-interface") {
+    std::string p = "ui-" + w[1];
+    for (size_t i = 2; i < w.size(); ++i) p += (i == 2 ? "" : "-") + w[i];
+    return p;
+  }
+  if (w.size() >= 3 && w[0] == "ip" && w[1] == "vpn-instance") return "vpn-instance-" + w[2];
+  std::string p;
+  for (const auto& word : w) p += (p.empty() ? "" : "-") + word;
+  return p;
+}
+
 Handler opaque_block(bool enters_view) {
   return [enters_view](CommandContext& c, const Args& a) -> Result {
     const std::string& line = a.str("line");
     c.config().opaque.push_back(config::OpaqueBlock{{line}});
     c.note_unemulated(a.str("command"));
-    if (enters_view) c.enter(View::Opaque, "", line.substr(0, line.find(' ')));
+    if (enters_view) c.enter(View::Opaque, "", opaque_prompt(line));
     return kOk;
   };
 }
@@ -145,7 +163,8 @@ void add_opaque(CommandTree& t, const std::string& command, const Handler& handl
           full.add("line", line);
           full.add("command", command);
           return handler(c, full);
-        });
+        },
+      true);
 }
 
 template <typename Get>
