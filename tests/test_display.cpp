@@ -2,6 +2,9 @@
 // few flows through it and the clock fixed. The expected files were checked line by line against
 // the device samples in shared/reference/display-samples (docs/display-formats.md).
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -11,6 +14,7 @@
 
 #include "app/cli_session.hpp"
 #include "app/line_runner.hpp"
+#include "config/render.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -127,4 +131,43 @@ TEST_CASE("a line ending in ? lists what may come next", "[display]") {
   CHECK(partial.find("INTEGER<0-32> or mask") != std::string::npos);
   CHECK(show(d, "sysname FW1 ?") == "  <cr>\n");
   CHECK(show(d, "display zone ?") == "  <cr>\n");
+}
+
+TEST_CASE("save writes a file that loads back identically, and asks first", "[cli]") {
+  consoles.clear();
+  Device d(load_example("nat-lab.cfg"));
+  char dir[] = "/tmp/vfw-save-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/saved.cfg";
+  show(d, "system-view");
+  show(d, "sysname SAVED");
+  const std::string said = show(d, "save " + path);
+  CHECK(said ==
+        "The current configuration will be written to the device.\nNow saving the current configuration to the slot 0.\n"
+        "Save the configuration successfully.\n");
+  cli::LoadResult back = cli::load_config_file(path);
+  REQUIRE(back.ok());
+  CHECK(config::render_current_configuration(back.config) == config::render_current_configuration(d.config()));
+
+  // Answered no, nothing is written.
+  LineRunner asking(d, false);
+  asking.ctx.confirm = [](const std::string&) { return false; };
+  asking.ctx.enter_system();
+  asking.run("sysname OTHER", 0);
+  asking.run("save " + path, 0);
+  CHECK(cli::load_config_file(path).config.sysname == "SAVED");
+  std::remove(path.c_str());
+  rmdir(dir);
+}
+
+TEST_CASE("the packet-trace command traces on the running device", "[cli][trace]") {
+  consoles.clear();
+  Device d(load_example("fw1-misordered-nat.cfg"));
+  const std::string text =
+      show(d, "packet-trace input-interface GigabitEthernet0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");
+  CHECK(text.find("Stage 6: snat\n  Result:  translated\n") != std::string::npos);
+  // The session it created is the device's own: the second trace takes the fast path.
+  const std::string again = show(d, "packet-trace input-interface g0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");
+  CHECK(again.find("Stage 1: session\n  Result:  hit\n") != std::string::npos);
+  CHECK(show(d, "display firewall session table").find("10.1.1.2:1[1.1.1.1:2048] --> 10.2.1.2:2048") != std::string::npos);
 }
