@@ -57,6 +57,7 @@ CommandEngine::CommandEngine() {
   register_display_commands(*this);
   register_unemulated_commands(*this);
   register_session_commands(*this);
+  register_ipsec_commands(*this);
 }
 
 namespace {

@@ -38,6 +38,8 @@ enum class View : uint8_t {
   AddressSet,
   ServiceSet,
   AddressGroup,
+  IpsecProposal,
+  IpsecPolicy,
   Opaque,  // an unemulated block (aaa, user-interface ...): lines kept verbatim
   Count,
 };
@@ -127,6 +129,7 @@ class CommandEngine {
   friend void register_display_commands(CommandEngine&);
   friend void register_unemulated_commands(CommandEngine&);
   friend void register_session_commands(CommandEngine&);
+  friend void register_ipsec_commands(CommandEngine&);
 };
 
 // Where each view's commands are registered (cli/commands_*.cpp).
@@ -138,6 +141,7 @@ void register_nat_commands(CommandEngine&);
 void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
+void register_ipsec_commands(CommandEngine&);
 
 // The engine is built once; building it is the cost of expanding every pattern.
 const CommandEngine& command_engine();

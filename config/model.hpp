@@ -178,6 +178,41 @@ struct NatServer {
   bool no_reverse = false;
 };
 
+// ipsec proposal NAME
+struct IpsecProposal {
+  std::string name;
+  enum class Transform : uint8_t { Esp, Ah, AhEsp } transform = Transform::Esp;
+  bool tunnel = true;                              // encapsulation-mode tunnel | transport
+  std::string esp_encryption = "aes-256";          // keyword (ipsec/algorithms.hpp)
+  std::string esp_authentication = "sha2-256";
+  std::string ah_authentication = "sha2-256";
+};
+
+// The keys of a manual SA pair, one direction each (`sa spi`, `sa encryption-hex`,
+// `sa authentication-hex`).
+struct ManualSaKeys {
+  std::optional<uint32_t> spi;
+  std::string encryption_hex;
+  std::string authentication_hex;
+};
+
+// ipsec policy NAME SEQ isakmp|manual
+struct IpsecPolicy {
+  std::string name;
+  uint32_t seq = 0;
+  bool manual = false;
+  std::optional<uint32_t> acl;
+  std::string proposal;
+  std::string ike_peer;
+  std::string pfs;                 // dh-group14 ...
+  std::optional<Ipv4> tunnel_local;  // unset: the applied interface's address
+  std::optional<Ipv4> tunnel_remote;
+  std::optional<uint32_t> duration_time;
+  std::optional<uint32_t> duration_traffic;
+  ManualSaKeys esp_in, esp_out, ah_in, ah_out;
+  std::vector<std::string> opaque;
+};
+
 struct Config {
   std::string sysname = "USG6000V1";
   std::map<std::string, Interface> interfaces;  // keyed by normalised name
@@ -190,6 +225,10 @@ struct Config {
   NatPolicy nat_policy;
   std::vector<AddressGroup> address_groups;
   std::vector<NatServer> nat_servers;
+  std::vector<IpsecProposal> ipsec_proposals;
+  std::vector<IpsecPolicy> ipsec_policies;  // by name, then sequence number
+  bool ipsec_sha2_compatible = false;
+  uint32_t ipsec_anti_replay_window = 64;
   std::vector<OpaqueBlock> opaque;  // unemulated top-level blocks, in the order given
 
   // The factory state of a USG6000V: the four built-in zones and GigabitEthernet0/0/0

@@ -173,6 +173,46 @@ std::string render_nat_server(const NatServer& s) {
   return o.str();
 }
 
+std::string render_ipsec_proposal(const IpsecProposal& p) {
+  std::ostringstream o;
+  o << "ipsec proposal " << p.name << "\n";
+  if (p.transform == IpsecProposal::Transform::Ah) o << " transform ah\n";
+  if (p.transform == IpsecProposal::Transform::AhEsp) o << " transform ah-esp\n";
+  o << " encapsulation-mode " << (p.tunnel ? "tunnel" : "transport") << "\n";
+  if (p.transform != IpsecProposal::Transform::Esp) o << " ah authentication-algorithm " << p.ah_authentication << "\n";
+  if (p.transform != IpsecProposal::Transform::Ah) {
+    o << " esp authentication-algorithm " << p.esp_authentication << "\n";
+    o << " esp encryption-algorithm " << p.esp_encryption << "\n";
+  }
+  return o.str();
+}
+
+std::string render_ipsec_policy(const IpsecPolicy& p) {
+  std::ostringstream o;
+  o << "ipsec policy " << p.name << " " << p.seq << (p.manual ? " manual" : " isakmp") << "\n";
+  if (p.acl) o << " security acl " << *p.acl << "\n";
+  if (!p.ike_peer.empty()) o << " ike-peer " << p.ike_peer << "\n";
+  if (!p.proposal.empty()) o << " proposal " << p.proposal << "\n";
+  if (!p.pfs.empty()) o << " pfs " << p.pfs << "\n";
+  if (p.tunnel_local) o << " tunnel local " << to_string(*p.tunnel_local) << "\n";
+  if (p.tunnel_remote) o << " tunnel remote " << to_string(*p.tunnel_remote) << "\n";
+  if (p.duration_traffic) o << " sa duration traffic-based " << *p.duration_traffic << "\n";
+  if (p.duration_time) o << " sa duration time-based " << *p.duration_time << "\n";
+  auto manual = [&](const char* dir, const char* proto, const ManualSaKeys& k) {
+    if (k.spi) o << " sa spi " << dir << " " << proto << " " << *k.spi << "\n";
+    if (!k.encryption_hex.empty()) o << " sa encryption-hex " << dir << " " << proto << " " << k.encryption_hex << "\n";
+    if (!k.authentication_hex.empty()) {
+      o << " sa authentication-hex " << dir << " " << proto << " " << k.authentication_hex << "\n";
+    }
+  };
+  manual("inbound", "esp", p.esp_in);
+  manual("outbound", "esp", p.esp_out);
+  manual("inbound", "ah", p.ah_in);
+  manual("outbound", "ah", p.ah_out);
+  for (const auto& line : p.opaque) o << line << "\n";
+  return o.str();
+}
+
 std::string render_current_configuration(const Config& c) {
   std::ostringstream o;
   o << "#\n sysname " << c.sysname << "\n";
@@ -220,11 +260,16 @@ std::string render_current_configuration(const Config& c) {
     o << "#\n";
   }
 
+
   for (const auto& b : c.opaque) {
     if (b.lines.size() < 2) continue;
     for (const auto& line : b.lines) o << line << "\n";
     o << "#\n";
   }
+  if (c.ipsec_sha2_compatible) o << "ipsec sha2 compatible enable\n#\n";
+  if (c.ipsec_anti_replay_window != 64) o << "ipsec anti-replay window " << c.ipsec_anti_replay_window << "\n#\n";
+  for (const auto& p : c.ipsec_proposals) o << render_ipsec_proposal(p) << "#\n";
+  for (const auto& p : c.ipsec_policies) o << render_ipsec_policy(p) << "#\n";
 
   std::vector<std::string> names;
   for (const auto& [name, i] : c.interfaces) names.push_back(name);

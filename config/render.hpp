@@ -20,5 +20,7 @@ std::string render_basic_acl_rule(const AclRule& rule);
 std::string render_route(const StaticRoute& route);
 std::string render_nat_server(const NatServer& server);
 std::string nat_action_text(const NatRule& rule);
+std::string render_ipsec_proposal(const IpsecProposal& proposal);
+std::string render_ipsec_policy(const IpsecPolicy& policy);
 
 }  // namespace vfw::config

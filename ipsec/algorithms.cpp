@@ -1,0 +1,65 @@
+#include "ipsec/algorithms.hpp"
+
+#include <array>
+
+namespace vfw::ipsec {
+namespace {
+
+constexpr std::array kEncryption = {
+    EncryptionInfo{"null", "", 0, 4, 0, false, "ESP-ENCRYPT-NULL", "NULL"},
+    EncryptionInfo{"des", "DES-CBC", 8, 8, 8, false, "ESP-ENCRYPT-DES", "DES-CBC [RFC2405]"},
+    EncryptionInfo{"3des", "DES-EDE3-CBC", 24, 8, 8, false, "ESP-ENCRYPT-3DES", "TripleDES-CBC [RFC2451]"},
+    EncryptionInfo{"aes-128", "AES-128-CBC", 16, 16, 16, false, "ESP-ENCRYPT-AES-128", "AES-CBC [RFC3602]"},
+    EncryptionInfo{"aes-192", "AES-192-CBC", 24, 16, 16, false, "ESP-ENCRYPT-AES-192", "AES-CBC [RFC3602]"},
+    EncryptionInfo{"aes-256", "AES-256-CBC", 32, 16, 16, false, "ESP-ENCRYPT-AES-256", "AES-CBC [RFC3602]"},
+    EncryptionInfo{"aes-gcm-128", "AES-128-GCM", 16, 4, 8, true, "ESP-ENCRYPT-AES-GCM-128",
+                   "AES-GCM with 16 octet ICV [RFC4106]"},
+    EncryptionInfo{"aes-gcm-192", "AES-192-GCM", 24, 4, 8, true, "ESP-ENCRYPT-AES-GCM-192",
+                   "AES-GCM with 16 octet ICV [RFC4106]"},
+    EncryptionInfo{"aes-gcm-256", "AES-256-GCM", 32, 4, 8, true, "ESP-ENCRYPT-AES-GCM-256",
+                   "AES-GCM with 16 octet ICV [RFC4106]"},
+};
+
+constexpr std::array kAuthentication = {
+    AuthenticationInfo{"null", "", 0, 0, "NULL", "NULL"},
+    AuthenticationInfo{"md5", "MD5", 16, 12, "MD5-96", "HMAC-MD5-96 [RFC2403]"},
+    AuthenticationInfo{"sha1", "SHA1", 20, 12, "SHA1-96", "HMAC-SHA-1-96 [RFC2404]"},
+    AuthenticationInfo{"sha2-256", "SHA256", 32, 16, "SHA2-256-128", "HMAC-SHA-256-128 [RFC4868]"},
+    AuthenticationInfo{"sha2-384", "SHA384", 48, 24, "SHA2-384-192", "HMAC-SHA-384-192 [RFC4868]"},
+    AuthenticationInfo{"sha2-512", "SHA512", 64, 32, "SHA2-512-256", "HMAC-SHA-512-256 [RFC4868]"},
+};
+
+}  // namespace
+
+const EncryptionInfo& info(Encryption e) { return kEncryption[static_cast<size_t>(e)]; }
+const AuthenticationInfo& info(Authentication a) { return kAuthentication[static_cast<size_t>(a)]; }
+
+std::optional<Encryption> encryption_from_keyword(std::string_view keyword) {
+  for (size_t i = 1; i < kEncryption.size(); ++i) {
+    if (kEncryption[i].keyword == keyword) return static_cast<Encryption>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Authentication> authentication_from_keyword(std::string_view keyword) {
+  for (size_t i = 1; i < kAuthentication.size(); ++i) {
+    if (kAuthentication[i].keyword == keyword) return static_cast<Authentication>(i);
+  }
+  return std::nullopt;
+}
+
+std::string encryption_keywords() {
+  std::string s;
+  for (size_t i = 1; i < kEncryption.size(); ++i) s += (s.empty() ? "" : " | ") + std::string(kEncryption[i].keyword);
+  return s;
+}
+
+std::string authentication_keywords() {
+  std::string s;
+  for (size_t i = 1; i < kAuthentication.size(); ++i) {
+    s += (s.empty() ? "" : " | ") + std::string(kAuthentication[i].keyword);
+  }
+  return s;
+}
+
+}  // namespace vfw::ipsec

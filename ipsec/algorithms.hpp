@@ -1,0 +1,43 @@
+// The ESP and AH algorithms of `ipsec proposal`, with what each needs on the wire.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vfw::ipsec {
+
+enum class Encryption : uint8_t { None, Des, TripleDes, Aes128, Aes192, Aes256, AesGcm128, AesGcm192, AesGcm256 };
+enum class Authentication : uint8_t { None, Md5, Sha1, Sha256, Sha384, Sha512 };
+
+struct EncryptionInfo {
+  std::string_view keyword;  // in `esp encryption-algorithm KEYWORD`
+  std::string_view openssl;  // EVP cipher name
+  uint8_t key_bytes;         // without the salt
+  uint8_t block_bytes;       // padding boundary (4 for AEAD: ESP's own alignment)
+  uint8_t iv_bytes;          // explicit IV carried in each packet
+  bool aead;                 // AES-GCM: 4-byte salt after the key (RFC 4106), 16-byte ICV
+  std::string_view display;  // display ipsec sa: "ESP-ENCRYPT-AES-256"
+  std::string_view tshark;   // Wireshark's esp_sa name
+};
+
+struct AuthenticationInfo {
+  std::string_view keyword;  // sha2-256
+  std::string_view digest;   // EVP digest name
+  uint8_t key_bytes;
+  uint8_t icv_bytes;  // truncated HMAC (RFC 2403, 2404, 4868)
+  std::string_view display;  // "SHA2-256-128"
+  std::string_view tshark;
+};
+
+const EncryptionInfo& info(Encryption e);
+const AuthenticationInfo& info(Authentication a);
+std::optional<Encryption> encryption_from_keyword(std::string_view keyword);
+std::optional<Authentication> authentication_from_keyword(std::string_view keyword);
+
+// The keyword lists for the command patterns: "des | 3des | aes-128 | ...".
+std::string encryption_keywords();
+std::string authentication_keywords();
+
+}  // namespace vfw::ipsec
