@@ -75,7 +75,8 @@ void BM_FastPath(benchmark::State& state) {
   alignas(64) uint8_t packet[64];
   for (uint32_t f = 0; f < sessions; ++f) {
     flows.write(packet, f);
-    if (d.receive(packet, 64, kLan) != Action::Forward) state.SkipWithError("session setup failed");
+    uint32_t length = 64;
+    if (d.receive(packet, length, 64, kLan) != Action::Forward) state.SkipWithError("session setup failed");
   }
   std::vector<uint32_t> order(sessions);
   for (uint32_t i = 0; i < sessions; ++i) order[i] = i;
@@ -171,7 +172,8 @@ void BM_FirstPacket(benchmark::State& state) {
       state.ResumeTiming();
     }
     std::memcpy(packet, packets[i].data(), 64);
-    forwarded += d.receive(packet, 64, kLan) == Action::Forward ? 1 : 0;
+    uint32_t length = 64;
+    forwarded += d.receive(packet, length, 64, kLan) == Action::Forward ? 1 : 0;
     ++i;
   }
   if (forwarded != static_cast<uint64_t>(state.iterations()))

@@ -91,6 +91,7 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg) {
     st.manage_permitted = manage_bits(i.service_manage.permitted);
     st.tcp_adjust_mss = i.tcp_adjust_mss;
     st.ipsec_policy = i.ipsec_policy;
+    if (!i.ipsec_policy.empty()) st.spd = ipsec::compile_spd(cfg, i.ipsec_policy);
     s->interfaces.push_back(std::move(st));
   }
   s->fib.build(collect_routes(cfg, *s));

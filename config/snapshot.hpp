@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "ipsec/spd.hpp"
 #include "nat/nat_policy.hpp"
 #include "nat/server_map.hpp"
 #include "routing/fib.hpp"
@@ -42,6 +43,7 @@ struct InterfaceState {
   uint8_t manage_permitted = 0;  // ManageService bits
   std::optional<uint16_t> tcp_adjust_mss;
   std::string ipsec_policy;
+  std::vector<ipsec::SpdEntry> spd;  // the applied ipsec policy, compiled
 };
 
 struct Snapshot {

@@ -44,6 +44,7 @@ void Device::apply() {
   }
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
+  sa_errors_ = runtime_.sad.sync_manual(config_, now_);
 }
 
 void Device::replace(config::Config cfg) {
@@ -51,11 +52,12 @@ void Device::replace(config::Config cfg) {
   apply();
 }
 
-Action Device::receive(uint8_t* packet, uint32_t length, uint16_t interface, Trace* trace,
+Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface, Trace* trace,
                        std::vector<EmittedPacket>* emitted) {
   PacketContext ctx;
   ctx.ip = packet;
   ctx.length = length;
+  ctx.capacity = capacity;
   ctx.snap = snapshot_.get();
   ctx.rt = &runtime_;
   ctx.now = now_;
@@ -63,7 +65,9 @@ Action Device::receive(uint8_t* packet, uint32_t length, uint16_t interface, Tra
   ctx.emitted = emitted;
   ctx.in_if = interface;
   if (trace != nullptr) trace->device = config_.sysname;
-  return pipeline_.process(ctx);
+  const Action a = pipeline_.process(ctx);
+  length = ctx.length;
+  return a;
 }
 
 void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
@@ -76,6 +80,7 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
       ctx = PacketContext{};
       ctx.ip = packets[done + i];
       ctx.length = lengths[done + i];
+      ctx.capacity = lengths[done + i];
       ctx.snap = snapshot_.get();
       ctx.rt = &runtime_;
       ctx.now = now_;
@@ -87,8 +92,14 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
 
 Action Device::receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace,
                        std::vector<EmittedPacket>* emitted) {
-  return receive(packet.data(), static_cast<uint32_t>(packet.size()),
-                 snapshot_->interface_index(interface), trace, emitted);
+  // Room for an ESP encapsulation to grow the packet in place.
+  constexpr size_t kTailroom = 128;
+  auto length = static_cast<uint32_t>(packet.size());
+  packet.resize(packet.size() + kTailroom);
+  const Action a = receive(packet.data(), length, static_cast<uint32_t>(packet.size()),
+                           snapshot_->interface_index(interface), trace, emitted);
+  packet.resize(length);
+  return a;
 }
 
 }  // namespace vfw

@@ -44,7 +44,8 @@ class Device {
   // Runs one packet that arrives on the named interface. The packet is rewritten in place.
   Action receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace = nullptr,
                  std::vector<EmittedPacket>* emitted = nullptr);
-  Action receive(uint8_t* packet, uint32_t length, uint16_t interface, Trace* trace = nullptr,
+  // The packet may grow up to capacity (ESP encapsulation); length is updated.
+  Action receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface, Trace* trace = nullptr,
                  std::vector<EmittedPacket>* emitted = nullptr);
   // Up to kMaxBatch packets that arrived on one interface, untraced.
   static constexpr size_t kMaxBatch = 64;
@@ -58,6 +59,11 @@ class Device {
   Pipeline pipeline_;
   uint32_t now_ = 0;
   int64_t fixed_wall_clock_ms_ = -1;
+  std::vector<std::string> sa_errors_;
+
+ public:
+  // Manual SAs that could not be made from the configuration (a key of the wrong length ...).
+  const std::vector<std::string>& sa_errors() const { return sa_errors_; }
 };
 
 }  // namespace vfw

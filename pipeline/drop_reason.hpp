@@ -35,7 +35,16 @@ namespace vfw {
   X(ServiceManageDeny, "service-manage-deny", "Service-manage deny")              \
   X(NatPoolExhausted, "nat-pool-exhausted", "NAT port allocation fail")           \
   X(SessionTableFull, "session-table-full", "Session table full")                 \
-  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")
+  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")                     \
+  X(IpsecNoSa, "ipsec-sa-negotiating", "IPSec SA not yet negotiated")                    \
+  X(IpsecEncapsulationFailed, "ipsec-encapsulation-failed", "IPSec encapsulation failed") \
+  X(IpsecUnknownSpi, "ipsec-unknown-spi", "IPSec SPI not found")                          \
+  X(IpsecMalformed, "ipsec-malformed", "IPSec packet length error")                       \
+  X(IpsecReplay, "ipsec-replay", "IPSec anti-replay")                                     \
+  X(IpsecIcvFailure, "ipsec-icv-failure", "IPSec authentication failed")                  \
+  X(IpsecBadPadding, "ipsec-bad-padding", "IPSec padding error")                          \
+  X(IpsecSelectorMismatch, "ipsec-selector-mismatch", "IPSec post-check (flow mismatch)")  \
+  X(IpsecPlaintextProtected, "ipsec-plaintext-protected", "IPSec pre-check (plain text)")
 
 enum class DropReason : uint8_t {
 #define VFW_ENUM(e, id, label) e,

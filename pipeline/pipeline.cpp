@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ipsec/inbound.hpp"
 #include "stages/dnat_stage.hpp"
 #include "stages/egress_stage.hpp"
 #include "stages/ipsec_stage.hpp"
@@ -65,6 +66,30 @@ void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step) {
   cur.dst = target.dst;
   cur.sport = target.sport;
   cur.dport = target.dport;
+}
+
+std::vector<uint8_t> icmp_fragmentation_needed(const PacketContext& ctx, uint32_t mtu) {
+  std::vector<uint8_t> original(ctx.ip, ctx.ip + ctx.info.total_length);
+  rewrite_source(original.data(), ctx.info, Ipv4{ctx.original.src}, ctx.original.sport);
+  rewrite_destination(original.data(), ctx.info, Ipv4{ctx.original.dst}, ctx.original.dport);
+  const size_t quoted = std::min<size_t>(original.size(), ctx.info.header_length + 8);
+  const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
+
+  std::vector<uint8_t> p(20 + 8 + quoted, 0);
+  p[0] = 0x45;
+  store16(&p[2], static_cast<uint16_t>(p.size()));
+  p[8] = 255;
+  p[9] = ipproto::kIcmp;
+  store32(&p[12], in.address.v);
+  store32(&p[16], ctx.original.src);
+  store16(&p[10], internet_checksum({p.data(), 20}));
+  uint8_t* icmp = &p[20];
+  icmp[0] = 3;
+  icmp[1] = 4;
+  store16(icmp + 6, static_cast<uint16_t>(mtu));
+  std::copy_n(original.begin(), quoted, icmp + 8);
+  store16(icmp + 2, internet_checksum({icmp, 8 + quoted}));
+  return p;
 }
 
 Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::move(stages)) {
@@ -174,6 +199,16 @@ Action Pipeline::run_stages(PacketContext& ctx) const {
 
 Action Pipeline::process(PacketContext& ctx) const {
   if (!ingress(ctx)) return finish(ctx, Action::Drop);
+  return inbound_then_stages(ctx);
+}
+
+Action Pipeline::inbound_then_stages(PacketContext& ctx) const {
+  switch (ipsec::process_inbound(ctx)) {
+    case ipsec::Inbound::Drop: return finish(ctx, Action::Drop);
+    case ipsec::Inbound::ToDevice: return finish(ctx, Action::ToDevice);
+    case ipsec::Inbound::NotIpsec:
+    case ipsec::Inbound::Decapsulated: break;
+  }
   return run_stages(ctx);
 }
 
@@ -186,7 +221,7 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     PacketContext& ctx = batch[i];
-    actions[i] = ctx.drop == DropReason::None ? run_stages(ctx) : finish(ctx, Action::Drop);
+    actions[i] = ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
   }
 }
 

@@ -35,6 +35,7 @@ class Pipeline {
   // Ingress validation; false when the packet is dropped (ctx.drop says why).
   static bool ingress(PacketContext& ctx);
   Action run_stages(PacketContext& ctx) const;
+  Action inbound_then_stages(PacketContext& ctx) const;
   std::vector<std::unique_ptr<Stage>> stages_;
   // Where a session hit goes on: the positions of the stages that run on the fast path.
   std::vector<size_t> fast_path_;

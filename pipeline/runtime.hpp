@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ipsec/sad.hpp"
 #include "nat/port_allocator.hpp"
 #include "pipeline/drop_reason.hpp"
 #include "pipeline/session_table.hpp"
@@ -34,6 +35,8 @@ class Runtime {
   std::vector<uint64_t> security_hits;  // by compiled rule index; resized per snapshot
   uint64_t security_default_hits = 0;
   std::vector<uint64_t> nat_hits;
+  ipsec::Sad sad;
+  uint16_t next_ip_id = 1;  // identification of the packets the device builds (ESP tunnels)
   uint64_t forwarded = 0;
 
   bool expired(const Session& s, uint32_t now) const {

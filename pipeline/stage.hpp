@@ -33,6 +33,7 @@ struct PacketContext {
   // The packet, rewritten in place as the stages translate it.
   uint8_t* ip = nullptr;
   uint32_t length = 0;
+  uint32_t capacity = 0;  // bytes the buffer at ip can hold: ESP encapsulation grows the packet
   PacketInfo info;
 
   const Snapshot* snap = nullptr;
@@ -62,6 +63,10 @@ struct PacketContext {
   uint8_t session_flags = 0;        // kSessionSnatPort / kSessionSnatAddress
   uint16_t pool = 0;
 
+  // IPSec: the packet arrived in a tunnel (decapsulated at ingress) or leaves in one.
+  bool decapsulated = false;
+  bool encapsulated = false;
+
   DropReason drop = DropReason::None;
 
   Verdict drop_with(DropReason r) {
@@ -86,6 +91,10 @@ class Stage {
 // "10.1.1.2:1", as the device writes an address and port.
 std::string endpoint(uint32_t addr, uint16_t port);
 std::string flow_text(const FlowKey& k);
+
+// RFC 792 destination unreachable, fragmentation needed (code 4), with the next-hop MTU of
+// RFC 1191, addressed to the packet's original source and quoting the packet as it arrived.
+std::vector<uint8_t> icmp_fragmentation_needed(const PacketContext& ctx, uint32_t mtu);
 
 // Rewrites the packet so that its flow becomes target, recording the changes in the trace step.
 void translate_to(PacketContext& ctx, const FlowKey& target, TraceStep* step);

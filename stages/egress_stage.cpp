@@ -5,33 +5,6 @@
 namespace vfw {
 namespace {
 
-// RFC 792 destination unreachable, code 4 (fragmentation needed and DF set), with the next-hop
-// MTU of RFC 1191, sent to the packet's original source. It quotes the packet as it arrived, so
-// the translation is undone on a copy first.
-std::vector<uint8_t> fragmentation_needed(const PacketContext& ctx, uint32_t mtu) {
-  std::vector<uint8_t> original(ctx.ip, ctx.ip + ctx.info.total_length);
-  rewrite_source(original.data(), ctx.info, Ipv4{ctx.original.src}, ctx.original.sport);
-  rewrite_destination(original.data(), ctx.info, Ipv4{ctx.original.dst}, ctx.original.dport);
-  const size_t quoted = std::min<size_t>(original.size(), ctx.info.header_length + 8);
-  const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
-
-  std::vector<uint8_t> p(20 + 8 + quoted, 0);
-  p[0] = 0x45;
-  store16(&p[2], static_cast<uint16_t>(p.size()));
-  p[8] = 255;
-  p[9] = ipproto::kIcmp;
-  store32(&p[12], in.address.v);
-  store32(&p[16], ctx.original.src);
-  store16(&p[10], internet_checksum({p.data(), 20}));
-  uint8_t* icmp = &p[20];
-  icmp[0] = 3;
-  icmp[1] = 4;
-  store16(icmp + 6, static_cast<uint16_t>(mtu));
-  std::copy_n(original.begin(), quoted, icmp + 8);
-  store16(icmp + 2, internet_checksum({icmp, 8 + quoted}));
-  return p;
-}
-
 // RFC 791 fragmentation: payload in multiples of 8 bytes; later fragments carry only the options
 // whose copied flag is set.
 std::vector<std::vector<uint8_t>> fragment(const uint8_t* ip, const PacketInfo& info,
@@ -132,7 +105,7 @@ Verdict EgressStage::process(PacketContext& ctx) const {
   if (ctx.info.total_length > out.mtu) {
     if (ctx.info.dont_fragment) {
       if (ctx.emitted != nullptr)
-        ctx.emitted->push_back({ctx.in_if, fragmentation_needed(ctx, out.mtu)});
+        ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, out.mtu)});
       return drop(DropReason::FragmentNeeded,
                   std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
                       std::to_string(out.mtu) + " of " + out.name +

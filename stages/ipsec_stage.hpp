@@ -1,8 +1,11 @@
-// Stage "ipsec": Placeholder with the real interface: on an egress interface with an ipsec policy
-// applied it reports the policy. The security ACL, SA lookup and ESP/AH encapsulation come with the
-// IPSec data plane.
+// Stage "ipsec": on an egress interface with an ipsec policy applied, the security ACL of each
+// policy entry (by sequence number) is matched on the packet as SNAT left it. A match with an SA
+// is encapsulated in ESP (tunnel or transport, UDP 4500 under NAT-T); a match without one would
+// start IKE and is dropped meanwhile; no match leaves in plain text. Inner DF with an encapsulated
+// size above the MTU is answered with ICMP fragmentation-needed carrying the reduced MTU.
 #pragma once
 
+#include "ipsec/sad.hpp"
 #include "pipeline/stage.hpp"
 
 namespace vfw {
@@ -13,5 +16,8 @@ class IpsecStage final : public Stage {
   bool on_fast_path() const override { return true; }
   Verdict process(PacketContext& ctx) const override;
 };
+
+// "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
+std::string describe_sa(const ipsec::Sa& sa);
 
 }  // namespace vfw

@@ -54,7 +54,9 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   const std::string fixed = trace_text(seed_ping("fw1.cfg"));
   CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
         std::string::npos);
-  CHECK(fixed.find("as SNAT left it: source 10.1.1.2") != std::string::npos);
+  CHECK(fixed.find("Stage 7: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
+        std::string::npos);
+  CHECK(fixed.find("  Drop reason:      ipsec-sa-negotiating\n") != std::string::npos);
 }
 
 TEST_CASE("packet-trace --json has the documented shape", "[trace]") {

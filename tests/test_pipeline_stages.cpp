@@ -255,7 +255,9 @@ TEST_CASE("snat: no-nat ahead of easy-ip keeps VPN traffic untranslated", "[pipe
   Device good(load_example("fw1.cfg"));
   Sent vpn = send(good, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(vpn.step("snat")->result == "no-nat");
-  CHECK(vpn.after.src == *parse_ipv4("10.1.1.2"));
+  // The untranslated source matches the security ACL: the packet waits for IKE (no SA yet).
+  CHECK(vpn.step("ipsec")->matched == "ipsec policy map1 10, acl 3000 rule 5");
+  CHECK(vpn.drop() == DropReason::IpsecNoSa);
   Sent web = send(good, icmp("10.1.1.2", "8.8.8.8"), kLan);
   CHECK(web.after.src == *parse_ipv4("1.1.1.1"));
 }

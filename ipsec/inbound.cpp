@@ -1,0 +1,116 @@
+#include "ipsec/inbound.hpp"
+
+#include "ipsec/esp.hpp"
+#include "stages/ipsec_stage.hpp"
+
+namespace vfw::ipsec {
+namespace {
+
+Inbound drop(PacketContext& ctx, TraceStep* step, DropReason r, std::string why) {
+  if (step != nullptr) {
+    step->result = "drop";
+    step->drop = r;
+    step->info.push_back(std::move(why));
+  }
+  ctx.drop = r;
+  return Inbound::Drop;
+}
+
+bool addressed_to_device(const PacketContext& ctx) {
+  const Route* r = ctx.snap->fib.lookup(ctx.info.dst);
+  return r != nullptr && r->kind == RouteKind::Local;
+}
+
+// Parses the packet again after decapsulation; the flow keys start over from the inner packet.
+bool reparse(PacketContext& ctx) {
+  if (DropReason r = parse_ipv4({ctx.ip, ctx.length}, ctx.info); r != DropReason::None) {
+    ctx.drop = r;
+    return false;
+  }
+  ctx.original = FlowKey{ctx.info.src.v, ctx.info.dst.v, ctx.info.src_port, ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
+  ctx.current = ctx.original;
+  return true;
+}
+
+}  // namespace
+
+Inbound process_inbound(PacketContext& ctx) {
+  const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
+  const PacketInfo& info = ctx.info;
+  bool esp = info.protocol == ipproto::kEsp;
+  uint32_t esp_offset = info.header_length;
+  if (info.protocol == ipproto::kUdp && info.has_l4 && info.dst_port == 4500 && !info.is_fragment()) {
+    const uint32_t payload_at = info.header_length + 8;
+    if (ctx.length >= payload_at + 4 && load32(ctx.ip + payload_at) == 0) return Inbound::NotIpsec;  // non-ESP marker: IKE
+    esp = ctx.length >= payload_at + 8;
+    esp_offset = payload_at;
+  }
+  if (!esp || info.is_fragment() || !addressed_to_device(ctx)) {
+    // Pre-IPSec check: plain text on an interface whose policy says it must arrive protected.
+    if (!in.spd.empty() && !info.is_later_fragment()) {
+      const Flow flow{info.protocol, info.src, info.dst, info.src_port, info.dst_port};
+      const SpdMatch m = spd_lookup_inbound(in.spd, flow);
+      if (m.entry != nullptr) {
+        TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "drop") : nullptr;
+        if (step != nullptr) {
+          step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
+                          std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id) + " (mirrored)";
+        }
+        return drop(ctx, step, DropReason::IpsecPlaintextProtected,
+                    "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain text");
+      }
+    }
+    return Inbound::NotIpsec;
+  }
+
+  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "decapsulated") : nullptr;
+  // The tunnel's own packets need a security policy from the arrival zone to the local zone.
+  const FlowFields outer{ctx.in_zone, ctx.snap->local_zone, info.src, info.dst, info.protocol, info.src_port,
+                         info.dst_port};
+  const int rule = ctx.snap->security.match(outer);
+  if (rule < 0 ? !ctx.snap->security.default_permit() : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
+    return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny,
+                "the tunnel's ESP from " + to_string(info.src) + " is not permitted into the local zone");
+  }
+  if (ctx.length < esp_offset + 8) return drop(ctx, step, DropReason::IpsecMalformed, "shorter than an ESP header");
+  const uint32_t spi = esp_spi(ctx.ip + esp_offset);
+  Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ipproto::kEsp);
+  if (sa == nullptr) {
+    return drop(ctx, step, DropReason::IpsecUnknownSpi,
+                "no inbound SA with SPI " + std::to_string(spi) + " for " + to_string(info.dst));
+  }
+  if (step != nullptr) step->matched = describe_sa(*sa);
+  const Ipv4 peer = info.src;
+  if (DropReason r = esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset); r != DropReason::None) {
+    std::string why = r == DropReason::IpsecReplay      ? "sequence number replayed or left of the anti-replay window"
+                      : r == DropReason::IpsecIcvFailure ? "the ICV does not verify (wrong key or altered packet)"
+                      : r == DropReason::IpsecBadPadding ? "the padding is not 1, 2, 3 ... after decryption"
+                                                         : "the ESP packet is malformed";
+    return drop(ctx, step, r, std::move(why));
+  }
+  if (!reparse(ctx)) return drop(ctx, step, ctx.drop, "the decrypted packet is not a valid IPv4 packet");
+  ctx.decapsulated = true;
+
+  // Post-IPSec check: the inner packet must be one the SA's policy protects (mirrored ACL).
+  const uint16_t bound = ctx.snap->interface_index(sa->interface);
+  const Flow flow{ctx.info.protocol, ctx.info.src, ctx.info.dst, ctx.info.src_port, ctx.info.dst_port};
+  bool inside = false;
+  if (bound != kNoInterface) {
+    for (const auto& e : ctx.snap->interfaces[bound].spd) {
+      if (e.policy != sa->policy || e.seq != sa->policy_seq) continue;
+      inside = spd_lookup_inbound({e}, flow).entry != nullptr;
+    }
+  }
+  if (!inside) {
+    return drop(ctx, step, DropReason::IpsecSelectorMismatch,
+                "post-IPSec check: " + to_string(ctx.info.src) + " -> " + to_string(ctx.info.dst) +
+                    " is outside the flows of policy " + sa->policy + " " + std::to_string(sa->policy_seq));
+  }
+  if (step != nullptr) {
+    step->info.push_back("from " + to_string(peer) + ", sequence " + std::to_string(sa->replay.highest()) +
+                         "; inner packet " + flow_text(ctx.original) + " enters the pipeline from " + in.name);
+  }
+  return Inbound::Decapsulated;
+}
+
+}  // namespace vfw::ipsec

@@ -1,0 +1,106 @@
+#include "ipsec/sad.hpp"
+
+#include <algorithm>
+
+#include "ipsec/algorithms.hpp"
+
+namespace vfw::ipsec {
+namespace {
+
+std::vector<uint8_t> from_hex(const std::string& hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+// The address a policy's tunnel starts from: `tunnel local`, else the applied interface's.
+std::optional<std::pair<Ipv4, std::string>> local_end(const config::Config& cfg, const config::IpsecPolicy& p) {
+  for (const auto& [name, i] : cfg.interfaces) {
+    if (i.ipsec_policy != p.name) continue;
+    if (p.tunnel_local) return std::pair{*p.tunnel_local, name};
+    if (i.address) return std::pair{i.address->host, name};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Sa* Sad::inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) {
+  for (auto& sa : sas_) {
+    if (sa->inbound && sa->spi == spi && sa->local == dst && sa->protocol == protocol) return sa.get();
+  }
+  return nullptr;
+}
+
+Sa* Sad::outbound(const std::string& policy, uint32_t seq) {
+  for (auto& sa : sas_) {
+    if (!sa->inbound && sa->policy == policy && sa->policy_seq == seq) return sa.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t now) {
+  std::vector<std::string> errors;
+  std::vector<std::unique_ptr<Sa>> next;
+  for (const auto& p : cfg.ipsec_policies) {
+    if (!p.manual || !p.tunnel_remote) continue;
+    const config::IpsecProposal* prop = nullptr;
+    for (const auto& x : cfg.ipsec_proposals) {
+      if (x.name == p.proposal) prop = &x;
+    }
+    const auto local = local_end(cfg, p);
+    if (prop == nullptr || !local) continue;  // not applied anywhere yet, or no proposal
+    const bool esp = prop->transform != config::IpsecProposal::Transform::Ah;
+    for (bool in : {true, false}) {
+      const config::ManualSaKeys& k = esp ? (in ? p.esp_in : p.esp_out) : (in ? p.ah_in : p.ah_out);
+      if (!k.spi) continue;
+      const std::string label = p.name + " " + std::to_string(p.seq) + (in ? " inbound" : " outbound");
+      const Encryption enc = esp ? *encryption_from_keyword(prop->esp_encryption) : Encryption::None;
+      const Authentication auth =
+          *authentication_from_keyword(esp ? prop->esp_authentication : prop->ah_authentication);
+      const std::string fingerprint = std::to_string(*k.spi) + k.encryption_hex + k.authentication_hex +
+                                      prop->esp_encryption + prop->esp_authentication + prop->ah_authentication +
+                                      (prop->tunnel ? "T" : "t") + to_string(local->first) +
+                                      to_string(*p.tunnel_remote) + std::to_string(cfg.ipsec_anti_replay_window);
+      auto kept = std::find_if(sas_.begin(), sas_.end(), [&](const std::unique_ptr<Sa>& sa) {
+        return sa && sa->fingerprint == fingerprint && sa->inbound == in && sa->policy == p.name && sa->policy_seq == p.seq;
+      });
+      if (kept != sas_.end()) {
+        next.push_back(std::move(*kept));
+        continue;
+      }
+      auto sa = std::make_unique<Sa>();
+      sa->spi = *k.spi;
+      sa->protocol = esp ? 50 : 51;
+      sa->inbound = in;
+      sa->tunnel = prop->tunnel;
+      sa->local = local->first;
+      sa->remote = *p.tunnel_remote;
+      sa->replay = ReplayWindow(cfg.ipsec_anti_replay_window);
+      sa->created = now;
+      if (p.duration_time) sa->lifetime_seconds = *p.duration_time;
+      if (p.duration_traffic) sa->lifetime_kilobytes = *p.duration_traffic;
+      sa->policy = p.name;
+      sa->policy_seq = p.seq;
+      sa->acl = p.acl.value_or(0);
+      sa->interface = local->second;
+      sa->fingerprint = fingerprint;
+      const auto ek = from_hex(k.encryption_hex);
+      const auto ak = from_hex(k.authentication_hex);
+      const std::string err = sa->crypto.init(enc, ek, auth, ak, !in);
+      if (!err.empty()) {
+        errors.push_back("ipsec policy " + label + ": " + err);
+        continue;
+      }
+      next.push_back(std::move(sa));
+    }
+  }
+  // Dynamic (IKE) SAs are kept as they are; manual ones not carried over are destroyed here.
+  for (auto& sa : sas_) {
+    if (sa && sa->fingerprint.empty()) next.push_back(std::move(sa));
+  }
+  sas_ = std::move(next);
+  return errors;
+}
+
+}  // namespace vfw::ipsec

@@ -1,0 +1,59 @@
+// The security association database: every SA with its keys (prepared crypto contexts), sequence
+// numbers, anti-replay window and counters. Manual SAs come from `ipsec policy ... manual`; IKE
+// fills the same table. It lives in the runtime state, so SAs keep their counters and windows
+// when the configuration changes around them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "ipsec/replay_window.hpp"
+#include "ipsec/sa_crypto.hpp"
+#include "pipeline/address.hpp"
+
+namespace vfw::ipsec {
+
+struct Sa {
+  uint32_t spi = 0;
+  uint8_t protocol = 50;  // ESP 50, AH 51
+  bool inbound = false;
+  bool tunnel = true;
+  Ipv4 local;
+  Ipv4 remote;
+  bool udp_encapsulation = false;  // RFC 3948, when NAT-T is in use
+  uint16_t remote_port = 4500;
+  SaCrypto crypto;
+  uint64_t sequence = 0;  // outbound: the last sent
+  ReplayWindow replay;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint32_t created = 0;  // device seconds
+  uint32_t lifetime_seconds = 3600;
+  uint32_t lifetime_kilobytes = 10485760;
+  // Where it came from: the policy, its ACL, and the interface it is applied to.
+  std::string policy;
+  uint32_t policy_seq = 0;
+  uint32_t acl = 0;
+  std::string interface;
+  std::string fingerprint;  // the configuration it was made from, to notice a change
+};
+
+class Sad {
+ public:
+  Sa* inbound(uint32_t spi, Ipv4 dst, uint8_t protocol);
+  Sa* outbound(const std::string& policy, uint32_t seq);
+  std::vector<std::unique_ptr<Sa>>& all() { return sas_; }
+  const std::vector<std::unique_ptr<Sa>>& all() const { return sas_; }
+
+  // Makes the manual SAs match the configuration: new ones keyed, changed ones re-keyed (and
+  // their counters restarted), removed ones destroyed (keys wiped), unchanged ones kept as they
+  // are. Returns errors for SAs whose keys are missing or of the wrong length.
+  std::vector<std::string> sync_manual(const config::Config& cfg, uint32_t now);
+
+ private:
+  std::vector<std::unique_ptr<Sa>> sas_;
+};
+
+}  // namespace vfw::ipsec
