@@ -178,13 +178,13 @@ void register_ipsec_commands(CommandEngine& e) {
             keys(current_policy(c), a).spi = a.uint("spi");
             return kOk;
           });
-  pol.add("sa encryption-hex ( inbound | outbound ) esp {word:hex}", [](CommandContext& c, const Args& a) -> Result {
+  pol.add("sa encryption-hex ( inbound | outbound ) esp {text:hex}", [](CommandContext& c, const Args& a) -> Result {
     if (!current_policy(c).manual) return "Error: Keys are configured only in a manual IPSec policy.";
     if (!is_hex(a.str("hex"))) return "Error: The key must be an even number of hexadecimal digits.";
     keys(current_policy(c), a).encryption_hex = a.str("hex");
     return kOk;
   });
-  pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) {word:hex}",
+  pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) {text:hex}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual) return "Error: Keys are configured only in a manual IPSec policy.";
             if (!is_hex(a.str("hex"))) return "Error: The key must be an even number of hexadecimal digits.";

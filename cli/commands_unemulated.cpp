@@ -42,7 +42,7 @@ constexpr std::array kBlockCommands = {
     "time-range",
     "ip pool",
     "firewall defend",
-    "sa",
+    
     "location",
 };
 
