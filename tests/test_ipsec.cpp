@@ -1,0 +1,251 @@
+#include <catch2/catch.hpp>
+
+#include "ipsec/esp.hpp"
+#include "ipsec/replay_window.hpp"
+#include "lab.hpp"
+
+using namespace vfw;
+using namespace vfw::test;
+
+namespace {
+
+std::vector<uint8_t> unhex(const std::string& h) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+std::string hex(const uint8_t* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s += d[p[i] >> 4];
+    s += d[p[i] & 15];
+  }
+  return s;
+}
+
+const char* kLan = "GigabitEthernet0/0/1";
+const char* kWan = "GigabitEthernet0/0/2";
+
+struct Tunnel {
+  Device fw1{load_example("ipsec-manual-fw1.cfg")};
+  Device fw3{load_example("ipsec-manual-fw3.cfg")};
+};
+
+}  // namespace
+
+TEST_CASE("AES-CBC matches RFC 3602 case 1", "[ipsec][crypto]") {
+  ipsec::SaCrypto c;
+  REQUIRE(c.init(ipsec::Encryption::Aes128, unhex("06a9214036b8a15b512e03d534120006"), ipsec::Authentication::Sha256,
+                 std::vector<uint8_t>(32, 0x0b), true)
+              .empty());
+  std::string text = "Single block msg";
+  std::vector<uint8_t> data(text.begin(), text.end());
+  REQUIRE(c.cbc(data.data(), data.size(), unhex("3dafba429d9eb430b422da802c9fac41").data()));
+  CHECK(hex(data.data(), data.size()) == "e353779c1079aeb82708942dbe77181a");
+}
+
+TEST_CASE("HMAC-SHA-256-128 matches RFC 4868 test case 1", "[ipsec][crypto]") {
+  ipsec::SaCrypto c;
+  REQUIRE(c.init(ipsec::Encryption::None, {}, ipsec::Authentication::Sha256, std::vector<uint8_t>(32, 0x0b), true).empty());
+  const std::string text = "Hi There";
+  uint8_t icv[16];
+  const std::array<std::span<const uint8_t>, 1> pieces = {
+      std::span<const uint8_t>{reinterpret_cast<const uint8_t*>(text.data()), text.size()}};
+  REQUIRE(c.mac(pieces, icv));
+  CHECK(hex(icv, 16) == "198a607eb44bfbc69903a0f1cf2bbdc5");
+}
+
+TEST_CASE("AES-GCM as ESP uses it (RFC 4106) matches the GCM specification's test case 2", "[ipsec][crypto]") {
+  // Key 0^128 with a zero salt and a zero IV: nonce 0^96, as the GCM test case.
+  ipsec::SaCrypto c;
+  REQUIRE(c.init(ipsec::Encryption::AesGcm128, std::vector<uint8_t>(20, 0), ipsec::Authentication::None, {}, true).empty());
+  std::vector<uint8_t> data(16, 0);
+  const uint8_t iv[8] = {0};
+  uint8_t tag[16];
+  REQUIRE(c.gcm_seal(data.data(), data.size(), iv, {}, tag));
+  CHECK(hex(data.data(), 16) == "0388dace60b6a392f328c2b971b2fe78");
+  CHECK(hex(tag, 16) == "ab6e47d42cec13bdf53a67b21257bddf");
+}
+
+TEST_CASE("the anti-replay window accepts each number once and nothing left of the window", "[ipsec]") {
+  ipsec::ReplayWindow w(64);
+  CHECK_FALSE(w.check(0));
+  for (uint32_t s : {1u, 3u, 2u, 100u}) {
+    REQUIRE(w.check(s));
+    w.update(s);
+  }
+  CHECK_FALSE(w.check(3));
+  CHECK_FALSE(w.check(36));  // 100 - 64: just outside
+  CHECK(w.check(37));
+  CHECK(w.check(99));
+  w.update(1000);
+  CHECK_FALSE(w.check(100));
+}
+
+TEST_CASE("two vfw devices with mirrored manual SAs carry traffic both ways", "[ipsec]") {
+  Tunnel t;
+  Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.1.2", 7), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(out.after.protocol == ipproto::kEsp);
+  CHECK(out.after.src == *parse_ipv4("1.1.1.1"));
+  CHECK(out.after.dst == *parse_ipv4("2.1.1.1"));
+  CHECK(out.step("ipsec")->result == "encapsulated");
+
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  REQUIRE(in.action == Action::Forward);
+  CHECK(in.trace.steps.front().stage == "ipsec");
+  CHECK(in.trace.steps.front().result == "decapsulated");
+  CHECK(in.trace.result.output == kLan);
+  PacketInfo inner;
+  REQUIRE(parse_ipv4(in.bytes, inner) == DropReason::None);
+  CHECK(inner.src == *parse_ipv4("10.1.1.2"));
+  CHECK(inner.dst == *parse_ipv4("10.2.1.2"));
+  CHECK(inner.src_port == 7);
+
+  // The reply goes back through FW3's outbound SA and FW1's inbound SA.
+  PacketSpec reply = icmp("10.2.1.2", "10.1.1.2", 7);
+  reply.icmp_type = 0;
+  Sent back = send(t.fw3, reply, kLan);
+  REQUIRE(back.action == Action::Forward);
+  CHECK(back.after.protocol == ipproto::kEsp);
+  Sent home = send_bytes(t.fw1, back.bytes, kWan);
+  REQUIRE(home.action == Action::Forward);
+  CHECK(home.trace.result.output == kLan);
+  CHECK(home.step("session")->result == "hit");  // FW1's session of the echo request
+}
+
+TEST_CASE("ESP works with each cipher and in transport mode", "[ipsec]") {
+  for (const auto& [enc, auth, enc_len, auth_len] :
+       std::vector<std::tuple<std::string, std::string, size_t, size_t>>{{"aes-128", "sha1", 16, 20},
+                                                                        {"3des", "md5", 24, 16},
+                                                                        {"aes-gcm-256", "sha2-256", 36, 32},
+                                                                        {"aes-192", "sha2-512", 24, 64}}) {
+    INFO(enc << " " << auth);
+    Tunnel t;
+    for (Device* d : {&t.fw1, &t.fw3}) {
+      auto& p = d->edit().ipsec_proposals[0];
+      p.esp_encryption = enc;
+      p.esp_authentication = auth;
+      for (auto& pol : d->edit().ipsec_policies) {
+        // Each side's outbound key is the other's inbound key: derive both from the SPI.
+        for (auto* k : {&pol.esp_in, &pol.esp_out}) {
+          const char fill = *k->spi == 12345 ? '1' : '2';
+          k->encryption_hex = std::string(enc_len * 2, fill);
+          k->authentication_hex = std::string(auth_len * 2, fill == '1' ? '3' : '4');
+        }
+      }
+      d->apply();
+      REQUIRE(d->sa_errors().empty());
+    }
+    Sent out = send(t.fw1, udp("10.1.1.2", 5000, "10.2.1.2", 53), kLan);
+    REQUIRE(out.action == Action::Forward);
+    Sent in = send_bytes(t.fw3, out.bytes, kWan);
+    CHECK(in.action == Action::Forward);
+    CHECK(in.drop() == DropReason::None);
+  }
+}
+
+TEST_CASE("inbound IPSec failures are named drops", "[ipsec]") {
+  Tunnel t;
+  Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  REQUIRE(out.action == Action::Forward);
+
+  SECTION("an altered byte fails the ICV") {
+    auto bytes = out.bytes;
+    bytes[bytes.size() - 20] ^= 0x01;
+    CHECK(send_bytes(t.fw3, bytes, kWan).drop() == DropReason::IpsecIcvFailure);
+  }
+  SECTION("a replayed packet is dropped") {
+    REQUIRE(send_bytes(t.fw3, out.bytes, kWan).action == Action::Forward);
+    CHECK(send_bytes(t.fw3, out.bytes, kWan).drop() == DropReason::IpsecReplay);
+    CHECK(t.fw3.runtime().drops[DropReason::IpsecReplay] == 1);
+  }
+  SECTION("an unknown SPI is dropped") {
+    auto bytes = out.bytes;
+    store32(&bytes[20], 999);
+    CHECK(send_bytes(t.fw3, bytes, kWan).drop() == DropReason::IpsecUnknownSpi);
+  }
+  SECTION("a truncated ESP packet is dropped") {
+    std::vector<uint8_t> bytes(out.bytes.begin(), out.bytes.begin() + 40);
+    store16(&bytes[2], 40);
+    store16(&bytes[10], 0);
+    store16(&bytes[10], internet_checksum({bytes.data(), 20}));
+    CHECK(send_bytes(t.fw3, bytes, kWan).drop() == DropReason::IpsecMalformed);
+  }
+  SECTION("bad padding after a valid ICV is dropped") {
+    // Encrypt and authenticate, with FW1's outbound keys, a payload whose padding is wrong.
+    ipsec::Sa* sa = t.fw1.runtime().sad.outbound("map1", 10);
+    REQUIRE(sa != nullptr);
+    std::vector<uint8_t> pkt(20 + 8 + 16 + 48 + 16, 0);
+    auto inner = build_packet(icmp("10.1.1.2", "10.2.1.2"));  // 46 bytes
+    std::copy(inner.begin(), inner.end(), pkt.begin() + 44);
+    pkt[44 + 46] = 7;     // the pad length says 7 ...
+    pkt[44 + 46 + 1] = 4;  // ... but there is no padding before it
+    store32(&pkt[20], sa->spi);
+    store32(&pkt[24], 1);
+    REQUIRE(sa->crypto.cbc(&pkt[44], 48, &pkt[28]));
+    const std::array<std::span<const uint8_t>, 1> pieces = {std::span<const uint8_t>{&pkt[20], 8 + 16 + 48}};
+    REQUIRE(sa->crypto.mac(pieces, &pkt[44 + 48]));
+    pkt[0] = 0x45;
+    store16(&pkt[2], static_cast<uint16_t>(pkt.size()));
+    pkt[8] = 64;
+    pkt[9] = ipproto::kEsp;
+    store32(&pkt[12], *parse_ipv4("1.1.1.1") == Ipv4{} ? 0 : parse_ipv4("1.1.1.1")->v);
+    store32(&pkt[16], parse_ipv4("2.1.1.1")->v);
+    store16(&pkt[10], internet_checksum({pkt.data(), 20}));
+    CHECK(send_bytes(t.fw3, pkt, kWan).drop() == DropReason::IpsecBadPadding);
+  }
+}
+
+TEST_CASE("the seed's pre- and post-IPSec checks", "[ipsec]") {
+  Tunnel t;
+  // Pre-IPSec: plain text that the policy says must arrive protected.
+  Sent plain = send(t.fw3, icmp("10.1.1.2", "10.2.1.2"), kWan);
+  CHECK(plain.drop() == DropReason::IpsecPlaintextProtected);
+
+  // Post-IPSec: FW1 protects a wider flow than FW3 accepts from the tunnel.
+  t.fw1.edit().acls.at(3000).rules[0].destination = Wildcard{*parse_ipv4("10.2.0.0"), *parse_ipv4("0.0.255.255")};
+  // ... and exempts it from NAT, or the easy-ip rule would translate it out of the ACL.
+  t.fw1.edit().nat_policy.rules[0].destination_addresses[0].prefix = Prefix::make(*parse_ipv4("10.2.0.0"), 16);
+  t.fw1.apply();
+  Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.2.9"), kLan);
+  REQUIRE(out.action == Action::Forward);
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  CHECK(in.drop() == DropReason::IpsecSelectorMismatch);
+}
+
+TEST_CASE("NAT-T: ESP in UDP 4500 both ways (RFC 3948)", "[ipsec]") {
+  Tunnel t;
+  t.fw1.runtime().sad.outbound("map1", 10)->udp_encapsulation = true;
+  Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(out.after.protocol == ipproto::kUdp);
+  CHECK(out.after.src_port == 4500);
+  CHECK(out.after.dst_port == 4500);
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  CHECK(in.action == Action::Forward);
+  // A UDP 4500 datagram with the non-ESP marker is IKE, for the device.
+  auto ike = build_packet(udp("1.1.1.1", 4500, "2.1.1.1", 4500));
+  std::fill(ike.begin() + 28, ike.begin() + 32, 0);  // the non-ESP marker
+  store16(&ike[26], 0);                              // no UDP checksum
+  CHECK(send_bytes(t.fw3, ike, kWan).action == Action::ToDevice);
+}
+
+TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU, else fragmented", "[ipsec]") {
+  Tunnel t;
+  PacketSpec big = icmp("10.1.1.2", "10.2.1.2");
+  big.total_length = 1480;
+  big.dont_fragment = true;
+  Sent df = send(t.fw1, big, kLan);
+  CHECK(df.drop() == DropReason::FragmentNeeded);
+  REQUIRE(df.emitted.size() == 1);
+  const uint16_t mtu = load16(&df.emitted[0].bytes[26]);
+  CHECK(mtu < 1500);
+  CHECK(mtu >= 1500 - 80);  // the seed's overhead table: ESP adds about 56 bytes, tunnel mode 20
+  big.dont_fragment = false;
+  Sent frag = send(t.fw1, big, kLan);
+  REQUIRE(frag.action == Action::Forward);
+  CHECK(frag.emitted.size() == 2);  // the ESP packet, fragmented after encapsulation
+}
