@@ -119,6 +119,8 @@ void register_display_commands(CommandEngine& e) {
   t.add("display firewall session table [ verbose ]",
         with_device([](Device& d, const Args& a) { return display_session_table(d, a.has("verbose")); }));
   t.add("display firewall server-map", with_device([](Device& d, const Args&) { return display_server_map(d); }));
+  t.add("display ipsec sa", with_device([](Device& d, const Args&) { return display_ipsec_sa(d); }));
+  t.add("display ipsec sa brief", with_device([](Device& d, const Args&) { return display_ipsec_sa_brief(d); }));
   t.add("display firewall statistics system discard",
         with_device([](Device& d, const Args&) { return display_discard(d); }));
 }

@@ -18,6 +18,8 @@ std::string display_acl(const Device& d, int number);  // -1: all
 std::string display_session_table(Device& d, bool verbose);
 std::string display_server_map(const Device& d);
 std::string display_discard(const Device& d);
+std::string display_ipsec_sa(const Device& d);
+std::string display_ipsec_sa_brief(const Device& d);
 
 // A "printf" into a std::string, for the fixed-width columns of these tables.
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

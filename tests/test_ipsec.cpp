@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "app/line_runner.hpp"
 #include "ipsec/esp.hpp"
 #include "ipsec/replay_window.hpp"
 #include "lab.hpp"
@@ -248,4 +253,39 @@ TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU
   Sent frag = send(t.fw1, big, kLan);
   REQUIRE(frag.action == Action::Forward);
   CHECK(frag.emitted.size() == 2);  // the ESP packet, fragmented after encapsulation
+}
+
+TEST_CASE("display ipsec sa shows each SA with its counters, as the device does", "[ipsec][display]") {
+  Tunnel t;
+  setenv("TZ", "UTC", 1);
+  tzset();
+  t.fw1.fix_wall_clock(1746630628130);  // the sample's 2025-05-07 15:10:28.130
+  t.fw1.set_time(0);
+  t.fw3.set_time(0);
+  for (int i = 0; i < 4; ++i) {
+    Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.1.2", 3), kLan);
+    REQUIRE(out.action == Action::Forward);
+    if (i < 3) {
+      PacketSpec reply = icmp("10.2.1.2", "10.1.1.2", 3);
+      reply.icmp_type = 0;
+      Sent back = send(t.fw3, reply, kLan);
+      REQUIRE(send_bytes(t.fw1, back.bytes, kWan).action == Action::Forward);
+    }
+  }
+  t.fw1.set_time(884);  // 14 min 44 s, as in the sample
+  LineRunner console(t.fw1, true);
+  const std::string shown = console.run("display ipsec sa", 0).out;
+  const std::string path = std::string(VFW_SOURCE_DIR) + "/tests/golden/display-ipsec-sa.txt";
+  if (std::getenv("VFW_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << shown;
+  std::ifstream in(path);
+  std::stringstream expected;
+  expected << in.rdbuf();
+  CHECK(shown == expected.str());
+  CHECK(console.run("display ipsec sa brief", 0).out ==
+        "current ipsec sa number: 2\ncurrent ipsec tunnel number: 1\n"
+        "---------------------------------------------------------------------\n"
+        "Src Address     Dst Address     SPI        Protocol  Algorithm\n"
+        "---------------------------------------------------------------------\n"
+        "2.1.1.1         1.1.1.1         54321      ESP       E:AES-256;A:HMAC-SHA2-256-128;\n"
+        "1.1.1.1         2.1.1.1         12345      ESP       E:AES-256;A:HMAC-SHA2-256-128;\n");
 }
