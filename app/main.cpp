@@ -92,6 +92,7 @@ int run(int argc, char** argv) {
   trace->add_flag("--df", pt.dont_fragment, "Set Don't Fragment");
   trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
   trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
+  trace->add_option("--pcap", pt.pcap, "Write the packets that leave the device to this pcap file");
   trace->add_option("--repeat", pt.repeat,
                     "Send the flow's packet N times (2: the session fast path)");
 

@@ -1,5 +1,9 @@
 #include "device/packet_trace.hpp"
 
+#include <memory>
+
+#include "device/pcap_writer.hpp"
+
 #include "cli/command_tree.hpp"
 #include "config/services.hpp"
 
@@ -35,14 +39,24 @@ struct Sent {
   std::string output;
 };
 
-Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json,
-          std::ostream& out) {
+Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json, std::ostream& out,
+          PcapWriter* pcap) {
   Trace trace;
   trace.packet = describe_packet(spec, input);
   std::vector<uint8_t> bytes = build_packet(spec);
   std::vector<EmittedPacket> emitted;
   const Action action = device.receive(bytes, input, &trace, &emitted);
   out << (json ? format_trace_json(trace) : format_trace_text(trace));
+  if (pcap != nullptr) {
+    // What leaves: the fragments when the packet was fragmented, else the packet; ICMP errors too.
+    bool fragmented = false;
+    for (const auto& e : emitted) {
+      const bool fragment = e.bytes.size() >= 20 && (load16(&e.bytes[6]) & 0x3fff) != 0;
+      fragmented = fragmented || fragment;
+      pcap->write(e.bytes, device.now());
+    }
+    if (action == Action::Forward && !fragmented) pcap->write(bytes, device.now());
+  }
   return Sent{action, std::move(bytes), trace.result.output};
 }
 
@@ -94,13 +108,21 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   spec.total_length = static_cast<uint16_t>(o.size);
   spec.dont_fragment = o.dont_fragment;
 
-  Sent first = send(device, spec, *input, o.json, out);
+  std::unique_ptr<PcapWriter> pcap;
+  if (!o.pcap.empty()) {
+    pcap = std::make_unique<PcapWriter>(o.pcap);
+    if (!pcap->ok()) {
+      err << "packet-trace: cannot write " << o.pcap << ": " << pcap->error() << "\n";
+      return 2;
+    }
+  }
+  Sent first = send(device, spec, *input, o.json, out, pcap.get());
   for (int i = 1; i < o.repeat; ++i) {
     if (!o.json) out << "\n";
     PacketSpec next = spec;
     next.ip_id = static_cast<uint16_t>(spec.ip_id + i);
     if (next.protocol == ipproto::kTcp) next.tcp_flags = tcpflag::kAck;
-    send(device, next, *input, o.json, out);
+    send(device, next, *input, o.json, out, pcap.get());
   }
   if (o.reverse) {
     if (!o.json) out << "\n";
@@ -118,7 +140,7 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
     reply.ip_id = 0x4000;
     if (reply.protocol == ipproto::kIcmp && spec.icmp_type == 8) reply.icmp_type = 0;
     if (reply.protocol == ipproto::kTcp) reply.tcp_flags = tcpflag::kSyn | tcpflag::kAck;
-    send(device, reply, first.output, o.json, out);
+    send(device, reply, first.output, o.json, out, pcap.get());
   }
   return 0;
 }

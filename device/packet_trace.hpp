@@ -24,6 +24,7 @@ struct PacketTraceOptions {
   bool json = false;
   bool reverse = false;
   int repeat = 1;
+  std::string pcap;  // write what leaves the device's interfaces to this file
 };
 
 // Runs the trace on device; returns the exit status (0 when the packets were traced).

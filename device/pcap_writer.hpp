@@ -1,0 +1,30 @@
+// Writes packets as they leave the device to a pcap file (libpcap, link type RAW: IPv4 with no
+// link-layer header), for Wireshark and tshark.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+struct pcap;
+struct pcap_dumper;
+
+namespace vfw {
+
+class PcapWriter {
+ public:
+  explicit PcapWriter(const std::string& path);  // check ok() / error()
+  PcapWriter(const PcapWriter&) = delete;
+  PcapWriter& operator=(const PcapWriter&) = delete;
+  ~PcapWriter();
+  bool ok() const { return dumper_ != nullptr; }
+  const std::string& error() const { return error_; }
+  void write(std::span<const uint8_t> packet, uint32_t seconds);
+
+ private:
+  pcap* handle_ = nullptr;
+  pcap_dumper* dumper_ = nullptr;
+  std::string error_;
+};
+
+}  // namespace vfw
