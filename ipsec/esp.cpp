@@ -81,7 +81,7 @@ DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capac
       return DropReason::IpsecEncapsulationFailed;
     }
   } else {
-    if (iv != 0 && RAND_bytes(ivp, static_cast<int>(iv)) != 1) return DropReason::IpsecEncapsulationFailed;
+    if (iv != 0 && !sa.crypto.next_iv(ivp)) return DropReason::IpsecEncapsulationFailed;
     if (!sa.crypto.cbc(ip + data_at, padded, ivp)) return DropReason::IpsecEncapsulationFailed;
     const std::array<std::span<const uint8_t>, 1> pieces = {std::span<const uint8_t>{esp, kEspHeader + iv + padded}};
     if (!sa.crypto.mac(pieces, ip + data_at + padded)) return DropReason::IpsecEncapsulationFailed;

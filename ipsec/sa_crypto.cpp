@@ -2,9 +2,11 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
 namespace vfw::ipsec {
@@ -30,6 +32,8 @@ SaCrypto& SaCrypto::operator=(SaCrypto&& other) noexcept {
     encryption_ = other.encryption_;
     authentication_ = other.authentication_;
     cipher_ = std::exchange(other.cipher_, nullptr);
+    iv_generator_ = std::exchange(other.iv_generator_, nullptr);
+    iv_counter_ = other.iv_counter_;
     mac_ = std::exchange(other.mac_, nullptr);
     encryption_key_ = std::move(other.encryption_key_);
     authentication_key_ = std::move(other.authentication_key_);
@@ -44,8 +48,10 @@ SaCrypto::~SaCrypto() { release(); }
 void SaCrypto::release() {
   // EVP_*_free cleanse the key schedules; our own copies are wiped here.
   EVP_CIPHER_CTX_free(cipher_);
+  EVP_CIPHER_CTX_free(iv_generator_);
   EVP_MAC_CTX_free(mac_);
   cipher_ = nullptr;
+  iv_generator_ = nullptr;
   mac_ = nullptr;
   if (!encryption_key_.empty()) OPENSSL_cleanse(encryption_key_.data(), encryption_key_.size());
   if (!authentication_key_.empty()) OPENSSL_cleanse(authentication_key_.data(), authentication_key_.size());
@@ -79,6 +85,17 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
     if (ok != 1) return "OpenSSL refused the " + std::string(ei.keyword) + " key";
     EVP_CIPHER_CTX_set_padding(cipher_, 0);
     if (ei.aead) std::copy_n(encryption_key.data() + ei.key_bytes, 4, salt_);
+    if (encrypt && !ei.aead) {
+      uint8_t iv_key[16];
+      if (RAND_bytes(iv_key, sizeof iv_key) != 1 || RAND_bytes(reinterpret_cast<uint8_t*>(&iv_counter_), 8) != 1) {
+        return "the random generator failed";
+      }
+      iv_generator_ = EVP_CIPHER_CTX_new();
+      const int ready = EVP_EncryptInit_ex(iv_generator_, EVP_aes_128_ecb(), nullptr, iv_key, nullptr);
+      OPENSSL_cleanse(iv_key, sizeof iv_key);
+      if (ready != 1) return "OpenSSL refused the IV generator";
+      EVP_CIPHER_CTX_set_padding(iv_generator_, 0);
+    }
   }
   if (ei.aead) return "";  // AES-GCM authenticates by itself
   const AuthenticationInfo& ai = info(a);
@@ -106,6 +123,18 @@ bool SaCrypto::cbc(uint8_t* data, size_t len, const uint8_t* iv) {
   return EVP_CipherInit_ex(cipher_, nullptr, nullptr, nullptr, iv, -1) == 1 &&
          EVP_CipherUpdate(cipher_, data, &out, data, static_cast<int>(len)) == 1 &&
          static_cast<size_t>(out) == len;
+}
+
+bool SaCrypto::next_iv(uint8_t* iv) {
+  if (iv_generator_ == nullptr) return false;
+  uint8_t block[16] = {0};
+  ++iv_counter_;
+  std::memcpy(block, &iv_counter_, sizeof iv_counter_);
+  uint8_t out[32];
+  int len = 0;
+  if (EVP_EncryptUpdate(iv_generator_, out, &len, block, sizeof block) != 1 || len != 16) return false;
+  std::copy_n(out, iv_bytes(), iv);
+  return true;
 }
 
 bool SaCrypto::gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, uint8_t* tag) {

@@ -37,6 +37,10 @@ class SaCrypto {
   // AES-GCM of RFC 4106: nonce = salt || iv (8 bytes), AAD = the ESP header (SPI, sequence).
   bool gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, uint8_t* tag);
   bool gcm_open(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, const uint8_t* tag);
+  // A fresh CBC IV (iv_bytes() of it): a per-SA counter encrypted under a per-SA random key, which
+  // makes IVs unpredictable to anyone without that key (RFC 3602 section 3, RFC 4303 section 3.3.2)
+  // at the cost of one block cipher call instead of a call into the random generator per packet.
+  bool next_iv(uint8_t* iv);
   // HMAC over the given pieces, truncated to icv_bytes() into out.
   bool mac(std::span<const std::span<const uint8_t>> pieces, uint8_t* out);
 
@@ -50,6 +54,8 @@ class SaCrypto {
   Authentication authentication_ = Authentication::None;
   EVP_CIPHER_CTX* cipher_ = nullptr;
   EVP_MAC_CTX* mac_ = nullptr;
+  EVP_CIPHER_CTX* iv_generator_ = nullptr;
+  uint64_t iv_counter_ = 0;
   std::vector<uint8_t> encryption_key_;
   std::vector<uint8_t> authentication_key_;
   uint8_t salt_[4] = {0, 0, 0, 0};
