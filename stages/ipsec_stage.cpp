@@ -1,6 +1,7 @@
 #include "stages/ipsec_stage.hpp"
 
 #include "ipsec/esp.hpp"
+#include "pipeline/tcp_mss.hpp"
 
 namespace vfw {
 namespace {
@@ -30,6 +31,14 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   }
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "skip") : nullptr;
+  // tcp adjust-mss on either interface the flow crosses: before any encapsulation hides the SYN.
+  const auto& in = ctx.snap->interfaces[ctx.in_if];
+  const std::optional<uint16_t> limit = out.tcp_adjust_mss ? out.tcp_adjust_mss : in.tcp_adjust_mss;
+  if (limit) {
+    if (auto before = clamp_tcp_mss(ctx.ip, ctx.info, *limit); before && step != nullptr) {
+      step->changes.push_back({"tcp-mss", std::to_string(*before), std::to_string(*limit)});
+    }
+  }
   if (out.spd.empty()) {
     if (step != nullptr) step->info.push_back("no ipsec policy on " + out.name + ": sent in plain text");
     return Verdict::Continue;

@@ -289,3 +289,29 @@ TEST_CASE("display ipsec sa shows each SA with its counters, as the device does"
         "2.1.1.1         1.1.1.1         54321      ESP       E:AES-256;A:HMAC-SHA2-256-128;\n"
         "1.1.1.1         2.1.1.1         12345      ESP       E:AES-256;A:HMAC-SHA2-256-128;\n");
 }
+
+TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipsec]") {
+  Tunnel t;
+  t.fw1.edit().interfaces.at("GigabitEthernet0/0/2").tcp_adjust_mss = 1350;
+  t.fw1.apply();
+  PacketSpec syn = tcp("10.1.1.2", 40000, "10.2.1.2", 443);
+  syn.tcp_mss = 1460;
+  Sent out = send(t.fw1, syn, kLan);
+  REQUIRE(out.action == Action::Forward);
+  const auto& changes = out.step("ipsec")->changes;
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].field == "tcp-mss");
+  CHECK(changes[0].after == "1350");
+  // Through the tunnel, the inner SYN carries the clamped MSS with a valid checksum.
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  REQUIRE(in.action == Action::Forward);
+  CHECK(load16(&in.bytes[20 + 22]) == 1350);
+  const size_t l4 = in.bytes.size() - 20;
+  const uint32_t pseudo = load16(&in.bytes[12]) + load16(&in.bytes[14]) + load16(&in.bytes[16]) +
+                          load16(&in.bytes[18]) + ipproto::kTcp + static_cast<uint32_t>(l4);
+  CHECK(internet_checksum({in.bytes.data() + 20, l4}, pseudo) == 0);
+  // A smaller MSS is left alone.
+  syn.tcp_mss = 1200;
+  syn.src_port = 40001;
+  CHECK(send(t.fw1, syn, kLan).step("ipsec")->changes.empty());
+}
