@@ -1,5 +1,6 @@
 #include "ipsec/inbound.hpp"
 
+#include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
 #include "stages/ipsec_stage.hpp"
 
@@ -37,7 +38,8 @@ bool reparse(PacketContext& ctx) {
 Inbound process_inbound(PacketContext& ctx) {
   const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
   const PacketInfo& info = ctx.info;
-  bool esp = info.protocol == ipproto::kEsp;
+  const bool ah = info.protocol == ipproto::kAh;
+  bool esp = info.protocol == ipproto::kEsp || ah;
   uint32_t esp_offset = info.header_length;
   if (info.protocol == ipproto::kUdp && info.has_l4 && info.dst_port == 4500 && !info.is_fragment()) {
     const uint32_t payload_at = info.header_length + 8;
@@ -70,18 +72,20 @@ Inbound process_inbound(PacketContext& ctx) {
   const int rule = ctx.snap->security.match(outer);
   if (rule < 0 ? !ctx.snap->security.default_permit() : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
     return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny,
-                "the tunnel's ESP from " + to_string(info.src) + " is not permitted into the local zone");
+                "the tunnel's packets from " + to_string(info.src) + " is not permitted into the local zone");
   }
   if (ctx.length < esp_offset + 8) return drop(ctx, step, DropReason::IpsecMalformed, "shorter than an ESP header");
-  const uint32_t spi = esp_spi(ctx.ip + esp_offset);
-  Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ipproto::kEsp);
+  const uint32_t spi = ah ? load32(ctx.ip + esp_offset + 4) : esp_spi(ctx.ip + esp_offset);
+  Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ah ? ipproto::kAh : ipproto::kEsp);
   if (sa == nullptr) {
     return drop(ctx, step, DropReason::IpsecUnknownSpi,
                 "no inbound SA with SPI " + std::to_string(spi) + " for " + to_string(info.dst));
   }
   if (step != nullptr) step->matched = describe_sa(*sa);
   const Ipv4 peer = info.src;
-  if (DropReason r = esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset); r != DropReason::None) {
+  const DropReason result =
+      ah ? ah_decapsulate(*sa, ctx.ip, ctx.length) : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);
+  if (DropReason r = result; r != DropReason::None) {
     std::string why = r == DropReason::IpsecReplay      ? "sequence number replayed or left of the anti-replay window"
                       : r == DropReason::IpsecIcvFailure ? "the ICV does not verify (wrong key or altered packet)"
                       : r == DropReason::IpsecBadPadding ? "the padding is not 1, 2, 3 ... after decryption"

@@ -1,5 +1,6 @@
 #include "stages/ipsec_stage.hpp"
 
+#include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
 #include "pipeline/tcp_mss.hpp"
 
@@ -16,10 +17,15 @@ std::string hex_spi(uint32_t spi) {
 
 std::string describe_sa(const ipsec::Sa& sa) {
   const auto& ei = ipsec::info(sa.crypto.encryption());
-  std::string text = "SA spi " + std::to_string(sa.spi) + " (" + hex_spi(sa.spi) + ") " + to_string(sa.local) +
-                     " -> " + to_string(sa.remote) + ", " + (sa.tunnel ? "tunnel" : "transport") + " mode, " +
-                     std::string(ei.display);
-  if (!ei.aead) text += " ESP-AUTH-" + std::string(ipsec::info(sa.crypto.authentication()).display);
+  std::string text = std::string(sa.protocol == ipproto::kAh ? "AH" : "ESP") + " SA spi " + std::to_string(sa.spi) +
+                     " (" + hex_spi(sa.spi) + ") " + to_string(sa.local) + " -> " + to_string(sa.remote) + ", " +
+                     (sa.tunnel ? "tunnel" : "transport") + " mode, ";
+  if (sa.protocol == ipproto::kAh) {
+    text += "AH-" + std::string(ipsec::info(sa.crypto.authentication()).display);
+  } else {
+    text += std::string(ei.display);
+    if (!ei.aead) text += " ESP-AUTH-" + std::string(ipsec::info(sa.crypto.authentication()).display);
+  }
   if (sa.udp_encapsulation) text += ", UDP-encapsulated (NAT-T) port " + std::to_string(sa.remote_port);
   return text;
 }
@@ -72,7 +78,8 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     }
     return ctx.drop_with(DropReason::IpsecNoSa);
   }
-  const uint32_t overhead = ipsec::esp_overhead(*sa, ctx.length, ctx.info.header_length);
+  const bool ah = sa->protocol == ipproto::kAh;
+  const uint32_t overhead = ah ? ipsec::ah_overhead(*sa) : ipsec::esp_overhead(*sa, ctx.length, ctx.info.header_length);
   if (ctx.info.dont_fragment && ctx.info.total_length + overhead > out.mtu) {
     const uint32_t mtu = out.mtu - overhead;
     if (ctx.emitted != nullptr) ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
@@ -80,14 +87,16 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
       step->result = "drop";
       step->drop = DropReason::FragmentNeeded;
       step->info.push_back(std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
-                           " bytes of ESP exceed the MTU " + std::to_string(out.mtu) +
+                           (ah ? " bytes of AH exceed the MTU " : " bytes of ESP exceed the MTU ") + std::to_string(out.mtu) +
                            " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) + ")");
     }
     return ctx.drop_with(DropReason::FragmentNeeded);
   }
   decrement_ttl(ctx.ip);  // the inner packet is forwarded; the outer one is new
   const uint32_t inner_length = ctx.length;
-  if (DropReason r = ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, ctx.rt->next_ip_id++);
+  const uint16_t id = ctx.rt->next_ip_id++;
+  if (DropReason r = ah ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
+                        : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
       r != DropReason::None) {
     if (step != nullptr) {
       step->result = "drop";
@@ -101,7 +110,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     step->result = "encapsulated";
     step->info.push_back(describe_sa(*sa));
     step->info.push_back("outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
-                         (sa->udp_encapsulation ? " UDP 4500" : " ESP") + ", sequence " + std::to_string(sa->sequence));
+                         (ah ? " AH" : sa->udp_encapsulation ? " UDP 4500" : " ESP") + ", sequence " + std::to_string(sa->sequence));
     step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) + " bytes (" +
                          std::to_string(ctx.length - inner_length) + " bytes of overhead)");
   }

@@ -315,3 +315,42 @@ TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipse
   syn.src_port = 40001;
   CHECK(send(t.fw1, syn, kLan).step("ipsec")->changes.empty());
 }
+
+TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec]") {
+  for (const bool use_ah : {true, false}) {
+    INFO((use_ah ? "AH tunnel" : "ESP transport"));
+    Tunnel t;
+    for (Device* d : {&t.fw1, &t.fw3}) {
+      auto& p = d->edit().ipsec_proposals[0];
+      if (use_ah) {
+        p.transform = config::IpsecProposal::Transform::Ah;
+        p.ah_authentication = "sha1";
+        for (auto& pol : d->edit().ipsec_policies) {
+          pol.ah_in = config::ManualSaKeys{pol.esp_in.spi, "", std::string(40, *pol.esp_in.spi == 12345 ? '5' : '6')};
+          pol.ah_out = config::ManualSaKeys{pol.esp_out.spi, "", std::string(40, *pol.esp_out.spi == 12345 ? '5' : '6')};
+        }
+      } else {
+        p.tunnel = false;
+      }
+      d->apply();
+      REQUIRE(d->sa_errors().empty());
+    }
+    Sent out = send(t.fw1, udp("10.1.1.2", 5000, "10.2.1.2", 53), kLan);
+    REQUIRE(out.action == Action::Forward);
+    CHECK(out.after.protocol == (use_ah ? ipproto::kAh : ipproto::kEsp));
+    if (!use_ah) {
+      // Transport mode keeps the original addresses in the only IP header.
+      CHECK(out.after.src == *parse_ipv4("10.1.1.2"));
+      continue;  // (a transport SA protects the gateways' own traffic: FW3 is not addressed)
+    }
+    auto tampered = out.bytes;
+    tampered[tampered.size() - 1] ^= 0x80;  // a payload byte: AH protects it
+    CHECK(send_bytes(t.fw3, tampered, kWan).drop() == DropReason::IpsecIcvFailure);
+    auto ttl_changed = out.bytes;  // the TTL is mutable: a router on the way may change it
+    ttl_changed[8] = 17;
+    store16(&ttl_changed[10], 0);
+    store16(&ttl_changed[10], internet_checksum({ttl_changed.data(), 20}));
+    Sent in = send_bytes(t.fw3, ttl_changed, kWan);
+    CHECK(in.action == Action::Forward);
+  }
+}
