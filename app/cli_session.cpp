@@ -16,7 +16,8 @@ bool run_cli_line(Device& device, const std::string& line, std::ostream& out, st
   return r.ok;
 }
 
-int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err, const CliOptions& options) {
+int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
+            const CliOptions& options) {
   LineRunner runner(device, true);
   runner.ctx.save_path = options.save_path;
   bool failed = false;

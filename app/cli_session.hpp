@@ -23,7 +23,8 @@ struct CliOptions {
 };
 
 // Script mode over a stream.
-int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err, const CliOptions& options);
+int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
+            const CliOptions& options);
 
 // One line in system view (vfw cli -c). Returns false on error.
 bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err);

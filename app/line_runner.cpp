@@ -62,7 +62,8 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
   if (last != std::string::npos && line[last] == '?') {
     const std::string typed = line.substr(0, last);
     r.out = help_text(typed);
-    if (r.out.empty()) return syntax_error({cli::ErrorKind::Unrecognized, typed.find_first_not_of(' ')});
+    if (r.out.empty())
+      return syntax_error({cli::ErrorKind::Unrecognized, typed.find_first_not_of(' ')});
     return r;
   }
 
@@ -72,12 +73,14 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
   if (const size_t bar = line.find(" | "); bar != std::string::npos) {
     const auto first = cli::tokenize(line);
     const auto tail = cli::tokenize(std::string_view(line).substr(bar + 3));
-    if (first.empty() || !prefix_of(first[0].text, "display")) return syntax_error({cli::ErrorKind::Unrecognized, bar + 1});
+    if (first.empty() || !prefix_of(first[0].text, "display"))
+      return syntax_error({cli::ErrorKind::Unrecognized, bar + 1});
     if (tail.empty()) return syntax_error({cli::ErrorKind::Incomplete, bar + 3});
     for (const char* mode : {"include", "exclude", "begin"}) {
       if (prefix_of(tail[0].text, mode)) filter_mode = mode;
     }
-    if (filter_mode.empty()) return syntax_error({cli::ErrorKind::Unrecognized, bar + 3 + tail[0].column});
+    if (filter_mode.empty())
+      return syntax_error({cli::ErrorKind::Unrecognized, bar + 3 + tail[0].column});
     if (tail.size() < 2) return syntax_error({cli::ErrorKind::Incomplete, line.size() + 1});
     const std::string pattern = line.substr(bar + 3 + tail[1].column);
     try {

@@ -9,9 +9,9 @@
 #include <iostream>
 
 #include "app/cli_session.hpp"
-#include "device/packet_trace.hpp"
 #include "builtin_example.hpp"
 #include "cli/config_loader.hpp"
+#include "device/packet_trace.hpp"
 
 namespace {
 
@@ -40,9 +40,9 @@ int check(const std::vector<std::string>& files) {
 }
 
 int cli(const std::string& config, const std::vector<std::string>& commands) {
-  vfw::cli::LoadResult loaded = config.empty()
-                                    ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
-                                    : vfw::cli::load_config_file(config);
+  vfw::cli::LoadResult loaded =
+      config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
+                     : vfw::cli::load_config_file(config);
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
@@ -53,7 +53,8 @@ int cli(const std::string& config, const std::vector<std::string>& commands) {
   }
   vfw::CliOptions options;
   if (!config.empty()) options.save_path = config;  // `save` writes back where the session began
-  if (isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0) return vfw::run_terminal(device, options);
+  if (isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0)
+    return vfw::run_terminal(device, options);
   return vfw::run_cli(device, std::cin, std::cout, std::cerr, options);
 }
 

@@ -60,7 +60,8 @@ unsigned char on_complete(EditLine* el, int) {
   const std::string typed = typed_so_far(el);
   const auto choices = cli::command_engine().completions(t->runner.ctx, typed);
   if (choices.empty()) return CC_REFRESH_BEEP;
-  const size_t start = typed.find_last_of(" \t") == std::string::npos ? 0 : typed.find_last_of(" \t") + 1;
+  const size_t start =
+      typed.find_last_of(" \t") == std::string::npos ? 0 : typed.find_last_of(" \t") + 1;
   const size_t have = typed.size() - start;
   std::string common = choices.front();
   for (const auto& c : choices) {
@@ -218,7 +219,8 @@ int run_terminal(Device& device, const CliOptions& options) {
       std::fputs("\n", stdout);
       line = "return";
     }
-    if (line.find_first_not_of(" \t") != std::string::npos) history(hist, &ev, H_ENTER, line.c_str());
+    if (line.find_first_not_of(" \t") != std::string::npos)
+      history(hist, &ev, H_ENTER, line.c_str());
     const size_t caret_offset = t.runner.ctx.prompt().size();
     const LineOutput r = t.runner.run(line, caret_offset);
     page(r.out, t.runner.ctx.screen_length);

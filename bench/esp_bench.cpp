@@ -20,7 +20,8 @@ struct Suite {
   Encryption enc;
   Authentication auth;
 };
-const Suite kSuites[] = {{Encryption::AesGcm256, Authentication::None}, {Encryption::Aes256, Authentication::Sha256}};
+const Suite kSuites[] = {{Encryption::AesGcm256, Authentication::None},
+                         {Encryption::Aes256, Authentication::Sha256}};
 
 std::unique_ptr<Sa> make_sa(const Suite& s, bool inbound) {
   auto sa = std::make_unique<Sa>();
@@ -62,7 +63,8 @@ void BM_EspEncapsulate(benchmark::State& state) {
   for (auto _ : state) {
     std::memcpy(buffer, inner.data(), kInner);
     uint32_t length = kInner;
-    if (esp_encapsulate(*sa, buffer, length, sizeof buffer, 1) != DropReason::None) state.SkipWithError("failed");
+    if (esp_encapsulate(*sa, buffer, length, sizeof buffer, 1) != DropReason::None)
+      state.SkipWithError("failed");
     benchmark::DoNotOptimize(buffer);
   }
   label(state, s);
@@ -101,11 +103,13 @@ void BM_EspDecapsulate(benchmark::State& state) {
   label(state, s);
 }
 
-// The limit: the cipher and MAC calls ESP makes for one 1400-byte packet, on a buffer, nothing else.
+// The limit: the cipher and MAC calls ESP makes for one 1400-byte packet, on a buffer, nothing
+// else.
 void BM_OpenSslLimit(benchmark::State& state) {
   const Suite& s = kSuites[state.range(0)];
   auto sa = make_sa(s, false);
-  const uint32_t padded = (kInner + 2 + info(s.enc).block_bytes - 1) / info(s.enc).block_bytes * info(s.enc).block_bytes;
+  const uint32_t padded = (kInner + 2 + info(s.enc).block_bytes - 1) / info(s.enc).block_bytes *
+                          info(s.enc).block_bytes;
   alignas(64) uint8_t buffer[2048] = {};
   uint8_t header[8 + 16] = {};
   for (auto _ : state) {
@@ -113,8 +117,9 @@ void BM_OpenSslLimit(benchmark::State& state) {
       sa->crypto.gcm_seal(buffer, padded, header + 8, {header, 8}, buffer + padded);
     } else {
       sa->crypto.cbc(buffer, padded, header + 8);
-      const std::array<std::span<const uint8_t>, 2> pieces = {std::span<const uint8_t>{header, sizeof header},
-                                                              std::span<const uint8_t>{buffer, padded}};
+      const std::array<std::span<const uint8_t>, 2> pieces = {
+          std::span<const uint8_t>{header, sizeof header},
+          std::span<const uint8_t>{buffer, padded}};
       sa->crypto.mac(pieces, buffer + padded);
     }
     benchmark::DoNotOptimize(buffer);
@@ -127,18 +132,22 @@ void BM_OpenSslLimitDecrypt(benchmark::State& state) {
   const Suite& s = kSuites[state.range(0)];
   auto out = make_sa(s, false);
   auto in = make_sa(s, true);
-  const uint32_t padded = (kInner + 2 + info(s.enc).block_bytes - 1) / info(s.enc).block_bytes * info(s.enc).block_bytes;
+  const uint32_t padded = (kInner + 2 + info(s.enc).block_bytes - 1) / info(s.enc).block_bytes *
+                          info(s.enc).block_bytes;
   alignas(64) uint8_t sealed[2048] = {};
   uint8_t header[8 + 16] = {};
-  if (info(s.enc).aead) out->crypto.gcm_seal(sealed, padded, header + 8, {header, 8}, sealed + padded);
+  if (info(s.enc).aead)
+    out->crypto.gcm_seal(sealed, padded, header + 8, {header, 8}, sealed + padded);
   alignas(64) uint8_t buffer[2048];
   for (auto _ : state) {
     std::memcpy(buffer, sealed, padded + 16);  // GCM decrypts in place: restore the ciphertext
     if (info(s.enc).aead) {
-      if (!in->crypto.gcm_open(buffer, padded, header + 8, {header, 8}, buffer + padded)) state.SkipWithError("tag");
+      if (!in->crypto.gcm_open(buffer, padded, header + 8, {header, 8}, buffer + padded))
+        state.SkipWithError("tag");
     } else {
-      const std::array<std::span<const uint8_t>, 2> pieces = {std::span<const uint8_t>{header, sizeof header},
-                                                              std::span<const uint8_t>{buffer, padded}};
+      const std::array<std::span<const uint8_t>, 2> pieces = {
+          std::span<const uint8_t>{header, sizeof header},
+          std::span<const uint8_t>{buffer, padded}};
       uint8_t icv[64];
       in->crypto.mac(pieces, icv);
       in->crypto.cbc(buffer, padded, header + 8);

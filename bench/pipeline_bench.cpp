@@ -76,7 +76,8 @@ void BM_FastPath(benchmark::State& state) {
   for (uint32_t f = 0; f < sessions; ++f) {
     flows.write(packet, f);
     uint32_t length = 64;
-    if (d.receive(packet, length, 64, kLan) != Action::Forward) state.SkipWithError("session setup failed");
+    if (d.receive(packet, length, 64, kLan) != Action::Forward)
+      state.SkipWithError("session setup failed");
   }
   std::vector<uint32_t> order(sessions);
   for (uint32_t i = 0; i < sessions; ++i) order[i] = i;

@@ -62,12 +62,15 @@ CommandEngine::CommandEngine() {
 
 namespace {
 
-std::string param_label(const Node& n) { return n.help.empty() ? n.name : n.help; }
+std::string param_label(const Node& n) {
+  return n.help.empty() ? n.name : n.help;
+}
 
 bool iprefix(std::string_view prefix, std::string_view word) {
   if (prefix.size() > word.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(prefix[i])) != std::tolower(static_cast<unsigned char>(word[i]))) {
+    if (std::tolower(static_cast<unsigned char>(prefix[i])) !=
+        std::tolower(static_cast<unsigned char>(word[i]))) {
       return false;
     }
   }
@@ -110,7 +113,8 @@ std::vector<std::pair<std::string, std::string>> CommandEngine::help(const Comma
   return out;
 }
 
-std::vector<std::string> CommandEngine::completions(const CommandContext& ctx, std::string_view typed) const {
+std::vector<std::string> CommandEngine::completions(const CommandContext& ctx,
+                                                    std::string_view typed) const {
   std::vector<std::string> out;
   if (typed.empty() || std::isspace(static_cast<unsigned char>(typed.back()))) return out;
   for (const auto& [word, text] : help(ctx, typed)) {

@@ -82,7 +82,7 @@ class CommandContext {
   std::function<bool(const std::string& question)> confirm;
   bool ask(const std::string& question) { return script_mode || !confirm || confirm(question); }
   std::string save_path = "vrpcfg.cfg";  // where `save` without a file writes
-  int screen_length = -1;               // lines a page; 0: no paging; -1: the terminal's height
+  int screen_length = -1;                // lines a page; 0: no paging; -1: the terminal's height
 
  private:
   config::Config* config_;
@@ -111,7 +111,8 @@ class CommandEngine {
 
   // `?`: what may come next after the text typed so far ("<cr>" where the command may end), or
   // the keywords a partly typed word may become. Pairs of (word, description).
-  std::vector<std::pair<std::string, std::string>> help(const CommandContext& ctx, std::string_view typed) const;
+  std::vector<std::pair<std::string, std::string>> help(const CommandContext& ctx,
+                                                        std::string_view typed) const;
   // Tab: the keywords the last, partly typed word may become.
   std::vector<std::string> completions(const CommandContext& ctx, std::string_view typed) const;
   // The trees a line typed in this view is tried against, in order (for help and completion).

@@ -77,7 +77,7 @@ struct Node {
   uint32_t lo = 0, hi = 0;
   std::string help;
   std::vector<std::unique_ptr<Node>> children;
-  Handler handler;  // set where a command may end
+  Handler handler;          // set where a command may end
   bool unemulated = false;  // the command is kept verbatim, not emulated (commands_unemulated.cpp)
 };
 

@@ -15,11 +15,13 @@ std::string display_this(CommandContext& c) {
   auto block = [](const std::string& body) { return "#\n" + body + "#\nreturn\n"; };
   switch (f.view) {
     case View::Interface:
-      return block("interface " + f.object + "\n" + config::render_interface_body(cfg.interfaces.at(f.object)));
+      return block("interface " + f.object + "\n" +
+                   config::render_interface_body(cfg.interfaces.at(f.object)));
     case View::Zone: {
       const config::Zone* z = cfg.find_zone(f.object);
       std::string body = (z->builtin ? "firewall zone " : "firewall zone name ") + z->name + "\n";
-      if (z->builtin || z->priority != 0) body += " set priority " + std::to_string(z->priority) + "\n";
+      if (z->builtin || z->priority != 0)
+        body += " set priority " + std::to_string(z->priority) + "\n";
       for (const auto& i : z->interfaces) body += " add interface " + i + "\n";
       return block(body);
     }
@@ -28,7 +30,10 @@ std::string display_this(CommandContext& c) {
       const auto& acl = cfg.acls.at(static_cast<uint32_t>(std::stoul(f.object)));
       std::string body = "acl number " + f.object + "\n";
       for (const auto& r : acl.rules) {
-        body += " " + (acl.number < 3000 ? config::render_basic_acl_rule(r) : config::render_acl_rule(r)) + "\n";
+        body +=
+            " " +
+            (acl.number < 3000 ? config::render_basic_acl_rule(r) : config::render_acl_rule(r)) +
+            "\n";
       }
       return block(body);
     }
@@ -84,22 +89,27 @@ void register_display_commands(CommandEngine& e) {
     c.out() += display_this(c);
     return kOk;
   });
-  t.add("display interface brief", with_device([](Device& d, const Args&) { return display_interface_brief(d); }));
-  t.add("display ip interface brief", with_device([](Device& d, const Args&) { return display_ip_interface_brief(d); }));
-  t.add("display ip routing-table", with_device([](Device& d, const Args&) { return display_ip_routing_table(d); }));
+  t.add("display interface brief",
+        with_device([](Device& d, const Args&) { return display_interface_brief(d); }));
+  t.add("display ip interface brief",
+        with_device([](Device& d, const Args&) { return display_ip_interface_brief(d); }));
+  t.add("display ip routing-table",
+        with_device([](Device& d, const Args&) { return display_ip_routing_table(d); }));
   t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
   t.add("display security-policy rule all",
         with_device([](Device& d, const Args&) { return display_security_policy_all(d); }));
-  t.add("display nat-policy rule all", with_device([](Device& d, const Args&) { return display_nat_policy_all(d); }));
-  t.add("display security-policy rule name {word:name}", [](CommandContext& c, const Args& a) -> Result {
-    for (const auto& r : c.config().security_policy.rules) {
-      if (r.name == a.str("name")) {
-        c.out() += config::render_security_rule(r);
-        return kOk;
-      }
-    }
-    return "Error: The rule " + a.str("name") + " does not exist.";
-  });
+  t.add("display nat-policy rule all",
+        with_device([](Device& d, const Args&) { return display_nat_policy_all(d); }));
+  t.add("display security-policy rule name {word:name}",
+        [](CommandContext& c, const Args& a) -> Result {
+          for (const auto& r : c.config().security_policy.rules) {
+            if (r.name == a.str("name")) {
+              c.out() += config::render_security_rule(r);
+              return kOk;
+            }
+          }
+          return "Error: The rule " + a.str("name") + " does not exist.";
+        });
   t.add("display nat-policy rule name {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& r : c.config().nat_policy.rules) {
       if (r.name == a.str("name")) {
@@ -116,11 +126,15 @@ void register_display_commands(CommandEngine& e) {
     c.out() += display_acl(*c.device(), static_cast<int>(a.uint("num")));
     return kOk;
   });
-  t.add("display firewall session table [ verbose ]",
-        with_device([](Device& d, const Args& a) { return display_session_table(d, a.has("verbose")); }));
-  t.add("display firewall server-map", with_device([](Device& d, const Args&) { return display_server_map(d); }));
-  t.add("display ipsec sa", with_device([](Device& d, const Args&) { return display_ipsec_sa(d); }));
-  t.add("display ipsec sa brief", with_device([](Device& d, const Args&) { return display_ipsec_sa_brief(d); }));
+  t.add("display firewall session table [ verbose ]", with_device([](Device& d, const Args& a) {
+          return display_session_table(d, a.has("verbose"));
+        }));
+  t.add("display firewall server-map",
+        with_device([](Device& d, const Args&) { return display_server_map(d); }));
+  t.add("display ipsec sa",
+        with_device([](Device& d, const Args&) { return display_ipsec_sa(d); }));
+  t.add("display ipsec sa brief",
+        with_device([](Device& d, const Args&) { return display_ipsec_sa_brief(d); }));
   t.add("display firewall statistics system discard",
         with_device([](Device& d, const Args&) { return display_discard(d); }));
 }

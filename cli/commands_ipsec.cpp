@@ -40,28 +40,32 @@ void register_ipsec_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
   sys.add("ipsec proposal {word:name}", [](CommandContext& c, const Args& a) -> Result {
     auto& list = c.config().ipsec_proposals;
-    if (find_named(list, a.str("name")) == nullptr) list.push_back(config::IpsecProposal{a.str("name")});
+    if (find_named(list, a.str("name")) == nullptr)
+      list.push_back(config::IpsecProposal{a.str("name")});
     c.enter(View::IpsecProposal, a.str("name"), "ipsec-proposal-" + a.str("name"));
     return kOk;
   });
   sys.add("undo ipsec proposal {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& p : c.config().ipsec_policies) {
-      if (p.proposal == a.str("name")) return "Error: The proposal is referenced by ipsec policy " + p.name + ".";
+      if (p.proposal == a.str("name"))
+        return "Error: The proposal is referenced by ipsec policy " + p.name + ".";
     }
-    if (!erase_named(c.config().ipsec_proposals, a.str("name"))) return "Error: The proposal does not exist.";
+    if (!erase_named(c.config().ipsec_proposals, a.str("name")))
+      return "Error: The proposal does not exist.";
     return kOk;
   });
   CommandTree& prop = e.tree(View::IpsecProposal);
   prop.add("transform ( esp | ah | ah-esp )", [](CommandContext& c, const Args& a) -> Result {
     current_proposal(c).transform = a.has("ah-esp") ? config::IpsecProposal::Transform::AhEsp
-                                    : a.has("ah")    ? config::IpsecProposal::Transform::Ah
-                                                     : config::IpsecProposal::Transform::Esp;
+                                    : a.has("ah")   ? config::IpsecProposal::Transform::Ah
+                                                    : config::IpsecProposal::Transform::Esp;
     return kOk;
   });
-  prop.add("encapsulation-mode ( tunnel | transport )", [](CommandContext& c, const Args& a) -> Result {
-    current_proposal(c).tunnel = a.has("tunnel");
-    return kOk;
-  });
+  prop.add("encapsulation-mode ( tunnel | transport )",
+           [](CommandContext& c, const Args& a) -> Result {
+             current_proposal(c).tunnel = a.has("tunnel");
+             return kOk;
+           });
   prop.add("esp encryption-algorithm ( " + ipsec::encryption_keywords() + " )",
            [](CommandContext& c, const Args& a) -> Result {
              for (auto e2 = 1; e2 <= 8; ++e2) {
@@ -83,35 +87,39 @@ void register_ipsec_commands(CommandEngine& e) {
   prop.add("esp authentication-algorithm ( " + ipsec::authentication_keywords() + " )", auth(true));
   prop.add("ah authentication-algorithm ( " + ipsec::authentication_keywords() + " )", auth(false));
 
-  sys.add("ipsec policy {word:name} {uint:seq:1-10000} ( isakmp | manual )", [](CommandContext& c, const Args& a) -> Result {
-    auto& list = c.config().ipsec_policies;
-    const uint32_t seq = a.uint("seq");
-    config::IpsecPolicy* p = find_if_ptr(list, [&](const auto& x) { return x.name == a.str("name") && x.seq == seq; });
-    if (p == nullptr) {
-      config::IpsecPolicy fresh;
-      fresh.name = a.str("name");
-      fresh.seq = seq;
-      fresh.manual = a.has("manual");
-      auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
-        return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
-      });
-      p = &*list.insert(at, fresh);
-    } else if (p->manual != a.has("manual")) {
-      return "Error: The policy already exists in " + std::string(p->manual ? "manual" : "isakmp") + " mode.";
-    }
-    const std::string mode = p->manual ? "manual" : "isakmp";
-    c.enter(View::IpsecPolicy, p->name + " " + std::to_string(seq),
-            "ipsec-policy-" + mode + "-" + p->name + "-" + std::to_string(seq));
-    return kOk;
-  });
-  sys.add("undo ipsec policy {word:name} [ {uint:seq:1-10000} ]", [](CommandContext& c, const Args& a) -> Result {
-    auto& list = c.config().ipsec_policies;
-    const auto n = std::erase_if(list, [&](const auto& p) {
-      return p.name == a.str("name") && (!a.has("seq") || p.seq == a.uint("seq"));
-    });
-    if (n == 0) return "Error: The IPSec policy does not exist.";
-    return kOk;
-  });
+  sys.add("ipsec policy {word:name} {uint:seq:1-10000} ( isakmp | manual )",
+          [](CommandContext& c, const Args& a) -> Result {
+            auto& list = c.config().ipsec_policies;
+            const uint32_t seq = a.uint("seq");
+            config::IpsecPolicy* p = find_if_ptr(
+                list, [&](const auto& x) { return x.name == a.str("name") && x.seq == seq; });
+            if (p == nullptr) {
+              config::IpsecPolicy fresh;
+              fresh.name = a.str("name");
+              fresh.seq = seq;
+              fresh.manual = a.has("manual");
+              auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
+                return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
+              });
+              p = &*list.insert(at, fresh);
+            } else if (p->manual != a.has("manual")) {
+              return "Error: The policy already exists in " +
+                     std::string(p->manual ? "manual" : "isakmp") + " mode.";
+            }
+            const std::string mode = p->manual ? "manual" : "isakmp";
+            c.enter(View::IpsecPolicy, p->name + " " + std::to_string(seq),
+                    "ipsec-policy-" + mode + "-" + p->name + "-" + std::to_string(seq));
+            return kOk;
+          });
+  sys.add("undo ipsec policy {word:name} [ {uint:seq:1-10000} ]",
+          [](CommandContext& c, const Args& a) -> Result {
+            auto& list = c.config().ipsec_policies;
+            const auto n = std::erase_if(list, [&](const auto& p) {
+              return p.name == a.str("name") && (!a.has("seq") || p.seq == a.uint("seq"));
+            });
+            if (n == 0) return "Error: The IPSec policy does not exist.";
+            return kOk;
+          });
   sys.add("ipsec sha2 compatible enable", [](CommandContext& c, const Args&) -> Result {
     c.config().ipsec_sha2_compatible = true;
     return kOk;
@@ -120,10 +128,11 @@ void register_ipsec_commands(CommandEngine& e) {
     c.config().ipsec_sha2_compatible = false;
     return kOk;
   });
-  sys.add("ipsec anti-replay window {uint:size:32-1024}", [](CommandContext& c, const Args& a) -> Result {
-    c.config().ipsec_anti_replay_window = a.uint("size");
-    return kOk;
-  });
+  sys.add("ipsec anti-replay window {uint:size:32-1024}",
+          [](CommandContext& c, const Args& a) -> Result {
+            c.config().ipsec_anti_replay_window = a.uint("size");
+            return kOk;
+          });
   sys.add("undo ipsec anti-replay window", [](CommandContext& c, const Args&) -> Result {
     c.config().ipsec_anti_replay_window = 64;
     return kOk;
@@ -146,22 +155,25 @@ void register_ipsec_commands(CommandEngine& e) {
     current_policy(c).ike_peer = a.str("peer");
     return kOk;
   });
-  pol.add("pfs ( dh-group1 | dh-group2 | dh-group5 | dh-group14 | dh-group15 | dh-group16 | dh-group19 | dh-group20 | dh-group21 )",
+  pol.add(
+      "pfs ( dh-group1 | dh-group2 | dh-group5 | dh-group14 | dh-group15 | dh-group16 | dh-group19 "
+      "| dh-group20 | dh-group21 )",
+      [](CommandContext& c, const Args& a) -> Result {
+        for (const char* g : {"dh-group1", "dh-group2", "dh-group5", "dh-group14", "dh-group15",
+                              "dh-group16", "dh-group19", "dh-group20", "dh-group21"}) {
+          if (a.has(g)) current_policy(c).pfs = g;
+        }
+        return kOk;
+      });
+  pol.add("tunnel local ( {ip:local} | applied-interface )",
           [](CommandContext& c, const Args& a) -> Result {
-            for (const char* g : {"dh-group1", "dh-group2", "dh-group5", "dh-group14", "dh-group15", "dh-group16",
-                                  "dh-group19", "dh-group20", "dh-group21"}) {
-              if (a.has(g)) current_policy(c).pfs = g;
+            if (a.has("local")) {
+              current_policy(c).tunnel_local = a.ip("local");
+            } else {
+              current_policy(c).tunnel_local.reset();
             }
             return kOk;
           });
-  pol.add("tunnel local ( {ip:local} | applied-interface )", [](CommandContext& c, const Args& a) -> Result {
-    if (a.has("local")) {
-      current_policy(c).tunnel_local = a.ip("local");
-    } else {
-      current_policy(c).tunnel_local.reset();
-    }
-    return kOk;
-  });
   pol.add("tunnel remote {ip:remote}", [](CommandContext& c, const Args& a) -> Result {
     current_policy(c).tunnel_remote = a.ip("remote");
     return kOk;
@@ -174,30 +186,37 @@ void register_ipsec_commands(CommandEngine& e) {
           });
   pol.add("sa spi ( inbound | outbound ) ( esp | ah ) {uint:spi:256-4294967295}",
           [](CommandContext& c, const Args& a) -> Result {
-            if (!current_policy(c).manual) return "Error: SPIs are configured only in a manual IPSec policy.";
+            if (!current_policy(c).manual)
+              return "Error: SPIs are configured only in a manual IPSec policy.";
             keys(current_policy(c), a).spi = a.uint("spi");
             return kOk;
           });
-  pol.add("sa encryption-hex ( inbound | outbound ) esp {text:hex}", [](CommandContext& c, const Args& a) -> Result {
-    if (!current_policy(c).manual) return "Error: Keys are configured only in a manual IPSec policy.";
-    if (!is_hex(a.str("hex"))) return "Error: The key must be an even number of hexadecimal digits.";
-    keys(current_policy(c), a).encryption_hex = a.str("hex");
-    return kOk;
-  });
+  pol.add("sa encryption-hex ( inbound | outbound ) esp {text:hex}",
+          [](CommandContext& c, const Args& a) -> Result {
+            if (!current_policy(c).manual)
+              return "Error: Keys are configured only in a manual IPSec policy.";
+            if (!is_hex(a.str("hex")))
+              return "Error: The key must be an even number of hexadecimal digits.";
+            keys(current_policy(c), a).encryption_hex = a.str("hex");
+            return kOk;
+          });
   pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) {text:hex}",
           [](CommandContext& c, const Args& a) -> Result {
-            if (!current_policy(c).manual) return "Error: Keys are configured only in a manual IPSec policy.";
-            if (!is_hex(a.str("hex"))) return "Error: The key must be an even number of hexadecimal digits.";
+            if (!current_policy(c).manual)
+              return "Error: Keys are configured only in a manual IPSec policy.";
+            if (!is_hex(a.str("hex")))
+              return "Error: The key must be an even number of hexadecimal digits.";
             keys(current_policy(c), a).authentication_hex = a.str("hex");
             return kOk;
           });
-  for (const char* kw : {"sa trigger-mode", "route inject", "sa force-detection", "anti-replay", "policy enable",
-                         "remote-address", "sa string-key"}) {
+  for (const char* kw : {"sa trigger-mode", "route inject", "sa force-detection", "anti-replay",
+                         "policy enable", "remote-address", "sa string-key"}) {
     // Kept as written (sa string-key: the device's key derivation from a string is not public).
     pol.add(
         std::string(kw) + " [ {text:rest} ]",
         [kw = std::string(kw)](CommandContext& c, const Args& a) -> Result {
-          current_policy(c).opaque.push_back(" " + kw + (a.str("rest").empty() ? "" : " " + a.str("rest")));
+          current_policy(c).opaque.push_back(" " + kw +
+                                             (a.str("rest").empty() ? "" : " " + a.str("rest")));
           c.note_unemulated(kw);
           return kOk;
         },

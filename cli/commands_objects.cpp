@@ -88,9 +88,11 @@ void register_object_commands(CommandEngine& e) {
           });
 
   const std::string src_port =
-      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) ]";
+      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) "
+      "]";
   const std::string dst_port =
-      "[ destination-port ( eq {uint:dp-eq:0-65535} | range {uint:dp-lo:0-65535} {uint:dp-hi:0-65535} ) ]";
+      "[ destination-port ( eq {uint:dp-eq:0-65535} | range {uint:dp-lo:0-65535} "
+      "{uint:dp-hi:0-65535} ) ]";
   const std::string src = "[ source ( any | {ip:src} ( {ip:swild} | 0 ) ) ]";
   const std::string dst = "[ destination ( any | {ip:dst} ( {ip:dwild} | 0 ) ) ]";
   for (View v : {View::AclBasic, View::AclAdvanced}) {
@@ -105,11 +107,11 @@ void register_object_commands(CommandEngine& e) {
           add_acl_rule);
       // The device prints each address with its port (source, source-port, destination,
       // destination-port) and takes the ports after both addresses too.
-      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " + src_port + " " + dst +
-                " " + dst_port,
+      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " +
+                src_port + " " + dst + " " + dst_port,
             add_acl_rule);
-      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " + dst + " " +
-                src_port + " " + dst_port,
+      t.add("rule [ {uint:id:0-4294967294} ] ( permit | deny ) ( tcp | udp ) " + src + " " + dst +
+                " " + src_port + " " + dst_port,
             add_acl_rule);
     }
     t.add("undo rule {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {

@@ -20,7 +20,8 @@ Result write_atomically(const std::string& path, const std::string& text) {
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::string tmp = path + ".tmp-XXXXXX";
   const int fd = mkstemp(tmp.data());
-  if (fd < 0) return "Error: Failed to save the configuration (" + std::string(std::strerror(errno)) + ").";
+  if (fd < 0)
+    return "Error: Failed to save the configuration (" + std::string(std::strerror(errno)) + ").";
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = write(fd, text.data() + written, text.size() - written);
@@ -54,7 +55,8 @@ Result save(CommandContext& c, const Args& a) {
     return kOk;
   }
   c.out() += "Now saving the current configuration to the slot 0.\n";
-  if (auto err = write_atomically(path, config::render_current_configuration(c.config()))) return err;
+  if (auto err = write_atomically(path, config::render_current_configuration(c.config())))
+    return err;
   c.out() += "Save the configuration successfully.\n";
   return kOk;
 }
@@ -64,7 +66,10 @@ Result packet_trace(CommandContext& c, const Args& a) {
   if (d == nullptr) return "Error: No device is running.";
   PacketTraceOptions o;
   o.input = a.str("ifname");
-  o.protocol = a.has("proto") ? a.str("proto") : a.has("icmp") ? "icmp" : a.has("tcp") ? "tcp" : "udp";
+  o.protocol = a.has("proto")  ? a.str("proto")
+               : a.has("icmp") ? "icmp"
+               : a.has("tcp")  ? "tcp"
+                               : "udp";
   o.source = a.str("src");
   o.destination = a.str("dst");
   if (a.has("sport")) o.source_port = static_cast<int>(a.uint("sport"));
@@ -95,22 +100,28 @@ void register_session_commands(CommandEngine& e) {
     // packet-trace input-interface IF protocol P source A destination B [options], in any order
     // after the addresses as the device's diagnostic commands take them.
     e.tree(v).add(
-        "packet-trace input-interface {iface:ifname} protocol ( icmp | tcp | udp | {uint:proto:1-255} ) "
+        "packet-trace input-interface {iface:ifname} protocol ( icmp | tcp | udp | "
+        "{uint:proto:1-255} ) "
         "source {ip:src} destination {ip:dst} [ source-port {uint:sport:0-65535} ] "
-        "[ destination-port {uint:dport:0-65535} ] [ icmp-type {uint:type:0-255} ] [ size {uint:size:20-65535} ] "
+        "[ destination-port {uint:dport:0-65535} ] [ icmp-type {uint:type:0-255} ] [ size "
+        "{uint:size:20-65535} ] "
         "[ df ] [ repeat {uint:count:1-100} ] [ reverse ] [ json ]",
         packet_trace);
   }
-  e.tree(View::User).add("screen-length {uint:lines:0-512} temporary", [](CommandContext& c, const Args& a) -> Result {
-    c.screen_length = static_cast<int>(a.uint("lines"));
-    c.out() += a.uint("lines") == 0 ? "Info: The configuration takes effect on the current user terminal interface only.\n"
-                                    : "";
-    return kOk;
-  });
-  e.tree(View::User).add("undo screen-length temporary", [](CommandContext& c, const Args&) -> Result {
-    c.screen_length = -1;
-    return kOk;
-  });
+  e.tree(View::User)
+      .add("screen-length {uint:lines:0-512} temporary",
+           [](CommandContext& c, const Args& a) -> Result {
+             c.screen_length = static_cast<int>(a.uint("lines"));
+             c.out() += a.uint("lines") == 0 ? "Info: The configuration takes effect on the "
+                                               "current user terminal interface only.\n"
+                                             : "";
+             return kOk;
+           });
+  e.tree(View::User)
+      .add("undo screen-length temporary", [](CommandContext& c, const Args&) -> Result {
+        c.screen_length = -1;
+        return kOk;
+      });
 }
 
 }  // namespace vfw::cli

@@ -42,7 +42,7 @@ constexpr std::array kBlockCommands = {
     "time-range",
     "ip pool",
     "firewall defend",
-    
+
     "location",
 };
 
@@ -127,7 +127,8 @@ constexpr std::array kRuleCommands = {
 std::string opaque_prompt(const std::string& line) {
   std::vector<std::string> w;
   for (const Token& t : tokenize(line)) w.emplace_back(t.text);
-  if (w.size() >= 5 && w[0] == "ipsec" && w[1] == "policy") return "ipsec-policy-" + w[4] + "-" + w[2] + "-" + w[3];
+  if (w.size() >= 5 && w[0] == "ipsec" && w[1] == "policy")
+    return "ipsec-policy-" + w[4] + "-" + w[2] + "-" + w[3];
   if (w.size() >= 2 && w[0] == "user-interface") {
     std::string p = "ui-" + w[1];
     for (size_t i = 2; i < w.size(); ++i) p += (i == 2 ? "" : "-") + w[i];
@@ -152,15 +153,16 @@ Handler opaque_block(bool enters_view) {
 // The whole line is kept: the pattern's keywords are re-read from the raw line by the loader, so
 // here the handler gets the keyword path and the rest and joins them.
 void add_opaque(CommandTree& t, const std::string& command, const Handler& handler) {
-  t.add(command + " [ {text:rest} ]",
-        [command, handler](CommandContext& c, const Args& a) -> Result {
-          Args full;
-          std::string line = command;
-          if (!a.str("rest").empty()) line += " " + a.str("rest");
-          full.add("line", line);
-          full.add("command", command);
-          return handler(c, full);
-        },
+  t.add(
+      command + " [ {text:rest} ]",
+      [command, handler](CommandContext& c, const Args& a) -> Result {
+        Args full;
+        std::string line = command;
+        if (!a.str("rest").empty()) line += " " + a.str("rest");
+        full.add("line", line);
+        full.add("command", command);
+        return handler(c, full);
+      },
       true);
 }
 

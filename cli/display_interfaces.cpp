@@ -32,7 +32,8 @@ std::vector<Row> rows(const Device& d) {
     r.name = i.name;
     r.phy = i.up ? "up" : "*down";
     r.protocol = i.up && i.has_address ? "up" : "down";
-    r.address = i.has_address ? to_string(i.address) + "/" + std::to_string(i.prefix_length) : "unassigned";
+    r.address =
+        i.has_address ? to_string(i.address) + "/" + std::to_string(i.prefix_length) : "unassigned";
     out.push_back(r);
   }
   out.push_back(Row{"NULL0", "up", "up(s)", "unassigned"});
@@ -70,7 +71,8 @@ std::string display_ip_interface_brief(const Device& d) {
   o += format("The number of interface that is DOWN in Protocol is %d\n\n", n - proto_up);
   o += "Interface                         IP Address/Mask      Physical   Protocol  \n";
   for (const Row& r : all) {
-    o += format("%-34s%-21s%-11s%-10s\n", r.name.c_str(), r.address.c_str(), r.phy.c_str(), r.protocol.c_str());
+    o += format("%-34s%-21s%-11s%-10s\n", r.name.c_str(), r.address.c_str(), r.phy.c_str(),
+                r.protocol.c_str());
   }
   return o;
 }

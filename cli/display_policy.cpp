@@ -21,7 +21,8 @@ namespace {
 const char* kRuleHeader =
     "RULE ID  RULE NAME                         STATE      ACTION       HITS        \n"
     "------------------------------------------------------------------------------- \n";
-const char* kRuleFooter = "-------------------------------------------------------------------------------\n";
+const char* kRuleFooter =
+    "-------------------------------------------------------------------------------\n";
 
 std::string rule_row(size_t id, const std::string& name, bool disabled, const std::string& action,
                      uint64_t hits) {
@@ -42,13 +43,15 @@ std::string display_security_policy_all(const Device& d) {
     for (size_t c = 0; c < compiled.size() && c < hits.size(); ++c) {
       if (compiled[c].name == r.name) h = hits[c];
     }
-    const std::string action = r.action == config::PolicyAction::Unset ? "-"
+    const std::string action = r.action == config::PolicyAction::Unset    ? "-"
                                : r.action == config::PolicyAction::Permit ? "permit"
                                                                           : "deny";
     o += rule_row(i + 1, r.name, r.disabled, action, h);
   }
-  o += rule_row(0, "default", false, d.config().security_policy.default_action == config::PolicyAction::Permit ? "permit" : "deny",
-                d.runtime().security_default_hits);
+  o += rule_row(
+      0, "default", false,
+      d.config().security_policy.default_action == config::PolicyAction::Permit ? "permit" : "deny",
+      d.runtime().security_default_hits);
   return o + kRuleFooter;
 }
 
@@ -59,12 +62,19 @@ std::string display_nat_policy_all(const Device& d) {
     const auto& r = rules[i];
     std::string action = "-";
     switch (r.action) {
-      case config::NatAction::Unset: break;
-      case config::NatAction::NoNat: action = "no-nat"; break;
+      case config::NatAction::Unset:
+        break;
+      case config::NatAction::NoNat:
+        action = "no-nat";
+        break;
       case config::NatAction::SourceEasyIp:
-      case config::NatAction::SourceAddressGroup: action = "src-nat"; break;
+      case config::NatAction::SourceAddressGroup:
+        action = "src-nat";
+        break;
       case config::NatAction::DestinationStatic:
-      case config::NatAction::DestinationGroup: action = "dst-nat"; break;
+      case config::NatAction::DestinationGroup:
+        action = "dst-nat";
+        break;
     }
     o += rule_row(i + 1, r.name, r.disabled, action, 0);
   }

@@ -41,7 +41,8 @@ std::string display_ip_routing_table(const Device& d) {
     lines.push_back(l);
   }
   std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-    return a.prefix.addr != b.prefix.addr ? a.prefix.addr < b.prefix.addr : a.prefix.len < b.prefix.len;
+    return a.prefix.addr != b.prefix.addr ? a.prefix.addr < b.prefix.addr
+                                          : a.prefix.len < b.prefix.len;
   });
   std::string o =
       "Route Flags: R - relay, D - download to fib\n"

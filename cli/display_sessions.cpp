@@ -10,23 +10,36 @@ namespace {
 std::string application(const FlowKey& k) {
   if (k.proto == ipproto::kTcp) {
     switch (k.dport) {
-      case 21: return "ftp";
-      case 22: return "ssh";
-      case 23: return "telnet";
-      case 25: return "smtp";
-      case 80: return "http";
-      case 443: return "https";
-      default: return "tcp";
+      case 21:
+        return "ftp";
+      case 22:
+        return "ssh";
+      case 23:
+        return "telnet";
+      case 25:
+        return "smtp";
+      case 80:
+        return "http";
+      case 443:
+        return "https";
+      default:
+        return "tcp";
     }
   }
   if (k.proto == ipproto::kUdp) {
     switch (k.dport) {
-      case 53: return "dns";
-      case 123: return "ntp";
-      case 161: return "snmp";
-      case 500: return "ike";
-      case 4500: return "ike-nat";
-      default: return "udp";
+      case 53:
+        return "dns";
+      case 123:
+        return "ntp";
+      case 161:
+        return "snmp";
+      case 500:
+        return "ike";
+      case 4500:
+        return "ike-nat";
+      default:
+        return "udp";
     }
   }
   return config::protocol_name(k.proto);
@@ -34,7 +47,8 @@ std::string application(const FlowKey& k) {
 
 std::string side(uint32_t addr, uint16_t port, uint32_t xaddr, uint16_t xport) {
   std::string s = to_string(Ipv4{addr}) + ":" + std::to_string(port);
-  if (addr != xaddr || port != xport) s += "[" + to_string(Ipv4{xaddr}) + ":" + std::to_string(xport) + "]";
+  if (addr != xaddr || port != xport)
+    s += "[" + to_string(Ipv4{xaddr}) + ":" + std::to_string(xport) + "]";
   return s;
 }
 
@@ -45,7 +59,8 @@ std::string flow_line(const Session& s) {
   const bool icmp = s.fwd.proto == ipproto::kIcmp;
   const uint16_t xsport = icmp ? s.rev.sport : s.rev.dport;
   const uint16_t xdport = icmp ? s.rev.dport : s.rev.sport;
-  return side(s.fwd.src, s.fwd.sport, s.rev.dst, xsport) + " --> " + side(s.fwd.dst, s.fwd.dport, s.rev.src, xdport);
+  return side(s.fwd.src, s.fwd.sport, s.rev.dst, xsport) + " --> " +
+         side(s.fwd.dst, s.fwd.dport, s.rev.src, xdport);
 }
 
 std::string hms(uint32_t seconds) {
@@ -60,8 +75,12 @@ std::string display_session_table(Device& d, bool verbose) {
   const Snapshot& snap = d.snapshot();
   std::string o = d.timestamp() + "\n";
   o += format(" Current Total Sessions : %u\n", rt.sessions.size());
-  auto zone = [&](uint8_t z) { return z < snap.zones.names.size() ? snap.zones.names[z] : std::string("---"); };
-  auto iface = [&](uint16_t i) { return i < snap.interfaces.size() ? snap.interfaces[i].name : std::string("---"); };
+  auto zone = [&](uint8_t z) {
+    return z < snap.zones.names.size() ? snap.zones.names[z] : std::string("---");
+  };
+  auto iface = [&](uint16_t i) {
+    return i < snap.interfaces.size() ? snap.interfaces[i].name : std::string("---");
+  };
   rt.sessions.for_each([&](uint32_t index, const Session& s) {
     const std::string app = application(s.fwd);
     if (!verbose) {
@@ -72,14 +91,16 @@ std::string display_session_table(Device& d, bool verbose) {
     const uint32_t idle = d.now() - s.last_seen;
     const bool local = (s.flags & kSessionToDevice) != 0;
     std::string policy = "default";
-    if (s.rule != kDefaultRule && s.rule < snap.security.rules().size()) policy = snap.security.rules()[s.rule].name;
+    if (s.rule != kDefaultRule && s.rule < snap.security.rules().size())
+      policy = snap.security.rules()[s.rule].name;
     if (local && s.rule == kDefaultRule) policy = "--";
     o += format(" %s  VPN: public --> public  ID: a58f%023x\n", app.c_str(), index);
     o += " Zone: " + zone(s.in_zone) + " --> " + zone(s.out_zone) + "  TTL: " + hms(ttl) +
          "  Left: " + hms(ttl > idle ? ttl - idle : 0) + "\n";
     o += " Recv Interface: " + iface(s.in_if) + "\n";
     o += " Interface: " + (local ? std::string("InLoopBack0") : iface(s.out_if)) +
-         "  NextHop: " + to_string(Ipv4{local ? s.fwd.dst : s.next_hop}) + "  MAC: 0000-0000-0000\n";
+         "  NextHop: " + to_string(Ipv4{local ? s.fwd.dst : s.next_hop}) +
+         "  MAC: 0000-0000-0000\n";
     o += format(" <--packets: %u bytes: %llu --> packets: %u bytes: %llu\n", s.packets[1],
                 static_cast<unsigned long long>(s.bytes[1]), s.packets[0],
                 static_cast<unsigned long long>(s.bytes[0]));
@@ -99,11 +120,13 @@ std::string display_server_map(const Device& d) {
       return to_string(a) + (port ? ":" + std::to_string(*port) : std::string());
     };
     const std::string proto = e.protocol == 0 ? "---" : config::protocol_name(e.protocol);
-    o += " Type: Nat Server,  ANY -> " + addr(e.global, e.global_port) + "[" + addr(e.inside, e.inside_port) +
-         "],  Zone:---,  protocol:" + proto + "\n Vpn: public -> public\n\n";
+    o += " Type: Nat Server,  ANY -> " + addr(e.global, e.global_port) + "[" +
+         addr(e.inside, e.inside_port) + "],  Zone:---,  protocol:" + proto +
+         "\n Vpn: public -> public\n\n";
     if (!e.no_reverse) {
-      o += " Type: Nat Server Reverse,  " + addr(e.inside, e.inside_port) + "[" + addr(e.global, e.global_port) +
-           "] -> ANY,  Zone:---,  protocol:" + proto + "\n Vpn: public -> public\n\n";
+      o += " Type: Nat Server Reverse,  " + addr(e.inside, e.inside_port) + "[" +
+           addr(e.global, e.global_port) + "] -> ANY,  Zone:---,  protocol:" + proto +
+           "\n Vpn: public -> public\n\n";
     }
   }
   return o;

@@ -182,8 +182,8 @@ struct NatServer {
 struct IpsecProposal {
   std::string name;
   enum class Transform : uint8_t { Esp, Ah, AhEsp } transform = Transform::Esp;
-  bool tunnel = true;                              // encapsulation-mode tunnel | transport
-  std::string esp_encryption = "aes-256";          // keyword (ipsec/algorithms.hpp)
+  bool tunnel = true;                      // encapsulation-mode tunnel | transport
+  std::string esp_encryption = "aes-256";  // keyword (ipsec/algorithms.hpp)
   std::string esp_authentication = "sha2-256";
   std::string ah_authentication = "sha2-256";
 };
@@ -204,7 +204,7 @@ struct IpsecPolicy {
   std::optional<uint32_t> acl;
   std::string proposal;
   std::string ike_peer;
-  std::string pfs;                 // dh-group14 ...
+  std::string pfs;                   // dh-group14 ...
   std::optional<Ipv4> tunnel_local;  // unset: the applied interface's address
   std::optional<Ipv4> tunnel_remote;
   std::optional<uint32_t> duration_time;

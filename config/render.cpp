@@ -179,7 +179,8 @@ std::string render_ipsec_proposal(const IpsecProposal& p) {
   if (p.transform == IpsecProposal::Transform::Ah) o << " transform ah\n";
   if (p.transform == IpsecProposal::Transform::AhEsp) o << " transform ah-esp\n";
   o << " encapsulation-mode " << (p.tunnel ? "tunnel" : "transport") << "\n";
-  if (p.transform != IpsecProposal::Transform::Esp) o << " ah authentication-algorithm " << p.ah_authentication << "\n";
+  if (p.transform != IpsecProposal::Transform::Esp)
+    o << " ah authentication-algorithm " << p.ah_authentication << "\n";
   if (p.transform != IpsecProposal::Transform::Ah) {
     o << " esp authentication-algorithm " << p.esp_authentication << "\n";
     o << " esp encryption-algorithm " << p.esp_encryption << "\n";
@@ -200,7 +201,8 @@ std::string render_ipsec_policy(const IpsecPolicy& p) {
   if (p.duration_time) o << " sa duration time-based " << *p.duration_time << "\n";
   auto manual = [&](const char* dir, const char* proto, const ManualSaKeys& k) {
     if (k.spi) o << " sa spi " << dir << " " << proto << " " << *k.spi << "\n";
-    if (!k.encryption_hex.empty()) o << " sa encryption-hex " << dir << " " << proto << " " << k.encryption_hex << "\n";
+    if (!k.encryption_hex.empty())
+      o << " sa encryption-hex " << dir << " " << proto << " " << k.encryption_hex << "\n";
     if (!k.authentication_hex.empty()) {
       o << " sa authentication-hex " << dir << " " << proto << " " << k.authentication_hex << "\n";
     }
@@ -260,14 +262,14 @@ std::string render_current_configuration(const Config& c) {
     o << "#\n";
   }
 
-
   for (const auto& b : c.opaque) {
     if (b.lines.size() < 2) continue;
     for (const auto& line : b.lines) o << line << "\n";
     o << "#\n";
   }
   if (c.ipsec_sha2_compatible) o << "ipsec sha2 compatible enable\n#\n";
-  if (c.ipsec_anti_replay_window != 64) o << "ipsec anti-replay window " << c.ipsec_anti_replay_window << "\n#\n";
+  if (c.ipsec_anti_replay_window != 64)
+    o << "ipsec anti-replay window " << c.ipsec_anti_replay_window << "\n#\n";
   for (const auto& p : c.ipsec_proposals) o << render_ipsec_proposal(p) << "#\n";
   for (const auto& p : c.ipsec_policies) o << render_ipsec_policy(p) << "#\n";
 

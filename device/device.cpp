@@ -1,10 +1,10 @@
 #include "device/device.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <array>
 
 namespace vfw {
 
@@ -38,7 +38,8 @@ void Device::apply() {
     const auto& old_rules = snapshot_->security.rules();
     for (size_t i = 0; i < hits.size(); ++i) {
       for (size_t j = 0; j < old_rules.size() && j < runtime_.security_hits.size(); ++j) {
-        if (old_rules[j].name == next->security.rules()[i].name) hits[i] = runtime_.security_hits[j];
+        if (old_rules[j].name == next->security.rules()[i].name)
+          hits[i] = runtime_.security_hits[j];
       }
     }
   }
@@ -52,8 +53,8 @@ void Device::replace(config::Config cfg) {
   apply();
 }
 
-Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface, Trace* trace,
-                       std::vector<EmittedPacket>* emitted) {
+Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
+                       Trace* trace, std::vector<EmittedPacket>* emitted) {
   PacketContext ctx;
   ctx.ip = packet;
   ctx.length = length;

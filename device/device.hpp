@@ -45,8 +45,8 @@ class Device {
   Action receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace = nullptr,
                  std::vector<EmittedPacket>* emitted = nullptr);
   // The packet may grow up to capacity (ESP encapsulation); length is updated.
-  Action receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface, Trace* trace = nullptr,
-                 std::vector<EmittedPacket>* emitted = nullptr);
+  Action receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
+                 Trace* trace = nullptr, std::vector<EmittedPacket>* emitted = nullptr);
   // Up to kMaxBatch packets that arrived on one interface, untraced.
   static constexpr size_t kMaxBatch = 64;
   void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,

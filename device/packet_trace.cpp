@@ -39,8 +39,8 @@ struct Sent {
   std::string output;
 };
 
-Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json, std::ostream& out,
-          PcapWriter* pcap) {
+Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json,
+          std::ostream& out, PcapWriter* pcap) {
   Trace trace;
   trace.packet = describe_packet(spec, input);
   std::vector<uint8_t> bytes = build_packet(spec);

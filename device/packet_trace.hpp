@@ -31,5 +31,4 @@ struct PacketTraceOptions {
 int run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out,
                      std::ostream& err);
 
-
 }  // namespace vfw

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 
+#include "ipsec/transport_mode.hpp"
 #include "pipeline/packet.hpp"
 
 namespace vfw::ipsec {
@@ -12,31 +13,36 @@ namespace {
 
 constexpr uint32_t kAhFixed = 12;  // next header, length, reserved, SPI, sequence
 
-uint32_t ah_length(const Sa& sa) { return kAhFixed + info(sa.crypto.authentication()).icv_bytes; }
+uint32_t ah_length(const Sa& sa) {
+  return kAhFixed + info(sa.crypto.authentication()).icv_bytes;
+}
 
 // The ICV over header (mutable fields zeroed), AH (ICV zeroed) and the rest of the packet.
 bool compute_icv(Sa& sa, const uint8_t* ip, uint32_t length, uint32_t ihl, uint8_t* icv) {
   uint8_t header[60];
   std::memcpy(header, ip, ihl);
-  header[1] = 0;                // TOS
-  store16(header + 6, 0);       // flags, fragment offset
-  header[8] = 0;                // TTL
-  store16(header + 10, 0);      // checksum
+  header[1] = 0;            // TOS
+  store16(header + 6, 0);   // flags, fragment offset
+  header[8] = 0;            // TTL
+  store16(header + 10, 0);  // checksum
   const uint32_t ah = ah_length(sa);
   uint8_t ah_header[kAhFixed + 64];
   std::memcpy(ah_header, ip + ihl, ah);
   std::memset(ah_header + kAhFixed, 0, ah - kAhFixed);
-  const std::array<std::span<const uint8_t>, 3> pieces = {std::span<const uint8_t>{header, ihl},
-                                                          std::span<const uint8_t>{ah_header, ah},
-                                                          std::span<const uint8_t>{ip + ihl + ah, length - ihl - ah}};
+  const std::array<std::span<const uint8_t>, 3> pieces = {
+      std::span<const uint8_t>{header, ihl}, std::span<const uint8_t>{ah_header, ah},
+      std::span<const uint8_t>{ip + ihl + ah, length - ihl - ah}};
   return sa.crypto.mac(pieces, icv);
 }
 
 }  // namespace
 
-uint32_t ah_overhead(const Sa& sa) { return (sa.tunnel ? 20 : 0) + ah_length(sa); }
+uint32_t ah_overhead(const Sa& sa) {
+  return (sa.tunnel ? 20 : 0) + ah_length(sa);
+}
 
-DropReason ah_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity, uint16_t ip_id) {
+DropReason ah_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity,
+                          uint16_t ip_id) {
   const uint32_t inner_ihl = static_cast<uint32_t>(ip[0] & 0x0f) * 4;
   const uint32_t ah = ah_length(sa);
   const uint32_t ihl = sa.tunnel ? 20 : inner_ihl;
@@ -97,12 +103,7 @@ DropReason ah_decapsulate(Sa& sa, uint8_t* ip, uint32_t& length) {
     length -= ihl + ah;
     return DropReason::None;
   }
-  std::memmove(ip + ihl, ip + ihl + ah, length - ihl - ah);
-  length -= ah;
-  store16(ip + 2, static_cast<uint16_t>(length));
-  ip[9] = next;
-  store16(ip + 10, 0);
-  store16(ip + 10, internet_checksum({ip, ihl}));
+  restore_transport_packet(ip, ihl, ip + ihl + ah, length - ihl - ah, next, length);
   return DropReason::None;
 }
 

@@ -8,10 +8,14 @@ namespace {
 constexpr std::array kEncryption = {
     EncryptionInfo{"null", "", 0, 4, 0, false, "ESP-ENCRYPT-NULL", "NULL"},
     EncryptionInfo{"des", "DES-CBC", 8, 8, 8, false, "ESP-ENCRYPT-DES", "DES-CBC [RFC2405]"},
-    EncryptionInfo{"3des", "DES-EDE3-CBC", 24, 8, 8, false, "ESP-ENCRYPT-3DES", "TripleDES-CBC [RFC2451]"},
-    EncryptionInfo{"aes-128", "AES-128-CBC", 16, 16, 16, false, "ESP-ENCRYPT-AES-128", "AES-CBC [RFC3602]"},
-    EncryptionInfo{"aes-192", "AES-192-CBC", 24, 16, 16, false, "ESP-ENCRYPT-AES-192", "AES-CBC [RFC3602]"},
-    EncryptionInfo{"aes-256", "AES-256-CBC", 32, 16, 16, false, "ESP-ENCRYPT-AES-256", "AES-CBC [RFC3602]"},
+    EncryptionInfo{"3des", "DES-EDE3-CBC", 24, 8, 8, false, "ESP-ENCRYPT-3DES",
+                   "TripleDES-CBC [RFC2451]"},
+    EncryptionInfo{"aes-128", "AES-128-CBC", 16, 16, 16, false, "ESP-ENCRYPT-AES-128",
+                   "AES-CBC [RFC3602]"},
+    EncryptionInfo{"aes-192", "AES-192-CBC", 24, 16, 16, false, "ESP-ENCRYPT-AES-192",
+                   "AES-CBC [RFC3602]"},
+    EncryptionInfo{"aes-256", "AES-256-CBC", 32, 16, 16, false, "ESP-ENCRYPT-AES-256",
+                   "AES-CBC [RFC3602]"},
     EncryptionInfo{"aes-gcm-128", "AES-128-GCM", 16, 4, 8, true, "ESP-ENCRYPT-AES-GCM-128",
                    "AES-GCM with 16 octet ICV [RFC4106]"},
     EncryptionInfo{"aes-gcm-192", "AES-192-GCM", 24, 4, 8, true, "ESP-ENCRYPT-AES-GCM-192",
@@ -31,8 +35,12 @@ constexpr std::array kAuthentication = {
 
 }  // namespace
 
-const EncryptionInfo& info(Encryption e) { return kEncryption[static_cast<size_t>(e)]; }
-const AuthenticationInfo& info(Authentication a) { return kAuthentication[static_cast<size_t>(a)]; }
+const EncryptionInfo& info(Encryption e) {
+  return kEncryption[static_cast<size_t>(e)];
+}
+const AuthenticationInfo& info(Authentication a) {
+  return kAuthentication[static_cast<size_t>(a)];
+}
 
 std::optional<Encryption> encryption_from_keyword(std::string_view keyword) {
   for (size_t i = 1; i < kEncryption.size(); ++i) {
@@ -50,7 +58,8 @@ std::optional<Authentication> authentication_from_keyword(std::string_view keywo
 
 std::string encryption_keywords() {
   std::string s;
-  for (size_t i = 1; i < kEncryption.size(); ++i) s += (s.empty() ? "" : " | ") + std::string(kEncryption[i].keyword);
+  for (size_t i = 1; i < kEncryption.size(); ++i)
+    s += (s.empty() ? "" : " | ") + std::string(kEncryption[i].keyword);
   return s;
 }
 

@@ -8,7 +8,17 @@
 
 namespace vfw::ipsec {
 
-enum class Encryption : uint8_t { None, Des, TripleDes, Aes128, Aes192, Aes256, AesGcm128, AesGcm192, AesGcm256 };
+enum class Encryption : uint8_t {
+  None,
+  Des,
+  TripleDes,
+  Aes128,
+  Aes192,
+  Aes256,
+  AesGcm128,
+  AesGcm192,
+  AesGcm256
+};
 enum class Authentication : uint8_t { None, Md5, Sha1, Sha256, Sha384, Sha512 };
 
 struct EncryptionInfo {
@@ -26,7 +36,7 @@ struct AuthenticationInfo {
   std::string_view keyword;  // sha2-256
   std::string_view digest;   // EVP digest name
   uint8_t key_bytes;
-  uint8_t icv_bytes;  // truncated HMAC (RFC 2403, 2404, 4868)
+  uint8_t icv_bytes;         // truncated HMAC (RFC 2403, 2404, 4868)
   std::string_view display;  // "SHA2-256-128"
   std::string_view tshark;
 };

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 
+#include "ipsec/transport_mode.hpp"
 #include "pipeline/packet.hpp"
 
 namespace vfw::ipsec {
@@ -20,7 +21,8 @@ uint32_t padded_length(const Sa& sa, uint32_t payload) {
   return (payload + 2 + block - 1) / block * block;  // payload, pad, pad length, next header
 }
 
-void write_outer_header(uint8_t* ip, uint32_t total, uint8_t tos, uint16_t id, uint8_t protocol, Ipv4 src, Ipv4 dst) {
+void write_outer_header(uint8_t* ip, uint32_t total, uint8_t tos, uint16_t id, uint8_t protocol,
+                        Ipv4 src, Ipv4 dst) {
   ip[0] = 0x45;
   ip[1] = tos;
   store16(ip + 2, static_cast<uint16_t>(total));
@@ -39,13 +41,17 @@ void write_outer_header(uint8_t* ip, uint32_t total, uint8_t tos, uint16_t id, u
 uint32_t esp_overhead(const Sa& sa, uint32_t inner_length, uint32_t inner_header_length) {
   const uint32_t payload = sa.tunnel ? inner_length : inner_length - inner_header_length;
   const uint32_t outer = sa.tunnel ? kOuterHeader : 0;
-  return outer + (sa.udp_encapsulation ? kUdpHeader : 0) + kEspHeader + static_cast<uint32_t>(sa.crypto.iv_bytes()) +
-         (padded_length(sa, payload) - payload) + static_cast<uint32_t>(sa.crypto.icv_bytes());
+  return outer + (sa.udp_encapsulation ? kUdpHeader : 0) + kEspHeader +
+         static_cast<uint32_t>(sa.crypto.iv_bytes()) + (padded_length(sa, payload) - payload) +
+         static_cast<uint32_t>(sa.crypto.icv_bytes());
 }
 
-uint32_t esp_spi(const uint8_t* esp) { return load32(esp); }
+uint32_t esp_spi(const uint8_t* esp) {
+  return load32(esp);
+}
 
-DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity, uint16_t ip_id) {
+DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity,
+                           uint16_t ip_id) {
   const uint32_t inner_ihl = static_cast<uint32_t>(ip[0] & 0x0f) * 4;
   const uint8_t inner_protocol = ip[9];
   const uint8_t tos = ip[1];
@@ -83,7 +89,8 @@ DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capac
   } else {
     if (iv != 0 && !sa.crypto.next_iv(ivp)) return DropReason::IpsecEncapsulationFailed;
     if (!sa.crypto.cbc(ip + data_at, padded, ivp)) return DropReason::IpsecEncapsulationFailed;
-    const std::array<std::span<const uint8_t>, 1> pieces = {std::span<const uint8_t>{esp, kEspHeader + iv + padded}};
+    const std::array<std::span<const uint8_t>, 1> pieces = {
+        std::span<const uint8_t>{esp, kEspHeader + iv + padded}};
     if (!sa.crypto.mac(pieces, ip + data_at + padded)) return DropReason::IpsecEncapsulationFailed;
   }
 
@@ -114,7 +121,8 @@ DropReason esp_decapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t esp_o
   const uint32_t iv = static_cast<uint32_t>(sa.crypto.iv_bytes());
   const uint32_t icv = static_cast<uint32_t>(sa.crypto.icv_bytes());
   const EncryptionInfo& ei = info(sa.crypto.encryption());
-  if (length < esp_offset + kEspHeader + iv + icv + ei.block_bytes) return DropReason::IpsecMalformed;
+  if (length < esp_offset + kEspHeader + iv + icv + ei.block_bytes)
+    return DropReason::IpsecMalformed;
   const uint32_t data_at = esp_offset + kEspHeader + iv;
   const uint32_t data_len = length - data_at - icv;
   if (data_len % ei.block_bytes != 0 || data_len < 2) return DropReason::IpsecMalformed;
@@ -123,18 +131,22 @@ DropReason esp_decapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t esp_o
   if (!sa.replay.check(seq)) return DropReason::IpsecReplay;
 
   if (ei.aead) {
-    if (!sa.crypto.gcm_open(ip + data_at, data_len, esp + kEspHeader, {esp, kEspHeader}, ip + data_at + data_len)) {
+    if (!sa.crypto.gcm_open(ip + data_at, data_len, esp + kEspHeader, {esp, kEspHeader},
+                            ip + data_at + data_len)) {
       return DropReason::IpsecIcvFailure;
     }
   } else {
     if (icv != 0) {
       uint8_t expected[64];
-      const std::array<std::span<const uint8_t>, 1> pieces = {std::span<const uint8_t>{esp, kEspHeader + iv + data_len}};
-      if (!sa.crypto.mac(pieces, expected) || CRYPTO_memcmp(expected, ip + data_at + data_len, icv) != 0) {
+      const std::array<std::span<const uint8_t>, 1> pieces = {
+          std::span<const uint8_t>{esp, kEspHeader + iv + data_len}};
+      if (!sa.crypto.mac(pieces, expected) ||
+          CRYPTO_memcmp(expected, ip + data_at + data_len, icv) != 0) {
         return DropReason::IpsecIcvFailure;
       }
     }
-    if (!sa.crypto.cbc(ip + data_at, data_len, esp + kEspHeader)) return DropReason::IpsecIcvFailure;
+    if (!sa.crypto.cbc(ip + data_at, data_len, esp + kEspHeader))
+      return DropReason::IpsecIcvFailure;
   }
   const uint8_t* trailer = ip + data_at + data_len - 2;
   const uint8_t pad = trailer[0];
@@ -142,7 +154,8 @@ DropReason esp_decapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t esp_o
   if (pad + 2U > data_len) return DropReason::IpsecBadPadding;
   const uint32_t payload = data_len - 2 - pad;
   for (uint32_t i = 0; i < pad; ++i) {
-    if (ip[data_at + payload + i] != static_cast<uint8_t>(i + 1)) return DropReason::IpsecBadPadding;
+    if (ip[data_at + payload + i] != static_cast<uint8_t>(i + 1))
+      return DropReason::IpsecBadPadding;
   }
   sa.replay.update(seq);  // only for packets that authenticated
   sa.packets += 1;
@@ -155,12 +168,7 @@ DropReason esp_decapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t esp_o
     return DropReason::None;
   }
   const uint32_t ihl = static_cast<uint32_t>(ip[0] & 0x0f) * 4;
-  std::memmove(ip + ihl, ip + data_at, payload);
-  length = ihl + payload;
-  store16(ip + 2, static_cast<uint16_t>(length));
-  ip[9] = next;
-  store16(ip + 10, 0);
-  store16(ip + 10, internet_checksum({ip, ihl}));
+  restore_transport_packet(ip, ihl, ip + data_at, payload, next, length);
   return DropReason::None;
 }
 

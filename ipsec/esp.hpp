@@ -14,7 +14,8 @@ namespace vfw::ipsec {
 uint32_t esp_overhead(const Sa& sa, uint32_t inner_length, uint32_t inner_header_length);
 
 // ip: the IP packet (length bytes, capacity available). On success length is the new length.
-DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity, uint16_t ip_id);
+DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capacity,
+                           uint16_t ip_id);
 
 // The SPI of an ESP packet whose ESP header starts at esp (after the outer IP and any UDP header).
 uint32_t esp_spi(const uint8_t* esp);

@@ -28,7 +28,8 @@ bool reparse(PacketContext& ctx) {
     ctx.drop = r;
     return false;
   }
-  ctx.original = FlowKey{ctx.info.src.v, ctx.info.dst.v, ctx.info.src_port, ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
+  ctx.original = FlowKey{ctx.info.src.v,    ctx.info.dst.v,    ctx.info.src_port,
+                         ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
   ctx.current = ctx.original;
   return true;
 }
@@ -41,9 +42,11 @@ Inbound process_inbound(PacketContext& ctx) {
   const bool ah = info.protocol == ipproto::kAh;
   bool esp = info.protocol == ipproto::kEsp || ah;
   uint32_t esp_offset = info.header_length;
-  if (info.protocol == ipproto::kUdp && info.has_l4 && info.dst_port == 4500 && !info.is_fragment()) {
+  if (info.protocol == ipproto::kUdp && info.has_l4 && info.dst_port == 4500 &&
+      !info.is_fragment()) {
     const uint32_t payload_at = info.header_length + 8;
-    if (ctx.length >= payload_at + 4 && load32(ctx.ip + payload_at) == 0) return Inbound::NotIpsec;  // non-ESP marker: IKE
+    if (ctx.length >= payload_at + 4 && load32(ctx.ip + payload_at) == 0)
+      return Inbound::NotIpsec;  // non-ESP marker: IKE
     esp = ctx.length >= payload_at + 8;
     esp_offset = payload_at;
   }
@@ -55,11 +58,13 @@ Inbound process_inbound(PacketContext& ctx) {
       if (m.entry != nullptr) {
         TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "drop") : nullptr;
         if (step != nullptr) {
-          step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
-                          std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id) + " (mirrored)";
+          step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
+                          ", acl " + std::to_string(m.entry->acl) + " rule " +
+                          std::to_string(m.rule->id) + " (mirrored)";
         }
-        return drop(ctx, step, DropReason::IpsecPlaintextProtected,
-                    "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain text");
+        return drop(
+            ctx, step, DropReason::IpsecPlaintextProtected,
+            "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain text");
       }
     }
     return Inbound::NotIpsec;
@@ -67,14 +72,17 @@ Inbound process_inbound(PacketContext& ctx) {
 
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "decapsulated") : nullptr;
   // The tunnel's own packets need a security policy from the arrival zone to the local zone.
-  const FlowFields outer{ctx.in_zone, ctx.snap->local_zone, info.src, info.dst, info.protocol, info.src_port,
-                         info.dst_port};
+  const FlowFields outer{ctx.in_zone,   ctx.snap->local_zone, info.src,     info.dst,
+                         info.protocol, info.src_port,        info.dst_port};
   const int rule = ctx.snap->security.match(outer);
-  if (rule < 0 ? !ctx.snap->security.default_permit() : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
+  if (rule < 0 ? !ctx.snap->security.default_permit()
+               : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
     return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny,
-                "the tunnel's packets from " + to_string(info.src) + " is not permitted into the local zone");
+                "the tunnel's packets from " + to_string(info.src) +
+                    " is not permitted into the local zone");
   }
-  if (ctx.length < esp_offset + 8) return drop(ctx, step, DropReason::IpsecMalformed, "shorter than an ESP header");
+  if (ctx.length < esp_offset + 8)
+    return drop(ctx, step, DropReason::IpsecMalformed, "shorter than an ESP header");
   const uint32_t spi = ah ? load32(ctx.ip + esp_offset + 4) : esp_spi(ctx.ip + esp_offset);
   Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ah ? ipproto::kAh : ipproto::kEsp);
   if (sa == nullptr) {
@@ -83,21 +91,24 @@ Inbound process_inbound(PacketContext& ctx) {
   }
   if (step != nullptr) step->matched = describe_sa(*sa);
   const Ipv4 peer = info.src;
-  const DropReason result =
-      ah ? ah_decapsulate(*sa, ctx.ip, ctx.length) : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);
+  const DropReason result = ah ? ah_decapsulate(*sa, ctx.ip, ctx.length)
+                               : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);
   if (DropReason r = result; r != DropReason::None) {
-    std::string why = r == DropReason::IpsecReplay      ? "sequence number replayed or left of the anti-replay window"
-                      : r == DropReason::IpsecIcvFailure ? "the ICV does not verify (wrong key or altered packet)"
-                      : r == DropReason::IpsecBadPadding ? "the padding is not 1, 2, 3 ... after decryption"
-                                                         : "the ESP packet is malformed";
+    std::string why =
+        r == DropReason::IpsecReplay ? "sequence number replayed or left of the anti-replay window"
+        : r == DropReason::IpsecIcvFailure ? "the ICV does not verify (wrong key or altered packet)"
+        : r == DropReason::IpsecBadPadding ? "the padding is not 1, 2, 3 ... after decryption"
+                                           : "the ESP packet is malformed";
     return drop(ctx, step, r, std::move(why));
   }
-  if (!reparse(ctx)) return drop(ctx, step, ctx.drop, "the decrypted packet is not a valid IPv4 packet");
+  if (!reparse(ctx))
+    return drop(ctx, step, ctx.drop, "the decrypted packet is not a valid IPv4 packet");
   ctx.decapsulated = true;
 
   // Post-IPSec check: the inner packet must be one the SA's policy protects (mirrored ACL).
   const uint16_t bound = ctx.snap->interface_index(sa->interface);
-  const Flow flow{ctx.info.protocol, ctx.info.src, ctx.info.dst, ctx.info.src_port, ctx.info.dst_port};
+  const Flow flow{ctx.info.protocol, ctx.info.src, ctx.info.dst, ctx.info.src_port,
+                  ctx.info.dst_port};
   bool inside = false;
   if (bound != kNoInterface) {
     for (const auto& e : ctx.snap->interfaces[bound].spd) {
@@ -108,11 +119,13 @@ Inbound process_inbound(PacketContext& ctx) {
   if (!inside) {
     return drop(ctx, step, DropReason::IpsecSelectorMismatch,
                 "post-IPSec check: " + to_string(ctx.info.src) + " -> " + to_string(ctx.info.dst) +
-                    " is outside the flows of policy " + sa->policy + " " + std::to_string(sa->policy_seq));
+                    " is outside the flows of policy " + sa->policy + " " +
+                    std::to_string(sa->policy_seq));
   }
   if (step != nullptr) {
-    step->info.push_back("from " + to_string(peer) + ", sequence " + std::to_string(sa->replay.highest()) +
-                         "; inner packet " + flow_text(ctx.original) + " enters the pipeline from " + in.name);
+    step->info.push_back("from " + to_string(peer) + ", sequence " +
+                         std::to_string(sa->replay.highest()) + "; inner packet " +
+                         flow_text(ctx.original) + " enters the pipeline from " + in.name);
   }
   return Inbound::Decapsulated;
 }

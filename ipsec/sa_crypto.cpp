@@ -24,7 +24,9 @@ std::string hex(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-SaCrypto::SaCrypto(SaCrypto&& other) noexcept { *this = std::move(other); }
+SaCrypto::SaCrypto(SaCrypto&& other) noexcept {
+  *this = std::move(other);
+}
 
 SaCrypto& SaCrypto::operator=(SaCrypto&& other) noexcept {
   if (this != &other) {
@@ -43,7 +45,9 @@ SaCrypto& SaCrypto::operator=(SaCrypto&& other) noexcept {
   return *this;
 }
 
-SaCrypto::~SaCrypto() { release(); }
+SaCrypto::~SaCrypto() {
+  release();
+}
 
 void SaCrypto::release() {
   // EVP_*_free cleanse the key schedules; our own copies are wiped here.
@@ -54,7 +58,8 @@ void SaCrypto::release() {
   iv_generator_ = nullptr;
   mac_ = nullptr;
   if (!encryption_key_.empty()) OPENSSL_cleanse(encryption_key_.data(), encryption_key_.size());
-  if (!authentication_key_.empty()) OPENSSL_cleanse(authentication_key_.data(), authentication_key_.size());
+  if (!authentication_key_.empty())
+    OPENSSL_cleanse(authentication_key_.data(), authentication_key_.size());
   encryption_key_.clear();
   authentication_key_.clear();
   OPENSSL_cleanse(salt_, sizeof salt_);
@@ -73,25 +78,29 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
   const EncryptionInfo& ei = info(e);
   const size_t want = ei.key_bytes + (ei.aead ? 4U : 0U);
   if (encryption_key.size() != want) {
-    return "the encryption key must be " + std::to_string(want) + " bytes for " + std::string(ei.keyword);
+    return "the encryption key must be " + std::to_string(want) + " bytes for " +
+           std::string(ei.keyword);
   }
   encryption_key_.assign(encryption_key.begin(), encryption_key.end());
   if (e != Encryption::None) {
     EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, std::string(ei.openssl).c_str(), nullptr);
     if (cipher == nullptr) return "OpenSSL has no " + std::string(ei.openssl);
     cipher_ = EVP_CIPHER_CTX_new();
-    const int ok = EVP_CipherInit_ex(cipher_, cipher, nullptr, encryption_key.data(), nullptr, encrypt ? 1 : 0);
+    const int ok = EVP_CipherInit_ex(cipher_, cipher, nullptr, encryption_key.data(), nullptr,
+                                     encrypt ? 1 : 0);
     EVP_CIPHER_free(cipher);
     if (ok != 1) return "OpenSSL refused the " + std::string(ei.keyword) + " key";
     EVP_CIPHER_CTX_set_padding(cipher_, 0);
     if (ei.aead) std::copy_n(encryption_key.data() + ei.key_bytes, 4, salt_);
     if (encrypt && !ei.aead) {
       uint8_t iv_key[16];
-      if (RAND_bytes(iv_key, sizeof iv_key) != 1 || RAND_bytes(reinterpret_cast<uint8_t*>(&iv_counter_), 8) != 1) {
+      if (RAND_bytes(iv_key, sizeof iv_key) != 1 ||
+          RAND_bytes(reinterpret_cast<uint8_t*>(&iv_counter_), 8) != 1) {
         return "the random generator failed";
       }
       iv_generator_ = EVP_CIPHER_CTX_new();
-      const int ready = EVP_EncryptInit_ex(iv_generator_, EVP_aes_128_ecb(), nullptr, iv_key, nullptr);
+      const int ready =
+          EVP_EncryptInit_ex(iv_generator_, EVP_aes_128_ecb(), nullptr, iv_key, nullptr);
       OPENSSL_cleanse(iv_key, sizeof iv_key);
       if (ready != 1) return "OpenSSL refused the IV generator";
       EVP_CIPHER_CTX_set_padding(iv_generator_, 0);
@@ -100,7 +109,8 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
   if (ei.aead) return "";  // AES-GCM authenticates by itself
   const AuthenticationInfo& ai = info(a);
   if (authentication_key.size() != ai.key_bytes) {
-    return "the authentication key must be " + std::to_string(ai.key_bytes) + " bytes for " + std::string(ai.keyword);
+    return "the authentication key must be " + std::to_string(ai.key_bytes) + " bytes for " +
+           std::string(ai.keyword);
   }
   authentication_key_.assign(authentication_key.begin(), authentication_key.end());
   if (a == Authentication::None) return "";
@@ -109,9 +119,11 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
   mac_ = EVP_MAC_CTX_new(hmac);
   EVP_MAC_free(hmac);
   std::string digest(ai.digest);
-  const std::array params = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
-                             OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(mac_, authentication_key.data(), authentication_key.size(), params.data()) != 1) {
+  const std::array params = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(mac_, authentication_key.data(), authentication_key.size(), params.data()) !=
+      1) {
     return "OpenSSL refused the " + std::string(ai.keyword) + " key";
   }
   return "";
@@ -132,12 +144,14 @@ bool SaCrypto::next_iv(uint8_t* iv) {
   std::memcpy(block, &iv_counter_, sizeof iv_counter_);
   uint8_t out[32];
   int len = 0;
-  if (EVP_EncryptUpdate(iv_generator_, out, &len, block, sizeof block) != 1 || len != 16) return false;
+  if (EVP_EncryptUpdate(iv_generator_, out, &len, block, sizeof block) != 1 || len != 16)
+    return false;
   std::copy_n(out, iv_bytes(), iv);
   return true;
 }
 
-bool SaCrypto::gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, uint8_t* tag) {
+bool SaCrypto::gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad,
+                        uint8_t* tag) {
   uint8_t nonce[12];
   std::copy_n(salt_, 4, nonce);
   std::copy_n(iv, 8, nonce + 4);
@@ -178,7 +192,11 @@ bool SaCrypto::mac(std::span<const std::span<const uint8_t>> pieces, uint8_t* ou
   return true;
 }
 
-std::string SaCrypto::encryption_key_hex() const { return hex(encryption_key_); }
-std::string SaCrypto::authentication_key_hex() const { return hex(authentication_key_); }
+std::string SaCrypto::encryption_key_hex() const {
+  return hex(encryption_key_);
+}
+std::string SaCrypto::authentication_key_hex() const {
+  return hex(authentication_key_);
+}
 
 }  // namespace vfw::ipsec

@@ -35,8 +35,10 @@ class SaCrypto {
   // CBC in place (len a multiple of the block). false on an OpenSSL failure.
   bool cbc(uint8_t* data, size_t len, const uint8_t* iv);
   // AES-GCM of RFC 4106: nonce = salt || iv (8 bytes), AAD = the ESP header (SPI, sequence).
-  bool gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, uint8_t* tag);
-  bool gcm_open(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad, const uint8_t* tag);
+  bool gcm_seal(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad,
+                uint8_t* tag);
+  bool gcm_open(uint8_t* data, size_t len, const uint8_t* iv, std::span<const uint8_t> aad,
+                const uint8_t* tag);
   // A fresh CBC IV (iv_bytes() of it): a per-SA counter encrypted under a per-SA random key, which
   // makes IVs unpredictable to anyone without that key (RFC 3602 section 3, RFC 4303 section 3.3.2)
   // at the cost of one block cipher call instead of a call into the random generator per packet.

@@ -9,12 +9,14 @@ namespace {
 
 std::vector<uint8_t> from_hex(const std::string& hex) {
   std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
 // The address a policy's tunnel starts from: `tunnel local`, else the applied interface's.
-std::optional<std::pair<Ipv4, std::string>> local_end(const config::Config& cfg, const config::IpsecPolicy& p) {
+std::optional<std::pair<Ipv4, std::string>> local_end(const config::Config& cfg,
+                                                      const config::IpsecPolicy& p) {
   for (const auto& [name, i] : cfg.interfaces) {
     if (i.ipsec_policy != p.name) continue;
     if (p.tunnel_local) return std::pair{*p.tunnel_local, name};
@@ -27,7 +29,8 @@ std::optional<std::pair<Ipv4, std::string>> local_end(const config::Config& cfg,
 
 Sa* Sad::inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) {
   for (auto& sa : sas_) {
-    if (sa->inbound && sa->spi == spi && sa->local == dst && sa->protocol == protocol) return sa.get();
+    if (sa->inbound && sa->spi == spi && sa->local == dst && sa->protocol == protocol)
+      return sa.get();
   }
   return nullptr;
 }
@@ -54,16 +57,20 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
     for (bool in : {true, false}) {
       const config::ManualSaKeys& k = esp ? (in ? p.esp_in : p.esp_out) : (in ? p.ah_in : p.ah_out);
       if (!k.spi) continue;
-      const std::string label = p.name + " " + std::to_string(p.seq) + (in ? " inbound" : " outbound");
-      const Encryption enc = esp ? *encryption_from_keyword(prop->esp_encryption) : Encryption::None;
+      const std::string label =
+          p.name + " " + std::to_string(p.seq) + (in ? " inbound" : " outbound");
+      const Encryption enc =
+          esp ? *encryption_from_keyword(prop->esp_encryption) : Encryption::None;
       const Authentication auth =
           *authentication_from_keyword(esp ? prop->esp_authentication : prop->ah_authentication);
-      const std::string fingerprint = std::to_string(*k.spi) + k.encryption_hex + k.authentication_hex +
-                                      prop->esp_encryption + prop->esp_authentication + prop->ah_authentication +
-                                      (prop->tunnel ? "T" : "t") + to_string(local->first) +
-                                      to_string(*p.tunnel_remote) + std::to_string(cfg.ipsec_anti_replay_window);
+      const std::string fingerprint =
+          std::to_string(*k.spi) + k.encryption_hex + k.authentication_hex + prop->esp_encryption +
+          prop->esp_authentication + prop->ah_authentication + (prop->tunnel ? "T" : "t") +
+          to_string(local->first) + to_string(*p.tunnel_remote) +
+          std::to_string(cfg.ipsec_anti_replay_window);
       auto kept = std::find_if(sas_.begin(), sas_.end(), [&](const std::unique_ptr<Sa>& sa) {
-        return sa && sa->fingerprint == fingerprint && sa->inbound == in && sa->policy == p.name && sa->policy_seq == p.seq;
+        return sa && sa->fingerprint == fingerprint && sa->inbound == in && sa->policy == p.name &&
+               sa->policy_seq == p.seq;
       });
       if (kept != sas_.end()) {
         next.push_back(std::move(*kept));

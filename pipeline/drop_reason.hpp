@@ -12,38 +12,38 @@
 namespace vfw {
 
 // X(enum, id, display label)
-#define VFW_DROP_REASONS(X)                                                       \
-  X(None, "none", "None")                                                         \
-  X(IpTooShort, "ip-too-short", "IP header too short")                            \
-  X(IpBadVersion, "ip-bad-version", "IP version error")                           \
-  X(IpBadHeaderLength, "ip-bad-header-length", "IP header length error")          \
-  X(IpBadTotalLength, "ip-bad-total-length", "IP total length error")             \
-  X(IpTruncated, "ip-truncated", "IP packet truncated")                           \
-  X(IpBadChecksum, "ip-bad-checksum", "IP header checksum error")                 \
-  X(IpBadOptions, "ip-bad-options", "IP option error")                            \
-  X(L4Truncated, "l4-truncated", "Transport header truncated")                    \
-  X(TcpBadHeaderLength, "tcp-bad-header-length", "TCP header length error")       \
-  X(TtlExpired, "ttl-expired", "TTL expired")                                     \
-  X(FragmentNoSession, "fragment-no-session", "Fragment without first fragment")  \
-  X(TcpFirstNotSyn, "tcp-first-packet-not-syn", "Session create fail (not SYN)")  \
-  X(NoRoute, "no-route", "Fib miss")                                              \
-  X(BlackholeRoute, "blackhole-route", "Route to NULL0")                          \
-  X(InterfaceNoZone, "interface-not-in-zone", "Interface not in a security zone") \
-  X(UnknownInterface, "unknown-interface", "Input interface does not exist")      \
-  X(PolicyDeny, "policy-deny", "Security policy deny")                            \
-  X(DefaultPolicyDeny, "default-policy-deny", "Default security policy deny")     \
-  X(ServiceManageDeny, "service-manage-deny", "Service-manage deny")              \
-  X(NatPoolExhausted, "nat-pool-exhausted", "NAT port allocation fail")           \
-  X(SessionTableFull, "session-table-full", "Session table full")                 \
-  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")                     \
-  X(IpsecNoSa, "ipsec-sa-negotiating", "IPSec SA not yet negotiated")                    \
+#define VFW_DROP_REASONS(X)                                                               \
+  X(None, "none", "None")                                                                 \
+  X(IpTooShort, "ip-too-short", "IP header too short")                                    \
+  X(IpBadVersion, "ip-bad-version", "IP version error")                                   \
+  X(IpBadHeaderLength, "ip-bad-header-length", "IP header length error")                  \
+  X(IpBadTotalLength, "ip-bad-total-length", "IP total length error")                     \
+  X(IpTruncated, "ip-truncated", "IP packet truncated")                                   \
+  X(IpBadChecksum, "ip-bad-checksum", "IP header checksum error")                         \
+  X(IpBadOptions, "ip-bad-options", "IP option error")                                    \
+  X(L4Truncated, "l4-truncated", "Transport header truncated")                            \
+  X(TcpBadHeaderLength, "tcp-bad-header-length", "TCP header length error")               \
+  X(TtlExpired, "ttl-expired", "TTL expired")                                             \
+  X(FragmentNoSession, "fragment-no-session", "Fragment without first fragment")          \
+  X(TcpFirstNotSyn, "tcp-first-packet-not-syn", "Session create fail (not SYN)")          \
+  X(NoRoute, "no-route", "Fib miss")                                                      \
+  X(BlackholeRoute, "blackhole-route", "Route to NULL0")                                  \
+  X(InterfaceNoZone, "interface-not-in-zone", "Interface not in a security zone")         \
+  X(UnknownInterface, "unknown-interface", "Input interface does not exist")              \
+  X(PolicyDeny, "policy-deny", "Security policy deny")                                    \
+  X(DefaultPolicyDeny, "default-policy-deny", "Default security policy deny")             \
+  X(ServiceManageDeny, "service-manage-deny", "Service-manage deny")                      \
+  X(NatPoolExhausted, "nat-pool-exhausted", "NAT port allocation fail")                   \
+  X(SessionTableFull, "session-table-full", "Session table full")                         \
+  X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")                      \
+  X(IpsecNoSa, "ipsec-sa-negotiating", "IPSec SA not yet negotiated")                     \
   X(IpsecEncapsulationFailed, "ipsec-encapsulation-failed", "IPSec encapsulation failed") \
   X(IpsecUnknownSpi, "ipsec-unknown-spi", "IPSec SPI not found")                          \
   X(IpsecMalformed, "ipsec-malformed", "IPSec packet length error")                       \
   X(IpsecReplay, "ipsec-replay", "IPSec anti-replay")                                     \
   X(IpsecIcvFailure, "ipsec-icv-failure", "IPSec authentication failed")                  \
   X(IpsecBadPadding, "ipsec-bad-padding", "IPSec padding error")                          \
-  X(IpsecSelectorMismatch, "ipsec-selector-mismatch", "IPSec post-check (flow mismatch)")  \
+  X(IpsecSelectorMismatch, "ipsec-selector-mismatch", "IPSec post-check (flow mismatch)") \
   X(IpsecPlaintextProtected, "ipsec-plaintext-protected", "IPSec pre-check (plain text)")
 
 enum class DropReason : uint8_t {

@@ -204,10 +204,13 @@ Action Pipeline::process(PacketContext& ctx) const {
 
 Action Pipeline::inbound_then_stages(PacketContext& ctx) const {
   switch (ipsec::process_inbound(ctx)) {
-    case ipsec::Inbound::Drop: return finish(ctx, Action::Drop);
-    case ipsec::Inbound::ToDevice: return finish(ctx, Action::ToDevice);
+    case ipsec::Inbound::Drop:
+      return finish(ctx, Action::Drop);
+    case ipsec::Inbound::ToDevice:
+      return finish(ctx, Action::ToDevice);
     case ipsec::Inbound::NotIpsec:
-    case ipsec::Inbound::Decapsulated: break;
+    case ipsec::Inbound::Decapsulated:
+      break;
   }
   return run_stages(ctx);
 }
@@ -221,7 +224,8 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     PacketContext& ctx = batch[i];
-    actions[i] = ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
+    actions[i] =
+        ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
   }
 }
 

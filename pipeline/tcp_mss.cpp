@@ -3,7 +3,8 @@
 namespace vfw {
 
 std::optional<uint16_t> clamp_tcp_mss(uint8_t* ip, const PacketInfo& info, uint16_t limit) {
-  if (info.protocol != ipproto::kTcp || !info.has_l4 || (info.tcp_flags & tcpflag::kSyn) == 0) return std::nullopt;
+  if (info.protocol != ipproto::kTcp || !info.has_l4 || (info.tcp_flags & tcpflag::kSyn) == 0)
+    return std::nullopt;
   uint8_t* tcp = ip + info.header_length;
   const size_t header = static_cast<size_t>(tcp[12] >> 4) * 4;
   for (size_t i = 20; i + 1 < header;) {

@@ -1,8 +1,8 @@
 // Every display command against expected text (tests/golden/display-*.txt), on the NAT lab with a
 // few flows through it and the clock fixed. The expected files were checked line by line against
 // the device samples in shared/reference/display-samples (docs/display-formats.md).
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +22,8 @@ using namespace vfw::test;
 
 namespace {
 
-// VFW_UPDATE_GOLDEN=1 rewrites the files from the current output: review the diff before committing.
+// VFW_UPDATE_GOLDEN=1 rewrites the files from the current output: review the diff before
+// committing.
 std::string golden(const std::string& name, const std::string& actual) {
   const std::string path = std::string(VFW_SOURCE_DIR) + "/tests/golden/" + name;
   if (std::getenv("VFW_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << actual;
@@ -63,7 +64,9 @@ TEST_CASE("display commands print the device's layouts", "[display]") {
   REQUIRE(show(d, "system-view").find("Enter system view") != std::string::npos);
   show(d, "acl 3000");
   show(d, "rule permit ip source 10.1.1.0 0.0.0.255 destination 10.2.1.0 0.0.0.255");
-  show(d, "rule permit tcp source 10.1.1.0 0.0.0.255 source-port eq 80 destination-port range 1000 2000");
+  show(d,
+       "rule permit tcp source 10.1.1.0 0.0.0.255 source-port eq 80 destination-port range 1000 "
+       "2000");
   show(d, "acl 2000");
   show(d, "rule deny source 192.168.0.0 0.0.255.255");
 
@@ -81,8 +84,10 @@ TEST_CASE("display commands print the device's layouts", "[display]") {
       {"display firewall server-map", "display-firewall-server-map.txt"},
       {"display acl all", "display-acl-all.txt"},
       {"display acl 3000", "display-acl-3000.txt"},
-      {"display firewall statistics system discard", "display-firewall-statistics-system-discard.txt"},
-      {"display current-configuration | begin security-policy", "display-current-configuration-begin.txt"},
+      {"display firewall statistics system discard",
+       "display-firewall-statistics-system-discard.txt"},
+      {"display current-configuration | begin security-policy",
+       "display-current-configuration-begin.txt"},
   };
   for (const auto& [command, file] : cases) {
     INFO(command);
@@ -97,24 +102,31 @@ TEST_CASE("display this shows the object of the current view", "[display]") {
   show(d, "system-view");
   show(d, "interface GigabitEthernet0/0/4");
   CHECK(show(d, "display this") ==
-        "#\ninterface GigabitEthernet0/0/4\n description small-MTU link\n ip address 172.16.0.1 255.255.255.0\n"
+        "#\ninterface GigabitEthernet0/0/4\n description small-MTU link\n ip address 172.16.0.1 "
+        "255.255.255.0\n"
         " mtu 1400\n#\nreturn\n");
   show(d, "security-policy");
   show(d, "rule name ssh_in");
-  // In a rule view the device prints the rule's body alone (reference/cli-interaction-notes.txt #10).
+  // In a rule view the device prints the rule's body alone (reference/cli-interaction-notes.txt
+  // #10).
   CHECK(show(d, "display this") ==
-        "  source-zone untrust\n  destination-zone dmz\n  destination-address 192.168.100.40 mask 255.255.255.255\n"
+        "  source-zone untrust\n  destination-zone dmz\n  destination-address 192.168.100.40 mask "
+        "255.255.255.255\n"
         "  service ssh\n  action permit\n");
   show(d, "firewall zone dmz");
   CHECK(show(d, "dis th") ==
-        "#\nfirewall zone dmz\n set priority 50\n add interface GigabitEthernet0/0/3\n add interface GigabitEthernet0/0/4\n#\nreturn\n");
+        "#\nfirewall zone dmz\n set priority 50\n add interface GigabitEthernet0/0/3\n add "
+        "interface GigabitEthernet0/0/4\n#\nreturn\n");
 }
 
 TEST_CASE("display filters keep, drop or start from matching lines", "[display]") {
   consoles.clear();
   Device d(load_example("fw1.cfg"));
-  CHECK(show(d, "display current-configuration | include ^ip route") == "ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\n");
-  CHECK(show(d, "display zone | exclude priority|interface|^20") == "local\ntrust\n    GigabitEthernet0/0/0\n    GigabitEthernet0/0/1\nuntrust\n    GigabitEthernet0/0/2\ndmz\n");
+  CHECK(show(d, "display current-configuration | include ^ip route") ==
+        "ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\n");
+  CHECK(show(d, "display zone | exclude priority|interface|^20") ==
+        "local\ntrust\n    GigabitEthernet0/0/0\n    GigabitEthernet0/0/1\nuntrust\n    "
+        "GigabitEthernet0/0/2\ndmz\n");
   std::ostringstream out, err;
   CHECK_FALSE(run_cli_line(d, "sysname X | include Y", out, err));
   CHECK(err.str() == "          ^\nError: Unrecognized command found at '^' position.\n");
@@ -143,11 +155,13 @@ TEST_CASE("save writes a file that loads back identically, and asks first", "[cl
   show(d, "sysname SAVED");
   const std::string said = show(d, "save " + path);
   CHECK(said ==
-        "The current configuration will be written to the device.\nNow saving the current configuration to the slot 0.\n"
+        "The current configuration will be written to the device.\nNow saving the current "
+        "configuration to the slot 0.\n"
         "Save the configuration successfully.\n");
   cli::LoadResult back = cli::load_config_file(path);
   REQUIRE(back.ok());
-  CHECK(config::render_current_configuration(back.config) == config::render_current_configuration(d.config()));
+  CHECK(config::render_current_configuration(back.config) ==
+        config::render_current_configuration(d.config()));
 
   // Answered no, nothing is written.
   LineRunner asking(d, false);
@@ -163,11 +177,14 @@ TEST_CASE("save writes a file that loads back identically, and asks first", "[cl
 TEST_CASE("the packet-trace command traces on the running device", "[cli][trace]") {
   consoles.clear();
   Device d(load_example("fw1-misordered-nat.cfg"));
-  const std::string text =
-      show(d, "packet-trace input-interface GigabitEthernet0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");
+  const std::string text = show(d,
+                                "packet-trace input-interface GigabitEthernet0/0/1 protocol icmp "
+                                "source 10.1.1.2 destination 10.2.1.2");
   CHECK(text.find("Stage 6: snat\n  Result:  translated\n") != std::string::npos);
   // The session it created is the device's own: the second trace takes the fast path.
-  const std::string again = show(d, "packet-trace input-interface g0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");
+  const std::string again = show(
+      d, "packet-trace input-interface g0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");
   CHECK(again.find("Stage 1: session\n  Result:  hit\n") != std::string::npos);
-  CHECK(show(d, "display firewall session table").find("10.1.1.2:1[1.1.1.1:2048] --> 10.2.1.2:2048") != std::string::npos);
+  CHECK(show(d, "display firewall session table")
+            .find("10.1.1.2:1[1.1.1.1:2048] --> 10.2.1.2:2048") != std::string::npos);
 }

@@ -16,7 +16,8 @@ namespace {
 
 std::vector<uint8_t> unhex(const std::string& h) {
   std::vector<uint8_t> out;
-  for (size_t i = 0; i < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i < h.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoul(h.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -42,8 +43,8 @@ struct Tunnel {
 
 TEST_CASE("AES-CBC matches RFC 3602 case 1", "[ipsec][crypto]") {
   ipsec::SaCrypto c;
-  REQUIRE(c.init(ipsec::Encryption::Aes128, unhex("06a9214036b8a15b512e03d534120006"), ipsec::Authentication::Sha256,
-                 std::vector<uint8_t>(32, 0x0b), true)
+  REQUIRE(c.init(ipsec::Encryption::Aes128, unhex("06a9214036b8a15b512e03d534120006"),
+                 ipsec::Authentication::Sha256, std::vector<uint8_t>(32, 0x0b), true)
               .empty());
   std::string text = "Single block msg";
   std::vector<uint8_t> data(text.begin(), text.end());
@@ -53,7 +54,9 @@ TEST_CASE("AES-CBC matches RFC 3602 case 1", "[ipsec][crypto]") {
 
 TEST_CASE("HMAC-SHA-256-128 matches RFC 4868 test case 1", "[ipsec][crypto]") {
   ipsec::SaCrypto c;
-  REQUIRE(c.init(ipsec::Encryption::None, {}, ipsec::Authentication::Sha256, std::vector<uint8_t>(32, 0x0b), true).empty());
+  REQUIRE(c.init(ipsec::Encryption::None, {}, ipsec::Authentication::Sha256,
+                 std::vector<uint8_t>(32, 0x0b), true)
+              .empty());
   const std::string text = "Hi There";
   uint8_t icv[16];
   const std::array<std::span<const uint8_t>, 1> pieces = {
@@ -62,10 +65,13 @@ TEST_CASE("HMAC-SHA-256-128 matches RFC 4868 test case 1", "[ipsec][crypto]") {
   CHECK(hex(icv, 16) == "198a607eb44bfbc69903a0f1cf2bbdc5");
 }
 
-TEST_CASE("AES-GCM as ESP uses it (RFC 4106) matches the GCM specification's test case 2", "[ipsec][crypto]") {
+TEST_CASE("AES-GCM as ESP uses it (RFC 4106) matches the GCM specification's test case 2",
+          "[ipsec][crypto]") {
   // Key 0^128 with a zero salt and a zero IV: nonce 0^96, as the GCM test case.
   ipsec::SaCrypto c;
-  REQUIRE(c.init(ipsec::Encryption::AesGcm128, std::vector<uint8_t>(20, 0), ipsec::Authentication::None, {}, true).empty());
+  REQUIRE(c.init(ipsec::Encryption::AesGcm128, std::vector<uint8_t>(20, 0),
+                 ipsec::Authentication::None, {}, true)
+              .empty());
   std::vector<uint8_t> data(16, 0);
   const uint8_t iv[8] = {0};
   uint8_t tag[16];
@@ -74,7 +80,8 @@ TEST_CASE("AES-GCM as ESP uses it (RFC 4106) matches the GCM specification's tes
   CHECK(hex(tag, 16) == "ab6e47d42cec13bdf53a67b21257bddf");
 }
 
-TEST_CASE("the anti-replay window accepts each number once and nothing left of the window", "[ipsec]") {
+TEST_CASE("the anti-replay window accepts each number once and nothing left of the window",
+          "[ipsec]") {
   ipsec::ReplayWindow w(64);
   CHECK_FALSE(w.check(0));
   for (uint32_t s : {1u, 3u, 2u, 100u}) {
@@ -123,10 +130,11 @@ TEST_CASE("two vfw devices with mirrored manual SAs carry traffic both ways", "[
 
 TEST_CASE("ESP works with each cipher and in transport mode", "[ipsec]") {
   for (const auto& [enc, auth, enc_len, auth_len] :
-       std::vector<std::tuple<std::string, std::string, size_t, size_t>>{{"aes-128", "sha1", 16, 20},
-                                                                        {"3des", "md5", 24, 16},
-                                                                        {"aes-gcm-256", "sha2-256", 36, 32},
-                                                                        {"aes-192", "sha2-512", 24, 64}}) {
+       std::vector<std::tuple<std::string, std::string, size_t, size_t>>{
+           {"aes-128", "sha1", 16, 20},
+           {"3des", "md5", 24, 16},
+           {"aes-gcm-256", "sha2-256", 36, 32},
+           {"aes-192", "sha2-512", 24, 64}}) {
     INFO(enc << " " << auth);
     Tunnel t;
     for (Device* d : {&t.fw1, &t.fw3}) {
@@ -186,12 +194,13 @@ TEST_CASE("inbound IPSec failures are named drops", "[ipsec]") {
     std::vector<uint8_t> pkt(20 + 8 + 16 + 48 + 16, 0);
     auto inner = build_packet(icmp("10.1.1.2", "10.2.1.2"));  // 46 bytes
     std::copy(inner.begin(), inner.end(), pkt.begin() + 44);
-    pkt[44 + 46] = 7;     // the pad length says 7 ...
+    pkt[44 + 46] = 7;      // the pad length says 7 ...
     pkt[44 + 46 + 1] = 4;  // ... but there is no padding before it
     store32(&pkt[20], sa->spi);
     store32(&pkt[24], 1);
     REQUIRE(sa->crypto.cbc(&pkt[44], 48, &pkt[28]));
-    const std::array<std::span<const uint8_t>, 1> pieces = {std::span<const uint8_t>{&pkt[20], 8 + 16 + 48}};
+    const std::array<std::span<const uint8_t>, 1> pieces = {
+        std::span<const uint8_t>{&pkt[20], 8 + 16 + 48}};
     REQUIRE(sa->crypto.mac(pieces, &pkt[44 + 48]));
     pkt[0] = 0x45;
     store16(&pkt[2], static_cast<uint16_t>(pkt.size()));
@@ -211,9 +220,11 @@ TEST_CASE("the seed's pre- and post-IPSec checks", "[ipsec]") {
   CHECK(plain.drop() == DropReason::IpsecPlaintextProtected);
 
   // Post-IPSec: FW1 protects a wider flow than FW3 accepts from the tunnel.
-  t.fw1.edit().acls.at(3000).rules[0].destination = Wildcard{*parse_ipv4("10.2.0.0"), *parse_ipv4("0.0.255.255")};
+  t.fw1.edit().acls.at(3000).rules[0].destination =
+      Wildcard{*parse_ipv4("10.2.0.0"), *parse_ipv4("0.0.255.255")};
   // ... and exempts it from NAT, or the easy-ip rule would translate it out of the ACL.
-  t.fw1.edit().nat_policy.rules[0].destination_addresses[0].prefix = Prefix::make(*parse_ipv4("10.2.0.0"), 16);
+  t.fw1.edit().nat_policy.rules[0].destination_addresses[0].prefix =
+      Prefix::make(*parse_ipv4("10.2.0.0"), 16);
   t.fw1.apply();
   Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.2.9"), kLan);
   REQUIRE(out.action == Action::Forward);
@@ -238,7 +249,8 @@ TEST_CASE("NAT-T: ESP in UDP 4500 both ways (RFC 3948)", "[ipsec]") {
   CHECK(send_bytes(t.fw3, ike, kWan).action == Action::ToDevice);
 }
 
-TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU, else fragmented", "[ipsec]") {
+TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU, else fragmented",
+          "[ipsec]") {
   Tunnel t;
   PacketSpec big = icmp("10.1.1.2", "10.2.1.2");
   big.total_length = 1480;
@@ -255,7 +267,8 @@ TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU
   CHECK(frag.emitted.size() == 2);  // the ESP packet, fragmented after encapsulation
 }
 
-TEST_CASE("display ipsec sa shows each SA with its counters, as the device does", "[ipsec][display]") {
+TEST_CASE("display ipsec sa shows each SA with its counters, as the device does",
+          "[ipsec][display]") {
   Tunnel t;
   setenv("TZ", "UTC", 1);
   tzset();
@@ -326,8 +339,10 @@ TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec
         p.transform = config::IpsecProposal::Transform::Ah;
         p.ah_authentication = "sha1";
         for (auto& pol : d->edit().ipsec_policies) {
-          pol.ah_in = config::ManualSaKeys{pol.esp_in.spi, "", std::string(40, *pol.esp_in.spi == 12345 ? '5' : '6')};
-          pol.ah_out = config::ManualSaKeys{pol.esp_out.spi, "", std::string(40, *pol.esp_out.spi == 12345 ? '5' : '6')};
+          pol.ah_in = config::ManualSaKeys{pol.esp_in.spi, "",
+                                           std::string(40, *pol.esp_in.spi == 12345 ? '5' : '6')};
+          pol.ah_out = config::ManualSaKeys{pol.esp_out.spi, "",
+                                            std::string(40, *pol.esp_out.spi == 12345 ? '5' : '6')};
         }
       } else {
         p.tunnel = false;

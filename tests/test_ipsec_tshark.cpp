@@ -25,12 +25,13 @@ std::string run(const std::string& command) {
 // tshark's esp_sa table entry for an outbound SA of the device.
 std::string esp_sa_option(const ipsec::Sa& sa) {
   const auto& ei = ipsec::info(sa.crypto.encryption());
-  const std::string auth = ei.aead ? "NULL" : std::string(ipsec::info(sa.crypto.authentication()).tshark);
+  const std::string auth =
+      ei.aead ? "NULL" : std::string(ipsec::info(sa.crypto.authentication()).tshark);
   char spi[16];
   std::snprintf(spi, sizeof spi, "0x%08x", sa.spi);
-  return "-o 'uat:esp_sa:\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" + std::string(ei.tshark) + "\",\"0x" +
-         sa.crypto.encryption_key_hex() + "\",\"" + auth + "\",\"" +
-         (ei.aead ? std::string() : "0x" + sa.crypto.authentication_key_hex()) + "\"'";
+  return "-o 'uat:esp_sa:\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" +
+         std::string(ei.tshark) + "\",\"0x" + sa.crypto.encryption_key_hex() + "\",\"" + auth +
+         "\",\"" + (ei.aead ? std::string() : "0x" + sa.crypto.authentication_key_hex()) + "\"'";
 }
 
 std::string capture_and_decode(Device& fw1, const std::string& name) {
@@ -45,8 +46,9 @@ std::string capture_and_decode(Device& fw1, const std::string& name) {
   REQUIRE(run_packet_trace(fw1, o, out, err) == 0);
   const ipsec::Sa* sa = fw1.runtime().sad.outbound("map1", 10);
   REQUIRE(sa != nullptr);
-  const std::string decoded = run("tshark -r " + pcap + " -o esp.enable_encryption_decode:TRUE " +
-                                  "-o esp.enable_authentication_check:TRUE " + esp_sa_option(*sa) + " -V 2>/dev/null");
+  const std::string decoded =
+      run("tshark -r " + pcap + " -o esp.enable_encryption_decode:TRUE " +
+          "-o esp.enable_authentication_check:TRUE " + esp_sa_option(*sa) + " -V 2>/dev/null");
   std::remove(pcap.c_str());
   return decoded;
 }
@@ -59,7 +61,8 @@ TEST_CASE("tshark decrypts vfw's ESP and shows the inner packet", "[tshark]") {
   const std::string decoded = capture_and_decode(fw1, "cbc");
   CHECK(decoded.find("Encapsulating Security Payload") != std::string::npos);
   CHECK(decoded.find("<HMAC-SHA-256-128 [RFC4868]> [correct]") != std::string::npos);
-  CHECK(decoded.find("Internet Protocol Version 4, Src: 10.1.1.2, Dst: 10.2.1.2") != std::string::npos);
+  CHECK(decoded.find("Internet Protocol Version 4, Src: 10.1.1.2, Dst: 10.2.1.2") !=
+        std::string::npos);
   CHECK(decoded.find("Type: 8 (Echo (ping) request)") != std::string::npos);
 }
 
@@ -73,8 +76,10 @@ TEST_CASE("tshark decrypts vfw's AES-GCM ESP and UDP-encapsulated ESP", "[tshark
   REQUIRE(fw1.sa_errors().empty());
   fw1.runtime().sad.outbound("map1", 10)->udp_encapsulation = true;
   const std::string decoded = capture_and_decode(fw1, "gcm-natt");
-  CHECK(decoded.find("User Datagram Protocol, Src Port: 4500, Dst Port: 4500") != std::string::npos);
+  CHECK(decoded.find("User Datagram Protocol, Src Port: 4500, Dst Port: 4500") !=
+        std::string::npos);
   CHECK(decoded.find("Encapsulating Security Payload") != std::string::npos);
-  CHECK(decoded.find("Internet Protocol Version 4, Src: 10.1.1.2, Dst: 10.2.1.2") != std::string::npos);
+  CHECK(decoded.find("Internet Protocol Version 4, Src: 10.1.1.2, Dst: 10.2.1.2") !=
+        std::string::npos);
   CHECK(decoded.find("Type: 8 (Echo (ping) request)") != std::string::npos);
 }

@@ -47,8 +47,10 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   REQUIRE(snat != std::string::npos);
   REQUIRE(ipsec != std::string::npos);
   CHECK(snat < ipsec);
-  CHECK(text.find("Stage 7: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on GigabitEthernet0/0/2\n"
-                  "  Info:    no security ACL rule of policy map1 permits 1.1.1.1:2048 -> 10.2.1.2:2048 (the source as "
+  CHECK(text.find("Stage 7: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on "
+                  "GigabitEthernet0/0/2\n"
+                  "  Info:    no security ACL rule of policy map1 permits 1.1.1.1:2048 -> "
+                  "10.2.1.2:2048 (the source as "
                   "SNAT left it): sent in plain text\n",
                   ipsec) != std::string::npos);
 
@@ -56,8 +58,10 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   const std::string fixed = trace_text(seed_ping("fw1.cfg"));
   CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
         std::string::npos);
-  CHECK(fixed.find("Stage 7: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
-        std::string::npos);
+  CHECK(
+      fixed.find(
+          "Stage 7: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
+      std::string::npos);
   CHECK(fixed.find("  Drop reason:      ipsec-sa-negotiating\n") != std::string::npos);
 }
 

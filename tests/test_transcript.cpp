@@ -41,7 +41,8 @@ std::vector<TypedLine> transcript_section(const std::string& device) {
 
 }  // namespace
 
-TEST_CASE("the reference transcript types into vfw with the device's prompts", "[cli][transcript]") {
+TEST_CASE("the reference transcript types into vfw with the device's prompts",
+          "[cli][transcript]") {
   for (const char* name : {"FW1", "FW2"}) {
     INFO(name);
     Device d;
