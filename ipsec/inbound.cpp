@@ -104,6 +104,11 @@ Inbound process_inbound(PacketContext& ctx) {
   if (!reparse(ctx))
     return drop(ctx, step, ctx.drop, "the decrypted packet is not a valid IPv4 packet");
   ctx.decapsulated = true;
+  // ah-esp: AH protected the ESP packet; what is left is that ESP packet, for the next round.
+  if (ah && !sa->tunnel && ctx.info.protocol == ipproto::kEsp) {
+    if (step != nullptr) step->info.push_back("AH verified; the ESP packet inside follows");
+    return process_inbound(ctx);
+  }
 
   // Post-IPSec check: the inner packet must be one the SA's policy protects (mirrored ACL).
   const uint16_t bound = ctx.snap->interface_index(sa->interface);

@@ -43,7 +43,8 @@ struct Sa {
 class Sad {
  public:
   Sa* inbound(uint32_t spi, Ipv4 dst, uint8_t protocol);
-  Sa* outbound(const std::string& policy, uint32_t seq);
+  // The outbound SA of a policy entry; protocol 0: the first (ESP before AH), else that protocol's.
+  Sa* outbound(const std::string& policy, uint32_t seq, uint8_t protocol = 0);
   std::vector<std::unique_ptr<Sa>>& all() { return sas_; }
   const std::vector<std::unique_ptr<Sa>>& all() const { return sas_; }
 

@@ -73,8 +73,10 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
                     ", acl " + std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
   }
-  ipsec::Sa* sa = ctx.rt->sad.outbound(m.entry->policy, m.entry->seq);
-  if (sa == nullptr) {
+  // transform esp, ah, or ah-esp: ESP first, then AH over the ESP packet.
+  ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->policy, m.entry->seq, ipproto::kEsp);
+  ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->policy, m.entry->seq, ipproto::kAh);
+  if (esp == nullptr && ah == nullptr) {
     if (step != nullptr) {
       step->result = "drop";
       step->drop = DropReason::IpsecNoSa;
@@ -85,49 +87,48 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     }
     return ctx.drop_with(DropReason::IpsecNoSa);
   }
-  const bool ah = sa->protocol == ipproto::kAh;
   const uint32_t overhead =
-      ah ? ipsec::ah_overhead(*sa) : ipsec::esp_overhead(*sa, ctx.length, ctx.info.header_length);
+      (esp != nullptr ? ipsec::esp_overhead(*esp, ctx.length, ctx.info.header_length) : 0) +
+      (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
   if (ctx.info.dont_fragment && ctx.info.total_length + overhead > out.mtu) {
     const uint32_t mtu = out.mtu - overhead;
-    if (ctx.emitted != nullptr)
-      ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
+    if (ctx.emitted != nullptr) ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
     if (step != nullptr) {
       step->result = "drop";
       step->drop = DropReason::FragmentNeeded;
-      step->info.push_back(
-          std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
-          (ah ? " bytes of AH exceed the MTU " : " bytes of ESP exceed the MTU ") +
-          std::to_string(out.mtu) + " with DF set: ICMP fragmentation-needed (next-hop MTU " +
-          std::to_string(mtu) + ")");
+      step->info.push_back(std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
+                           " bytes of IPSec overhead exceed the MTU " + std::to_string(out.mtu) +
+                           " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) + ")");
     }
     return ctx.drop_with(DropReason::FragmentNeeded);
   }
   decrement_ttl(ctx.ip);  // the inner packet is forwarded; the outer one is new
   const uint32_t inner_length = ctx.length;
   const uint16_t id = ctx.rt->next_ip_id++;
-  if (DropReason r = ah ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
-                        : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
-      r != DropReason::None) {
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = r;
+  for (ipsec::Sa* sa : {esp, ah}) {
+    if (sa == nullptr) continue;
+    const DropReason r = sa == ah ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
+                                  : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
+    if (r != DropReason::None) {
+      if (step != nullptr) {
+        step->result = "drop";
+        step->drop = r;
+      }
+      return ctx.drop_with(r);
     }
-    return ctx.drop_with(r);
+    if (step != nullptr) {
+      step->info.push_back(describe_sa(*sa));
+      step->info.push_back("outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
+                           (sa == ah ? " AH" : sa->udp_encapsulation ? " UDP 4500" : " ESP") + ", sequence " +
+                           std::to_string(sa->sequence));
+    }
   }
   parse_ipv4({ctx.ip, ctx.length}, ctx.info);
   ctx.encapsulated = true;
   if (step != nullptr) {
     step->result = "encapsulated";
-    step->info.push_back(describe_sa(*sa));
-    step->info.push_back("outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
-                         (ah                      ? " AH"
-                          : sa->udp_encapsulation ? " UDP 4500"
-                                                  : " ESP") +
-                         ", sequence " + std::to_string(sa->sequence));
-    step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) +
-                         " bytes (" + std::to_string(ctx.length - inner_length) +
-                         " bytes of overhead)");
+    step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) + " bytes (" +
+                         std::to_string(ctx.length - inner_length) + " bytes of overhead)");
   }
   return Verdict::Continue;
 }

@@ -369,3 +369,27 @@ TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec
     CHECK(in.action == Action::Forward);
   }
 }
+
+TEST_CASE("transform ah-esp: ESP, then AH over the ESP packet, undone in reverse", "[ipsec]") {
+  Tunnel t;
+  for (Device* d : {&t.fw1, &t.fw3}) {
+    d->edit().ipsec_proposals[0].transform = config::IpsecProposal::Transform::AhEsp;
+    d->edit().ipsec_proposals[0].ah_authentication = "sha2-256";
+    for (auto& pol : d->edit().ipsec_policies) {
+      // AH SPIs next to the ESP ones; keys mirrored like theirs.
+      pol.ah_in = config::ManualSaKeys{*pol.esp_in.spi + 1, "", std::string(64, *pol.esp_in.spi == 12345 ? '8' : '9')};
+      pol.ah_out = config::ManualSaKeys{*pol.esp_out.spi + 1, "", std::string(64, *pol.esp_out.spi == 12345 ? '8' : '9')};
+    }
+    d->apply();
+    REQUIRE(d->sa_errors().empty());
+  }
+  Sent out = send(t.fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(out.after.protocol == ipproto::kAh);
+  CHECK(out.bytes[20] == ipproto::kEsp);  // AH's next header: the ESP packet it protects
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  CHECK(in.action == Action::Forward);
+  CHECK(in.trace.result.output == kLan);
+  CHECK(t.fw3.runtime().sad.inbound(12346, *parse_ipv4("2.1.1.1"), ipproto::kAh)->packets == 1);
+  CHECK(t.fw3.runtime().sad.inbound(12345, *parse_ipv4("2.1.1.1"), ipproto::kEsp)->packets == 1);
+}
