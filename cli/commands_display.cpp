@@ -62,6 +62,16 @@ std::string display_this(CommandContext& c) {
       for (const auto& r : cfg.nat_policy.rules) body += config::render_nat_rule(r);
       return block(body);
     }
+    case View::IpsecProposal:
+      for (const auto& p : cfg.ipsec_proposals) {
+        if (p.name == f.object) return block(config::render_ipsec_proposal(p));
+      }
+      return "";
+    case View::IpsecPolicy:
+      for (const auto& p : cfg.ipsec_policies) {
+        if (p.name + " " + std::to_string(p.seq) == f.object) return block(config::render_ipsec_policy(p));
+      }
+      return "";
     default:
       return config::render_current_configuration(cfg);
   }

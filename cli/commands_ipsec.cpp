@@ -28,6 +28,12 @@ bool is_hex(const std::string& s) {
   return true;
 }
 
+// `cipher` takes the key in plain hex as well; the device's own cipher text of a key cannot be read.
+std::string key_error(const Args& a) {
+  if (a.has("cipher")) return "Error: vfw reads keys only in hexadecimal: enter the key itself, not its cipher text.";
+  return "Error: The key must be an even number of hexadecimal digits.";
+}
+
 config::ManualSaKeys& keys(config::IpsecPolicy& p, const Args& a) {
   const bool inbound = a.has("inbound");
   if (a.has("ah")) return inbound ? p.ah_in : p.ah_out;
@@ -191,21 +197,19 @@ void register_ipsec_commands(CommandEngine& e) {
             keys(current_policy(c), a).spi = a.uint("spi");
             return kOk;
           });
-  pol.add("sa encryption-hex ( inbound | outbound ) esp {text:hex}",
+  pol.add("sa encryption-hex ( inbound | outbound ) esp [ simple | cipher ] {text:hex}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)
               return "Error: Keys are configured only in a manual IPSec policy.";
-            if (!is_hex(a.str("hex")))
-              return "Error: The key must be an even number of hexadecimal digits.";
+            if (!is_hex(a.str("hex"))) return key_error(a);
             keys(current_policy(c), a).encryption_hex = a.str("hex");
             return kOk;
           });
-  pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) {text:hex}",
+  pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) [ simple | cipher ] {text:hex}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)
               return "Error: Keys are configured only in a manual IPSec policy.";
-            if (!is_hex(a.str("hex")))
-              return "Error: The key must be an even number of hexadecimal digits.";
+            if (!is_hex(a.str("hex"))) return key_error(a);
             keys(current_policy(c), a).authentication_hex = a.str("hex");
             return kOk;
           });
