@@ -356,7 +356,7 @@ TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec
     if (!use_ah) {
       // Transport mode keeps the original addresses in the only IP header.
       CHECK(out.after.src == *parse_ipv4("10.1.1.2"));
-      continue;  // (a transport SA protects the gateways' own traffic: FW3 is not addressed)
+      continue;  // (FW3 is not addressed: transport mode is for traffic to the gateway, below)
     }
     auto tampered = out.bytes;
     tampered[tampered.size() - 1] ^= 0x80;  // a payload byte: AH protects it
@@ -392,4 +392,27 @@ TEST_CASE("transform ah-esp: ESP, then AH over the ESP packet, undone in reverse
   CHECK(in.trace.result.output == kLan);
   CHECK(t.fw3.runtime().sad.inbound(12346, *parse_ipv4("2.1.1.1"), ipproto::kAh)->packets == 1);
   CHECK(t.fw3.runtime().sad.inbound(12345, *parse_ipv4("2.1.1.1"), ipproto::kEsp)->packets == 1);
+}
+
+TEST_CASE("ESP transport mode protects traffic addressed to the peer gateway", "[ipsec]") {
+  Tunnel t;
+  for (Device* d : {&t.fw1, &t.fw3}) {
+    d->edit().ipsec_proposals[0].tunnel = false;
+    const bool fw1 = d == &t.fw1;
+    // The flow between the gateways' own addresses (FW1's side as SNAT leaves it: easy-ip 1.1.1.1).
+    auto& rule = d->edit().acls.at(3000).rules[0];
+    rule.source = Wildcard{*parse_ipv4(fw1 ? "1.1.1.1" : "2.1.1.1"), Ipv4{0}};
+    rule.destination = Wildcard{*parse_ipv4(fw1 ? "2.1.1.1" : "1.1.1.1"), Ipv4{0}};
+    d->apply();
+  }
+  t.fw3.edit().interfaces.at(kWan).service_manage.permitted.push_back("ping");
+  t.fw3.apply();
+  Sent out = send(t.fw1, icmp("10.1.1.2", "2.1.1.1"), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(out.after.protocol == ipproto::kEsp);
+  CHECK(out.after.src == *parse_ipv4("1.1.1.1"));  // the original header, after SNAT
+  Sent in = send_bytes(t.fw3, out.bytes, kWan);
+  CHECK(in.action == Action::ToDevice);
+  CHECK(in.trace.steps.front().result == "decapsulated");
+  CHECK(in.step("security-policy")->matched == "service-manage on GigabitEthernet0/0/2 (untrust -> local)");
 }
