@@ -69,7 +69,8 @@ std::string display_this(CommandContext& c) {
       return "";
     case View::IpsecPolicy:
       for (const auto& p : cfg.ipsec_policies) {
-        if (p.name + " " + std::to_string(p.seq) == f.object) return block(config::render_ipsec_policy(p));
+        if (p.name + " " + std::to_string(p.seq) == f.object)
+          return block(config::render_ipsec_policy(p));
       }
       return "";
     default:

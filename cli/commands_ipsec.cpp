@@ -28,9 +28,11 @@ bool is_hex(const std::string& s) {
   return true;
 }
 
-// `cipher` takes the key in plain hex as well; the device's own cipher text of a key cannot be read.
+// `cipher` takes the key in plain hex as well; the device's own cipher text of a key cannot be
+// read.
 std::string key_error(const Args& a) {
-  if (a.has("cipher")) return "Error: vfw reads keys only in hexadecimal: enter the key itself, not its cipher text.";
+  if (a.has("cipher"))
+    return "Error: vfw reads keys only in hexadecimal: enter the key itself, not its cipher text.";
   return "Error: The key must be an even number of hexadecimal digits.";
 }
 
@@ -205,14 +207,15 @@ void register_ipsec_commands(CommandEngine& e) {
             keys(current_policy(c), a).encryption_hex = a.str("hex");
             return kOk;
           });
-  pol.add("sa authentication-hex ( inbound | outbound ) ( esp | ah ) [ simple | cipher ] {text:hex}",
-          [](CommandContext& c, const Args& a) -> Result {
-            if (!current_policy(c).manual)
-              return "Error: Keys are configured only in a manual IPSec policy.";
-            if (!is_hex(a.str("hex"))) return key_error(a);
-            keys(current_policy(c), a).authentication_hex = a.str("hex");
-            return kOk;
-          });
+  pol.add(
+      "sa authentication-hex ( inbound | outbound ) ( esp | ah ) [ simple | cipher ] {text:hex}",
+      [](CommandContext& c, const Args& a) -> Result {
+        if (!current_policy(c).manual)
+          return "Error: Keys are configured only in a manual IPSec policy.";
+        if (!is_hex(a.str("hex"))) return key_error(a);
+        keys(current_policy(c), a).authentication_hex = a.str("hex");
+        return kOk;
+      });
   for (const char* kw : {"sa trigger-mode", "route inject", "sa force-detection", "anti-replay",
                          "policy enable", "remote-address", "sa string-key"}) {
     // Kept as written (sa string-key: the device's key derivation from a string is not public).

@@ -37,7 +37,8 @@ Sa* Sad::inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) {
 
 Sa* Sad::outbound(const std::string& policy, uint32_t seq, uint8_t protocol) {
   for (auto& sa : sas_) {
-    if (!sa->inbound && sa->policy == policy && sa->policy_seq == seq && (protocol == 0 || sa->protocol == protocol)) {
+    if (!sa->inbound && sa->policy == policy && sa->policy_seq == seq &&
+        (protocol == 0 || sa->protocol == protocol)) {
       return sa.get();
     }
   }
@@ -55,60 +56,64 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
     }
     const auto local = local_end(cfg, p);
     if (prop == nullptr || !local) continue;  // not applied anywhere yet, or no proposal
-    // transform esp, ah, or ah-esp (both: ESP first, then AH over the ESP packet in transport mode).
+    // transform esp, ah, or ah-esp (both: ESP first, then AH over the ESP packet in transport
+    // mode).
     std::vector<bool> protocols;  // true: ESP
     if (prop->transform != config::IpsecProposal::Transform::Ah) protocols.push_back(true);
     if (prop->transform != config::IpsecProposal::Transform::Esp) protocols.push_back(false);
     for (const bool esp : protocols)
-    for (bool in : {true, false}) {
-      const config::ManualSaKeys& k = esp ? (in ? p.esp_in : p.esp_out) : (in ? p.ah_in : p.ah_out);
-      if (!k.spi) continue;
-      const std::string label =
-          p.name + " " + std::to_string(p.seq) + (in ? " inbound" : " outbound") + (esp ? " esp" : " ah");
-      const Encryption enc =
-          esp ? *encryption_from_keyword(prop->esp_encryption) : Encryption::None;
-      const Authentication auth =
-          *authentication_from_keyword(esp ? prop->esp_authentication : prop->ah_authentication);
-      const bool outer_ah = !esp && prop->transform == config::IpsecProposal::Transform::AhEsp;
-      const std::string fingerprint =
-          std::string(esp ? "esp" : "ah") + std::to_string(*k.spi) + k.encryption_hex + k.authentication_hex +
-          prop->esp_encryption + prop->esp_authentication + prop->ah_authentication + (prop->tunnel ? "T" : "t") +
-          (outer_ah ? "O" : "") + to_string(local->first) + to_string(*p.tunnel_remote) +
-          std::to_string(cfg.ipsec_anti_replay_window);
-      auto kept = std::find_if(sas_.begin(), sas_.end(), [&](const std::unique_ptr<Sa>& sa) {
-        return sa && sa->fingerprint == fingerprint && sa->inbound == in && sa->policy == p.name &&
-               sa->policy_seq == p.seq;
-      });
-      if (kept != sas_.end()) {
-        next.push_back(std::move(*kept));
-        continue;
+      for (bool in : {true, false}) {
+        const config::ManualSaKeys& k =
+            esp ? (in ? p.esp_in : p.esp_out) : (in ? p.ah_in : p.ah_out);
+        if (!k.spi) continue;
+        const std::string label = p.name + " " + std::to_string(p.seq) +
+                                  (in ? " inbound" : " outbound") + (esp ? " esp" : " ah");
+        const Encryption enc =
+            esp ? *encryption_from_keyword(prop->esp_encryption) : Encryption::None;
+        const Authentication auth =
+            *authentication_from_keyword(esp ? prop->esp_authentication : prop->ah_authentication);
+        const bool outer_ah = !esp && prop->transform == config::IpsecProposal::Transform::AhEsp;
+        const std::string fingerprint =
+            std::string(esp ? "esp" : "ah") + std::to_string(*k.spi) + k.encryption_hex +
+            k.authentication_hex + prop->esp_encryption + prop->esp_authentication +
+            prop->ah_authentication + (prop->tunnel ? "T" : "t") + (outer_ah ? "O" : "") +
+            to_string(local->first) + to_string(*p.tunnel_remote) +
+            std::to_string(cfg.ipsec_anti_replay_window);
+        auto kept = std::find_if(sas_.begin(), sas_.end(), [&](const std::unique_ptr<Sa>& sa) {
+          return sa && sa->fingerprint == fingerprint && sa->inbound == in &&
+                 sa->policy == p.name && sa->policy_seq == p.seq;
+        });
+        if (kept != sas_.end()) {
+          next.push_back(std::move(*kept));
+          continue;
+        }
+        auto sa = std::make_unique<Sa>();
+        sa->spi = *k.spi;
+        sa->protocol = esp ? 50 : 51;
+        sa->inbound = in;
+        // Under ah-esp, AH protects the ESP packet as it is (tunnel header included): transport
+        // mode.
+        sa->tunnel = prop->tunnel && !outer_ah;
+        sa->local = local->first;
+        sa->remote = *p.tunnel_remote;
+        sa->replay = ReplayWindow(cfg.ipsec_anti_replay_window);
+        sa->created = now;
+        if (p.duration_time) sa->lifetime_seconds = *p.duration_time;
+        if (p.duration_traffic) sa->lifetime_kilobytes = *p.duration_traffic;
+        sa->policy = p.name;
+        sa->policy_seq = p.seq;
+        sa->acl = p.acl.value_or(0);
+        sa->interface = local->second;
+        sa->fingerprint = fingerprint;
+        const auto ek = from_hex(k.encryption_hex);
+        const auto ak = from_hex(k.authentication_hex);
+        const std::string err = sa->crypto.init(enc, ek, auth, ak, !in);
+        if (!err.empty()) {
+          errors.push_back("ipsec policy " + label + ": " + err);
+          continue;
+        }
+        next.push_back(std::move(sa));
       }
-      auto sa = std::make_unique<Sa>();
-      sa->spi = *k.spi;
-      sa->protocol = esp ? 50 : 51;
-      sa->inbound = in;
-      // Under ah-esp, AH protects the ESP packet as it is (tunnel header included): transport mode.
-      sa->tunnel = prop->tunnel && !outer_ah;
-      sa->local = local->first;
-      sa->remote = *p.tunnel_remote;
-      sa->replay = ReplayWindow(cfg.ipsec_anti_replay_window);
-      sa->created = now;
-      if (p.duration_time) sa->lifetime_seconds = *p.duration_time;
-      if (p.duration_traffic) sa->lifetime_kilobytes = *p.duration_traffic;
-      sa->policy = p.name;
-      sa->policy_seq = p.seq;
-      sa->acl = p.acl.value_or(0);
-      sa->interface = local->second;
-      sa->fingerprint = fingerprint;
-      const auto ek = from_hex(k.encryption_hex);
-      const auto ak = from_hex(k.authentication_hex);
-      const std::string err = sa->crypto.init(enc, ek, auth, ak, !in);
-      if (!err.empty()) {
-        errors.push_back("ipsec policy " + label + ": " + err);
-        continue;
-      }
-      next.push_back(std::move(sa));
-    }
   }
   // Dynamic (IKE) SAs are kept as they are; manual ones not carried over are destroyed here.
   for (auto& sa : sas_) {

@@ -92,13 +92,15 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
       (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
   if (ctx.info.dont_fragment && ctx.info.total_length + overhead > out.mtu) {
     const uint32_t mtu = out.mtu - overhead;
-    if (ctx.emitted != nullptr) ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
+    if (ctx.emitted != nullptr)
+      ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
     if (step != nullptr) {
       step->result = "drop";
       step->drop = DropReason::FragmentNeeded;
-      step->info.push_back(std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
-                           " bytes of IPSec overhead exceed the MTU " + std::to_string(out.mtu) +
-                           " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) + ")");
+      step->info.push_back(
+          std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
+          " bytes of IPSec overhead exceed the MTU " + std::to_string(out.mtu) +
+          " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) + ")");
     }
     return ctx.drop_with(DropReason::FragmentNeeded);
   }
@@ -107,8 +109,9 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   const uint16_t id = ctx.rt->next_ip_id++;
   for (ipsec::Sa* sa : {esp, ah}) {
     if (sa == nullptr) continue;
-    const DropReason r = sa == ah ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
-                                  : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
+    const DropReason r = sa == ah
+                             ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
+                             : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
     if (r != DropReason::None) {
       if (step != nullptr) {
         step->result = "drop";
@@ -119,16 +122,19 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     if (step != nullptr) {
       step->info.push_back(describe_sa(*sa));
       step->info.push_back("outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
-                           (sa == ah ? " AH" : sa->udp_encapsulation ? " UDP 4500" : " ESP") + ", sequence " +
-                           std::to_string(sa->sequence));
+                           (sa == ah                ? " AH"
+                            : sa->udp_encapsulation ? " UDP 4500"
+                                                    : " ESP") +
+                           ", sequence " + std::to_string(sa->sequence));
     }
   }
   parse_ipv4({ctx.ip, ctx.length}, ctx.info);
   ctx.encapsulated = true;
   if (step != nullptr) {
     step->result = "encapsulated";
-    step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) + " bytes (" +
-                         std::to_string(ctx.length - inner_length) + " bytes of overhead)");
+    step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) +
+                         " bytes (" + std::to_string(ctx.length - inner_length) +
+                         " bytes of overhead)");
   }
   return Verdict::Continue;
 }

@@ -377,8 +377,10 @@ TEST_CASE("transform ah-esp: ESP, then AH over the ESP packet, undone in reverse
     d->edit().ipsec_proposals[0].ah_authentication = "sha2-256";
     for (auto& pol : d->edit().ipsec_policies) {
       // AH SPIs next to the ESP ones; keys mirrored like theirs.
-      pol.ah_in = config::ManualSaKeys{*pol.esp_in.spi + 1, "", std::string(64, *pol.esp_in.spi == 12345 ? '8' : '9')};
-      pol.ah_out = config::ManualSaKeys{*pol.esp_out.spi + 1, "", std::string(64, *pol.esp_out.spi == 12345 ? '8' : '9')};
+      pol.ah_in = config::ManualSaKeys{*pol.esp_in.spi + 1, "",
+                                       std::string(64, *pol.esp_in.spi == 12345 ? '8' : '9')};
+      pol.ah_out = config::ManualSaKeys{*pol.esp_out.spi + 1, "",
+                                        std::string(64, *pol.esp_out.spi == 12345 ? '8' : '9')};
     }
     d->apply();
     REQUIRE(d->sa_errors().empty());
@@ -414,5 +416,6 @@ TEST_CASE("ESP transport mode protects traffic addressed to the peer gateway", "
   Sent in = send_bytes(t.fw3, out.bytes, kWan);
   CHECK(in.action == Action::ToDevice);
   CHECK(in.trace.steps.front().result == "decapsulated");
-  CHECK(in.step("security-policy")->matched == "service-manage on GigabitEthernet0/0/2 (untrust -> local)");
+  CHECK(in.step("security-policy")->matched ==
+        "service-manage on GigabitEthernet0/0/2 (untrust -> local)");
 }
