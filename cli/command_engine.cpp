@@ -96,7 +96,11 @@ std::vector<std::pair<std::string, std::string>> CommandEngine::help(const Comma
     tokens.pop_back();
   }
   bool can_end = false;
-  for (const CommandTree* tree : trees_for(ctx)) {
+  // The first word lists the current view's commands (and display, quit, return), as the device
+  // does; deeper in a line, a parent view's command is helped too, since it would run there.
+  auto trees = trees_for(ctx);
+  if (tokens.empty()) trees.resize(2);
+  for (const CommandTree* tree : trees) {
     const Node* node = tree->walk(typed, tokens);
     if (node == nullptr) continue;
     for (const auto& child : node->children) {

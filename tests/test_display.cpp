@@ -143,6 +143,13 @@ TEST_CASE("a line ending in ? lists what may come next", "[display]") {
   CHECK(partial.find("INTEGER<0-32> or mask") != std::string::npos);
   CHECK(show(d, "sysname FW1 ?") == "  <cr>\n");
   CHECK(show(d, "display zone ?") == "  <cr>\n");
+  // "?" at the start of a line lists the current view's commands, not its parents'.
+  show(d, "interface GigabitEthernet0/0/1");
+  const std::string here = show(d, "?");
+  CHECK(here.find("  shutdown") != std::string::npos);
+  CHECK(here.find("  sysname") == std::string::npos);
+  CHECK(show(d, "ip route-static ?").find("IP address") !=
+        std::string::npos);  // a parent's command, deeper
 }
 
 TEST_CASE("save writes a file that loads back identically, and asks first", "[cli]") {
