@@ -7,11 +7,13 @@
 namespace vfw::ipsec {
 namespace {
 
-Inbound drop(PacketContext& ctx, TraceStep* step, DropReason r, std::string why) {
+// why() builds the explanation only for a traced packet: a flood of bad ESP costs no strings.
+template <typename Why>
+Inbound drop(PacketContext& ctx, TraceStep* step, DropReason r, Why&& why) {
   if (step != nullptr) {
     step->result = "drop";
     step->drop = r;
-    step->info.push_back(std::move(why));
+    step->info.push_back(why());
   }
   ctx.drop = r;
   return Inbound::Drop;
@@ -62,9 +64,11 @@ Inbound process_inbound(PacketContext& ctx) {
                           ", acl " + std::to_string(m.entry->acl) + " rule " +
                           std::to_string(m.rule->id) + " (mirrored)";
         }
-        return drop(
-            ctx, step, DropReason::IpsecPlaintextProtected,
-            "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain text");
+        return drop(ctx, step, DropReason::IpsecPlaintextProtected, [] {
+          return std::string(
+              "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain "
+              "text");
+        });
       }
     }
     return Inbound::NotIpsec;
@@ -77,32 +81,40 @@ Inbound process_inbound(PacketContext& ctx) {
   const int rule = ctx.snap->security.match(outer);
   if (rule < 0 ? !ctx.snap->security.default_permit()
                : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
-    return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny,
-                "the tunnel's packets from " + to_string(info.src) +
-                    " is not permitted into the local zone");
+    return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny, [&] {
+      return std::string("the tunnel's packets from " + to_string(info.src) +
+                         " is not permitted into the local zone");
+    });
   }
   if (ctx.length < esp_offset + 8)
-    return drop(ctx, step, DropReason::IpsecMalformed, "shorter than an ESP header");
+    return drop(ctx, step, DropReason::IpsecMalformed,
+                [&] { return std::string("shorter than an ESP header"); });
   const uint32_t spi = ah ? load32(ctx.ip + esp_offset + 4) : esp_spi(ctx.ip + esp_offset);
   Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ah ? ipproto::kAh : ipproto::kEsp);
   if (sa == nullptr) {
-    return drop(ctx, step, DropReason::IpsecUnknownSpi,
-                "no inbound SA with SPI " + std::to_string(spi) + " for " + to_string(info.dst));
+    return drop(ctx, step, DropReason::IpsecUnknownSpi, [&] {
+      return std::string("no inbound SA with SPI " + std::to_string(spi) + " for " +
+                         to_string(info.dst));
+    });
   }
   if (step != nullptr) step->matched = describe_sa(*sa);
   const Ipv4 peer = info.src;
   const DropReason result = ah ? ah_decapsulate(*sa, ctx.ip, ctx.length)
                                : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);
   if (DropReason r = result; r != DropReason::None) {
-    std::string why =
-        r == DropReason::IpsecReplay ? "sequence number replayed or left of the anti-replay window"
-        : r == DropReason::IpsecIcvFailure ? "the ICV does not verify (wrong key or altered packet)"
-        : r == DropReason::IpsecBadPadding ? "the padding is not 1, 2, 3 ... after decryption"
-                                           : "the ESP packet is malformed";
-    return drop(ctx, step, r, std::move(why));
+    return drop(ctx, step, r, [r] {
+      return std::string(r == DropReason::IpsecReplay
+                             ? "sequence number replayed or left of the anti-replay window"
+                         : r == DropReason::IpsecIcvFailure
+                             ? "the ICV does not verify (wrong key or altered packet)"
+                         : r == DropReason::IpsecBadPadding
+                             ? "the padding is not 1, 2, 3 ... after decryption"
+                             : "the ESP packet is malformed");
+    });
   }
   if (!reparse(ctx))
-    return drop(ctx, step, ctx.drop, "the decrypted packet is not a valid IPv4 packet");
+    return drop(ctx, step, ctx.drop,
+                [&] { return std::string("the decrypted packet is not a valid IPv4 packet"); });
   ctx.decapsulated = true;
   // ah-esp: AH protected the ESP packet; what is left is that ESP packet, for the next round.
   if (ah && !sa->tunnel && ctx.info.protocol == ipproto::kEsp) {
@@ -122,10 +134,11 @@ Inbound process_inbound(PacketContext& ctx) {
     }
   }
   if (!inside) {
-    return drop(ctx, step, DropReason::IpsecSelectorMismatch,
-                "post-IPSec check: " + to_string(ctx.info.src) + " -> " + to_string(ctx.info.dst) +
-                    " is outside the flows of policy " + sa->policy + " " +
-                    std::to_string(sa->policy_seq));
+    return drop(ctx, step, DropReason::IpsecSelectorMismatch, [&] {
+      return std::string("post-IPSec check: " + to_string(ctx.info.src) + " -> " +
+                         to_string(ctx.info.dst) + " is outside the flows of policy " + sa->policy +
+                         " " + std::to_string(sa->policy_seq));
+    });
   }
   if (step != nullptr) {
     step->info.push_back("from " + to_string(peer) + ", sequence " +

@@ -76,11 +76,12 @@ bool create_session(PacketContext& ctx) {
 
 Verdict EgressStage::process(PacketContext& ctx) const {
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "forward") : nullptr;
-  auto drop = [&](DropReason reason, std::string why) {
+  // why() builds the explanation only for a traced packet: no string work on the untraced path.
+  auto drop = [&](DropReason reason, auto&& why) {
     if (step != nullptr) {
       step->result = "drop";
       step->drop = reason;
-      step->info.push_back(std::move(why));
+      step->info.push_back(why());
     }
     return ctx.drop_with(reason);
   };
@@ -88,7 +89,8 @@ Verdict EgressStage::process(PacketContext& ctx) const {
 
   if (ctx.to_device) {
     if (first_packet && !create_session(ctx))
-      return drop(DropReason::SessionTableFull, "the session table is full");
+      return drop(DropReason::SessionTableFull,
+                  [&] { return std::string("the session table is full"); });
     if (step != nullptr) {
       step->result = "to-device";
       if (first_packet) step->info.push_back("session created: " + flow_text(ctx.original));
@@ -106,16 +108,19 @@ Verdict EgressStage::process(PacketContext& ctx) const {
     if (ctx.info.dont_fragment) {
       if (ctx.emitted != nullptr)
         ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, out.mtu)});
-      return drop(DropReason::FragmentNeeded,
-                  std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
-                      std::to_string(out.mtu) + " of " + out.name +
-                      " with DF set: ICMP fragmentation-needed (next-hop MTU " +
-                      std::to_string(out.mtu) + ") sent to " + to_string(Ipv4{ctx.original.src}));
+      return drop(DropReason::FragmentNeeded, [&] {
+        return std::string(std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
+                           std::to_string(out.mtu) + " of " + out.name +
+                           " with DF set: ICMP fragmentation-needed (next-hop MTU " +
+                           std::to_string(out.mtu) + ") sent to " +
+                           to_string(Ipv4{ctx.original.src}));
+      });
     }
     fragmented = true;
   }
   if (first_packet && !create_session(ctx))
-    return drop(DropReason::SessionTableFull, "the session table is full");
+    return drop(DropReason::SessionTableFull,
+                [&] { return std::string("the session table is full"); });
   decrement_ttl(ctx.ip);
   if (fragmented) {
     auto pieces = fragment(ctx.ip, ctx.info, out.mtu);

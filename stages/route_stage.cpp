@@ -18,15 +18,17 @@ Verdict RouteStage::process(PacketContext& ctx) const {
   const Snapshot& snap = *ctx.snap;
   const Ipv4 dst{ctx.current.dst};
   const Route* r = snap.fib.lookup(dst);
-  auto drop = [&](DropReason reason, std::string why) {
+  // why() builds the explanation only for a traced packet: no string work on the untraced path.
+  auto drop = [&](DropReason reason, auto&& why) {
     if (step != nullptr) {
       step->result = "drop";
       step->drop = reason;
-      step->info.push_back(std::move(why));
+      step->info.push_back(why());
     }
     return ctx.drop_with(reason);
   };
-  if (r == nullptr) return drop(DropReason::NoRoute, "no route to " + to_string(dst));
+  if (r == nullptr)
+    return drop(DropReason::NoRoute, [&] { return std::string("no route to " + to_string(dst)); });
   if (step != nullptr) step->matched = describe(*r, snap);
   switch (r->kind) {
     case RouteKind::Local:
@@ -39,14 +41,17 @@ Verdict RouteStage::process(PacketContext& ctx) const {
       }
       return Verdict::Continue;
     case RouteKind::Blackhole:
-      return drop(DropReason::BlackholeRoute, "the route points to NULL0");
+      return drop(DropReason::BlackholeRoute,
+                  [&] { return std::string("the route points to NULL0"); });
     case RouteKind::Direct:
     case RouteKind::Static:
       break;
   }
   // Routes through a shut-down interface are not installed (config/snapshot.cpp).
   const InterfaceState& out = snap.interfaces[r->out_if];
-  if (ctx.info.ttl <= 1) return drop(DropReason::TtlExpired, "TTL would reach 0 when forwarded");
+  if (ctx.info.ttl <= 1)
+    return drop(DropReason::TtlExpired,
+                [&] { return std::string("TTL would reach 0 when forwarded"); });
   ctx.out_if = r->out_if;
   ctx.out_zone = out.zone;
   ctx.next_hop = r->next_hop.v != 0 ? r->next_hop : dst;

@@ -33,32 +33,39 @@ std::string zone_name(const Snapshot& snap, uint8_t zone) {
 Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   const Snapshot& snap = *ctx.snap;
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "permit") : nullptr;
-  auto drop = [&](DropReason reason, std::string why) {
+  // why() builds the explanation only for a traced packet: no string work on the untraced path.
+  auto drop = [&](DropReason reason, auto&& why) {
     if (step != nullptr) {
       step->result = "deny";
       step->drop = reason;
-      step->info.push_back(std::move(why));
+      step->info.push_back(why());
     }
     return ctx.drop_with(reason);
   };
   if (ctx.in_zone == kNoZone) {
-    return drop(DropReason::InterfaceNoZone,
-                snap.interfaces[ctx.in_if].name + " is not in a security zone");
+    return drop(DropReason::InterfaceNoZone, [&] {
+      return std::string(snap.interfaces[ctx.in_if].name + " is not in a security zone");
+    });
   }
   if (ctx.out_zone == kNoZone) {
-    return drop(DropReason::InterfaceNoZone,
-                snap.interfaces[ctx.out_if].name + " is not in a security zone");
+    return drop(DropReason::InterfaceNoZone, [&] {
+      return std::string(snap.interfaces[ctx.out_if].name + " is not in a security zone");
+    });
   }
-  const std::string zones =
-      " (" + zone_name(snap, ctx.in_zone) + " -> " + zone_name(snap, ctx.out_zone) + ")";
+  // Built only for a traced packet: no string work on the untraced path.
+  const std::string zones = step == nullptr ? std::string()
+                                            : " (" + zone_name(snap, ctx.in_zone) + " -> " +
+                                                  zone_name(snap, ctx.out_zone) + ")";
 
   if (ctx.to_device) {
     const InterfaceState& in = snap.interfaces[ctx.in_if];
     if (const uint8_t service = management_service(ctx.current);
         service != 0 && in.service_manage) {
       if ((in.manage_permitted & service) == 0) {
-        return drop(DropReason::ServiceManageDeny,
-                    "service-manage on " + in.name + " does not permit this management protocol");
+        return drop(DropReason::ServiceManageDeny, [&] {
+          return std::string("service-manage on " + in.name +
+                             " does not permit this management protocol");
+        });
       }
       if (step != nullptr) step->matched = "service-manage on " + in.name + zones;
       return Verdict::Continue;
@@ -72,14 +79,17 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
       ++ctx.rt->security_hits[static_cast<size_t>(idx)];
     ctx.rule = static_cast<uint16_t>(idx);
     if (step != nullptr) step->matched = "rule " + rule.name + zones;
-    if (!rule.permit) return drop(DropReason::PolicyDeny, "rule " + rule.name + " action deny");
+    if (!rule.permit)
+      return drop(DropReason::PolicyDeny,
+                  [&] { return std::string("rule " + rule.name + " action deny"); });
     return Verdict::Continue;
   }
   ++ctx.rt->security_default_hits;
   ctx.rule = kDefaultRule;
   if (step != nullptr) step->matched = "default" + zones;
   if (!snap.security.default_permit()) {
-    return drop(DropReason::DefaultPolicyDeny, "no rule matched; default action deny");
+    return drop(DropReason::DefaultPolicyDeny,
+                [&] { return std::string("no rule matched; default action deny"); });
   }
   return Verdict::Continue;
 }

@@ -39,16 +39,19 @@ bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& ta
 
 Verdict SnatStage::process(PacketContext& ctx) const {
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
-  auto skip = [&](std::string why) {
+  // why() runs only for a traced packet.
+  auto skip = [&](auto&& why) {
     if (step != nullptr) {
       step->result = "skip";
-      step->info.push_back(std::move(why));
+      step->info.push_back(why());
     }
     return Verdict::Continue;
   };
-  if (ctx.to_device) return skip("addressed to the device: no source NAT");
+  if (ctx.to_device)
+    return skip([&] { return std::string("addressed to the device: no source NAT"); });
   if (ctx.server_map_reverse)
-    return skip("the source was translated by a nat server reverse entry");
+    return skip(
+        [&] { return std::string("the source was translated by a nat server reverse entry"); });
 
   const Snapshot& snap = *ctx.snap;
   const int idx =
@@ -60,11 +63,11 @@ Verdict SnatStage::process(PacketContext& ctx) const {
   const NatRuleEntry& rule = snap.nat.source_rules()[static_cast<size_t>(idx)];
   if (step != nullptr) step->matched = "nat-policy rule " + rule.name;
   FlowKey target = ctx.current;
-  auto exhausted = [&](std::string why) {
+  auto exhausted = [&](auto&& why) {
     if (step != nullptr) {
       step->result = "drop";
       step->drop = DropReason::NatPoolExhausted;
-      step->info.push_back(std::move(why));
+      step->info.push_back(why());
     }
     return ctx.drop_with(DropReason::NatPoolExhausted);
   };
@@ -78,11 +81,14 @@ Verdict SnatStage::process(PacketContext& ctx) const {
       return Verdict::Continue;
     case config::NatAction::SourceEasyIp: {
       const InterfaceState& out = snap.interfaces[ctx.out_if];
-      if (!out.has_address) return exhausted(out.name + " has no address for easy-ip");
+      if (!out.has_address)
+        return exhausted([&] { return std::string(out.name + " has no address for easy-ip"); });
       target.src = out.address.v;
       if (has_port(ctx)) {
         auto port = ctx.rt->ports.allocate(out.address, ctx.current.proto);
-        if (!port) return exhausted("no free port on " + to_string(out.address));
+        if (!port)
+          return exhausted(
+              [&] { return std::string("no free port on " + to_string(out.address)); });
         target.sport = *port;
         ctx.session_flags |= kSessionSnatPort;
       }
@@ -95,12 +101,15 @@ Verdict SnatStage::process(PacketContext& ctx) const {
       if (pool.no_pat) {
         auto global = ctx.rt->addresses.acquire(pool.id, pool.sections, Ipv4{ctx.original.src});
         if (!global)
-          return exhausted("every address of group " + pool.name + " is in use (no-pat)");
+          return exhausted([&] {
+            return std::string("every address of group " + pool.name + " is in use (no-pat)");
+          });
         target.src = global->v;
         ctx.session_flags |= kSessionSnatAddress;
         ctx.pool = static_cast<uint16_t>(pool.id);
       } else if (!allocate_from_pool(ctx, pool, target)) {
-        return exhausted("no free address and port in group " + pool.name);
+        return exhausted(
+            [&] { return std::string("no free address and port in group " + pool.name); });
       }
       if (step != nullptr) {
         step->info.push_back("action source-nat address-group " + pool.name +
