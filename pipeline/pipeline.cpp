@@ -217,8 +217,9 @@ Action Pipeline::inbound_then_stages(PacketContext& ctx) const {
 
 void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) const {
   // Software pipelining: while packet i runs the stages, the session entry of packet i + 8 and the
-  // index slot of packet i + 16 are on their way from memory. Keeping a handful of misses in flight,
-  // rather than issuing a whole batch of prefetches at once, stays within what the core can track.
+  // index slot of packet i + 16 are on their way from memory. Keeping a handful of misses in
+  // flight, rather than issuing a whole batch of prefetches at once, stays within what the core can
+  // track.
   constexpr size_t kEntryAhead = 8;
   constexpr size_t kSlotAhead = 16;
   const size_t n = batch.size();
@@ -231,10 +232,13 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
     if (valid(i)) batch[i].rt->sessions.prefetch_entry(batch[i].original);
   }
   for (size_t i = 0; i < n; ++i) {
-    if (valid(i + kSlotAhead)) batch[i + kSlotAhead].rt->sessions.prefetch_slot(batch[i + kSlotAhead].original);
-    if (valid(i + kEntryAhead)) batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original);
+    if (valid(i + kSlotAhead))
+      batch[i + kSlotAhead].rt->sessions.prefetch_slot(batch[i + kSlotAhead].original);
+    if (valid(i + kEntryAhead))
+      batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original);
     PacketContext& ctx = batch[i];
-    actions[i] = ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
+    actions[i] =
+        ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
   }
 }
 
