@@ -94,6 +94,10 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg) {
     if (!i.ipsec_policy.empty()) st.spd = ipsec::compile_spd(cfg, i.ipsec_policy);
     s->interfaces.push_back(std::move(st));
   }
+  s->spd_entries.assign(cfg.ipsec_policies.size(), nullptr);
+  for (const auto& ifc : s->interfaces) {
+    for (const auto& e : ifc.spd) s->spd_entries[e.index] = &e;
+  }
   s->fib.build(collect_routes(cfg, *s));
   s->security.build(cfg, s->zones);
   s->nat.build(cfg, s->zones, [&](const std::string& n) { return s->interface_index(n); });

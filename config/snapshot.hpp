@@ -55,6 +55,9 @@ struct Snapshot {
   SecurityPolicyTable security;
   NatPolicyTable nat;
   ServerMap server_map;
+  // Every applied ipsec policy entry by its index (SpdEntry::index), for the post-IPSec check of
+  // an SA; nullptr where the policy is not applied to an interface.
+  std::vector<const ipsec::SpdEntry*> spd_entries;
 
   uint16_t interface_index(const std::string& name) const;  // kNoInterface when unknown
 };

@@ -123,17 +123,11 @@ Inbound process_inbound(PacketContext& ctx) {
   }
 
   // Post-IPSec check: the inner packet must be one the SA's policy protects (mirrored ACL).
-  const uint16_t bound = ctx.snap->interface_index(sa->interface);
   const Flow flow{ctx.info.protocol, ctx.info.src, ctx.info.dst, ctx.info.src_port,
                   ctx.info.dst_port};
-  bool inside = false;
-  if (bound != kNoInterface) {
-    for (const auto& e : ctx.snap->interfaces[bound].spd) {
-      if (e.policy != sa->policy || e.seq != sa->policy_seq) continue;
-      inside = spd_lookup_inbound({e}, flow).entry != nullptr;
-    }
-  }
-  if (!inside) {
+  const auto& entries = ctx.snap->spd_entries;
+  const SpdEntry* entry = sa->policy_index < entries.size() ? entries[sa->policy_index] : nullptr;
+  if (entry == nullptr || !entry_protects_inbound(*entry, flow)) {
     return drop(ctx, step, DropReason::IpsecSelectorMismatch, [&] {
       return std::string("post-IPSec check: " + to_string(ctx.info.src) + " -> " +
                          to_string(ctx.info.dst) + " is outside the flows of policy " + sa->policy +

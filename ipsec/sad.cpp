@@ -27,22 +27,47 @@ std::optional<std::pair<Ipv4, std::string>> local_end(const config::Config& cfg,
 
 }  // namespace
 
-Sa* Sad::inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) {
-  for (auto& sa : sas_) {
-    if (sa->inbound && sa->spi == spi && sa->local == dst && sa->protocol == protocol)
-      return sa.get();
-  }
-  return nullptr;
+namespace {
+uint64_t inbound_key(uint32_t spi, Ipv4 dst, uint8_t protocol) {
+  return (uint64_t{spi} << 32 | dst.v) ^ (uint64_t{protocol} << 56);
+}
+}  // namespace
+
+Sa* Sad::inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) const {
+  auto it = inbound_.find(inbound_key(spi, dst, protocol));
+  if (it == inbound_.end()) return nullptr;
+  Sa* sa = it->second;
+  return sa->spi == spi && sa->local == dst && sa->protocol == protocol ? sa : nullptr;
 }
 
-Sa* Sad::outbound(const std::string& policy, uint32_t seq, uint8_t protocol) {
-  for (auto& sa : sas_) {
+Sa* Sad::outbound(uint32_t policy_index, uint8_t protocol) const {
+  if (policy_index >= outbound_.size()) return nullptr;
+  return outbound_[policy_index][protocol == 51 ? 1 : 0];
+}
+
+Sa* Sad::outbound(const std::string& policy, uint32_t seq, uint8_t protocol) const {
+  for (const auto& sa : sas_) {
     if (!sa->inbound && sa->policy == policy && sa->policy_seq == seq &&
         (protocol == 0 || sa->protocol == protocol)) {
       return sa.get();
     }
   }
   return nullptr;
+}
+
+void Sad::reindex() {
+  inbound_.clear();
+  outbound_.clear();
+  for (const auto& sa : sas_) {
+    if (sa->inbound) {
+      inbound_.emplace(inbound_key(sa->spi, sa->local, sa->protocol), sa.get());
+      continue;
+    }
+    if (sa->policy_index >= outbound_.size())
+      outbound_.resize(sa->policy_index + 1, {nullptr, nullptr});
+    Sa*& slot = outbound_[sa->policy_index][sa->protocol == 51 ? 1 : 0];
+    if (slot == nullptr) slot = sa.get();
+  }
 }
 
 std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t now) {
@@ -84,6 +109,7 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
                  sa->policy == p.name && sa->policy_seq == p.seq;
         });
         if (kept != sas_.end()) {
+          (*kept)->policy_index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
           next.push_back(std::move(*kept));
           continue;
         }
@@ -102,7 +128,7 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
         if (p.duration_traffic) sa->lifetime_kilobytes = *p.duration_traffic;
         sa->policy = p.name;
         sa->policy_seq = p.seq;
-        sa->acl = p.acl.value_or(0);
+        sa->policy_index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
         sa->interface = local->second;
         sa->fingerprint = fingerprint;
         const auto ek = from_hex(k.encryption_hex);
@@ -120,6 +146,7 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
     if (sa && sa->fingerprint.empty()) next.push_back(std::move(sa));
   }
   sas_ = std::move(next);
+  reindex();
   return errors;
 }
 

@@ -4,8 +4,10 @@
 // when the configuration changes around them.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/model.hpp"
@@ -35,16 +37,19 @@ struct Sa {
   // Where it came from: the policy, its ACL, and the interface it is applied to.
   std::string policy;
   uint32_t policy_seq = 0;
-  uint32_t acl = 0;
+  uint32_t policy_index = 0;  // position of the policy entry in the configuration (SpdEntry::index)
   std::string interface;
   std::string fingerprint;  // the configuration it was made from, to notice a change
 };
 
 class Sad {
  public:
-  Sa* inbound(uint32_t spi, Ipv4 dst, uint8_t protocol);
-  // The outbound SA of a policy entry; protocol 0: the first (ESP before AH), else that protocol's.
-  Sa* outbound(const std::string& policy, uint32_t seq, uint8_t protocol = 0);
+  // Per packet: hash lookups and a vector index, no scan and no string compare.
+  Sa* inbound(uint32_t spi, Ipv4 dst, uint8_t protocol) const;
+  Sa* outbound(uint32_t policy_index, uint8_t protocol) const;
+  // Control path (display, tests): by policy name and sequence number; protocol 0 takes the
+  // first (ESP before AH).
+  Sa* outbound(const std::string& policy, uint32_t seq, uint8_t protocol = 0) const;
   std::vector<std::unique_ptr<Sa>>& all() { return sas_; }
   const std::vector<std::unique_ptr<Sa>>& all() const { return sas_; }
 
@@ -54,7 +59,10 @@ class Sad {
   std::vector<std::string> sync_manual(const config::Config& cfg, uint32_t now);
 
  private:
+  void reindex();  // after every change to sas_ (IKE's additions will call it too)
   std::vector<std::unique_ptr<Sa>> sas_;
+  std::unordered_map<uint64_t, Sa*> inbound_;  // (protocol, SPI, destination)
+  std::vector<std::array<Sa*, 2>> outbound_;   // by policy index: [ESP, AH]
 };
 
 }  // namespace vfw::ipsec

@@ -11,15 +11,27 @@ bool acl_rule_matches(const config::AclRule& r, const Flow& f) {
   return true;
 }
 
+namespace {
+
+// The first rule of the entry's ACL that matches decides: permit protects, deny leaves it.
+const config::AclRule* protecting_rule(const SpdEntry& e, const Flow& f) {
+  for (const auto& r : e.rules) {
+    if (acl_rule_matches(r, f)) return r.permit ? &r : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 SpdMatch spd_lookup(const std::vector<SpdEntry>& spd, const Flow& f) {
   for (const auto& e : spd) {
-    for (const auto& r : e.rules) {
-      if (!acl_rule_matches(r, f)) continue;
-      if (r.permit) return {&e, &r};
-      break;  // a deny rule: not for this entry
-    }
+    if (const config::AclRule* r = protecting_rule(e, f)) return {&e, r};
   }
   return {};
+}
+
+bool entry_protects_inbound(const SpdEntry& e, const Flow& f) {
+  return protecting_rule(e, Flow{f.protocol, f.dst, f.src, f.dport, f.sport}) != nullptr;
 }
 
 SpdMatch spd_lookup_inbound(const std::vector<SpdEntry>& spd, const Flow& f) {
@@ -34,6 +46,7 @@ std::vector<SpdEntry> compile_spd(const config::Config& cfg, const std::string& 
     SpdEntry e;
     e.policy = p.name;
     e.seq = p.seq;
+    e.index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
     e.manual = p.manual;
     e.acl = p.acl.value_or(0);
     if (p.acl) {

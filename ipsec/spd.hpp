@@ -14,6 +14,7 @@ namespace vfw::ipsec {
 struct SpdEntry {
   std::string policy;
   uint32_t seq = 0;
+  uint32_t index = 0;  // position in the configuration's ipsec policies: the SAD's key
   bool manual = false;
   uint32_t acl = 0;
   std::vector<config::AclRule> rules;
@@ -40,6 +41,8 @@ struct SpdMatch {
 SpdMatch spd_lookup(const std::vector<SpdEntry>& spd, const Flow& f);
 // Inbound: the entry whose ACL, mirrored (the peer's view of it), covers the flow that arrived.
 SpdMatch spd_lookup_inbound(const std::vector<SpdEntry>& spd, const Flow& f);
+// The post-IPSec check for one entry: does its mirrored ACL protect the flow?
+bool entry_protects_inbound(const SpdEntry& e, const Flow& f);
 
 std::vector<SpdEntry> compile_spd(const config::Config& cfg, const std::string& policy);
 

@@ -74,8 +74,8 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
                     ", acl " + std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
   }
   // transform esp, ah, or ah-esp: ESP first, then AH over the ESP packet.
-  ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->policy, m.entry->seq, ipproto::kEsp);
-  ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->policy, m.entry->seq, ipproto::kAh);
+  ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->index, ipproto::kEsp);
+  ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->index, ipproto::kAh);
   if (esp == nullptr && ah == nullptr) {
     if (step != nullptr) {
       step->result = "drop";
