@@ -18,6 +18,17 @@ struct AddressPool {
   uint32_t id = 0;
   bool no_pat = false;
   std::vector<Ipv4Range> sections;
+  uint64_t size = 0;  // addresses in all sections
+
+  // The i-th address (0 <= i < size), sections in order: no list of addresses is built.
+  Ipv4 at(uint64_t i) const {
+    for (const auto& s : sections) {
+      const uint64_t n = uint64_t{s.hi} - s.lo + 1;
+      if (i < n) return Ipv4{static_cast<uint32_t>(s.lo + i)};
+      i -= n;
+    }
+    return Ipv4{};
+  }
 };
 
 struct NatRuleEntry {
@@ -55,7 +66,10 @@ void NatPolicyTable::build(const config::Config& cfg, const ZoneLookup& zones,
   pools_.clear();
   for (const auto& g : cfg.address_groups) {
     AddressPool p{g.name, g.id, g.no_pat, {}};
-    for (const auto& s : g.sections) p.sections.push_back({s.start.v, s.end.v});
+    for (const auto& s : g.sections) {
+      p.sections.push_back({s.start.v, s.end.v});
+      p.size += uint64_t{s.end.v} - s.start.v + 1;
+    }
     pools_.push_back(std::move(p));
   }
   source_.clear();

@@ -18,17 +18,7 @@ Verdict DnatStage::process(PacketContext& ctx) const {
     // An address group: the inside address chosen by the source, so that one client keeps one
     // server.
     const AddressPool& pool = nat.pools()[static_cast<size_t>(rule.pool)];
-    uint64_t count = 0;
-    for (const auto& s : pool.sections) count += uint64_t{s.hi} - s.lo + 1;
-    uint64_t pick = count == 0 ? 0 : target.src % count;
-    for (const auto& s : pool.sections) {
-      const uint64_t size = uint64_t{s.hi} - s.lo + 1;
-      if (pick < size) {
-        target.dst = static_cast<uint32_t>(s.lo + pick);
-        break;
-      }
-      pick -= size;
-    }
+    if (pool.size != 0) target.dst = pool.at(target.src % pool.size).v;
   }
   if (rule.dnat_port && (target.proto == ipproto::kTcp || target.proto == ipproto::kUdp)) {
     target.dport = *rule.dnat_port;

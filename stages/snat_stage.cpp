@@ -12,15 +12,10 @@ bool has_port(const PacketContext& ctx) {
 // PAT on one of the pool's addresses: the source picks where to start, so that a client keeps
 // one address while ports last.
 bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& target) {
-  std::vector<uint32_t> addresses;
-  for (const auto& s : pool.sections) {
-    for (uint64_t a = s.lo; a <= s.hi && addresses.size() < 65536; ++a)
-      addresses.push_back(static_cast<uint32_t>(a));
-  }
-  if (addresses.empty()) return false;
-  const size_t start = ctx.original.src % addresses.size();
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    const Ipv4 addr{addresses[(start + i) % addresses.size()]};
+  if (pool.size == 0) return false;
+  const uint64_t start = ctx.original.src % pool.size;
+  for (uint64_t i = 0; i < pool.size; ++i) {
+    const Ipv4 addr = pool.at((start + i) % pool.size);
     if (!has_port(ctx)) {
       target.src = addr.v;
       return true;
