@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <string_view>
+#include <unordered_map>
 
 namespace vfw {
 
@@ -33,15 +35,18 @@ std::string Device::timestamp() const {
 void Device::apply() {
   auto next = compile(config_);
   // Hit counters belong to rules, not to snapshots: carry them over by rule name.
-  std::vector<uint64_t> hits(next->security.rules().size(), 0);
+  // (One pass each way: the CLI applies after every line, with up to thousands of rules.)
+  std::unordered_map<std::string_view, uint64_t> by_name;
   if (snapshot_) {
     const auto& old_rules = snapshot_->security.rules();
-    for (size_t i = 0; i < hits.size(); ++i) {
-      for (size_t j = 0; j < old_rules.size() && j < runtime_.security_hits.size(); ++j) {
-        if (old_rules[j].name == next->security.rules()[i].name)
-          hits[i] = runtime_.security_hits[j];
-      }
+    for (size_t j = 0; j < old_rules.size() && j < runtime_.security_hits.size(); ++j) {
+      by_name[old_rules[j].name] = runtime_.security_hits[j];
     }
+  }
+  std::vector<uint64_t> hits(next->security.rules().size(), 0);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    auto it = by_name.find(next->security.rules()[i].name);
+    if (it != by_name.end()) hits[i] = it->second;
   }
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
