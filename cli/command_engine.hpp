@@ -56,7 +56,6 @@ class CommandContext {
 
   config::Config& config() { return *config_; }
   Device* device() { return device_; }
-  void rebind(config::Config& config) { config_ = &config; }
 
   const Frame& frame() const { return stack_.back(); }
   const std::vector<Frame>& stack() const { return stack_; }

@@ -34,7 +34,6 @@ class Runtime {
   AgingTimes aging;
   std::vector<uint64_t> security_hits;  // by compiled rule index; resized per snapshot
   uint64_t security_default_hits = 0;
-  std::vector<uint64_t> nat_hits;
   ipsec::Sad sad;
   uint16_t next_ip_id = 1;  // identification of the packets the device builds (ESP tunnels)
   uint64_t forwarded = 0;
