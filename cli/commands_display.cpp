@@ -88,6 +88,20 @@ Handler with_device(F f) {
   };
 }
 
+// display security-policy|nat-policy rule name NAME: the one rule, as the configuration has it.
+template <typename Rules, typename Render>
+Handler show_rule(Rules rules, Render render) {
+  return [rules, render](CommandContext& c, const Args& a) -> Result {
+    for (const auto& r : rules(c.config())) {
+      if (r.name == a.str("name")) {
+        c.out() += render(r);
+        return kOk;
+      }
+    }
+    return "Error: The rule " + a.str("name") + " does not exist.";
+  };
+}
+
 }  // namespace
 
 void register_display_commands(CommandEngine& e) {
@@ -112,24 +126,13 @@ void register_display_commands(CommandEngine& e) {
   t.add("display nat-policy rule all",
         with_device([](Device& d, const Args&) { return display_nat_policy_all(d); }));
   t.add("display security-policy rule name {word:name}",
-        [](CommandContext& c, const Args& a) -> Result {
-          for (const auto& r : c.config().security_policy.rules) {
-            if (r.name == a.str("name")) {
-              c.out() += config::render_security_rule(r);
-              return kOk;
-            }
-          }
-          return "Error: The rule " + a.str("name") + " does not exist.";
-        });
-  t.add("display nat-policy rule name {word:name}", [](CommandContext& c, const Args& a) -> Result {
-    for (const auto& r : c.config().nat_policy.rules) {
-      if (r.name == a.str("name")) {
-        c.out() += config::render_nat_rule(r);
-        return kOk;
-      }
-    }
-    return "Error: The rule " + a.str("name") + " does not exist.";
-  });
+        show_rule(
+            [](const config::Config& c) -> auto& { return c.security_policy.rules; },
+            [](const config::SecurityRule& r) { return config::render_security_rule(r); }));
+  t.add("display nat-policy rule name {word:name}",
+        show_rule(
+            [](const config::Config& c) -> auto& { return c.nat_policy.rules; },
+            [](const config::NatRule& r) { return config::render_nat_rule(r); }));
   t.add("display acl all", with_device([](Device& d, const Args&) { return display_acl(d, -1); }));
   t.add("display acl {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
     if (c.device() == nullptr) return "Error: No device is running.";
