@@ -30,8 +30,7 @@ bool reparse(PacketContext& ctx) {
     ctx.drop = r;
     return false;
   }
-  ctx.original = FlowKey{ctx.info.src.v,    ctx.info.dst.v,    ctx.info.src_port,
-                         ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
+  ctx.original = flow_key(ctx.info);
   ctx.current = ctx.original;
   return true;
 }

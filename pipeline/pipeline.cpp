@@ -163,8 +163,7 @@ bool Pipeline::ingress(PacketContext& ctx) {
     return false;
   }
   ctx.in_zone = ctx.snap->interfaces[ctx.in_if].zone;
-  ctx.original = FlowKey{ctx.info.src.v,    ctx.info.dst.v,    ctx.info.src_port,
-                         ctx.info.dst_port, ctx.info.protocol, {0, 0, 0}};
+  ctx.original = flow_key(ctx.info);
   ctx.current = ctx.original;
   return true;
 }

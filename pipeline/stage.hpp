@@ -88,6 +88,11 @@ class Stage {
   virtual Verdict process(PacketContext& ctx) const = 0;
 };
 
+// The flow a parsed packet belongs to, as the session table keys it.
+inline FlowKey flow_key(const PacketInfo& i) {
+  return FlowKey{i.src.v, i.dst.v, i.src_port, i.dst_port, i.protocol, {0, 0, 0}};
+}
+
 // "10.1.1.2:1", as the device writes an address and port.
 std::string endpoint(uint32_t addr, uint16_t port);
 std::string flow_text(const FlowKey& k);
