@@ -58,6 +58,14 @@ CommandEngine::CommandEngine() {
   register_unemulated_commands(*this);
   register_session_commands(*this);
   register_ipsec_commands(*this);
+  // What acts on the running device or only prints: never run from a configuration file.
+  tree(View::Global).mark_operational("display");
+  for (View v : {View::User, View::System}) {
+    tree(v).mark_operational("save");
+    tree(v).mark_operational("packet-trace");
+  }
+  tree(View::User).mark_operational("screen-length");
+  tree(View::User).mark_operational("undo screen-length");
 }
 
 namespace {
@@ -136,38 +144,53 @@ std::vector<const CommandTree*> CommandEngine::trees_for(const CommandContext& c
   return out;
 }
 
+namespace {
+
+// The words of a line up to the one a syntax error points at: what the device would name as the
+// command ("ip netstream", "snmp-agent").
+std::string command_words(const std::vector<Token>& tokens, size_t column) {
+  std::string out;
+  for (const Token& t : tokens) {
+    if (t.column > column) break;
+    if (!out.empty()) out += ' ';
+    out += t.text;
+  }
+  return out;
+}
+
+}  // namespace
+
 LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) const {
   const auto tokens = tokenize(line);
   if (tokens.empty()) return {};
   const auto& stack = ctx.stack();
+  const bool indented = std::isspace(static_cast<unsigned char>(line.front())) != 0;
+  LineResult changed;
+  changed.may_change_config = true;
 
-  // Inside an unemulated block every line belongs to the block, except quit/return/display and,
-  // for a line typed at the left margin, an emulated command of a parent view (which then moves
-  // the prompt there, as any parent-view command does). An indented line of a file always
-  // belongs to the block.
+  // Inside an unemulated block, a file's lines all belong to the block. Typed at the terminal,
+  // quit/return/display work, and a line at the left margin that is an emulated command of a
+  // parent view runs there and moves the prompt, as any parent-view command does.
   if (stack.back().view == View::Opaque && !ctx.config().opaque.empty()) {
-    auto global = tree(View::Global).match(line, tokens);
-    if (auto* m = std::get_if<Match>(&global)) {
-      if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
-      return {};
-    }
-    const bool indented = std::isspace(static_cast<unsigned char>(line.front())) != 0;
-    for (size_t depth = stack.size() - 1; !indented && depth-- > 1;) {
-      auto parent = tree(stack[depth].view).match(line, tokens);
-      auto* m = std::get_if<Match>(&parent);
-      if (m == nullptr || m->node->unemulated) continue;
-      ctx.pop_to(depth + 1);
-      if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
-      LineResult ok;
-      ok.may_change_config = true;
-      return ok;
+    if (!ctx.loading) {
+      auto global = tree(View::Global).match(line, tokens);
+      if (auto* m = std::get_if<Match>(&global)) {
+        if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+        return {};
+      }
+      for (size_t depth = stack.size() - 1; !indented && depth-- > 1;) {
+        auto parent = tree(stack[depth].view).match(line, tokens);
+        auto* m = std::get_if<Match>(&parent);
+        if (m == nullptr || m->node->unemulated()) continue;
+        ctx.pop_to(depth + 1);
+        if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+        return changed;
+      }
     }
     std::string kept = indented ? std::string(line) : " " + std::string(line);
     while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
     ctx.config().opaque.back().lines.push_back(kept);
-    LineResult ok;
-    ok.may_change_config = true;
-    return ok;
+    return changed;
   }
 
   // Candidate views: the current one, every-view commands, then each parent up to system view.
@@ -186,8 +209,9 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
   // the one that got furthest in any view, as the likeliest meaning of the line.
   std::optional<SyntaxError> current;
   std::optional<SyntaxError> best;
+  bool unknown_everywhere = true;
   for (const Attempt& a : attempts) {
-    auto result = a.tree->match(line, tokens);
+    auto result = a.tree->match(line, tokens, ctx.loading);
     if (auto* m = std::get_if<Match>(&result)) {
       ctx.pop_to(a.depth);
       if (auto err = m->node->handler(ctx, m->args)) {
@@ -200,6 +224,26 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
     const auto& err = std::get<SyntaxError>(result);
     if (!current) current = err;
     if (!best || err.column > best->column) best = err;
+    unknown_everywhere = unknown_everywhere && err.unknown_command;
+  }
+
+  // A saved configuration holds no typing mistakes: a line that names a command vfw does not
+  // have (in any view it could belong to) is the device's, kept verbatim where it stands. A line
+  // that is a command vfw has, with a wrong parameter, is still an error.
+  if (ctx.loading && unknown_everywhere) {
+    const std::string what = command_words(tokens, best->column);
+    if (!indented || stack.back().view == View::System) {
+      keep_unemulated_block(ctx, line, what);
+      return changed;
+    }
+    if (std::vector<std::string>* lines = unemulated_lines(ctx)) {
+      std::string kept(line.substr(line.find_first_not_of(" \t")));
+      while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back())))
+        kept.pop_back();
+      lines->push_back(" " + kept);
+      ctx.note_unemulated(what);
+      return changed;
+    }
   }
   const SyntaxError& shown = current->column > 0 ? *current : *best;
   return LineResult{false, shown.message(), shown.column, true};

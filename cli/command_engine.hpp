@@ -76,6 +76,9 @@ class CommandContext {
   std::vector<std::string> take_notices() { return std::exchange(notices_, {}); }
 
   bool script_mode = false;  // answers Y/N questions with yes
+  // A configuration file is being loaded: configuration commands only, and a line vfw does not
+  // know is kept verbatim with the block it belongs to (CommandEngine::execute).
+  bool loading = false;
 
   // Asks a Y/N question (save). Unset or in script mode: yes.
   std::function<bool(const std::string& question)> confirm;
@@ -142,6 +145,12 @@ void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 void register_ipsec_commands(CommandEngine&);
+
+// The lines of the object the current view edits that vfw keeps without emulating them
+// (commands_unemulated.cpp); nullptr in a view that edits no object.
+std::vector<std::string>* unemulated_lines(CommandContext& ctx);
+// Keeps a top-level line vfw does not emulate, and the indented lines that follow, as a block.
+void keep_unemulated_block(CommandContext& ctx, std::string_view line, std::string_view command);
 
 // The engine is built once; building it is the cost of expanding every pattern.
 const CommandEngine& command_engine();

@@ -197,6 +197,36 @@ size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std
   return 0;
 }
 
+// Optimal string alignment distance (edits, with a swap of neighbours as one), case-insensitive,
+// stopping early once it exceeds limit.
+size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// A word one edit from a keyword of this node (two for long words) is a typing mistake for it:
+// `ip adress`, `firewall zoen`. Only a word unlike every keyword names a command vfw lacks.
+bool near_a_keyword(const Node& node, std::string_view word) {
+  if (word.size() < 4) return false;
+  const size_t limit = word.size() >= 8 ? 2 : 1;
+  return std::any_of(node.children.begin(), node.children.end(), [&](const auto& child) {
+    return child->type == ParamType::Keyword && edit_distance(word, child->name, limit) <= limit;
+  });
+}
+
 struct Step {
   const Node* next = nullptr;
   size_t consumed = 0;
@@ -204,13 +234,14 @@ struct Step {
 };
 
 Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::string_view line,
-          Args* args) {
+          Args* args, bool configuration_only = false) {
   const Token& tok = tokens[i];
   if (node.children.empty()) return {nullptr, 0, SyntaxError{ErrorKind::TooMany, tok.column}};
   const Node* exact = nullptr;
   std::vector<const Node*> prefixed;
   for (const auto& child : node.children) {
     if (child->type != ParamType::Keyword) continue;
+    if (configuration_only && child->operational_only) continue;
     if (iequals(tok.text, child->name)) exact = child.get();
     if (iprefix(tok.text, child->name)) prefixed.push_back(child.get());
   }
@@ -222,6 +253,7 @@ Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::str
   bool has_param = false;
   for (const auto& child : node.children) {
     if (child->type == ParamType::Keyword) continue;
+    if (configuration_only && child->operational_only) continue;
     has_param = true;
     std::string value;
     if (size_t n = accepts(*child, tokens, i, value, line); n > 0) {
@@ -301,14 +333,15 @@ std::vector<std::string> Args::all(std::string_view name) const {
 
 CommandTree::CommandTree() : root_(std::make_unique<Node>()) {}
 
-void CommandTree::add(std::string_view pattern, const Handler& handler, bool unemulated) {
+void CommandTree::add(std::string_view pattern, const Handler& handler, CommandKind kind) {
   const auto elems = split_pattern(pattern);
   size_t pos = 0;
-  for (const auto& seq : expand(elems, pos, false)) insert(seq, handler, unemulated);
+  for (const auto& seq : expand(elems, pos, false)) insert(seq, handler, kind);
 }
 
 void CommandTree::insert(const std::vector<std::string>& elements, const Handler& handler,
-                         bool unemulated) {
+                         CommandKind kind) {
+  const bool operational = kind == CommandKind::Operational;
   Node* node = root_.get();
   for (const std::string& e : elements) {
     auto fresh = make_node(e);
@@ -317,26 +350,57 @@ void CommandTree::insert(const std::vector<std::string>& elements, const Handler
       if (same_shape(*child, *fresh)) found = child.get();
     }
     if (found == nullptr) {
+      fresh->operational_only = operational;
       node->children.push_back(std::move(fresh));
       found = node->children.back().get();
+    } else if (!operational) {
+      found->operational_only = false;  // a configuration command passes through it too
     }
     node = found;
   }
   if (!node->handler) {
     node->handler = handler;
-    node->unemulated = unemulated;
+    node->kind = kind;
   }
 }
 
+namespace {
+void mark_subtree_operational(Node& node) {
+  node.operational_only = true;
+  if (node.handler) node.kind = CommandKind::Operational;
+  for (auto& child : node.children) mark_subtree_operational(*child);
+}
+}  // namespace
+
+void CommandTree::mark_operational(std::string_view keyword_path) {
+  Node* node = root_.get();
+  for (const Token& t : tokenize(keyword_path)) {
+    Node* next = nullptr;
+    for (auto& child : node->children) {
+      if (child->type == ParamType::Keyword && child->name == t.text) next = child.get();
+    }
+    if (next == nullptr) throw std::logic_error("no command " + std::string(keyword_path));
+    node = next;
+  }
+  mark_subtree_operational(*node);
+}
+
 std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
-                                                    const std::vector<Token>& tokens) const {
+                                                    const std::vector<Token>& tokens,
+                                                    bool configuration_only) const {
   Match m;
   const Node* node = root_.get();
   size_t i = 0;
+  bool keywords_only = true;
   while (i < tokens.size()) {
-    Step s = step(*node, tokens, i, line, &m.args);
-    if (s.error) return *s.error;
+    Step s = step(*node, tokens, i, line, &m.args, configuration_only);
+    if (s.error) {
+      s.error->unknown_command = keywords_only && s.error->kind == ErrorKind::Unrecognized &&
+                                 !near_a_keyword(*node, tokens[i].text);
+      return *s.error;
+    }
     node = s.next;
+    keywords_only = keywords_only && node->type == ParamType::Keyword;
     i += s.consumed;
   }
   if (!node->handler) {

@@ -26,6 +26,9 @@ enum class ErrorKind : uint8_t { Unrecognized, Incomplete, Ambiguous, WrongParam
 struct SyntaxError {
   ErrorKind kind = ErrorKind::Unrecognized;
   size_t column = 0;  // offset in the line of the token the caret points at
+  // The words before the failing one were all keywords: the line names a command this tree does
+  // not have (as opposed to a command it has, typed with a wrong parameter).
+  bool unknown_command = false;
   // "Error: Unrecognized command found at '^' position." and its four siblings.
   std::string message() const;
 };
@@ -71,14 +74,26 @@ class CommandContext;
 // A handler returns an error message for a semantic error ("Error: ..."), nullopt on success.
 using Handler = std::function<std::optional<std::string>(CommandContext&, const Args&)>;
 
+// What running a command does. A configuration file may hold configuration commands only: when
+// loading, operational commands (save, display, reset ...) are not candidates at all, so that a
+// line of a block vfw does not emulate can never run one by abbreviation (`sa` is not `save`).
+enum class CommandKind : uint8_t {
+  Configuration,  // changes the configuration or moves between views
+  Unemulated,     // accepted and kept verbatim (commands_unemulated.cpp)
+  Operational,    // acts on the running device or prints: never run from a file
+};
+
 struct Node {
   ParamType type = ParamType::Keyword;
   std::string name;  // keyword text, or the parameter's name
   uint32_t lo = 0, hi = 0;
   std::string help;
   std::vector<std::unique_ptr<Node>> children;
-  Handler handler;          // set where a command may end
-  bool unemulated = false;  // the command is kept verbatim, not emulated (commands_unemulated.cpp)
+  Handler handler;  // set where a command may end
+  CommandKind kind = CommandKind::Configuration;
+  bool unemulated() const { return kind == CommandKind::Unemulated; }
+  // Only operational commands pass through this node: skipped when matching configuration only.
+  bool operational_only = false;
 };
 
 struct Match {
@@ -91,11 +106,13 @@ class CommandTree {
   CommandTree();
   // Registers every expansion of the pattern; throws std::logic_error on a malformed pattern
   // (a programming error, found by the first test that builds the tree).
-  void add(std::string_view pattern, const Handler& handler, bool unemulated = false);
+  void add(std::string_view pattern, const Handler& handler,
+           CommandKind kind = CommandKind::Configuration);
 
-  // Matches a tokenised line. On success the returned node has a handler.
-  std::variant<Match, SyntaxError> match(std::string_view line,
-                                         const std::vector<Token>& tokens) const;
+  // Matches a tokenised line. On success the returned node has a handler. With configuration_only
+  // the operational commands are not candidates (a file being loaded).
+  std::variant<Match, SyntaxError> match(std::string_view line, const std::vector<Token>& tokens,
+                                         bool configuration_only = false) const;
 
   // The children of the node the tokens lead to, for `?` help and completion; nullptr if the
   // tokens do not lead anywhere.
@@ -103,8 +120,11 @@ class CommandTree {
 
   const Node& root() const { return *root_; }
 
+  // Marks the commands under a keyword path ("display", "undo screen-length") as operational.
+  void mark_operational(std::string_view keyword_path);
+
  private:
-  void insert(const std::vector<std::string>& elements, const Handler& handler, bool unemulated);
+  void insert(const std::vector<std::string>& elements, const Handler& handler, CommandKind kind);
   std::unique_ptr<Node> root_;
 };
 

@@ -48,8 +48,11 @@ void register_ipsec_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
   sys.add("ipsec proposal {word:name}", [](CommandContext& c, const Args& a) -> Result {
     auto& list = c.config().ipsec_proposals;
-    if (find_named(list, a.str("name")) == nullptr)
-      list.push_back(config::IpsecProposal{a.str("name")});
+    if (find_named(list, a.str("name")) == nullptr) {
+      config::IpsecProposal p;
+      p.name = a.str("name");
+      list.push_back(std::move(p));
+    }
     c.enter(View::IpsecProposal, a.str("name"), "ipsec-proposal-" + a.str("name"));
     return kOk;
   });
@@ -227,7 +230,7 @@ void register_ipsec_commands(CommandEngine& e) {
           c.note_unemulated(kw);
           return kOk;
         },
-        true);
+        CommandKind::Unemulated);
   }
 }
 

@@ -136,7 +136,8 @@ void register_object_commands(CommandEngine& e) {
   sys.add("ip address-set {word:name} [ type object ]",
           [](CommandContext& c, const Args& a) -> Result {
             auto& sets = c.config().address_sets;
-            if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+            if (find_named(sets, a.str("name")) == nullptr)
+              sets.push_back({a.str("name"), "", {}, {}});
             c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
             return kOk;
           });
@@ -174,7 +175,8 @@ void register_object_commands(CommandEngine& e) {
               return "Error: The name conflicts with a predefined service.";
             }
             auto& sets = c.config().service_sets;
-            if (find_named(sets, a.str("name")) == nullptr) sets.push_back({a.str("name"), "", {}});
+            if (find_named(sets, a.str("name")) == nullptr)
+              sets.push_back({a.str("name"), "", {}, {}});
             c.enter(View::ServiceSet, a.str("name"), "object-service-set-" + a.str("name"));
             return kOk;
           });

@@ -5,6 +5,7 @@
 // printed again by display current-configuration, and each is reported once as not emulated.
 // Anything not listed here is still an error: vfw does not swallow typing mistakes.
 #include <array>
+#include <cctype>
 #include <string_view>
 
 #include "cli/command_helpers.hpp"
@@ -163,7 +164,7 @@ void add_opaque(CommandTree& t, const std::string& command, const Handler& handl
         full.add("command", command);
         return handler(c, full);
       },
-      true);
+      CommandKind::Unemulated);
 }
 
 template <typename Get>
@@ -176,6 +177,61 @@ Handler opaque_sub(Get get) {
 }
 
 }  // namespace
+
+std::vector<std::string>* unemulated_lines(CommandContext& c) {
+  config::Config& cfg = c.config();
+  const std::string& object = c.frame().object;
+  switch (c.frame().view) {
+    case View::Interface:
+      return &cfg.interface(object).opaque;
+    case View::Zone:
+      return &cfg.find_zone(object)->opaque;
+    case View::AclBasic:
+    case View::AclAdvanced:
+      return &cfg.acls[static_cast<uint32_t>(std::stoul(object))].opaque;
+    case View::PolicySecurity:
+      return &cfg.security_policy.opaque;
+    case View::SecurityRule:
+      return &find_named(cfg.security_policy.rules, object)->opaque;
+    case View::PolicyNat:
+      return &cfg.nat_policy.opaque;
+    case View::NatRule:
+      return &find_named(cfg.nat_policy.rules, object)->opaque;
+    case View::AddressSet:
+      return &find_named(cfg.address_sets, object)->opaque;
+    case View::ServiceSet:
+      return &find_named(cfg.service_sets, object)->opaque;
+    case View::AddressGroup:
+      return &find_named(cfg.address_groups, object)->opaque;
+    case View::IpsecProposal:
+      return &find_named(cfg.ipsec_proposals, object)->opaque;
+    case View::IpsecPolicy: {
+      const size_t space = object.rfind(' ');
+      const std::string name = object.substr(0, space);
+      const auto seq = static_cast<uint32_t>(std::stoul(object.substr(space + 1)));
+      for (auto& p : cfg.ipsec_policies) {
+        if (p.name == name && p.seq == seq) return &p.opaque;
+      }
+      return nullptr;
+    }
+    case View::Opaque:
+      return cfg.opaque.empty() ? nullptr : &cfg.opaque.back().lines;
+    case View::Global:
+    case View::User:
+    case View::System:
+    case View::Count:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+void keep_unemulated_block(CommandContext& c, std::string_view line, std::string_view command) {
+  std::string kept(line);
+  while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
+  c.config().opaque.push_back(config::OpaqueBlock{{kept}});
+  c.note_unemulated(std::string(command));
+  c.enter(View::Opaque, "", opaque_prompt(kept));
+}
 
 void register_unemulated_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);

@@ -24,6 +24,7 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
   result.config = base;
   CommandContext ctx(result.config, nullptr);
   ctx.script_mode = true;
+  ctx.loading = true;
   ctx.to_system();
   const CommandEngine& engine = command_engine();
 

@@ -7,10 +7,10 @@ namespace vfw::config {
 Config Config::factory_default() {
   Config c;
   c.zones = {
-      Zone{"local", 100, {}, true},
-      Zone{"trust", 85, {}, true},
-      Zone{"untrust", 5, {}, true},
-      Zone{"dmz", 50, {}, true},
+      Zone{"local", 100, {}, true, {}},
+      Zone{"trust", 85, {}, true, {}},
+      Zone{"untrust", 5, {}, true, {}},
+      Zone{"dmz", 50, {}, true, {}},
   };
   Interface& mgmt = c.interface("GigabitEthernet0/0/0");
   mgmt.address = Interface::Address{Ipv4{0xc0a80001}, 24};  // 192.168.0.1/24

@@ -49,6 +49,7 @@ struct Zone {
   uint32_t priority = 0;
   std::vector<std::string> interfaces;
   bool builtin = false;
+  std::vector<std::string> opaque;  // sub-commands vfw does not emulate, verbatim
 };
 
 struct StaticRoute {
@@ -72,6 +73,7 @@ struct AddressSet {
   std::string name;
   std::string description;
   std::map<uint32_t, AddressItem> items;  // by element id, as `address ID ...`
+  std::vector<std::string> opaque;
 };
 
 struct ServiceItem {
@@ -85,6 +87,7 @@ struct ServiceSet {
   std::string name;
   std::string description;
   std::map<uint32_t, ServiceItem> items;
+  std::vector<std::string> opaque;
 };
 
 struct AclRule {
@@ -102,6 +105,7 @@ struct Acl {
   uint32_t step = 5;
   std::string description;
   std::vector<AclRule> rules;  // ordered by id
+  std::vector<std::string> opaque;
 };
 
 enum class PolicyAction : uint8_t { Unset, Permit, Deny };
@@ -122,6 +126,7 @@ struct SecurityRule {
 struct SecurityPolicy {
   std::vector<SecurityRule> rules;  // in match order
   PolicyAction default_action = PolicyAction::Deny;
+  std::vector<std::string> opaque;
 };
 
 enum class NatAction : uint8_t {
@@ -152,6 +157,7 @@ struct NatRule {
 
 struct NatPolicy {
   std::vector<NatRule> rules;
+  std::vector<std::string> opaque;
 };
 
 struct AddressGroupSection {
@@ -186,6 +192,7 @@ struct IpsecProposal {
   std::string esp_encryption = "aes-256";  // keyword (ipsec/algorithms.hpp)
   std::string esp_authentication = "sha2-256";
   std::string ah_authentication = "sha2-256";
+  std::vector<std::string> opaque;
 };
 
 // The keys of a manual SA pair, one direction each (`sa spi`, `sa encryption-hex`,

@@ -185,6 +185,7 @@ std::string render_ipsec_proposal(const IpsecProposal& p) {
     o << " esp authentication-algorithm " << p.esp_authentication << "\n";
     o << " esp encryption-algorithm " << p.esp_encryption << "\n";
   }
+  for (const auto& line : p.opaque) o << line << "\n";
   return o.str();
 }
 
@@ -230,6 +231,7 @@ std::string render_current_configuration(const Config& c) {
     for (const auto& r : acl.rules) {
       o << " " << (num < 3000 ? render_basic_acl_rule(r) : render_acl_rule(r)) << "\n";
     }
+    for (const auto& line : acl.opaque) o << line << "\n";
     o << "#\n";
   }
 
@@ -244,6 +246,7 @@ std::string render_current_configuration(const Config& c) {
         o << to_string(a.prefix.addr) << " mask " << unsigned{a.prefix.len} << "\n";
       }
     }
+    for (const auto& line : s.opaque) o << line << "\n";
     o << "#\n";
   }
   for (const auto& s : c.service_sets) {
@@ -259,6 +262,7 @@ std::string render_current_configuration(const Config& c) {
       }
       o << "\n";
     }
+    for (const auto& line : s.opaque) o << line << "\n";
     o << "#\n";
   }
 
@@ -284,6 +288,7 @@ std::string render_current_configuration(const Config& c) {
     o << (z.builtin ? "firewall zone " : "firewall zone name ") << z.name << "\n";
     if (z.builtin || z.priority != 0) o << " set priority " << z.priority << "\n";
     for (const auto& i : z.interfaces) o << " add interface " << i << "\n";
+    for (const auto& line : z.opaque) o << line << "\n";
     o << "#\n";
   }
 
@@ -304,10 +309,12 @@ std::string render_current_configuration(const Config& c) {
 
   o << "security-policy\n";
   if (c.security_policy.default_action == PolicyAction::Permit) o << " default action permit\n";
+  for (const auto& line : c.security_policy.opaque) o << line << "\n";
   for (const auto& r : c.security_policy.rules) o << render_security_rule(r);
   o << "#\n";
-  if (!c.nat_policy.rules.empty()) {
+  if (!c.nat_policy.rules.empty() || !c.nat_policy.opaque.empty()) {
     o << "nat-policy\n";
+    for (const auto& line : c.nat_policy.opaque) o << line << "\n";
     for (const auto& r : c.nat_policy.rules) o << render_nat_rule(r);
     o << "#\n";
   }

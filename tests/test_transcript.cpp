@@ -1,4 +1,4 @@
-// The reference transcript of a real USG6000V1 session (shared/reference/configs/01_...): typed
+// The reference transcript of a real USG6000V1 session (tests/data/reference/, copied from the device): typed
 // into vfw line by line, every line must be accepted and every prompt must be the device's.
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -18,7 +18,7 @@ struct TypedLine {
 
 std::vector<TypedLine> transcript_section(const std::string& device) {
   std::ifstream in(std::string(VFW_SOURCE_DIR) +
-                   "/../shared/reference/configs/01_usg6000v1_ipsec_site2site_lab_transcript.txt");
+                   "/tests/data/reference/01_usg6000v1_ipsec_site2site_lab_transcript.txt");
   REQUIRE(in.good());
   std::vector<TypedLine> lines;
   bool inside = false;
