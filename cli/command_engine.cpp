@@ -163,8 +163,16 @@ std::string command_words(const std::vector<Token>& tokens, size_t column) {
 LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) const {
   const auto tokens = tokenize(line);
   if (tokens.empty()) return {};
+  ctx.current_line = line;
   const auto& stack = ctx.stack();
   const bool indented = std::isspace(static_cast<unsigned char>(line.front())) != 0;
+  // In a file the indentation says where a line belongs: one blank deep is a top-level block's
+  // line, two a line of a block nested in it (a rule of security-policy). The line is matched in
+  // that view alone, never in a parent's, so `ip address dhcp-alloc` under an interface is not
+  // `ip address-set` of the system view.
+  if (ctx.loading && indented && stack.back().view != View::Opaque) {
+    ctx.pop_to(std::max<size_t>(2, tokens.front().column + 2));
+  }
   LineResult changed;
   changed.may_change_config = true;
 
@@ -201,7 +209,7 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
   std::vector<Attempt> attempts;
   attempts.push_back({&tree(stack.back().view), stack.size()});
   attempts.push_back({&tree(View::Global), stack.size()});
-  for (size_t depth = stack.size() - 1; depth-- > 1;) {
+  for (size_t depth = stack.size() - 1; depth-- > 1 && !(ctx.loading && indented);) {
     attempts.push_back({&tree(stack[depth].view), depth + 1});
   }
 
@@ -230,6 +238,17 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
   // A saved configuration holds no typing mistakes: a line that names a command vfw does not
   // have (in any view it could belong to) is the device's, kept verbatim where it stands. A line
   // that is a command vfw has, with a wrong parameter, is still an error.
+  if (ctx.loading) {
+    for (const Attempt& a : attempts) {
+      auto result = a.tree->match(line, tokens);
+      if (auto* m = std::get_if<Match>(&result);
+          m != nullptr && !m->abbreviated && m->node->kind == CommandKind::Operational)
+        return LineResult{false,
+                          "Error: This command acts on the running device; a configuration file "
+                          "cannot run it.",
+                          0, false};
+    }
+  }
   if (ctx.loading && unknown_everywhere) {
     const std::string what = command_words(tokens, best->column);
     if (!indented || stack.back().view == View::System) {

@@ -79,6 +79,7 @@ class CommandContext {
   // A configuration file is being loaded: configuration commands only, and a line vfw does not
   // know is kept verbatim with the block it belongs to (CommandEngine::execute).
   bool loading = false;
+  std::string_view current_line;  // the line being run, as written
 
   // Asks a Y/N question (save). Unset or in script mode: yes.
   std::function<bool(const std::string& question)> confirm;
@@ -146,6 +147,8 @@ void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 void register_ipsec_commands(CommandEngine&);
 
+// The ipsec policy (or policy-template entry) the current view edits.
+config::IpsecPolicy* edited_ipsec_policy(CommandContext& ctx);
 // The lines of the object the current view edits that vfw keeps without emulating them
 // (commands_unemulated.cpp); nullptr in a view that edits no object.
 std::vector<std::string>* unemulated_lines(CommandContext& ctx);

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "config/services.hpp"
+
 namespace vfw::cli {
 namespace {
 
@@ -21,27 +23,41 @@ bool iprefix(std::string_view prefix, std::string_view word) {
 
 struct InterfaceType {
   std::string_view name;
-  bool slotted;  // numbered slot/card/port (1/0/1) rather than a plain number
+  bool slotted;       // numbered slot/card/port (1/0/1) rather than a plain number
+  bool subinterface;  // may carry a ".N" subinterface number (GigabitEthernet1/0/0.10)
 };
 constexpr std::array kInterfaceTypes = {
-    InterfaceType{"GigabitEthernet", true}, InterfaceType{"LoopBack", false},
-    InterfaceType{"NULL", false},           InterfaceType{"Tunnel", false},
-    InterfaceType{"Vlanif", false},         InterfaceType{"Eth-Trunk", false},
+    InterfaceType{"GigabitEthernet", true, true}, InterfaceType{"LoopBack", false, false},
+    InterfaceType{"NULL", false, false},          InterfaceType{"Tunnel", false, false},
+    InterfaceType{"Vlanif", false, false},        InterfaceType{"Eth-Trunk", false, true},
+    InterfaceType{"Virtual-if", false, false},    InterfaceType{"Virtual-Template", false, false},
 };
 
-bool valid_number(std::string_view number, bool slotted) {
-  if (number.empty()) return false;
-  int parts = 1;
-  for (size_t i = 0; i < number.size(); ++i) {
-    const char c = number[i];
-    if (c == '/') {
-      if (i == 0 || i + 1 == number.size() || number[i - 1] == '/') return false;
-      ++parts;
-    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return false;
-    }
+// Each number of an interface name within the device's ranges: slot, card and port of at most
+// four digits, a plain number up to 65535, a subinterface from 1 to 4094.
+bool valid_number(std::string_view number, const InterfaceType& type) {
+  if (const size_t dot = number.find('.'); dot != std::string_view::npos) {
+    if (!type.subinterface) return false;
+    const auto sub = parse_uint(number.substr(dot + 1), 4094);
+    if (!sub || *sub == 0 || number.size() - dot - 1 > 4) return false;
+    number = number.substr(0, dot);
   }
-  return slotted ? (parts == 3 || parts == 2) : parts == 1 && number.size() <= 5;
+  if (number.empty()) return false;
+  int parts = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t slash = number.find('/', start);
+    const std::string_view part = number.substr(start, slash - start);
+    if (part.empty() || part.size() > (type.slotted ? 4 : 5)) return false;
+    if (!std::all_of(part.begin(), part.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
+      return false;
+    if (!type.slotted && !parse_uint(part, 65535)) return false;
+    ++parts;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return type.slotted ? (parts == 3 || parts == 2) : parts == 1;
 }
 
 // Splits "g1/0/1" into type "g" and number "1/0/1".
@@ -128,6 +144,9 @@ std::unique_ptr<Node> make_node(const std::string& element) {
   } else if (type == "iface") {
     node->type = ParamType::Interface;
     node->help = "Interface type and number";
+  } else if (type == "port") {
+    node->type = ParamType::Port;
+    node->help = "INTEGER<0-65535> or a port name";
   } else if (type == "uint") {
     node->type = ParamType::UInt;
     if (parts.size() != 3) throw std::logic_error("uint needs a range " + element);
@@ -168,6 +187,13 @@ size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std
       auto v = parse_uint(tok, node.hi);
       if (!v || *v < node.lo) return 0;
       value = std::to_string(*v);
+      return 1;
+    }
+    case ParamType::Port: {
+      std::string lower(tok);
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (!config::port_number(0, lower)) return 0;
+      value = lower;
       return 1;
     }
     case ParamType::Ipv4:
@@ -219,11 +245,12 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
 
 // A word one edit from a keyword of this node (two for long words) is a typing mistake for it:
 // `ip adress`, `firewall zoen`. Only a word unlike every keyword names a command vfw lacks.
-bool near_a_keyword(const Node& node, std::string_view word) {
+bool near_a_keyword(const Node& node, std::string_view word, bool configuration_only) {
   if (word.size() < 4) return false;
   const size_t limit = word.size() >= 8 ? 2 : 1;
   return std::any_of(node.children.begin(), node.children.end(), [&](const auto& child) {
-    return child->type == ParamType::Keyword && edit_distance(word, child->name, limit) <= limit;
+    return child->type == ParamType::Keyword && !(configuration_only && child->operational_only) &&
+           edit_distance(word, child->name, limit) <= limit;
   });
 }
 
@@ -231,6 +258,7 @@ struct Step {
   const Node* next = nullptr;
   size_t consumed = 0;
   std::optional<SyntaxError> error;
+  bool abbreviated = false;  // a keyword matched by a prefix of it
 };
 
 Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::string_view line,
@@ -243,12 +271,16 @@ Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::str
     if (child->type != ParamType::Keyword) continue;
     if (configuration_only && child->operational_only) continue;
     if (iequals(tok.text, child->name)) exact = child.get();
+    // A file spells the device's commands in full: a word of a command vfw only keeps is not
+    // taken as the abbreviation of a longer one (`l2tp` is not `l2tp-group`).
+    if (configuration_only && child->unemulated_only) continue;
     if (iprefix(tok.text, child->name)) prefixed.push_back(child.get());
   }
-  if (exact == nullptr && prefixed.size() == 1) exact = prefixed.front();
+  const bool abbreviated = exact == nullptr && prefixed.size() == 1;
+  if (abbreviated) exact = prefixed.front();
   if (exact != nullptr) {
     if (args != nullptr) args->add_keyword(exact->name);
-    return {exact, 1, std::nullopt};
+    return {exact, 1, std::nullopt, abbreviated};
   }
   bool has_param = false;
   for (const auto& child : node.children) {
@@ -291,6 +323,17 @@ std::vector<Token> tokenize(std::string_view line) {
     while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
     if (i >= line.size()) break;
     const size_t start = i;
+    // A name with spaces is written in double quotes ("rule name \"a b\""): one token, quotes
+    // kept, so it prints back as written.
+    if (line[i] == '"') {
+      const size_t close = line.find('"', i + 1);
+      if (close != std::string_view::npos &&
+          (close + 1 == line.size() || std::isspace(static_cast<unsigned char>(line[close + 1])))) {
+        out.push_back(Token{line.substr(start, close + 1 - start), start});
+        i = close + 1;
+        continue;
+      }
+    }
     while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
     out.push_back(Token{line.substr(start, i - start), start});
   }
@@ -351,10 +394,13 @@ void CommandTree::insert(const std::vector<std::string>& elements, const Handler
     }
     if (found == nullptr) {
       fresh->operational_only = operational;
+      fresh->unemulated_only = kind == CommandKind::Unemulated;
       node->children.push_back(std::move(fresh));
       found = node->children.back().get();
-    } else if (!operational) {
-      found->operational_only = false;  // a configuration command passes through it too
+    } else {
+      // Another kind of command passes through it too.
+      if (!operational) found->operational_only = false;
+      if (kind != CommandKind::Unemulated) found->unemulated_only = false;
     }
     node = found;
   }
@@ -396,10 +442,11 @@ std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
     Step s = step(*node, tokens, i, line, &m.args, configuration_only);
     if (s.error) {
       s.error->unknown_command = keywords_only && s.error->kind == ErrorKind::Unrecognized &&
-                                 !near_a_keyword(*node, tokens[i].text);
+                                 !near_a_keyword(*node, tokens[i].text, configuration_only);
       return *s.error;
     }
     node = s.next;
+    m.abbreviated = m.abbreviated || s.abbreviated;
     keywords_only = keywords_only && node->type == ParamType::Keyword;
     i += s.consumed;
   }
@@ -432,7 +479,7 @@ std::optional<std::string> normalize_interface(std::string_view type, std::strin
       if (iequals(type, t.name)) break;
     }
   }
-  if (found == nullptr || !valid_number(number, found->slotted)) return std::nullopt;
+  if (found == nullptr || !valid_number(number, *found)) return std::nullopt;
   return std::string(found->name) + std::string(number);
 }
 

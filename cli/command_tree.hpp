@@ -48,6 +48,7 @@ enum class ParamType : uint8_t {
   Ipv4,       // dotted quad
   Mask,       // prefix length or dotted mask
   Interface,  // GigabitEthernet1/0/1, g1/0/1, "g 1/0/1", NULL0, LoopBack0 ...
+  Port,       // a TCP/UDP port: 0-65535 or a name (www, telnet ...), read with port_number()
 };
 
 // Parsed arguments, by the names the pattern gave them. Keywords are recorded too, so a handler
@@ -94,11 +95,14 @@ struct Node {
   bool unemulated() const { return kind == CommandKind::Unemulated; }
   // Only operational commands pass through this node: skipped when matching configuration only.
   bool operational_only = false;
+  // Only unemulated commands pass through this node: matched by its full name in a file.
+  bool unemulated_only = false;
 };
 
 struct Match {
   const Node* node = nullptr;
   Args args;
+  bool abbreviated = false;  // some keyword was typed as a prefix of itself
 };
 
 class CommandTree {

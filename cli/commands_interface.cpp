@@ -47,10 +47,12 @@ void register_interface_commands(CommandEngine& e) {
   });
   t.add("shutdown", [](CommandContext& c, const Args&) -> Result {
     current(c).shutdown = true;
+    current(c).undo_shutdown_shown = false;
     return kOk;
   });
   t.add("undo shutdown", [](CommandContext& c, const Args&) -> Result {
     current(c).shutdown = false;
+    current(c).undo_shutdown_shown = true;
     return kOk;
   });
   t.add("mtu {uint:mtu:46-9600}", [](CommandContext& c, const Args& a) -> Result {
@@ -92,12 +94,41 @@ void register_interface_commands(CommandEngine& e) {
     current(c).tcp_adjust_mss.reset();
     return kOk;
   });
-  t.add("ipsec policy {word:policy}", [](CommandContext& c, const Args& a) -> Result {
+  t.add("ipsec policy {word:policy} [ auto-neg ]", [](CommandContext& c, const Args& a) -> Result {
     current(c).ipsec_policy = a.str("policy");
+    current(c).ipsec_auto_neg = a.has("auto-neg");
     return kOk;
   });
   t.add("undo ipsec policy [ {word:policy} ]", [](CommandContext& c, const Args&) -> Result {
     current(c).ipsec_policy.clear();
+    current(c).ipsec_auto_neg = false;
+    return kOk;
+  });
+  // A subinterface carries one VLAN (GigabitEthernet1/0/0.10 with `vlan-type dot1q 10`).
+  t.add("vlan-type dot1q {uint:vlan:1-4094}", [](CommandContext& c, const Args& a) -> Result {
+    if (c.frame().object.find('.') == std::string::npos)
+      return "Error: The command can be used only on a subinterface.";
+    current(c).dot1q = static_cast<uint16_t>(a.uint("vlan"));
+    return kOk;
+  });
+  t.add("undo vlan-type dot1q [ {uint:vlan:1-4094} ]",
+        [](CommandContext& c, const Args&) -> Result {
+          current(c).dot1q.reset();
+          return kOk;
+        });
+  // A member port of an Eth-Trunk: what it receives enters the trunk, which holds the address.
+  t.add("eth-trunk {uint:trunk:0-255}", [](CommandContext& c, const Args& a) -> Result {
+    const std::string& name = c.frame().object;
+    if (name.rfind("GigabitEthernet", 0) != 0 || name.find('.') != std::string::npos)
+      return "Error: Only a physical Ethernet port can join an Eth-Trunk.";
+    config::Interface& i = current(c);
+    if (i.address) return "Error: The interface has an IP address; it cannot join an Eth-Trunk.";
+    c.config().interface("Eth-Trunk" + std::to_string(a.uint("trunk")));
+    current(c).trunk = static_cast<uint16_t>(a.uint("trunk"));
+    return kOk;
+  });
+  t.add("undo eth-trunk", [](CommandContext& c, const Args&) -> Result {
+    current(c).trunk.reset();
     return kOk;
   });
 }

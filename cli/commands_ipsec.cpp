@@ -12,12 +12,7 @@ config::IpsecProposal& current_proposal(CommandContext& c) {
 }
 
 config::IpsecPolicy& current_policy(CommandContext& c) {
-  const std::string& key = c.frame().object;  // "NAME SEQ"
-  const size_t space = key.find(' ');
-  const std::string name = key.substr(0, space);
-  const auto seq = static_cast<uint32_t>(std::stoul(key.substr(space + 1)));
-  return *find_if_ptr(c.config().ipsec_policies,
-                      [&](const config::IpsecPolicy& p) { return p.name == name && p.seq == seq; });
+  return *edited_ipsec_policy(c);
 }
 
 bool is_hex(const std::string& s) {
@@ -72,9 +67,10 @@ void register_ipsec_commands(CommandEngine& e) {
                                                     : config::IpsecProposal::Transform::Esp;
     return kOk;
   });
-  prop.add("encapsulation-mode ( tunnel | transport )",
+  prop.add("encapsulation-mode ( tunnel | transport | auto )",
            [](CommandContext& c, const Args& a) -> Result {
-             current_proposal(c).tunnel = a.has("tunnel");
+             current_proposal(c).tunnel = !a.has("transport");
+             current_proposal(c).auto_mode = a.has("auto");
              return kOk;
            });
   prop.add("esp encryption-algorithm ( " + ipsec::encryption_keywords() + " )",
@@ -98,6 +94,61 @@ void register_ipsec_commands(CommandEngine& e) {
   prop.add("esp authentication-algorithm ( " + ipsec::authentication_keywords() + " )", auth(true));
   prop.add("ah authentication-algorithm ( " + ipsec::authentication_keywords() + " )", auth(false));
 
+  sys.add("ipsec policy-template {word:name} {uint:seq:1-10000}",
+          [](CommandContext& c, const Args& a) -> Result {
+            auto& list = c.config().ipsec_templates;
+            const uint32_t seq = a.uint("seq");
+            if (find_if_ptr(list, [&](const auto& x) {
+                  return x.name == a.str("name") && x.seq == seq;
+                }) == nullptr) {
+              config::IpsecPolicy fresh;
+              fresh.name = a.str("name");
+              fresh.seq = seq;
+              fresh.is_template = true;
+              auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
+                return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
+              });
+              list.insert(at, fresh);
+            }
+            // The device's own spelling of this prompt.
+            c.enter(View::IpsecPolicy, "template " + a.str("name") + " " + std::to_string(seq),
+                    "ipsec-policy-templet-" + a.str("name") + "-" + std::to_string(seq));
+            return kOk;
+          });
+  sys.add("undo ipsec policy-template {word:name} [ {uint:seq:1-10000} ]",
+          [](CommandContext& c, const Args& a) -> Result {
+            for (const auto& p : c.config().ipsec_policies) {
+              if (p.template_name == a.str("name"))
+                return "Error: The template is referenced by ipsec policy " + p.name + ".";
+            }
+            const auto n = std::erase_if(c.config().ipsec_templates, [&](const auto& p) {
+              return p.name == a.str("name") && (!a.has("seq") || p.seq == a.uint("seq"));
+            });
+            if (n == 0) return "Error: The IPSec policy template does not exist.";
+            return kOk;
+          });
+  sys.add("ipsec policy {word:name} {uint:seq:1-10000} isakmp template {word:template}",
+          [](CommandContext& c, const Args& a) -> Result {
+            const bool exists =
+                std::any_of(c.config().ipsec_templates.begin(), c.config().ipsec_templates.end(),
+                            [&](const auto& t) { return t.name == a.str("template"); });
+            if (!exists)
+              return "Error: The IPSec policy template " + a.str("template") + " does not exist.";
+            auto& list = c.config().ipsec_policies;
+            const uint32_t seq = a.uint("seq");
+            config::IpsecPolicy* p = find_if_ptr(
+                list, [&](const auto& x) { return x.name == a.str("name") && x.seq == seq; });
+            if (p != nullptr) return "Error: The IPSec policy already exists.";
+            config::IpsecPolicy fresh;
+            fresh.name = a.str("name");
+            fresh.seq = seq;
+            fresh.template_name = a.str("template");
+            auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
+              return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
+            });
+            list.insert(at, fresh);
+            return kOk;
+          });
   sys.add("ipsec policy {word:name} {uint:seq:1-10000} ( isakmp | manual )",
           [](CommandContext& c, const Args& a) -> Result {
             auto& list = c.config().ipsec_policies;
@@ -176,25 +227,34 @@ void register_ipsec_commands(CommandEngine& e) {
         }
         return kOk;
       });
-  pol.add("tunnel local ( {ip:local} | applied-interface )",
+  pol.add("tunnel local ( {ip:local_ip} | applied-interface )",
           [](CommandContext& c, const Args& a) -> Result {
-            if (a.has("local")) {
-              current_policy(c).tunnel_local = a.ip("local");
+            config::IpsecPolicy& p = current_policy(c);
+            p.local_applied_spelling.clear();
+            if (a.has("local_ip")) {
+              p.tunnel_local = a.ip("local_ip");
             } else {
-              current_policy(c).tunnel_local.reset();
+              p.tunnel_local.reset();
+              p.local_applied_spelling = "tunnel local applied-interface";
             }
             return kOk;
           });
+  pol.add("local-address applied-interface", [](CommandContext& c, const Args&) -> Result {
+    current_policy(c).tunnel_local.reset();
+    current_policy(c).local_applied_spelling = "local-address applied-interface";
+    return kOk;
+  });
   pol.add("tunnel remote {ip:remote}", [](CommandContext& c, const Args& a) -> Result {
     current_policy(c).tunnel_remote = a.ip("remote");
     return kOk;
   });
-  pol.add("sa duration ( time-based {uint:seconds:0-604800} | traffic-based {uint:kb:0-4194303} )",
-          [](CommandContext& c, const Args& a) -> Result {
-            if (a.has("seconds")) current_policy(c).duration_time = a.uint("seconds");
-            if (a.has("kb")) current_policy(c).duration_traffic = a.uint("kb");
-            return kOk;
-          });
+  pol.add(
+      "sa duration ( time-based {uint:seconds:0-604800} | traffic-based {uint:kb:0-4294967295} )",
+      [](CommandContext& c, const Args& a) -> Result {
+        if (a.has("seconds")) current_policy(c).duration_time = a.uint("seconds");
+        if (a.has("kb")) current_policy(c).duration_traffic = a.uint("kb");
+        return kOk;
+      });
   pol.add("sa spi ( inbound | outbound ) ( esp | ah ) {uint:spi:256-4294967295}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)

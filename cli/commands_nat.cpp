@@ -1,5 +1,6 @@
 // nat-policy view and its rules, nat address-group, nat server.
 #include "cli/rule_match_commands.hpp"
+#include "config/services.hpp"
 
 namespace vfw::cli {
 namespace {
@@ -42,6 +43,7 @@ Result set_action(CommandContext& c, const Args& a) {
 void register_nat_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
   sys.add("nat-policy", [](CommandContext& c, const Args&) -> Result {
+    c.config().nat_policy.shown = true;
     c.enter(View::PolicyNat, "", "policy-nat");
     return kOk;
   });
@@ -130,8 +132,8 @@ void register_nat_commands(CommandEngine& e) {
   // nat server [NAME] [protocol P] global IP [PORT] inside IP [PORT] [no-reverse]
   sys.add(
       "nat server [ {word:name} ] [ protocol ( tcp | udp | icmp | {uint:proto:1-255} ) ] "
-      "global {ip:global} [ {uint:gport:0-65535} ] inside {ip:inside} [ {uint:iport:0-65535} ] "
-      "[ no-reverse ]",
+      "global {ip:global} [ {port:gport} ] inside {ip:inside} [ {port:iport} ] "
+      "[ no-reverse ] [ unr-route ]",
       [](CommandContext& c, const Args& a) -> Result {
         config::NatServer s;
         auto& servers = c.config().nat_servers;
@@ -143,14 +145,20 @@ void register_nat_commands(CommandEngine& e) {
         if (a.has("icmp")) s.protocol = 1;
         s.global = a.ip("global");
         s.inside = a.ip("inside");
-        if (a.has("gport")) s.global_port = static_cast<uint16_t>(a.uint("gport"));
-        if (a.has("iport")) s.inside_port = static_cast<uint16_t>(a.uint("iport"));
-        if (s.global_port.has_value() != s.inside_port.has_value()) {
+        if (a.has("gport") != a.has("iport")) {
           return "Error: The global port and the inside port must be configured together.";
         }
-        if (s.global_port && s.protocol != 6 && s.protocol != 17) {
+        if (a.has("gport") && s.protocol != 6 && s.protocol != 17) {
           return "Error: Ports can be specified only for TCP or UDP.";
         }
+        if (a.has("gport")) {
+          s.global_port = config::port_number(s.protocol, a.str("gport"));
+          s.inside_port = config::port_number(s.protocol, a.str("iport"));
+          if (!s.global_port || !s.inside_port)
+            return "Error: The port name is not valid for this protocol.";
+        }
+        // unr-route: the device adds a blackhole route for the global address (kept as written).
+        s.unr_route = a.has("unr-route");
         s.no_reverse = a.has("no-reverse");
         for (const auto& other : servers) {
           if (other.name == s.name) return "Error: The NAT server " + s.name + " already exists.";

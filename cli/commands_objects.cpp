@@ -1,5 +1,6 @@
 // Objects that policies refer to: ACLs (2000-3999), address sets and service sets.
 #include <algorithm>
+#include <variant>
 
 #include "cli/command_helpers.hpp"
 #include "config/services.hpp"
@@ -20,17 +21,26 @@ std::optional<Wildcard> wildcard_arg(const Args& a, const std::string& addr,
   return w;
 }
 
-std::optional<std::pair<uint16_t, uint16_t>> port_arg(const Args& a, const std::string& prefix) {
+// A port by number or by the name the device gives it for this protocol; nullopt when absent,
+// and an error when the name is not one of this protocol's.
+std::variant<std::optional<std::pair<uint16_t, uint16_t>>, std::string> port_arg(
+    const Args& a, const std::string& prefix, uint8_t protocol) {
+  auto number = [&](const std::string& key) -> std::optional<uint16_t> {
+    return config::port_number(protocol, a.str(key));
+  };
+  const std::string bad = "Error: The port name is not valid for this protocol.";
   if (a.has(prefix + "eq")) {
-    const auto p = static_cast<uint16_t>(a.uint(prefix + "eq"));
-    return std::pair{p, p};
+    const auto p = number(prefix + "eq");
+    if (!p) return bad;
+    return std::optional{std::pair{*p, *p}};
   }
   if (a.has(prefix + "lo")) {
-    auto lo = static_cast<uint16_t>(a.uint(prefix + "lo"));
-    auto hi = static_cast<uint16_t>(a.uint(prefix + "hi"));
-    return std::pair{std::min(lo, hi), std::max(lo, hi)};
+    const auto lo = number(prefix + "lo");
+    const auto hi = number(prefix + "hi");
+    if (!lo || !hi) return bad;
+    return std::optional{std::pair{std::min(*lo, *hi), std::max(*lo, *hi)}};
   }
-  return std::nullopt;
+  return std::optional<std::pair<uint16_t, uint16_t>>{};
 }
 
 Result add_acl_rule(CommandContext& c, const Args& a) {
@@ -46,8 +56,16 @@ Result add_acl_rule(CommandContext& c, const Args& a) {
   }
   rule.source = wildcard_arg(a, "src", "swild");
   rule.destination = wildcard_arg(a, "dst", "dwild");
-  rule.src_port = port_arg(a, "sp-");
-  rule.dst_port = port_arg(a, "dp-");
+  auto src_port = port_arg(a, "sp-", rule.protocol);
+  auto dst_port = port_arg(a, "dp-", rule.protocol);
+  if ((a.has("sp-eq") || a.has("sp-lo") || a.has("dp-eq") || a.has("dp-lo")) &&
+      rule.protocol != 6 && rule.protocol != 17) {
+    return "Error: Port can be specified only for TCP or UDP.";
+  }
+  if (auto* err = std::get_if<std::string>(&src_port)) return *err;
+  if (auto* err = std::get_if<std::string>(&dst_port)) return *err;
+  rule.src_port = std::get<0>(src_port);
+  rule.dst_port = std::get<0>(dst_port);
   if ((rule.src_port || rule.dst_port) && rule.protocol != 6 && rule.protocol != 17) {
     return "Error: Port can be specified only for TCP or UDP.";
   }
@@ -88,11 +106,11 @@ void register_object_commands(CommandEngine& e) {
           });
 
   const std::string src_port =
-      "[ source-port ( eq {uint:sp-eq:0-65535} | range {uint:sp-lo:0-65535} {uint:sp-hi:0-65535} ) "
+      "[ source-port ( eq {port:sp-eq} | range {port:sp-lo} {port:sp-hi} ) "
       "]";
   const std::string dst_port =
-      "[ destination-port ( eq {uint:dp-eq:0-65535} | range {uint:dp-lo:0-65535} "
-      "{uint:dp-hi:0-65535} ) ]";
+      "[ destination-port ( eq {port:dp-eq} | range {port:dp-lo} "
+      "{port:dp-hi} ) ]";
   const std::string src = "[ source ( any | {ip:src} ( {ip:swild} | 0 ) ) ]";
   const std::string dst = "[ destination ( any | {ip:dst} ( {ip:dwild} | 0 ) ) ]";
   for (View v : {View::AclBasic, View::AclAdvanced}) {
@@ -132,12 +150,19 @@ void register_object_commands(CommandEngine& e) {
     });
   }
 
-  // ip address-set NAME [type object]
-  sys.add("ip address-set {word:name} [ type object ]",
+  // ip address-set NAME [type object|group [ID]]: a group's members may be other sets.
+  sys.add("ip address-set {word:name} [ type ( object | group ) [ {uint:id:0-4294967294} ] ]",
           [](CommandContext& c, const Args& a) -> Result {
             auto& sets = c.config().address_sets;
-            if (find_named(sets, a.str("name")) == nullptr)
-              sets.push_back({a.str("name"), "", {}, {}});
+            config::AddressSet* set = find_named(sets, a.str("name"));
+            if (set == nullptr) {
+              sets.push_back({a.str("name"), "", {}, {}, false, {}});
+              set = &sets.back();
+              set->group = a.has("group");
+              if (a.has("id")) set->id = a.uint("id");
+            } else if (a.has("type") && set->group != a.has("group")) {
+              return "Error: The address set " + set->name + " exists with another type.";
+            }
             c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
             return kOk;
           });
@@ -148,6 +173,34 @@ void register_object_commands(CommandEngine& e) {
     return kOk;
   });
   CommandTree& as = e.tree(View::AddressSet);
+  as.add("address [ {uint:id:0-4294967294} ] address-set {word:member}",
+         [](CommandContext& c, const Args& a) -> Result {
+           auto& sets = c.config().address_sets;
+           auto* set = find_named(sets, c.frame().object);
+           const auto* member = c.config().find_address_set(a.str("member"));
+           if (member == nullptr)
+             return "Error: The address set " + a.str("member") + " does not exist.";
+           // A set may not contain itself, directly or through others.
+           std::vector<const config::AddressSet*> pending{member};
+           while (!pending.empty()) {
+             const auto* s = pending.back();
+             pending.pop_back();
+             if (s->name == set->name) return "Error: The address sets would contain each other.";
+             for (const auto& [id, item] : s->items) {
+               if (item.kind != config::AddressItem::Kind::Set) continue;
+               if (const auto* next = c.config().find_address_set(item.set))
+                 pending.push_back(next);
+             }
+           }
+           const uint32_t id = a.has("id")          ? a.uint("id")
+                               : set->items.empty() ? 0
+                                                    : set->items.rbegin()->first + 1;
+           config::AddressItem item;
+           item.kind = config::AddressItem::Kind::Set;
+           item.set = a.str("member");
+           set->items[id] = item;
+           return kOk;
+         });
   as.add(
       "address [ {uint:id:0-4294967294} ] ( {ip:a} ( {mask:m} | mask {mask:m} ) | range {ip:lo} "
       "{ip:hi} )",
@@ -169,14 +222,16 @@ void register_object_commands(CommandEngine& e) {
     return kOk;
   });
 
-  sys.add("ip service-set {word:name} [ type object ]",
+  sys.add("ip service-set {word:name} [ type object [ {uint:id:0-4294967294} ] ]",
           [](CommandContext& c, const Args& a) -> Result {
             if (config::predefined_service(a.str("name"))) {
               return "Error: The name conflicts with a predefined service.";
             }
             auto& sets = c.config().service_sets;
-            if (find_named(sets, a.str("name")) == nullptr)
-              sets.push_back({a.str("name"), "", {}, {}});
+            if (find_named(sets, a.str("name")) == nullptr) {
+              sets.push_back({a.str("name"), "", {}, {}, {}});
+              if (a.has("id")) sets.back().id = a.uint("id");
+            }
             c.enter(View::ServiceSet, a.str("name"), "object-service-set-" + a.str("name"));
             return kOk;
           });

@@ -94,14 +94,19 @@ constexpr std::array kLineCommands = {
     "ssl",
     "multi-interface",
     "portal",
+    "interface virtual-if",
 };
 
 // Interface sub-commands a real configuration carries.
 constexpr std::array kInterfaceCommands = {
-    "vrrp",        "gateway",    "redirect-reverse", "alias",       "ipv6",      "dhcp",
-    "arp",         "speed",      "duplex",           "negotiation", "port",      "undo negotiation",
-    "bandwidth",   "combo-port", "detect-mode",      "ip binding",  "ip verify", "undo ipv6",
-    "link-detect", "statistic",
+    "vrrp",        "gateway",    "redirect-reverse",
+    "alias",       "ipv6",       "dhcp",
+    "arp",         "speed",      "duplex",
+    "negotiation", "port",       "undo negotiation",
+    "bandwidth",   "combo-port", "detect-mode",
+    "ip binding",  "ip verify",  "undo ipv6",
+    "link-detect", "statistic",  "ip address dhcp-alloc",
+    "undo port",   "portswitch",
 };
 
 // Rule sub-commands (security-policy and nat-policy) beyond the emulated match conditions.
@@ -128,6 +133,7 @@ constexpr std::array kRuleCommands = {
 std::string opaque_prompt(const std::string& line) {
   std::vector<std::string> w;
   for (const Token& t : tokenize(line)) w.emplace_back(t.text);
+  if (!w.empty() && w[0] == "undo") return "";  // an undo line opens no view
   if (w.size() >= 5 && w[0] == "ipsec" && w[1] == "policy")
     return "ipsec-policy-" + w[4] + "-" + w[2] + "-" + w[3];
   if (w.size() >= 2 && w[0] == "user-interface") {
@@ -143,7 +149,11 @@ std::string opaque_prompt(const std::string& line) {
 
 Handler opaque_block(bool enters_view) {
   return [enters_view](CommandContext& c, const Args& a) -> Result {
-    const std::string& line = a.str("line");
+    // A file's line is kept exactly as written (its indentation included); a typed one is kept
+    // with its keywords spelled out, indented as the device prints a global command.
+    std::string line = c.loading ? std::string(c.current_line) : a.str("line");
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!c.loading && !enters_view) line = " " + line;
     c.config().opaque.push_back(config::OpaqueBlock{{line}});
     c.note_unemulated(a.str("command"));
     if (enters_view) c.enter(View::Opaque, "", opaque_prompt(line));
@@ -178,6 +188,19 @@ Handler opaque_sub(Get get) {
 
 }  // namespace
 
+config::IpsecPolicy* edited_ipsec_policy(CommandContext& c) {
+  std::string_view key = c.frame().object;  // "NAME SEQ" or "template NAME SEQ"
+  auto* list = &c.config().ipsec_policies;
+  if (key.rfind("template ", 0) == 0) {
+    key.remove_prefix(9);
+    list = &c.config().ipsec_templates;
+  }
+  const size_t space = key.rfind(' ');
+  const std::string name(key.substr(0, space));
+  const auto seq = parse_uint(key.substr(space + 1), 0xffffffffU).value_or(0);
+  return find_if_ptr(*list, [&](const auto& p) { return p.name == name && p.seq == seq; });
+}
+
 std::vector<std::string>* unemulated_lines(CommandContext& c) {
   config::Config& cfg = c.config();
   const std::string& object = c.frame().object;
@@ -205,15 +228,8 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
       return &find_named(cfg.address_groups, object)->opaque;
     case View::IpsecProposal:
       return &find_named(cfg.ipsec_proposals, object)->opaque;
-    case View::IpsecPolicy: {
-      const size_t space = object.rfind(' ');
-      const std::string name = object.substr(0, space);
-      const auto seq = static_cast<uint32_t>(std::stoul(object.substr(space + 1)));
-      for (auto& p : cfg.ipsec_policies) {
-        if (p.name == name && p.seq == seq) return &p.opaque;
-      }
-      return nullptr;
-    }
+    case View::IpsecPolicy:
+      return &edited_ipsec_policy(c)->opaque;
     case View::Opaque:
       return cfg.opaque.empty() ? nullptr : &cfg.opaque.back().lines;
     case View::Global:

@@ -18,6 +18,29 @@ std::string LoadError::format() const {
   return out;
 }
 
+namespace {
+
+// After the root system's `return` a saved file may go on with `switch vsys NAME` sections, each
+// ending in its own `return`: kept verbatim, reported once.
+void keep_vsys_sections(std::string_view rest, LoadResult& result, CommandContext& ctx) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    size_t end = rest.find('\n', pos);
+    if (end == std::string_view::npos) end = rest.size();
+    std::string line(rest.substr(pos, end - pos));
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    lines.push_back(std::move(line));
+    pos = end + 1;
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  if (lines.empty()) return;
+  result.config.vsys_sections = std::move(lines);
+  ctx.note_unemulated("switch vsys");
+}
+
+}  // namespace
+
 LoadResult load_config_text(std::string_view text, const std::string& file,
                             const config::Config& base) {
   LoadResult result;
@@ -28,6 +51,8 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
   ctx.to_system();
   const CommandEngine& engine = command_engine();
 
+  // The device ends a saved file with a NUL byte after `return`.
+  while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
   size_t line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -36,7 +61,8 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
     std::string line(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // CRLF files, and the trailing blanks some releases pad lines with.
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string::npos) {
       if (end == text.size()) break;
@@ -49,7 +75,10 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
       continue;
     }
     if (first == 0) {
-      if (line == "return") break;
+      if (line == "return") {
+        keep_vsys_sections(text.substr(std::min(pos, text.size())), result, ctx);
+        break;
+      }
       ctx.to_system();
     }
     LineResult r = engine.execute(ctx, line);

@@ -38,9 +38,13 @@ struct Interface {
   std::optional<Address> address;
   uint32_t mtu = 1500;
   bool shutdown = false;
+  bool undo_shutdown_shown = false;  // the device prints `undo shutdown` where it was given
   ServiceManage service_manage;
   std::optional<uint16_t> tcp_adjust_mss;
   std::string ipsec_policy;
+  bool ipsec_auto_neg = false;      // `ipsec policy NAME auto-neg`: negotiate before traffic
+  std::optional<uint16_t> dot1q;    // a subinterface's `vlan-type dot1q VLAN`
+  std::optional<uint16_t> trunk;    // a member port's `eth-trunk N`: it forwards as Eth-TrunkN
   std::vector<std::string> opaque;  // unemulated sub-commands, verbatim
 };
 
@@ -74,6 +78,8 @@ struct AddressSet {
   std::string description;
   std::map<uint32_t, AddressItem> items;  // by element id, as `address ID ...`
   std::vector<std::string> opaque;
+  bool group = false;          // `type group`: members may be other address sets
+  std::optional<uint32_t> id;  // the ID the device numbered it with, if given
 };
 
 struct ServiceItem {
@@ -88,6 +94,7 @@ struct ServiceSet {
   std::string description;
   std::map<uint32_t, ServiceItem> items;
   std::vector<std::string> opaque;
+  std::optional<uint32_t> id;
 };
 
 struct AclRule {
@@ -156,6 +163,7 @@ struct NatRule {
 };
 
 struct NatPolicy {
+  bool shown = false;  // the view was entered: printed even without rules, as the device does
   std::vector<NatRule> rules;
   std::vector<std::string> opaque;
 };
@@ -182,13 +190,15 @@ struct NatServer {
   Ipv4 inside;
   std::optional<uint16_t> inside_port;
   bool no_reverse = false;
+  bool unr_route = false;
 };
 
 // ipsec proposal NAME
 struct IpsecProposal {
   std::string name;
   enum class Transform : uint8_t { Esp, Ah, AhEsp } transform = Transform::Esp;
-  bool tunnel = true;                      // encapsulation-mode tunnel | transport
+  bool tunnel = true;      // encapsulation-mode tunnel | transport
+  bool auto_mode = false;  // encapsulation-mode auto: the peer's choice, tunnel when initiating
   std::string esp_encryption = "aes-256";  // keyword (ipsec/algorithms.hpp)
   std::string esp_authentication = "sha2-256";
   std::string ah_authentication = "sha2-256";
@@ -213,6 +223,13 @@ struct IpsecPolicy {
   std::string ike_peer;
   std::string pfs;                   // dh-group14 ...
   std::optional<Ipv4> tunnel_local;  // unset: the applied interface's address
+  // How the configuration said "the applied interface's address", to print it back the same way:
+  // "tunnel local applied-interface" or "local-address applied-interface" (older releases).
+  std::string local_applied_spelling;
+  // `ipsec policy NAME SEQ isakmp template T`: answers the peers that template accepts, and
+  // never starts a negotiation itself (the template names no remote address).
+  std::string template_name;
+  bool is_template = false;  // an entry of `ipsec policy-template NAME SEQ`
   std::optional<Ipv4> tunnel_remote;
   std::optional<uint32_t> duration_time;
   std::optional<uint32_t> duration_traffic;
@@ -233,10 +250,14 @@ struct Config {
   std::vector<AddressGroup> address_groups;
   std::vector<NatServer> nat_servers;
   std::vector<IpsecProposal> ipsec_proposals;
-  std::vector<IpsecPolicy> ipsec_policies;  // by name, then sequence number
+  std::vector<IpsecPolicy> ipsec_policies;   // by name, then sequence number
+  std::vector<IpsecPolicy> ipsec_templates;  // ipsec policy-template, by name and number
   bool ipsec_sha2_compatible = false;
   uint32_t ipsec_anti_replay_window = 64;
   std::vector<OpaqueBlock> opaque;  // unemulated top-level blocks, in the order given
+  // What a saved file holds after the root system's `return`: the virtual systems' sections
+  // (`switch vsys NAME` ... `return`), kept verbatim; vfw emulates the root system.
+  std::vector<std::string> vsys_sections;
 
   // The factory state of a USG6000V: the four built-in zones and GigabitEthernet0/0/0
   // (the management port) in trust, with its management services.

@@ -28,8 +28,9 @@ std::string wildcard_text(const Wildcard& w) {
   return to_string(w.addr) + " " + (w.wild.v == 0 ? std::string("0") : to_string(w.wild));
 }
 
-std::string port_text(const std::pair<uint16_t, uint16_t>& p) {
-  if (p.first == p.second) return "eq " + std::to_string(p.first);
+// `eq www` as the device prints a well-known port; ranges stay numeric, as in its samples.
+std::string ports_text(uint8_t protocol, const std::pair<uint16_t, uint16_t>& p) {
+  if (p.first == p.second) return "eq " + port_text(protocol, p.first);
   return "range " + std::to_string(p.first) + " " + std::to_string(p.second);
 }
 
@@ -40,10 +41,13 @@ bool interface_order(const std::string& a, const std::string& b) {
     std::string type;
     size_t i = 0;
     while (i < n.size() && (std::isdigit(static_cast<unsigned char>(n[i])) == 0)) type += n[i++];
+    // slot/card/port then the subinterface number: "1/0/0.10" -> 1, 0, 0, 10. The CLI bounds
+    // every number, so each fits.
     while (i < n.size()) {
-      size_t next = n.find('/', i);
-      numbers.push_back(
-          std::stol(n.substr(i, next == std::string::npos ? std::string::npos : next - i)));
+      size_t next = n.find_first_of("/.", i);
+      const std::string part =
+          n.substr(i, next == std::string::npos ? std::string::npos : next - i);
+      numbers.push_back(part.empty() ? 0 : std::stol(part));
       i = next == std::string::npos ? n.size() : next + 1;
     }
     return std::pair{type == "GigabitEthernet" ? std::string() : type, numbers};
@@ -69,9 +73,9 @@ std::string render_acl_rule(const AclRule& r) {
   o << "rule " << r.id << (r.permit ? " permit " : " deny ") << protocol_name(r.protocol);
   // VRP's order (and what ntc-templates' parser expects): each address with its port.
   if (r.source) o << " source " << wildcard_text(*r.source);
-  if (r.src_port) o << " source-port " << port_text(*r.src_port);
+  if (r.src_port) o << " source-port " << ports_text(r.protocol, *r.src_port);
   if (r.destination) o << " destination " << wildcard_text(*r.destination);
-  if (r.dst_port) o << " destination-port " << port_text(*r.dst_port);
+  if (r.dst_port) o << " destination-port " << ports_text(r.protocol, *r.dst_port);
   return o.str();
 }
 
@@ -85,7 +89,9 @@ std::string render_basic_acl_rule(const AclRule& r) {
 std::string render_interface_body(const Interface& i) {
   std::ostringstream o;
   if (!i.description.empty()) o << " description " << i.description << "\n";
+  if (i.dot1q) o << " vlan-type dot1q " << *i.dot1q << "\n";
   if (i.shutdown) o << " shutdown\n";
+  if (!i.shutdown && i.undo_shutdown_shown) o << " undo shutdown\n";
   if (i.address) {
     o << " ip address " << to_string(i.address->host) << " " << mask_text(i.address->length)
       << "\n";
@@ -94,7 +100,9 @@ std::string render_interface_body(const Interface& i) {
   if (!i.service_manage.enabled) o << " undo service-manage enable\n";
   for (const auto& s : i.service_manage.permitted) o << " service-manage " << s << " permit\n";
   if (i.tcp_adjust_mss) o << " tcp adjust-mss " << *i.tcp_adjust_mss << "\n";
-  if (!i.ipsec_policy.empty()) o << " ipsec policy " << i.ipsec_policy << "\n";
+  if (!i.ipsec_policy.empty())
+    o << " ipsec policy " << i.ipsec_policy << (i.ipsec_auto_neg ? " auto-neg" : "") << "\n";
+  if (i.trunk) o << " eth-trunk " << *i.trunk << "\n";
   for (const auto& line : i.opaque) o << line << "\n";
   return o.str();
 }
@@ -166,10 +174,11 @@ std::string render_nat_server(const NatServer& s) {
   o << "nat server " << s.name;
   if (s.protocol != 0) o << " protocol " << protocol_name(s.protocol);
   o << " global " << to_string(s.global);
-  if (s.global_port) o << " " << *s.global_port;
+  if (s.global_port) o << " " << port_text(s.protocol, *s.global_port);
   o << " inside " << to_string(s.inside);
-  if (s.inside_port) o << " " << *s.inside_port;
+  if (s.inside_port) o << " " << port_text(s.protocol, *s.inside_port);
   if (s.no_reverse) o << " no-reverse";
+  if (s.unr_route) o << " unr-route";
   return o.str();
 }
 
@@ -178,7 +187,7 @@ std::string render_ipsec_proposal(const IpsecProposal& p) {
   o << "ipsec proposal " << p.name << "\n";
   if (p.transform == IpsecProposal::Transform::Ah) o << " transform ah\n";
   if (p.transform == IpsecProposal::Transform::AhEsp) o << " transform ah-esp\n";
-  o << " encapsulation-mode " << (p.tunnel ? "tunnel" : "transport") << "\n";
+  o << " encapsulation-mode " << (p.auto_mode ? "auto" : p.tunnel ? "tunnel" : "transport") << "\n";
   if (p.transform != IpsecProposal::Transform::Esp)
     o << " ah authentication-algorithm " << p.ah_authentication << "\n";
   if (p.transform != IpsecProposal::Transform::Ah) {
@@ -191,12 +200,19 @@ std::string render_ipsec_proposal(const IpsecProposal& p) {
 
 std::string render_ipsec_policy(const IpsecPolicy& p) {
   std::ostringstream o;
-  o << "ipsec policy " << p.name << " " << p.seq << (p.manual ? " manual" : " isakmp") << "\n";
+  if (p.is_template) {
+    o << "ipsec policy-template " << p.name << " " << p.seq << "\n";
+  } else {
+    o << "ipsec policy " << p.name << " " << p.seq << (p.manual ? " manual" : " isakmp");
+    if (!p.template_name.empty()) o << " template " << p.template_name;
+    o << "\n";
+  }
   if (p.acl) o << " security acl " << *p.acl << "\n";
   if (!p.ike_peer.empty()) o << " ike-peer " << p.ike_peer << "\n";
   if (!p.proposal.empty()) o << " proposal " << p.proposal << "\n";
   if (!p.pfs.empty()) o << " pfs " << p.pfs << "\n";
   if (p.tunnel_local) o << " tunnel local " << to_string(*p.tunnel_local) << "\n";
+  if (!p.local_applied_spelling.empty()) o << " " << p.local_applied_spelling << "\n";
   if (p.tunnel_remote) o << " tunnel remote " << to_string(*p.tunnel_remote) << "\n";
   if (p.duration_traffic) o << " sa duration traffic-based " << *p.duration_traffic << "\n";
   if (p.duration_time) o << " sa duration time-based " << *p.duration_time << "\n";
@@ -219,8 +235,14 @@ std::string render_ipsec_policy(const IpsecPolicy& p) {
 std::string render_current_configuration(const Config& c) {
   std::ostringstream o;
   o << "#\n sysname " << c.sysname << "\n";
+  // Lines vfw keeps without emulating them, in the order given: the global commands the device
+  // prints indented here, the blocks that start at the left margin (aaa, ike peer ...) after the
+  // objects. Either way the text reads back into blocks that print the same, however the lines
+  // were split into blocks when first kept.
+  auto indented = [](const OpaqueBlock& b) { return !b.lines.empty() && b.lines[0][0] == ' '; };
   for (const auto& b : c.opaque) {
-    if (b.lines.size() == 1) o << " " << b.lines.front() << "\n";
+    if (!indented(b)) continue;
+    for (const auto& line : b.lines) o << line << "\n";
   }
   o << "#\n";
 
@@ -236,11 +258,15 @@ std::string render_current_configuration(const Config& c) {
   }
 
   for (const auto& s : c.address_sets) {
-    o << "ip address-set " << s.name << " type object\n";
+    o << "ip address-set " << s.name << (s.group ? " type group" : " type object");
+    if (s.id) o << " " << *s.id;
+    o << "\n";
     if (!s.description.empty()) o << " description " << s.description << "\n";
     for (const auto& [id, a] : s.items) {
       o << " address " << id << " ";
-      if (a.kind == AddressItem::Kind::Range) {
+      if (a.kind == AddressItem::Kind::Set) {
+        o << "address-set " << a.set << "\n";
+      } else if (a.kind == AddressItem::Kind::Range) {
         o << "range " << to_string(a.lo) << " " << to_string(a.hi) << "\n";
       } else {
         o << to_string(a.prefix.addr) << " mask " << unsigned{a.prefix.len} << "\n";
@@ -250,7 +276,9 @@ std::string render_current_configuration(const Config& c) {
     o << "#\n";
   }
   for (const auto& s : c.service_sets) {
-    o << "ip service-set " << s.name << " type object\n";
+    o << "ip service-set " << s.name << " type object";
+    if (s.id) o << " " << *s.id;
+    o << "\n";
     if (!s.description.empty()) o << " description " << s.description << "\n";
     for (const auto& [id, item] : s.items) {
       o << " service " << id << " protocol " << protocol_name(item.protocol);
@@ -267,7 +295,7 @@ std::string render_current_configuration(const Config& c) {
   }
 
   for (const auto& b : c.opaque) {
-    if (b.lines.size() < 2) continue;
+    if (indented(b)) continue;
     for (const auto& line : b.lines) o << line << "\n";
     o << "#\n";
   }
@@ -275,6 +303,7 @@ std::string render_current_configuration(const Config& c) {
   if (c.ipsec_anti_replay_window != 64)
     o << "ipsec anti-replay window " << c.ipsec_anti_replay_window << "\n#\n";
   for (const auto& p : c.ipsec_proposals) o << render_ipsec_proposal(p) << "#\n";
+  for (const auto& p : c.ipsec_templates) o << render_ipsec_policy(p) << "#\n";
   for (const auto& p : c.ipsec_policies) o << render_ipsec_policy(p) << "#\n";
 
   std::vector<std::string> names;
@@ -312,13 +341,14 @@ std::string render_current_configuration(const Config& c) {
   for (const auto& line : c.security_policy.opaque) o << line << "\n";
   for (const auto& r : c.security_policy.rules) o << render_security_rule(r);
   o << "#\n";
-  if (!c.nat_policy.rules.empty() || !c.nat_policy.opaque.empty()) {
+  if (c.nat_policy.shown || !c.nat_policy.rules.empty() || !c.nat_policy.opaque.empty()) {
     o << "nat-policy\n";
     for (const auto& line : c.nat_policy.opaque) o << line << "\n";
     for (const auto& r : c.nat_policy.rules) o << render_nat_rule(r);
     o << "#\n";
   }
   o << "return\n";
+  for (const auto& line : c.vsys_sections) o << line << "\n";
   return o.str();
 }
 

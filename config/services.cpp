@@ -1,6 +1,7 @@
 #include "config/services.hpp"
 
 #include <array>
+#include <cctype>
 #include <string>
 
 namespace vfw::config {
@@ -14,16 +15,93 @@ struct Predefined {
 
 // Well-known ports (IANA) of the services the USG predefines under the same names.
 constexpr std::array kPredefined = {
-    Predefined{"http", 6, 80},  Predefined{"https", 6, 443}, Predefined{"ftp", 6, 21},
-    Predefined{"ssh", 6, 22},   Predefined{"telnet", 6, 23}, Predefined{"smtp", 6, 25},
-    Predefined{"pop3", 6, 110}, Predefined{"imap", 6, 143},  Predefined{"snmp", 17, 161},
-    Predefined{"ntp", 17, 123}, Predefined{"tftp", 17, 69},  Predefined{"syslog", 17, 514},
-    Predefined{"rdp", 6, 3389}, Predefined{"bgp", 6, 179},   Predefined{"icmp", 1, 0},
-    Predefined{"gre", 47, 0},   Predefined{"esp", 50, 0},    Predefined{"ah", 51, 0},
-    Predefined{"ospf", 89, 0},
+    Predefined{"http", 6, 80},      Predefined{"https", 6, 443},   Predefined{"ftp", 6, 21},
+    Predefined{"ssh", 6, 22},       Predefined{"telnet", 6, 23},   Predefined{"smtp", 6, 25},
+    Predefined{"pop3", 6, 110},     Predefined{"imap", 6, 143},    Predefined{"snmp", 17, 161},
+    Predefined{"ntp", 17, 123},     Predefined{"tftp", 17, 69},    Predefined{"syslog", 17, 514},
+    Predefined{"rdp", 6, 3389},     Predefined{"bgp", 6, 179},     Predefined{"icmp", 1, 0},
+    Predefined{"gre", 47, 0},       Predefined{"esp", 50, 0},      Predefined{"ah", 51, 0},
+    Predefined{"ospf", 89, 0},      Predefined{"l2tp", 17, 1701},  Predefined{"pptp", 6, 1723},
+    Predefined{"rtsp", 6, 554},     Predefined{"sip", 17, 5060},   Predefined{"ldap", 6, 389},
+    Predefined{"radius", 17, 1812}, Predefined{"sqlnet", 6, 1521}, Predefined{"mysql", 6, 3306},
 };
 
+struct PortName {
+  std::string_view name;
+  uint16_t port;
+};
+
+// The names of the device's command reference for TCP and for UDP ports (IANA numbers).
+constexpr std::array kTcpPorts = {
+    PortName{"bgp", 179},      PortName{"chargen", 19},  PortName{"cmd", 514},
+    PortName{"daytime", 13},   PortName{"discard", 9},   PortName{"domain", 53},
+    PortName{"echo", 7},       PortName{"exec", 512},    PortName{"finger", 79},
+    PortName{"ftp", 21},       PortName{"ftp-data", 20}, PortName{"gopher", 70},
+    PortName{"hostname", 101}, PortName{"irc", 194},     PortName{"klogin", 543},
+    PortName{"kshell", 544},   PortName{"login", 513},   PortName{"lpd", 515},
+    PortName{"nntp", 119},     PortName{"pop2", 109},    PortName{"pop3", 110},
+    PortName{"smtp", 25},      PortName{"sunrpc", 111},  PortName{"tacacs", 49},
+    PortName{"talk", 517},     PortName{"telnet", 23},   PortName{"time", 37},
+    PortName{"uucp", 540},     PortName{"whois", 43},    PortName{"www", 80},
+};
+constexpr std::array kUdpPorts = {
+    PortName{"biff", 512},        PortName{"bootpc", 68},       PortName{"bootps", 67},
+    PortName{"discard", 9},       PortName{"dns", 53},          PortName{"dnsix", 195},
+    PortName{"echo", 7},          PortName{"mobilip-ag", 434},  PortName{"mobilip-mn", 435},
+    PortName{"nameserver", 42},   PortName{"netbios-dgm", 138}, PortName{"netbios-ns", 137},
+    PortName{"netbios-ssn", 139}, PortName{"ntp", 123},         PortName{"rip", 520},
+    PortName{"snmp", 161},        PortName{"snmptrap", 162},    PortName{"sunrpc", 111},
+    PortName{"syslog", 514},      PortName{"tacacs-ds", 65},    PortName{"talk", 517},
+    PortName{"tftp", 69},         PortName{"time", 37},         PortName{"who", 513},
+    PortName{"xdmcp", 177},
+};
+
+template <size_t N>
+std::optional<uint16_t> find_port(const std::array<PortName, N>& table, std::string_view name) {
+  for (const auto& p : table) {
+    if (p.name == name) return p.port;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<uint16_t> port_number(uint8_t protocol, std::string_view text) {
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) != 0) {
+    uint32_t v = 0;
+    for (char ch : text) {
+      if (std::isdigit(static_cast<unsigned char>(ch)) == 0) return std::nullopt;
+      v = v * 10 + static_cast<uint32_t>(ch - '0');
+      if (v > 65535) return std::nullopt;
+    }
+    return static_cast<uint16_t>(v);
+  }
+  if (protocol == 6) return find_port(kTcpPorts, text);
+  if (protocol == 17) return find_port(kUdpPorts, text);
+  if (protocol == 0) {
+    if (auto p = find_port(kTcpPorts, text)) return p;
+    return find_port(kUdpPorts, text);
+  }
+  return std::nullopt;
+}
+
+bool is_port_name(std::string_view text) {
+  return find_port(kTcpPorts, text) || find_port(kUdpPorts, text);
+}
+
+std::string port_text(uint8_t protocol, uint16_t port) {
+  if (protocol == 6) {
+    for (const auto& p : kTcpPorts) {
+      if (p.port == port) return std::string(p.name);
+    }
+  }
+  if (protocol == 17) {
+    for (const auto& p : kUdpPorts) {
+      if (p.port == port) return std::string(p.name);
+    }
+  }
+  return std::to_string(port);
+}
 
 std::optional<std::vector<ServiceItem>> predefined_service(std::string_view name) {
   if (name == "any") return std::vector<ServiceItem>{ServiceItem{}};

@@ -65,7 +65,13 @@ std::vector<Route> collect_routes(const config::Config& cfg, const Snapshot& s) 
 
 uint16_t Snapshot::interface_index(const std::string& name) const {
   for (size_t i = 0; i < interfaces.size(); ++i) {
-    if (interfaces[i].name == name) return static_cast<uint16_t>(i);
+    if (interfaces[i].name == name) {
+      // A member port of an Eth-Trunk is not an interface of its own at layer 3.
+      for (const auto& [member, trunk] : trunk_members) {
+        if (member == name) return trunk;
+      }
+      return static_cast<uint16_t>(i);
+    }
   }
   return kNoInterface;
 }
@@ -93,6 +99,11 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg) {
     st.ipsec_policy = i.ipsec_policy;
     if (!i.ipsec_policy.empty()) st.spd = ipsec::compile_spd(cfg, i.ipsec_policy);
     s->interfaces.push_back(std::move(st));
+  }
+  for (const auto& [name, i] : cfg.interfaces) {
+    if (!i.trunk) continue;
+    const uint16_t trunk = s->interface_index("Eth-Trunk" + std::to_string(*i.trunk));
+    if (trunk != kNoInterface) s->trunk_members.emplace_back(name, trunk);
   }
   s->spd_entries.assign(cfg.ipsec_policies.size(), nullptr);
   for (const auto& ifc : s->interfaces) {

@@ -58,6 +58,8 @@ struct Snapshot {
   // Every applied ipsec policy entry by its index (SpdEntry::index), for the post-IPSec check of
   // an SA; nullptr where the policy is not applied to an interface.
   std::vector<const ipsec::SpdEntry*> spd_entries;
+  // Eth-Trunk member ports by name, with the trunk's interface index: they receive for it.
+  std::vector<std::pair<std::string, uint16_t>> trunk_members;
 
   uint16_t interface_index(const std::string& name) const;  // kNoInterface when unknown
 };

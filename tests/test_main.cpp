@@ -1,2 +1,21 @@
-#define CATCH_CONFIG_MAIN
+// The unit tests run in a temporary directory of their own, so that nothing a test (or a bug in
+// the code under test) writes with a relative path can land in the source tree or wherever ctest
+// was started. scripts/test also fails if the source tree changed while the tests ran.
+#define CATCH_CONFIG_RUNNER
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+
+int main(int argc, char* argv[]) {
+  char dir[] = "/tmp/vfw-tests-XXXXXX";
+  if (mkdtemp(dir) == nullptr || chdir(dir) != 0) {
+    std::perror("vfw_tests: temporary directory");
+    return 2;
+  }
+  const int status = Catch::Session().run(argc, argv);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  return status;
+}
