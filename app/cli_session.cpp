@@ -21,11 +21,15 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
   LineRunner runner(device, true);
   runner.ctx.save_path = options.save_path;
   bool failed = false;
+  size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
+    ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const LineOutput r = runner.run(line, 0);
     out << r.out << std::flush;
-    err << r.err << std::flush;
+    // In a script the error names the line and shows it, so the caret under it points at the
+    // offending word.
+    if (!r.err.empty()) err << "line " << line_no << ": " << line << "\n" << r.err << std::flush;
     if (!r.ok) failed = true;
     if (runner.ctx.finished()) break;
   }

@@ -1,5 +1,6 @@
 #include "app/line_runner.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace vfw {
@@ -101,7 +102,20 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
     r.err += result.error + "\n";
     return r;
   }
-  if (result.may_change_config) device.apply();
+  if (result.may_change_config) {
+    // What only compiling finds (a manual SA key of the wrong length for its proposal) is told
+    // to whoever typed the IPSec line that made it so; other lines leave the compilation for the
+    // next packet or display.
+    const cli::View view = ctx.frame().view;
+    const bool ipsec = view == cli::View::IpsecPolicy || view == cli::View::IpsecProposal ||
+                       line.find("ipsec") != std::string::npos;
+    const std::vector<std::string> before = ipsec ? device.sa_errors() : std::vector<std::string>{};
+    device.apply();
+    for (const auto& e : ipsec ? device.sa_errors() : std::vector<std::string>{}) {
+      if (std::find(before.begin(), before.end(), e) == before.end())
+        r.err += "Warning: " + e + "\n";
+    }
+  }
   return r;
 }
 

@@ -14,13 +14,17 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
     return [current, source, undo](CommandContext& c, const Args& a) -> Result {
       Rule& r = current(c);
       auto& list = source ? r.source_zones : r.destination_zones;
-      for (const auto& z : a.all("zone")) {
+      const auto names = a.all("zone");
+      // A command applies whole or not at all: every name is checked before any is added.
+      for (const auto& z : names) {
+        if (auto err = check_zone(c.config(), z); err && !undo) return err;
+      }
+      for (const auto& z : names) {
         if (undo) {
           remove_value(list, z);
-          continue;
+        } else {
+          add_unique(list, z);
         }
-        if (auto err = check_zone(c.config(), z)) return err;
-        add_unique(list, z);
       }
       return kOk;
     };
@@ -53,13 +57,16 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
   auto services = [current](bool undo) {
     return [current, undo](CommandContext& c, const Args& a) -> Result {
       Rule& r = current(c);
-      for (const auto& s : a.all("service")) {
+      const auto names = a.all("service");
+      for (const auto& s : names) {
+        if (auto err = check_service(c.config(), s); err && !undo) return err;
+      }
+      for (const auto& s : names) {
         if (undo) {
           remove_value(r.services, s);
-          continue;
+        } else {
+          add_unique(r.services, s);
         }
-        if (auto err = check_service(c.config(), s)) return err;
-        add_unique(r.services, s);
       }
       return kOk;
     };

@@ -4,6 +4,20 @@
 
 namespace vfw::config {
 
+std::string Config::route_key(const StaticRoute& r) {
+  std::string key = to_string(r.destination.addr) + "/" + std::to_string(r.destination.len) + " ";
+  if (r.next_hop) key += to_string(*r.next_hop);
+  return key + " " + r.interface;
+}
+
+std::unordered_set<std::string>& Config::route_index() {
+  if (route_keys.size() != routes.size()) {
+    route_keys.clear();
+    for (const auto& r : routes) route_keys.insert(route_key(r));
+  }
+  return route_keys;
+}
+
 Config Config::factory_default() {
   Config c;
   c.zones = {

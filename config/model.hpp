@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "pipeline/address.hpp"
@@ -241,7 +242,10 @@ struct Config {
   std::string sysname = "USG6000V1";
   std::map<std::string, Interface> interfaces;  // keyed by normalised name
   std::vector<Zone> zones;                      // local, trust, untrust, dmz, then user zones
-  std::vector<StaticRoute> routes;
+  std::vector<StaticRoute> routes;              // in the order given, as the device prints them
+  // The (destination, next hop, interface) of every route, so that a route typed again is found
+  // without a scan; rebuilt by route_index() whenever it no longer matches routes.
+  std::unordered_set<std::string> route_keys;
   std::vector<AddressSet> address_sets;
   std::vector<ServiceSet> service_sets;
   std::map<uint32_t, Acl> acls;
@@ -269,6 +273,9 @@ struct Config {
   const AddressSet* find_address_set(const std::string& name) const;
   const ServiceSet* find_service_set(const std::string& name) const;
   const AddressGroup* find_address_group(const std::string& name) const;
+  // The route key set, brought up to date with routes first.
+  std::unordered_set<std::string>& route_index();
+  static std::string route_key(const StaticRoute& r);
   // The zone an interface was added to, or "" when it is in none.
   std::string zone_of(const std::string& interface) const;
 };

@@ -12,7 +12,7 @@ namespace vfw {
 
 Device::Device(config::Config cfg, uint32_t session_capacity)
     : config_(std::move(cfg)), runtime_(session_capacity) {
-  apply();
+  settle();
 }
 
 std::string Device::timestamp() const {
@@ -32,7 +32,9 @@ std::string Device::timestamp() const {
   return text;
 }
 
-void Device::apply() {
+void Device::settle() const {
+  if (!dirty_) return;
+  dirty_ = false;
   auto next = compile(config_);
   // Hit counters belong to rules, not to snapshots: carry them over by rule name.
   // (One pass each way: the CLI applies after every line, with up to thousands of rules.)
@@ -64,6 +66,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   ctx.ip = packet;
   ctx.length = length;
   ctx.capacity = capacity;
+  settle();
   ctx.snap = snapshot_.get();
   ctx.rt = &runtime_;
   ctx.now = now_;
@@ -78,6 +81,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
 
 void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
                            uint16_t interface, Action* actions) {
+  settle();
   std::array<PacketContext, kMaxBatch> batch;
   for (size_t done = 0; done < count; done += kMaxBatch) {
     const size_t n = std::min(kMaxBatch, count - done);
@@ -103,7 +107,7 @@ Action Device::receive(std::vector<uint8_t>& packet, const std::string& interfac
   auto length = static_cast<uint32_t>(packet.size());
   packet.resize(packet.size() + kTailroom);
   const Action a = receive(packet.data(), length, static_cast<uint32_t>(packet.size()),
-                           snapshot_->interface_index(interface), trace, emitted);
+                           snapshot().interface_index(interface), trace, emitted);
   packet.resize(length);
   return a;
 }

@@ -171,3 +171,31 @@ TEST_CASE("a typing mistake is not taken for an unemulated command", "[cli]") {
   LoadResult r = load_config_text("#\nfirewall zoen trust\n#\nreturn\n", "typo.cfg");
   CHECK_FALSE(r.ok());
 }
+
+TEST_CASE("a command that fails changes nothing", "[cli]") {
+  Typist t;
+  REQUIRE(t.type("security-policy").ok);
+  REQUIRE(t.type("rule name r1").ok);
+  CHECK_FALSE(t.type("source-zone trust nosuch").ok);
+  CHECK(t.cfg.security_policy.rules.at(0).source_zones.empty());
+  CHECK_FALSE(t.type("service http nosuch").ok);
+  CHECK(t.cfg.security_policy.rules.at(0).services.empty());
+  REQUIRE(t.type("source-zone trust untrust").ok);
+  CHECK(t.cfg.security_policy.rules.at(0).source_zones ==
+        std::vector<std::string>{"trust", "untrust"});
+}
+
+TEST_CASE("a route typed again updates it; 20,000 distinct routes are all kept", "[cli]") {
+  Typist t;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    const std::string net = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0";
+    REQUIRE(t.type("ip route-static " + net + " 24 192.168.0.2").ok);
+  }
+  REQUIRE(t.type("ip route-static 10.0.1.0 24 192.168.0.2 preference 70").ok);
+  REQUIRE(t.cfg.routes.size() == 20000);
+  CHECK(t.cfg.routes[1].preference == 70);
+  REQUIRE(t.type("undo ip route-static 10.0.1.0 24").ok);
+  CHECK(t.cfg.routes.size() == 19999);
+  REQUIRE(t.type("ip route-static 10.0.1.0 24 192.168.0.2").ok);
+  CHECK(t.cfg.routes.size() == 20000);
+}

@@ -1,5 +1,6 @@
-// The reference transcript of a real USG6000V1 session (tests/data/reference/, copied from the device): typed
-// into vfw line by line, every line must be accepted and every prompt must be the device's.
+// The reference transcript of a real USG6000V1 session (tests/data/reference/, copied from the
+// device): typed into vfw line by line, every line must be accepted and every prompt must be the
+// device's.
 #include <catch2/catch.hpp>
 #include <fstream>
 

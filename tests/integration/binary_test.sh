@@ -39,6 +39,10 @@ check "script mode exits non-zero and reports on standard error when a line fail
   ! printf 'system-view\nsysname\n' | '$vfw' 2>'$tmp/e' >/dev/null &&
   grep -qx \"Error: Incomplete command found at '\\^' position.\" '$tmp/e'"
 
+check "script mode names the failing line and shows it above the caret" bash -c "
+  ! printf 'system-view\nsysname A\nip route-static 10.0.0.0 8 10.0.0.300\n' | '$vfw' 2>'$tmp/e' >/dev/null &&
+  grep -qx 'line 3: ip route-static 10.0.0.0 8 10.0.0.300' '$tmp/e'"
+
 check "cli -c runs one command" bash -c "'$vfw' cli -c 'display current-configuration' | grep -qx ' sysname FW1'"
 
 echo "$passed passed, $failed failed"
