@@ -103,15 +103,11 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
     return r;
   }
   if (result.may_change_config) {
-    // What only compiling finds (a manual SA key of the wrong length for its proposal) is told
-    // to whoever typed the IPSec line that made it so; other lines leave the compilation for the
-    // next packet or display.
-    const cli::View view = ctx.frame().view;
-    const bool ipsec = view == cli::View::IpsecPolicy || view == cli::View::IpsecProposal ||
-                       line.find("ipsec") != std::string::npos;
-    const std::vector<std::string> before = ipsec ? device.sa_errors() : std::vector<std::string>{};
+    // What only making the SAs finds (a manual SA key of the wrong length for its proposal) is
+    // told to whoever typed the line that made it so.
+    const std::vector<std::string> before = device.sa_errors();
     device.apply();
-    for (const auto& e : ipsec ? device.sa_errors() : std::vector<std::string>{}) {
+    for (const auto& e : device.sa_errors()) {
       if (std::find(before.begin(), before.end(), e) == before.end())
         r.err += "Warning: " + e + "\n";
     }

@@ -12,7 +12,7 @@ namespace vfw {
 
 Device::Device(config::Config cfg, uint32_t session_capacity)
     : config_(std::move(cfg)), runtime_(session_capacity) {
-  settle();
+  apply();
 }
 
 std::string Device::timestamp() const {
@@ -52,6 +52,10 @@ void Device::settle() const {
   }
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
+}
+
+void Device::apply() {
+  dirty_ = true;
   sa_errors_ = runtime_.sad.sync_manual(config_, now_);
 }
 

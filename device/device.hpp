@@ -26,8 +26,9 @@ class Device {
   config::Config& edit() { return config_; }  // follow with apply()
   // The configuration changed: the data plane runs it from the next packet or display on. The
   // compilation itself waits for that moment, so that 100,000 lines typed or pasted one by one
-  // compile once, not 100,000 times; nothing can observe the old snapshot in between.
-  void apply() { dirty_ = true; }
+  // compile once, not 100,000 times; nothing can observe the old snapshot in between. The manual
+  // SAs are made at once (a handful of keys), so that their errors reach the line that caused them.
+  void apply();
   void replace(config::Config cfg);  // a loaded file: all of it, then apply()
 
   const Snapshot& snapshot() const {
@@ -76,14 +77,11 @@ class Device {
   Pipeline pipeline_;
   uint32_t now_ = 0;
   int64_t fixed_wall_clock_ms_ = -1;
-  mutable std::vector<std::string> sa_errors_;
+  std::vector<std::string> sa_errors_;
 
  public:
   // Manual SAs that could not be made from the configuration (a key of the wrong length ...).
-  const std::vector<std::string>& sa_errors() const {
-    settle();
-    return sa_errors_;
-  }
+  const std::vector<std::string>& sa_errors() const { return sa_errors_; }
 };
 
 }  // namespace vfw
