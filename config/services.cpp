@@ -1,7 +1,7 @@
 #include "config/services.hpp"
 
 #include <array>
-#include <cctype>
+#include <span>
 #include <string>
 
 namespace vfw::config {
@@ -56,9 +56,15 @@ constexpr std::array kUdpPorts = {
     PortName{"xdmcp", 177},
 };
 
-template <size_t N>
-std::optional<uint16_t> find_port(const std::array<PortName, N>& table, std::string_view name) {
-  for (const auto& p : table) {
+// The names of one protocol's ports; empty for a protocol without ports.
+std::span<const PortName> port_names(uint8_t protocol) {
+  if (protocol == 6) return kTcpPorts;
+  if (protocol == 17) return kUdpPorts;
+  return {};
+}
+
+std::optional<uint16_t> find_port(uint8_t protocol, std::string_view name) {
+  for (const auto& p : port_names(protocol)) {
     if (p.name == name) return p.port;
   }
   return std::nullopt;
@@ -67,38 +73,17 @@ std::optional<uint16_t> find_port(const std::array<PortName, N>& table, std::str
 }  // namespace
 
 std::optional<uint16_t> port_number(uint8_t protocol, std::string_view text) {
-  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) != 0) {
-    uint32_t v = 0;
-    for (char ch : text) {
-      if (std::isdigit(static_cast<unsigned char>(ch)) == 0) return std::nullopt;
-      v = v * 10 + static_cast<uint32_t>(ch - '0');
-      if (v > 65535) return std::nullopt;
-    }
-    return static_cast<uint16_t>(v);
-  }
-  if (protocol == 6) return find_port(kTcpPorts, text);
-  if (protocol == 17) return find_port(kUdpPorts, text);
+  if (auto number = parse_uint(text, 65535)) return static_cast<uint16_t>(*number);
   if (protocol == 0) {
-    if (auto p = find_port(kTcpPorts, text)) return p;
-    return find_port(kUdpPorts, text);
+    if (auto p = find_port(6, text)) return p;
+    return find_port(17, text);
   }
-  return std::nullopt;
-}
-
-bool is_port_name(std::string_view text) {
-  return find_port(kTcpPorts, text) || find_port(kUdpPorts, text);
+  return find_port(protocol, text);
 }
 
 std::string port_text(uint8_t protocol, uint16_t port) {
-  if (protocol == 6) {
-    for (const auto& p : kTcpPorts) {
-      if (p.port == port) return std::string(p.name);
-    }
-  }
-  if (protocol == 17) {
-    for (const auto& p : kUdpPorts) {
-      if (p.port == port) return std::string(p.name);
-    }
+  for (const auto& p : port_names(protocol)) {
+    if (p.port == port) return std::string(p.name);
   }
   return std::to_string(port);
 }

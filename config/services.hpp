@@ -20,7 +20,6 @@ std::string protocol_name(uint8_t number);  // "tcp", or the number for unnamed 
 // `nat server ... global 1.1.1.10 www inside 10.3.1.20 www`), per protocol as the device lists
 // them; protocol 0 accepts a name of either.
 std::optional<uint16_t> port_number(uint8_t protocol, std::string_view text);
-bool is_port_name(std::string_view text);
 // A port as the device prints it: its name where it has one for this protocol, else the number.
 std::string port_text(uint8_t protocol, uint16_t port);
 
