@@ -8,6 +8,18 @@ namespace vfw::cli {
 
 std::string_view keyword_help(std::string_view keyword) {
   static const std::map<std::string, std::string, std::less<>> kHelp = {
+      {"auto-neg", "Negotiate the SA before traffic arrives"},
+      {"template", "Use an IPSec policy template"},
+      {"policy-template", "Specify an IPSec policy template"},
+      {"vlan-type", "Specify the VLAN encapsulation of a subinterface"},
+      {"dot1q", "IEEE 802.1Q encapsulation"},
+      {"eth-trunk", "Add the port to an Eth-Trunk"},
+      {"local-address", "Specify the local address of the tunnel"},
+      {"unr-route", "Add a blackhole route for the global address"},
+      {"auto", "Negotiated with the peer"},
+      {"group", "Group of address sets and addresses"},
+      {"type", "Specify the object type"},
+      {"object", "Addresses or services"},
       {"acl", "Specify ACL configuration information"},
       {"action", "Specify action"},
       {"add", "Add"},

@@ -239,7 +239,9 @@ std::string render_current_configuration(const Config& c) {
   // prints indented here, the blocks that start at the left margin (aaa, ike peer ...) after the
   // objects. Either way the text reads back into blocks that print the same, however the lines
   // were split into blocks when first kept.
-  auto indented = [](const OpaqueBlock& b) { return !b.lines.empty() && b.lines[0][0] == ' '; };
+  auto indented = [](const OpaqueBlock& b) {
+    return !b.lines.empty() && !b.lines[0].empty() && b.lines[0][0] == ' ';
+  };
   for (const auto& b : c.opaque) {
     if (!indented(b)) continue;
     for (const auto& line : b.lines) o << line << "\n";
