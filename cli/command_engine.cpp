@@ -195,9 +195,8 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
         return changed;
       }
     }
-    std::string kept = indented ? std::string(line) : " " + std::string(line);
-    while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
-    ctx.config().opaque.back().lines.push_back(kept);
+    ctx.config().opaque.back().lines.push_back((indented ? "" : " ") +
+                                               std::string(trim_right(line)));
     return changed;
   }
 
@@ -256,10 +255,7 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
       return changed;
     }
     if (std::vector<std::string>* lines = unemulated_lines(ctx)) {
-      std::string kept(line.substr(line.find_first_not_of(" \t")));
-      while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back())))
-        kept.pop_back();
-      lines->push_back(" " + kept);
+      lines->push_back(" " + std::string(trim_right(line.substr(tokens.front().column))));
       ctx.note_unemulated(what);
       return changed;
     }

@@ -79,7 +79,7 @@ class CommandContext {
   // A configuration file is being loaded: configuration commands only, and a line vfw does not
   // know is kept verbatim with the block it belongs to (CommandEngine::execute).
   bool loading = false;
-  std::string_view current_line;  // the line being run, as written
+  std::string_view current_line;  // the line being run, as written; valid while it runs
 
   // Asks a Y/N question (save). Unset or in script mode: yes.
   std::function<bool(const std::string& question)> confirm;

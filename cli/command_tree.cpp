@@ -176,11 +176,7 @@ size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std
       value = std::string(tok);
       return 1;
     case ParamType::Text: {
-      std::string_view rest = line.substr(tokens[i].column);
-      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) {
-        rest.remove_suffix(1);
-      }
-      value = std::string(rest);
+      value = std::string(trim_right(line.substr(tokens[i].column)));
       return tokens.size() - i;
     }
     case ParamType::UInt: {
@@ -314,6 +310,13 @@ std::string SyntaxError::message() const {
       return "Error: Too many parameters found at '^' position.";
   }
   return "Error";
+}
+
+std::string_view trim_right(std::string_view line) {
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+    line.remove_suffix(1);
+  }
+  return line;
 }
 
 std::vector<Token> tokenize(std::string_view line) {

@@ -39,6 +39,8 @@ struct Token {
 };
 
 std::vector<Token> tokenize(std::string_view line);
+// The line without the blanks (and CR) at its end.
+std::string_view trim_right(std::string_view line);
 
 enum class ParamType : uint8_t {
   Keyword,

@@ -11,6 +11,25 @@ config::IpsecProposal& current_proposal(CommandContext& c) {
   return *find_named(c.config().ipsec_proposals, c.frame().object);
 }
 
+config::IpsecPolicy* find_policy(std::vector<config::IpsecPolicy>& list, std::string_view name,
+                                 uint32_t seq) {
+  return find_if_ptr(list, [&](const auto& p) { return p.name == name && p.seq == seq; });
+}
+
+// The entry NAME SEQ of a policy list kept sorted by name and sequence number, created if it is
+// not there; the flag says whether it was.
+std::pair<config::IpsecPolicy*, bool> find_or_insert(std::vector<config::IpsecPolicy>& list,
+                                                     const std::string& name, uint32_t seq) {
+  if (auto* p = find_policy(list, name, seq)) return {p, false};
+  auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
+    return x.name > name || (x.name == name && x.seq > seq);
+  });
+  config::IpsecPolicy fresh;
+  fresh.name = name;
+  fresh.seq = seq;
+  return {&*list.insert(at, std::move(fresh)), true};
+}
+
 config::IpsecPolicy& current_policy(CommandContext& c) {
   return *edited_ipsec_policy(c);
 }
@@ -38,6 +57,18 @@ config::ManualSaKeys& keys(config::IpsecPolicy& p, const Args& a) {
 }
 
 }  // namespace
+
+config::IpsecPolicy* edited_ipsec_policy(CommandContext& c) {
+  std::string_view key = c.frame().object;  // "NAME SEQ" or "template NAME SEQ"
+  auto* list = &c.config().ipsec_policies;
+  if (key.rfind("template ", 0) == 0) {
+    key.remove_prefix(9);
+    list = &c.config().ipsec_templates;
+  }
+  const size_t space = key.rfind(' ');
+  const auto seq = parse_uint(key.substr(space + 1), 0xffffffffU).value_or(0);
+  return find_policy(*list, key.substr(0, space), seq);
+}
 
 void register_ipsec_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
@@ -96,20 +127,9 @@ void register_ipsec_commands(CommandEngine& e) {
 
   sys.add("ipsec policy-template {word:name} {uint:seq:1-10000}",
           [](CommandContext& c, const Args& a) -> Result {
-            auto& list = c.config().ipsec_templates;
             const uint32_t seq = a.uint("seq");
-            if (find_if_ptr(list, [&](const auto& x) {
-                  return x.name == a.str("name") && x.seq == seq;
-                }) == nullptr) {
-              config::IpsecPolicy fresh;
-              fresh.name = a.str("name");
-              fresh.seq = seq;
-              fresh.is_template = true;
-              auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
-                return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
-              });
-              list.insert(at, fresh);
-            }
+            find_or_insert(c.config().ipsec_templates, a.str("name"), seq).first->is_template =
+                true;
             // The device's own spelling of this prompt.
             c.enter(View::IpsecPolicy, "template " + a.str("name") + " " + std::to_string(seq),
                     "ipsec-policy-templet-" + a.str("name") + "-" + std::to_string(seq));
@@ -134,36 +154,20 @@ void register_ipsec_commands(CommandEngine& e) {
                             [&](const auto& t) { return t.name == a.str("template"); });
             if (!exists)
               return "Error: The IPSec policy template " + a.str("template") + " does not exist.";
-            auto& list = c.config().ipsec_policies;
-            const uint32_t seq = a.uint("seq");
-            config::IpsecPolicy* p = find_if_ptr(
-                list, [&](const auto& x) { return x.name == a.str("name") && x.seq == seq; });
-            if (p != nullptr) return "Error: The IPSec policy already exists.";
-            config::IpsecPolicy fresh;
-            fresh.name = a.str("name");
-            fresh.seq = seq;
-            fresh.template_name = a.str("template");
-            auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
-              return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
-            });
-            list.insert(at, fresh);
+            auto [p, created] =
+                find_or_insert(c.config().ipsec_policies, a.str("name"), a.uint("seq"));
+            if (!created) return "Error: The IPSec policy already exists.";
+            p->template_name = a.str("template");
             return kOk;
           });
   sys.add("ipsec policy {word:name} {uint:seq:1-10000} ( isakmp | manual )",
           [](CommandContext& c, const Args& a) -> Result {
-            auto& list = c.config().ipsec_policies;
             const uint32_t seq = a.uint("seq");
-            config::IpsecPolicy* p = find_if_ptr(
-                list, [&](const auto& x) { return x.name == a.str("name") && x.seq == seq; });
-            if (p == nullptr) {
-              config::IpsecPolicy fresh;
-              fresh.name = a.str("name");
-              fresh.seq = seq;
-              fresh.manual = a.has("manual");
-              auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) {
-                return x.name > fresh.name || (x.name == fresh.name && x.seq > seq);
-              });
-              p = &*list.insert(at, fresh);
+            auto [p, created] = find_or_insert(c.config().ipsec_policies, a.str("name"), seq);
+            if (created) {
+              p->manual = a.has("manual");
+            } else if (!p->template_name.empty()) {
+              return "Error: The policy already exists and uses template " + p->template_name + ".";
             } else if (p->manual != a.has("manual")) {
               return "Error: The policy already exists in " +
                      std::string(p->manual ? "manual" : "isakmp") + " mode.";

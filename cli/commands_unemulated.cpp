@@ -151,8 +151,7 @@ Handler opaque_block(bool enters_view) {
   return [enters_view](CommandContext& c, const Args& a) -> Result {
     // A file's line is kept exactly as written (its indentation included); a typed one is kept
     // with its keywords spelled out, indented as the device prints a global command.
-    std::string line = c.loading ? std::string(c.current_line) : a.str("line");
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    std::string line(trim_right(c.loading ? c.current_line : a.str("line")));
     if (!c.loading && !enters_view) line = " " + line;
     c.config().opaque.push_back(config::OpaqueBlock{{line}});
     c.note_unemulated(a.str("command"));
@@ -187,19 +186,6 @@ Handler opaque_sub(Get get) {
 }
 
 }  // namespace
-
-config::IpsecPolicy* edited_ipsec_policy(CommandContext& c) {
-  std::string_view key = c.frame().object;  // "NAME SEQ" or "template NAME SEQ"
-  auto* list = &c.config().ipsec_policies;
-  if (key.rfind("template ", 0) == 0) {
-    key.remove_prefix(9);
-    list = &c.config().ipsec_templates;
-  }
-  const size_t space = key.rfind(' ');
-  const std::string name(key.substr(0, space));
-  const auto seq = parse_uint(key.substr(space + 1), 0xffffffffU).value_or(0);
-  return find_if_ptr(*list, [&](const auto& p) { return p.name == name && p.seq == seq; });
-}
 
 std::vector<std::string>* unemulated_lines(CommandContext& c) {
   config::Config& cfg = c.config();
@@ -242,8 +228,7 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
 }
 
 void keep_unemulated_block(CommandContext& c, std::string_view line, std::string_view command) {
-  std::string kept(line);
-  while (!kept.empty() && std::isspace(static_cast<unsigned char>(kept.back()))) kept.pop_back();
+  const std::string kept(trim_right(line));
   c.config().opaque.push_back(config::OpaqueBlock{{kept}});
   c.note_unemulated(std::string(command));
   c.enter(View::Opaque, "", opaque_prompt(kept));

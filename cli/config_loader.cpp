@@ -18,29 +18,6 @@ std::string LoadError::format() const {
   return out;
 }
 
-namespace {
-
-// After the root system's `return` a saved file may go on with `switch vsys NAME` sections, each
-// ending in its own `return`: kept verbatim, reported once.
-void keep_vsys_sections(std::string_view rest, LoadResult& result, CommandContext& ctx) {
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < rest.size()) {
-    size_t end = rest.find('\n', pos);
-    if (end == std::string_view::npos) end = rest.size();
-    std::string line(rest.substr(pos, end - pos));
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-    lines.push_back(std::move(line));
-    pos = end + 1;
-  }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return;
-  result.config.vsys_sections = std::move(lines);
-  ctx.note_unemulated("switch vsys");
-}
-
-}  // namespace
-
 LoadResult load_config_text(std::string_view text, const std::string& file,
                             const config::Config& base) {
   LoadResult result;
@@ -53,16 +30,23 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
 
   // The device ends a saved file with a NUL byte after `return`.
   while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
+  // After the root system's `return` a saved file may go on with `switch vsys NAME` sections,
+  // each ending in its own `return`: kept verbatim (vfw emulates the root system), reported once.
+  bool after_return = false;
   size_t line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string line(text.substr(pos, end - pos));
+    // CRLF files, and the trailing blanks some releases pad lines with.
+    const std::string line(trim_right(text.substr(pos, end - pos)));
     pos = end + 1;
     ++line_no;
-    // CRLF files, and the trailing blanks some releases pad lines with.
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (after_return) {
+      result.config.vsys_sections.push_back(line);
+      if (end == text.size()) break;
+      continue;
+    }
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string::npos) {
       if (end == text.size()) break;
@@ -76,8 +60,9 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
     }
     if (first == 0) {
       if (line == "return") {
-        keep_vsys_sections(text.substr(std::min(pos, text.size())), result, ctx);
-        break;
+        after_return = true;
+        if (end == text.size()) break;
+        continue;
       }
       ctx.to_system();
     }
@@ -88,6 +73,10 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
     if (ctx.finished()) ctx.to_system();  // a stray "quit" at top level does not end the file
     if (end == text.size()) break;
   }
+  auto& vsys = result.config.vsys_sections;
+  while (!vsys.empty() && vsys.back().empty()) vsys.pop_back();
+  while (!vsys.empty() && vsys.front().empty()) vsys.erase(vsys.begin());
+  if (!vsys.empty()) ctx.note_unemulated("switch vsys");
   result.notices = ctx.take_notices();
   return result;
 }
