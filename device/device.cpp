@@ -13,6 +13,7 @@ namespace vfw {
 Device::Device(config::Config cfg, uint32_t session_capacity)
     : config_(std::move(cfg)), runtime_(session_capacity) {
   apply();
+  settle();  // a new device is about to run: its first packet should not pay for compiling
 }
 
 std::string Device::timestamp() const {
