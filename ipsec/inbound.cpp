@@ -57,7 +57,7 @@ Inbound process_inbound(PacketContext& ctx) {
       const Flow flow{info.protocol, info.src, info.dst, info.src_port, info.dst_port};
       const SpdMatch m = spd_lookup_inbound(in.spd, flow);
       if (m.entry != nullptr) {
-        TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "drop") : nullptr;
+        TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec-inbound", "drop") : nullptr;
         if (step != nullptr) {
           step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
                           ", acl " + std::to_string(m.entry->acl) + " rule " +
@@ -73,7 +73,8 @@ Inbound process_inbound(PacketContext& ctx) {
     return Inbound::NotIpsec;
   }
 
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec", "decapsulated") : nullptr;
+  TraceStep* step =
+      ctx.trace != nullptr ? &ctx.trace->add("ipsec-inbound", "decapsulated") : nullptr;
   // The tunnel's own packets need a security policy from the arrival zone to the local zone.
   const FlowFields outer{ctx.in_zone,   ctx.snap->local_zone, info.src,     info.dst,
                          info.protocol, info.src_port,        info.dst_port};
@@ -114,7 +115,6 @@ Inbound process_inbound(PacketContext& ctx) {
   if (!reparse(ctx))
     return drop(ctx, step, ctx.drop,
                 [&] { return std::string("the decrypted packet is not a valid IPv4 packet"); });
-  ctx.decapsulated = true;
   // ah-esp: AH protected the ESP packet; what is left is that ESP packet, for the next round.
   if (ah && !sa->tunnel && ctx.info.protocol == ipproto::kEsp) {
     if (step != nullptr) step->info.push_back("AH verified; the ESP packet inside follows");

@@ -2,15 +2,17 @@
 
 #include <algorithm>
 
-#include "ipsec/inbound.hpp"
 #include "stages/dnat_stage.hpp"
 #include "stages/egress_stage.hpp"
+#include "stages/ingress_stage.hpp"
+#include "stages/ipsec_inbound_stage.hpp"
 #include "stages/ipsec_stage.hpp"
 #include "stages/route_stage.hpp"
 #include "stages/security_policy_stage.hpp"
 #include "stages/server_map_stage.hpp"
 #include "stages/session_stage.hpp"
 #include "stages/snat_stage.hpp"
+#include "stages/tcp_mss_stage.hpp"
 
 namespace vfw {
 
@@ -22,8 +24,6 @@ std::string_view action_name(Action a) {
       return "drop";
     case Action::ToDevice:
       return "to-device";
-    case Action::Held:
-      return "held for negotiation";
   }
   return "";
 }
@@ -102,12 +102,15 @@ Pipeline::Pipeline() : Pipeline(standard_stages()) {}
 
 std::vector<std::unique_ptr<Stage>> Pipeline::standard_stages() {
   std::vector<std::unique_ptr<Stage>> stages_;
+  stages_.push_back(std::make_unique<IngressStage>());
+  stages_.push_back(std::make_unique<IpsecInboundStage>());
   stages_.push_back(std::make_unique<SessionStage>());
   stages_.push_back(std::make_unique<ServerMapStage>());
   stages_.push_back(std::make_unique<DnatStage>());
   stages_.push_back(std::make_unique<RouteStage>());
   stages_.push_back(std::make_unique<SecurityPolicyStage>());
   stages_.push_back(std::make_unique<SnatStage>());
+  stages_.push_back(std::make_unique<TcpMssStage>());
   stages_.push_back(std::make_unique<IpsecStage>());
   stages_.push_back(std::make_unique<EgressStage>());
   return stages_;
@@ -152,26 +155,10 @@ Action finish(PacketContext& ctx, Action action) {
 
 }  // namespace
 
-bool Pipeline::ingress(PacketContext& ctx) {
-  ctx.drop = DropReason::None;
-  if (ctx.in_if >= ctx.snap->interfaces.size()) {
-    ctx.drop = DropReason::UnknownInterface;
-    return false;
-  }
-  if (DropReason r = parse_ipv4({ctx.ip, ctx.length}, ctx.info); r != DropReason::None) {
-    ctx.drop = r;
-    return false;
-  }
-  ctx.in_zone = ctx.snap->interfaces[ctx.in_if].zone;
-  ctx.original = flow_key(ctx.info);
-  ctx.current = ctx.original;
-  return true;
-}
-
-Action Pipeline::run_stages(PacketContext& ctx) const {
+Action Pipeline::run_stages(PacketContext& ctx, size_t first) const {
   const size_t* fast = nullptr;  // set once a stage says FastPath: the remaining fast-path stages
   const size_t* fast_end = fast_path_.data() + fast_path_.size();
-  for (size_t i = 0; i < stages_.size();) {
+  for (size_t i = first; i < stages_.size();) {
     switch (stages_[i]->process(ctx)) {
       case Verdict::Continue:
         break;
@@ -182,8 +169,6 @@ Action Pipeline::run_stages(PacketContext& ctx) const {
         return finish(ctx, Action::Drop);
       case Verdict::ToDevice:
         return finish(ctx, Action::ToDevice);
-      case Verdict::Held:
-        return finish(ctx, Action::Held);
     }
     if (fast == nullptr) {
       ++i;
@@ -197,21 +182,8 @@ Action Pipeline::run_stages(PacketContext& ctx) const {
 }
 
 Action Pipeline::process(PacketContext& ctx) const {
-  if (!ingress(ctx)) return finish(ctx, Action::Drop);
-  return inbound_then_stages(ctx);
-}
-
-Action Pipeline::inbound_then_stages(PacketContext& ctx) const {
-  switch (ipsec::process_inbound(ctx)) {
-    case ipsec::Inbound::Drop:
-      return finish(ctx, Action::Drop);
-    case ipsec::Inbound::ToDevice:
-      return finish(ctx, Action::ToDevice);
-    case ipsec::Inbound::NotIpsec:
-    case ipsec::Inbound::Decapsulated:
-      break;
-  }
-  return run_stages(ctx);
+  ctx.drop = DropReason::None;
+  return run_stages(ctx, 0);
 }
 
 void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) const {
@@ -222,7 +194,11 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   constexpr size_t kEntryAhead = 8;
   constexpr size_t kSlotAhead = 16;
   const size_t n = batch.size();
-  for (PacketContext& ctx : batch) ingress(ctx);
+  // Stage 0 (ingress) for the whole batch first: it records the flows the prefetches need.
+  for (PacketContext& ctx : batch) {
+    ctx.drop = DropReason::None;
+    stages_[0]->process(ctx);
+  }
   auto valid = [&](size_t i) { return i < n && batch[i].drop == DropReason::None; };
   for (size_t i = 0; i < kSlotAhead && i < n; ++i) {
     if (valid(i)) batch[i].rt->sessions.prefetch_slot(batch[i].original);
@@ -236,8 +212,7 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
     if (valid(i + kEntryAhead))
       batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original);
     PacketContext& ctx = batch[i];
-    actions[i] =
-        ctx.drop == DropReason::None ? inbound_then_stages(ctx) : finish(ctx, Action::Drop);
+    actions[i] = ctx.drop == DropReason::None ? run_stages(ctx, 1) : finish(ctx, Action::Drop);
   }
 }
 

@@ -1,8 +1,9 @@
 // The forwarding pipeline: the stages in the device's order, as data.
 //
-// session -> server-map -> dnat -> route -> security-policy -> snat -> ipsec -> egress
-// (seed document, "IPSec Packet Forwarding Process"; docs/forwarding-order.md). A session hit
-// skips to the stages marked on_fast_path().
+// ingress -> ipsec-inbound -> session -> server-map -> dnat -> route -> security-policy -> snat
+// -> tcp-mss -> ipsec -> egress (seed document, "IPSec Packet Forwarding Process";
+// docs/forwarding-order.md). A session hit skips to the stages marked on_fast_path(). The first
+// stage is ingress validation: the batch path runs it for every packet of a batch first.
 #pragma once
 
 #include <memory>
@@ -20,8 +21,8 @@ class Pipeline {
   Pipeline();
   explicit Pipeline(std::vector<std::unique_ptr<Stage>> stages);
 
-  // Runs one packet (ctx.ip/length/in_if/snap/rt/now set by the caller) through ingress
-  // validation and every stage. Counts drops by reason.
+  // Runs one packet (ctx.ip/length/in_if/snap/rt/now set by the caller) through every stage.
+  // Counts drops by reason.
   Action process(PacketContext& ctx) const;
 
   // The same for a batch: validation and session-table prefetches for every packet first, then
@@ -32,10 +33,7 @@ class Pipeline {
 
  private:
   static std::vector<std::unique_ptr<Stage>> standard_stages();
-  // Ingress validation; false when the packet is dropped (ctx.drop says why).
-  static bool ingress(PacketContext& ctx);
-  Action run_stages(PacketContext& ctx) const;
-  Action inbound_then_stages(PacketContext& ctx) const;
+  Action run_stages(PacketContext& ctx, size_t first) const;
   std::vector<std::unique_ptr<Stage>> stages_;
   // Where a session hit goes on: the positions of the stages that run on the fast path.
   std::vector<size_t> fast_path_;

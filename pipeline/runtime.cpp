@@ -38,23 +38,18 @@ void Runtime::sweep(uint32_t now) {
   for (uint32_t i : dead) remove_session(i);
 }
 
-uint64_t Runtime::fragment_key(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id) {
-  return (uint64_t{src} * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{dst} << 24) ^ (uint64_t{proto} << 16) ^
-         ip_id;
-}
-
 void Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref) {
   if (fragments_.size() >= kMaxFragments) {
     std::erase_if(fragments_,
                   [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
     if (fragments_.size() >= kMaxFragments) fragments_.clear();
   }
-  fragments_[fragment_key(key.src, key.dst, key.proto, ip_id)] = ref;
+  fragments_[FragmentKey{key.src, key.dst, ip_id, key.proto}] = ref;
 }
 
 const Runtime::FragmentRef* Runtime::find_fragment(uint32_t src, uint32_t dst, uint8_t proto,
                                                    uint16_t ip_id, uint32_t now) const {
-  auto it = fragments_.find(fragment_key(src, dst, proto, ip_id));
+  auto it = fragments_.find(FragmentKey{src, dst, ip_id, proto});
   if (it == fragments_.end() || now - it->second.seen > kFragmentLifetime) return nullptr;
   if (!sessions.live(it->second.session)) return nullptr;
   return &it->second;

@@ -57,8 +57,22 @@ class Runtime {
                                    uint32_t now) const;
 
  private:
-  static uint64_t fragment_key(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id);
-  std::unordered_map<uint64_t, FragmentRef> fragments_;
+  // A fragment belongs to its datagram by (source, destination, identification, protocol), as
+  // RFC 791 reassembles: the whole tuple is the key, so no other flow's fragment can share it.
+  struct FragmentKey {
+    uint32_t src = 0;
+    uint32_t dst = 0;
+    uint16_t ip_id = 0;
+    uint8_t proto = 0;
+    friend bool operator==(const FragmentKey&, const FragmentKey&) = default;
+  };
+  struct FragmentKeyHash {
+    size_t operator()(const FragmentKey& k) const {
+      return (uint64_t{k.src} * 0x9e3779b97f4a7c15ULL) ^ (uint64_t{k.dst} << 24) ^
+             (uint64_t{k.proto} << 16) ^ k.ip_id;
+    }
+  };
+  std::unordered_map<FragmentKey, FragmentRef, FragmentKeyHash> fragments_;
 };
 
 }  // namespace vfw

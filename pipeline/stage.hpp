@@ -20,7 +20,6 @@ enum class Verdict : uint8_t {
   FastPath,  // a session hit: on to the stages that also run for established flows
   Drop,      // ctx.drop says why
   ToDevice,  // addressed to the firewall itself
-  Held,      // kept for later (waiting for IKE)
 };
 
 // A packet the pipeline sends besides (or instead of) the one it was given: fragments, ICMP errors.
@@ -62,10 +61,6 @@ struct PacketContext {
   bool server_map_reverse = false;  // the server map already translated the source
   uint8_t session_flags = 0;        // kSessionSnatPort / kSessionSnatAddress
   uint16_t pool = 0;
-
-  // IPSec: the packet arrived in a tunnel (decapsulated at ingress) or leaves in one.
-  bool decapsulated = false;
-  bool encapsulated = false;
 
   DropReason drop = DropReason::None;
 

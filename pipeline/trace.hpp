@@ -27,7 +27,7 @@ struct TraceStep {
   DropReason drop = DropReason::None;
 };
 
-enum class Action : uint8_t { Forward, Drop, ToDevice, Held };
+enum class Action : uint8_t { Forward, Drop, ToDevice };
 std::string_view action_name(Action a);
 
 struct TraceResult {

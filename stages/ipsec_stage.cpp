@@ -2,7 +2,6 @@
 
 #include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
-#include "pipeline/tcp_mss.hpp"
 
 namespace vfw {
 namespace {
@@ -41,14 +40,6 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   }
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
   TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "skip") : nullptr;
-  // tcp adjust-mss on either interface the flow crosses: before any encapsulation hides the SYN.
-  const auto& in = ctx.snap->interfaces[ctx.in_if];
-  const std::optional<uint16_t> limit = out.tcp_adjust_mss ? out.tcp_adjust_mss : in.tcp_adjust_mss;
-  if (limit) {
-    if (auto before = clamp_tcp_mss(ctx.ip, ctx.info, *limit); before && step != nullptr) {
-      step->changes.push_back({"tcp-mss", std::to_string(*before), std::to_string(*limit)});
-    }
-  }
   if (out.spd.empty()) {
     if (step != nullptr)
       step->info.push_back("no ipsec policy on " + out.name + ": sent in plain text");
@@ -129,7 +120,6 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     }
   }
   parse_ipv4({ctx.ip, ctx.length}, ctx.info);
-  ctx.encapsulated = true;
   if (step != nullptr) {
     step->result = "encapsulated";
     step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) +

@@ -107,8 +107,8 @@ TEST_CASE("two vfw devices with mirrored manual SAs carry traffic both ways", "[
 
   Sent in = send_bytes(t.fw3, out.bytes, kWan);
   REQUIRE(in.action == Action::Forward);
-  CHECK(in.trace.steps.front().stage == "ipsec");
-  CHECK(in.trace.steps.front().result == "decapsulated");
+  CHECK(in.trace.steps.at(1).stage == "ipsec-inbound");
+  CHECK(in.trace.steps.at(1).result == "decapsulated");
   CHECK(in.trace.result.output == kLan);
   PacketInfo inner;
   REQUIRE(parse_ipv4(in.bytes, inner) == DropReason::None);
@@ -311,7 +311,7 @@ TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipse
   syn.tcp_mss = 1460;
   Sent out = send(t.fw1, syn, kLan);
   REQUIRE(out.action == Action::Forward);
-  const auto& changes = out.step("ipsec")->changes;
+  const auto& changes = out.step("tcp-mss")->changes;
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].field == "tcp-mss");
   CHECK(changes[0].after == "1350");
@@ -326,7 +326,7 @@ TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipse
   // A smaller MSS is left alone.
   syn.tcp_mss = 1200;
   syn.src_port = 40001;
-  CHECK(send(t.fw1, syn, kLan).step("ipsec")->changes.empty());
+  CHECK(send(t.fw1, syn, kLan).step("tcp-mss")->changes.empty());
 }
 
 TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec]") {
@@ -415,7 +415,7 @@ TEST_CASE("ESP transport mode protects traffic addressed to the peer gateway", "
   CHECK(out.after.src == *parse_ipv4("1.1.1.1"));  // the original header, after SNAT
   Sent in = send_bytes(t.fw3, out.bytes, kWan);
   CHECK(in.action == Action::ToDevice);
-  CHECK(in.trace.steps.front().result == "decapsulated");
+  CHECK(in.step("ipsec-inbound")->result == "decapsulated");
   CHECK(in.step("security-policy")->matched ==
         "service-manage on GigabitEthernet0/0/2 (untrust -> local)");
 }

@@ -29,7 +29,8 @@ uint16_t l4_checksum(const std::vector<uint8_t>& p) {
 
 TEST_CASE("the stages run in the USG order", "[pipeline]") {
   const std::vector<std::string_view> expected = {
-      "session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"};
+      "ingress",         "ipsec-inbound", "session", "server-map", "dnat",  "route",
+      "security-policy", "snat",          "tcp-mss", "ipsec",      "egress"};
   CHECK(Pipeline().order() == expected);
 }
 
@@ -38,11 +39,12 @@ TEST_CASE("a first packet traverses every stage; the second takes the session fa
   Device d(load_example("nat-lab.cfg"));
   Sent first = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(first.action == Action::Forward);
-  CHECK(stages_of(first).size() == 8);
+  CHECK(stages_of(first).size() == 11);
   CHECK(first.step("session")->result == "miss");
   Sent second = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(second.action == Action::Forward);
-  CHECK(stages_of(second) == std::vector<std::string>{"session", "ipsec", "egress"});
+  CHECK(stages_of(second) == std::vector<std::string>{"ingress", "ipsec-inbound", "session",
+                                                      "tcp-mss", "ipsec", "egress"});
   CHECK(second.step("session")->result == "hit");
   // The fast path applies the translation recorded at creation.
   CHECK(second.after.src == first.after.src);

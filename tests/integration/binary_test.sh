@@ -18,7 +18,7 @@ check() {  # check NAME COMMAND...: the command must succeed
 }
 
 check "stages prints the USG order" \
-  bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 session 2 server-map 3 dnat 4 route 5 security-policy 6 snat 7 ipsec 8 egress '"
+  bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 ingress 2 ipsec-inbound 3 session 4 server-map 5 dnat 6 route 7 security-policy 8 snat 9 tcp-mss 10 ipsec 11 egress '"
 check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
 
 printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
@@ -27,10 +27,10 @@ check "check rejects a malformed file with file, line and caret" bash -c "
   grep -q \"bad.cfg:3: Error: Wrong parameter found at '\\^' position.\" '$tmp/e' &&
   grep -qx '            \\^' '$tmp/e'"
 
-check "packet-trace --json is valid JSON with the eight stages" bash -c "
+check "packet-trace --json is valid JSON with the eleven stages" bash -c "
   '$vfw' packet-trace --config '$src/examples/fw1-misordered-nat.cfg' --input g0/0/1 --protocol icmp \
     --source 10.1.1.2 --destination 10.2.1.2 --json |
-  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"snat\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"ingress\",\"ipsec-inbound\",\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"snat\",\"tcp-mss\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
 
 check "script mode runs each line and prints to standard output" bash -c "
   printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"

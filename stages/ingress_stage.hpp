@@ -1,0 +1,18 @@
+// Stage "ingress": the packet arrives on an interface. The interface must be one of the device's,
+// the bytes a valid IPv4 packet (version, lengths, checksum, fragment fields: a failure is a named
+// drop); the packet's zone is the interface's, and its flow as it arrived is recorded for the
+// stages that follow. The batch path runs this stage for a whole batch first, so that the
+// session lookups of the batch can be prefetched with the flows it records.
+#pragma once
+
+#include "pipeline/stage.hpp"
+
+namespace vfw {
+
+class IngressStage final : public Stage {
+ public:
+  std::string_view name() const override { return "ingress"; }
+  Verdict process(PacketContext& ctx) const override;
+};
+
+}  // namespace vfw

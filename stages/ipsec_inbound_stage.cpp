@@ -1,0 +1,23 @@
+#include "stages/ipsec_inbound_stage.hpp"
+
+#include "ipsec/inbound.hpp"
+
+namespace vfw {
+
+Verdict IpsecInboundStage::process(PacketContext& ctx) const {
+  switch (ipsec::process_inbound(ctx)) {
+    case ipsec::Inbound::Drop:
+      return Verdict::Drop;
+    case ipsec::Inbound::ToDevice:
+      return Verdict::ToDevice;
+    case ipsec::Inbound::NotIpsec:
+      if (ctx.trace != nullptr)
+        ctx.trace->add(name(), "pass").info.push_back("not IPSec addressed to the device");
+      return Verdict::Continue;
+    case ipsec::Inbound::Decapsulated:
+      return Verdict::Continue;
+  }
+  return Verdict::Continue;
+}
+
+}  // namespace vfw

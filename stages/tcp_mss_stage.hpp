@@ -1,0 +1,17 @@
+// Stage "tcp-mss": `tcp adjust-mss` on either interface a TCP flow crosses lowers the MSS option
+// of its SYN and SYN-ACK to the limit (pipeline/tcp_mss.hpp), before IPSec encapsulation hides
+// them. On the fast path too: the SYN-ACK is the reply of an established session.
+#pragma once
+
+#include "pipeline/stage.hpp"
+
+namespace vfw {
+
+class TcpMssStage final : public Stage {
+ public:
+  std::string_view name() const override { return "tcp-mss"; }
+  bool on_fast_path() const override { return true; }
+  Verdict process(PacketContext& ctx) const override;
+};
+
+}  // namespace vfw
