@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ipsec/esp.hpp"
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 using namespace vfw;
 using namespace vfw::ipsec;

@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 namespace vfw::cli {
 

@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 namespace vfw::config {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "ipsec/transport_mode.hpp"
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw::ipsec {
 namespace {

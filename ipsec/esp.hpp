@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "ipsec/sad.hpp"
-#include "pipeline/drop_reason.hpp"
+#include "packet/drop_reason.hpp"
 
 namespace vfw::ipsec {
 

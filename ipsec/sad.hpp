@@ -13,7 +13,7 @@
 #include "config/model.hpp"
 #include "ipsec/replay_window.hpp"
 #include "ipsec/sa_crypto.hpp"
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 namespace vfw::ipsec {
 

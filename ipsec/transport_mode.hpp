@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw::ipsec {
 

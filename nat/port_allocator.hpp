@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 namespace vfw {
 

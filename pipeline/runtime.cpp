@@ -1,6 +1,6 @@
 #include "pipeline/runtime.hpp"
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "ipsec/sad.hpp"
 #include "nat/port_allocator.hpp"
-#include "pipeline/drop_reason.hpp"
+#include "packet/drop_reason.hpp"
 #include "pipeline/session_table.hpp"
 
 namespace vfw {

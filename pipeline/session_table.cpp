@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/snapshot.hpp"
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 #include "pipeline/runtime.hpp"
 #include "pipeline/trace.hpp"
 

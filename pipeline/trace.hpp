@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/drop_reason.hpp"
+#include "packet/drop_reason.hpp"
 
 namespace vfw {
 

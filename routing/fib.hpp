@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 namespace vfw {
 

@@ -1,6 +1,6 @@
 #include "stages/tcp_mss_stage.hpp"
 
-#include "pipeline/tcp_mss.hpp"
+#include "packet/tcp_mss.hpp"
 
 namespace vfw {
 

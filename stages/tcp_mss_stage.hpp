@@ -1,5 +1,5 @@
 // Stage "tcp-mss": `tcp adjust-mss` on either interface a TCP flow crosses lowers the MSS option
-// of its SYN and SYN-ACK to the limit (pipeline/tcp_mss.hpp), before IPSec encapsulation hides
+// of its SYN and SYN-ACK to the limit (packet/tcp_mss.hpp), before IPSec encapsulation hides
 // them. On the fast path too: the SYN-ACK is the reply of an established session.
 #pragma once
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 using namespace vfw;
 

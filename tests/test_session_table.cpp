@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 #include "pipeline/session_table.hpp"
 
 using namespace vfw;

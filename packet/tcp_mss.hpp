@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw {
 

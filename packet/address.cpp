@@ -1,4 +1,4 @@
-#include "pipeline/address.hpp"
+#include "packet/address.hpp"
 
 #include <bit>
 

@@ -1,4 +1,4 @@
-#include "pipeline/tcp_mss.hpp"
+#include "packet/tcp_mss.hpp"
 
 namespace vfw {
 

@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "pipeline/address.hpp"
-#include "pipeline/drop_reason.hpp"
+#include "packet/address.hpp"
+#include "packet/drop_reason.hpp"
 
 namespace vfw {
 

@@ -1,4 +1,4 @@
-#include "pipeline/packet.hpp"
+#include "packet/packet.hpp"
 
 #include <algorithm>
 
