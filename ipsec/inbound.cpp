@@ -7,15 +7,10 @@
 namespace vfw::ipsec {
 namespace {
 
-// why() builds the explanation only for a traced packet: a flood of bad ESP costs no strings.
+// The explanation is built only for a traced packet: a flood of bad ESP costs no strings.
 template <typename Why>
-Inbound drop(PacketContext& ctx, TraceStep* step, DropReason r, Why&& why) {
-  if (step != nullptr) {
-    step->result = "drop";
-    step->drop = r;
-    step->info.push_back(why());
-  }
-  ctx.drop = r;
+Inbound drop(const StepRecorder& step, DropReason r, Why&& why) {
+  step.drop(r, std::forward<Why>(why));
   return Inbound::Drop;
 }
 
@@ -37,7 +32,7 @@ bool reparse(PacketContext& ctx) {
 
 }  // namespace
 
-Inbound process_inbound(PacketContext& ctx) {
+Inbound process_inbound(PacketContext& ctx, const StepRecorder& step) {
   const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
   const PacketInfo& info = ctx.info;
   const bool ah = info.protocol == ipproto::kAh;
@@ -57,52 +52,48 @@ Inbound process_inbound(PacketContext& ctx) {
       const Flow flow{info.protocol, info.src, info.dst, info.src_port, info.dst_port};
       const SpdMatch m = spd_lookup_inbound(in.spd, flow);
       if (m.entry != nullptr) {
-        TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add("ipsec-inbound", "drop") : nullptr;
-        if (step != nullptr) {
-          step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
-                          ", acl " + std::to_string(m.entry->acl) + " rule " +
-                          std::to_string(m.rule->id) + " (mirrored)";
-        }
-        return drop(ctx, step, DropReason::IpsecPlaintextProtected, [] {
-          return std::string(
-              "pre-IPSec check: this flow must arrive protected by IPSec but arrived in plain "
-              "text");
+        step.matched([&] {
+          return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
+                 std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id) +
+                 " (mirrored)";
         });
+        return drop(step, DropReason::IpsecPlaintextProtected,
+                    "pre-IPSec check: this flow must arrive protected by IPSec but arrived in "
+                    "plain text");
       }
     }
     return Inbound::NotIpsec;
   }
 
-  TraceStep* step =
-      ctx.trace != nullptr ? &ctx.trace->add("ipsec-inbound", "decapsulated") : nullptr;
+  step.result("decapsulated");
   // The tunnel's own packets need a security policy from the arrival zone to the local zone.
   const FlowFields outer{ctx.in_zone,   ctx.snap->local_zone, info.src,     info.dst,
                          info.protocol, info.src_port,        info.dst_port};
   const int rule = ctx.snap->security.match(outer);
   if (rule < 0 ? !ctx.snap->security.default_permit()
                : !ctx.snap->security.rules()[static_cast<size_t>(rule)].permit) {
-    return drop(ctx, step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny, [&] {
+    return drop(step, rule < 0 ? DropReason::DefaultPolicyDeny : DropReason::PolicyDeny, [&] {
       return std::string("the tunnel's packets from " + to_string(info.src) +
                          " is not permitted into the local zone");
     });
   }
   if (ctx.length < esp_offset + 8)
-    return drop(ctx, step, DropReason::IpsecMalformed,
+    return drop(step, DropReason::IpsecMalformed,
                 [&] { return std::string("shorter than an ESP header"); });
   const uint32_t spi = ah ? load32(ctx.ip + esp_offset + 4) : esp_spi(ctx.ip + esp_offset);
   Sa* sa = ctx.rt->sad.inbound(spi, info.dst, ah ? ipproto::kAh : ipproto::kEsp);
   if (sa == nullptr) {
-    return drop(ctx, step, DropReason::IpsecUnknownSpi, [&] {
+    return drop(step, DropReason::IpsecUnknownSpi, [&] {
       return std::string("no inbound SA with SPI " + std::to_string(spi) + " for " +
                          to_string(info.dst));
     });
   }
-  if (step != nullptr) step->matched = describe_sa(*sa);
+  step.matched([&] { return describe_sa(*sa); });
   const Ipv4 peer = info.src;
   const DropReason result = ah ? ah_decapsulate(*sa, ctx.ip, ctx.length)
                                : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);
   if (DropReason r = result; r != DropReason::None) {
-    return drop(ctx, step, r, [r] {
+    return drop(step, r, [r] {
       return std::string(r == DropReason::IpsecReplay
                              ? "sequence number replayed or left of the anti-replay window"
                          : r == DropReason::IpsecIcvFailure
@@ -113,12 +104,12 @@ Inbound process_inbound(PacketContext& ctx) {
     });
   }
   if (!reparse(ctx))
-    return drop(ctx, step, ctx.drop,
+    return drop(step, ctx.drop,
                 [&] { return std::string("the decrypted packet is not a valid IPv4 packet"); });
   // ah-esp: AH protected the ESP packet; what is left is that ESP packet, for the next round.
   if (ah && !sa->tunnel && ctx.info.protocol == ipproto::kEsp) {
-    if (step != nullptr) step->info.push_back("AH verified; the ESP packet inside follows");
-    return process_inbound(ctx);
+    step.note("AH verified; the ESP packet inside follows");
+    return process_inbound(ctx, step);
   }
 
   // Post-IPSec check: the inner packet must be one the SA's policy protects (mirrored ACL).
@@ -127,17 +118,16 @@ Inbound process_inbound(PacketContext& ctx) {
   const auto& entries = ctx.snap->spd_entries;
   const SpdEntry* entry = sa->policy_index < entries.size() ? entries[sa->policy_index] : nullptr;
   if (entry == nullptr || !entry_protects_inbound(*entry, flow)) {
-    return drop(ctx, step, DropReason::IpsecSelectorMismatch, [&] {
+    return drop(step, DropReason::IpsecSelectorMismatch, [&] {
       return std::string("post-IPSec check: " + to_string(ctx.info.src) + " -> " +
                          to_string(ctx.info.dst) + " is outside the flows of policy " + sa->policy +
                          " " + std::to_string(sa->policy_seq));
     });
   }
-  if (step != nullptr) {
-    step->info.push_back("from " + to_string(peer) + ", sequence " +
-                         std::to_string(sa->replay.highest()) + "; inner packet " +
-                         flow_text(ctx.original) + " enters the pipeline from " + in.name);
-  }
+  step.note([&] {
+    return "from " + to_string(peer) + ", sequence " + std::to_string(sa->replay.highest()) +
+           "; inner packet " + flow_text(ctx.original) + " enters the pipeline from " + in.name;
+  });
   return Inbound::Decapsulated;
 }
 

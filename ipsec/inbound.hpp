@@ -17,6 +17,7 @@ enum class Inbound : uint8_t {
   ToDevice,      // IKE
 };
 
-Inbound process_inbound(PacketContext& ctx);
+// Records into step (the ipsec-inbound stage's): its result, the SA, why it dropped.
+Inbound process_inbound(PacketContext& ctx, const StepRecorder& step);
 
 }  // namespace vfw::ipsec

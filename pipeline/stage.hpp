@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "config/snapshot.hpp"
@@ -49,6 +52,9 @@ struct PacketContext {
   // Session stage
   bool has_session = false;
   SessionHit hit;
+  // The packet's length as the session stage saw it (after decapsulation, before encapsulation):
+  // what a session's byte counters count, for its first packet and every later one alike.
+  uint32_t counted_length = 0;
 
   // Route stage
   uint16_t out_if = kNoInterface;
@@ -72,6 +78,69 @@ struct PacketContext {
     return FlowFields{in_zone,       out_zone,      Ipv4{current.src}, Ipv4{current.dst},
                       current.proto, current.sport, current.dport};
   }
+};
+
+// The step a stage records for a traced packet. Every call does nothing for an untraced one, and
+// a text given as a callable (`[&] { return "..." + name; }`) is built only when traced, so the
+// data path builds no strings; a literal costs nothing either. drop() is the one way a stage
+// drops: the reason counted, and recorded with its explanation when traced.
+class StepRecorder {
+ public:
+  StepRecorder(PacketContext& ctx, std::string_view stage, std::string_view outcome)
+      : ctx_(ctx),
+        step_(ctx.trace != nullptr ? &ctx.trace->add(stage, std::string(outcome)) : nullptr) {}
+
+  explicit operator bool() const { return step_ != nullptr; }
+  TraceStep* step() const { return step_; }  // for translate_to()
+
+  void result(std::string_view outcome) const {
+    if (step_ != nullptr) step_->result = outcome;
+  }
+  template <typename Text>
+  void matched(Text&& text) const {
+    if (step_ != nullptr) step_->matched = text_of(std::forward<Text>(text));
+  }
+  template <typename Text>
+  void note(Text&& text) const {
+    if (step_ != nullptr) step_->info.push_back(text_of(std::forward<Text>(text)));
+  }
+  template <typename Before, typename After>
+  void change(std::string_view field, Before&& before, After&& after) const {
+    if (step_ != nullptr) {
+      step_->changes.push_back({std::string(field), text_of(std::forward<Before>(before)),
+                                text_of(std::forward<After>(after))});
+    }
+  }
+  // Drops the packet for reason; why explains it in the trace. outcome is the step's result
+  // ("drop", or "deny" for the security policy).
+  template <typename Why>
+  Verdict drop(DropReason reason, Why&& why, std::string_view outcome = "drop") const {
+    if (step_ != nullptr) {
+      step_->result = outcome;
+      step_->drop = reason;
+      step_->info.push_back(text_of(std::forward<Why>(why)));
+    }
+    return ctx_.drop_with(reason);
+  }
+  Verdict drop(DropReason reason) const {
+    if (step_ != nullptr) {
+      step_->result = "drop";
+      step_->drop = reason;
+    }
+    return ctx_.drop_with(reason);
+  }
+
+ private:
+  template <typename Text>
+  static std::string text_of(Text&& text) {
+    if constexpr (std::is_invocable_v<Text>) {
+      return std::string(text());
+    } else {
+      return std::string(std::forward<Text>(text));
+    }
+  }
+  PacketContext& ctx_;
+  TraceStep* step_;
 };
 
 class Stage {

@@ -3,11 +3,11 @@
 namespace vfw {
 
 Verdict DnatStage::process(PacketContext& ctx) const {
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
+  const StepRecorder step(ctx, name(), "miss");
   const NatPolicyTable& nat = ctx.snap->nat;
   const int idx = nat.destination_rules().empty() ? -1 : nat.match_destination(ctx.fields());
   if (idx < 0) {
-    if (step != nullptr) step->info.push_back("no nat-policy destination-nat rule matched");
+    step.note("no nat-policy destination-nat rule matched");
     return Verdict::Continue;
   }
   const NatRuleEntry& rule = nat.destination_rules()[static_cast<size_t>(idx)];
@@ -23,11 +23,9 @@ Verdict DnatStage::process(PacketContext& ctx) const {
   if (rule.dnat_port && (target.proto == ipproto::kTcp || target.proto == ipproto::kUdp)) {
     target.dport = *rule.dnat_port;
   }
-  if (step != nullptr) {
-    step->result = "translated";
-    step->matched = "nat-policy rule " + rule.name + " (destination-nat)";
-  }
-  translate_to(ctx, target, step);
+  step.result("translated");
+  step.matched([&] { return "nat-policy rule " + rule.name + " (destination-nat)"; });
+  translate_to(ctx, target, step.step());
   return Verdict::Continue;
 }
 

@@ -62,7 +62,7 @@ bool create_session(PacketContext& ctx) {
   s.reply_next_hop = back != nullptr && back->next_hop.v != 0 ? back->next_hop.v : ctx.original.src;
   if (s.fwd.proto == ipproto::kTcp) s.tcp = TcpState::SynSent;
   s.packets[0] = 1;
-  s.bytes[0] = ctx.info.total_length;
+  s.bytes[0] = ctx.counted_length;  // not the encapsulated length egress sees now
   uint32_t index = 0;
   if (!rt.sessions.insert(s, index)) return false;
   ctx.has_session = true;
@@ -75,67 +75,56 @@ bool create_session(PacketContext& ctx) {
 }  // namespace
 
 Verdict EgressStage::process(PacketContext& ctx) const {
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "forward") : nullptr;
-  // why() builds the explanation only for a traced packet: no string work on the untraced path.
-  auto drop = [&](DropReason reason, auto&& why) {
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = reason;
-      step->info.push_back(why());
-    }
-    return ctx.drop_with(reason);
-  };
+  const StepRecorder step(ctx, name(), "forward");
   const bool first_packet = !ctx.has_session;
 
   if (ctx.to_device) {
     if (first_packet && !create_session(ctx))
-      return drop(DropReason::SessionTableFull,
-                  [&] { return std::string("the session table is full"); });
-    if (step != nullptr) {
-      step->result = "to-device";
-      if (first_packet) step->info.push_back("session created: " + flow_text(ctx.original));
-    }
+      return step.drop(DropReason::SessionTableFull, "the session table is full");
+    step.result("to-device");
+    if (first_packet) step.note([&] { return "session created: " + flow_text(ctx.original); });
     return Verdict::ToDevice;
   }
 
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
-  if (step != nullptr) {
-    step->matched = "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " +
-                    std::to_string(out.mtu);
-  }
+  step.matched([&] {
+    return "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " +
+           std::to_string(out.mtu);
+  });
   bool fragmented = false;
   if (ctx.info.total_length > out.mtu) {
     if (ctx.info.dont_fragment) {
       if (ctx.emitted != nullptr)
         ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, out.mtu)});
-      return drop(DropReason::FragmentNeeded, [&] {
-        return std::string(std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
-                           std::to_string(out.mtu) + " of " + out.name +
-                           " with DF set: ICMP fragmentation-needed (next-hop MTU " +
-                           std::to_string(out.mtu) + ") sent to " +
-                           to_string(Ipv4{ctx.original.src}));
+      return step.drop(DropReason::FragmentNeeded, [&] {
+        return std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
+               std::to_string(out.mtu) + " of " + out.name +
+               " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(out.mtu) +
+               ") sent to " + to_string(Ipv4{ctx.original.src});
       });
     }
     fragmented = true;
   }
   if (first_packet && !create_session(ctx))
-    return drop(DropReason::SessionTableFull,
-                [&] { return std::string("the session table is full"); });
+    return step.drop(DropReason::SessionTableFull, "the session table is full");
   decrement_ttl(ctx.ip);
-  if (fragmented) {
+  // The fragments are built only for someone who takes them (the caller's emitted list) or
+  // reads about them (a trace): the untraced data path allocates nothing here.
+  if (fragmented && (ctx.emitted != nullptr || step)) {
     auto pieces = fragment(ctx.ip, ctx.info, out.mtu);
-    if (step != nullptr) {
-      step->info.push_back(std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
-                           std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) +
-                           " fragments");
-    }
+    step.note([&] {
+      return std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
+             std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) + " fragments";
+    });
     if (ctx.emitted != nullptr) {
       for (auto& p : pieces) ctx.emitted->push_back({ctx.out_if, std::move(p)});
     }
   }
-  if (step != nullptr && first_packet) {
-    step->info.push_back("session created: " + flow_text(ctx.original) + " reply expected as " +
-                         flow_text(ctx.rt->sessions.at(ctx.hit.index).rev));
+  if (first_packet) {
+    step.note([&] {
+      return "session created: " + flow_text(ctx.original) + " reply expected as " +
+             flow_text(ctx.rt->sessions.at(ctx.hit.index).rev);
+    });
   }
   return Verdict::Continue;
 }

@@ -5,14 +5,14 @@
 namespace vfw {
 
 Verdict IpsecInboundStage::process(PacketContext& ctx) const {
-  switch (ipsec::process_inbound(ctx)) {
+  const StepRecorder step(ctx, name(), "pass");
+  switch (ipsec::process_inbound(ctx, step)) {
     case ipsec::Inbound::Drop:
       return Verdict::Drop;
     case ipsec::Inbound::ToDevice:
       return Verdict::ToDevice;
     case ipsec::Inbound::NotIpsec:
-      if (ctx.trace != nullptr)
-        ctx.trace->add(name(), "pass").info.push_back("not IPSec addressed to the device");
+      step.note("not IPSec addressed to the device");
       return Verdict::Continue;
     case ipsec::Inbound::Decapsulated:
       return Verdict::Continue;

@@ -12,6 +12,23 @@ std::string hex_spi(uint32_t spi) {
   return text;
 }
 
+uint32_t overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uint32_t header) {
+  return (esp != nullptr ? ipsec::esp_overhead(*esp, inner, header) : 0) +
+         (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
+}
+
+// The largest inner packet that still fits the egress MTU once encapsulated. An inner length
+// plus its overhead only grows with the length (the padding rounds up to the block), so the
+// packets that fit are exactly those up to this bound: reported as the next-hop MTU it is the
+// same whatever packet asked. Searched down from just above the bound: a few cipher blocks of
+// steps, on the drop path only.
+uint32_t inner_mtu(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu, uint32_t header) {
+  const uint32_t at_mtu = overhead(esp, ah, mtu, header);
+  uint32_t inner = mtu > at_mtu ? mtu - at_mtu + 32 : header + 8;
+  while (inner > header + 8 && inner + overhead(esp, ah, inner, header) > mtu) --inner;
+  return inner;
+}
+
 }  // namespace
 
 std::string describe_sa(const ipsec::Sa& sa) {
@@ -33,16 +50,14 @@ std::string describe_sa(const ipsec::Sa& sa) {
 }
 
 Verdict IpsecStage::process(PacketContext& ctx) const {
+  const StepRecorder step(ctx, name(), "skip");
   if (ctx.to_device) {
-    if (ctx.trace != nullptr)
-      ctx.trace->add(name(), "skip").info.push_back("addressed to the device");
+    step.note("addressed to the device");
     return Verdict::Continue;
   }
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "skip") : nullptr;
   if (out.spd.empty()) {
-    if (step != nullptr)
-      step->info.push_back("no ipsec policy on " + out.name + ": sent in plain text");
+    step.note([&] { return "no ipsec policy on " + out.name + ": sent in plain text"; });
     return Verdict::Continue;
   }
   // The security ACL sees the packet as SNAT left it.
@@ -50,50 +65,45 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
                          ctx.current.sport, ctx.current.dport};
   const ipsec::SpdMatch m = ipsec::spd_lookup(out.spd, flow);
   if (m.entry == nullptr) {
-    if (step != nullptr) {
-      step->result = "bypass";
-      step->matched = "ipsec policy " + out.ipsec_policy + " on " + out.name;
-      step->info.push_back("no security ACL rule of policy " + out.ipsec_policy + " permits " +
-                           endpoint(ctx.current.src, ctx.current.sport) + " -> " +
-                           endpoint(ctx.current.dst, ctx.current.dport) +
-                           " (the source as SNAT left it): sent in plain text");
-    }
+    step.result("bypass");
+    step.matched([&] { return "ipsec policy " + out.ipsec_policy + " on " + out.name; });
+    step.note([&] {
+      return "no security ACL rule of policy " + out.ipsec_policy + " permits " +
+             endpoint(ctx.current.src, ctx.current.sport) + " -> " +
+             endpoint(ctx.current.dst, ctx.current.dport) +
+             " (the source as SNAT left it): sent in plain text";
+    });
     return Verdict::Continue;
   }
-  if (step != nullptr) {
-    step->matched = "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
-                    ", acl " + std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
-  }
+  step.matched([&] {
+    return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
+           std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
+  });
   // transform esp, ah, or ah-esp: ESP first, then AH over the ESP packet.
   ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->index, ipproto::kEsp);
   ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->index, ipproto::kAh);
   if (esp == nullptr && ah == nullptr) {
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = DropReason::IpsecNoSa;
-      step->info.push_back(m.entry->manual
-                               ? "the manual policy has no complete outbound SA (spi and keys)"
-                               : "no SA yet: the packet triggers IKE negotiation with ike-peer " +
-                                     m.entry->ike_peer + " and is dropped meanwhile");
-    }
-    return ctx.drop_with(DropReason::IpsecNoSa);
+    return step.drop(DropReason::IpsecNoSa, [&] {
+      // What happens here today: vfw does not negotiate yet (IKE is the next piece).
+      return m.entry->manual
+                 ? std::string("the manual policy has no complete outbound SA (spi and keys)")
+                 : "no SA: the device would now negotiate with ike-peer " + m.entry->ike_peer +
+                       "; vfw does not emulate IKE yet, so no negotiation starts and the packet "
+                       "is dropped";
+    });
   }
-  const uint32_t overhead =
-      (esp != nullptr ? ipsec::esp_overhead(*esp, ctx.length, ctx.info.header_length) : 0) +
-      (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
-  if (ctx.info.dont_fragment && ctx.info.total_length + overhead > out.mtu) {
-    const uint32_t mtu = out.mtu - overhead;
+  if (ctx.info.dont_fragment &&
+      ctx.info.total_length + overhead(esp, ah, ctx.length, ctx.info.header_length) > out.mtu) {
+    const uint32_t mtu = inner_mtu(esp, ah, out.mtu, ctx.info.header_length);
     if (ctx.emitted != nullptr)
       ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = DropReason::FragmentNeeded;
-      step->info.push_back(
-          std::to_string(ctx.info.total_length) + " bytes + " + std::to_string(overhead) +
-          " bytes of IPSec overhead exceed the MTU " + std::to_string(out.mtu) +
-          " with DF set: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) + ")");
-    }
-    return ctx.drop_with(DropReason::FragmentNeeded);
+    return step.drop(DropReason::FragmentNeeded, [&] {
+      return std::to_string(ctx.info.total_length) + " bytes with DF set exceed " +
+             std::to_string(mtu) + ", the largest packet that fits the MTU " +
+             std::to_string(out.mtu) + " of " + out.name +
+             " once encapsulated: ICMP fragmentation-needed (next-hop MTU " + std::to_string(mtu) +
+             ")";
+    });
   }
   decrement_ttl(ctx.ip);  // the inner packet is forwarded; the outer one is new
   const uint32_t inner_length = ctx.length;
@@ -103,29 +113,22 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     const DropReason r = sa == ah
                              ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
                              : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
-    if (r != DropReason::None) {
-      if (step != nullptr) {
-        step->result = "drop";
-        step->drop = r;
-      }
-      return ctx.drop_with(r);
-    }
-    if (step != nullptr) {
-      step->info.push_back(describe_sa(*sa));
-      step->info.push_back("outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
-                           (sa == ah                ? " AH"
-                            : sa->udp_encapsulation ? " UDP 4500"
-                                                    : " ESP") +
-                           ", sequence " + std::to_string(sa->sequence));
-    }
+    if (r != DropReason::None) return step.drop(r);
+    step.note([&] { return describe_sa(*sa); });
+    step.note([&] {
+      return "outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
+             (sa == ah                ? " AH"
+              : sa->udp_encapsulation ? " UDP 4500"
+                                      : " ESP") +
+             ", sequence " + std::to_string(sa->sequence);
+    });
   }
   parse_ipv4({ctx.ip, ctx.length}, ctx.info);
-  if (step != nullptr) {
-    step->result = "encapsulated";
-    step->info.push_back(std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) +
-                         " bytes (" + std::to_string(ctx.length - inner_length) +
-                         " bytes of overhead)");
-  }
+  step.result("encapsulated");
+  step.note([&] {
+    return std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) + " bytes (" +
+           std::to_string(ctx.length - inner_length) + " bytes of overhead)";
+  });
   return Verdict::Continue;
 }
 

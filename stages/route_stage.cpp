@@ -14,35 +14,23 @@ std::string describe(const Route& r, const Snapshot& snap) {
 }  // namespace
 
 Verdict RouteStage::process(PacketContext& ctx) const {
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "forward") : nullptr;
+  const StepRecorder step(ctx, name(), "forward");
   const Snapshot& snap = *ctx.snap;
   const Ipv4 dst{ctx.current.dst};
   const Route* r = snap.fib.lookup(dst);
-  // why() builds the explanation only for a traced packet: no string work on the untraced path.
-  auto drop = [&](DropReason reason, auto&& why) {
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = reason;
-      step->info.push_back(why());
-    }
-    return ctx.drop_with(reason);
-  };
   if (r == nullptr)
-    return drop(DropReason::NoRoute, [&] { return std::string("no route to " + to_string(dst)); });
-  if (step != nullptr) step->matched = describe(*r, snap);
+    return step.drop(DropReason::NoRoute, [&] { return "no route to " + to_string(dst); });
+  step.matched([&] { return describe(*r, snap); });
   switch (r->kind) {
     case RouteKind::Local:
       ctx.to_device = true;
       ctx.out_zone = snap.local_zone;
       ctx.out_if = ctx.in_if;
-      if (step != nullptr) {
-        step->result = "to-device";
-        step->info.push_back(to_string(dst) + " is an address of this device (zone local)");
-      }
+      step.result("to-device");
+      step.note([&] { return to_string(dst) + " is an address of this device (zone local)"; });
       return Verdict::Continue;
     case RouteKind::Blackhole:
-      return drop(DropReason::BlackholeRoute,
-                  [&] { return std::string("the route points to NULL0"); });
+      return step.drop(DropReason::BlackholeRoute, "the route points to NULL0");
     case RouteKind::Direct:
     case RouteKind::Static:
       break;
@@ -50,8 +38,7 @@ Verdict RouteStage::process(PacketContext& ctx) const {
   // Routes through a shut-down interface are not installed (config/snapshot.cpp).
   const InterfaceState& out = snap.interfaces[r->out_if];
   if (ctx.info.ttl <= 1)
-    return drop(DropReason::TtlExpired,
-                [&] { return std::string("TTL would reach 0 when forwarded"); });
+    return step.drop(DropReason::TtlExpired, "TTL would reach 0 when forwarded");
   ctx.out_if = r->out_if;
   ctx.out_zone = out.zone;
   ctx.next_hop = r->next_hop.v != 0 ? r->next_hop : dst;

@@ -32,16 +32,8 @@ std::string zone_name(const Snapshot& snap, uint8_t zone) {
 
 Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   const Snapshot& snap = *ctx.snap;
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "permit") : nullptr;
-  // why() builds the explanation only for a traced packet: no string work on the untraced path.
-  auto drop = [&](DropReason reason, auto&& why) {
-    if (step != nullptr) {
-      step->result = "deny";
-      step->drop = reason;
-      step->info.push_back(why());
-    }
-    return ctx.drop_with(reason);
-  };
+  const StepRecorder step(ctx, name(), "permit");
+  auto drop = [&](DropReason reason, auto&& why) { return step.drop(reason, why, "deny"); };
   if (ctx.in_zone == kNoZone) {
     return drop(DropReason::InterfaceNoZone, [&] {
       return std::string(snap.interfaces[ctx.in_if].name + " is not in a security zone");
@@ -52,10 +44,9 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
       return std::string(snap.interfaces[ctx.out_if].name + " is not in a security zone");
     });
   }
-  // Built only for a traced packet: no string work on the untraced path.
-  const std::string zones = step == nullptr ? std::string()
-                                            : " (" + zone_name(snap, ctx.in_zone) + " -> " +
-                                                  zone_name(snap, ctx.out_zone) + ")";
+  auto zones = [&] {
+    return " (" + zone_name(snap, ctx.in_zone) + " -> " + zone_name(snap, ctx.out_zone) + ")";
+  };
 
   if (ctx.to_device) {
     const InterfaceState& in = snap.interfaces[ctx.in_if];
@@ -67,7 +58,7 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
                              " does not permit this management protocol");
         });
       }
-      if (step != nullptr) step->matched = "service-manage on " + in.name + zones;
+      step.matched([&] { return "service-manage on " + in.name + zones(); });
       return Verdict::Continue;
     }
   }
@@ -78,7 +69,7 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
     if (static_cast<size_t>(idx) < ctx.rt->security_hits.size())
       ++ctx.rt->security_hits[static_cast<size_t>(idx)];
     ctx.rule = static_cast<uint16_t>(idx);
-    if (step != nullptr) step->matched = "rule " + rule.name + zones;
+    step.matched([&] { return "rule " + rule.name + zones(); });
     if (!rule.permit)
       return drop(DropReason::PolicyDeny,
                   [&] { return std::string("rule " + rule.name + " action deny"); });
@@ -86,10 +77,9 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   }
   ++ctx.rt->security_default_hits;
   ctx.rule = kDefaultRule;
-  if (step != nullptr) step->matched = "default" + zones;
+  step.matched([&] { return "default" + zones(); });
   if (!snap.security.default_permit()) {
-    return drop(DropReason::DefaultPolicyDeny,
-                [&] { return std::string("no rule matched; default action deny"); });
+    return drop(DropReason::DefaultPolicyDeny, "no rule matched; default action deny");
   }
   return Verdict::Continue;
 }

@@ -20,19 +20,16 @@ void update_tcp_state(Session& s, uint8_t flags, bool reply) {
 
 Verdict SessionStage::process(PacketContext& ctx) const {
   Runtime& rt = *ctx.rt;
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
+  const StepRecorder step(ctx, name(), "miss");
   SessionHit hit;
   bool found = false;
+  ctx.counted_length = ctx.info.total_length;
   if (ctx.info.is_later_fragment()) {
     const auto* frag = rt.find_fragment(ctx.original.src, ctx.original.dst, ctx.original.proto,
                                         ctx.info.ip_id, ctx.now);
     if (frag == nullptr) {
-      if (step != nullptr) {
-        step->result = "drop";
-        step->drop = DropReason::FragmentNoSession;
-        step->info.push_back("a later fragment whose first fragment created no session");
-      }
-      return ctx.drop_with(DropReason::FragmentNoSession);
+      return step.drop(DropReason::FragmentNoSession,
+                       "a later fragment whose first fragment created no session");
     }
     hit = SessionHit{frag->session, frag->reply};
     found = true;
@@ -47,25 +44,19 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   if (found && rt.expired(rt.sessions.at(hit.index), ctx.now)) {
     rt.remove_session(hit.index);
     found = false;
-    if (step != nullptr)
-      step->info.push_back("the session of this flow had aged out and was removed");
+    step.note("the session of this flow had aged out and was removed");
   }
 
   if (!found) {
     const bool tcp = ctx.original.proto == ipproto::kTcp && ctx.info.has_l4;
     const uint8_t flags = ctx.info.tcp_flags;
     if (tcp && ((flags & tcpflag::kSyn) == 0 || (flags & (tcpflag::kAck | tcpflag::kRst)) != 0)) {
-      if (step != nullptr) {
-        step->result = "drop";
-        step->drop = DropReason::TcpFirstNotSyn;
-        step->info.push_back("no session, and the first packet of a TCP flow must be a SYN");
-      }
-      return ctx.drop_with(DropReason::TcpFirstNotSyn);
+      return step.drop(DropReason::TcpFirstNotSyn,
+                       "no session, and the first packet of a TCP flow must be a SYN");
     }
-    if (step != nullptr) {
-      step->info.push_back("no session for " + flow_text(ctx.original) +
-                           ": first packet, full stage traversal");
-    }
+    step.note([&] {
+      return "no session for " + flow_text(ctx.original) + ": first packet, full stage traversal";
+    });
     return Verdict::Continue;
   }
 
@@ -75,19 +66,18 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   const int dir = hit.reply ? 1 : 0;
   s.last_seen = ctx.now;
   ++s.packets[dir];
-  s.bytes[dir] += ctx.info.total_length;
+  s.bytes[dir] += ctx.counted_length;
   if (ctx.original.proto == ipproto::kTcp && ctx.info.has_l4)
     update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
 
-  if (step != nullptr) {
-    step->result = "hit";
-    step->matched =
-        "session " + flow_text(s.fwd) + (hit.reply ? " (reply direction)" : " (forward direction)");
-    step->info.push_back(
-        "fast path: translations, egress interface and next hop recorded at session creation");
-  }
+  step.result("hit");
+  step.matched([&] {
+    return "session " + flow_text(s.fwd) +
+           (hit.reply ? " (reply direction)" : " (forward direction)");
+  });
+  step.note("fast path: translations, egress interface and next hop recorded at session creation");
   // The translated flow is the one whose reply key the session holds (and vice versa).
-  translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step);
+  translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step.step());
   ctx.in_zone = hit.reply ? s.out_zone : s.in_zone;
   ctx.out_zone = hit.reply ? s.in_zone : s.out_zone;
   ctx.out_if = hit.reply ? s.in_if : s.out_if;

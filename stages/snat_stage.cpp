@@ -33,62 +33,45 @@ bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& ta
 }  // namespace
 
 Verdict SnatStage::process(PacketContext& ctx) const {
-  TraceStep* step = ctx.trace != nullptr ? &ctx.trace->add(name(), "miss") : nullptr;
-  // why() runs only for a traced packet.
-  auto skip = [&](auto&& why) {
-    if (step != nullptr) {
-      step->result = "skip";
-      step->info.push_back(why());
-    }
+  const StepRecorder step(ctx, name(), "miss");
+  auto skip = [&](const char* why) {
+    step.result("skip");
+    step.note(why);
     return Verdict::Continue;
   };
-  if (ctx.to_device)
-    return skip([&] { return std::string("addressed to the device: no source NAT"); });
+  if (ctx.to_device) return skip("addressed to the device: no source NAT");
   if (ctx.server_map_reverse)
-    return skip(
-        [&] { return std::string("the source was translated by a nat server reverse entry"); });
+    return skip("the source was translated by a nat server reverse entry");
 
   const Snapshot& snap = *ctx.snap;
   const int idx =
       snap.nat.source_rules().empty() ? -1 : snap.nat.match_source(ctx.fields(), ctx.out_if);
   if (idx < 0) {
-    if (step != nullptr) step->info.push_back("no nat-policy source-nat rule matched");
+    step.note("no nat-policy source-nat rule matched");
     return Verdict::Continue;
   }
   const NatRuleEntry& rule = snap.nat.source_rules()[static_cast<size_t>(idx)];
-  if (step != nullptr) step->matched = "nat-policy rule " + rule.name;
+  step.matched([&] { return "nat-policy rule " + rule.name; });
   FlowKey target = ctx.current;
-  auto exhausted = [&](auto&& why) {
-    if (step != nullptr) {
-      step->result = "drop";
-      step->drop = DropReason::NatPoolExhausted;
-      step->info.push_back(why());
-    }
-    return ctx.drop_with(DropReason::NatPoolExhausted);
-  };
+  auto exhausted = [&](auto&& why) { return step.drop(DropReason::NatPoolExhausted, why); };
 
   switch (rule.action) {
     case config::NatAction::NoNat:
-      if (step != nullptr) {
-        step->result = "no-nat";
-        step->info.push_back("action no-nat: the source is left as it is");
-      }
+      step.result("no-nat");
+      step.note("action no-nat: the source is left as it is");
       return Verdict::Continue;
     case config::NatAction::SourceEasyIp: {
       const InterfaceState& out = snap.interfaces[ctx.out_if];
       if (!out.has_address)
-        return exhausted([&] { return std::string(out.name + " has no address for easy-ip"); });
+        return exhausted([&] { return out.name + " has no address for easy-ip"; });
       target.src = out.address.v;
       if (has_port(ctx)) {
         auto port = ctx.rt->ports.allocate(out.address, ctx.current.proto);
-        if (!port)
-          return exhausted(
-              [&] { return std::string("no free port on " + to_string(out.address)); });
+        if (!port) return exhausted([&] { return "no free port on " + to_string(out.address); });
         target.sport = *port;
         ctx.session_flags |= kSessionSnatPort;
       }
-      if (step != nullptr)
-        step->info.push_back("action source-nat easy-ip: the address of " + out.name);
+      step.note([&] { return "action source-nat easy-ip: the address of " + out.name; });
       break;
     }
     case config::NatAction::SourceAddressGroup: {
@@ -96,27 +79,25 @@ Verdict SnatStage::process(PacketContext& ctx) const {
       if (pool.no_pat) {
         auto global = ctx.rt->addresses.acquire(pool.id, pool.sections, Ipv4{ctx.original.src});
         if (!global)
-          return exhausted([&] {
-            return std::string("every address of group " + pool.name + " is in use (no-pat)");
-          });
+          return exhausted(
+              [&] { return "every address of group " + pool.name + " is in use (no-pat)"; });
         target.src = global->v;
         ctx.session_flags |= kSessionSnatAddress;
         ctx.pool = static_cast<uint16_t>(pool.id);
       } else if (!allocate_from_pool(ctx, pool, target)) {
-        return exhausted(
-            [&] { return std::string("no free address and port in group " + pool.name); });
+        return exhausted([&] { return "no free address and port in group " + pool.name; });
       }
-      if (step != nullptr) {
-        step->info.push_back("action source-nat address-group " + pool.name +
-                             (pool.no_pat ? " (no-pat)" : " (pat)"));
-      }
+      step.note([&] {
+        return "action source-nat address-group " + pool.name +
+               (pool.no_pat ? " (no-pat)" : " (pat)");
+      });
       break;
     }
     default:
       return Verdict::Continue;
   }
-  if (step != nullptr) step->result = "translated";
-  translate_to(ctx, target, step);
+  step.result("translated");
+  translate_to(ctx, target, step.step());
   return Verdict::Continue;
 }
 

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <set>
 
 #include <cstdlib>
 #include <fstream>
@@ -265,6 +266,65 @@ TEST_CASE("an encapsulated packet over the MTU: DF answered with the reduced MTU
   Sent frag = send(t.fw1, big, kLan);
   REQUIRE(frag.action == Action::Forward);
   CHECK(frag.emitted.size() == 2);  // the ESP packet, fragmented after encapsulation
+}
+
+TEST_CASE("fragmentation-needed over a tunnel reports one MTU: the largest packet that fits",
+          "[ipsec]") {
+  // Every DF packet too big gets the same next-hop MTU, whatever its own size (the padding made it
+  // vary with the size before); a packet of exactly that size passes, one byte more does not.
+  Tunnel t;
+  std::set<uint16_t> reported;
+  uint16_t id = 1;
+  for (const uint16_t size : std::array<uint16_t, 5>{1439, 1450, 1463, 1480, 1500}) {
+    PacketSpec big = icmp("10.1.1.2", "10.2.1.2", id++);
+    big.total_length = size;
+    big.dont_fragment = true;
+    Sent df = send(t.fw1, big, kLan);
+    if (df.action == Action::Forward) continue;
+    REQUIRE(df.drop() == DropReason::FragmentNeeded);
+    REQUIRE(df.emitted.size() == 1);
+    reported.insert(load16(&df.emitted[0].bytes[26]));
+  }
+  REQUIRE(reported.size() == 1);
+  const uint16_t mtu = *reported.begin();
+  PacketSpec fits = icmp("10.1.1.2", "10.2.1.2", id++);
+  fits.total_length = mtu;
+  fits.dont_fragment = true;
+  Sent ok = send(t.fw1, fits, kLan);
+  CHECK(ok.action == Action::Forward);
+  CHECK(ok.bytes.size() <= 1500);
+  fits.total_length = static_cast<uint16_t>(mtu + 1);
+  fits.src_port = id++;
+  CHECK(send(t.fw1, fits, kLan).drop() == DropReason::FragmentNeeded);
+}
+
+TEST_CASE("a session counts the bytes of every packet the same way, tunnel or not", "[ipsec]") {
+  // The first packet used to be counted at egress, after ESP had grown it; later ones at the
+  // session stage.
+  Tunnel t;
+  PacketSpec p = icmp("10.1.1.2", "10.2.1.2", 9);
+  p.total_length = 200;
+  REQUIRE(send(t.fw1, p, kLan).action == Action::Forward);
+  REQUIRE(send(t.fw1, p, kLan).action == Action::Forward);
+  uint64_t bytes = 0;
+  uint64_t packets = 0;
+  t.fw1.runtime().sessions.for_each([&](uint32_t, const Session& s) {
+    bytes += s.bytes[0];
+    packets += s.packets[0];
+  });
+  CHECK(packets == 2);
+  CHECK(bytes == 400);
+}
+
+TEST_CASE("without an SA the trace says what happens now: no IKE, the packet is dropped",
+          "[ipsec]") {
+  Device d(load_example("fw1.cfg"));
+  Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  REQUIRE(s.drop() == DropReason::IpsecNoSa);
+  const auto& info = s.step("ipsec")->info;
+  REQUIRE_FALSE(info.empty());
+  CHECK(info.back().find("vfw does not emulate IKE yet, so no negotiation starts") !=
+        std::string::npos);
 }
 
 TEST_CASE("display ipsec sa shows each SA with its counters, as the device does",
