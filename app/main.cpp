@@ -46,6 +46,7 @@ int cli(const std::string& config, const std::vector<std::string>& commands) {
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
+  device.follow_wall_clock();  // sessions age in real time, as on the device
   if (!commands.empty()) {
     bool ok = true;
     for (const auto& c : commands) ok = vfw::run_cli_line(device, c, std::cout, std::cerr) && ok;

@@ -63,6 +63,7 @@ CommandEngine::CommandEngine() {
   for (View v : {View::User, View::System}) {
     tree(v).mark_operational("save");
     tree(v).mark_operational("packet-trace");
+    tree(v).mark_operational("reset");
   }
   tree(View::User).mark_operational("screen-length");
   tree(View::User).mark_operational("undo screen-length");

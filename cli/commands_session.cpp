@@ -8,6 +8,7 @@
 
 #include "cli/command_helpers.hpp"
 #include "config/render.hpp"
+#include "device/device.hpp"
 #include "device/packet_trace.hpp"
 
 namespace vfw::cli {
@@ -92,9 +93,30 @@ Result packet_trace(CommandContext& c, const Args& a) {
   return kOk;
 }
 
+// reset firewall session table: the sessions go, with their NAT resources; the next packet of
+// a flow is a first packet again and meets the configuration as it is now.
+Result reset_sessions(CommandContext& c, const Args& a) {
+  Device* d = c.device();
+  if (d == nullptr) return "Error: No device is running.";
+  Device::SessionFilter f;
+  if (a.has("src")) f.source = a.ip("src");
+  if (a.has("dst")) f.destination = a.ip("dst");
+  if (a.has("tcp")) f.protocol = ipproto::kTcp;
+  if (a.has("udp")) f.protocol = ipproto::kUdp;
+  if (a.has("icmp")) f.protocol = ipproto::kIcmp;
+  d->reset_sessions(f);
+  return kOk;
+}
+
 }  // namespace
 
 void register_session_commands(CommandEngine& e) {
+  for (View v : {View::User, View::System}) {
+    e.tree(v).add(
+        "reset firewall session table [ protocol ( tcp | udp | icmp ) ] [ source {ip:src} ] "
+        "[ destination {ip:dst} ]",
+        reset_sessions);
+  }
   for (View v : {View::User, View::System}) {
     e.tree(v).add("save [ {word:file} ]", save);
     // packet-trace input-interface IF protocol P source A destination B [options], in any order

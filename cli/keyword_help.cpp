@@ -8,6 +8,7 @@ namespace vfw::cli {
 
 std::string_view keyword_help(std::string_view keyword) {
   static const std::map<std::string, std::string, std::less<>> kHelp = {
+      {"reset", "Reset operation"},
       {"auto-neg", "Negotiate the SA before traffic arrives"},
       {"template", "Use an IPSec policy template"},
       {"policy-template", "Specify an IPSec policy template"},

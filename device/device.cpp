@@ -60,6 +60,30 @@ void Device::apply() {
   sa_errors_ = runtime_.sad.sync_manual(config_, now_);
 }
 
+uint32_t Device::now() const {
+  if (!wall_start_) return now_;
+  const auto elapsed = std::chrono::steady_clock::now() - *wall_start_;
+  return now_ +
+         static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count());
+}
+
+void Device::follow_wall_clock() {
+  now_ = now();
+  wall_start_ = std::chrono::steady_clock::now();
+}
+
+size_t Device::reset_sessions(const SessionFilter& filter) {
+  std::vector<uint32_t> doomed;
+  runtime().sessions.for_each([&](uint32_t i, const Session& s) {
+    if (filter.source && s.fwd.src != filter.source->v) return;
+    if (filter.destination && s.fwd.dst != filter.destination->v) return;
+    if (filter.protocol && s.fwd.proto != *filter.protocol) return;
+    doomed.push_back(i);
+  });
+  for (uint32_t i : doomed) runtime_.remove_session(i);
+  return doomed.size();
+}
+
 void Device::replace(config::Config cfg) {
   config_ = std::move(cfg);
   apply();
@@ -74,7 +98,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   settle();
   ctx.snap = snapshot_.get();
   ctx.rt = &runtime_;
-  ctx.now = now_;
+  ctx.now = now();
   ctx.trace = trace;
   ctx.emitted = emitted;
   ctx.in_if = interface;
@@ -87,6 +111,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
 void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
                            uint16_t interface, Action* actions) {
   settle();
+  const uint32_t time = now();
   std::array<PacketContext, kMaxBatch> batch;
   for (size_t done = 0; done < count; done += kMaxBatch) {
     const size_t n = std::min(kMaxBatch, count - done);
@@ -98,7 +123,7 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
       ctx.capacity = lengths[done + i];
       ctx.snap = snapshot_.get();
       ctx.rt = &runtime_;
-      ctx.now = now_;
+      ctx.now = time;
       ctx.in_if = interface;
     }
     pipeline_.process_batch({batch.data(), n}, actions + done);

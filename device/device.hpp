@@ -4,7 +4,9 @@
 // snapshot and swaps it in, while sessions and NAT bindings carry on, as on the device.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,9 +47,20 @@ class Device {
   }
   const Pipeline& pipeline() const { return pipeline_; }
 
-  // The device clock in seconds (simulated: tests and the lab move it).
-  uint32_t now() const { return now_; }
+  // The device clock in seconds: simulated (tests and the lab move it with set_time), or the
+  // wall clock from follow_wall_clock() on, as in `vfw cli`, where sessions age in real time.
+  uint32_t now() const;
   void set_time(uint32_t seconds) { now_ = seconds; }
+  void follow_wall_clock();
+
+  // reset firewall session table: removes the sessions that match (an unset field matches any),
+  // returning their NAT ports and addresses to the pools. Returns how many went.
+  struct SessionFilter {
+    std::optional<Ipv4> source;       // the flow's source as it arrived
+    std::optional<Ipv4> destination;  // the flow's destination as it arrived
+    std::optional<uint8_t> protocol;
+  };
+  size_t reset_sessions(const SessionFilter& filter);
 
   // The date display commands print first ("2025-05-07 15:10:12.750 "): the real time, unless a
   // test fixed it (milliseconds since the epoch).
@@ -76,6 +89,8 @@ class Device {
   mutable bool dirty_ = true;
   Pipeline pipeline_;
   uint32_t now_ = 0;
+  // Set by follow_wall_clock(): now() is now_ plus the seconds since then.
+  std::optional<std::chrono::steady_clock::time_point> wall_start_;
   int64_t fixed_wall_clock_ms_ = -1;
   std::vector<std::string> sa_errors_;
 
