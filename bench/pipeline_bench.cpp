@@ -1,5 +1,7 @@
 // Pipeline benchmarks (docs/performance.md has the figures and how to run them):
 //   BM_FastPath       established sessions, 64-byte packets, 1M sessions, random flow order
+//   BM_MemoryLimit    the machine's ceiling for BM_FastPath/1048576: random cache-line loads over
+//                     the same memory, as many in flight, as many per packet
 //   BM_FirstPacket    full stage traversal with N security-policy rules and 100,000 routes
 // and, printed before the runs, the bytes of memory a session costs.
 #include <benchmark/benchmark.h>
@@ -109,6 +111,36 @@ void BM_FastPath(benchmark::State& state) {
 }
 // 1M sessions is the figure asked for; 1024 shows the cost with the table in cache.
 BENCHMARK(BM_FastPath)->Arg(1024)->Arg(kSessions)->Unit(benchmark::kNanosecond);
+
+// The machine's limit for the fast path: random cache-line loads over as much memory as the
+// session table of 1M sessions takes, with as many independent loads in flight as the batch
+// keeps (16 index slots and 8 entries of two lines ahead: 32 lines), divided by the lines a
+// packet touches (one index slot, and an 80-byte session, which always spans two lines: 3).
+// items_per_second is that ceiling in packets per second, comparable with BM_FastPath/1048576.
+void BM_MemoryLimit(benchmark::State& state) {
+  constexpr size_t kLinesPerPacket = 3;
+  constexpr size_t kInFlight = 32;
+  const size_t bytes = SessionTable(kSessions).memory_bytes();
+  const size_t lines = bytes / 64;
+  std::vector<uint64_t> table(lines * 8, 1);
+  std::mt19937_64 rng(3);
+  std::vector<uint32_t> order(1U << 22);
+  for (auto& o : order) o = static_cast<uint32_t>(rng() % lines);
+  size_t i = 0;
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    // One packet's worth of loads per iteration.
+    for (size_t k = 0; k < kLinesPerPacket; ++k, ++i) {
+      if (i + kInFlight >= order.size()) i = 0;
+      __builtin_prefetch(&table[size_t{order[i + kInFlight]} * 8]);
+      sum += table[size_t{order[i]} * 8];
+    }
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["table_MiB"] = static_cast<double>(bytes) / (1 << 20);
+}
+BENCHMARK(BM_MemoryLimit)->Unit(benchmark::kNanosecond);
 
 void BM_FirstPacket(benchmark::State& state) {
   const auto rules = static_cast<uint32_t>(state.range(0));
