@@ -1,11 +1,14 @@
 #include "device/packet_trace.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "device/pcap_writer.hpp"
 
 #include "cli/command_tree.hpp"
 #include "config/services.hpp"
+#include "ipsec/ah.hpp"
+#include "ipsec/esp.hpp"
 
 namespace vfw {
 namespace {
@@ -37,13 +40,13 @@ struct Sent {
   Action action;
   std::vector<uint8_t> bytes;  // as the pipeline left it
   std::string output;
+  bool encapsulated = false;  // it left in an IPSec tunnel
 };
 
-Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json,
-          std::ostream& out, PcapWriter* pcap) {
+Sent send_bytes(Device& device, std::vector<uint8_t> bytes, std::string description,
+                const std::string& input, bool json, std::ostream& out, PcapWriter* pcap) {
   Trace trace;
-  trace.packet = describe_packet(spec, input);
-  std::vector<uint8_t> bytes = build_packet(spec);
+  trace.packet = std::move(description);
   std::vector<EmittedPacket> emitted;
   const Action action = device.receive(bytes, input, &trace, &emitted);
   out << (json ? format_trace_json(trace) : format_trace_text(trace));
@@ -57,7 +60,56 @@ Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool
     }
     if (action == Action::Forward && !fragmented) pcap->write(bytes, device.now());
   }
-  return Sent{action, std::move(bytes), trace.result.output};
+  bool encapsulated = false;
+  for (const auto& step : trace.steps) {
+    encapsulated = encapsulated || (step.stage == "ipsec" && step.result == "encapsulated");
+  }
+  return Sent{action, std::move(bytes), trace.result.output, encapsulated};
+}
+
+Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json,
+          std::ostream& out, PcapWriter* pcap) {
+  return send_bytes(device, build_packet(spec), describe_packet(spec, input), input, json, out,
+                    pcap);
+}
+
+// The reply to a flow that left in a tunnel, as the peer sends it: the inner reply (to the
+// flow as the device translated it) encapsulated under the SAs the device holds for the inbound
+// direction of that tunnel, ESP first and then AH, keyed from the peer's side.
+std::string encapsulate_as_peer(Device& device, const std::vector<uint8_t>& outer,
+                                std::vector<uint8_t>& bytes) {
+  PacketInfo info;
+  if (parse_ipv4(outer, info) != DropReason::None) return "the packet that left is not IPv4";
+  const auto& sas = device.runtime().sad.all();
+  const ipsec::Sa* out = nullptr;
+  for (const auto& sa : sas) {
+    if (!sa->inbound && sa->local == info.src && sa->remote == info.dst) out = sa.get();
+  }
+  if (out == nullptr) return "no outbound SA to " + to_string(info.dst);
+  std::vector<const ipsec::Sa*> inbound;
+  for (const auto& sa : sas) {
+    if (sa->inbound && sa->policy_index == out->policy_index) inbound.push_back(sa.get());
+  }
+  if (inbound.empty()) return "no inbound SA for policy " + out->policy;
+  std::stable_sort(inbound.begin(), inbound.end(), [](const auto* a, const auto* b) {
+    return a->protocol == ipproto::kEsp && b->protocol != ipproto::kEsp;
+  });
+  constexpr size_t kRoom = 256;
+  auto length = static_cast<uint32_t>(bytes.size());
+  bytes.resize(bytes.size() + kRoom);
+  for (const ipsec::Sa* sa : inbound) {
+    std::string error;
+    std::unique_ptr<ipsec::Sa> peer = ipsec::peer_of(*sa, error);
+    if (peer == nullptr) return error;
+    const DropReason r = sa->protocol == ipproto::kAh
+                             ? ipsec::ah_encapsulate(*peer, bytes.data(), length,
+                                                     static_cast<uint32_t>(bytes.size()), 0x4000)
+                             : ipsec::esp_encapsulate(*peer, bytes.data(), length,
+                                                      static_cast<uint32_t>(bytes.size()), 0x4000);
+    if (r != DropReason::None) return "the reply could not be encapsulated";
+  }
+  bytes.resize(length);
+  return "";
 }
 
 }  // namespace
@@ -130,17 +182,41 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
       err << "packet-trace: the first packet was not forwarded, so there is no reply to send\n";
       return 1;
     }
-    PacketInfo info;
-    parse_ipv4(first.bytes, info);
+    // The reply answers the flow as the device translated it: the session's reply key (what left
+    // in plain text, swapped, when there is no session to ask).
     PacketSpec reply = spec;
-    reply.src = info.dst;
-    reply.dst = info.src;
-    reply.src_port = ports ? info.dst_port : info.src_port;
-    reply.dst_port = ports ? info.src_port : 0;
+    PacketInfo sent_info;
+    parse_ipv4(build_packet(spec), sent_info);
+    SessionHit hit;
+    if (device.runtime().sessions.find(flow_key(sent_info), hit)) {
+      const Session& s = device.runtime().sessions.at(hit.index);
+      const FlowKey& back = hit.reply ? s.fwd : s.rev;
+      reply.src = Ipv4{back.src};
+      reply.dst = Ipv4{back.dst};
+      reply.src_port = back.sport;
+      reply.dst_port = ports ? back.dport : 0;
+    } else {
+      PacketInfo info;
+      parse_ipv4(first.bytes, info);
+      reply.src = info.dst;
+      reply.dst = info.src;
+      reply.src_port = ports ? info.dst_port : info.src_port;
+      reply.dst_port = ports ? info.src_port : 0;
+    }
     reply.ip_id = 0x4000;
     if (reply.protocol == ipproto::kIcmp && spec.icmp_type == 8) reply.icmp_type = 0;
     if (reply.protocol == ipproto::kTcp) reply.tcp_flags = tcpflag::kSyn | tcpflag::kAck;
-    send(device, reply, first.output, o.json, out, pcap.get());
+    std::vector<uint8_t> bytes = build_packet(reply);
+    std::string description = describe_packet(reply, first.output);
+    if (first.encapsulated) {
+      if (std::string error = encapsulate_as_peer(device, first.bytes, bytes); !error.empty()) {
+        err << "packet-trace: cannot build the peer's reply: " << error << "\n";
+        return 1;
+      }
+      description += ", encapsulated by the peer";
+    }
+    send_bytes(device, std::move(bytes), std::move(description), first.output, o.json, out,
+               pcap.get());
   }
   return 0;
 }

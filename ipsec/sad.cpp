@@ -150,4 +150,26 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
   return errors;
 }
 
+std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error) {
+  auto sa = std::make_unique<Sa>();
+  sa->spi = inbound.spi;
+  sa->protocol = inbound.protocol;
+  sa->inbound = false;
+  sa->tunnel = inbound.tunnel;
+  sa->local = inbound.remote;
+  sa->remote = inbound.local;
+  sa->udp_encapsulation = inbound.udp_encapsulation;
+  sa->remote_port = inbound.remote_port;
+  sa->sequence = inbound.replay.highest();
+  sa->policy = inbound.policy;
+  sa->policy_seq = inbound.policy_seq;
+  sa->policy_index = inbound.policy_index;
+  const auto ek = from_hex(inbound.crypto.encryption_key_hex());
+  const auto ak = from_hex(inbound.crypto.authentication_key_hex());
+  error =
+      sa->crypto.init(inbound.crypto.encryption(), ek, inbound.crypto.authentication(), ak, true);
+  if (!error.empty()) return nullptr;
+  return sa;
+}
+
 }  // namespace vfw::ipsec

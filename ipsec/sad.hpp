@@ -42,6 +42,12 @@ struct Sa {
   std::string fingerprint;  // the configuration it was made from, to notice a change
 };
 
+// The SA the peer sends with to this inbound one: the same SPI and keys, keyed to encrypt, from
+// the peer's side, its sequence just above what this device has accepted. packet-trace --reverse
+// uses it to build the reply the peer would send through the tunnel. nullptr (and error) when the
+// keys cannot be prepared.
+std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error);
+
 class Sad {
  public:
   // Per packet: hash lookups and a vector index, no scan and no string compare.

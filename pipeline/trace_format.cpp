@@ -1,17 +1,16 @@
-#include <array>
 #include <sstream>
 
+#include "pipeline/pipeline.hpp"
 #include "pipeline/trace.hpp"
 
 namespace vfw {
 namespace {
 
-constexpr std::array<std::string_view, 8> kStageOrder = {
-    "session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"};
-
+// A step's number is its stage's place in the pipeline's own order (`vfw stages`).
 size_t stage_number(std::string_view stage) {
-  for (size_t i = 0; i < kStageOrder.size(); ++i) {
-    if (kStageOrder[i] == stage) return i + 1;
+  static const std::vector<std::string_view> order = Pipeline().order();
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == stage) return i + 1;
   }
   return 0;
 }

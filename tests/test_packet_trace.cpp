@@ -41,13 +41,13 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   // source becomes 1.1.1.1 before the ipsec stage, where the security ACL expects 10.1.1.0/24.
   const std::string text = trace_text(seed_ping("fw1-misordered-nat.cfg"));
   const size_t snat = text.find(
-      "Stage 6: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
+      "Stage 8: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
       "  Change:  source 10.1.1.2 -> 1.1.1.1\n");
-  const size_t ipsec = text.find("Stage 7: ipsec\n");
+  const size_t ipsec = text.find("Stage 10: ipsec\n");
   REQUIRE(snat != std::string::npos);
   REQUIRE(ipsec != std::string::npos);
   CHECK(snat < ipsec);
-  CHECK(text.find("Stage 7: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on "
+  CHECK(text.find("Stage 10: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on "
                   "GigabitEthernet0/0/2\n"
                   "  Info:    no security ACL rule of policy map1 permits 1.1.1.1:2048 -> "
                   "10.2.1.2:2048 (the source as "
@@ -56,11 +56,11 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
 
   // With the no-nat rule the source reaches the ipsec stage untouched.
   const std::string fixed = trace_text(seed_ping("fw1.cfg"));
-  CHECK(fixed.find("Stage 6: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
+  CHECK(fixed.find("Stage 8: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
         std::string::npos);
   CHECK(
       fixed.find(
-          "Stage 7: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
+          "Stage 10: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
       std::string::npos);
   CHECK(fixed.find("  Drop reason:      ipsec-sa-negotiating\n") != std::string::npos);
 }
@@ -70,8 +70,8 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   o.json = true;
   const std::string json = trace_text(o);
   CHECK(json.rfind("{\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) == 0);
-  for (const char* stage :
-       {"session", "server-map", "dnat", "route", "security-policy", "snat", "ipsec", "egress"}) {
+  for (const char* stage : {"ingress", "ipsec-inbound", "session", "server-map", "dnat", "route",
+                            "security-policy", "snat", "tcp-mss", "ipsec", "egress"}) {
     CHECK(json.find(std::string("{\"stage\":\"") + stage + "\",\"result\":") != std::string::npos);
   }
   CHECK(json.find(
@@ -80,6 +80,26 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
                   "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null}}") !=
         std::string::npos);
+}
+
+TEST_CASE("reverse through a tunnel is the peer's ESP, decapsulated and delivered", "[trace]") {
+  // The reply of a flow that left in the tunnel arrives as the peer sends it: ESP under the SA
+  // the device holds for the inbound direction, not a plain packet between the gateways.
+  PacketTraceOptions o = seed_ping("ipsec-manual-fw1.cfg");
+  o.reverse = true;
+  o.json = true;
+  std::ostringstream out, err;
+  REQUIRE(run_packet_trace(o, out, err) == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(out.str());
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].find("encapsulated by the peer") != std::string::npos);
+  CHECK(lines[1].find("{\"stage\":\"ipsec-inbound\",\"result\":\"decapsulated\"") !=
+        std::string::npos);
+  CHECK(lines[1].find("{\"stage\":\"session\",\"result\":\"hit\"") != std::string::npos);
+  CHECK(lines[1].find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/2\","
+                      "\"output\":\"GigabitEthernet0/0/1\"") != std::string::npos);
 }
 
 TEST_CASE("repeat 2 shows the fast path and reverse shows the reply un-translated", "[trace]") {
@@ -112,7 +132,7 @@ TEST_CASE("a dropped packet's trace names the stage and the reason", "[trace]") 
   o.destination = "10.1.1.2";
   const std::string text = trace_text(o);
   CHECK(text.find(
-            "Stage 5: security-policy\n  Result:  deny\n  Matched: default (untrust -> trust)\n") !=
+            "Stage 7: security-policy\n  Result:  deny\n  Matched: default (untrust -> trust)\n") !=
         std::string::npos);
   CHECK(text.find("  Action:           drop\n  Drop reason:      default-policy-deny\n") !=
         std::string::npos);
