@@ -134,6 +134,7 @@ class CommandEngine {
   friend void register_unemulated_commands(CommandEngine&);
   friend void register_session_commands(CommandEngine&);
   friend void register_ipsec_commands(CommandEngine&);
+  friend void register_device_vocabulary(CommandEngine&);
 };
 
 // Where each view's commands are registered (cli/commands_*.cpp).
@@ -146,6 +147,9 @@ void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 void register_ipsec_commands(CommandEngine&);
+void register_device_vocabulary(CommandEngine&);  // after the others: fills only the gaps
+// A top-level command vfw keeps verbatim without emulating it (commands_unemulated.cpp).
+void add_unemulated_command(CommandTree& system_tree, const std::string& command);
 
 // The ipsec policy (or policy-template entry) the current view edits.
 config::IpsecPolicy* edited_ipsec_policy(CommandContext& ctx);

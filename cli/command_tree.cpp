@@ -254,13 +254,28 @@ struct Step {
   const Node* next = nullptr;
   size_t consumed = 0;
   std::optional<SyntaxError> error;
-  bool abbreviated = false;  // a keyword matched by a prefix of it
+  bool abbreviated = false;             // a keyword matched by a prefix of it
+  std::vector<const Node*> candidates;  // with an Ambiguous error: the keywords it may begin
+
+  static Step to(const Node* next, size_t consumed, bool abbreviated = false) {
+    Step s;
+    s.next = next;
+    s.consumed = consumed;
+    s.abbreviated = abbreviated;
+    return s;
+  }
+  static Step fail(ErrorKind kind, size_t column, std::vector<const Node*> candidates = {}) {
+    Step s;
+    s.error = SyntaxError{kind, column};
+    s.candidates = std::move(candidates);
+    return s;
+  }
 };
 
 Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::string_view line,
           Args* args, bool configuration_only = false) {
   const Token& tok = tokens[i];
-  if (node.children.empty()) return {nullptr, 0, SyntaxError{ErrorKind::TooMany, tok.column}};
+  if (node.children.empty()) return Step::fail(ErrorKind::TooMany, tok.column);
   const Node* exact = nullptr;
   std::vector<const Node*> prefixed;
   for (const auto& child : node.children) {
@@ -276,7 +291,7 @@ Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::str
   if (abbreviated) exact = prefixed.front();
   if (exact != nullptr) {
     if (args != nullptr) args->add_keyword(exact->name);
-    return {exact, 1, std::nullopt, abbreviated};
+    return Step::to(exact, 1, abbreviated);
   }
   bool has_param = false;
   for (const auto& child : node.children) {
@@ -286,12 +301,13 @@ Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::str
     std::string value;
     if (size_t n = accepts(*child, tokens, i, value, line); n > 0) {
       if (args != nullptr) args->add(child->name, std::move(value));
-      return {child.get(), n, std::nullopt};
+      return Step::to(child.get(), n);
     }
   }
-  if (prefixed.size() > 1) return {nullptr, 0, SyntaxError{ErrorKind::Ambiguous, tok.column}};
-  return {nullptr, 0,
-          SyntaxError{has_param ? ErrorKind::WrongParameter : ErrorKind::Unrecognized, tok.column}};
+  if (prefixed.size() > 1) {
+    return Step::fail(ErrorKind::Ambiguous, tok.column, std::move(prefixed));
+  }
+  return Step::fail(has_param ? ErrorKind::WrongParameter : ErrorKind::Unrecognized, tok.column);
 }
 
 }  // namespace
@@ -397,6 +413,8 @@ void CommandTree::insert(const std::vector<std::string>& elements, const Handler
     }
     if (found == nullptr) {
       fresh->operational_only = operational;
+      fresh->takes_anything = fresh->type == ParamType::Text &&
+                              (kind == CommandKind::Unemulated || kind == CommandKind::NotEmulated);
       fresh->unemulated_only = kind == CommandKind::Unemulated;
       node->children.push_back(std::move(fresh));
       found = node->children.back().get();
@@ -421,6 +439,19 @@ void mark_subtree_operational(Node& node) {
 }
 }  // namespace
 
+void CommandTree::describe(std::string_view keyword_path, std::string help) {
+  Node* node = root_.get();
+  for (const Token& t : tokenize(keyword_path)) {
+    Node* next = nullptr;
+    for (auto& child : node->children) {
+      if (child->type == ParamType::Keyword && child->name == t.text) next = child.get();
+    }
+    if (next == nullptr) return;
+    node = next;
+  }
+  if (node->help.empty()) node->help = std::move(help);
+}
+
 void CommandTree::mark_operational(std::string_view keyword_path) {
   Node* node = root_.get();
   for (const Token& t : tokenize(keyword_path)) {
@@ -437,12 +468,43 @@ void CommandTree::mark_operational(std::string_view keyword_path) {
 std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
                                                     const std::vector<Token>& tokens,
                                                     bool configuration_only) const {
-  Match m;
-  const Node* node = root_.get();
-  size_t i = 0;
-  bool keywords_only = true;
+  return match_from(root_.get(), line, tokens, 0, Match{}, true, configuration_only);
+}
+
+std::variant<Match, SyntaxError> CommandTree::match_from(const Node* node, std::string_view line,
+                                                         const std::vector<Token>& tokens, size_t i,
+                                                         Match m, bool keywords_only,
+                                                         bool configuration_only) const {
   while (i < tokens.size()) {
     Step s = step(*node, tokens, i, line, &m.args, configuration_only);
+    if (s.error && !s.candidates.empty()) {
+      // A word that begins several keywords: the words after it decide, as on the device (`d cu`
+      // is display current-configuration although `d` begins debugging, delete and dir too).
+      // Exactly one candidate must match the whole line on keywords vfw knows; a match that
+      // ends in the catch-all rest of a command vfw only names proves nothing.
+      std::optional<Match> chosen;
+      size_t strict = 0;
+      std::optional<SyntaxError> deepest;
+      for (const Node* candidate : s.candidates) {
+        Match tried = m;
+        tried.args.add_keyword(candidate->name);
+        tried.abbreviated = true;
+        auto r = match_from(candidate, line, tokens, i + 1, std::move(tried), keywords_only,
+                            configuration_only);
+        if (auto* ok = std::get_if<Match>(&r)) {
+          if (!ok->loose) {
+            ++strict;
+            chosen = std::move(*ok);
+          }
+        } else if (const auto& e = std::get<SyntaxError>(r);
+                   e.column > s.error->column && (!deepest || e.column > deepest->column)) {
+          deepest = e;
+        }
+      }
+      if (strict == 1) return std::move(*chosen);
+      if (strict == 0 && deepest && deepest->kind == ErrorKind::Ambiguous) return *deepest;
+      return *s.error;
+    }
     if (s.error) {
       s.error->unknown_command = keywords_only && s.error->kind == ErrorKind::Unrecognized &&
                                  !near_a_keyword(*node, tokens[i].text, configuration_only);
@@ -450,6 +512,7 @@ std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
     }
     node = s.next;
     m.abbreviated = m.abbreviated || s.abbreviated;
+    m.loose = m.loose || node->takes_anything;
     keywords_only = keywords_only && node->type == ParamType::Keyword;
     i += s.consumed;
   }

@@ -84,6 +84,7 @@ enum class CommandKind : uint8_t {
   Configuration,  // changes the configuration or moves between views
   Unemulated,     // accepted and kept verbatim (commands_unemulated.cpp)
   Operational,    // acts on the running device or prints: never run from a file
+  NotEmulated,    // the device has it, vfw does not: answers so (cli/device_vocabulary.cpp)
 };
 
 struct Node {
@@ -99,12 +100,17 @@ struct Node {
   bool operational_only = false;
   // Only unemulated commands pass through this node: matched by its full name in a file.
   bool unemulated_only = false;
+  // The rest of the line of a command vfw only keeps or names (`snmp-agent [ rest ]`): it takes
+  // any words, so it does not count as evidence when the words after an ambiguous keyword
+  // decide which command was meant.
+  bool takes_anything = false;
 };
 
 struct Match {
   const Node* node = nullptr;
   Args args;
   bool abbreviated = false;  // some keyword was typed as a prefix of itself
+  bool loose = false;        // it ended in the rest of a command vfw only keeps or names
 };
 
 class CommandTree {
@@ -126,11 +132,16 @@ class CommandTree {
 
   const Node& root() const { return *root_; }
 
+  // Sets the `?` text of the keyword at the end of a path, where it has none.
+  void describe(std::string_view keyword_path, std::string help);
   // Marks the commands under a keyword path ("display", "undo screen-length") as operational.
   void mark_operational(std::string_view keyword_path);
 
  private:
   void insert(const std::vector<std::string>& elements, const Handler& handler, CommandKind kind);
+  std::variant<Match, SyntaxError> match_from(const Node* node, std::string_view line,
+                                              const std::vector<Token>& tokens, size_t i, Match m,
+                                              bool keywords_only, bool configuration_only) const;
   std::unique_ptr<Node> root_;
 };
 

@@ -234,6 +234,10 @@ void keep_unemulated_block(CommandContext& c, std::string_view line, std::string
   c.enter(View::Opaque, "", opaque_prompt(kept));
 }
 
+void add_unemulated_command(CommandTree& system_tree, const std::string& command) {
+  add_opaque(system_tree, command, opaque_block(false));
+}
+
 void register_unemulated_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
   for (std::string_view cmd : kBlockCommands) add_opaque(sys, std::string(cmd), opaque_block(true));

@@ -199,3 +199,27 @@ TEST_CASE("a route typed again updates it; 20,000 distinct routes are all kept",
   REQUIRE(t.type("ip route-static 10.0.1.0 24 192.168.0.2").ok);
   CHECK(t.cfg.routes.size() == 20000);
 }
+
+TEST_CASE("abbreviations resolve against the device's keywords, the words after deciding",
+          "[cli]") {
+  Typist t;
+  t.ctx.to_user();
+  // In the user view `d` begins debugging, delete, dir and display; `cu` only fits
+  // display current-configuration, as on the device.
+  CHECK(t.type("d cu").ok);
+  CHECK(t.type("dis cu").ok);
+  // `d c`: clock, cpu-usage and current-configuration all begin so.
+  LineResult ambiguous = t.type("d c");
+  CHECK_FALSE(ambiguous.ok);
+  CHECK(ambiguous.error == "Error: Ambiguous command found at '^' position.");
+  // A command the device has and vfw does not emulate says so.
+  LineResult clock = t.type("display clock");
+  CHECK_FALSE(clock.ok);
+  CHECK(clock.error ==
+        "Error: \"display clock\" is a command of the device that vfw does not "
+        "emulate.");
+  LineResult reboot = t.type("reboot");
+  CHECK(reboot.error == "Error: \"reboot\" is a command of the device that vfw does not emulate.");
+  // A word the device does not have is still unrecognized.
+  CHECK(t.type("frobnicate").error == "Error: Unrecognized command found at '^' position.");
+}
