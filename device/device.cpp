@@ -117,7 +117,8 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
     const size_t n = std::min(kMaxBatch, count - done);
     for (size_t i = 0; i < n; ++i) {
       PacketContext& ctx = batch[i];
-      ctx = PacketContext{};
+      // The array was just constructed: only a second round of a large batch starts over.
+      if (done != 0) ctx = PacketContext{};
       ctx.ip = packets[done + i];
       ctx.length = lengths[done + i];
       ctx.capacity = lengths[done + i];

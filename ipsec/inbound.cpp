@@ -25,8 +25,7 @@ bool reparse(PacketContext& ctx) {
     ctx.drop = r;
     return false;
   }
-  ctx.original = flow_key(ctx.info);
-  ctx.current = ctx.original;
+  ctx.arrive(flow_key(ctx.info));
   return true;
 }
 

@@ -201,16 +201,16 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   }
   auto valid = [&](size_t i) { return i < n && batch[i].drop == DropReason::None; };
   for (size_t i = 0; i < kSlotAhead && i < n; ++i) {
-    if (valid(i)) batch[i].rt->sessions.prefetch_slot(batch[i].original);
+    if (valid(i)) batch[i].rt->sessions.prefetch_slot(batch[i].original_hash);
   }
   for (size_t i = 0; i < kEntryAhead && i < n; ++i) {
-    if (valid(i)) batch[i].rt->sessions.prefetch_entry(batch[i].original);
+    if (valid(i)) batch[i].rt->sessions.prefetch_entry(batch[i].original_hash);
   }
   for (size_t i = 0; i < n; ++i) {
     if (valid(i + kSlotAhead))
-      batch[i + kSlotAhead].rt->sessions.prefetch_slot(batch[i + kSlotAhead].original);
+      batch[i + kSlotAhead].rt->sessions.prefetch_slot(batch[i + kSlotAhead].original_hash);
     if (valid(i + kEntryAhead))
-      batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original);
+      batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original_hash);
     PacketContext& ctx = batch[i];
     actions[i] = ctx.drop == DropReason::None ? run_stages(ctx, 1) : finish(ctx, Action::Drop);
   }

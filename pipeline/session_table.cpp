@@ -7,17 +7,6 @@
 
 namespace vfw {
 
-FlowKey reverse_of(const FlowKey& k) {
-  FlowKey r = k;
-  r.src = k.dst;
-  r.dst = k.src;
-  if (k.proto != ipproto::kIcmp) {
-    r.sport = k.dport;
-    r.dport = k.sport;
-  }
-  return r;
-}
-
 SessionTable::SessionTable(uint32_t capacity)
     : capacity_(capacity),
       // Two keys a session at a load factor of at most one half.
@@ -48,21 +37,31 @@ const FlowKey& SessionTable::key_of(uint32_t ref) const {
   return (v & 1U) != 0 ? s.rev : s.fwd;
 }
 
-void SessionTable::prefetch_slot(const FlowKey& key) const {
-  __builtin_prefetch(&slots_[hash(key) & mask_]);
+void SessionTable::prefetch_slot(uint64_t h) const {
+  __builtin_prefetch(&slots_[h & mask_]);
 }
 
-void SessionTable::prefetch_entry(const FlowKey& key) const {
-  const Slot& slot = slots_[hash(key) & mask_];
-  if (slot.ref == 0) return;
-  // A session is 80 bytes: it may span two cache lines (keys in one, counters in the other).
-  const auto* entry = reinterpret_cast<const char*>(&slab_[(slot.ref - 1) >> 1]);
-  __builtin_prefetch(entry, 1);
-  __builtin_prefetch(entry + sizeof(Session) - 1, 1);
+void SessionTable::prefetch_entry(uint64_t h) const {
+  // The entry find() will compare: the first slot of the probe run whose tag matches, not merely
+  // the home slot (at half load a third of the keys sit further along). Only the slots of the
+  // line prefetch_slot() brought in are read, so this never waits on memory itself.
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  constexpr uint64_t kSlotsPerLine = 64 / sizeof(Slot);
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.ref == 0) return;
+    if (slot.tag == tag) {
+      // A session is 80 bytes: it spans two cache lines (keys in one, counters in the other).
+      const auto* entry = reinterpret_cast<const char*>(&slab_[(slot.ref - 1) >> 1]);
+      __builtin_prefetch(entry, 1);
+      __builtin_prefetch(entry + sizeof(Session) - 1, 1);
+      return;
+    }
+    if ((i + 1) % kSlotsPerLine == 0) return;
+  }
 }
 
-bool SessionTable::find(const FlowKey& key, SessionHit& hit) const {
-  const uint64_t h = hash(key);
+bool SessionTable::find(const FlowKey& key, uint64_t h, SessionHit& hit) const {
   const auto tag = static_cast<uint32_t>(h >> 32);
   for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];

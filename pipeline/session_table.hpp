@@ -32,7 +32,18 @@ static_assert(sizeof(FlowKey) == 16);
 
 // The key the reply of a flow carries: addresses swapped; TCP/UDP ports swapped; an ICMP query
 // keeps (identifier, request type) since parse_ipv4 keys replies like their requests.
-FlowKey reverse_of(const FlowKey& k);
+// The key of the other direction: addresses swapped, and ports too except for ICMP, whose
+// identifier is the same both ways.
+inline FlowKey reverse_of(const FlowKey& k) {
+  FlowKey r = k;
+  r.src = k.dst;
+  r.dst = k.src;
+  if (k.proto != 1) {  // ICMP
+    r.sport = k.dport;
+    r.dport = k.sport;
+  }
+  return r;
+}
 
 enum class TcpState : uint8_t { None, SynSent, SynReceived, Established, Closing, Closed };
 
@@ -72,8 +83,10 @@ class SessionTable {
   uint32_t capacity() const { return capacity_; }
   uint32_t size() const { return size_; }
 
-  // nullptr-like miss: found == false.
-  bool find(const FlowKey& key, SessionHit& hit) const;
+  // nullptr-like miss: found == false. The hash, when given, is hash(key) computed once for the
+  // packet (PacketContext::original_hash) instead of again for each of the three calls.
+  bool find(const FlowKey& key, SessionHit& hit) const { return find(key, hash(key), hit); }
+  bool find(const FlowKey& key, uint64_t key_hash, SessionHit& hit) const;
   // Inserts a session; false when the table is full or either key is already present.
   bool insert(const Session& s, uint32_t& index);
   void erase(uint32_t index);
@@ -92,8 +105,8 @@ class SessionTable {
 
   // Batches overlap their memory latency: first prefetch_slot() for every packet of a batch,
   // then prefetch_entry() (which reads the now cached slot) for every packet, then find().
-  void prefetch_slot(const FlowKey& key) const;
-  void prefetch_entry(const FlowKey& key) const;
+  void prefetch_slot(uint64_t key_hash) const;
+  void prefetch_entry(uint64_t key_hash) const;
   static uint64_t hash(const FlowKey& key);
   size_t memory_bytes() const;
 

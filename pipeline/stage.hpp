@@ -46,8 +46,16 @@ struct PacketContext {
 
   uint16_t in_if = kNoInterface;
   uint8_t in_zone = kNoZone;
-  FlowKey original;  // the flow as it arrived
-  FlowKey current;   // the flow as translated so far
+  FlowKey original;            // the flow as it arrived
+  uint64_t original_hash = 0;  // SessionTable::hash(original), computed once (arrive())
+  FlowKey current;             // the flow as translated so far
+
+  // The packet's flow as it arrives (at ingress, or out of a tunnel): nothing translated yet.
+  void arrive(const FlowKey& key) {
+    original = key;
+    original_hash = SessionTable::hash(key);
+    current = key;
+  }
 
   // Session stage
   bool has_session = false;

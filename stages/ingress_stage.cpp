@@ -12,8 +12,7 @@ Verdict IngressStage::process(PacketContext& ctx) const {
     return step.drop(r, [&] { return "not a valid IPv4 packet, received on " + in.name; });
   }
   ctx.in_zone = in.zone;
-  ctx.original = flow_key(ctx.info);
-  ctx.current = ctx.original;
+  ctx.arrive(flow_key(ctx.info));
   step.note([&] {
     return "IPv4, " + std::to_string(ctx.info.total_length) + " bytes, on " + in.name +
            (in.zone == kNoZone ? " (in no zone)" : "");

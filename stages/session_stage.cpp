@@ -39,7 +39,7 @@ Verdict SessionStage::process(PacketContext& ctx) const {
     ctx.original.sport = ctx.current.sport = k.sport;
     ctx.original.dport = ctx.current.dport = k.dport;
   } else {
-    found = rt.sessions.find(ctx.original, hit);
+    found = rt.sessions.find(ctx.original, ctx.original_hash, hit);
   }
   if (found && rt.expired(rt.sessions.at(hit.index), ctx.now)) {
     rt.remove_session(hit.index);
