@@ -1,5 +1,6 @@
 #include "nat/port_allocator.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace vfw {
@@ -48,17 +49,21 @@ size_t PortAllocator::used(Ipv4 addr, uint8_t proto) const {
 
 std::optional<Ipv4> AddressAllocator::acquire(uint32_t group, const std::vector<Ipv4Range>& pool,
                                               Ipv4 inside) {
-  auto it = bindings_.find({group, inside.v});
-  if (it != bindings_.end()) {
-    ++it->second.refs;
-    return it->second.global;
+  if (Binding* b = bindings_.find(key(group, inside.v))) {
+    ++b->refs;
+    return b->global;
   }
+  // Room for every address of the pool bound at once: sized here, not per binding.
+  uint64_t addresses = 0;
+  for (const auto& range : pool) addresses += uint64_t{range.hi} - range.lo + 1;
+  bindings_.reserve(std::min<uint64_t>(addresses, 1U << 16));
+  taken_.reserve(std::min<uint64_t>(addresses, 1U << 16));
   for (const auto& range : pool) {
     for (uint64_t a = range.lo; a <= range.hi; ++a) {
       const auto global = static_cast<uint32_t>(a);
-      if (taken_.count({group, global}) != 0) continue;
-      taken_[{group, global}] = inside.v;
-      bindings_[{group, inside.v}] = Binding{Ipv4{global}, 1};
+      if (taken_.find(key(group, global)) != nullptr) continue;
+      taken_.put(key(group, global), inside.v);
+      bindings_.put(key(group, inside.v), Binding{Ipv4{global}, 1});
       return Ipv4{global};
     }
   }
@@ -66,11 +71,11 @@ std::optional<Ipv4> AddressAllocator::acquire(uint32_t group, const std::vector<
 }
 
 void AddressAllocator::release(uint32_t group, Ipv4 inside) {
-  auto it = bindings_.find({group, inside.v});
-  if (it == bindings_.end()) return;
-  if (--it->second.refs == 0) {
-    taken_.erase({group, it->second.global.v});
-    bindings_.erase(it);
+  Binding* b = bindings_.find(key(group, inside.v));
+  if (b == nullptr) return;
+  if (--b->refs == 0) {
+    taken_.erase(key(group, b->global.v));
+    bindings_.erase(key(group, inside.v));
   }
 }
 

@@ -6,11 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "nat/flat_map.hpp"
 #include "packet/address.hpp"
 
 namespace vfw {
@@ -45,8 +45,11 @@ class AddressAllocator {
     Ipv4 global;
     uint32_t refs = 0;
   };
-  std::map<std::pair<uint32_t, uint32_t>, Binding> bindings_;  // (group, inside)
-  std::map<std::pair<uint32_t, uint32_t>, uint32_t> taken_;    // (group, global) -> inside
+  static uint64_t key(uint32_t group, uint32_t address) {
+    return (uint64_t{group} << 32) | address;
+  }
+  FlatMap<Binding> bindings_;  // (group, inside)
+  FlatMap<uint32_t> taken_;    // (group, global) -> inside
 };
 
 }  // namespace vfw

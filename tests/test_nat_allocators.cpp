@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <map>
+#include <random>
 #include <set>
 
 #include "nat/port_allocator.hpp"
@@ -46,4 +48,34 @@ TEST_CASE("no-pat binds one global address per inside address until released", "
   CHECK_FALSE(a.acquire(1, pool, Ipv4{0x0a010166}));  // still held by the second reference
   a.release(1, Ipv4{0x0a010164});
   CHECK(a.acquire(1, pool, Ipv4{0x0a010166}) == g1);
+}
+
+TEST_CASE("the NAT allocators' flat map agrees with std::map under random inserts and erases",
+          "[nat]") {
+  FlatMap<uint32_t> flat;
+  std::map<uint64_t, uint32_t> reference;
+  std::mt19937_64 rng(11);
+  for (int step = 0; step < 200000; ++step) {
+    const uint64_t key = (rng() % 4) << 32 | (rng() % 3000);  // collisions and probe runs
+    switch (rng() % 3) {
+      case 0:
+      case 1: {
+        const auto value = static_cast<uint32_t>(rng());
+        flat.put(key, value);
+        reference[key] = value;
+        break;
+      }
+      default:
+        flat.erase(key);
+        reference.erase(key);
+        break;
+    }
+    if (step % 1000 == 0) {
+      REQUIRE(flat.size() == reference.size());
+      for (const auto& [k, v] : reference) REQUIRE(*flat.find(k) == v);
+    }
+    const uint64_t probe = (rng() % 4) << 32 | (rng() % 3000);
+    const uint32_t* found = flat.find(probe);
+    REQUIRE((found != nullptr) == (reference.count(probe) != 0));
+  }
 }
