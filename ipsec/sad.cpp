@@ -1,8 +1,10 @@
 #include "ipsec/sad.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "ipsec/algorithms.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw::ipsec {
 namespace {
@@ -170,6 +172,33 @@ std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error) {
       sa->crypto.init(inbound.crypto.encryption(), ek, inbound.crypto.authentication(), ak, true);
   if (!error.empty()) return nullptr;
   return sa;
+}
+
+namespace {
+
+std::string hex_spi(uint32_t spi) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%x", spi);
+  return text;
+}
+
+}  // namespace
+
+std::string describe(const Sa& sa) {
+  const auto& ei = info(sa.crypto.encryption());
+  std::string text = std::string(sa.protocol == ipproto::kAh ? "AH" : "ESP") + " SA spi " +
+                     std::to_string(sa.spi) + " (" + hex_spi(sa.spi) + ") " + to_string(sa.local) +
+                     " -> " + to_string(sa.remote) + ", " + (sa.tunnel ? "tunnel" : "transport") +
+                     " mode, ";
+  if (sa.protocol == ipproto::kAh) {
+    text += "AH-" + std::string(info(sa.crypto.authentication()).display);
+  } else {
+    text += std::string(ei.display);
+    if (!ei.aead) text += " ESP-AUTH-" + std::string(info(sa.crypto.authentication()).display);
+  }
+  if (sa.udp_encapsulation)
+    text += ", UDP-encapsulated (NAT-T) port " + std::to_string(sa.remote_port);
+  return text;
 }
 
 }  // namespace vfw::ipsec

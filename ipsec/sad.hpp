@@ -42,6 +42,9 @@ struct Sa {
   std::string fingerprint;  // the configuration it was made from, to notice a change
 };
 
+// "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
+std::string describe(const Sa& sa);
+
 // The SA the peer sends with to this inbound one: the same SPI and keys, keyed to encrypt, from
 // the peer's side, its sequence just above what this device has accepted. packet-trace --reverse
 // uses it to build the reply the peer would send through the tunnel. nullptr (and error) when the

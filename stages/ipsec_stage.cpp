@@ -6,12 +6,6 @@
 namespace vfw {
 namespace {
 
-std::string hex_spi(uint32_t spi) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%x", spi);
-  return text;
-}
-
 uint32_t overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uint32_t header) {
   return (esp != nullptr ? ipsec::esp_overhead(*esp, inner, header) : 0) +
          (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
@@ -30,24 +24,6 @@ uint32_t inner_mtu(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu, uint
 }
 
 }  // namespace
-
-std::string describe_sa(const ipsec::Sa& sa) {
-  const auto& ei = ipsec::info(sa.crypto.encryption());
-  std::string text = std::string(sa.protocol == ipproto::kAh ? "AH" : "ESP") + " SA spi " +
-                     std::to_string(sa.spi) + " (" + hex_spi(sa.spi) + ") " + to_string(sa.local) +
-                     " -> " + to_string(sa.remote) + ", " + (sa.tunnel ? "tunnel" : "transport") +
-                     " mode, ";
-  if (sa.protocol == ipproto::kAh) {
-    text += "AH-" + std::string(ipsec::info(sa.crypto.authentication()).display);
-  } else {
-    text += std::string(ei.display);
-    if (!ei.aead)
-      text += " ESP-AUTH-" + std::string(ipsec::info(sa.crypto.authentication()).display);
-  }
-  if (sa.udp_encapsulation)
-    text += ", UDP-encapsulated (NAT-T) port " + std::to_string(sa.remote_port);
-  return text;
-}
 
 Verdict IpsecStage::process(PacketContext& ctx) const {
   const StepRecorder step(ctx, name(), "skip");
@@ -114,7 +90,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
                              ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
                              : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
     if (r != DropReason::None) return step.drop(r);
-    step.note([&] { return describe_sa(*sa); });
+    step.note([&] { return ipsec::describe(*sa); });
     step.note([&] {
       return "outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +
              (sa == ah                ? " AH"

@@ -17,7 +17,4 @@ class IpsecStage final : public Stage {
   Verdict process(PacketContext& ctx) const override;
 };
 
-// "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
-std::string describe_sa(const ipsec::Sa& sa);
-
 }  // namespace vfw
