@@ -1,7 +1,7 @@
 // The configuration model: what the commands of a USG6000 (V500) build, as typed data.
 //
 // The CLI is one view of this model (cli/commands_*.cpp fill it; config/render.cpp prints it
-// back in the device's own form). The data plane never reads it: config/compile.cpp turns a
+// back in the device's own form). The data plane never reads it: pipeline/snapshot.cpp turns a
 // validated model into an immutable Snapshot.
 #pragma once
 

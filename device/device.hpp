@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/model.hpp"
-#include "config/snapshot.hpp"
+#include "pipeline/snapshot.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
 

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "config/snapshot.hpp"
 #include "packet/packet.hpp"
 #include "pipeline/runtime.hpp"
+#include "pipeline/snapshot.hpp"
 #include "pipeline/trace.hpp"
 
 namespace vfw {

@@ -35,7 +35,7 @@ Verdict RouteStage::process(PacketContext& ctx) const {
     case RouteKind::Static:
       break;
   }
-  // Routes through a shut-down interface are not installed (config/snapshot.cpp).
+  // Routes through a shut-down interface are not installed (pipeline/snapshot.cpp).
   const InterfaceState& out = snap.interfaces[r->out_if];
   if (ctx.info.ttl <= 1)
     return step.drop(DropReason::TtlExpired, "TTL would reach 0 when forwarded");

@@ -1,4 +1,4 @@
-#include "config/snapshot.hpp"
+#include "pipeline/snapshot.hpp"
 
 #include <algorithm>
 
