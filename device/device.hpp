@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "config/model.hpp"
-#include "pipeline/snapshot.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
+#include "pipeline/snapshot.hpp"
 
 namespace vfw {
 
