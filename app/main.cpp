@@ -12,6 +12,7 @@
 #include "builtin_example.hpp"
 #include "cli/config_loader.hpp"
 #include "device/packet_trace.hpp"
+#include "stages/standard_stages.hpp"
 
 namespace {
 
@@ -106,7 +107,8 @@ int run(int argc, char** argv) {
   if (*trace) return packet_trace(pt);
   if (*stages) {
     int n = 1;
-    for (auto name : vfw::Pipeline().order()) std::cout << n++ << " " << name << "\n";
+    for (auto name : vfw::Pipeline(vfw::standard_stages()).order())
+      std::cout << n++ << " " << name << "\n";
     return 0;
   }
   return cli(config, commands);

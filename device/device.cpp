@@ -1,5 +1,7 @@
 #include "device/device.hpp"
 
+#include "stages/standard_stages.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -11,7 +13,7 @@
 namespace vfw {
 
 Device::Device(config::Config cfg, uint32_t session_capacity)
-    : config_(std::move(cfg)), runtime_(session_capacity) {
+    : config_(std::move(cfg)), runtime_(session_capacity), pipeline_(standard_stages()) {
   apply();
   settle();  // a new device is about to run: its first packet should not pay for compiling
 }

@@ -2,18 +2,6 @@
 
 #include <algorithm>
 
-#include "stages/dnat_stage.hpp"
-#include "stages/egress_stage.hpp"
-#include "stages/ingress_stage.hpp"
-#include "stages/ipsec_inbound_stage.hpp"
-#include "stages/ipsec_stage.hpp"
-#include "stages/route_stage.hpp"
-#include "stages/security_policy_stage.hpp"
-#include "stages/server_map_stage.hpp"
-#include "stages/session_stage.hpp"
-#include "stages/snat_stage.hpp"
-#include "stages/tcp_mss_stage.hpp"
-
 namespace vfw {
 
 std::string_view action_name(Action a) {
@@ -98,24 +86,6 @@ Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::mo
   }
 }
 
-Pipeline::Pipeline() : Pipeline(standard_stages()) {}
-
-std::vector<std::unique_ptr<Stage>> Pipeline::standard_stages() {
-  std::vector<std::unique_ptr<Stage>> stages_;
-  stages_.push_back(std::make_unique<IngressStage>());
-  stages_.push_back(std::make_unique<IpsecInboundStage>());
-  stages_.push_back(std::make_unique<SessionStage>());
-  stages_.push_back(std::make_unique<ServerMapStage>());
-  stages_.push_back(std::make_unique<DnatStage>());
-  stages_.push_back(std::make_unique<RouteStage>());
-  stages_.push_back(std::make_unique<SecurityPolicyStage>());
-  stages_.push_back(std::make_unique<SnatStage>());
-  stages_.push_back(std::make_unique<TcpMssStage>());
-  stages_.push_back(std::make_unique<IpsecStage>());
-  stages_.push_back(std::make_unique<EgressStage>());
-  return stages_;
-}
-
 std::vector<std::string_view> Pipeline::order() const {
   std::vector<std::string_view> names;
   for (const auto& s : stages_) names.push_back(s->name());
@@ -159,6 +129,7 @@ Action Pipeline::run_stages(PacketContext& ctx, size_t first) const {
   const size_t* fast = nullptr;  // set once a stage says FastPath: the remaining fast-path stages
   const size_t* fast_end = fast_path_.data() + fast_path_.size();
   for (size_t i = first; i < stages_.size();) {
+    ctx.stage_index = static_cast<uint8_t>(i);
     switch (stages_[i]->process(ctx)) {
       case Verdict::Continue:
         break;
@@ -197,6 +168,7 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   // Stage 0 (ingress) for the whole batch first: it records the flows the prefetches need.
   for (PacketContext& ctx : batch) {
     ctx.drop = DropReason::None;
+    ctx.stage_index = 0;
     stages_[0]->process(ctx);
   }
   auto valid = [&](size_t i) { return i < n && batch[i].drop == DropReason::None; };

@@ -17,8 +17,7 @@ namespace vfw {
 
 class Pipeline {
  public:
-  // The standard USG order.
-  Pipeline();
+  // The stages in order (stages/standard_stages.hpp has the device's).
   explicit Pipeline(std::vector<std::unique_ptr<Stage>> stages);
 
   // Runs one packet (ctx.ip/length/in_if/snap/rt/now set by the caller) through every stage.
@@ -32,7 +31,6 @@ class Pipeline {
   std::vector<std::string_view> order() const;
 
  private:
-  static std::vector<std::unique_ptr<Stage>> standard_stages();
   Action run_stages(PacketContext& ctx, size_t first) const;
   std::vector<std::unique_ptr<Stage>> stages_;
   // Where a session hit goes on: the positions of the stages that run on the fast path.

@@ -77,6 +77,7 @@ struct PacketContext {
   uint16_t pool = 0;
 
   DropReason drop = DropReason::None;
+  uint8_t stage_index = 0;  // the stage running now (the trace numbers its steps by it)
 
   Verdict drop_with(DropReason r) {
     drop = r;
@@ -96,7 +97,9 @@ class StepRecorder {
  public:
   StepRecorder(PacketContext& ctx, std::string_view stage, std::string_view outcome)
       : ctx_(ctx),
-        step_(ctx.trace != nullptr ? &ctx.trace->add(stage, std::string(outcome)) : nullptr) {}
+        step_(ctx.trace != nullptr ? &ctx.trace->add(stage, std::string(outcome)) : nullptr) {
+    if (step_ != nullptr) step_->number = size_t{ctx.stage_index} + 1;
+  }
 
   explicit operator bool() const { return step_ != nullptr; }
   TraceStep* step() const { return step_; }  // for translate_to()

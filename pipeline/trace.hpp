@@ -19,6 +19,7 @@ struct TraceChange {
 };
 
 struct TraceStep {
+  size_t number = 0;  // the stage's place in the pipeline, from 1
   std::string stage;
   std::string result;   // hit, miss, permit, deny, translated, forward, drop ...
   std::string matched;  // the rule, route or entry that decided
@@ -44,7 +45,7 @@ struct Trace {
   TraceResult result;
   TraceStep& add(std::string_view stage, std::string outcome) {
     steps.push_back(
-        TraceStep{std::string(stage), std::move(outcome), {}, {}, {}, DropReason::None});
+        TraceStep{0, std::string(stage), std::move(outcome), {}, {}, {}, DropReason::None});
     return steps.back();
   }
 };

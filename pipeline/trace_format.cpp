@@ -1,19 +1,9 @@
 #include <sstream>
 
-#include "pipeline/pipeline.hpp"
 #include "pipeline/trace.hpp"
 
 namespace vfw {
 namespace {
-
-// A step's number is its stage's place in the pipeline's own order (`vfw stages`).
-size_t stage_number(std::string_view stage) {
-  static const std::vector<std::string_view> order = Pipeline().order();
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (order[i] == stage) return i + 1;
-  }
-  return 0;
-}
 
 void json_string(std::ostream& o, std::string_view s) {
   o << '"';
@@ -50,7 +40,7 @@ std::string format_trace_text(const Trace& t) {
   o << "Device: " << t.device << "\n";
   o << "Packet: " << t.packet << "\n";
   for (const auto& s : t.steps) {
-    o << "\nStage " << stage_number(s.stage) << ": " << s.stage << "\n";
+    o << "\nStage " << s.number << ": " << s.stage << "\n";
     o << "  Result:  " << s.result << "\n";
     if (!s.matched.empty()) o << "  Matched: " << s.matched << "\n";
     for (const auto& c : s.changes)

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "lab.hpp"
+#include "stages/standard_stages.hpp"
 
 using namespace vfw;
 using namespace vfw::test;
@@ -31,7 +32,7 @@ TEST_CASE("the stages run in the USG order", "[pipeline]") {
   const std::vector<std::string_view> expected = {
       "ingress",         "ipsec-inbound", "session", "server-map", "dnat",  "route",
       "security-policy", "snat",          "tcp-mss", "ipsec",      "egress"};
-  CHECK(Pipeline().order() == expected);
+  CHECK(Pipeline(standard_stages()).order() == expected);
 }
 
 TEST_CASE("a first packet traverses every stage; the second takes the session fast path",

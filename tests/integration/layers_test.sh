@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The layers read one way: a folder includes only itself and the folders below it.
+#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < pipeline/ < stages/ < device/ < cli/ < app/
+# usage: layers_test.sh SOURCE_DIR
+set -u
+cd "$1"
+declare -A below=(
+  [packet]=""
+  [config]="packet"
+  [zones]="packet config"
+  [routing]="packet config"
+  [nat]="packet config zones"
+  [ipsec]="packet config"
+  [pipeline]="packet config zones routing nat ipsec"
+  [stages]="packet config zones routing nat ipsec pipeline"
+)
+failed=0
+for folder in "${!below[@]}"; do
+  allowed="$folder ${below[$folder]}"
+  while IFS=: read -r file _ include; do
+    dir=$(echo "$include" | sed -n 's|.*#include "\([a-z_-]*\)/.*|\1|p')
+    [ -z "$dir" ] && continue
+    case " $allowed " in *" $dir "*) ;; *)
+      echo "FAILED: $file includes $dir/, which is above $folder/"
+      failed=1 ;;
+    esac
+  done < <(grep -n '#include "' "$folder"/*.cpp "$folder"/*.hpp 2>/dev/null)
+done
+[ $failed -eq 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed"
+exit $failed
