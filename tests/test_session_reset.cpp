@@ -99,3 +99,16 @@ TEST_CASE("a configuration file cannot reset sessions", "[session][config]") {
   CHECK(r.errors[0].message ==
         "Error: This command acts on the running device; a configuration file cannot run it.");
 }
+
+TEST_CASE("an error only compiling finds reaches the user who typed the line", "[cli]") {
+  // A manual SA key of the wrong length for its proposal is found when the SAs are made: the
+  // line that made it so gets the warning, at once.
+  Device d(load_example("ipsec-manual-fw1.cfg"));
+  LineRunner r(d, true);
+  r.ctx.enter_system();
+  run(r, "ipsec policy map1 10 manual");
+  const LineOutput out = r.run("sa encryption-hex outbound esp a1a1a1a1", 0);
+  CHECK(out.ok);
+  CHECK(out.err.rfind("Warning: ipsec policy map1 10", 0) == 0);
+  CHECK(out.err.find("the encryption key must be 32 bytes") != std::string::npos);
+}
