@@ -1,6 +1,5 @@
 #include "app/cli_session.hpp"
 
-#include <regex>
 #include <sstream>
 
 #include "app/line_runner.hpp"

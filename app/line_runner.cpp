@@ -1,7 +1,9 @@
 #include "app/line_runner.hpp"
 
+#include <re2/re2.h>
 #include <algorithm>
-#include <regex>
+
+#include <memory>
 
 namespace vfw {
 namespace {
@@ -10,7 +12,13 @@ bool prefix_of(std::string_view word, std::string_view full) {
   return !word.empty() && word.size() <= full.size() && full.substr(0, word.size()) == word;
 }
 
-std::string filter_output(const std::string& text, const std::string& mode, const std::regex& re) {
+// The device takes a regular expression of up to 255 characters after `| include`.
+constexpr size_t kMaxPattern = 255;
+// RE2 matches in time linear in the text, whatever the pattern, within this much memory: a
+// pattern that needs more is refused when it is compiled, never run out of control.
+constexpr int64_t kPatternMemory = 1 << 20;
+
+std::string filter_output(const std::string& text, const std::string& mode, const RE2& re) {
   std::string out;
   bool begun = false;
   size_t pos = 0;
@@ -19,7 +27,7 @@ std::string filter_output(const std::string& text, const std::string& mode, cons
     if (end == std::string::npos) end = text.size();
     const std::string line = text.substr(pos, end - pos);
     pos = end + 1;
-    const bool hit = std::regex_search(line, re);
+    const bool hit = RE2::PartialMatch(line, re);
     bool keep = false;
     if (mode == "include") keep = hit;
     if (mode == "exclude") keep = !hit;
@@ -70,7 +78,7 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
 
   // display ... | include|exclude|begin REGEX
   std::string filter_mode;
-  std::regex filter;
+  std::unique_ptr<RE2> filter;
   if (const size_t bar = line.find(" | "); bar != std::string::npos) {
     const auto first = cli::tokenize(line);
     const auto tail = cli::tokenize(std::string_view(line).substr(bar + 3));
@@ -84,17 +92,18 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
       return syntax_error({cli::ErrorKind::Unrecognized, bar + 3 + tail[0].column});
     if (tail.size() < 2) return syntax_error({cli::ErrorKind::Incomplete, line.size() + 1});
     const std::string pattern = line.substr(bar + 3 + tail[1].column);
-    try {
-      filter = std::regex(pattern, std::regex::extended);
-    } catch (const std::regex_error&) {
+    RE2::Options options;
+    options.set_max_mem(kPatternMemory);
+    options.set_log_errors(false);
+    filter = std::make_unique<RE2>(pattern, options);
+    if (pattern.size() > kMaxPattern || !filter->ok())
       return syntax_error({cli::ErrorKind::WrongParameter, bar + 3 + tail[1].column});
-    }
     line = line.substr(0, bar);
   }
 
   const cli::LineResult result = cli::command_engine().execute(ctx, line);
   r.out = ctx.take_output();
-  if (!filter_mode.empty()) r.out = filter_output(r.out, filter_mode, filter);
+  if (!filter_mode.empty()) r.out = filter_output(r.out, filter_mode, *filter);
   for (const auto& notice : ctx.take_notices()) r.out += notice + "\n";
   if (!result.ok) {
     r.ok = false;

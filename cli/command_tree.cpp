@@ -133,8 +133,16 @@ std::unique_ptr<Node> make_node(const std::string& element) {
     node->type = ParamType::Word;
     node->help = "STRING<1-63>";
   } else if (type == "text") {
+    // {text:name} or {text:name:1-242}: the rest of the line, at most hi characters.
     node->type = ParamType::Text;
-    node->help = "STRING<1-127>";
+    node->lo = 1;
+    node->hi = 1024;
+    if (parts.size() == 3) {
+      const size_t dash = parts[2].find('-');
+      node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
+      node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
+    }
+    node->help = "STRING<" + std::to_string(node->lo) + "-" + std::to_string(node->hi) + ">";
   } else if (type == "ip") {
     node->type = ParamType::Ipv4;
     node->help = "IP address";
@@ -160,6 +168,15 @@ std::unique_ptr<Node> make_node(const std::string& element) {
   return node;
 }
 
+// NUL, escape and the other control characters never go into a name or a description (a tab
+// inside a description is kept).
+bool has_control_character(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
 bool same_shape(const Node& a, const Node& b) {
   return a.type == b.type && a.name == b.name && a.lo == b.lo && a.hi == b.hi;
 }
@@ -172,11 +189,13 @@ size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std
     case ParamType::Keyword:
       return 0;
     case ParamType::Word:
-      if (tok.size() > 63) return 0;
+      if (tok.size() > 63 || has_control_character(tok)) return 0;
       value = std::string(tok);
       return 1;
     case ParamType::Text: {
-      value = std::string(trim_right(line.substr(tokens[i].column)));
+      const std::string_view rest = trim_right(line.substr(tokens[i].column));
+      if (rest.size() < node.lo || rest.size() > node.hi || has_control_character(rest)) return 0;
+      value = std::string(rest);
       return tokens.size() - i;
     }
     case ParamType::UInt: {

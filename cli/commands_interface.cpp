@@ -37,7 +37,7 @@ void register_interface_commands(CommandEngine& e) {
     current(c).address.reset();
     return kOk;
   });
-  t.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+  t.add("description {text:d:1-242}", [](CommandContext& c, const Args& a) -> Result {
     current(c).description = a.str("d");
     return kOk;
   });

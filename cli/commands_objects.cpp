@@ -144,7 +144,7 @@ void register_object_commands(CommandEngine& e) {
       current_acl(c).step = a.uint("step");
       return kOk;
     });
-    t.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+    t.add("description {text:d:1-242}", [](CommandContext& c, const Args& a) -> Result {
       current_acl(c).description = a.str("d");
       return kOk;
     });
@@ -217,7 +217,7 @@ void register_object_commands(CommandEngine& e) {
     if (set->items.erase(a.uint("id")) == 0) return "Error: The address does not exist.";
     return kOk;
   });
-  as.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+  as.add("description {text:d:1-242}", [](CommandContext& c, const Args& a) -> Result {
     find_named(c.config().address_sets, c.frame().object)->description = a.str("d");
     return kOk;
   });
@@ -281,7 +281,7 @@ void register_object_commands(CommandEngine& e) {
     }
     return kOk;
   });
-  ss.add("description {text:d}", [](CommandContext& c, const Args& a) -> Result {
+  ss.add("description {text:d:1-242}", [](CommandContext& c, const Args& a) -> Result {
     find_named(c.config().service_sets, c.frame().object)->description = a.str("d");
     return kOk;
   });

@@ -117,7 +117,7 @@ void register_system_commands(CommandEngine& e) {
   const std::string route_target =
       "{ip:dest} {mask:mask} ( {ip:nexthop} | {iface:ifname} [ {ip:nexthop} ] )";
   sys.add("ip route-static " + route_target +
-              " [ preference {uint:preference:1-255} ] [ description {text:description} ]",
+              " [ preference {uint:preference:1-255} ] [ description {text:description:1-80} ]",
           [](CommandContext& c, const Args& a) -> Result {
             config::StaticRoute r;
             r.destination = Prefix::make(a.ip("dest"), a.mask("mask"));

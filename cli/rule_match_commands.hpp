@@ -75,7 +75,7 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
   t.add("service " + service_list, services(false));
   t.add("undo service " + service_list, services(true));
 
-  t.add("description {text:d}", [current](CommandContext& c, const Args& a) -> Result {
+  t.add("description {text:d:1-127}", [current](CommandContext& c, const Args& a) -> Result {
     current(c).description = a.str("d");
     return kOk;
   });

@@ -5,9 +5,50 @@
 namespace vfw {
 namespace {
 
+// The length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF), or 0 when the bytes there are not one.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (b(k) < 0x80 || b(k) > 0xbf) return 0;
+  }
+  return n;
+}
+
+// A JSON string whatever the bytes: control characters escaped, and a byte that is not part of
+// valid UTF-8 (a GBK name of a real configuration, say) written as U+FFFD, so that the output is
+// always valid JSON.
 void json_string(std::ostream& o, std::string_view s) {
   o << '"';
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      if (const size_t n = utf8_sequence(s, i); n != 0) {
+        o << s.substr(i, n);
+        i += n - 1;
+      } else {
+        o << "\\ufffd";
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         o << "\\\"";

@@ -1,0 +1,84 @@
+// Hostile or careless input (issue 8): each case crashed, hung or leaked before its fix.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <sstream>
+
+#include "app/line_runner.hpp"
+#include "device/packet_trace.hpp"
+#include "lab.hpp"
+
+using namespace vfw;
+using namespace vfw::test;
+
+namespace {
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("display filters run in linear time on long lines and pathological patterns",
+          "[hostile][cli]") {
+  // A 50,000-character line (kept verbatim in an unemulated block) overflowed std::regex's
+  // stack with `B*$`; `(.*)*x` never returned.
+  const std::string long_line(50000, 'B');
+  Device d(load_text("#\naaa\n " + long_line + "\n#\nreturn\n"));
+  LineRunner r(d, true);
+  const auto start = std::chrono::steady_clock::now();
+  LineOutput hit = r.run("display current-configuration | include B*$", 0);
+  REQUIRE(hit.ok);
+  CHECK(hit.out.find(long_line) != std::string::npos);
+  LineOutput none = r.run("display current-configuration | include (.*)*x", 0);
+  REQUIRE(none.ok);
+  CHECK(none.out.empty());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  // A pattern longer than the device's 255 characters, or not a pattern, gets the caret error.
+  CHECK(r.run("display current-configuration | include " + std::string(300, 'a'), 0)
+            .err.find("Wrong parameter") != std::string::npos);
+  CHECK(r.run("display current-configuration | include (", 0).err.find("Wrong parameter") !=
+        std::string::npos);
+}
+
+TEST_CASE("names and descriptions take the device's lengths and no control characters",
+          "[hostile][cli]") {
+  Device d(load_example("nat-lab.cfg"));
+  LineRunner r(d, true);
+  r.ctx.enter_system();
+  REQUIRE(r.run("interface GigabitEthernet0/0/1", 0).ok);
+  CHECK(r.run("description " + std::string(242, 'x'), 0).ok);
+  const LineOutput too_long = r.run("description " + std::string(243, 'x'), 0);
+  CHECK_FALSE(too_long.ok);
+  CHECK(too_long.err.find("Wrong parameter") != std::string::npos);
+  CHECK_FALSE(r.run(std::string("description a\0b", 15), 0).ok);
+  REQUIRE(r.run("quit", 0).ok);
+  CHECK_FALSE(r.run(std::string("sysname A\x01", 10), 0).ok);
+  CHECK(d.config().sysname != std::string("A\x01"));
+}
+
+TEST_CASE("packet-trace --json is valid JSON whatever the bytes of the device's names",
+          "[hostile][trace]") {
+  // A real configuration's sysname or rule names may be GBK, which is not UTF-8.
+  Device d(load_example("nat-lab.cfg"));
+  d.edit().sysname = "FW\xd6\xd0\xce\xc4";  // GBK
+  d.apply();
+  PacketTraceOptions o;
+  o.input = "g0/0/1";
+  o.protocol = "icmp";
+  o.source = "10.1.1.2";
+  o.destination = "8.8.8.8";
+  o.json = true;
+  std::ostringstream out, err;
+  REQUIRE(run_packet_trace(d, o, out, err) == 0);
+  CHECK(valid_utf8(out.str()));
+  CHECK(out.str().find("\"device\":\"FW\\ufffd\\ufffd\\ufffd\\ufffd\"") != std::string::npos);
+}
