@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "app/line_runner.hpp"
+#include "cli/config_loader.hpp"
 
 namespace vfw {
 
@@ -28,7 +29,19 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
     out << r.out << std::flush;
     // In a script the error names the line and shows it, so the caret under it points at the
     // offending word.
-    if (!r.err.empty()) err << "line " << line_no << ": " << line << "\n" << r.err << std::flush;
+    if (!r.err.empty()) {
+      const bool cut = line.size() > cli::kMaxEchoedLine;
+      err << "line " << line_no << ": "
+          << (cut ? line.substr(0, cli::kMaxEchoedLine) + " ... (" + std::to_string(line.size()) +
+                        " characters)"
+                  : line)
+          << "\n";
+      // A caret under a line that is not shown whole would point nowhere: the message alone.
+      const size_t caret_end = r.err.find("^\n");
+      const bool caret_first =
+          caret_end != std::string::npos && r.err.find_first_not_of(' ') == caret_end;
+      err << (cut && caret_first ? r.err.substr(caret_end + 2) : r.err) << std::flush;
+    }
     if (!r.ok) failed = true;
     if (runner.ctx.finished()) break;
   }

@@ -1,20 +1,27 @@
 #include "cli/config_loader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 
 #include "cli/command_engine.hpp"
 
 namespace vfw::cli {
 
 std::string LoadError::format() const {
+  if (line == 0) return file + ": " + message + "\n";  // about the whole file
   std::string out = file + ":" + std::to_string(line) + ": " + message + "\n";
-  if (syntax) {
-    out += text + "\n" + std::string(column, ' ') + "^\n";
-  } else {
-    out += text + "\n";
-  }
+  const bool cut = text.size() > kMaxEchoedLine;
+  out += (cut ? text.substr(0, kMaxEchoedLine) + " ... (" + std::to_string(text.size()) +
+                    " characters)"
+              : text) +
+         "\n";
+  if (syntax && column <= kMaxEchoedLine) out += std::string(column, ' ') + "^\n";
   return out;
 }
 
@@ -66,6 +73,7 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
       }
       ctx.to_system();
     }
+    ++result.commands;
     LineResult r = engine.execute(ctx, line);
     if (!r.ok) {
       result.errors.push_back(LoadError{file, line_no, line, r.error, r.caret_column, r.syntax});
@@ -81,16 +89,57 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
   return result;
 }
 
+namespace {
+
+LoadResult refused(const std::string& path, const std::string& why) {
+  LoadResult r;
+  r.errors.push_back(LoadError{path, 0, "", "Error: " + why, 0, false});
+  return r;
+}
+
+}  // namespace
+
 LoadResult load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadResult r;
-    r.errors.push_back(LoadError{path, 0, "", "Error: Cannot open the file.", 0, false});
-    return r;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return refused(path, "Cannot open the file (" + std::string(std::strerror(errno)) + ").");
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    close(fd);
+    return refused(path, "It is a directory, not a configuration file.");
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return load_config_text(buffer.str(), path);
+  // Read at most the bound and one byte more, so that /dev/zero or a runaway file is refused
+  // instead of read until memory runs out.
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= kMaxConfigBytes) {
+    const ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = std::strerror(errno);
+      close(fd);
+      return refused(path, "Cannot read the file (" + why + ").");
+    }
+    if (n == 0) break;
+    text.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (text.size() > kMaxConfigBytes) {
+    return refused(path, "The file is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                             " MiB; a configuration is not.");
+  }
+  // The device ends a saved file with one NUL; a NUL anywhere else means it is not text.
+  const size_t nul = text.find('\0');
+  if (nul != std::string::npos && text.find_first_not_of('\0', nul) != std::string::npos) {
+    return refused(path, "The file is not text (a NUL byte at offset " + std::to_string(nul) +
+                             "); it is not a configuration file.");
+  }
+  // Old Mac line endings: CR alone separates lines.
+  if (text.find('\n') == std::string::npos) std::replace(text.begin(), text.end(), '\r', '\n');
+  LoadResult r = load_config_text(text, path);
+  if (r.errors.empty() && r.commands == 0)
+    return refused(path, "The file holds no configuration command.");
+  return r;
 }
 
 }  // namespace vfw::cli

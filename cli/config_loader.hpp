@@ -28,8 +28,14 @@ struct LoadResult {
   config::Config config;
   std::vector<LoadError> errors;
   std::vector<std::string> notices;  // "not emulated" information, once per command
+  size_t commands = 0;               // the lines run as commands (not separators or comments)
   bool ok() const { return errors.empty(); }
 };
+
+// A configuration is text of bounded size: a larger file is refused before it is read whole.
+inline constexpr size_t kMaxConfigBytes = size_t{64} << 20;
+// An error shows at most this much of its line, so that a huge line does not flood the terminal.
+inline constexpr size_t kMaxEchoedLine = 512;
 
 LoadResult load_config_text(std::string_view text, const std::string& file,
                             const config::Config& base = config::Config::factory_default());

@@ -1,6 +1,10 @@
 // Hostile or careless input (issue 8): each case crashed, hung or leaked before its fix.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "app/line_runner.hpp"
@@ -81,4 +85,40 @@ TEST_CASE("packet-trace --json is valid JSON whatever the bytes of the device's 
   REQUIRE(run_packet_trace(d, o, out, err) == 0);
   CHECK(valid_utf8(out.str()));
   CHECK(out.str().find("\"device\":\"FW\\ufffd\\ufffd\\ufffd\\ufffd\"") != std::string::npos);
+}
+
+TEST_CASE("files that are not configurations are refused with a clear error", "[hostile][config]") {
+  // `vfw check` said OK for a directory, /proc/self/mem and a CR-only file that loaded nothing,
+  // and read /dev/zero until memory ran out.
+  auto refusal = [](const std::string& path) {
+    cli::LoadResult r = cli::load_config_file(path);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 0);
+    return r.errors[0].message;
+  };
+  CHECK(refusal("/tmp") == "Error: It is a directory, not a configuration file.");
+  CHECK(refusal("/proc/self/mem").rfind("Error: Cannot read the file", 0) == 0);
+  CHECK(refusal("/dev/zero") == "Error: The file is larger than 64 MiB; a configuration is not.");
+  CHECK(refusal("/nonexistent/x.cfg").rfind("Error: Cannot open the file", 0) == 0);
+
+  char dir[] = "/tmp/vfw-files-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = std::string(dir) + "/" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  };
+  CHECK(refusal(write("empty.cfg", "")) == "Error: The file holds no configuration command.");
+  CHECK(refusal(write("binary.cfg", std::string("sysname A\n\0\x01\x02 more\n", 19)))
+            .rfind("Error: The file is not text", 0) == 0);
+  // CR alone ends lines in old files: read as lines, not one line that loads nothing.
+  cli::LoadResult cr = cli::load_config_file(write("cr.cfg", "#\r sysname CRONLY\r#\rreturn\r"));
+  REQUIRE(cr.ok());
+  CHECK(cr.config.sysname == "CRONLY");
+  // A huge line is not echoed whole in its error.
+  cli::LoadResult huge =
+      cli::load_config_file(write("huge.cfg", "sysname " + std::string(200000, 'x') + "\n"));
+  REQUIRE(huge.errors.size() == 1);
+  CHECK(huge.errors[0].format().size() < 1000);
+  std::filesystem::remove_all(dir);
 }
