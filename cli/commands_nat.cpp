@@ -6,7 +6,8 @@ namespace vfw::cli {
 namespace {
 
 config::NatRule& current_rule(CommandContext& c) {
-  return *find_named(c.config().nat_policy.rules, c.frame().object);
+  auto& p = c.config().nat_policy;
+  return *p.index.find(p.rules, c.frame().object);
 }
 
 config::AddressGroup& current_group(CommandContext& c) {
@@ -47,11 +48,9 @@ void register_nat_commands(CommandEngine& e) {
     c.enter(View::PolicyNat, "", "policy-nat");
     return kOk;
   });
-  register_rule_list_commands<config::NatRule>(
+  register_rule_list_commands<config::NatPolicy>(
       e.tree(View::PolicyNat), View::NatRule, "policy-nat-rule-",
-      [](CommandContext& c) -> std::vector<config::NatRule>& {
-        return c.config().nat_policy.rules;
-      });
+      [](CommandContext& c) -> config::NatPolicy& { return c.config().nat_policy; });
 
   CommandTree& rule = e.tree(View::NatRule);
   register_rule_match_commands<config::NatRule>(rule, current_rule);

@@ -5,7 +5,8 @@ namespace vfw::cli {
 namespace {
 
 config::SecurityRule& current_rule(CommandContext& c) {
-  return *find_named(c.config().security_policy.rules, c.frame().object);
+  auto& p = c.config().security_policy;
+  return *p.index.find(p.rules, c.frame().object);
 }
 
 }  // namespace
@@ -17,11 +18,9 @@ void register_policy_commands(CommandEngine& e) {
   });
 
   CommandTree& policy = e.tree(View::PolicySecurity);
-  register_rule_list_commands<config::SecurityRule>(
+  register_rule_list_commands<config::SecurityPolicy>(
       policy, View::SecurityRule, "policy-security-rule-",
-      [](CommandContext& c) -> std::vector<config::SecurityRule>& {
-        return c.config().security_policy.rules;
-      });
+      [](CommandContext& c) -> config::SecurityPolicy& { return c.config().security_policy; });
   policy.add("default action ( permit | deny )", [](CommandContext& c, const Args& a) -> Result {
     c.config().security_policy.default_action =
         a.has("permit") ? config::PolicyAction::Permit : config::PolicyAction::Deny;

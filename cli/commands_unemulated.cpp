@@ -201,11 +201,11 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
     case View::PolicySecurity:
       return &cfg.security_policy.opaque;
     case View::SecurityRule:
-      return &find_named(cfg.security_policy.rules, object)->opaque;
+      return &cfg.security_policy.index.find(cfg.security_policy.rules, object)->opaque;
     case View::PolicyNat:
       return &cfg.nat_policy.opaque;
     case View::NatRule:
-      return &find_named(cfg.nat_policy.rules, object)->opaque;
+      return &cfg.nat_policy.index.find(cfg.nat_policy.rules, object)->opaque;
     case View::AddressSet:
       return &find_named(cfg.address_sets, object)->opaque;
     case View::ServiceSet:
@@ -255,10 +255,12 @@ void register_unemulated_commands(CommandEngine& e) {
     add_opaque(e.tree(View::Interface), std::string(cmd), iface);
 
   auto sec_rule = opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
-    return find_named(c.config().security_policy.rules, c.frame().object)->opaque;
+    auto& p = c.config().security_policy;
+    return p.index.find(p.rules, c.frame().object)->opaque;
   });
   auto nat_rule = opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
-    return find_named(c.config().nat_policy.rules, c.frame().object)->opaque;
+    auto& p = c.config().nat_policy;
+    return p.index.find(p.rules, c.frame().object)->opaque;
   });
   for (std::string_view cmd : kRuleCommands) {
     add_opaque(e.tree(View::SecurityRule), std::string(cmd), sec_rule);

@@ -94,46 +94,52 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
 }
 
 // rule name X (enter, creating at the end), undo rule name X, rule move A before|after B | top |
-// bottom
-template <typename Rule>
+// bottom. Policy is config::SecurityPolicy or config::NatPolicy: its rules and their NameIndex.
+template <typename Policy>
 void register_rule_list_commands(CommandTree& t, View rule_view, std::string prompt_prefix,
-                                 std::function<std::vector<Rule>&(CommandContext&)> rules) {
+                                 std::function<Policy&(CommandContext&)> policy) {
+  using Rule = typename decltype(Policy::rules)::value_type;
   t.add("rule name {word:name}", [=](CommandContext& c, const Args& a) -> Result {
-    auto& list = rules(c);
-    if (find_named(list, a.str("name")) == nullptr) {
+    Policy& p = policy(c);
+    if (p.index.find(p.rules, a.str("name")) == nullptr) {
       Rule r;
       r.name = a.str("name");
-      list.push_back(r);
+      p.rules.push_back(r);
+      p.index.added(r.name, p.rules.size() - 1);
     }
     c.enter(rule_view, a.str("name"), prompt_prefix + a.str("name"));
     return kOk;
   });
   t.add("undo rule name {word:name}", [=](CommandContext& c, const Args& a) -> Result {
-    if (!erase_named(rules(c), a.str("name"))) return "Error: The rule does not exist.";
+    Policy& p = policy(c);
+    if (!erase_named(p.rules, a.str("name"))) return "Error: The rule does not exist.";
+    p.index.clear();
     return kOk;
   });
   t.add("rule move {word:name} ( before | after ) {word:target}",
         [=](CommandContext& c, const Args& a) -> Result {
-          auto& list = rules(c);
-          Rule* moving = find_named(list, a.str("name"));
-          if (moving == nullptr || find_named(list, a.str("target")) == nullptr) {
+          Policy& p = policy(c);
+          Rule* moving = p.index.find(p.rules, a.str("name"));
+          if (moving == nullptr || p.index.find(p.rules, a.str("target")) == nullptr) {
             return "Error: The rule does not exist.";
           }
           Rule saved = *moving;
-          erase_named(list, a.str("name"));
-          auto it = std::find_if(list.begin(), list.end(),
+          erase_named(p.rules, a.str("name"));
+          auto it = std::find_if(p.rules.begin(), p.rules.end(),
                                  [&](const Rule& r) { return r.name == a.str("target"); });
           if (a.has("after")) ++it;
-          list.insert(it, saved);
+          p.rules.insert(it, saved);
+          p.index.clear();
           return kOk;
         });
   t.add("rule move {word:name} ( top | bottom )", [=](CommandContext& c, const Args& a) -> Result {
-    auto& list = rules(c);
-    Rule* moving = find_named(list, a.str("name"));
+    Policy& p = policy(c);
+    Rule* moving = p.index.find(p.rules, a.str("name"));
     if (moving == nullptr) return "Error: The rule does not exist.";
     Rule saved = *moving;
-    erase_named(list, a.str("name"));
-    list.insert(a.has("top") ? list.begin() : list.end(), saved);
+    erase_named(p.rules, a.str("name"));
+    p.rules.insert(a.has("top") ? p.rules.begin() : p.rules.end(), saved);
+    p.index.clear();
     return kOk;
   });
 }

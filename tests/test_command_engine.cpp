@@ -223,3 +223,29 @@ TEST_CASE("abbreviations resolve against the device's keywords, the words after 
   // A word the device does not have is still unrecognized.
   CHECK(t.type("frobnicate").error == "Error: Unrecognized command found at '^' position.");
 }
+
+TEST_CASE("rules are found by name after moves, removals and additions", "[cli]") {
+  // The name index beside the rule list must never claim a rule absent that is there, nor
+  // point at another rule.
+  Typist t;
+  REQUIRE(t.type("security-policy").ok);
+  for (const char* name : {"a", "b", "c"}) {
+    REQUIRE(t.type(std::string("rule name ") + name).ok);
+    REQUIRE(t.type("quit").ok);
+  }
+  REQUIRE(t.type("undo rule name b").ok);
+  REQUIRE(t.type("rule name d").ok);  // as many rules as before, one name changed
+  REQUIRE(t.type("action deny").ok);
+  REQUIRE(t.type("quit").ok);
+  REQUIRE(t.type("rule move d top").ok);
+  REQUIRE(t.type("rule name c").ok);
+  REQUIRE(t.type("action permit").ok);
+  REQUIRE(t.type("quit").ok);
+  const auto& rules = t.cfg.security_policy.rules;
+  REQUIRE(rules.size() == 3);
+  CHECK(rules[0].name == "d");
+  CHECK(rules[0].action == config::PolicyAction::Deny);
+  CHECK(rules[2].name == "c");
+  CHECK(rules[2].action == config::PolicyAction::Permit);
+  CHECK_FALSE(t.type("rule move b top").ok);
+}
