@@ -1,8 +1,11 @@
 // Commands about the session rather than the configuration: save, screen-length, packet-trace.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -15,14 +18,41 @@ namespace vfw::cli {
 namespace {
 
 // Writes the file atomically: a temporary file in the same folder, fsync, rename over the old
-// one, fsync the folder. A crash leaves the old file or the new one, never half of either.
-Result write_atomically(const std::string& path, const std::string& text) {
+// one, fsync the folder. A crash leaves the old file or the new one, never half of either. A
+// symbolic link stays a link (its target is what is replaced), and the file keeps its mode; a
+// new file gets the usual mode under the umask, not mkstemp's 0600.
+Result write_atomically(const std::string& requested, const std::string& text) {
+  std::string path = requested;
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    char* target = realpath(path.c_str(), nullptr);
+    if (target == nullptr) {
+      return "Error: Failed to save the configuration (the link " + requested +
+             " points nowhere: " + std::strerror(errno) + ").";
+    }
+    path = target;
+    std::free(target);
+  }
+  mode_t mode = 0;
+  if (stat(path.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = umask(0);
+    umask(mask);
+    mode = 0666 & ~mask;
+  }
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::string tmp = path + ".tmp-XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0)
     return "Error: Failed to save the configuration (" + std::string(std::strerror(errno)) + ").";
+  if (fchmod(fd, mode) != 0) {
+    const std::string why = std::strerror(errno);
+    close(fd);
+    unlink(tmp.c_str());
+    return "Error: Failed to save the configuration (" + why + ").";
+  }
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = write(fd, text.data() + written, text.size() - written);
@@ -48,7 +78,28 @@ Result write_atomically(const std::string& path, const std::string& text) {
   return kOk;
 }
 
+// The names the device saves to: *.cfg (and *.zip, which it compresses; vfw does not).
+Result check_file_name(const std::string& file) {
+  auto ends_with = [&](std::string_view suffix) {
+    if (file.size() <= suffix.size()) return false;
+    for (size_t i = 0; i < suffix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(file[file.size() - suffix.size() + i])) !=
+          suffix[i])
+        return false;
+    }
+    return true;
+  };
+  if (ends_with(".zip")) return "Error: vfw saves .cfg files only; a .zip is not emulated.";
+  if (!ends_with(".cfg")) return "Error: The file name must end with .cfg.";
+  return kOk;
+}
+
 Result save(CommandContext& c, const Args& a) {
+  // A name typed with the command must be a configuration file's; without one, the file the
+  // session started from is written back, whatever its name.
+  if (a.has("file")) {
+    if (auto err = check_file_name(a.str("file"))) return err;
+  }
   const std::string path = a.has("file") ? a.str("file") : c.save_path;
   c.out() += "The current configuration will be written to the device.\n";
   if (!c.ask("Are you sure to continue?[Y/N]")) {

@@ -1,4 +1,5 @@
 // Hostile or careless input (issue 8): each case crashed, hung or leaked before its fix.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -121,4 +122,37 @@ TEST_CASE("files that are not configurations are refused with a clear error", "[
   REQUIRE(huge.errors.size() == 1);
   CHECK(huge.errors[0].format().size() < 1000);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("save takes configuration file names, keeps the file's mode and a link's target",
+          "[hostile][cli]") {
+  // `sa x` wrote ./x without a question in script mode; a 0644 file became 0600; a symbolic link
+  // was replaced by a plain file.
+  char dir[] = "/tmp/vfw-save-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string base = dir;
+  Device d(load_example("nat-lab.cfg"));
+  LineRunner r(d, true);
+  CHECK(r.run("sa " + base + "/x", 0).err.find("must end with .cfg") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(base + "/x"));
+  CHECK(r.run("save " + base + "/x.zip", 0).err.find(".zip is not emulated") != std::string::npos);
+
+  const std::string file = base + "/kept.cfg";
+  std::ofstream(file) << "old\n";
+  REQUIRE(chmod(file.c_str(), 0640) == 0);
+  REQUIRE(r.run("save " + file, 0).ok);
+  struct stat st {};
+  REQUIRE(stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+  CHECK(cli::load_config_file(file).ok());
+
+  const std::string target = base + "/target.cfg";
+  const std::string link = base + "/link.cfg";
+  std::ofstream(target) << "old\n";
+  REQUIRE(symlink(target.c_str(), link.c_str()) == 0);
+  REQUIRE(r.run("save " + link, 0).ok);
+  REQUIRE(lstat(link.c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  CHECK(cli::load_config_file(target).ok());
+  std::filesystem::remove_all(base);
 }
