@@ -88,20 +88,31 @@ int run(int argc, char** argv) {
       ->required();
   trace->add_option("--source", pt.source, "Source address")->required();
   trace->add_option("--destination", pt.destination, "Destination address")->required();
-  trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)");
-  trace->add_option("--destination-port", pt.destination_port, "Destination port (tcp, udp)");
-  trace->add_option("--icmp-type", pt.icmp_type, "ICMP type (default 8, echo request)");
+  trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)")
+      ->check(CLI::Range(0, 65535));
+  trace->add_option("--destination-port", pt.destination_port, "Destination port (tcp, udp)")
+      ->check(CLI::Range(0, 65535));
+  trace->add_option("--icmp-type", pt.icmp_type, "ICMP type (default 8, echo request)")
+      ->check(CLI::Range(0, 255));
   trace->add_option("--size", pt.size, "IP total length in bytes (default: the smallest packet)");
   trace->add_flag("--df", pt.dont_fragment, "Set Don't Fragment");
   trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
   trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
   trace->add_option("--pcap", pt.pcap, "Write the packets that leave the device to this pcap file");
-  trace->add_option("--repeat", pt.repeat,
-                    "Send the flow's packet N times (2: the session fast path)");
+  trace
+      ->add_option("--repeat", pt.repeat,
+                   "Send the flow's packet N times (2: the session fast path), 1-100")
+      ->check(CLI::Range(1, vfw::kMaxRepeat));
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
-  CLI11_PARSE(app, argc, argv);
+  // One exit-code convention (README): 0 done, 1 the configuration or a command failed, 2 a bad
+  // argument (CLI11's own codes, 104-109, are folded into it), 3 an internal error.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (*check_cmd) return check(files);
   if (*trace) return packet_trace(pt);

@@ -148,9 +148,28 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
     err << "packet-trace: --destination-port is needed for tcp and udp\n";
     return 2;
   }
-  if (o.source_port > 65535 || o.destination_port > 65535 || o.icmp_type > 255 || o.repeat < 1 ||
-      (o.size != 0 && (o.size < 20 || o.size > 65535))) {
-    err << "packet-trace: a port, ICMP type, size or repeat count is out of range\n";
+  // Every argument in range, none silently replaced (-1 is "not given").
+  if (o.source_port < -1 || o.source_port > 65535 || o.destination_port < -1 ||
+      o.destination_port > 65535) {
+    err << "packet-trace: a port is a number from 0 to 65535\n";
+    return 2;
+  }
+  if (o.icmp_type < -1 || o.icmp_type > 255) {
+    err << "packet-trace: --icmp-type is a number from 0 to 255\n";
+    return 2;
+  }
+  if (o.repeat < 1 || o.repeat > kMaxRepeat) {
+    err << "packet-trace: --repeat is a number from 1 to " << kMaxRepeat << "\n";
+    return 2;
+  }
+  // The smallest packet of the protocol: the IP header and the transport header.
+  const int smallest =
+      20 + (spec.protocol == ipproto::kTcp                                      ? 20
+            : spec.protocol == ipproto::kUdp || spec.protocol == ipproto::kIcmp ? 8
+                                                                                : 0);
+  if (o.size != 0 && (o.size < smallest || o.size > 65535)) {
+    err << "packet-trace: --size is the IP total length, from " << smallest
+        << " (the smallest packet of this protocol) to 65535\n";
     return 2;
   }
   spec.src_port = static_cast<uint16_t>(o.source_port >= 0 ? o.source_port : (ports ? 49152 : 1));

@@ -27,7 +27,11 @@ struct PacketTraceOptions {
   std::string pcap;  // write what leaves the device's interfaces to this file
 };
 
-// Runs the trace on device; returns the exit status (0 when the packets were traced).
+// At most this many packets a trace (--repeat), as the CLI's `repeat 1-100`.
+inline constexpr int kMaxRepeat = 100;
+
+// Runs the trace on device; returns the exit status: 0 when the packets were traced, 1 when the
+// configuration or the trace failed, 2 for a bad argument.
 int run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out,
                      std::ostream& err);
 

@@ -43,6 +43,17 @@ check "script mode names the failing line and shows it above the caret" bash -c 
   ! printf 'system-view\nsysname A\nip route-static 10.0.0.0 8 10.0.0.300\n' | '$vfw' 2>'$tmp/e' >/dev/null &&
   grep -qx 'line 3: ip route-static 10.0.0.0 8 10.0.0.300' '$tmp/e'"
 
+trace="'$vfw' packet-trace --config '$src/examples/fw1.cfg' --input g0/0/1 --source 10.1.1.2 --destination 10.2.1.2"
+check "one exit code for every bad argument: 2, with the reason" bash -c "
+  for args in '--protocol icmp --repeat 10000000' '--protocol icmp --source-port -5' \
+              '--protocol icmp --icmp-type -1' '--protocol tcp --destination-port 80 --size 20' \
+              '--protocol icmp --bogus'; do
+    $trace \$args >/dev/null 2>'$tmp/e'; [ \$? -eq 2 ] && [ -s '$tmp/e' ] || exit 1
+  done"
+check "a configuration that cannot be read exits 1" bash -c "
+  '$vfw' packet-trace --config /nonexistent.cfg --input g0/0/1 --protocol icmp --source 1.1.1.1 \
+    --destination 2.2.2.2 2>/dev/null; [ \$? -eq 1 ]"
+
 check "cli -c runs one command" bash -c "'$vfw' cli -c 'display current-configuration' | grep -qx ' sysname FW1'"
 
 echo "$passed passed, $failed failed"
