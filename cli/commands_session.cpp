@@ -95,6 +95,7 @@ Result check_file_name(const std::string& file) {
 }
 
 Result save(CommandContext& c, const Args& a) {
+  if (c.read_only) return "Error: This session is read-only; the configuration is not saved.";
   // A name typed with the command must be a configuration file's; without one, the file the
   // session started from is written back, whatever its name.
   if (a.has("file")) {

@@ -156,3 +156,15 @@ TEST_CASE("save takes configuration file names, keeps the file's mode and a link
   CHECK(cli::load_config_file(target).ok());
   std::filesystem::remove_all(base);
 }
+
+TEST_CASE("a read-only session saves nothing", "[hostile][cli]") {
+  char dir[] = "/tmp/vfw-ro-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  Device d(load_example("nat-lab.cfg"));
+  LineRunner r(d, true);
+  r.ctx.read_only = true;
+  const std::string path = std::string(dir) + "/x.cfg";
+  CHECK(r.run("save " + path, 0).err.find("read-only") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(path));
+  std::filesystem::remove_all(dir);
+}
