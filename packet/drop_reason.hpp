@@ -25,6 +25,7 @@ namespace vfw {
   X(TcpBadHeaderLength, "tcp-bad-header-length", "TCP header length error")               \
   X(TtlExpired, "ttl-expired", "TTL expired")                                             \
   X(FragmentNoSession, "fragment-no-session", "Fragment without first fragment")          \
+  X(FragmentTableFull, "fragment-table-full", "Fragment table full")                      \
   X(TcpFirstNotSyn, "tcp-first-packet-not-syn", "Session create fail (not SYN)")          \
   X(NoRoute, "no-route", "Fib miss")                                                      \
   X(BlackholeRoute, "blackhole-route", "Route to NULL0")                                  \

@@ -5,7 +5,6 @@
 namespace vfw {
 namespace {
 constexpr uint32_t kFragmentLifetime = 5;  // seconds a first fragment's decision is remembered
-constexpr size_t kMaxFragments = 4096;
 }  // namespace
 
 uint32_t AgingTimes::for_session(const Session& s) const {
@@ -38,13 +37,24 @@ void Runtime::sweep(uint32_t now) {
   for (uint32_t i : dead) remove_session(i);
 }
 
-void Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref) {
-  if (fragments_.size() >= kMaxFragments) {
+bool Runtime::fragment_room(uint32_t now) {
+  if (fragments_.size() < kMaxFragments) return true;
+  std::erase_if(fragments_,
+                [&](const auto& kv) { return now - kv.second.seen > kFragmentLifetime; });
+  return fragments_.size() < kMaxFragments;
+}
+
+bool Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref) {
+  const FragmentKey k{key.src, key.dst, ip_id, key.proto};
+  if (fragments_.size() >= kMaxFragments && fragments_.count(k) == 0) {
+    // Forget only what has expired; what is still waiting for its fragments stays. (Clearing
+    // the whole table let a flood of first fragments break every fragmented flow.)
     std::erase_if(fragments_,
                   [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
-    if (fragments_.size() >= kMaxFragments) fragments_.clear();
+    if (fragments_.size() >= kMaxFragments) return false;
   }
-  fragments_[FragmentKey{key.src, key.dst, ip_id, key.proto}] = ref;
+  fragments_[k] = ref;
+  return true;
 }
 
 const Runtime::FragmentRef* Runtime::find_fragment(uint32_t src, uint32_t dst, uint8_t proto,

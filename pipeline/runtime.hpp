@@ -52,7 +52,13 @@ class Runtime {
     bool reply = false;
     uint32_t seen = 0;
   };
-  void remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref);
+  // Remembers a first fragment's decision for its later fragments; false when the table is full
+  // of fragments still waiting for theirs (a flood of first fragments that never complete): the
+  // packet is then dropped, and the datagrams already remembered keep passing.
+  bool remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef ref);
+  // Whether one more first fragment can be remembered (expired ones are forgotten first).
+  bool fragment_room(uint32_t now);
+  static constexpr size_t kMaxFragments = 4096;
   const FragmentRef* find_fragment(uint32_t src, uint32_t dst, uint8_t proto, uint16_t ip_id,
                                    uint32_t now) const;
 

@@ -67,8 +67,9 @@ bool create_session(PacketContext& ctx) {
   if (!rt.sessions.insert(s, index)) return false;
   ctx.has_session = true;
   ctx.hit = SessionHit{index, false};
+  // Room was checked before the session was made (EgressStage::process).
   if (ctx.info.more_fragments)
-    rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
+    (void)rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
   return true;
 }
 
@@ -104,6 +105,10 @@ Verdict EgressStage::process(PacketContext& ctx) const {
       });
     }
     fragmented = true;
+  }
+  if (first_packet && ctx.info.more_fragments && !ctx.rt->fragment_room(ctx.now)) {
+    return step.drop(DropReason::FragmentTableFull,
+                     "the fragment table is full of datagrams waiting for their fragments");
   }
   if (first_packet && !create_session(ctx))
     return step.drop(DropReason::SessionTableFull, "the session table is full");

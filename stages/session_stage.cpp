@@ -84,8 +84,10 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   ctx.next_hop = Ipv4{hit.reply ? s.reply_next_hop : s.next_hop};
   ctx.to_device = !hit.reply && (s.flags & kSessionToDevice) != 0;
   ctx.rule = s.rule;
-  if (ctx.info.more_fragments && !ctx.info.is_later_fragment()) {
-    rt.remember_fragment(ctx.original, ctx.info.ip_id, {hit.index, hit.reply, ctx.now});
+  if (ctx.info.more_fragments && !ctx.info.is_later_fragment() &&
+      !rt.remember_fragment(ctx.original, ctx.info.ip_id, {hit.index, hit.reply, ctx.now})) {
+    return step.drop(DropReason::FragmentTableFull,
+                     "the fragment table is full of datagrams waiting for their fragments");
   }
   return Verdict::FastPath;
 }

@@ -17,6 +17,8 @@ using namespace vfw::test;
 
 namespace {
 
+constexpr const char* kLan = "GigabitEthernet0/0/1";
+
 bool valid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -167,4 +169,72 @@ TEST_CASE("a read-only session saves nothing", "[hostile][cli]") {
   CHECK(r.run("save " + path, 0).err.find("read-only") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(path));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a flood of new flows beyond the session table leaves established flows alone",
+          "[hostile][limits]") {
+  Device d(load_example("nat-lab.cfg"), 64);
+  REQUIRE(send(d, udp("10.1.1.2", 4000, "8.8.8.8", 53), kLan).action == Action::Forward);
+  size_t refused = 0;
+  for (uint16_t port = 5000; port < 5500; ++port) {
+    const Sent s = send(d, udp("10.1.1.3", port, "8.8.8.8", 53), kLan);
+    if (s.action == Action::Drop) {
+      CHECK(s.drop() == DropReason::SessionTableFull);
+      ++refused;
+    }
+  }
+  CHECK(refused == 500 - 63);
+  CHECK(d.runtime().drops[DropReason::SessionTableFull] == refused);
+  // The flow established before the flood still passes, on its session.
+  const Sent again = send(d, udp("10.1.1.2", 4000, "8.8.8.8", 53), kLan);
+  CHECK(again.action == Action::Forward);
+  CHECK(again.step("session")->result == "hit");
+}
+
+TEST_CASE("a flood of first fragments that never complete does not break fragmented flows",
+          "[hostile][limits]") {
+  // The fragment table used to be cleared whole when full: a flood made every datagram's later
+  // fragments orphans.
+  Device d(load_example("nat-lab.cfg"));
+  auto fragment = [](uint16_t sport, uint16_t id, bool first) {
+    PacketSpec p = udp("10.1.1.2", sport, "8.8.8.8", 53);
+    p.total_length = 100;
+    p.ip_id = id;
+    auto bytes = build_packet(p);
+    store16(&bytes[6], first ? 0x2000 : 10);  // first: MF; later: offset 80, last
+    store16(&bytes[10], 0);
+    store16(&bytes[10], internet_checksum({bytes.data(), 20}));
+    return bytes;
+  };
+  REQUIRE(send_bytes(d, fragment(4000, 1, true), kLan).action == Action::Forward);
+  size_t refused = 0;
+  for (uint32_t i = 0; i < Runtime::kMaxFragments + 500; ++i) {
+    const Sent s = send_bytes(
+        d, fragment(static_cast<uint16_t>(5000 + i % 4), static_cast<uint16_t>(2 + i), true), kLan);
+    if (s.action == Action::Drop) {
+      CHECK(s.drop() == DropReason::FragmentTableFull);
+      ++refused;
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(d.runtime().drops[DropReason::FragmentTableFull] == refused);
+  // The datagram whose first fragment came before the flood is completed.
+  CHECK(send_bytes(d, fragment(4000, 1, false), kLan).action == Action::Forward);
+}
+
+TEST_CASE("an exhausted NAT pool is a counted drop; the hosts that have addresses keep them",
+          "[hostile][limits]") {
+  // nat-lab: hosts 10.1.1.100-110 share the no-pat pool 1.1.1.20-21.
+  Device d(load_example("nat-lab.cfg"));
+  REQUIRE(send(d, icmp("10.1.1.100", "8.8.8.8", 1), kLan).action == Action::Forward);
+  REQUIRE(send(d, icmp("10.1.1.101", "8.8.8.8", 1), kLan).action == Action::Forward);
+  const Sent third = send(d, icmp("10.1.1.102", "8.8.8.8", 1), kLan);
+  CHECK(third.drop() == DropReason::NatPoolExhausted);
+  CHECK(d.runtime().drops[DropReason::NatPoolExhausted] == 1);
+  const Sent first_again = send(d, icmp("10.1.1.100", "8.8.8.8", 2), kLan);
+  CHECK(first_again.action == Action::Forward);
+  LineRunner r(d, true);
+  CHECK(
+      r.run("display firewall statistics system discard", 0).out.find("NAT port allocation fail") !=
+      std::string::npos);
 }
