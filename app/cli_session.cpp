@@ -22,14 +22,15 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
   runner.ctx.save_path = options.save_path;
   bool failed = false;
   size_t line_no = 0;
-  for (std::string line; std::getline(in, line);) {
+  for (std::string typed; std::getline(in, typed);) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const LineOutput r = runner.run(line, 0);
+    if (!typed.empty() && typed.back() == '\r') typed.pop_back();
+    const LineOutput r = runner.run(typed, 0);
     out << r.out << std::flush;
     // In a script the error names the line and shows it, so the caret under it points at the
     // offending word.
     if (!r.err.empty()) {
+      const std::string line = cli::hide_secrets(typed);
       const bool cut = line.size() > cli::kMaxEchoedLine;
       err << "line " << line_no << ": "
           << (cut ? line.substr(0, cli::kMaxEchoedLine) + " ... (" + std::to_string(line.size()) +

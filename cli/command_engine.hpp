@@ -79,7 +79,7 @@ class CommandContext {
   // A configuration file is being loaded: configuration commands only, and a line vfw does not
   // know is kept verbatim with the block it belongs to (CommandEngine::execute).
   bool loading = false;
-  bool read_only = false;  // `save` refuses: a session that must write nothing (the fuzzers)
+  bool read_only = false;         // `save` refuses: a session that must write nothing (the fuzzers)
   std::string_view current_line;  // the line being run, as written; valid while it runs
 
   // Asks a Y/N question (save). Unset or in script mode: yes.

@@ -354,6 +354,20 @@ std::string_view trim_right(std::string_view line) {
   return line;
 }
 
+std::string hide_secrets(std::string_view line) {
+  const auto tokens = tokenize(line);
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    const std::string_view t = tokens[i].text;
+    for (std::string_view secret :
+         {"encryption-hex", "authentication-hex", "pre-shared-key", "string-key"}) {
+      if (t.size() >= 3 && iprefix(t, secret)) {
+        return std::string(line.substr(0, tokens.back().column)) + "******";
+      }
+    }
+  }
+  return std::string(line);
+}
+
 std::vector<Token> tokenize(std::string_view line) {
   std::vector<Token> out;
   size_t i = 0;

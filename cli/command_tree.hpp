@@ -41,6 +41,9 @@ struct Token {
 std::vector<Token> tokenize(std::string_view line);
 // The line without the blanks (and CR) at its end.
 std::string_view trim_right(std::string_view line);
+// The line with the secret it carries (the key after sa encryption-hex / authentication-hex,
+// pre-shared-key, string-key, even abbreviated) replaced by ******: what errors may echo.
+std::string hide_secrets(std::string_view line);
 
 enum class ParamType : uint8_t {
   Keyword,

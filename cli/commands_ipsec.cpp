@@ -1,7 +1,10 @@
 // ipsec proposal, ipsec policy (isakmp and manual), ipsec sha2 compatible, anti-replay window.
 #include <cctype>
 
+#include <variant>
+
 #include "cli/command_helpers.hpp"
+#include "config/secret.hpp"
 #include "ipsec/algorithms.hpp"
 
 namespace vfw::cli {
@@ -44,10 +47,26 @@ bool is_hex(const std::string& s) {
 
 // `cipher` takes the key in plain hex as well; the device's own cipher text of a key cannot be
 // read.
-std::string key_error(const Args& a) {
-  if (a.has("cipher"))
-    return "Error: vfw reads keys only in hexadecimal: enter the key itself, not its cipher text.";
-  return "Error: The key must be an even number of hexadecimal digits.";
+// The key as hex digits: typed in clear, or the cipher form display current-configuration and
+// save print (config/secret.hpp). An error never repeats the key.
+std::variant<std::string, Result> key_hex(const Args& a) {
+  const std::string& text = a.str("hex");
+  if (config::is_sealed(text)) {
+    auto clear = config::open_secret(text);
+    if (!clear) {
+      return Result{"Error: The cipher text was not made by this device's key (or was altered)."};
+    }
+    if (!is_hex(*clear))
+      return Result{"Error: The key must be an even number of hexadecimal digits."};
+    return *clear;
+  }
+  if (a.has("cipher")) {
+    return Result{
+        "Error: After cipher, give the key's cipher text (%^%#...%^%#) as display "
+        "current-configuration prints it."};
+  }
+  if (!is_hex(text)) return Result{"Error: The key must be an even number of hexadecimal digits."};
+  return text;
 }
 
 config::ManualSaKeys& keys(config::IpsecPolicy& p, const Args& a) {
@@ -270,8 +289,9 @@ void register_ipsec_commands(CommandEngine& e) {
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)
               return "Error: Keys are configured only in a manual IPSec policy.";
-            if (!is_hex(a.str("hex"))) return key_error(a);
-            keys(current_policy(c), a).encryption_hex = a.str("hex");
+            auto hex = key_hex(a);
+            if (auto* err = std::get_if<Result>(&hex)) return *err;
+            keys(current_policy(c), a).encryption_hex = std::get<std::string>(hex);
             return kOk;
           });
   pol.add(
@@ -279,8 +299,9 @@ void register_ipsec_commands(CommandEngine& e) {
       [](CommandContext& c, const Args& a) -> Result {
         if (!current_policy(c).manual)
           return "Error: Keys are configured only in a manual IPSec policy.";
-        if (!is_hex(a.str("hex"))) return key_error(a);
-        keys(current_policy(c), a).authentication_hex = a.str("hex");
+        auto hex = key_hex(a);
+        if (auto* err = std::get_if<Result>(&hex)) return *err;
+        keys(current_policy(c), a).authentication_hex = std::get<std::string>(hex);
         return kOk;
       });
   for (const char* kw : {"sa trigger-mode", "route inject", "sa force-detection", "anti-replay",

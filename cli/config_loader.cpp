@@ -76,7 +76,8 @@ LoadResult load_config_text(std::string_view text, const std::string& file,
     ++result.commands;
     LineResult r = engine.execute(ctx, line);
     if (!r.ok) {
-      result.errors.push_back(LoadError{file, line_no, line, r.error, r.caret_column, r.syntax});
+      result.errors.push_back(
+          LoadError{file, line_no, hide_secrets(line), r.error, r.caret_column, r.syntax});
     }
     if (ctx.finished()) ctx.to_system();  // a stray "quit" at top level does not end the file
     if (end == text.size()) break;

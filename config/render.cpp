@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "config/secret.hpp"
 #include "config/services.hpp"
 
 namespace vfw::config {
@@ -218,10 +219,14 @@ std::string render_ipsec_policy(const IpsecPolicy& p) {
   if (p.duration_time) o << " sa duration time-based " << *p.duration_time << "\n";
   auto manual = [&](const char* dir, const char* proto, const ManualSaKeys& k) {
     if (k.spi) o << " sa spi " << dir << " " << proto << " " << *k.spi << "\n";
-    if (!k.encryption_hex.empty())
-      o << " sa encryption-hex " << dir << " " << proto << " " << k.encryption_hex << "\n";
+    // Keys never print in clear: the device's cipher form (config/secret.hpp).
+    if (!k.encryption_hex.empty()) {
+      o << " sa encryption-hex " << dir << " " << proto << " cipher "
+        << seal_secret(k.encryption_hex) << "\n";
+    }
     if (!k.authentication_hex.empty()) {
-      o << " sa authentication-hex " << dir << " " << proto << " " << k.authentication_hex << "\n";
+      o << " sa authentication-hex " << dir << " " << proto << " cipher "
+        << seal_secret(k.authentication_hex) << "\n";
     }
   };
   manual("inbound", "esp", p.esp_in);

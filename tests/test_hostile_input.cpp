@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/cli_session.hpp"
 #include "app/line_runner.hpp"
+#include "config/render.hpp"
 #include "device/packet_trace.hpp"
 #include "lab.hpp"
 
@@ -237,4 +239,49 @@ TEST_CASE("an exhausted NAT pool is a counted drop; the hosts that have addresse
   CHECK(
       r.run("display firewall statistics system discard", 0).out.find("NAT port allocation fail") !=
       std::string::npos);
+}
+
+TEST_CASE("keys are never shown, saved or echoed in clear; the cipher form loads back",
+          "[hostile][secrets]") {
+  const std::string clear = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+  Device fw1(load_example("ipsec-manual-fw1.cfg"));
+  LineRunner r(fw1, true);
+  const std::string shown = r.run("display current-configuration", 0).out;
+  CHECK(shown.find(clear) == std::string::npos);
+  CHECK(shown.find(" sa encryption-hex outbound esp cipher %^%#") != std::string::npos);
+  // What was printed loads back to the same keys: the tunnel still works from it.
+  cli::LoadResult again = cli::load_config_text(shown, "shown.cfg");
+  REQUIRE(again.ok());
+  CHECK(config::render_current_configuration(again.config) == shown);
+  Device fw1b(again.config);
+  Device fw3(load_example("ipsec-manual-fw3.cfg"));
+  const Sent out = send(fw1b, icmp("10.1.1.2", "10.2.1.2", 5), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(send_bytes(fw3, out.bytes, "GigabitEthernet0/0/2").action == Action::Forward);
+
+  // Setting a key again replaces it; a wrong key's error does not repeat it, in a script or a
+  // file; a cipher text not made by this device's key is refused.
+  r.ctx.enter_system();
+  REQUIRE(r.run("ipsec policy map1 10 manual", 0).ok);
+  REQUIRE(r.run("sa encryption-hex outbound esp " + std::string(64, 'b'), 0).ok);
+  const std::string after = r.run("display this", 0).out;
+  CHECK(after.find(std::string(64, 'b')) == std::string::npos);
+  CHECK(std::count(after.begin(), after.end(), '%') ==
+        4 * 4);  // four keys, each between two marks of two '%': none added, none left behind
+  CHECK(fw1.config().ipsec_policies.at(0).esp_out.encryption_hex == std::string(64, 'b'));
+  std::istringstream script(
+      "system-view\nipsec policy map1 10 manual\n"
+      "sa encryption-hex outbound esp 0123SECRETzz\n");
+  std::ostringstream sout, serr;
+  Device scratch(load_example("ipsec-manual-fw1.cfg"));
+  run_cli(scratch, script, sout, serr, CliOptions{});
+  CHECK(serr.str().find("SECRET") == std::string::npos);
+  CHECK(serr.str().find("******") != std::string::npos);
+  cli::LoadResult bad = cli::load_config_text(
+      "ipsec policy map1 10 manual\n sa encryption-hex outbound esp cipher %^%#Zm9yZ2Vk%^%#\n"
+      " sa authentication-hex outbound esp 0123SECRETzz\n",
+      "bad.cfg");
+  REQUIRE(bad.errors.size() == 2);
+  CHECK(bad.errors[0].message.find("not made by this device's key") != std::string::npos);
+  for (const auto& e : bad.errors) CHECK(e.format().find("SECRET") == std::string::npos);
 }

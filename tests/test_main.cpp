@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 int main(int argc, char* argv[]) {
   char dir[] = "/tmp/vfw-tests-XXXXXX";
@@ -14,6 +15,8 @@ int main(int argc, char* argv[]) {
     std::perror("vfw_tests: temporary directory");
     return 2;
   }
+  // The key that seals configuration secrets (config/secret.hpp): the test run's own.
+  setenv("VFW_DEVICE_KEY", (std::string(dir) + "/device.key").c_str(), 1);
   const int status = Catch::Session().run(argc, argv);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);

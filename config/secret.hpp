@@ -1,0 +1,23 @@
+// Secrets of the configuration (manual SA keys now, IKE's pre-shared key next) are never shown,
+// saved or echoed in clear. display current-configuration and save print the device's cipher
+// form, %^%#...%^%#: a real, reversible encryption (AES-256-GCM) under a key of this machine's
+// vfw (created on first use, 0600, in $VFW_DEVICE_KEY or ~/.config/vfw/device.key), so that a
+// saved file loads back here and shows nothing to whoever reads it elsewhere. The nonce is
+// derived from the secret (HMAC-SHA-256 under the same key), so the same secret always prints
+// the same way and a configuration prints back identically.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vfw::config {
+
+inline constexpr std::string_view kSealMark = "%^%#";
+
+bool is_sealed(std::string_view text);
+std::string seal_secret(std::string_view clear);
+// nullopt when the text was not sealed by this machine's key, or was altered.
+std::optional<std::string> open_secret(std::string_view sealed);
+
+}  // namespace vfw::config
