@@ -39,8 +39,13 @@ void Runtime::sweep(uint32_t now) {
 
 bool Runtime::fragment_room(uint32_t now) {
   if (fragments_.size() < kMaxFragments) return true;
-  std::erase_if(fragments_,
-                [&](const auto& kv) { return now - kv.second.seen > kFragmentLifetime; });
+  // At most one sweep a second: under a flood, every refused first fragment rescanning the
+  // whole table would turn the limit into a cost of its own.
+  if (now != last_fragment_sweep_) {
+    last_fragment_sweep_ = now;
+    std::erase_if(fragments_,
+                  [&](const auto& kv) { return now - kv.second.seen > kFragmentLifetime; });
+  }
   return fragments_.size() < kMaxFragments;
 }
 
@@ -49,9 +54,7 @@ bool Runtime::remember_fragment(const FlowKey& key, uint16_t ip_id, FragmentRef 
   if (fragments_.size() >= kMaxFragments && fragments_.count(k) == 0) {
     // Forget only what has expired; what is still waiting for its fragments stays. (Clearing
     // the whole table let a flood of first fragments break every fragmented flow.)
-    std::erase_if(fragments_,
-                  [&](const auto& kv) { return ref.seen - kv.second.seen > kFragmentLifetime; });
-    if (fragments_.size() >= kMaxFragments) return false;
+    if (!fragment_room(ref.seen)) return false;
   }
   fragments_[k] = ref;
   return true;

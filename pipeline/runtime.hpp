@@ -79,6 +79,7 @@ class Runtime {
     }
   };
   std::unordered_map<FragmentKey, FragmentRef, FragmentKeyHash> fragments_;
+  uint32_t last_fragment_sweep_ = ~0U;  // the second of the last sweep of expired fragments
 };
 
 }  // namespace vfw
