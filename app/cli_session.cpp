@@ -1,11 +1,35 @@
 #include "app/cli_session.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "app/line_runner.hpp"
 #include "cli/config_loader.hpp"
 
 namespace vfw {
+namespace {
+
+// One line of a script, of which at most the first kMaxEchoedLine + 1 characters are kept (a longer
+// line is refused, and its error shows no more): a line of any length costs bounded memory.
+// characters: the line's real length. false at the end of the input.
+bool read_line(std::istream& in, std::string& line, size_t& characters) {
+  line.clear();
+  characters = 0;
+  const size_t keep = std::max(kMaxCommandLine, cli::kMaxEchoedLine) + 1;
+  std::streambuf* buffer = in.rdbuf();
+  for (;;) {
+    const int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      if (characters == 0) in.setstate(std::ios::eofbit);
+      return characters != 0;
+    }
+    if (c == '\n') return true;
+    if (line.size() < keep) line.push_back(static_cast<char>(c));
+    ++characters;
+  }
+}
+
+}  // namespace
 
 bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err) {
   LineRunner runner(device, true);
@@ -22,18 +46,23 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
   runner.ctx.save_path = options.save_path;
   bool failed = false;
   size_t line_no = 0;
-  for (std::string typed; std::getline(in, typed);) {
+  std::string typed;
+  for (size_t characters = 0; read_line(in, typed, characters);) {
     ++line_no;
-    if (!typed.empty() && typed.back() == '\r') typed.pop_back();
-    const LineOutput r = runner.run(typed, 0);
+    if (!typed.empty() && typed.back() == '\r' && characters == typed.size()) {
+      typed.pop_back();
+      --characters;
+    }
+    const LineOutput r =
+        characters > kMaxCommandLine ? too_long_line(characters) : runner.run(typed, 0);
     out << r.out << std::flush;
     // In a script the error names the line and shows it, so the caret under it points at the
     // offending word.
     if (!r.err.empty()) {
       const std::string line = cli::hide_secrets(typed);
-      const bool cut = line.size() > cli::kMaxEchoedLine;
+      const bool cut = characters > cli::kMaxEchoedLine;
       err << "line " << line_no << ": "
-          << (cut ? line.substr(0, cli::kMaxEchoedLine) + " ... (" + std::to_string(line.size()) +
+          << (cut ? line.substr(0, cli::kMaxEchoedLine) + " ... (" + std::to_string(characters) +
                         " characters)"
                   : line)
           << "\n";

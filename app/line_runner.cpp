@@ -39,6 +39,14 @@ std::string filter_output(const std::string& text, const std::string& mode, cons
 
 }  // namespace
 
+LineOutput too_long_line(size_t characters) {
+  LineOutput r;
+  r.ok = false;
+  r.err = "Error: The command line is too long: " + std::to_string(characters) +
+          " characters, at most " + std::to_string(kMaxCommandLine) + ".\n";
+  return r;
+}
+
 LineRunner::LineRunner(Device& d, bool script_mode) : device(d), ctx(d.edit(), &d) {
   ctx.script_mode = script_mode;
 }
@@ -65,6 +73,8 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
     r.err = std::string(caret_offset + e.column, ' ') + "^\n" + e.message() + "\n";
     return r;
   };
+
+  if (line.size() > kMaxCommandLine) return too_long_line(line.size());
 
   // "display ?" and "dis?": what may come next.
   const size_t last = line.find_last_not_of(" \t");

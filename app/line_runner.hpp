@@ -9,11 +9,18 @@
 
 namespace vfw {
 
+// The longest command line the device takes (VRP: 510 characters); a longer line is refused whole,
+// never cut and run.
+inline constexpr size_t kMaxCommandLine = 510;
+
 struct LineOutput {
   bool ok = true;
   std::string out;
   std::string err;
 };
+
+// The refusal of a line of `characters` characters, longer than kMaxCommandLine.
+LineOutput too_long_line(size_t characters);
 
 class LineRunner {
  public:

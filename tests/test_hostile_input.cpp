@@ -173,6 +173,31 @@ TEST_CASE("a read-only session saves nothing", "[hostile][cli]") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a command line longer than the device's 510 characters is refused, not read whole",
+          "[hostile][cli][limits]") {
+  Device d(load_example("nat-lab.cfg"));
+  // A script whose second line is 20 MB: it is refused without being kept, the lines around it
+  // run, and its error shows at most the echo limit.
+  std::istringstream in("system-view\nsysname " + std::string(20'000'000, 'x') +
+                        "\nsysname AFTER\nsysname " + std::string(510 - 8, 'y') + "\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(run_cli(d, in, out, err, {}) == 1);
+  const std::string errors = err.str();
+  CHECK(errors.find("line 2: sysname xxx") != std::string::npos);
+  CHECK(errors.find("(20000008 characters)") != std::string::npos);
+  CHECK(errors.find("The command line is too long: 20000008 characters, at most 510") !=
+        std::string::npos);
+  CHECK(errors.size() < 2000);
+  // Line 4 is exactly 510 characters: not too long, refused for the name's length instead.
+  CHECK(errors.find("line 4") != std::string::npos);
+  CHECK(errors.find("511") == std::string::npos);
+  CHECK(d.snapshot().sysname == "AFTER");
+  // The interactive path refuses the same lines.
+  LineRunner r(d, false);
+  CHECK(r.run("display " + std::string(600, 'z'), 0).err.find("too long") != std::string::npos);
+}
+
 TEST_CASE("a flood of new flows beyond the session table leaves established flows alone",
           "[hostile][limits]") {
   Device d(load_example("nat-lab.cfg"), 64);
