@@ -1,0 +1,40 @@
+// One side of a Diffie-Hellman exchange in an IKE group, on OpenSSL 3: a fresh key pair, its public
+// value as the KE payload carries it (RFC 7296 3.4: the MODP value padded to the prime's length;
+// RFC 5903: the ECP point as x | y), and the shared secret with the peer's value, which is checked
+// before use (RFC 6989: a value outside the group is refused, never used).
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ike/ike_algorithms.hpp"
+
+namespace vfw::ike {
+
+class DhKey {
+ public:
+  // nullptr when OpenSSL cannot make a key in this group.
+  static std::unique_ptr<DhKey> generate(const DhGroup& group);
+  ~DhKey();
+  DhKey(const DhKey&) = delete;
+  DhKey& operator=(const DhKey&) = delete;
+
+  const DhGroup& group() const { return group_; }
+  const std::vector<uint8_t>& public_value() const { return public_; }
+  // g^ir, as long as the group's public values (MODP) or the x coordinate (ECP); nullopt when the
+  // peer's value is not a valid element of the group.
+  std::optional<std::vector<uint8_t>> shared_secret(std::span<const uint8_t> peer) const;
+
+ private:
+  DhKey(const DhGroup& group, EVP_PKEY* key) : group_(group), key_(key) {}
+  const DhGroup& group_;
+  EVP_PKEY* key_;
+  std::vector<uint8_t> public_;
+};
+
+}  // namespace vfw::ike

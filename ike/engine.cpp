@@ -1,0 +1,759 @@
+#include "ike/engine.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "ike/proposals.hpp"
+#include "packet/packet.hpp"
+
+namespace vfw::ike {
+namespace {
+
+constexpr size_t kNonceBytes = 32;
+// A responder's half-open IKE SA that sees no IKE_AUTH within this long is forgotten.
+constexpr uint64_t kHalfOpenLifetimeMs = 30'000;
+
+Bytes random_bytes(size_t n) {
+  Bytes b(n);
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) std::abort();  // no entropy: cannot go on safely
+  return b;
+}
+
+uint64_t random_spi64() {
+  for (;;) {
+    const Bytes b = random_bytes(8);
+    const uint64_t v = (uint64_t{load32(b.data())} << 32) | load32(b.data() + 4);
+    if (v != 0) return v;
+  }
+}
+
+// CHILD SA SPIs: never below 256 (RFC 4303 2.1 reserves 1-255).
+uint32_t random_spi32() {
+  for (;;) {
+    const Bytes b = random_bytes(4);
+    const uint32_t v = load32(b.data());
+    if (v >= 256) return v;
+  }
+}
+
+// RFC 7296 2.23: SHA-1 of the SPIs as in the header, the address and the port.
+Bytes nat_hash(uint64_t spi_i, uint64_t spi_r, const Endpoint& e) {
+  uint8_t data[22];
+  store32(data, static_cast<uint32_t>(spi_i >> 32));
+  store32(data + 4, static_cast<uint32_t>(spi_i));
+  store32(data + 8, static_cast<uint32_t>(spi_r >> 32));
+  store32(data + 12, static_cast<uint32_t>(spi_r));
+  store32(data + 16, e.address.v);
+  store16(data + 20, e.port);
+  Bytes out(20);
+  unsigned int length = 0;
+  if (EVP_Digest(data, sizeof data, out.data(), &length, EVP_sha1(), nullptr) != 1) std::abort();
+  return out;
+}
+
+Bytes psk_bytes(const PeerConfig& peer) {
+  return Bytes(peer.pre_shared_key.begin(), peer.pre_shared_key.end());
+}
+
+bool same_id(const Identification& a, const Identification& b) {
+  return a.type == b.type && a.data == b.data;
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)) {}
+
+void Engine::configure(EngineConfig config) {
+  config_ = std::move(config);
+}
+
+size_t Engine::half_open() const {
+  return static_cast<size_t>(std::count_if(sas_.begin(), sas_.end(), [](const auto& sa) {
+    return sa->state == IkeSaState::InitAnswered;
+  }));
+}
+
+IkeSa* Engine::find_own(uint64_t own_spi) {
+  auto it = by_own_spi_.find(own_spi);
+  return it == by_own_spi_.end() ? nullptr : it->second;
+}
+
+void Engine::record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
+                    uint16_t notify, uint64_t now_ms) {
+  errors_.push_back({peer, port, reason, detail, notify, now_ms});
+}
+
+void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detail,
+                  uint16_t notify, uint64_t now_ms) {
+  record(sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
+  remove(&sa);
+}
+
+void Engine::remove(IkeSa* sa) {
+  for (const auto& c : sa->children) {
+    removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
+  }
+  by_own_spi_.erase(sa->initiator ? sa->spi_i : sa->spi_r);
+  if (!sa->initiator) by_peer_spi_.erase({sa->remote.address.v, sa->spi_i});
+  wipe(sa->keys.d);
+  wipe(sa->keys.ai);
+  wipe(sa->keys.ar);
+  wipe(sa->keys.ei);
+  wipe(sa->keys.er);
+  wipe(sa->keys.pi);
+  wipe(sa->keys.pr);
+  wipe(sa->outbound.encryption_key);
+  wipe(sa->outbound.integrity_key);
+  wipe(sa->inbound.encryption_key);
+  wipe(sa->inbound.integrity_key);
+  sas_.erase(std::remove_if(sas_.begin(), sas_.end(), [&](const auto& p) { return p.get() == sa; }),
+             sas_.end());
+}
+
+void Engine::send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms) {
+  datagrams_.push_back({sa.local, sa.remote, message});
+  if (request) {
+    sa.last_request = std::move(message);
+    sa.awaiting_response = true;
+    sa.retransmits = 0;
+    sa.retransmit_at_ms = now_ms + kRetransmitBaseMs;
+  } else {
+    sa.last_response = std::move(message);
+    sa.has_response = true;
+  }
+}
+
+void Engine::send_protected(IkeSa& sa, uint8_t exchange_type, bool response, uint32_t message_id,
+                            const PayloadWriter& inner, uint64_t now_ms) {
+  Header h;
+  h.spi_i = sa.spi_i;
+  h.spi_r = sa.spi_r;
+  h.exchange = exchange_type;
+  h.flags = static_cast<uint8_t>((sa.initiator ? flag::kInitiator : 0) | (response ? flag::kResponse : 0));
+  h.message_id = message_id;
+  auto m = seal_message(h, inner, sa.outbound);
+  if (!m) return;  // OpenSSL failed: nothing sane to send; the peer retransmits or times out
+  send(sa, std::move(*m), !response, now_ms);
+}
+
+void Engine::answer_unprotected_error(const Endpoint& local, const Endpoint& remote,
+                                      const Header& request, uint16_t type,
+                                      std::span<const uint8_t> data) {
+  Header h;
+  h.spi_i = request.spi_i;
+  h.spi_r = request.spi_r;
+  h.exchange = request.exchange;
+  h.flags = flag::kResponse;
+  h.message_id = request.message_id;
+  PayloadWriter w;
+  w.notify(type, data);
+  datagrams_.push_back({local, remote, encode_message(h, w)});
+}
+
+bool Engine::initiate(size_t child_index, uint64_t now_ms) {
+  if (child_index >= config_.children.size()) return false;
+  const ChildConfig& child = config_.children[child_index];
+  if (child.responder_only || child.peer >= config_.peers.size()) return false;
+  const PeerConfig& peer = config_.peers[child.peer];
+  if (!peer.remote_address || peer.proposals.empty()) return false;
+  for (const auto& sa : sas_) {
+    if (sa->remote.address == *peer.remote_address && sa->child == child_index) return false;
+  }
+  auto sa = std::make_unique<IkeSa>();
+  sa->conn_id = new_conn_id();
+  sa->initiator = true;
+  sa->spi_i = random_spi64();
+  sa->local = {child.local_address, kIkePort};
+  sa->remote = {*peer.remote_address, kIkePort};
+  sa->peer = child.peer;
+  sa->child = child_index;
+  sa->created_ms = now_ms;
+  const DhGroup* group = peer.proposals.front().dh.empty() ? nullptr : peer.proposals.front().dh.front();
+  if (group == nullptr) return false;
+  sa->dh = DhKey::generate(*group);
+  if (!sa->dh) return false;
+  sa->ni = random_bytes(kNonceBytes);
+  IkeSa& ref = *sa;
+  by_own_spi_[sa->spi_i] = sa.get();
+  sas_.push_back(std::move(sa));
+  send_init_request(ref, now_ms);
+  return true;
+}
+
+void Engine::send_init_request(IkeSa& sa, uint64_t now_ms) {
+  const PeerConfig& peer = config_.peers[sa.peer];
+  PayloadWriter w;
+  if (!sa.cookie.empty()) w.notify(notify::kCookie, sa.cookie);  // RFC 7296 2.6: first
+  w.sa(ike_proposals(peer));
+  w.ke({sa.dh->group().number, sa.dh->public_value()});
+  w.nonce(sa.ni);
+  if (peer.nat_traversal) {
+    w.notify(notify::kNatDetectionSourceIp, nat_hash(sa.spi_i, 0, sa.local));
+    w.notify(notify::kNatDetectionDestinationIp, nat_hash(sa.spi_i, 0, sa.remote));
+  }
+  Header h;
+  h.spi_i = sa.spi_i;
+  h.exchange = exchange::kIkeSaInit;
+  h.flags = flag::kInitiator;
+  h.message_id = 0;
+  sa.next_request_id = 1;
+  sa.init_request = encode_message(h, w);
+  sa.state = IkeSaState::InitSent;
+  send(sa, sa.init_request, true, now_ms);
+}
+
+void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
+                     uint64_t now_ms) {
+  DecodeError error;
+  const auto h = decode_header(message, error);
+  if (!h) return;  // not an IKEv2 message this side can answer: dropped
+  Payloads outer;
+  const bool outer_ok = decode_payloads(message.subspan(kHeaderBytes), h->next_payload, outer, error);
+
+  if (h->exchange == exchange::kIkeSaInit && !h->is_response()) {
+    if (!h->from_initiator() || h->spi_r != 0 || h->message_id != 0) return;
+    if (!outer_ok) {
+      if (error.notify != 0) answer_unprotected_error(local, remote, *h, error.notify, error.data);
+      return;
+    }
+    on_init_request(local, remote, message, *h, outer, now_ms);
+    return;
+  }
+  // Everything else belongs to an IKE SA: the SPI this side chose finds it.
+  IkeSa* sa = find_own(h->from_initiator() ? h->spi_r : h->spi_i);
+  if (sa == nullptr) return;
+  if (h->exchange == exchange::kIkeSaInit) {
+    if (sa->initiator && sa->state == IkeSaState::InitSent && outer_ok && h->message_id == 0)
+      on_init_response(*sa, message, *h, outer, now_ms);
+    return;
+  }
+  if (!outer_ok || !outer.encrypted || sa->outbound.encryption == nullptr) return;
+  // Message IDs (RFC 7296 2.2): a request is the next one expected, or the last one again.
+  if (!h->is_response()) {
+    if (sa->has_response && h->message_id + 1 == sa->peer_request_id) {
+      datagrams_.push_back({sa->local, sa->remote, sa->last_response});
+      return;
+    }
+    if (h->message_id != sa->peer_request_id) return;
+  } else if (!sa->awaiting_response || h->message_id + 1 != sa->next_request_id) {
+    return;
+  }
+  Payloads inner;
+  if (!open_message(message, outer, sa->inbound, inner, error)) {
+    // Integrity failure: silence (2.21). Malformed contents of an authentic request: INVALID_SYNTAX.
+    if (error.notify != 0 && !h->is_response()) {
+      PayloadWriter w;
+      w.notify(error.notify, error.data);
+      ++sa->peer_request_id;
+      send_protected(*sa, h->exchange, true, h->message_id, w, now_ms);
+      if (sa->state != IkeSaState::Established) fail(*sa, "malformed message", error.reason, error.notify, now_ms);
+    }
+    return;
+  }
+  // The peer may have moved (NAT-T floats to 4500; a NAT may change the port).
+  if (!(remote == sa->remote)) {
+    sa->remote = remote;
+    sa->local = local;
+  }
+  if (h->is_response()) sa->awaiting_response = false;
+  switch (h->exchange) {
+    case exchange::kIkeAuth:
+      if (!h->is_response() && sa->state == IkeSaState::InitAnswered) {
+        on_auth_request(*sa, *h, inner, now_ms);
+      } else if (h->is_response() && sa->state == IkeSaState::AuthSent) {
+        on_auth_response(*sa, inner, now_ms);
+      }
+      break;
+    case exchange::kInformational:
+      if (!h->is_response()) {
+        on_informational_request(*sa, *h, inner, now_ms);
+      } else if (sa->state == IkeSaState::Deleting) {
+        remove(sa);
+      }
+      break;
+    case exchange::kCreateChildSa:
+      if (!h->is_response()) {
+        // Rekeying and additional CHILD SAs are not negotiated yet: the RFC's refusal.
+        ++sa->peer_request_id;
+        PayloadWriter w;
+        w.notify(notify::kNoAdditionalSas);
+        send_protected(*sa, exchange::kCreateChildSa, true, h->message_id, w, now_ms);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+bool Engine::derive_keys(IkeSa& sa, std::span<const uint8_t> peer_ke) {
+  auto shared = sa.dh->shared_secret(peer_ke);
+  if (!shared) return false;
+  sa.keys = derive_ike_sa_keys(sa.suite, *shared, sa.ni, sa.nr, sa.spi_i, sa.spi_r);
+  wipe(*shared);
+  SkProtection i_to_r{sa.suite.encryption, sa.suite.integrity, sa.keys.ei, sa.keys.ai, 1};
+  SkProtection r_to_i{sa.suite.encryption, sa.suite.integrity, sa.keys.er, sa.keys.ar, 1};
+  sa.outbound = sa.initiator ? i_to_r : r_to_i;
+  sa.inbound = sa.initiator ? r_to_i : i_to_r;
+  return true;
+}
+
+void Engine::detect_nat(IkeSa& sa, const Header& h, const Payloads& p, const Endpoint& local,
+                        const Endpoint& remote) {
+  const Notify* source = p.find_notify(notify::kNatDetectionSourceIp);
+  const Notify* destination = p.find_notify(notify::kNatDetectionDestinationIp);
+  if (source == nullptr || destination == nullptr) return;  // the peer does not do NAT-T
+  // What the peer saw as its own address and ours, against what reached us.
+  sa.nat_remote = source->data != nat_hash(h.spi_i, h.spi_r, remote);
+  sa.nat_local = destination->data != nat_hash(h.spi_i, h.spi_r, local);
+}
+
+void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
+                             std::span<const uint8_t> m, const Header& h, const Payloads& p,
+                             uint64_t now_ms) {
+  // A retransmission gets the same response.
+  if (auto it = by_peer_spi_.find({remote.address.v, h.spi_i}); it != by_peer_spi_.end()) {
+    IkeSa* sa = it->second;
+    if (sa->state == IkeSaState::InitAnswered && sa->init_request.size() == m.size() &&
+        std::equal(m.begin(), m.end(), sa->init_request.begin()))
+      datagrams_.push_back({sa->local, sa->remote, sa->init_response});
+    return;
+  }
+  if (half_open() >= kMaxHalfOpen) return;  // bounded: a flood costs only the newcomers
+  if (!p.sa || !p.ke || !p.nonce) {
+    answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
+    return;
+  }
+  // The peers this request may come from: by address, or any for a template's peer.
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < config_.peers.size(); ++i) {
+    const auto& peer = config_.peers[i];
+    if (!peer.remote_address || *peer.remote_address == remote.address) candidates.push_back(i);
+  }
+  if (candidates.empty()) {
+    record(remote.address, remote.port, "peer address mismatch",
+           "no ike peer has remote-address " + to_string(remote.address), notify::kNoProposalChosen,
+           now_ms);
+    answer_unprotected_error(local, remote, h, notify::kNoProposalChosen, {});
+    return;
+  }
+  std::optional<IkeChoice> choice;
+  size_t peer_index = 0;
+  for (const size_t i : candidates) {
+    choice = choose_ike(*p.sa, config_.peers[i], p.ke->group);
+    if (choice) {
+      peer_index = i;
+      break;
+    }
+  }
+  if (!choice) {
+    std::string offered;
+    for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
+    record(remote.address, remote.port, "phase1 proposal mismatch", "peer offered " + offered,
+           notify::kNoProposalChosen, now_ms);
+    answer_unprotected_error(local, remote, h, notify::kNoProposalChosen, {});
+    return;
+  }
+  if (choice->suite.dh->number != p.ke->group) {
+    // RFC 7296 1.2: the group this side wants, for the initiator to retry with.
+    uint8_t group[2];
+    store16(group, choice->suite.dh->number);
+    answer_unprotected_error(local, remote, h, notify::kInvalidKePayload, group);
+    return;
+  }
+  auto sa = std::make_unique<IkeSa>();
+  sa->conn_id = new_conn_id();
+  sa->initiator = false;
+  sa->spi_i = h.spi_i;
+  sa->spi_r = random_spi64();
+  sa->local = local;
+  sa->remote = remote;
+  sa->peer = peer_index;
+  sa->child = SIZE_MAX;
+  sa->created_ms = now_ms;
+  sa->suite = choice->suite;
+  sa->lifetime_seconds = choice->config->lifetime_seconds;
+  sa->dh = DhKey::generate(*sa->suite.dh);
+  if (!sa->dh) return;
+  sa->ni = *p.nonce;
+  sa->nr = random_bytes(kNonceBytes);
+  if (!derive_keys(*sa, p.ke->data)) {
+    // The peer's public value is not in the group: the request is malformed.
+    answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
+    return;
+  }
+  sa->init_request.assign(m.begin(), m.end());
+  Header rh;
+  rh.spi_i = sa->spi_i;
+  rh.spi_r = sa->spi_r;
+  rh.exchange = exchange::kIkeSaInit;
+  rh.flags = flag::kResponse;
+  rh.message_id = 0;
+  detect_nat(*sa, h, p, local, remote);
+  PayloadWriter w;
+  w.sa({choice->proposal});
+  w.ke({sa->dh->group().number, sa->dh->public_value()});
+  w.nonce(sa->nr);
+  if (p.find_notify(notify::kNatDetectionSourceIp) != nullptr && config_.peers[peer_index].nat_traversal) {
+    w.notify(notify::kNatDetectionSourceIp, nat_hash(sa->spi_i, sa->spi_r, local));
+    w.notify(notify::kNatDetectionDestinationIp, nat_hash(sa->spi_i, sa->spi_r, remote));
+  }
+  sa->init_response = encode_message(rh, w);
+  sa->state = IkeSaState::InitAnswered;
+  sa->peer_request_id = 1;
+  IkeSa& ref = *sa;
+  by_own_spi_[sa->spi_r] = sa.get();
+  by_peer_spi_[{remote.address.v, sa->spi_i}] = sa.get();
+  sas_.push_back(std::move(sa));
+  send(ref, ref.init_response, false, now_ms);
+}
+
+void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Header& h,
+                              const Payloads& p, uint64_t now_ms) {
+  const PeerConfig& peer = config_.peers[sa.peer];
+  if (const Notify* cookie = p.find_notify(notify::kCookie); cookie != nullptr) {
+    sa.cookie = cookie->data;  // RFC 7296 2.6: the same request again, with the cookie first
+    send_init_request(sa, now_ms);
+    return;
+  }
+  if (const Notify* invalid_ke = p.find_notify(notify::kInvalidKePayload); invalid_ke != nullptr) {
+    const DhGroup* group = invalid_ke->data.size() == 2 ? find_dh_group(load16(invalid_ke->data.data())) : nullptr;
+    bool offered = false;
+    for (const auto& prop : peer.proposals) {
+      offered = offered || std::find(prop.dh.begin(), prop.dh.end(), group) != prop.dh.end();
+    }
+    if (group == nullptr || !offered || group == &sa.dh->group()) {
+      fail(sa, "phase1 proposal mismatch", "the peer asked for a DH group this side did not offer",
+           notify::kInvalidKePayload, now_ms);
+      return;
+    }
+    sa.dh = DhKey::generate(*group);
+    if (!sa.dh) return;
+    send_init_request(sa, now_ms);
+    return;
+  }
+  if (const Notify* e = p.error(); e != nullptr) {
+    const std::string reason = e->type == notify::kNoProposalChosen ? "phase1 proposal mismatch"
+                                                                     : "negotiation refused";
+    fail(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
+    return;
+  }
+  if (!p.sa || p.sa->size() != 1 || !p.ke || !p.nonce || h.spi_r == 0) return;  // malformed: ignored
+  auto suite = accept_ike(p.sa->front(), peer);
+  if (!suite || suite->dh->number != p.ke->group || &sa.dh->group() != suite->dh) {
+    fail(sa, "phase1 proposal mismatch", "the peer chose " + describe(p.sa->front()) + ", not offered",
+         notify::kNoProposalChosen, now_ms);
+    return;
+  }
+  sa.suite = *suite;
+  sa.spi_r = h.spi_r;
+  sa.nr = *p.nonce;
+  sa.init_response.assign(m.begin(), m.end());
+  for (const auto& prop : peer.proposals) {
+    if (std::find(prop.encryption.begin(), prop.encryption.end(), suite->encryption) != prop.encryption.end()) {
+      sa.lifetime_seconds = prop.lifetime_seconds;
+      break;
+    }
+  }
+  if (!derive_keys(sa, p.ke->data)) {
+    fail(sa, "phase1 proposal mismatch", "the peer's DH public value is not in the group",
+         notify::kInvalidSyntax, now_ms);
+    return;
+  }
+  sa.awaiting_response = false;
+  detect_nat(sa, h, p, sa.local, sa.remote);
+  if (sa.nat_local || sa.nat_remote) {
+    // RFC 7296 2.23: behind a NAT, everything after IKE_SA_INIT goes to and from port 4500.
+    sa.local.port = kNatTraversalPort;
+    sa.remote.port = kNatTraversalPort;
+  }
+
+  // IKE_AUTH: who this side is, proof of the PSK, and the first CHILD SA.
+  const ChildConfig& child = config_.children[sa.child];
+  sa.child_spi = random_spi32();
+  PayloadWriter w;
+  w.id(payload::kIdi, peer.local_id);
+  if (peer.remote_id) w.id(payload::kIdr, *peer.remote_id);
+  const Bytes psk = psk_bytes(peer);
+  w.auth({auth_method::kSharedKeyMic,
+          psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, peer.local_id.body())});
+  if (!child.tunnel) w.notify(notify::kUseTransportMode);
+  w.sa({child_proposal(child, sa.child_spi, false)});
+  w.ts(payload::kTsi, child.local_ts);
+  w.ts(payload::kTsr, child.remote_ts);
+  sa.state = IkeSaState::AuthSent;
+  send_protected(sa, exchange::kIkeAuth, false, sa.next_request_id++, w, now_ms);
+}
+
+void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint64_t now_ms) {
+  ++sa.peer_request_id;
+  auto refuse = [&](const std::string& reason, const std::string& detail, uint16_t type) {
+    PayloadWriter w;
+    w.notify(type);
+    send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
+    fail(sa, reason, detail, type, now_ms);
+  };
+  if (!p.idi || !p.auth || !p.sa || !p.tsi || !p.tsr) {
+    refuse("malformed message", "IKE_AUTH request without IDi, AUTH, SA, TSi or TSr",
+           notify::kInvalidSyntax);
+    return;
+  }
+  // The peer config this IDi belongs to (remote-id, when set, must be it).
+  size_t peer_index = SIZE_MAX;
+  std::string wanted;
+  for (size_t i = 0; i < config_.peers.size(); ++i) {
+    const auto& peer = config_.peers[i];
+    if (peer.remote_address && *peer.remote_address != sa.remote.address) continue;
+    if (peer.remote_id && !same_id(*peer.remote_id, *p.idi)) {
+      wanted += (wanted.empty() ? "" : ", ") + peer.remote_id->text();
+      continue;
+    }
+    if (i == sa.peer || peer_index == SIZE_MAX) peer_index = i;
+  }
+  if (peer_index == SIZE_MAX) {
+    refuse("config ID mismatch",
+           "Peer remote-name(" + p.idi->text() + ") does not match with " + wanted,
+           notify::kAuthenticationFailed);
+    return;
+  }
+  sa.peer = peer_index;
+  const PeerConfig& peer = config_.peers[peer_index];
+  const Bytes psk = psk_bytes(peer);
+  const Bytes expected =
+      psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, p.idi->body());
+  if (p.auth->method != auth_method::kSharedKeyMic || expected.size() != p.auth->data.size() ||
+      CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
+    refuse("authentication fail", "Authentication failed for the peer " + to_string(sa.remote.address),
+           notify::kAuthenticationFailed);
+    return;
+  }
+  // Authenticated: the IKE SA stands whatever becomes of the CHILD SA (RFC 7296 2.21.2).
+  sa.state = IkeSaState::Established;
+  sa.established_ms = now_ms;
+  PayloadWriter w;
+  w.id(payload::kIdr, peer.local_id);
+  w.auth({auth_method::kSharedKeyMic,
+          psk_auth(*sa.suite.prf, psk, sa.init_response, sa.ni, sa.keys.pr, peer.local_id.body())});
+
+  // The CHILD SA: a policy entry of this peer whose flows meet the peer's and whose proposal
+  // matches.
+  bool flows_met = false;
+  for (size_t c = 0; c < config_.children.size(); ++c) {
+    const ChildConfig& child = config_.children[c];
+    if (child.peer != peer_index) continue;
+    auto tsi = intersect(*p.tsi, child.remote_ts);
+    auto tsr = intersect(*p.tsr, child.local_ts);
+    if (tsi.empty() || tsr.empty()) continue;
+    flows_met = true;
+    if (!child.tunnel != (p.find_notify(notify::kUseTransportMode) != nullptr)) continue;
+    uint32_t peer_spi = 0;
+    const uint32_t own_spi = random_spi32();
+    auto answer = choose_child(*p.sa, child, own_spi, false, peer_spi);
+    if (!answer) continue;
+    if (!child.tunnel) w.notify(notify::kUseTransportMode);
+    w.sa({*answer});
+    w.ts(payload::kTsi, tsi);
+    w.ts(payload::kTsr, tsr);
+    send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
+    sa.child = c;
+    install_child(sa, c, own_spi, peer_spi, tsr, tsi, now_ms);
+    return;
+  }
+  uint16_t type = notify::kTsUnacceptable;
+  if (flows_met) {
+    type = notify::kNoProposalChosen;
+    std::string offered;
+    for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
+    record(sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch", "peer offered " + offered,
+           type, now_ms);
+  } else {
+    record(sa.remote.address, sa.remote.port, "flow mismatch",
+           "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr), type, now_ms);
+  }
+  w.notify(type);
+  send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
+}
+
+void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
+  const PeerConfig& peer = config_.peers[sa.peer];
+  if (!p.auth || !p.idr) {
+    const Notify* e = p.error();
+    const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
+    const std::string reason = type == notify::kAuthenticationFailed ? "authentication fail"
+                               : type == notify::kNoProposalChosen   ? "phase2 proposal or pfs mismatch"
+                               : type == notify::kTsUnacceptable     ? "flow mismatch"
+                                                                     : "negotiation refused";
+    fail(sa, reason, "the peer answered " + notify_name(type), type, now_ms);
+    return;
+  }
+  if (peer.remote_id && !same_id(*peer.remote_id, *p.idr)) {
+    fail(sa, "config ID mismatch",
+         "Peer remote-name(" + p.idr->text() + ") does not match with " + peer.remote_id->text(),
+         notify::kAuthenticationFailed, now_ms);
+    return;
+  }
+  const Bytes expected = psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni,
+                                  sa.keys.pr, p.idr->body());
+  if (expected.size() != p.auth->data.size() ||
+      CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
+    fail(sa, "authentication fail", "Authentication failed for the peer " + to_string(sa.remote.address),
+         notify::kAuthenticationFailed, now_ms);
+    return;
+  }
+  sa.state = IkeSaState::Established;
+  sa.established_ms = now_ms;
+  const ChildConfig& child = config_.children[sa.child];
+  if (const Notify* e = p.error(); e != nullptr) {
+    const std::string reason = e->type == notify::kTsUnacceptable ? "flow mismatch"
+                                                                  : "phase2 proposal or pfs mismatch";
+    record(sa.remote.address, sa.remote.port, reason, "the peer answered " + notify_name(e->type),
+           e->type, now_ms);
+    return;
+  }
+  uint32_t peer_spi = 0;
+  if (!p.sa || p.sa->size() != 1 || !accept_child(p.sa->front(), child, false, peer_spi) || !p.tsi ||
+      !p.tsr) {
+    record(sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",
+           p.sa && !p.sa->empty() ? "the peer chose " + describe(p.sa->front()) + ", not offered"
+                                  : "the peer's answer has no SA",
+           notify::kNoProposalChosen, now_ms);
+    return;
+  }
+  // The peer may narrow the flows, never widen them.
+  if (intersect(*p.tsi, child.local_ts) != *p.tsi || intersect(*p.tsr, child.remote_ts) != *p.tsr) {
+    record(sa.remote.address, sa.remote.port, "flow mismatch",
+           "the peer answered " + describe(*p.tsi) + " to " + describe(*p.tsr), notify::kTsUnacceptable,
+           now_ms);
+    return;
+  }
+  install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, now_ms);
+}
+
+void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint32_t spi_out,
+                           const std::vector<TrafficSelector>& local_ts,
+                           const std::vector<TrafficSelector>& remote_ts, uint64_t now_ms) {
+  const ChildConfig& child = config_.children[child_index];
+  const auto& ei = ipsec::info(child.encryption);
+  const auto& ai = ipsec::info(child.authentication);
+  const size_t enc_bytes =
+      child.protocol == protocol::kEsp ? ei.key_bytes + (ei.aead ? 4U : 0U) : 0U;
+  const size_t auth_bytes = (child.protocol == protocol::kAh || !ei.aead) ? ai.key_bytes : 0U;
+  Bytes keymat = child_keymat(*sa.suite.prf, sa.keys.d, {}, sa.ni, sa.nr, 2 * (enc_bytes + auth_bytes));
+  auto slice = [&](size_t at, size_t n) {
+    return Bytes(keymat.begin() + static_cast<long>(at), keymat.begin() + static_cast<long>(at + n));
+  };
+  // RFC 7296 2.17: first the initiator-to-responder SA's keys (encryption, then integrity).
+  Bytes i_enc = slice(0, enc_bytes);
+  Bytes i_auth = slice(enc_bytes, auth_bytes);
+  Bytes r_enc = slice(enc_bytes + auth_bytes, enc_bytes);
+  Bytes r_auth = slice(2 * enc_bytes + auth_bytes, auth_bytes);
+  wipe(keymat);
+  ChildSaInstall in;
+  in.child = child_index;
+  in.conn_id = new_conn_id();
+  in.local = sa.local.address;
+  in.remote = sa.remote.address;
+  in.udp_encapsulation = sa.nat_local || sa.nat_remote;
+  in.remote_port = sa.remote.port;
+  in.protocol = child.protocol;
+  in.tunnel = child.tunnel;
+  in.spi_in = spi_in;
+  in.spi_out = spi_out;
+  in.encryption = child.protocol == protocol::kEsp ? child.encryption : ipsec::Encryption::None;
+  in.authentication = auth_bytes != 0 ? child.authentication : ipsec::Authentication::None;
+  in.encryption_key_out = sa.initiator ? i_enc : r_enc;
+  in.authentication_key_out = sa.initiator ? i_auth : r_auth;
+  in.encryption_key_in = sa.initiator ? r_enc : i_enc;
+  in.authentication_key_in = sa.initiator ? r_auth : i_auth;
+  in.local_ts = local_ts;
+  in.remote_ts = remote_ts;
+  in.lifetime_seconds = child.lifetime_seconds;
+  in.lifetime_kilobytes = child.lifetime_kilobytes;
+  sa.children.push_back({child_index, in.conn_id, child.protocol, spi_in, spi_out, now_ms});
+  installs_.push_back(std::move(in));
+  // Negotiation state is no longer needed.
+  sa.dh.reset();
+}
+
+void Engine::on_informational_request(IkeSa& sa, const Header& h, const Payloads& p,
+                                      uint64_t now_ms) {
+  ++sa.peer_request_id;
+  PayloadWriter w;
+  bool delete_ike = false;
+  for (const auto& d : p.deletes) {
+    if (d.protocol == protocol::kIke) {
+      delete_ike = true;
+      continue;
+    }
+    Delete answer{d.protocol, 4, {}};
+    for (const auto& spi : d.spis) {
+      if (spi.size() != 4) continue;
+      const uint32_t peer_spi = load32(spi.data());
+      auto it = std::find_if(sa.children.begin(), sa.children.end(), [&](const ChildSa& c) {
+        return c.protocol == d.protocol && c.spi_out == peer_spi;
+      });
+      if (it == sa.children.end()) continue;
+      Bytes own(4);
+      store32(own.data(), it->spi_in);
+      answer.spis.push_back(own);
+      removals_.push_back({it->child, it->protocol, it->spi_in, it->spi_out});
+      sa.children.erase(it);
+    }
+    if (!answer.spis.empty()) w.del(answer);
+  }
+  // An empty request is a liveness check (the device's dpd): an empty answer.
+  send_protected(sa, exchange::kInformational, true, h.message_id, w, now_ms);
+  if (delete_ike) remove(&sa);
+}
+
+void Engine::delete_all(uint64_t now_ms) {
+  std::vector<IkeSa*> doomed;
+  for (const auto& sa : sas_) doomed.push_back(sa.get());
+  for (IkeSa* sa : doomed) {
+    if (sa->state == IkeSaState::Established && sa->outbound.encryption != nullptr) {
+      PayloadWriter w;
+      w.del({protocol::kIke, 0, {}});
+      send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
+    }
+    remove(sa);
+  }
+}
+
+void Engine::tick(uint64_t now_ms) {
+  std::vector<IkeSa*> expired;
+  for (const auto& p : sas_) {
+    IkeSa& sa = *p;
+    if (sa.state == IkeSaState::InitAnswered && now_ms >= sa.created_ms + kHalfOpenLifetimeMs) {
+      expired.push_back(&sa);
+      continue;
+    }
+    if (!sa.awaiting_response || now_ms < sa.retransmit_at_ms) continue;
+    if (sa.retransmits >= kMaxRetransmits) {
+      expired.push_back(&sa);
+      continue;
+    }
+    ++sa.retransmits;
+    sa.retransmit_at_ms = now_ms + (kRetransmitBaseMs << sa.retransmits);
+    datagrams_.push_back({sa.local, sa.remote, sa.last_request});
+  }
+  for (IkeSa* sa : expired) {
+    if (sa->awaiting_response && sa->state != IkeSaState::Deleting) {
+      record(sa->remote.address, sa->remote.port, "exchange timeout",
+             "no answer to " + std::to_string(kMaxRetransmits + 1) + " transmissions", 0, now_ms);
+    }
+    remove(sa);
+  }
+}
+
+uint64_t Engine::next_timer_ms() const {
+  uint64_t next = UINT64_MAX;
+  for (const auto& sa : sas_) {
+    if (sa->awaiting_response) next = std::min(next, sa->retransmit_at_ms);
+    if (sa->state == IkeSaState::InitAnswered) next = std::min(next, sa->created_ms + kHalfOpenLifetimeMs);
+  }
+  return next;
+}
+
+}  // namespace vfw::ike

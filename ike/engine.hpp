@@ -1,0 +1,218 @@
+// The IKEv2 engine, sans I/O (RFC 7296): datagrams and the time go in; datagrams to send, CHILD SAs
+// to install or remove, and error-info records come out. It owns no socket and reads no clock, so
+// two engines negotiate in memory in the tests, on a simulated clock, exactly as they do over UDP
+// in the daemon.
+//
+// Each IKE SA is a small state machine driven by the exchange it is in: IKE_SA_INIT, IKE_AUTH
+// (pre-shared key), INFORMATIONAL (delete, liveness). Requests are retransmitted with back-off
+// until answered; a retransmitted request gets the same response again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ike/dh.hpp"
+#include "ike/encrypted_payload.hpp"
+#include "ike/engine_config.hpp"
+#include "ike/keys.hpp"
+
+namespace vfw::ike {
+
+struct Endpoint {
+  Ipv4 address;
+  uint16_t port = kIkePort;
+  bool operator==(const Endpoint&) const = default;
+};
+
+// A datagram to send from local to remote. On port 4500 the sender puts the non-ESP marker
+// (four zero bytes, RFC 3948 2.2) before the IKE message; bytes does not hold it.
+struct Datagram {
+  Endpoint local;
+  Endpoint remote;
+  Bytes bytes;
+};
+
+// A CHILD SA pair ready for the data plane: both directions' SPIs and keys.
+struct ChildSaInstall {
+  size_t child = 0;  // index into EngineConfig::children
+  uint32_t conn_id = 0;
+  Ipv4 local;
+  Ipv4 remote;
+  bool udp_encapsulation = false;  // NAT detected: ESP in UDP 4500 (RFC 3948)
+  uint16_t remote_port = kNatTraversalPort;
+  uint8_t protocol = protocol::kEsp;
+  bool tunnel = true;
+  uint32_t spi_in = 0;
+  uint32_t spi_out = 0;
+  ipsec::Encryption encryption = ipsec::Encryption::None;
+  ipsec::Authentication authentication = ipsec::Authentication::None;
+  Bytes encryption_key_in, authentication_key_in, encryption_key_out, authentication_key_out;
+  std::vector<TrafficSelector> local_ts, remote_ts;
+  uint32_t lifetime_seconds = 3600;
+  uint32_t lifetime_kilobytes = 0;
+};
+
+struct ChildSaRemoval {
+  size_t child = 0;
+  uint8_t protocol = protocol::kEsp;
+  uint32_t spi_in = 0;
+  uint32_t spi_out = 0;
+};
+
+// A negotiation that failed on this side, in the device's words (the seed's error-info records):
+// "phase1 proposal mismatch", "authentication fail", "peer address mismatch", "config ID
+// mismatch", "flow mismatch", "phase2 proposal or pfs mismatch"; with the notification sent or
+// received.
+struct ErrorRecord {
+  Ipv4 peer;
+  uint16_t peer_port = kIkePort;
+  std::string reason;
+  std::string detail;  // what exactly did not match, for `display ike error-info` and the trace
+  uint16_t notify = 0;
+  uint64_t at_ms = 0;
+};
+
+enum class IkeSaState : uint8_t {
+  InitSent,       // initiator: IKE_SA_INIT request sent
+  AuthSent,       // initiator: IKE_AUTH request sent
+  InitAnswered,   // responder: IKE_SA_INIT answered, waiting for IKE_AUTH (half-open)
+  Established,
+  Deleting,       // INFORMATIONAL delete sent
+};
+
+struct ChildSa {
+  size_t child = 0;
+  uint32_t conn_id = 0;
+  uint8_t protocol = protocol::kEsp;
+  uint32_t spi_in = 0;
+  uint32_t spi_out = 0;
+  uint64_t established_ms = 0;
+};
+
+struct IkeSa {
+  uint32_t conn_id = 0;
+  bool initiator = false;
+  IkeSaState state = IkeSaState::InitSent;
+  uint64_t spi_i = 0;
+  uint64_t spi_r = 0;
+  Endpoint local;
+  Endpoint remote;
+  size_t peer = 0;
+  size_t child = 0;  // the policy entry that started it (initiator) or that it serves
+  uint64_t created_ms = 0;
+  uint64_t established_ms = 0;
+  bool nat_local = false;   // this side is behind a NAT
+  bool nat_remote = false;  // the peer is
+  IkeSuite suite;
+  uint32_t lifetime_seconds = 86400;
+  std::vector<ChildSa> children;
+
+  // Negotiation state, wiped once established.
+  std::unique_ptr<DhKey> dh;
+  Bytes ni, nr;
+  Bytes init_request, init_response;  // the IKE_SA_INIT messages, signed by AUTH
+  Bytes cookie;
+  uint32_t child_spi = 0;  // the SPI this side offered for the first CHILD SA
+
+  IkeSaKeys keys;
+  SkProtection outbound;
+  SkProtection inbound;
+
+  // Message IDs and retransmission (RFC 7296 2.1, 2.2).
+  uint32_t next_request_id = 0;   // of this side's requests
+  uint32_t peer_request_id = 0;   // the peer's next request
+  Bytes last_request;
+  uint64_t retransmit_at_ms = 0;
+  unsigned retransmits = 0;
+  bool awaiting_response = false;
+  Bytes last_response;  // to a retransmitted request, the same answer
+  bool has_response = false;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+
+  // The configuration changed: new peers and policies apply to new negotiations.
+  void configure(EngineConfig config);
+  const EngineConfig& config() const { return config_; }
+
+  // An IKE message (without the non-ESP marker) from remote to local.
+  void receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
+               uint64_t now_ms);
+
+  // Starts the negotiation for a policy entry (traffic matched its ACL, or auto-neg). false when
+  // one is already under way or established, or the entry cannot initiate.
+  bool initiate(size_t child, uint64_t now_ms);
+
+  // Retransmissions and timeouts due by now.
+  void tick(uint64_t now_ms);
+  // When tick() next has something to do (UINT64_MAX: nothing pending).
+  uint64_t next_timer_ms() const;
+
+  // Deletes every IKE SA (and its CHILD SAs) with the peer, telling it (reset ike sa).
+  void delete_all(uint64_t now_ms);
+
+  std::vector<Datagram> take_datagrams() { return std::exchange(datagrams_, {}); }
+  std::vector<ChildSaInstall> take_installs() { return std::exchange(installs_, {}); }
+  std::vector<ChildSaRemoval> take_removals() { return std::exchange(removals_, {}); }
+  std::vector<ErrorRecord> take_errors() { return std::exchange(errors_, {}); }
+
+  const std::vector<std::unique_ptr<IkeSa>>& sas() const { return sas_; }
+  size_t half_open() const;
+
+  // Retransmission: the first after 2 s, doubling, five in all (then the exchange times out).
+  static constexpr uint64_t kRetransmitBaseMs = 2000;
+  static constexpr unsigned kMaxRetransmits = 5;
+  // At most this many IKE SAs still negotiating: beyond, new IKE_SA_INIT requests are ignored.
+  static constexpr size_t kMaxHalfOpen = 4096;
+
+ private:
+  IkeSa* find_own(uint64_t own_spi);
+  void send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms);
+  void fail(IkeSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
+            uint64_t now_ms);
+  void record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
+              uint16_t notify, uint64_t now_ms);
+  void remove(IkeSa* sa);
+  uint32_t new_conn_id() { return next_conn_id_++; }
+
+  void send_init_request(IkeSa& sa, uint64_t now_ms);
+  void on_init_request(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> m,
+                       const Header& h, const Payloads& p, uint64_t now_ms);
+  void on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Header& h, const Payloads& p,
+                        uint64_t now_ms);
+  void on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint64_t now_ms);
+  void on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms);
+  void on_informational_request(IkeSa& sa, const Header& h, const Payloads& p, uint64_t now_ms);
+  void answer_unprotected_error(const Endpoint& local, const Endpoint& remote, const Header& h,
+                                uint16_t type, std::span<const uint8_t> data);
+  void send_protected(IkeSa& sa, uint8_t exchange, bool response, uint32_t message_id,
+                      const PayloadWriter& inner, uint64_t now_ms);
+  bool derive_keys(IkeSa& sa, std::span<const uint8_t> peer_ke);
+  void detect_nat(IkeSa& sa, const Header& h, const Payloads& p, const Endpoint& local,
+                  const Endpoint& remote);
+  void install_child(IkeSa& sa, size_t child, uint32_t spi_in, uint32_t spi_out,
+                     const std::vector<TrafficSelector>& local_ts,
+                     const std::vector<TrafficSelector>& remote_ts, uint64_t now_ms);
+
+  EngineConfig config_;
+  std::vector<std::unique_ptr<IkeSa>> sas_;
+  std::unordered_map<uint64_t, IkeSa*> by_own_spi_;  // the SPI this side chose
+  // Responder SAs by (peer address, initiator's SPI): a retransmitted IKE_SA_INIT request finds
+  // the SA it made and gets the same response (RFC 7296 2.1).
+  std::map<std::pair<uint32_t, uint64_t>, IkeSa*> by_peer_spi_;
+  std::vector<Datagram> datagrams_;
+  std::vector<ChildSaInstall> installs_;
+  std::vector<ChildSaRemoval> removals_;
+  std::vector<ErrorRecord> errors_;
+  uint32_t next_conn_id_ = 1;
+};
+
+}  // namespace vfw::ike

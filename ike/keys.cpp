@@ -1,0 +1,127 @@
+#include "ike/keys.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "packet/packet.hpp"
+
+namespace vfw::ike {
+namespace {
+
+void append(Bytes& out, std::span<const uint8_t> b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
+
+}  // namespace
+
+Bytes prf(const PrfAlgorithm& alg, std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  Bytes out(alg.output_bytes);
+  size_t length = 0;
+  const std::string digest(alg.digest);
+  // An HMAC key may be empty (a zero-length PSK is refused by the configuration, not here).
+  static const uint8_t kNoKey = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, digest.c_str(), nullptr,
+                key.empty() ? &kNoKey : key.data(), key.size(), data.data(), data.size(),
+                out.data(), out.size(), &length) == nullptr ||
+      length != out.size()) {
+    // Only an OpenSSL without the digest gets here; the algorithm tables name standard ones.
+    throw std::runtime_error("HMAC-" + digest + " failed in OpenSSL");
+  }
+  return out;
+}
+
+Bytes prf_plus(const PrfAlgorithm& alg, std::span<const uint8_t> key, std::span<const uint8_t> seed,
+               size_t length) {
+  Bytes out;
+  Bytes t;
+  // RFC 7296 2.13: the counter is one octet, so prf+ yields at most 255 blocks.
+  for (uint8_t n = 1; out.size() < length && n != 0; ++n) {
+    Bytes input = t;
+    append(input, seed);
+    input.push_back(n);
+    t = prf(alg, key, input);
+    append(out, t);
+  }
+  out.resize(length);
+  return out;
+}
+
+IkeSaKeys derive_ike_sa_keys(const IkeSuite& suite, std::span<const uint8_t> shared_secret,
+                             std::span<const uint8_t> ni, std::span<const uint8_t> nr,
+                             uint64_t spi_i, uint64_t spi_r, std::span<const uint8_t> old_sk_d,
+                             const PrfAlgorithm* old_prf) {
+  Bytes nonces(ni.begin(), ni.end());
+  append(nonces, nr);
+  Bytes skeyseed;
+  if (old_sk_d.empty()) {
+    // RFC 7296 2.14: Ni | Nr as the key; a PRF with a fixed key size (none here) would cut it.
+    skeyseed = prf(*suite.prf, nonces, shared_secret);
+  } else {
+    Bytes data(shared_secret.begin(), shared_secret.end());
+    append(data, nonces);
+    skeyseed = prf(old_prf != nullptr ? *old_prf : *suite.prf, old_sk_d, data);
+  }
+  Bytes seed = nonces;
+  uint8_t spis[16];
+  store32(spis, static_cast<uint32_t>(spi_i >> 32));
+  store32(spis + 4, static_cast<uint32_t>(spi_i));
+  store32(spis + 8, static_cast<uint32_t>(spi_r >> 32));
+  store32(spis + 12, static_cast<uint32_t>(spi_r));
+  append(seed, spis);
+  const size_t prf_bytes = suite.prf->output_bytes;
+  const size_t integ_bytes = suite.integrity != nullptr ? suite.integrity->key_bytes : 0;
+  const size_t enc_bytes = suite.encryption->key_bytes + (suite.encryption->aead ? 4U : 0U);
+  const size_t total = 3 * prf_bytes + 2 * integ_bytes + 2 * enc_bytes;
+  Bytes stream = prf_plus(*suite.prf, skeyseed, seed, total);
+  wipe(skeyseed);
+  IkeSaKeys k;
+  size_t at = 0;
+  auto take = [&](size_t n) {
+    Bytes b(stream.begin() + static_cast<long>(at), stream.begin() + static_cast<long>(at + n));
+    at += n;
+    return b;
+  };
+  k.d = take(prf_bytes);
+  k.ai = take(integ_bytes);
+  k.ar = take(integ_bytes);
+  k.ei = take(enc_bytes);
+  k.er = take(enc_bytes);
+  k.pi = take(prf_bytes);
+  k.pr = take(prf_bytes);
+  wipe(stream);
+  return k;
+}
+
+Bytes child_keymat(const PrfAlgorithm& alg, std::span<const uint8_t> sk_d,
+                   std::span<const uint8_t> shared_secret, std::span<const uint8_t> ni,
+                   std::span<const uint8_t> nr, size_t length) {
+  Bytes seed(shared_secret.begin(), shared_secret.end());
+  append(seed, ni);
+  append(seed, nr);
+  return prf_plus(alg, sk_d, seed, length);
+}
+
+Bytes psk_auth(const PrfAlgorithm& alg, std::span<const uint8_t> psk,
+               std::span<const uint8_t> real_message, std::span<const uint8_t> peer_nonce,
+               std::span<const uint8_t> sk_p, std::span<const uint8_t> id_body) {
+  static constexpr std::string_view kKeyPad = "Key Pad for IKEv2";
+  const Bytes pad(kKeyPad.begin(), kKeyPad.end());
+  Bytes key = prf(alg, psk, pad);
+  Bytes octets(real_message.begin(), real_message.end());
+  append(octets, peer_nonce);
+  append(octets, prf(alg, sk_p, id_body));
+  Bytes auth = prf(alg, key, octets);
+  wipe(key);
+  return auth;
+}
+
+void wipe(Bytes& b) {
+  if (!b.empty()) OPENSSL_cleanse(b.data(), b.size());
+  b.clear();
+}
+
+}  // namespace vfw::ike

@@ -1,0 +1,415 @@
+// Two IKEv2 engines negotiating in memory, on a simulated clock: the seed's FW1 (1.1.1.1, branch
+// 10.1.1.0/24) and FW3 (2.1.1.1, headquarters 10.2.1.0/24), and each failure the seed lists,
+// reported on the failing side in its words with the RFC's notification.
+#include <catch2/catch.hpp>
+#include <functional>
+
+#include "ike/engine.hpp"
+#include "ike/proposals.hpp"
+#include "packet/packet.hpp"
+
+using namespace vfw;
+using namespace vfw::ike;
+
+namespace {
+
+Ipv4 ip(const char* text) {
+  return *parse_ipv4(text);
+}
+
+TrafficSelector subnet(const char* base, const char* last) {
+  TrafficSelector t;
+  t.start = ip(base);
+  t.end = ip(last);
+  return t;
+}
+
+Identification ip_id(const char* address) {
+  Identification id;
+  id.type = id_type::kIpv4Address;
+  id.data.resize(4);
+  store32(id.data.data(), ip(address).v);
+  return id;
+}
+
+IkeProposalConfig group14_proposal() {
+  IkeProposalConfig p;
+  p.number = 10;
+  p.encryption = {find_encryption("aes-256")};
+  p.prf = {find_prf("hmac-sha2-256")};
+  p.integrity = {find_integrity("hmac-sha2-256")};
+  p.dh = {find_dh_group("group14")};
+  return p;
+}
+
+// One side of the seed's tunnel: FW1 when branch, FW3 otherwise.
+EngineConfig side(bool fw1) {
+  EngineConfig c;
+  PeerConfig peer;
+  peer.name = fw1 ? "fw3" : "fw1";
+  peer.proposals = {group14_proposal()};
+  peer.pre_shared_key = "Seed@2026";
+  peer.remote_address = ip(fw1 ? "2.1.1.1" : "1.1.1.1");
+  peer.local_id = ip_id(fw1 ? "1.1.1.1" : "2.1.1.1");
+  c.peers.push_back(peer);
+  ChildConfig child;
+  child.policy = "map1";
+  child.seq = 10;
+  child.peer = 0;
+  child.local_address = ip(fw1 ? "1.1.1.1" : "2.1.1.1");
+  const auto branch = subnet("10.1.1.0", "10.1.1.255");
+  const auto hq = subnet("10.2.1.0", "10.2.1.255");
+  child.local_ts = {fw1 ? branch : hq};
+  child.remote_ts = {fw1 ? hq : branch};
+  c.children.push_back(child);
+  return c;
+}
+
+// Carries datagrams between the two engines; nat rewrites what FW3 sees of FW1 (a carrier NAT).
+struct Wire {
+  Engine fw1;
+  Engine fw3;
+  uint64_t now = 0;
+  bool nat = false;
+  std::function<bool(const Datagram&)> drop;  // lose a datagram on the way
+  std::vector<Datagram> fw1_sent, fw3_sent;
+
+  Wire(EngineConfig a, EngineConfig b) : fw1(std::move(a)), fw3(std::move(b)) {}
+
+  void pump() {
+    for (int round = 0; round < 20; ++round) {
+      auto from1 = fw1.take_datagrams();
+      auto from3 = fw3.take_datagrams();
+      if (from1.empty() && from3.empty()) return;
+      for (auto& d : from1) {
+        fw1_sent.push_back(d);
+        if (drop && drop(d)) continue;
+        Endpoint source = d.local;
+        if (nat) source = {ip("2.1.1.2"), static_cast<uint16_t>(d.local.port == 500 ? 2048 : 2049)};
+        fw3.receive(d.remote, source, d.bytes, now);
+      }
+      for (auto& d : from3) {
+        fw3_sent.push_back(d);
+        if (drop && drop(d)) continue;
+        Endpoint destination = d.remote;
+        if (nat) destination = {ip("1.1.1.1"), static_cast<uint16_t>(d.remote.port == 2048 ? 500 : 4500)};
+        fw1.receive(destination, d.local, d.bytes, now);
+      }
+    }
+  }
+
+  void advance(uint64_t ms) {
+    now += ms;
+    fw1.tick(now);
+    fw3.tick(now);
+    pump();
+  }
+};
+
+// What a notify-carrying datagram says, when it is unencrypted.
+bool carries_notify(const Datagram& d, uint16_t type) {
+  DecodeError e;
+  auto h = decode_header(d.bytes, e);
+  Payloads p;
+  return h && decode_payloads(std::span(d.bytes).subspan(kHeaderBytes), h->next_payload, p, e) &&
+         p.find_notify(type) != nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("IKEv2 with a pre-shared key: IKE_SA_INIT and IKE_AUTH establish the IKE SA and a CHILD SA pair",
+          "[ike]") {
+  Wire w(side(true), side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  // Four messages: IKE_SA_INIT and IKE_AUTH, each a request and a response.
+  CHECK(w.fw1_sent.size() == 2);
+  CHECK(w.fw3_sent.size() == 2);
+  auto installs1 = w.fw1.take_installs();
+  auto installs3 = w.fw3.take_installs();
+  REQUIRE(installs1.size() == 1);
+  REQUIRE(installs3.size() == 1);
+  const auto& a = installs1[0];
+  const auto& b = installs3[0];
+  // Each side's outbound SA is the other's inbound one: the same SPI and the same keys.
+  CHECK(a.spi_out == b.spi_in);
+  CHECK(a.spi_in == b.spi_out);
+  CHECK(a.encryption_key_out == b.encryption_key_in);
+  CHECK(a.authentication_key_out == b.authentication_key_in);
+  CHECK(a.encryption_key_in == b.encryption_key_out);
+  CHECK(a.encryption_key_out != a.encryption_key_in);
+  CHECK(a.encryption_key_out.size() == 32);
+  CHECK(a.authentication_key_out.size() == 32);
+  CHECK_FALSE(a.udp_encapsulation);
+  CHECK(a.local == ip("1.1.1.1"));
+  CHECK(a.remote == ip("2.1.1.1"));
+  CHECK(describe(a.local_ts) == "10.1.1.0-10.1.1.255");
+  CHECK(describe(b.local_ts) == "10.2.1.0-10.2.1.255");
+  REQUIRE(w.fw1.sas().size() == 1);
+  REQUIRE(w.fw3.sas().size() == 1);
+  CHECK(w.fw1.sas()[0]->state == IkeSaState::Established);
+  CHECK(w.fw1.sas()[0]->initiator);
+  CHECK(w.fw3.sas()[0]->state == IkeSaState::Established);
+  CHECK(w.fw1.sas()[0]->spi_r == w.fw3.sas()[0]->spi_r);
+  CHECK(w.fw1.take_errors().empty());
+  CHECK(w.fw3.take_errors().empty());
+  // No timer left but none needed: nothing awaits an answer.
+  CHECK(w.fw1.next_timer_ms() == UINT64_MAX);
+}
+
+TEST_CASE("IKEv2 works with every DH group and with AES-GCM for the IKE SA", "[ike]") {
+  for (const char* group : {"group2", "group5", "group14", "group19", "group20", "group21"}) {
+    for (const char* cipher : {"aes-128", "aes-256", "3des", "aes-gcm-256"}) {
+      EngineConfig a = side(true);
+      EngineConfig b = side(false);
+      for (auto* c : {&a, &b}) {
+        c->peers[0].proposals[0].dh = {find_dh_group(group)};
+        c->peers[0].proposals[0].encryption = {find_encryption(cipher)};
+        c->peers[0].proposals[0].prf = {find_prf("hmac-sha2-512")};
+      }
+      Wire w(a, b);
+      REQUIRE(w.fw1.initiate(0, 0));
+      w.pump();
+      INFO(group << " " << cipher);
+      CHECK(w.fw1.take_installs().size() == 1);
+      CHECK(w.fw3.take_installs().size() == 1);
+    }
+  }
+}
+
+TEST_CASE("ESP with AES-GCM, and AH, are negotiated for the CHILD SA", "[ike]") {
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  for (auto* c : {&a, &b}) c->children[0].encryption = ipsec::Encryption::AesGcm128;
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  auto i = w.fw1.take_installs();
+  REQUIRE(i.size() == 1);
+  CHECK(i[0].encryption_key_out.size() == 16 + 4);  // key and salt (RFC 4106)
+  CHECK(i[0].authentication_key_out.empty());
+  CHECK(i[0].authentication == ipsec::Authentication::None);
+
+  for (auto* c : {&a, &b}) c->children[0].protocol = protocol::kAh;
+  Wire ah(a, b);
+  REQUIRE(ah.fw1.initiate(0, 0));
+  ah.pump();
+  auto j = ah.fw1.take_installs();
+  REQUIRE(j.size() == 1);
+  CHECK(j[0].protocol == protocol::kAh);
+  CHECK(j[0].encryption_key_out.empty());
+  CHECK(j[0].authentication_key_out.size() == 32);
+}
+
+TEST_CASE("INVALID_KE_PAYLOAD: the initiator retries with the group the responder asks for", "[ike]") {
+  EngineConfig a = side(true);
+  a.peers[0].proposals[0].dh = {find_dh_group("group19"), find_dh_group("group14")};
+  Wire w(a, side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  REQUIRE(w.fw3_sent.size() >= 1);
+  CHECK(carries_notify(w.fw3_sent[0], notify::kInvalidKePayload));
+  CHECK(w.fw1.take_installs().size() == 1);
+  CHECK(w.fw3.sas().size() == 1);  // the refused first request left nothing behind
+}
+
+TEST_CASE("a lost message is retransmitted with back-off, and a repeated request gets the same answer",
+          "[ike]") {
+  Wire w(side(true), side(false));
+  int lost = 0;
+  // FW3's first IKE_AUTH response is lost.
+  w.drop = [&](const Datagram& d) {
+    DecodeError e;
+    auto h = decode_header(d.bytes, e);
+    if (h && h->exchange == exchange::kIkeAuth && h->is_response() && lost == 0) {
+      ++lost;
+      return true;
+    }
+    return false;
+  };
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  CHECK(w.fw1.take_installs().empty());
+  CHECK(w.fw1.next_timer_ms() == Engine::kRetransmitBaseMs);
+  w.advance(1999);
+  CHECK(w.fw1.take_installs().empty());
+  w.advance(1);
+  CHECK(w.fw1.take_installs().size() == 1);
+  CHECK(w.fw3.take_installs().size() == 1);  // the repeated request made no second CHILD SA
+}
+
+TEST_CASE("an unanswered negotiation gives up after its retransmissions", "[ike]") {
+  Wire w(side(true), side(false));
+  w.drop = [](const Datagram&) { return true; };
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  uint64_t sent = 1;
+  for (int i = 0; i < 200 && !w.fw1.sas().empty(); ++i) w.advance(1000);
+  for (const auto& d : w.fw1_sent) sent += d.bytes.empty() ? 0 : 1;
+  CHECK(w.fw1.sas().empty());
+  CHECK(w.fw1_sent.size() == 1 + Engine::kMaxRetransmits);
+  auto errors = w.fw1.take_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].reason == "exchange timeout");
+}
+
+TEST_CASE("the seed's IKEv2 failures, each named on the failing side with the RFC's notification",
+          "[ike][diagnostics]") {
+  struct Case {
+    const char* what;
+    std::function<void(EngineConfig&, EngineConfig&)> change;
+    const char* reason;
+    bool on_fw1;  // which side records it
+    uint16_t notify;
+  };
+  const std::vector<Case> cases = {
+      {"IKE proposals differ",
+       [](EngineConfig&, EngineConfig& b) {
+         b.peers[0].proposals[0].encryption = {find_encryption("aes-128")};
+       },
+       "phase1 proposal mismatch", false, notify::kNoProposalChosen},
+      {"pre-shared keys differ",
+       [](EngineConfig&, EngineConfig& b) { b.peers[0].pre_shared_key = "wrong"; },
+       "authentication fail", false, notify::kAuthenticationFailed},
+      {"remote-address missing on the responder",
+       [](EngineConfig&, EngineConfig& b) { b.peers[0].remote_address = ip("9.9.9.9"); },
+       "peer address mismatch", false, notify::kNoProposalChosen},
+      {"remote-id differs from the peer's identity",
+       [](EngineConfig&, EngineConfig& b) {
+         Identification id;
+         id.type = id_type::kFqdn;
+         id.data = {'f', 'w', '3'};
+         b.peers[0].remote_id = id;
+       },
+       "config ID mismatch", false, notify::kAuthenticationFailed},
+      {"ACL rules do not mirror",
+       [](EngineConfig&, EngineConfig& b) { b.children[0].remote_ts = {subnet("10.9.9.0", "10.9.9.255")}; },
+       "flow mismatch", false, notify::kTsUnacceptable},
+      {"IPSec proposals differ",
+       [](EngineConfig&, EngineConfig& b) { b.children[0].encryption = ipsec::Encryption::Aes128; },
+       "phase2 proposal or pfs mismatch", false, notify::kNoProposalChosen},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.what) {
+      EngineConfig a = side(true);
+      EngineConfig b = side(false);
+      c.change(a, b);
+      Wire w(a, b);
+      REQUIRE(w.fw1.initiate(0, 0));
+      w.pump();
+      CHECK(w.fw1.take_installs().empty());
+      CHECK(w.fw3.take_installs().empty());
+      auto failing = c.on_fw1 ? w.fw1.take_errors() : w.fw3.take_errors();
+      REQUIRE(failing.size() == 1);
+      CHECK(failing[0].reason == c.reason);
+      CHECK(failing[0].notify == c.notify);
+      CHECK(failing[0].peer == ip("1.1.1.1"));
+      // The initiator hears the notification and names the failure in the same words, except
+      // where the responder answered before knowing a peer (remote-address: no proposal).
+      auto other = w.fw1.take_errors();
+      REQUIRE(other.size() == 1);
+      CHECK(other[0].notify == c.notify);
+      if (std::string(c.reason) != "peer address mismatch" && std::string(c.reason) != "config ID mismatch")
+        CHECK(other[0].reason == c.reason);
+      // A failed IKE_AUTH leaves no IKE SA; a failed CHILD SA leaves the IKE SA up (RFC 7296 2.21.2).
+      const bool child_only = c.notify == notify::kTsUnacceptable || std::string(c.reason).rfind("phase2", 0) == 0;
+      CHECK(w.fw1.sas().size() == (child_only ? 1U : 0U));
+      CHECK(w.fw3.sas().size() == (child_only ? 1U : 0U));
+    }
+  }
+}
+
+TEST_CASE("behind the carrier's NAT both sides float to 4500 and ESP goes in UDP", "[ike][nat]") {
+  // FW3 answers whoever comes (a policy template): it sees FW1 as the NAT's 2.1.1.2.
+  EngineConfig hq = side(false);
+  hq.peers[0].remote_address.reset();
+  hq.children[0].responder_only = true;
+  Wire w(side(true), hq);
+  w.nat = true;
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  REQUIRE(w.fw1_sent.size() == 2);
+  CHECK(w.fw1_sent[0].local.port == 500);
+  CHECK(w.fw1_sent[1].local.port == 4500);  // IKE_AUTH from 4500
+  CHECK(w.fw1_sent[1].remote.port == 4500);
+  auto a = w.fw1.take_installs();
+  auto b = w.fw3.take_installs();
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  CHECK(a[0].udp_encapsulation);
+  CHECK(b[0].udp_encapsulation);
+  CHECK(b[0].remote_port == 2049);  // the NAT's port for FW1's 4500
+  CHECK(w.fw1.sas()[0]->nat_local);
+  CHECK(w.fw3.sas()[0]->nat_remote);
+}
+
+TEST_CASE("malformed and hostile IKE messages get the RFC's answer or silence, never a crash",
+          "[ike][hostile]") {
+  Engine fw3(side(false));
+  const Endpoint local{ip("2.1.1.1"), 500};
+  const Endpoint remote{ip("1.1.1.1"), 500};
+  // A valid request from FW1's engine, then broken in every way at every byte.
+  Engine fw1(side(true));
+  REQUIRE(fw1.initiate(0, 0));
+  const Bytes request = fw1.take_datagrams().at(0).bytes;
+  for (size_t cut = 0; cut < request.size(); ++cut) {
+    fw3.receive(local, remote, std::span(request).first(cut), 0);
+  }
+  for (size_t at = 0; at < request.size(); ++at) {
+    Bytes broken = request;
+    broken[at] ^= 0xff;
+    fw3.receive(local, remote, broken, 0);
+  }
+  // A truncated payload chain is answered with INVALID_SYNTAX.
+  Bytes truncated = request;
+  store16(truncated.data() + kHeaderBytes + 2, 0xffff);
+  fw3.take_datagrams();
+  fw3.receive(local, remote, truncated, 0);
+  auto answers = fw3.take_datagrams();
+  REQUIRE(answers.size() == 1);
+  CHECK(carries_notify(answers[0], notify::kInvalidSyntax));
+  // An unknown payload marked critical: UNSUPPORTED_CRITICAL_PAYLOAD.
+  PayloadWriter w;
+  const uint8_t body[4] = {1, 2, 3, 4};
+  w.add(200, body, true);
+  Header h;
+  h.spi_i = 42;
+  h.exchange = exchange::kIkeSaInit;
+  h.flags = flag::kInitiator;
+  fw3.receive(local, remote, encode_message(h, w), 0);
+  answers = fw3.take_datagrams();
+  REQUIRE(answers.size() == 1);
+  CHECK(carries_notify(answers[0], notify::kUnsupportedCriticalPayload));
+  // Half-open SAs are bounded and expire.
+  CHECK(fw3.half_open() <= Engine::kMaxHalfOpen);
+  fw3.tick(60'000);
+  CHECK(fw3.half_open() == 0);
+}
+
+TEST_CASE("a flood of IKE_SA_INIT requests is bounded in memory", "[ike][hostile][limits]") {
+  Engine fw3(side(false));
+  Engine fw1(side(true));
+  REQUIRE(fw1.initiate(0, 0));
+  Bytes request = fw1.take_datagrams().at(0).bytes;
+  for (uint32_t i = 0; i < Engine::kMaxHalfOpen + 100; ++i) {
+    store32(request.data(), i + 1);  // a new initiator SPI each time
+    fw3.receive({ip("2.1.1.1"), 500}, {ip("1.1.1.1"), 500}, request, 0);
+  }
+  CHECK(fw3.half_open() == Engine::kMaxHalfOpen);
+  fw3.take_datagrams();
+}
+
+TEST_CASE("INFORMATIONAL: a liveness check is answered and a delete removes the SAs on both sides",
+          "[ike]") {
+  Wire w(side(true), side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  w.fw1.take_installs();
+  w.fw3.take_installs();
+  w.fw1.delete_all(w.now);
+  w.pump();
+  CHECK(w.fw1.sas().empty());
+  CHECK(w.fw3.sas().empty());
+  CHECK(w.fw1.take_removals().size() == 1);
+  CHECK(w.fw3.take_removals().size() == 1);
+}
