@@ -40,6 +40,8 @@ enum class View : uint8_t {
   AddressGroup,
   IpsecProposal,
   IpsecPolicy,
+  IkeProposal,
+  IkePeer,
   Opaque,  // an unemulated block (aaa, user-interface ...): lines kept verbatim
   Count,
 };
@@ -135,6 +137,7 @@ class CommandEngine {
   friend void register_unemulated_commands(CommandEngine&);
   friend void register_session_commands(CommandEngine&);
   friend void register_ipsec_commands(CommandEngine&);
+  friend void register_ike_commands(CommandEngine&);
   friend void register_device_vocabulary(CommandEngine&);
 };
 
@@ -148,6 +151,7 @@ void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 void register_ipsec_commands(CommandEngine&);
+void register_ike_commands(CommandEngine&);
 void register_device_vocabulary(CommandEngine&);  // after the others: fills only the gaps
 // A top-level command vfw keeps verbatim without emulating it (commands_unemulated.cpp).
 void add_unemulated_command(CommandTree& system_tree, const std::string& command);

@@ -67,6 +67,16 @@ std::string display_this(CommandContext& c) {
         if (p.name == f.object) return block(config::render_ipsec_proposal(p));
       }
       return "";
+    case View::IkeProposal:
+      for (const auto& p : cfg.ike_proposals) {
+        if (p.name == f.object) return block(config::render_ike_proposal(p));
+      }
+      return "";
+    case View::IkePeer:
+      for (const auto& p : cfg.ike_peers) {
+        if (p.name == f.object) return block(config::render_ike_peer(p));
+      }
+      return "";
     case View::IpsecPolicy:
       for (const auto& p : cfg.ipsec_policies) {
         if (p.name + " " + std::to_string(p.seq) == f.object)

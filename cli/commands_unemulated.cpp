@@ -22,8 +22,6 @@ constexpr std::array kBlockCommands = {
     "rip",
     "isis",
     "ip vpn-instance",
-    "ike proposal",
-    "ike peer",
     "pki entity",
     "pki realm",
     "radius-server template",
@@ -216,6 +214,10 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
       return &find_named(cfg.ipsec_proposals, object)->opaque;
     case View::IpsecPolicy:
       return &edited_ipsec_policy(c)->opaque;
+    case View::IkeProposal:
+      return &find_named(cfg.ike_proposals, object)->opaque;
+    case View::IkePeer:
+      return &find_named(cfg.ike_peers, object)->opaque;
     case View::Opaque:
       return cfg.opaque.empty() ? nullptr : &cfg.opaque.back().lines;
     case View::Global:

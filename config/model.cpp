@@ -78,4 +78,27 @@ std::string Config::zone_of(const std::string& interface) const {
   return "";
 }
 
+IkeProposal IkeProposal::builtin_default() {
+  IkeProposal p;
+  p.name = "default";
+  p.encryption = {"aes-256", "aes-192", "aes-128"};
+  p.authentication = {"sha2-512", "sha2-384", "sha2-256"};
+  return p;
+}
+
+const IkePeer* Config::find_ike_peer(const std::string& name) const {
+  for (const auto& p : ike_peers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+IkeProposal Config::ike_proposal_of(const IkePeer& peer) const {
+  const std::string wanted = peer.ike_proposal.empty() ? "default" : peer.ike_proposal;
+  for (const auto& p : ike_proposals) {
+    if (p.name == wanted) return p;
+  }
+  return IkeProposal::builtin_default();
+}
+
 }  // namespace vfw::config

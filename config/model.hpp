@@ -235,6 +235,41 @@ struct IpsecProposal {
   std::vector<std::string> opaque;
 };
 
+// ike proposal NUMBER, or the built-in `ike proposal default`: algorithms as the device's keywords,
+// in the order typed (the order they are offered in).
+struct IkeProposal {
+  std::string name;  // "default" or the number
+  std::vector<std::string> encryption = {"aes-256"};
+  std::vector<std::string> dh = {"group14"};
+  std::vector<std::string> authentication = {"sha2-256"};  // IKEv1's; IKEv2 uses integrity and prf
+  std::string authentication_method = "pre-share";
+  std::vector<std::string> integrity = {"hmac-sha2-256"};
+  std::vector<std::string> prf = {"hmac-sha2-256"};
+  uint32_t duration = 86400;  // sa duration, seconds
+  std::vector<std::string> opaque;
+  // The default proposal's own algorithms, as the device ships it.
+  static IkeProposal builtin_default();
+};
+
+// ike peer NAME
+struct IkePeer {
+  std::string name;
+  std::string exchange_mode;   // IKEv1's, as typed ("auto", "main", "aggressive"); "" unset
+  std::string pre_shared_key;  // in clear: only ever printed sealed (config/secret.hpp)
+  std::string foreign_psk;     // a cipher text another device sealed: kept as written, unusable
+  std::string ike_proposal;    // the proposal's number; "" the default proposal
+  std::string local_id_type;   // ip | fqdn | user-fqdn | dn ...; "" unset
+  std::string local_id;
+  std::string remote_id_type;
+  std::string remote_id;
+  std::optional<Ipv4> remote_address;
+  std::optional<Ipv4> authentication_address;  // remote-address authentication-address
+  bool version1 = true;  // undo version 1 turns IKEv1 off
+  bool version2 = true;
+  std::optional<bool> nat_traversal;  // typed `nat traversal` / `undo nat traversal`
+  std::vector<std::string> opaque;    // dpd and the rest, as written
+};
+
 // The keys of a manual SA pair, one direction each (`sa spi`, `sa encryption-hex`,
 // `sa authentication-hex`).
 struct ManualSaKeys {
@@ -263,6 +298,7 @@ struct IpsecPolicy {
   std::optional<Ipv4> tunnel_remote;
   std::optional<uint32_t> duration_time;
   std::optional<uint32_t> duration_traffic;
+  std::string trigger_mode;  // sa trigger-mode auto | traffic-based; "" unset (traffic-based)
   ManualSaKeys esp_in, esp_out, ah_in, ah_out;
   std::vector<std::string> opaque;
 };
@@ -283,6 +319,9 @@ struct Config {
   std::vector<AddressGroup> address_groups;
   std::vector<NatServer> nat_servers;
   std::vector<IpsecProposal> ipsec_proposals;
+  std::vector<IkeProposal> ike_proposals;  // in the order created
+  std::vector<IkePeer> ike_peers;
+  std::string ike_local_name;  // ike local-name: IKE's identity when local-id-type is fqdn
   std::vector<IpsecPolicy> ipsec_policies;   // by name, then sequence number
   std::vector<IpsecPolicy> ipsec_templates;  // ipsec policy-template, by name and number
   bool ipsec_sha2_compatible = false;
@@ -302,6 +341,9 @@ struct Config {
   const AddressSet* find_address_set(const std::string& name) const;
   const ServiceSet* find_service_set(const std::string& name) const;
   const AddressGroup* find_address_group(const std::string& name) const;
+  const IkePeer* find_ike_peer(const std::string& name) const;
+  // The proposal a peer uses: its ike-proposal, or the default one.
+  IkeProposal ike_proposal_of(const IkePeer& peer) const;
   // The route key set, brought up to date with routes first.
   std::unordered_set<std::string>& route_index();
   static std::string route_key(const StaticRoute& r);

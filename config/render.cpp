@@ -233,7 +233,55 @@ std::string render_ipsec_policy(const IpsecPolicy& p) {
   manual("outbound", "esp", p.esp_out);
   manual("inbound", "ah", p.ah_in);
   manual("outbound", "ah", p.ah_out);
+  if (!p.trigger_mode.empty()) o << " sa trigger-mode " << p.trigger_mode << "\n";
   for (const auto& line : p.opaque) o << line << "\n";
+  return o.str();
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+}  // namespace
+
+std::string render_ike_proposal(const IkeProposal& p) {
+  std::ostringstream o;
+  o << "ike proposal " << p.name << "\n";
+  o << " encryption-algorithm " << joined(p.encryption) << "\n";
+  o << " dh " << joined(p.dh) << "\n";
+  o << " authentication-algorithm " << joined(p.authentication) << "\n";
+  o << " authentication-method " << p.authentication_method << "\n";
+  o << " integrity-algorithm " << joined(p.integrity) << "\n";
+  o << " prf " << joined(p.prf) << "\n";
+  if (p.duration != 86400) o << " sa duration " << p.duration << "\n";
+  for (const auto& line : p.opaque) o << line << "\n";
+  return o.str();
+}
+
+std::string render_ike_peer(const IkePeer& p) {
+  std::ostringstream o;
+  o << "ike peer " << p.name << "\n";
+  if (!p.version1) o << " undo version 1\n";
+  if (!p.version2) o << " undo version 2\n";
+  if (!p.exchange_mode.empty()) o << " exchange-mode " << p.exchange_mode << "\n";
+  // The key never prints in clear: the device's cipher form (config/secret.hpp), or the cipher
+  // text another device made, as it was loaded.
+  if (!p.pre_shared_key.empty()) o << " pre-shared-key " << seal_secret(p.pre_shared_key) << "\n";
+  if (!p.foreign_psk.empty()) o << " pre-shared-key " << p.foreign_psk << "\n";
+  if (!p.ike_proposal.empty()) o << " ike-proposal " << p.ike_proposal << "\n";
+  if (!p.local_id_type.empty()) o << " local-id-type " << p.local_id_type << "\n";
+  if (!p.remote_id_type.empty()) o << " remote-id-type " << p.remote_id_type << "\n";
+  if (!p.remote_id.empty()) o << " remote-id " << p.remote_id << "\n";
+  if (!p.local_id.empty()) o << " local-id " << p.local_id << "\n";
+  for (const auto& line : p.opaque) o << line << "\n";
+  if (p.nat_traversal) o << (*p.nat_traversal ? " nat traversal\n" : " undo nat traversal\n");
+  if (p.remote_address) o << " remote-address " << to_string(*p.remote_address) << "\n";
+  if (p.authentication_address)
+    o << " remote-address authentication-address " << to_string(*p.authentication_address) << "\n";
   return o.str();
 }
 
@@ -310,6 +358,9 @@ std::string render_current_configuration(const Config& c) {
   if (c.ipsec_anti_replay_window != 64)
     o << "ipsec anti-replay window " << c.ipsec_anti_replay_window << "\n#\n";
   for (const auto& p : c.ipsec_proposals) o << render_ipsec_proposal(p) << "#\n";
+  if (!c.ike_local_name.empty()) o << "ike local-name " << c.ike_local_name << "\n#\n";
+  for (const auto& p : c.ike_proposals) o << render_ike_proposal(p) << "#\n";
+  for (const auto& p : c.ike_peers) o << render_ike_peer(p) << "#\n";
   for (const auto& p : c.ipsec_templates) o << render_ipsec_policy(p) << "#\n";
   for (const auto& p : c.ipsec_policies) o << render_ipsec_policy(p) << "#\n";
 

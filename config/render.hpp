@@ -22,5 +22,7 @@ std::string render_nat_server(const NatServer& server);
 std::string nat_action_text(const NatRule& rule);
 std::string render_ipsec_proposal(const IpsecProposal& proposal);
 std::string render_ipsec_policy(const IpsecPolicy& policy);
+std::string render_ike_proposal(const IkeProposal& proposal);
+std::string render_ike_peer(const IkePeer& peer);
 
 }  // namespace vfw::config

@@ -4,6 +4,7 @@
 
 #include "cli/config_loader.hpp"
 #include "config/render.hpp"
+#include "config/secret.hpp"
 
 using namespace vfw;
 
@@ -32,11 +33,17 @@ TEST_CASE("display current-configuration loads back to the same text", "[config]
   }
 }
 
-TEST_CASE("the seed FW1 example is printed exactly as written", "[config]") {
+TEST_CASE("the seed FW1 example is printed exactly as written, its key in the cipher form",
+          "[config]") {
   const std::string path = std::string(VFW_SOURCE_DIR) + "/examples/fw1.cfg";
   cli::LoadResult r = cli::load_config_file(path);
   REQUIRE(r.ok());
-  CHECK(config::render_current_configuration(r.config) == read_file(path));
+  std::string expected = read_file(path);
+  const std::string clear = " pre-shared-key Seed@2026\n";
+  REQUIRE(expected.find(clear) != std::string::npos);
+  expected.replace(expected.find(clear), clear.size(),
+                   " pre-shared-key " + config::seal_secret("Seed@2026") + "\n");
+  CHECK(config::render_current_configuration(r.config) == expected);
 }
 
 TEST_CASE("typed forms are normalised: masks dotted, interface names full", "[config]") {

@@ -90,7 +90,7 @@ TEST_CASE("loading a file never runs an operational command nor writes a file", 
   const std::string cwd = std::filesystem::current_path();
   REQUIRE(chdir(dir) == 0);
   const std::string text =
-      "#\nike peer x\n sa\n sa x\n#\nsave\nsave y\ndisplay current-configuration\n"
+      "#\npki realm x\n sa\n sa x\n#\nsave\nsave y\ndisplay current-configuration\n"
       "packet-trace input-interface GigabitEthernet0/0/0 protocol icmp source 1.1.1.1 "
       "destination 2.2.2.2\n#\nreturn\n";
   cli::LoadResult r = cli::load_config_text(text, "ops.cfg");
@@ -98,10 +98,10 @@ TEST_CASE("loading a file never runs an operational command nor writes a file", 
   REQUIRE(chdir(cwd.c_str()) == 0);
   std::filesystem::remove_all(dir);
   CHECK(empty);
-  // The lines of the ike peer block are the block's; the operational commands are refused with
+  // The lines of the pki realm block are the block's; the operational commands are refused with
   // the line they are on.
   const std::string shown = config::render_current_configuration(r.config);
-  CHECK(shown.find("ike peer x\n sa\n sa x\n") != std::string::npos);
+  CHECK(shown.find("pki realm x\n sa\n sa x\n") != std::string::npos);
   REQUIRE(r.errors.size() == 4);
   CHECK(r.errors[0].line == 6);
   CHECK(r.errors[0].message ==

@@ -75,13 +75,15 @@ TEST_CASE("the transcript's FW1 ends with the configuration it typed", "[cli][tr
   CHECK(c.routes[0].next_hop == *parse_ipv4("20.0.0.2"));
   REQUIRE(c.security_policy.rules.size() == 2);
   CHECK(c.security_policy.rules[1].source_zones == std::vector<std::string>{"local", "untrust"});
-  // The IKE and IPSec views are kept verbatim until their emulation lands, sub-commands included.
-  bool found = false;
-  for (const auto& b : c.opaque) {
-    if (b.lines.front() == "ike proposal 1") {
-      found = true;
-      CHECK(b.lines.size() == 6);
-    }
-  }
-  CHECK(found);
+  // The IKE views are emulated: the proposal and the peer hold what was typed.
+  REQUIRE(c.ike_proposals.size() == 1);
+  CHECK(c.ike_proposals[0].name == "1");
+  CHECK(c.ike_proposals[0].encryption == std::vector<std::string>{"aes-256"});
+  CHECK(c.ike_proposals[0].dh == std::vector<std::string>{"group14"});
+  CHECK(c.ike_proposals[0].integrity == std::vector<std::string>{"hmac-sha2-256"});
+  const config::IkePeer* peer = c.find_ike_peer("FW2");
+  REQUIRE(peer != nullptr);
+  CHECK(peer->pre_shared_key == "zxb.2317");
+  CHECK(peer->ike_proposal == "1");
+  CHECK(peer->remote_address == parse_ipv4("30.0.0.2"));
 }
