@@ -55,11 +55,57 @@ void Device::settle() const {
   }
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
+  ike_.configure(config_);
 }
 
 void Device::apply() {
   dirty_ = true;
   sa_errors_ = runtime_.sad.sync_manual(config_, now_);
+}
+
+uint64_t Device::now_ms() const {
+  if (!wall_start_) return uint64_t{now_} * 1000;
+  const auto elapsed = std::chrono::steady_clock::now() - *wall_start_;
+  return uint64_t{now_} * 1000 +
+         static_cast<uint64_t>(
+             std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+}
+
+void Device::run_ike() {
+  for (const uint32_t index : runtime_.ike_acquires) ike_.acquire(index, now_ms());
+  runtime_.ike_acquires.clear();
+  ike_.drain(runtime_.sad, now(), timestamp(), config_.ipsec_anti_replay_window);
+}
+
+void Device::ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote,
+                         std::span<const uint8_t> message) {
+  settle();
+  ike_.engine().receive(local, remote, message, now_ms());
+  run_ike();
+}
+
+void Device::ike_tick() {
+  settle();
+  ike_.engine().tick(now_ms());
+  run_ike();
+}
+
+std::vector<ike::Datagram> Device::ike_take_datagrams() {
+  settle();
+  return ike_.engine().take_datagrams();
+}
+
+bool Device::ike_initiate(const std::string& policy, uint32_t seq) {
+  settle();
+  const auto& children = ike_.engine().config().children;
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (children[i].policy == policy && children[i].seq == seq) {
+      const bool started = ike_.engine().initiate(i, now_ms());
+      run_ike();
+      return started;
+    }
+  }
+  return false;
 }
 
 uint32_t Device::now() const {
@@ -107,6 +153,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) trace->device = config_.sysname;
   const Action a = pipeline_.process(ctx);
   length = ctx.length;
+  if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
 }
 
@@ -131,6 +178,7 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
     }
     pipeline_.process_batch({batch.data(), n}, actions + done);
   }
+  if (!runtime_.ike_acquires.empty()) run_ike();
 }
 
 Action Device::receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace,

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "config/model.hpp"
+#include "device/ike_link.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
 #include "pipeline/snapshot.hpp"
@@ -73,6 +75,25 @@ class Device {
   // The packet may grow up to capacity (ESP encapsulation); length is updated.
   Action receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
                  Trace* trace = nullptr, std::vector<EmittedPacket>* emitted = nullptr);
+  // IKE (device/ike_link.hpp): whoever runs the device carries the engine's datagrams (the daemon
+  // over UDP 500 and 4500, the lab and the tests in memory) and moves its time on.
+  void ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote,
+                   std::span<const uint8_t> message);
+  void ike_tick();
+  std::vector<ike::Datagram> ike_take_datagrams();
+  // Starts the negotiation of an ISAKMP policy entry now (ipsec policy ... auto-neg, tests).
+  bool ike_initiate(const std::string& policy, uint32_t seq);
+  IkeLink& ike() {
+    settle();
+    return ike_;
+  }
+  const IkeLink& ike() const {
+    settle();
+    return ike_;
+  }
+  // Milliseconds of the device clock, for IKE's timers.
+  uint64_t now_ms() const;
+
   // Up to kMaxBatch packets that arrived on one interface, untraced.
   static constexpr size_t kMaxBatch = 64;
   void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
@@ -81,11 +102,14 @@ class Device {
  private:
   // Compiles the configuration into a new snapshot if it changed since the last one.
   void settle() const;
+  // What packets asked of IKE, then what IKE decided, into the SAD.
+  void run_ike();
 
   config::Config config_;
   // The compiled state is a cache of config_, brought up to date by settle() wherever it is read.
   mutable std::shared_ptr<const Snapshot> snapshot_;
   mutable Runtime runtime_;
+  mutable IkeLink ike_;
   mutable bool dirty_ = true;
   Pipeline pipeline_;
   uint32_t now_ = 0;

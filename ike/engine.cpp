@@ -330,7 +330,8 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   std::vector<size_t> candidates;
   for (size_t i = 0; i < config_.peers.size(); ++i) {
     const auto& peer = config_.peers[i];
-    if (!peer.remote_address || *peer.remote_address == remote.address) candidates.push_back(i);
+    if (peer.remote_address ? *peer.remote_address == remote.address : peer.any_address)
+      candidates.push_back(i);
   }
   if (candidates.empty()) {
     record(remote.address, remote.port, "peer address mismatch",
@@ -505,7 +506,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
   std::string wanted;
   for (size_t i = 0; i < config_.peers.size(); ++i) {
     const auto& peer = config_.peers[i];
-    if (peer.remote_address && *peer.remote_address != sa.remote.address) continue;
+    if (peer.remote_address ? *peer.remote_address != sa.remote.address : !peer.any_address) continue;
     if (peer.remote_id && !same_id(*peer.remote_id, *p.idi)) {
       wanted += (wanted.empty() ? "" : ", ") + peer.remote_id->text();
       continue;

@@ -28,7 +28,8 @@ struct PeerConfig {
   std::string name;
   std::vector<IkeProposalConfig> proposals;  // in the order offered
   std::string pre_shared_key;                // in clear, opened from the configuration's form
-  std::optional<Ipv4> remote_address;        // none: answers any peer (a template's peer)
+  std::optional<Ipv4> remote_address;
+  bool any_address = false;  // a template's peer without remote-address: answers any peer
   Identification local_id;                   // what IDi/IDr carries for this side
   std::optional<Identification> remote_id;  // the peer's identity must be this when set
   bool nat_traversal = true;

@@ -152,6 +152,20 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
   return errors;
 }
 
+void Sad::add_negotiated(std::unique_ptr<Sa> sa) {
+  sa->fingerprint.clear();
+  sas_.push_back(std::move(sa));
+  reindex();
+}
+
+void Sad::remove_negotiated(uint32_t spi, bool inbound, uint8_t protocol) {
+  std::erase_if(sas_, [&](const std::unique_ptr<Sa>& sa) {
+    return sa->fingerprint.empty() && sa->spi == spi && sa->inbound == inbound &&
+           sa->protocol == protocol;
+  });
+  reindex();
+}
+
 std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error) {
   auto sa = std::make_unique<Sa>();
   sa->spi = inbound.spi;

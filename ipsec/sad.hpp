@@ -39,7 +39,8 @@ struct Sa {
   uint32_t policy_seq = 0;
   uint32_t policy_index = 0;  // position of the policy entry in the configuration (SpdEntry::index)
   std::string interface;
-  std::string fingerprint;  // the configuration it was made from, to notice a change
+  std::string fingerprint;  // the configuration it was made from, to notice a change; "" for IKE's
+  uint32_t conn_id = 0;     // IKE's connection ID of the CHILD SA (display ike sa), 0 for manual
 };
 
 // "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
@@ -66,6 +67,11 @@ class Sad {
   // their counters restarted), removed ones destroyed (keys wiped), unchanged ones kept as they
   // are. Returns errors for SAs whose keys are missing or of the wrong length.
   std::vector<std::string> sync_manual(const config::Config& cfg, uint32_t now);
+
+  // The SAs IKE negotiates: added when a negotiation installs them, removed when it deletes them
+  // (keys wiped). sync_manual leaves them alone.
+  void add_negotiated(std::unique_ptr<Sa> sa);
+  void remove_negotiated(uint32_t spi, bool inbound, uint8_t protocol);
 
  private:
   void reindex();  // after every change to sas_ (IKE's additions will call it too)

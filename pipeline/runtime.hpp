@@ -35,6 +35,9 @@ class Runtime {
   std::vector<uint64_t> security_hits;  // by compiled rule index; resized per snapshot
   uint64_t security_default_hits = 0;
   ipsec::Sad sad;
+  // ISAKMP policy entries (SPD indexes) that packets found without an SA since the device last
+  // looked: each starts a negotiation (device/ike_link.hpp). Bounded: one per entry.
+  std::vector<uint32_t> ike_acquires;
   uint16_t next_ip_id = 1;  // identification of the packets the device builds (ESP tunnels)
   uint64_t forwarded = 0;
 

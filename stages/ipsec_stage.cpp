@@ -3,6 +3,8 @@
 #include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
 
+#include <algorithm>
+
 namespace vfw {
 namespace {
 
@@ -59,13 +61,19 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->index, ipproto::kEsp);
   ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->index, ipproto::kAh);
   if (esp == nullptr && ah == nullptr) {
+    if (!m.entry->manual) {
+      // The first packet of a flow without an SA starts IKE (the device's traffic-based trigger)
+      // and is dropped while the negotiation runs; the packets after it use the tunnel.
+      auto& acquires = ctx.rt->ike_acquires;
+      if (std::find(acquires.begin(), acquires.end(), m.entry->index) == acquires.end())
+        acquires.push_back(m.entry->index);
+    }
     return step.drop(DropReason::IpsecNoSa, [&] {
-      // What happens here today: vfw does not negotiate yet (IKE is the next piece).
       return m.entry->manual
                  ? std::string("the manual policy has no complete outbound SA (spi and keys)")
-                 : "no SA: the device would now negotiate with ike-peer " + m.entry->ike_peer +
-                       "; vfw does not emulate IKE yet, so no negotiation starts and the packet "
-                       "is dropped";
+                 : "no SA yet: negotiation with ike-peer " + m.entry->ike_peer +
+                       " starts (display ike sa); this packet is dropped, the next ones use the "
+                       "tunnel once it is up";
     });
   }
   if (ctx.info.dont_fragment &&

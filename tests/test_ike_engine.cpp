@@ -323,6 +323,7 @@ TEST_CASE("behind the carrier's NAT both sides float to 4500 and ESP goes in UDP
   // FW3 answers whoever comes (a policy template): it sees FW1 as the NAT's 2.1.1.2.
   EngineConfig hq = side(false);
   hq.peers[0].remote_address.reset();
+  hq.peers[0].any_address = true;
   hq.children[0].responder_only = true;
   Wire w(side(true), hq);
   w.nat = true;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
-#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < pipeline/ < stages/ < device/ < cli/ < app/
+#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < ike/ pipeline/ < stages/ < device/ < cli/ < app/
+# ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
+# plane: the device binds the two.
 # usage: layers_test.sh SOURCE_DIR
 set -u
 cd "$1"
@@ -11,6 +13,7 @@ declare -A below=(
   [routing]="packet config"
   [nat]="packet config zones"
   [ipsec]="packet config"
+  [ike]="packet ipsec"
   [pipeline]="packet config zones routing nat ipsec"
   [stages]="packet config zones routing nat ipsec pipeline"
 )

@@ -1,0 +1,278 @@
+#include "device/ike_link.hpp"
+
+#include <map>
+
+#include "packet/packet.hpp"
+
+namespace vfw {
+namespace {
+
+template <typename T, typename Find>
+std::vector<const T*> algorithms(const std::vector<std::string>& keywords, Find find,
+                                 const std::string& what, std::vector<std::string>& problems) {
+  std::vector<const T*> out;
+  for (const auto& k : keywords) {
+    if (const T* a = find(k)) {
+      out.push_back(a);
+    } else {
+      problems.push_back(what + " " + k + " is not negotiated by vfw");
+    }
+  }
+  return out;
+}
+
+ike::Identification ipv4_id(Ipv4 a) {
+  ike::Identification id;
+  id.type = ike::id_type::kIpv4Address;
+  id.data.resize(4);
+  store32(id.data.data(), a.v);
+  return id;
+}
+
+ike::Identification fqdn_id(const std::string& name) {
+  ike::Identification id;
+  id.type = ike::id_type::kFqdn;
+  id.data.assign(name.begin(), name.end());
+  return id;
+}
+
+// An identity as the device spells it: by its id type when one is set, else an address if it
+// reads as one and a name otherwise.
+ike::Identification identity(const std::string& type, const std::string& value) {
+  if (type == "ip" || (type.empty() && parse_ipv4(value))) {
+    if (auto a = parse_ipv4(value)) return ipv4_id(*a);
+  }
+  if (type == "user-fqdn") {
+    ike::Identification id = fqdn_id(value);
+    id.type = ike::id_type::kRfc822Address;
+    return id;
+  }
+  return fqdn_id(value);
+}
+
+// The selectors of an ACL's permit rules: sources as this side's, destinations as the peer's.
+bool selectors(const config::Acl& acl, std::vector<ike::TrafficSelector>& local,
+               std::vector<ike::TrafficSelector>& remote, std::vector<std::string>& problems) {
+  auto range = [&](const std::optional<Wildcard>& w, ike::TrafficSelector& ts) {
+    if (!w) {
+      ts.start = Ipv4{0};
+      ts.end = Ipv4{0xffffffffU};
+      return true;
+    }
+    const uint32_t wild = w->wild.v;
+    if ((wild & (wild + 1)) != 0) return false;  // not a contiguous wildcard: no range says it
+    ts.start = Ipv4{w->addr.v & ~wild};
+    ts.end = Ipv4{w->addr.v | wild};
+    return true;
+  };
+  for (const auto& r : acl.rules) {
+    if (!r.permit) continue;
+    ike::TrafficSelector l;
+    ike::TrafficSelector m;
+    l.ip_protocol = m.ip_protocol = r.protocol;
+    if (r.src_port) std::tie(l.start_port, l.end_port) = *r.src_port;
+    if (r.dst_port) std::tie(m.start_port, m.end_port) = *r.dst_port;
+    if (!range(r.source, l) || !range(r.destination, m)) {
+      problems.push_back("acl " + std::to_string(acl.number) + " rule " + std::to_string(r.id) +
+                         ": a non-contiguous wildcard is not a traffic selector");
+      continue;
+    }
+    local.push_back(l);
+    remote.push_back(m);
+  }
+  return !local.empty();
+}
+
+}  // namespace
+
+ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::string>& problems) {
+  ike::EngineConfig out;
+  std::map<std::string, size_t> peer_index;
+  auto peer_of = [&](const std::string& name, Ipv4 local, bool template_peer) -> std::optional<size_t> {
+    const config::IkePeer* p = cfg.find_ike_peer(name);
+    if (p == nullptr) {
+      problems.push_back("ike peer " + name + " does not exist");
+      return std::nullopt;
+    }
+    if (!p->version2) {
+      problems.push_back("ike peer " + name + ": IKEv2 is off (undo version 2)");
+      return std::nullopt;
+    }
+    if (p->pre_shared_key.empty()) {
+      problems.push_back("ike peer " + name + ": no pre-shared key usable here" +
+                         (p->foreign_psk.empty() ? "" : " (sealed by another device: type it again)"));
+      return std::nullopt;
+    }
+    const std::string key = name + (template_peer ? "/template" : "");
+    if (auto it = peer_index.find(key); it != peer_index.end()) return it->second;
+    ike::PeerConfig pc;
+    pc.name = p->name;
+    pc.pre_shared_key = p->pre_shared_key;
+    pc.remote_address = p->remote_address;
+    pc.any_address = template_peer && !p->remote_address;
+    pc.nat_traversal = p->nat_traversal.value_or(true);
+    const config::IkeProposal prop = cfg.ike_proposal_of(*p);
+    ike::IkeProposalConfig ipc;
+    ipc.number = prop.name == "default" ? 0 : static_cast<uint32_t>(std::stoul(prop.name));
+    ipc.encryption = algorithms<ike::EncryptionAlgorithm>(
+        prop.encryption, [](const std::string& k) { return ike::find_encryption(k); },
+        "ike proposal " + prop.name + ": encryption-algorithm", problems);
+    ipc.prf = algorithms<ike::PrfAlgorithm>(
+        prop.prf, [](const std::string& k) { return ike::find_prf(k); },
+        "ike proposal " + prop.name + ": prf", problems);
+    ipc.integrity = algorithms<ike::IntegrityAlgorithm>(
+        prop.integrity, [](const std::string& k) { return ike::find_integrity(k); },
+        "ike proposal " + prop.name + ": integrity-algorithm", problems);
+    ipc.dh = algorithms<ike::DhGroup>(
+        prop.dh, [](const std::string& k) { return ike::find_dh_group(k); },
+        "ike proposal " + prop.name + ": dh", problems);
+    ipc.lifetime_seconds = prop.duration;
+    pc.proposals.push_back(ipc);
+    // Who this side is: local-id (by its type), the local name for fqdn, else the address.
+    if (!p->local_id.empty()) {
+      pc.local_id = identity(p->local_id_type, p->local_id);
+    } else if (p->local_id_type == "fqdn" && !cfg.ike_local_name.empty()) {
+      pc.local_id = fqdn_id(cfg.ike_local_name);
+    } else if (p->local_id_type == "fqdn") {
+      pc.local_id = fqdn_id(cfg.sysname);
+    } else {
+      pc.local_id = ipv4_id(local);
+    }
+    if (!p->remote_id.empty()) pc.remote_id = identity(p->remote_id_type, p->remote_id);
+    out.peers.push_back(std::move(pc));
+    peer_index[key] = out.peers.size() - 1;
+    return out.peers.size() - 1;
+  };
+
+  auto child_of = [&](const config::IpsecPolicy& policy, const config::IpsecPolicy& entry,
+                      const std::string& interface, Ipv4 local, bool template_entry) {
+    const std::string label = "ipsec policy " + policy.name + " " + std::to_string(policy.seq);
+    if (!entry.acl || cfg.acls.count(*entry.acl) == 0) {
+      problems.push_back(label + ": no security acl");
+      return;
+    }
+    const config::IpsecProposal* prop = nullptr;
+    for (const auto& x : cfg.ipsec_proposals) {
+      if (x.name == entry.proposal) prop = &x;
+    }
+    if (prop == nullptr) {
+      problems.push_back(label + ": no ipsec proposal");
+      return;
+    }
+    if (prop->transform == config::IpsecProposal::Transform::AhEsp) {
+      problems.push_back(label + ": transform ah-esp is not negotiated by IKEv2");
+      return;
+    }
+    ike::ChildConfig c;
+    c.policy = policy.name;
+    c.seq = policy.seq;
+    c.interface = interface;
+    c.local_address = local;
+    c.policy_index = static_cast<uint32_t>(&policy - cfg.ipsec_policies.data());
+    c.responder_only = template_entry;
+    if (!selectors(cfg.acls.at(*entry.acl), c.local_ts, c.remote_ts, problems)) {
+      problems.push_back(label + ": acl " + std::to_string(*entry.acl) + " permits nothing");
+      return;
+    }
+    c.protocol = prop->transform == config::IpsecProposal::Transform::Ah ? ike::protocol::kAh
+                                                                        : ike::protocol::kEsp;
+    c.tunnel = prop->tunnel;
+    c.encryption = c.protocol == ike::protocol::kEsp
+                       ? ipsec::encryption_from_keyword(prop->esp_encryption).value_or(ipsec::Encryption::Aes256)
+                       : ipsec::Encryption::None;
+    c.authentication = ipsec::authentication_from_keyword(c.protocol == ike::protocol::kEsp
+                                                              ? prop->esp_authentication
+                                                              : prop->ah_authentication)
+                           .value_or(ipsec::Authentication::Sha256);
+    if (!entry.pfs.empty()) c.pfs = ike::find_dh_group(entry.pfs.substr(entry.pfs.find("group")));
+    if (entry.duration_time) c.lifetime_seconds = *entry.duration_time;
+    if (entry.duration_traffic) c.lifetime_kilobytes = *entry.duration_traffic;
+    auto peer = peer_of(entry.ike_peer, local, template_entry);
+    if (!peer) return;
+    c.peer = *peer;
+    out.children.push_back(std::move(c));
+  };
+
+  for (const auto& [name, ifc] : cfg.interfaces) {
+    if (ifc.ipsec_policy.empty() || !ifc.address) continue;
+    for (const auto& p : cfg.ipsec_policies) {
+      if (p.name != ifc.ipsec_policy || p.manual) continue;
+      const Ipv4 local = p.tunnel_local.value_or(ifc.address->host);
+      if (p.template_name.empty()) {
+        child_of(p, p, name, local, false);
+        continue;
+      }
+      for (const auto& t : cfg.ipsec_templates) {
+        if (t.name == p.template_name) child_of(p, t, name, local, true);
+      }
+    }
+  }
+  return out;
+}
+
+void IkeLink::configure(const config::Config& cfg) {
+  problems_.clear();
+  engine_.configure(ike_engine_config(cfg, problems_));
+}
+
+bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {
+  const auto& children = engine_.config().children;
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (children[i].policy_index == policy_index && !children[i].responder_only)
+      return engine_.initiate(i, now_ms);
+  }
+  return false;
+}
+
+void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& timestamp,
+                    uint32_t anti_replay_window) {
+  const auto& children = engine_.config().children;
+  for (const auto& r : engine_.take_removals()) {
+    const uint8_t proto = r.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
+    sad.remove_negotiated(r.spi_in, true, proto);
+    sad.remove_negotiated(r.spi_out, false, proto);
+  }
+  for (const auto& in : engine_.take_installs()) {
+    if (in.child >= children.size()) continue;
+    const ike::ChildConfig& child = children[in.child];
+    for (const bool inbound : {true, false}) {
+      auto sa = std::make_unique<ipsec::Sa>();
+      sa->spi = inbound ? in.spi_in : in.spi_out;
+      sa->protocol = in.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
+      sa->inbound = inbound;
+      sa->tunnel = in.tunnel;
+      sa->local = in.local;
+      sa->remote = in.remote;
+      sa->udp_encapsulation = in.udp_encapsulation;
+      sa->remote_port = in.remote_port;
+      sa->replay = ipsec::ReplayWindow(anti_replay_window);
+      sa->created = now_seconds;
+      sa->lifetime_seconds = in.lifetime_seconds;
+      sa->lifetime_kilobytes = in.lifetime_kilobytes;
+      sa->policy = child.policy;
+      sa->policy_seq = child.seq;
+      sa->policy_index = child.policy_index;
+      sa->interface = child.interface;
+      sa->conn_id = in.conn_id;
+      const std::string error =
+          inbound ? sa->crypto.init(in.encryption, in.encryption_key_in, in.authentication,
+                                    in.authentication_key_in, false)
+                  : sa->crypto.init(in.encryption, in.encryption_key_out, in.authentication,
+                                    in.authentication_key_out, true);
+      if (!error.empty()) {
+        problems_.push_back("CHILD SA " + std::to_string(sa->spi) + ": " + error);
+        continue;
+      }
+      sad.add_negotiated(std::move(sa));
+    }
+  }
+  for (auto& e : engine_.take_errors()) {
+    IkeErrorInfo info{std::move(e), timestamp};
+    new_errors_.push_back(info);
+    if (new_errors_.size() > kMaxErrorInfo) new_errors_.erase(new_errors_.begin());
+    error_info_.push_back(std::move(info));
+    if (error_info_.size() > kMaxErrorInfo) error_info_.pop_front();
+  }
+}
+
+}  // namespace vfw

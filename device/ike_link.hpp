@@ -1,0 +1,58 @@
+// The IKE engine of one device: its configuration compiled from the device's (peers, proposals,
+// ISAKMP policy entries and their security ACLs as traffic selectors), the CHILD SAs it
+// negotiates landing in the device's SAD, and its failures kept as the device keeps them
+// (display ike error-info, debugging ikev2 error). The engine itself is sans I/O
+// (ike/engine.hpp); whoever runs the device carries its datagrams (the daemon, the lab, tests).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "ike/engine.hpp"
+#include "ipsec/sad.hpp"
+
+namespace vfw {
+
+struct IkeErrorInfo {
+  ike::ErrorRecord record;
+  std::string time;  // the device's timestamp when it happened
+};
+
+class IkeLink {
+ public:
+  IkeLink() : engine_(ike::EngineConfig{}) {}
+
+  // The device's configuration changed: new negotiations follow it. Problems that keep a policy
+  // entry from negotiating (no usable key, an ACL rule no selector can express) are listed.
+  void configure(const config::Config& cfg);
+  const std::vector<std::string>& problems() const { return problems_; }
+
+  ike::Engine& engine() { return engine_; }
+  const ike::Engine& engine() const { return engine_; }
+
+  // The ISAKMP policy entry (its SPD index) a packet needs an SA for; false when it cannot start.
+  bool acquire(uint32_t policy_index, uint64_t now_ms);
+  // What the engine decided, into the SAD and the error records. timestamp: the device's.
+  void drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& timestamp,
+             uint32_t anti_replay_window);
+
+  // The last failures, newest last (the device keeps a bounded history).
+  static constexpr size_t kMaxErrorInfo = 200;
+  const std::deque<IkeErrorInfo>& error_info() const { return error_info_; }
+  // Failures not yet printed as debugging lines (taken by the terminal that debugs).
+  std::vector<IkeErrorInfo> take_new_errors() { return std::exchange(new_errors_, {}); }
+
+ private:
+  ike::Engine engine_;
+  std::vector<std::string> problems_;
+  std::deque<IkeErrorInfo> error_info_;
+  std::vector<IkeErrorInfo> new_errors_;
+};
+
+// Exposed for the tests: the engine's view of a configuration.
+ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::string>& problems);
+
+}  // namespace vfw
