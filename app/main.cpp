@@ -3,12 +3,14 @@
 //   vfw check FILE   validate a configuration file
 //   vfw packet-trace trace a packet through the pipeline
 //   vfw stages       print the forwarding order
+//   vfw run          the device as a daemon: IKE on UDP 500/4500, its CLI on a local socket
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "app/cli_session.hpp"
+#include "app/daemon.hpp"
 #include "builtin_example.hpp"
 #include "cli/config_loader.hpp"
 #include "device/packet_trace.hpp"
@@ -38,6 +40,16 @@ int check(const std::vector<std::string>& files) {
     }
   }
   return status;
+}
+
+int run_device(const std::string& config, vfw::DaemonOptions options) {
+  vfw::cli::LoadResult loaded =
+      config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
+                     : vfw::cli::load_config_file(config);
+  for (const auto& e : loaded.errors) std::cerr << e.format();
+  if (!loaded.ok()) return 1;
+  vfw::Device device(std::move(loaded.config));
+  return vfw::run_daemon(device, options);
 }
 
 int cli(const std::string& config, const std::vector<std::string>& commands) {
@@ -72,6 +84,10 @@ int run(int argc, char** argv) {
   CLI::App* cli_cmd = app.add_subcommand("cli", "The VRP-like command line (the default)");
   cli_cmd->add_option("--config", config, "Start on this configuration file");
   cli_cmd->add_option("-c", commands, "Run this command in system view and exit (repeatable)");
+  std::string connect;
+  cli_cmd->add_option("--connect", connect, "Talk to a running `vfw run` through its socket")
+      ->expected(0, 1)
+      ->default_str("");
 
   std::vector<std::string> files;
   CLI::App* check_cmd =
@@ -106,6 +122,19 @@ int run(int argc, char** argv) {
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
+  vfw::DaemonOptions daemon;
+  std::string run_config;
+  bool no_terminal = false;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run the device: IKE on UDP 500 and 4500 of its interface addresses, the CLI on "
+             "the terminal and on a local socket (docs/ike.md)");
+  run_cmd->add_option("--config", run_config, "Configuration file (default: the seed's FW1)");
+  run_cmd->add_option("--socket", daemon.socket_path, "The CLI's local socket")
+      ->default_str(vfw::default_socket_path());
+  run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
+  run_cmd->add_flag("--debug", daemon.debug,
+                    "Log at debug level, IKE's keys included (for Wireshark)");
+
   // One exit-code convention (README): 0 done, 1 the configuration or a command failed, 2 a bad
   // argument (CLI11's own codes, 104-109, are folded into it), 3 an internal error.
   try {
@@ -115,6 +144,13 @@ int run(int argc, char** argv) {
   }
 
   if (*check_cmd) return check(files);
+  if (*run_cmd) {
+    if (daemon.socket_path.empty()) daemon.socket_path = vfw::default_socket_path();
+    daemon.terminal = !no_terminal;
+    return run_device(run_config, daemon);
+  }
+  if (*cli_cmd && cli_cmd->count("--connect") > 0)
+    return vfw::connect_cli(connect.empty() ? vfw::default_socket_path() : connect, commands);
   if (*trace) return packet_trace(pt);
   if (*stages) {
     int n = 1;

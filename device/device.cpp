@@ -153,6 +153,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) trace->device = config_.sysname;
   const Action a = pipeline_.process(ctx);
   length = ctx.length;
+  if (a == Action::Forward && egress_sink_) egress_sink_({packet, length}, ctx.out_if);
   if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
 }

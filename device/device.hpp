@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,6 +92,11 @@ class Device {
     settle();
     return ike_;
   }
+  // Where forwarded packets go when the device runs for real (the daemon sends those that leave
+  // in a tunnel); unset in the lab and the tests, which read the packet from receive().
+  using EgressSink = std::function<void(std::span<const uint8_t> packet, uint16_t interface)>;
+  void set_egress_sink(EgressSink sink) { egress_sink_ = std::move(sink); }
+
   // Milliseconds of the device clock, for IKE's timers.
   uint64_t now_ms() const;
 
@@ -110,6 +116,7 @@ class Device {
   mutable std::shared_ptr<const Snapshot> snapshot_;
   mutable Runtime runtime_;
   mutable IkeLink ike_;
+  EgressSink egress_sink_;
   mutable bool dirty_ = true;
   Pipeline pipeline_;
   uint32_t now_ = 0;

@@ -1,5 +1,6 @@
 #include "device/ike_link.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "packet/packet.hpp"
@@ -224,10 +225,51 @@ bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {
   return false;
 }
 
+namespace {
+
+std::string hex(const ike::Bytes& b) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (const uint8_t c : b) {
+    s += digits[c >> 4];
+    s += digits[c & 15];
+  }
+  return s;
+}
+
+std::string hex64(uint64_t v) {
+  ike::Bytes b(8);
+  store32(b.data(), static_cast<uint32_t>(v >> 32));
+  store32(b.data() + 4, static_cast<uint32_t>(v));
+  return hex(b);
+}
+
+}  // namespace
+
+void IkeLink::log_keys() {
+  for (const auto& sa : engine_.sas()) {
+    if (sa->state != ike::IkeSaState::Established && sa->state != ike::IkeSaState::AuthSent &&
+        sa->state != ike::IkeSaState::InitAnswered)
+      continue;
+    if (sa->keys.ei.empty() ||
+        std::find(logged_keys_.begin(), logged_keys_.end(), sa->spi_i) != logged_keys_.end())
+      continue;
+    logged_keys_.push_back(sa->spi_i);
+    if (logged_keys_.size() > 1024) logged_keys_.erase(logged_keys_.begin());
+    // The fields of Wireshark's ikev2_decryption_table, in its order.
+    log_.push_back("IKE/7/KEYS: SPIi " + hex64(sa->spi_i) + " SPIr " + hex64(sa->spi_r) +
+                   " SK_ei " + hex(sa->keys.ei) + " SK_er " + hex(sa->keys.er) + " SK_ai " +
+                   hex(sa->keys.ai) + " SK_ar " + hex(sa->keys.ar) + " encryption " +
+                   std::string(sa->suite.encryption->display) + " integrity " +
+                   (sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "none"));
+  }
+}
+
 void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& timestamp,
                     uint32_t anti_replay_window) {
   const auto& children = engine_.config().children;
-  for (const auto& r : engine_.take_removals()) {
+  const auto removals = engine_.take_removals();
+  for (const auto& r : removals) {
     const uint8_t proto = r.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
     sad.remove_negotiated(r.spi_in, true, proto);
     sad.remove_negotiated(r.spi_out, false, proto);
@@ -263,10 +305,20 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
         problems_.push_back("CHILD SA " + std::to_string(sa->spi) + ": " + error);
         continue;
       }
+      log_.push_back(timestamp + "IPSEC/6/SA: " + std::string(inbound ? "inbound" : "outbound") +
+                     " " + ipsec::describe(*sa) + ", ipsec policy " + child.policy + " " +
+                     std::to_string(child.seq));
       sad.add_negotiated(std::move(sa));
     }
   }
+  for (const auto& r : removals) {
+    log_.push_back(timestamp + "IPSEC/6/SA: SA pair spi " + std::to_string(r.spi_in) + "/" +
+                   std::to_string(r.spi_out) + " deleted");
+  }
+  if (keys_in_log) log_keys();
   for (auto& e : engine_.take_errors()) {
+    log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
+                   std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
     IkeErrorInfo info{std::move(e), timestamp};
     new_errors_.push_back(info);
     if (new_errors_.size() > kMaxErrorInfo) new_errors_.erase(new_errors_.begin());

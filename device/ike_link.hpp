@@ -42,14 +42,24 @@ class IkeLink {
   // The last failures, newest last (the device keeps a bounded history).
   static constexpr size_t kMaxErrorInfo = 200;
   const std::deque<IkeErrorInfo>& error_info() const { return error_info_; }
+  // What happened since last asked, one line each in the device's log style: tunnels up and
+  // down, failures. With keys_in_log, also each IKE SA's keys as Wireshark's IKEv2 decryption
+  // table takes them (debug level: whoever reads this log can read the tunnel).
+  std::vector<std::string> take_log() { return std::exchange(log_, {}); }
+  bool keys_in_log = false;
+
   // Failures not yet printed as debugging lines (taken by the terminal that debugs).
   std::vector<IkeErrorInfo> take_new_errors() { return std::exchange(new_errors_, {}); }
 
  private:
+  void log_keys();
+
   ike::Engine engine_;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
   std::vector<IkeErrorInfo> new_errors_;
+  std::vector<std::string> log_;
+  std::vector<uint64_t> logged_keys_;  // IKE SAs whose keys were logged (by initiator SPI)
 };
 
 // Exposed for the tests: the engine's view of a configuration.

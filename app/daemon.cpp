@@ -1,0 +1,374 @@
+#include "app/daemon.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "app/line_runner.hpp"
+#include "packet/packet.hpp"
+
+namespace vfw {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+using UnixSocket = asio::local::stream_protocol::socket;
+
+// Separates a response from the next on the local socket: the client strips it.
+constexpr char kEndOfResponse = '\x1e';
+
+class Daemon {
+ public:
+  Daemon(Device& device, const DaemonOptions& options)
+      : device_(device), options_(options), signals_(io_, SIGTERM, SIGINT), tick_(io_),
+        stdin_(io_), acceptor_(io_) {}
+
+  int run() {
+    device_.follow_wall_clock();
+    device_.ike().keys_in_log = options_.debug;
+    for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
+    open_sockets();
+    if (sockets_.empty()) log("IKE/4/BIND: no interface address of the configuration is on this host");
+    device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
+    signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
+    schedule_tick();
+    if (!options_.socket_path.empty()) open_cli_socket();
+    if (options_.terminal) {
+      runner_ = std::make_unique<LineRunner>(device_, true);
+      stdin_.assign(::dup(STDIN_FILENO));
+      prompt();
+      read_terminal();
+    }
+    log("VFW/6/START: " + device_.config().sysname + " running");
+    io_.run();
+    device_.set_egress_sink({});
+    return 0;
+  }
+
+ private:
+  struct Socket {
+    Ipv4 address;
+    uint16_t port;
+    std::unique_ptr<udp::socket> socket;
+    std::array<uint8_t, 65536> buffer{};
+    udp::endpoint sender;
+  };
+  struct CliConnection {
+    UnixSocket socket;
+    asio::streambuf input;
+    LineRunner runner;
+    CliConnection(asio::io_context& io, Device& d) : socket(io), runner(d, true) {}
+  };
+
+  void log(const std::string& line) {
+    std::cerr << device_.timestamp() << device_.config().sysname << " " << line << "\n"
+              << std::flush;
+  }
+
+  void flush_log() {
+    for (const auto& line : device_.ike().take_log()) {
+      std::cerr << line << "\n";
+    }
+    std::cerr << std::flush;
+  }
+
+  void open_sockets() {
+    for (const auto& [name, ifc] : device_.config().interfaces) {
+      if (!ifc.address) continue;
+      for (const uint16_t port : {ike::kIkePort, ike::kNatTraversalPort}) {
+        auto s = std::make_unique<Socket>();
+        s->address = ifc.address->host;
+        s->port = port;
+        s->socket = std::make_unique<udp::socket>(io_);
+        boost::system::error_code ec;
+        const udp::endpoint at(asio::ip::address_v4(ifc.address->host.v), port);
+        s->socket->open(udp::v4(), ec);
+        if (!ec) s->socket->set_option(udp::socket::reuse_address(true), ec);
+        if (!ec) s->socket->bind(at, ec);
+        if (ec) {
+          if (port == ike::kIkePort)
+            log("IKE/6/BIND: " + to_string(ifc.address->host) + " (" + name +
+                ") is not an address of this host: " + ec.message());
+          continue;
+        }
+        log("IKE/6/BIND: listening on " + to_string(ifc.address->host) + ":" +
+            std::to_string(port) + " (" + name + ")");
+        interface_of_[ifc.address->host.v] = name;
+        Socket& ref = *s;
+        sockets_.push_back(std::move(s));
+        receive(ref);
+      }
+    }
+  }
+
+  Socket* socket_for(Ipv4 address, uint16_t port) {
+    for (const auto& s : sockets_) {
+      if (s->address == address && s->port == port) return s.get();
+    }
+    return nullptr;
+  }
+
+  void receive(Socket& s) {
+    s.socket->async_receive_from(
+        asio::buffer(s.buffer), s.sender,
+        [this, &s](const boost::system::error_code& ec, size_t n) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) datagram(s, n);
+          receive(s);
+        });
+  }
+
+  void datagram(Socket& s, size_t n) {
+    const ike::Endpoint local{s.address, s.port};
+    const ike::Endpoint remote{Ipv4{s.sender.address().to_v4().to_uint()}, s.sender.port()};
+    std::span<const uint8_t> bytes(s.buffer.data(), n);
+    if (s.port == ike::kNatTraversalPort) {
+      if (n == 1 && bytes[0] == 0xff) return;  // NAT keepalive (RFC 3948 2.3)
+      if (n >= 4 && load32(bytes.data()) != 0) {
+        esp_in_udp(local, remote, bytes);
+        return;
+      }
+      if (n < 4) return;
+      bytes = bytes.subspan(4);  // the non-ESP marker before an IKE message
+    }
+    device_.ike_receive(local, remote, bytes);
+    flush_ike();
+  }
+
+  // ESP in UDP from a peer: the packet as it arrived on the wire, through the data plane.
+  void esp_in_udp(const ike::Endpoint& local, const ike::Endpoint& remote,
+                  std::span<const uint8_t> payload) {
+    std::vector<uint8_t> packet(28 + payload.size());
+    uint8_t* ip = packet.data();
+    ip[0] = 0x45;
+    store16(ip + 2, static_cast<uint16_t>(packet.size()));
+    ip[8] = 64;
+    ip[9] = ipproto::kUdp;
+    store32(ip + 12, remote.address.v);
+    store32(ip + 16, local.address.v);
+    store16(ip + 10, internet_checksum({ip, 20}));
+    store16(ip + 20, remote.port);
+    store16(ip + 22, local.port);
+    store16(ip + 24, static_cast<uint16_t>(8 + payload.size()));
+    std::copy(payload.begin(), payload.end(), packet.begin() + 28);
+    Trace trace;
+    const auto it = interface_of_.find(local.address.v);
+    if (it == interface_of_.end()) return;
+    const Action a = device_.receive(packet, it->second, &trace);
+    const auto& r = trace.result;
+    std::string what;
+    if (a == Action::Drop) {
+      what = " dropped: " + std::string(drop_reason_id(r.drop));
+    } else {
+      PacketInfo inner;
+      parse_ipv4(packet, inner);
+      what = ", decrypted: " + to_string(inner.src) + " -> " + to_string(inner.dst) + " protocol " +
+             std::to_string(inner.protocol) + ", to " +
+             (a == Action::ToDevice ? std::string("the device") : r.output);
+    }
+    log("IPSEC/6/ESP: ESP from " + to_string(remote.address) + ":" + std::to_string(remote.port) +
+        what);
+    flush_ike();
+  }
+
+  // A forwarded packet: sent for real when it leaves in a UDP-encapsulated tunnel from one of
+  // the addresses the daemon holds; shown otherwise.
+  void egress(std::span<const uint8_t> packet, uint16_t out) {
+    PacketInfo info;
+    if (parse_ipv4(packet, info) != DropReason::None) return;
+    if (info.protocol == ipproto::kUdp && info.src_port == ike::kNatTraversalPort) {
+      if (Socket* s = socket_for(info.src, ike::kNatTraversalPort)) {
+        const auto payload = packet.subspan(info.header_length + 8);
+        boost::system::error_code ec;
+        s->socket->send_to(asio::buffer(payload.data(), payload.size()),
+                           udp::endpoint(asio::ip::address_v4(info.dst.v), info.dst_port), 0, ec);
+        log("IPSEC/6/ESP: ESP in UDP to " + to_string(info.dst) + ":" +
+            std::to_string(info.dst_port) + (ec ? " not sent: " + ec.message() : " sent"));
+        return;
+      }
+    }
+    log("VFW/6/EGRESS: " + to_string(info.src) + " -> " + to_string(info.dst) + " leaves " +
+        device_.snapshot().interfaces[out].name +
+        " (not sent: only UDP-encapsulated tunnels leave a daemon without bound interfaces)");
+  }
+
+  void flush_ike() {
+    for (auto& d : device_.ike_take_datagrams()) {
+      Socket* s = socket_for(d.local.address, d.local.port);
+      if (s == nullptr) {
+        log("IKE/4/SEND: no socket on " + to_string(d.local.address) + ":" +
+            std::to_string(d.local.port));
+        continue;
+      }
+      std::vector<uint8_t> bytes;
+      if (d.local.port == ike::kNatTraversalPort) bytes.assign(4, 0);  // non-ESP marker
+      bytes.insert(bytes.end(), d.bytes.begin(), d.bytes.end());
+      boost::system::error_code ec;
+      s->socket->send_to(asio::buffer(bytes),
+                         udp::endpoint(asio::ip::address_v4(d.remote.address.v), d.remote.port), 0,
+                         ec);
+      if (ec) log("IKE/4/SEND: to " + to_string(d.remote.address) + ": " + ec.message());
+    }
+    flush_log();
+  }
+
+  void schedule_tick() {
+    tick_.expires_after(std::chrono::milliseconds(200));
+    tick_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      device_.ike_tick();
+      flush_ike();
+      schedule_tick();
+    });
+  }
+
+  void prompt() { std::cout << runner_->ctx.prompt() << std::flush; }
+
+  void read_terminal() {
+    asio::async_read_until(stdin_, terminal_input_, '\n',
+                           [this](const boost::system::error_code& ec, size_t) {
+                             if (ec) return;  // end of input: the device keeps running
+                             std::istream in(&terminal_input_);
+                             std::string line;
+                             std::getline(in, line);
+                             const LineOutput r = runner_->run(line, runner_->ctx.prompt().size());
+                             std::cout << r.out;
+                             std::cerr << r.err;
+                             flush_ike();
+                             if (!runner_->ctx.finished()) {
+                               prompt();
+                               read_terminal();
+                             }
+                           });
+  }
+
+  void open_cli_socket() {
+    const std::string& path = options_.socket_path;
+    const size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0700);
+    ::unlink(path.c_str());
+    boost::system::error_code ec;
+    acceptor_.open(asio::local::stream_protocol(), ec);
+    if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path), ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      log("VFW/4/CLI: cannot listen on " + path + ": " + ec.message());
+      return;
+    }
+    ::chmod(path.c_str(), 0600);  // the device's CLI: its owner only
+    log("VFW/6/CLI: CLI on " + path);
+    accept();
+  }
+
+  void accept() {
+    auto c = std::make_shared<CliConnection>(io_, device_);
+    acceptor_.async_accept(c->socket, [this, c](const boost::system::error_code& ec) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        c->runner.ctx.enter_system();
+        serve(c);
+      }
+      accept();
+    });
+  }
+
+  void serve(const std::shared_ptr<CliConnection>& c) {
+    asio::async_read_until(c->socket, c->input, '\n', [this, c](const boost::system::error_code& ec, size_t) {
+      if (ec) return;
+      std::istream in(&c->input);
+      std::string line;
+      std::getline(in, line);
+      if (line.size() > kMaxCommandLine + 1) line.resize(kMaxCommandLine + 1);
+      const LineOutput r = c->runner.run(line, 0);
+      flush_ike();
+      auto reply = std::make_shared<std::string>(r.out + r.err + kEndOfResponse +
+                                                 (r.ok ? "0" : "1") + c->runner.ctx.prompt() + "\n");
+      asio::async_write(c->socket, asio::buffer(*reply),
+                        [this, c, reply](const boost::system::error_code& wec, size_t) {
+                          if (!wec && !c->runner.ctx.finished()) serve(c);
+                        });
+    });
+  }
+
+  void stop(int signal) {
+    log(std::string("VFW/6/STOP: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+        ": deleting the IKE SAs and stopping");
+    device_.ike().engine().delete_all(device_.now_ms());
+    device_.ike_tick();
+    flush_ike();
+    if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
+    io_.stop();
+  }
+
+  Device& device_;
+  DaemonOptions options_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer tick_;
+  asio::posix::stream_descriptor stdin_;
+  asio::streambuf terminal_input_;
+  asio::local::stream_protocol::acceptor acceptor_;
+  std::vector<std::unique_ptr<Socket>> sockets_;
+  std::map<uint32_t, std::string> interface_of_;
+  std::unique_ptr<LineRunner> runner_;
+};
+
+}  // namespace
+
+int run_daemon(Device& device, const DaemonOptions& options) {
+  Daemon d(device, options);
+  return d.run();
+}
+
+std::string default_socket_path() {
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != 0)
+    return std::string(runtime) + "/vfw.sock";
+  return "/tmp/vfw-" + std::to_string(::getuid()) + "/vfw.sock";
+}
+
+int connect_cli(const std::string& socket_path, const std::vector<std::string>& commands) {
+  asio::io_context io;
+  UnixSocket socket(io);
+  boost::system::error_code ec;
+  socket.connect(asio::local::stream_protocol::endpoint(socket_path), ec);
+  if (ec) {
+    std::cerr << "vfw: cannot connect to " << socket_path << ": " << ec.message()
+              << " (is vfw run going?)\n";
+    return 1;
+  }
+  asio::streambuf input;
+  bool all_ok = true;
+  auto ask = [&](const std::string& line) {
+    const std::string out = line + "\n";
+    asio::write(socket, asio::buffer(out), ec);
+    if (ec) return false;
+    asio::read_until(socket, input, std::string(1, kEndOfResponse), ec);
+    if (ec) return false;
+    std::istream in(&input);
+    std::string text;
+    std::getline(in, text, kEndOfResponse);
+    std::string status;
+    std::getline(in, status);  // "0<prompt>" or "1<prompt>"
+    std::cout << text << std::flush;
+    if (!status.empty() && status[0] == '1') all_ok = false;
+    return true;
+  };
+  if (!commands.empty()) {
+    for (const auto& c : commands) {
+      if (!ask(c)) break;
+    }
+  } else {
+    for (std::string line; std::getline(std::cin, line);) {
+      if (!ask(line)) break;
+    }
+  }
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace vfw

@@ -1,0 +1,32 @@
+// vfw run: the device as a daemon on Boost.Asio, one io_context. IKE listens on UDP 500 and 4500
+// on the addresses of the device's interfaces that this host holds; ESP in UDP arriving on 4500
+// is decrypted by the data plane and shown; packets that leave in a tunnel (packet-trace on the
+// running device) are really sent, UDP-encapsulated, through the 4500 socket. The VRP CLI runs
+// on standard input and on a local socket (vfw cli --connect). Logs, in the device's style, go
+// to standard error. SIGTERM and SIGINT stop it cleanly: the peers are told (INFORMATIONAL
+// delete) before it exits.
+#pragma once
+
+#include <string>
+
+#include "device/device.hpp"
+
+namespace vfw {
+
+struct DaemonOptions {
+  std::string socket_path;  // the CLI's local socket; "" for none
+  bool terminal = true;     // read CLI lines from standard input
+  bool debug = false;       // log at debug level: IKE's keys, for Wireshark
+};
+
+// Returns the exit status (0 after a clean stop).
+int run_daemon(Device& device, const DaemonOptions& options);
+
+// vfw cli --connect PATH: sends each line of input (or each command) to a running daemon and
+// prints what it answers. Returns 0 when every line succeeded.
+int connect_cli(const std::string& socket_path, const std::vector<std::string>& commands);
+
+// The default socket of a daemon: $XDG_RUNTIME_DIR/vfw.sock, else /tmp/vfw-UID/vfw.sock.
+std::string default_socket_path();
+
+}  // namespace vfw
