@@ -76,6 +76,9 @@ class Daemon {
       std::cerr << line << "\n";
     }
     std::cerr << std::flush;
+    // debugging ikev2 error / ipsec error: on the terminal, as the device prints them.
+    for (const auto& line : device_.ike().take_debug()) std::cout << "\n" << line << "\n";
+    std::cout << std::flush;
   }
 
   void open_sockets() {

@@ -68,6 +68,9 @@ CommandEngine::CommandEngine() {
     tree(v).mark_operational("reset");
   }
   tree(View::User).mark_operational("screen-length");
+  tree(View::User).mark_operational("debugging");
+  tree(View::User).mark_operational("undo debugging");
+  tree(View::User).mark_operational("terminal");
   tree(View::User).mark_operational("undo screen-length");
 }
 

@@ -159,6 +159,15 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args&) { return display_ipsec_sa(d); }));
   t.add("display ipsec sa brief",
         with_device([](Device& d, const Args&) { return display_ipsec_sa_brief(d); }));
+  t.add("display ike sa", with_device([](Device& d, const Args&) { return display_ike_sa(d); }));
+  t.add("display ike proposal [ number {uint:number:1-99} | default ]",
+        with_device([](Device& d, const Args& a) {
+          return display_ike_proposal(d, a.has("default") ? "default" : a.str("number"));
+        }));
+  t.add("display ike peer brief",
+        with_device([](Device& d, const Args&) { return display_ike_peer_brief(d); }));
+  t.add("display ike error-info",
+        with_device([](Device& d, const Args&) { return display_ike_error_info(d); }));
   t.add("display firewall statistics system discard",
         with_device([](Device& d, const Args&) { return display_discard(d); }));
 }

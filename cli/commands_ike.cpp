@@ -3,6 +3,7 @@
 
 #include "cli/command_helpers.hpp"
 #include "config/secret.hpp"
+#include "device/device.hpp"
 #include "ike/ike_algorithms.hpp"
 
 namespace vfw::cli {
@@ -246,6 +247,39 @@ void register_ike_commands(CommandEngine& e) {
         },
         CommandKind::Unemulated);
   }
+
+  // The running device's IKE: reset its SAs, and debug its failures on the terminal.
+  for (View v : {View::User, View::System}) {
+    e.tree(v).add("reset ike sa", [](CommandContext& c, const Args&) -> Result {
+      if (c.device() == nullptr) return std::string("Error: No device is running.");
+      c.device()->ike_reset(false);
+      return kOk;
+    });
+    e.tree(v).add("reset ipsec sa", [](CommandContext& c, const Args&) -> Result {
+      if (c.device() == nullptr) return std::string("Error: No device is running.");
+      c.device()->ike_reset(true);
+      return kOk;
+    });
+  }
+  CommandTree& user = e.tree(View::User);
+  user.add("debugging ( ikev2 | ipsec ) ( error | all )", [](CommandContext& c, const Args& a) -> Result {
+    if (c.device() == nullptr) return std::string("Error: No device is running.");
+    (a.has("ikev2") ? c.device()->ike().debug_ikev2_error : c.device()->ike().debug_ipsec_error) = true;
+    return kOk;
+  });
+  user.add("undo debugging ( ikev2 | ipsec ) ( error | all )", [](CommandContext& c, const Args& a) -> Result {
+    if (c.device() == nullptr) return std::string("Error: No device is running.");
+    (a.has("ikev2") ? c.device()->ike().debug_ikev2_error : c.device()->ike().debug_ipsec_error) = false;
+    return kOk;
+  });
+  user.add("undo debugging all", [](CommandContext& c, const Args&) -> Result {
+    if (c.device() == nullptr) return std::string("Error: No device is running.");
+    c.device()->ike().debug_ikev2_error = false;
+    c.device()->ike().debug_ipsec_error = false;
+    return kOk;
+  });
+  // The debugging lines go to the terminal already (vfw run prints them there): accepted.
+  user.add("terminal ( debugging | monitor )", [](CommandContext&, const Args&) -> Result { return kOk; });
 }
 
 }  // namespace vfw::cli

@@ -20,6 +20,10 @@ std::string display_server_map(const Device& d);
 std::string display_discard(const Device& d);
 std::string display_ipsec_sa(const Device& d);
 std::string display_ipsec_sa_brief(const Device& d);
+std::string display_ike_sa(const Device& d);
+std::string display_ike_proposal(const Device& d, const std::string& only);  // "": all
+std::string display_ike_peer_brief(const Device& d);
+std::string display_ike_error_info(const Device& d);
 
 // A "printf" into a std::string, for the fixed-width columns of these tables.
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

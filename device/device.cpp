@@ -95,6 +95,16 @@ std::vector<ike::Datagram> Device::ike_take_datagrams() {
   return ike_.engine().take_datagrams();
 }
 
+void Device::ike_reset(bool children_only) {
+  settle();
+  if (children_only) {
+    ike_.engine().delete_children(now_ms());
+  } else {
+    ike_.engine().delete_all(now_ms());
+  }
+  run_ike();
+}
+
 bool Device::ike_initiate(const std::string& policy, uint32_t seq) {
   settle();
   const auto& children = ike_.engine().config().children;

@@ -82,6 +82,8 @@ class Device {
                    std::span<const uint8_t> message);
   void ike_tick();
   std::vector<ike::Datagram> ike_take_datagrams();
+  // reset ike sa / reset ipsec sa: the SAs go, the peers are told.
+  void ike_reset(bool children_only);
   // Starts the negotiation of an ISAKMP policy entry now (ipsec policy ... auto-neg, tests).
   bool ike_initiate(const std::string& policy, uint32_t seq);
   IkeLink& ike() {

@@ -194,17 +194,22 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     out.children.push_back(std::move(c));
   };
 
+  uint32_t ifindex = 0;
   for (const auto& [name, ifc] : cfg.interfaces) {
+    ++ifindex;
     if (ifc.ipsec_policy.empty() || !ifc.address) continue;
     for (const auto& p : cfg.ipsec_policies) {
       if (p.name != ifc.ipsec_policy || p.manual) continue;
       const Ipv4 local = p.tunnel_local.value_or(ifc.address->host);
       if (p.template_name.empty()) {
         child_of(p, p, name, local, false);
+        if (!out.children.empty() && out.children.back().interface == name) out.children.back().ifindex = ifindex;
         continue;
       }
       for (const auto& t : cfg.ipsec_templates) {
-        if (t.name == p.template_name) child_of(p, t, name, local, true);
+        if (t.name != p.template_name) continue;
+        child_of(p, t, name, local, true);
+        if (!out.children.empty() && out.children.back().interface == name) out.children.back().ifindex = ifindex;
       }
     }
   }
@@ -213,6 +218,7 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
 
 void IkeLink::configure(const config::Config& cfg) {
   problems_.clear();
+  sysname_ = cfg.sysname;
   engine_.configure(ike_engine_config(cfg, problems_));
 }
 
@@ -262,6 +268,55 @@ void IkeLink::log_keys() {
                    hex(sa->keys.ai) + " SK_ar " + hex(sa->keys.ar) + " encryption " +
                    std::string(sa->suite.encryption->display) + " integrity " +
                    (sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "none"));
+  }
+}
+
+namespace {
+
+// "2026-11-29 08:51:58.299 " -> "Nov 29 2026 08:51:58.299.1": the debugging lines' own format.
+std::string debug_time(const std::string& timestamp) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (timestamp.size() < 23) return timestamp;
+  const int month = std::stoi(timestamp.substr(5, 2));
+  return std::string(months[(month + 11) % 12]) + " " + timestamp.substr(8, 2) + " " +
+         timestamp.substr(0, 4) + " " + timestamp.substr(11, 12) + ".1";
+}
+
+// The list number the device prints with each reason (the seed's debugging output).
+int list_number(const std::string& reason) {
+  if (reason == "authentication fail") return 4;
+  if (reason == "config ID mismatch") return 151;
+  if (reason == "peer address mismatch") return 107;
+  return 200;
+}
+
+}  // namespace
+
+void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestamp) {
+  const std::string t = " " + debug_time(timestamp) + " " + sysname_;
+  const std::string peer = to_string(e.peer);
+  if (debug_ikev2_error) {
+    auto ike = [&](const std::string& text) { debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text); };
+    if (e.reason == "authentication fail") ike("IKE_ERROR 63:4087 Authentication failed for the peer " + peer);
+    if (e.reason == "config ID mismatch") ike("IKE_ERROR 27:27568 ERROR - " + e.detail);
+    ike("IKE_ERROR 56:8841 Ikev2 error Info record(peer address: " + peer + ", error reason: " + e.reason +
+        ",list number: " + std::to_string(list_number(e.reason)) + ").");
+  }
+  if (debug_ipsec_error && (e.reason == "flow mismatch" || e.reason == "phase2 proposal or pfs mismatch")) {
+    const auto& children = engine_.config().children;
+    const ike::ChildConfig* c = e.child < children.size() ? &children[e.child] : nullptr;
+    if (c == nullptr) {
+      for (const auto& x : children) {
+        if (x.peer == e.peer_index) c = &x;
+      }
+    }
+    const uint32_t ifindex = c != nullptr ? c->ifindex : 0;
+    const uint32_t seq = e.reason == "flow mismatch" || c == nullptr ? 0 : c->seq;
+    debug_.push_back(t + " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] " +
+                     (e.reason == "flow mismatch" ? "acl mismatch" : "ipsec proposal or pfs mismatch") +
+                     ".(Ifindex=[" + std::to_string(ifindex) + "], SeqNum=[" + std::to_string(seq) +
+                     "],PeerAddress=[" + peer + "], PeerPort=[" + std::to_string(e.peer_port) + "])");
   }
 }
 
@@ -319,9 +374,8 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
   for (auto& e : engine_.take_errors()) {
     log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
                    std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
+    debug_lines(e, timestamp);
     IkeErrorInfo info{std::move(e), timestamp};
-    new_errors_.push_back(info);
-    if (new_errors_.size() > kMaxErrorInfo) new_errors_.erase(new_errors_.begin());
     error_info_.push_back(std::move(info));
     if (error_info_.size() > kMaxErrorInfo) error_info_.pop_front();
   }

@@ -48,8 +48,11 @@ class IkeLink {
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
   bool keys_in_log = false;
 
-  // Failures not yet printed as debugging lines (taken by the terminal that debugs).
-  std::vector<IkeErrorInfo> take_new_errors() { return std::exchange(new_errors_, {}); }
+  // debugging ikev2 error, debugging ipsec error: the failures in the device's debugging
+  // lines (the seed's), for the terminal that shows them.
+  bool debug_ikev2_error = false;
+  bool debug_ipsec_error = false;
+  std::vector<std::string> take_debug() { return std::exchange(debug_, {}); }
 
  private:
   void log_keys();
@@ -57,7 +60,9 @@ class IkeLink {
   ike::Engine engine_;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
-  std::vector<IkeErrorInfo> new_errors_;
+  void debug_lines(const ike::ErrorRecord& e, const std::string& timestamp);
+  std::vector<std::string> debug_;
+  std::string sysname_;
   std::vector<std::string> log_;
   std::vector<uint64_t> logged_keys_;  // IKE SAs whose keys were logged (by initiator SPI)
 };

@@ -86,9 +86,16 @@ void Engine::record(Ipv4 peer, uint16_t port, const std::string& reason, const s
   errors_.push_back({peer, port, reason, detail, notify, now_ms});
 }
 
+void Engine::record_for(const IkeSa& sa, const std::string& reason, const std::string& detail,
+                        uint16_t notify, uint64_t now_ms) {
+  record(sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
+  errors_.back().peer_index = sa.peer;
+  errors_.back().child = sa.child;
+}
+
 void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detail,
                   uint16_t notify, uint64_t now_ms) {
-  record(sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
+  record_for(sa, reason, detail, notify, now_ms);
   remove(&sa);
 }
 
@@ -531,6 +538,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     return;
   }
   // Authenticated: the IKE SA stands whatever becomes of the CHILD SA (RFC 7296 2.21.2).
+  sa.peer_id = *p.idi;
   sa.state = IkeSaState::Established;
   sa.established_ms = now_ms;
   PayloadWriter w;
@@ -567,10 +575,10 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     type = notify::kNoProposalChosen;
     std::string offered;
     for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
-    record(sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch", "peer offered " + offered,
+    record_for(sa, "phase2 proposal or pfs mismatch", "peer offered " + offered,
            type, now_ms);
   } else {
-    record(sa.remote.address, sa.remote.port, "flow mismatch",
+    record_for(sa, "flow mismatch",
            "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr), type, now_ms);
   }
   w.notify(type);
@@ -603,20 +611,21 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
          notify::kAuthenticationFailed, now_ms);
     return;
   }
+  sa.peer_id = *p.idr;
   sa.state = IkeSaState::Established;
   sa.established_ms = now_ms;
   const ChildConfig& child = config_.children[sa.child];
   if (const Notify* e = p.error(); e != nullptr) {
     const std::string reason = e->type == notify::kTsUnacceptable ? "flow mismatch"
                                                                   : "phase2 proposal or pfs mismatch";
-    record(sa.remote.address, sa.remote.port, reason, "the peer answered " + notify_name(e->type),
+    record_for(sa, reason, "the peer answered " + notify_name(e->type),
            e->type, now_ms);
     return;
   }
   uint32_t peer_spi = 0;
   if (!p.sa || p.sa->size() != 1 || !accept_child(p.sa->front(), child, false, peer_spi) || !p.tsi ||
       !p.tsr) {
-    record(sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",
+    record_for(sa, "phase2 proposal or pfs mismatch",
            p.sa && !p.sa->empty() ? "the peer chose " + describe(p.sa->front()) + ", not offered"
                                   : "the peer's answer has no SA",
            notify::kNoProposalChosen, now_ms);
@@ -624,7 +633,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   }
   // The peer may narrow the flows, never widen them.
   if (intersect(*p.tsi, child.local_ts) != *p.tsi || intersect(*p.tsr, child.remote_ts) != *p.tsr) {
-    record(sa.remote.address, sa.remote.port, "flow mismatch",
+    record_for(sa, "flow mismatch",
            "the peer answered " + describe(*p.tsi) + " to " + describe(*p.tsr), notify::kTsUnacceptable,
            now_ms);
     return;
@@ -719,6 +728,26 @@ void Engine::delete_all(uint64_t now_ms) {
       send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
     }
     remove(sa);
+  }
+}
+
+void Engine::delete_children(uint64_t now_ms) {
+  for (const auto& sa : sas_) {
+    if (sa->state != IkeSaState::Established || sa->children.empty()) continue;
+    std::map<uint8_t, Delete> by_protocol;
+    for (const auto& c : sa->children) {
+      Delete& d = by_protocol[c.protocol];
+      d.protocol = c.protocol;
+      d.spi_size = 4;
+      Bytes spi(4);
+      store32(spi.data(), c.spi_in);
+      d.spis.push_back(spi);
+      removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
+    }
+    sa->children.clear();
+    PayloadWriter w;
+    for (const auto& [protocol, d] : by_protocol) w.del(d);
+    send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
   }
 }
 

@@ -76,6 +76,8 @@ struct ErrorRecord {
   std::string detail;  // what exactly did not match, for `display ike error-info` and the trace
   uint16_t notify = 0;
   uint64_t at_ms = 0;
+  size_t peer_index = SIZE_MAX;  // EngineConfig::peers, when known
+  size_t child = SIZE_MAX;       // EngineConfig::children, when known
 };
 
 enum class IkeSaState : uint8_t {
@@ -111,6 +113,7 @@ struct IkeSa {
   bool nat_remote = false;  // the peer is
   IkeSuite suite;
   uint32_t lifetime_seconds = 86400;
+  Identification peer_id;  // the peer's IDi or IDr, once authenticated
   std::vector<ChildSa> children;
 
   // Negotiation state, wiped once established.
@@ -156,8 +159,10 @@ class Engine {
   // When tick() next has something to do (UINT64_MAX: nothing pending).
   uint64_t next_timer_ms() const;
 
-  // Deletes every IKE SA (and its CHILD SAs) with the peer, telling it (reset ike sa).
+  // Deletes every IKE SA (and its CHILD SAs), telling the peers (reset ike sa).
   void delete_all(uint64_t now_ms);
+  // Deletes every CHILD SA, telling the peers; the IKE SAs stay (reset ipsec sa).
+  void delete_children(uint64_t now_ms);
 
   std::vector<Datagram> take_datagrams() { return std::exchange(datagrams_, {}); }
   std::vector<ChildSaInstall> take_installs() { return std::exchange(installs_, {}); }
@@ -178,6 +183,8 @@ class Engine {
   void send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms);
   void fail(IkeSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
             uint64_t now_ms);
+  void record_for(const IkeSa& sa, const std::string& reason, const std::string& detail,
+                  uint16_t notify, uint64_t now_ms);
   void record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
               uint16_t notify, uint64_t now_ms);
   void remove(IkeSa* sa);

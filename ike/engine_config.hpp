@@ -52,6 +52,7 @@ struct ChildConfig {
   bool responder_only = false;  // from an ipsec policy-template: never initiates
   uint32_t policy_index = 0;    // the SPD entry it protects (ipsec::SpdEntry::index)
   std::string interface;        // where the policy is applied
+  uint32_t ifindex = 0;         // that interface's index, as the device's debugging prints it
 };
 
 struct EngineConfig {

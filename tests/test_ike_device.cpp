@@ -3,6 +3,9 @@
 // in the SAD, and the next packet crosses the tunnel and comes out at FW3 decrypted.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
+#include "app/line_runner.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -75,4 +78,124 @@ TEST_CASE("a failed negotiation is kept as the device's error-info record", "[ik
   REQUIRE(fw1.ike().error_info().size() == 1);
   CHECK(fw1.ike().error_info().back().record.reason == "authentication fail");
   CHECK(fw1.runtime().sad.all().empty());
+}
+
+TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the side that started",
+          "[ike][device][display]") {
+  Device fw1(load_example("fw1.cfg"));
+  Device fw3(load_example("fw3.cfg"));
+  fw1.fix_wall_clock(1746630612750);
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  LineRunner r1(fw1, true);
+  const std::string shown = r1.run("display ike sa", 0).out;
+  const auto sa = fw1.ike().engine().sas().at(0)->conn_id;
+  const auto child = fw1.ike().engine().sas().at(0)->children.at(0).conn_id;
+  auto row = [](uint32_t conn, const char* peer, const char* flags, const char* phase, const char* id) {
+    std::string line = " " + std::to_string(conn);
+    line.resize(12, ' ');
+    line += peer;
+    line.resize(75, ' ');
+    line += flags;
+    line.resize(97, ' ');
+    line += phase;
+    line.resize(104, ' ');
+    line += "IP";
+    line.resize(116, ' ');
+    line += id;
+    line.resize(132, ' ');
+    return line + "\n";
+  };
+  CHECK(shown.find("IKE SA information :\n Conn-ID    Peer") != std::string::npos);
+  CHECK(shown.find(row(child, "2.1.1.1:500", "RD|ST|A", "v2:2", "2.1.1.1") +
+                   row(sa, "2.1.1.1:500", "RD|ST|A", "v2:1", "2.1.1.1")) != std::string::npos);
+  CHECK(shown.find("  Number of IKE SA : 2\n") != std::string::npos);
+  LineRunner r3(fw3, true);
+  CHECK(r3.run("display ike sa", 0).out.find("RD|A ") != std::string::npos);
+  // reset ike sa: the SAs go on both sides (the peer is told).
+  r1.run("reset ike sa", 0);
+  exchange(fw1, fw3);
+  CHECK(fw1.runtime().sad.all().empty());
+  CHECK(fw3.runtime().sad.all().empty());
+  CHECK(r1.run("display ike sa", 0).out.find("  Number of IKE SA : 0\n") != std::string::npos);
+}
+
+TEST_CASE("display ike proposal prints the default proposal as the USG6000V1 does", "[ike][display]") {
+  Device d(load_text("ike proposal default\n#\n"));
+  d.fix_wall_clock(1609146178190);
+  setenv("TZ", "UTC", 1);
+  tzset();
+  LineRunner r(d, true);
+  CHECK(r.run("display ike proposal", 0).out ==
+        "2020-12-28 09:02:58.190 \n\nNumber of IKE Proposals: 1\n\n"
+        "-------------------------------------------\n"
+        " IKE Proposal: Default\n"
+        "   Authentication Method      : PRE_SHARED \n"
+        "   Authentication Algorithm   : SHA2-512 SHA2-384 SHA2-256 \n"
+        "   Encryption Algorithm       : AES-256 AES-192 AES-128 \n"
+        "   Diffie-Hellman Group       : MODP-2048 \n"
+        "   SA Duration(Seconds)       : 86400 \n"
+        "   Integrity Algorithm        : HMAC-SHA2-256 \n"
+        "   Prf Algorithm              : HMAC-SHA2-256 \n"
+        "-------------------------------------------\n");
+}
+
+TEST_CASE("debugging ikev2 error prints the seed's lines for each failure", "[ike][device][diagnostics]") {
+  struct Case {
+    const char* what;
+    std::function<void(config::Config&)> change;
+    std::vector<std::string> lines;  // on FW3, the responder
+  };
+  const std::vector<Case> cases = {
+      {"pre-shared key", [](config::Config& c) { c.ike_peers.at(0).pre_shared_key = "other"; },
+       {"IKE_ERROR 63:4087 Authentication failed for the peer 1.1.1.1",
+        "IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: "
+        "authentication fail,list number: 4)."}},
+      {"IKE proposal", [](config::Config& c) { c.ike_proposals.at(0).encryption = {"aes-128"}; },
+       {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: phase1 "
+        "proposal mismatch,list number: 200)."}},
+      {"remote-address", [](config::Config& c) { c.ike_peers.at(0).remote_address = *parse_ipv4("9.9.9.9"); },
+       {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: peer "
+        "address mismatch,list number: 107)."}},
+      {"remote-id",
+       [](config::Config& c) {
+         c.ike_peers.at(0).remote_id_type = "fqdn";
+         c.ike_peers.at(0).remote_id = "fw3";
+       },
+       {"IKE_ERROR 27:27568 ERROR - Peer remote-name(1.1.1.1) does not match with fw3",
+        "IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: config ID "
+        "mismatch,list number: 151)."}},
+      {"ACL",
+       [](config::Config& c) {
+         c.acls.at(3000).rules.at(0).destination = Wildcard{*parse_ipv4("10.9.9.0"), *parse_ipv4("0.0.0.255")};
+       },
+       {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: flow "
+        "mismatch,list number: 200).",
+        "[IPSEC-Error] acl mismatch.(Ifindex=[3], SeqNum=[0],PeerAddress=[1.1.1.1], PeerPort=[500])"}},
+      {"IPSec proposal", [](config::Config& c) { c.ipsec_proposals.at(0).esp_encryption = "aes-128"; },
+       {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: phase2 "
+        "proposal or pfs mismatch,list number: 200).",
+        "[IPSEC-Error] ipsec proposal or pfs mismatch.(Ifindex=[3], SeqNum=[10],PeerAddress=[1.1.1.1], "
+        "PeerPort=[500])"}},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.what) {
+      config::Config cfg = load_example("fw3.cfg");
+      c.change(cfg);
+      Device fw1(load_example("fw1.cfg"));
+      Device fw3(std::move(cfg));
+      LineRunner r(fw3, true);
+      REQUIRE(r.run("debugging ikev2 error", 0).ok);
+      REQUIRE(r.run("debugging ipsec error", 0).ok);
+      REQUIRE(fw1.ike_initiate("map1", 10));
+      exchange(fw1, fw3);
+      const auto debug = fw3.ike().take_debug();
+      REQUIRE(debug.size() == c.lines.size());
+      for (size_t i = 0; i < debug.size(); ++i) {
+        INFO(debug[i]);
+        CHECK(debug[i].find(" FW3 I") != std::string::npos);
+        CHECK(debug[i].substr(debug[i].find("\n ") + 2) == c.lines[i]);
+      }
+    }
+  }
 }

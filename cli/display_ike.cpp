@@ -1,0 +1,165 @@
+// display ike sa, display ike proposal, display ike peer, display ike error-info: the USG6000V1
+// layouts of shared/reference/display-samples/01 and 07 where a capture exists
+// (docs/display-formats.md says which are modelled on a sibling command instead).
+#include <algorithm>
+
+#include "cli/display_formats.hpp"
+#include "ike/ike_algorithms.hpp"
+
+namespace vfw::cli {
+namespace {
+
+std::string pad(std::string s, size_t width) {
+  if (s.size() < width) s.resize(width, ' ');
+  return s;
+}
+
+std::string rule(size_t n) {
+  return std::string(n, '-') + "\n";
+}
+
+std::string id_type(const ike::Identification& id) {
+  switch (id.type) {
+    case ike::id_type::kIpv4Address: return "IP";
+    case ike::id_type::kFqdn: return "FQDN";
+    case ike::id_type::kRfc822Address: return "USER-FQDN";
+    case ike::id_type::kDerAsn1Dn: return "DN";
+    default: return "ID" + std::to_string(id.type);
+  }
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// "aes-256" -> the display name the device prints ("AES-256"); group14 -> "MODP-2048".
+std::string shown_algorithms(const std::vector<std::string>& keywords, char kind) {
+  std::string out;
+  for (const auto& k : keywords) {
+    std::string name = upper(k);
+    if (kind == 'd') {
+      if (const auto* g = ike::find_dh_group(k)) name = std::string(g->display);
+    }
+    out += name + " ";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string display_ike_sa(const Device& d) {
+  // Rows: a line per IKE SA (v2:1) and per CHILD SA (v2:2), the newest connection first.
+  struct Row {
+    uint32_t conn_id;
+    std::string line;
+  };
+  std::vector<Row> rows;
+  for (const auto& sa : d.ike().engine().sas()) {
+    const bool up = sa->state == ike::IkeSaState::Established;
+    const std::string peer = to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port);
+    // RD: ready; ST: this side started it (stay-alive); A: alone (no hot standby). A negotiation
+    // under way has no flag yet, as the seed says of one that fails.
+    const std::string flags = up ? (sa->initiator ? "RD|ST|A" : "RD|A") : "";
+    const std::string type = up ? id_type(sa->peer_id) : "";
+    const std::string id = up ? sa->peer_id.text() : "";
+    auto line = [&](uint32_t conn, const char* phase) {
+      return " " + pad(std::to_string(conn), 11) + pad(peer, 46) + pad("", 17) + pad(flags, 22) +
+             pad(phase, 7) + pad(type, 12) + pad(id, 16) + "\n";
+    };
+    rows.push_back({sa->conn_id, line(sa->conn_id, "v2:1")});
+    for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v2:2")});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.conn_id > b.conn_id; });
+  std::string o = d.timestamp() + "\n\nIKE SA information :\n";
+  o += " Conn-ID    Peer                                          VPN              Flag(s)               "
+       "Phase  RemoteType  RemoteID        \n";
+  o += rule(132);
+  for (const auto& r : rows) o += r.line;
+  o += "\n  Number of IKE SA : " + std::to_string(rows.size()) + "\n";
+  o += rule(132);
+  o += "\n Flag Description:\n"
+       " RD--READY   ST--STAYALIVE   RL--REPLACED   FD--FADING   TO--TIMEOUT\n"
+       " HRT--HEARTBEAT   LKG--LAST KNOWN GOOD SEQ NO.   BCK--BACKED UP\n"
+       " M--ACTIVE   S--STANDBY   A--ALONE  NEG--NEGOTIATING\n";
+  return o;
+}
+
+std::string display_ike_proposal(const Device& d, const std::string& only) {
+  std::vector<config::IkeProposal> list;
+  for (const auto& p : d.config().ike_proposals) {
+    if (p.name != "default") list.push_back(p);
+  }
+  // The default proposal, last: the one a peer without ike-proposal uses.
+  bool has_default = false;
+  for (const auto& p : d.config().ike_proposals) {
+    if (p.name == "default") {
+      list.push_back(p);
+      has_default = true;
+    }
+  }
+  if (!has_default) list.push_back(config::IkeProposal::builtin_default());
+  if (!only.empty()) {
+    std::erase_if(list, [&](const auto& p) { return p.name != only; });
+    if (list.empty()) return "Error: The IKE proposal does not exist.\n";
+  }
+  std::string o = d.timestamp() + "\n\nNumber of IKE Proposals: " + std::to_string(list.size()) + "\n\n";
+  for (const auto& p : list) {
+    auto field = [&](const char* label, const std::string& value) {
+      o += "   " + pad(label, 27) + ": " + value + "\n";
+    };
+    o += rule(43);
+    o += " IKE Proposal: " + std::string(p.name == "default" ? "Default" : p.name) + "\n";
+    field("Authentication Method", p.authentication_method == "pre-share" ? "PRE_SHARED " : upper(p.authentication_method) + " ");
+    field("Authentication Algorithm", shown_algorithms(p.authentication, 'a'));
+    field("Encryption Algorithm", shown_algorithms(p.encryption, 'e'));
+    field("Diffie-Hellman Group", shown_algorithms(p.dh, 'd'));
+    field("SA Duration(Seconds)", std::to_string(p.duration) + " ");
+    field("Integrity Algorithm", shown_algorithms(p.integrity, 'i'));
+    field("Prf Algorithm", shown_algorithms(p.prf, 'p'));
+  }
+  o += rule(43);
+  return o;
+}
+
+std::string display_ike_peer_brief(const Device& d) {
+  const auto& peers = d.config().ike_peers;
+  std::string o = d.timestamp() + "\nCurrent ike peer number: " + std::to_string(peers.size()) + "\n";
+  o += rule(75);
+  o += "Peer name        Version  Exchange-mode   Proposal   Id-type   RemoteAddr\n";
+  o += rule(75);
+  for (const auto& p : peers) {
+    const std::string version = p.version1 && p.version2 ? "v1v2" : p.version1 ? "v1" : "v2";
+    const std::string mode = p.exchange_mode.empty() ? "main" : p.exchange_mode;
+    const std::string id = p.local_id_type.empty() ? "IP" : upper(p.local_id_type);
+    o += pad(p.name, 17) + pad(version, 9) + pad(mode, 16) +
+         pad(p.ike_proposal.empty() ? "default" : p.ike_proposal, 11) + pad(id, 10) +
+         (p.remote_address ? to_string(*p.remote_address) : "0.0.0.0") + "\n";
+  }
+  return o;
+}
+
+std::string display_ike_error_info(const Device& d) {
+  const auto& records = d.ike().error_info();
+  std::string o = d.timestamp() + "\n\n  Current info Num :" + std::to_string(records.size()) + " \n";
+  o += "  Ike error information:\n";
+  o += rule(100);
+  o += "  peer               port    error-reason                          version     error-time\n";
+  o += rule(100);
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    const auto& r = it->record;
+    // "2026-11-29 08:51:58.299 " -> "2026/11/29  08:51:58", as offline-info prints its times.
+    std::string when = it->time.substr(0, 19);
+    if (when.size() == 19) {
+      when[4] = '/';
+      when[7] = '/';
+      when.insert(10, " ");
+    }
+    o += "  " + pad(to_string(r.peer), 19) + pad(std::to_string(r.peer_port), 8) + pad(r.reason, 38) +
+         pad("v2", 12) + when + "\n";
+  }
+  o += rule(100);
+  return o;
+}
+
+}  // namespace vfw::cli
