@@ -64,17 +64,34 @@ bool same_id(const Identification& a, const Identification& b) {
 
 }  // namespace
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)) {}
+Engine::Engine(EngineConfig config)
+    : config_(std::move(config)), cookie_secret_(random_bytes(32)) {}
+
+Bytes Engine::cookie_for(std::span<const uint8_t> ni, Ipv4 address, uint64_t spi_i) const {
+  // RFC 7296 2.6: Hash(Ni | IPi | SPIi | secret), here HMAC-SHA-256 keyed with the secret.
+  Bytes data(ni.begin(), ni.end());
+  uint8_t extra[12];
+  store32(extra, address.v);
+  store32(extra + 4, static_cast<uint32_t>(spi_i >> 32));
+  store32(extra + 8, static_cast<uint32_t>(spi_i));
+  data.insert(data.end(), extra, extra + sizeof extra);
+  return prf(*find_prf("hmac-sha2-256"), cookie_secret_, data);
+}
+
+void Engine::forget_negotiation(IkeSa& sa) {
+  // What only IKE_SA_INIT and IKE_AUTH needed: the established SA does not keep it.
+  sa.dh.reset();
+  wipe(sa.ni);
+  wipe(sa.nr);
+  sa.init_request = Bytes();
+  sa.init_response = Bytes();
+  sa.cookie = Bytes();
+}
 
 void Engine::configure(EngineConfig config) {
   config_ = std::move(config);
 }
 
-size_t Engine::half_open() const {
-  return static_cast<size_t>(std::count_if(sas_.begin(), sas_.end(), [](const auto& sa) {
-    return sa->state == IkeSaState::InitAnswered;
-  }));
-}
 
 IkeSa* Engine::find_own(uint64_t own_spi) {
   auto it = by_own_spi_.find(own_spi);
@@ -100,6 +117,7 @@ void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detai
 }
 
 void Engine::remove(IkeSa* sa) {
+  if (sa->state == IkeSaState::InitAnswered) --half_open_;
   for (const auto& c : sa->children) {
     removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
   }
@@ -230,7 +248,8 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<co
     return;
   }
   // Everything else belongs to an IKE SA: the SPI this side chose finds it.
-  IkeSa* sa = find_own(h->from_initiator() ? h->spi_r : h->spi_i);
+  const uint64_t own_spi = h->from_initiator() ? h->spi_r : h->spi_i;
+  IkeSa* sa = find_own(own_spi);
   if (sa == nullptr) return;
   if (h->exchange == exchange::kIkeSaInit) {
     if (sa->initiator && sa->state == IkeSaState::InitSent && outer_ok && h->message_id == 0)
@@ -293,6 +312,10 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<co
     default:
       break;
   }
+  // The handler may have removed the SA; one that is up drops what negotiating needed.
+  if (IkeSa* up = find_own(own_spi); up != nullptr && up->state == IkeSaState::Established &&
+                                      !up->init_request.empty())
+    forget_negotiation(*up);
 }
 
 bool Engine::derive_keys(IkeSa& sa, std::span<const uint8_t> peer_ke) {
@@ -328,10 +351,19 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
       datagrams_.push_back({sa->local, sa->remote, sa->init_response});
     return;
   }
-  if (half_open() >= kMaxHalfOpen) return;  // bounded: a flood costs only the newcomers
+  if (half_open_ >= kMaxHalfOpen) return;  // bounded: a flood costs only the newcomers
   if (!p.sa || !p.ke || !p.nonce) {
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
     return;
+  }
+  if (half_open_ >= kCookieThreshold) {
+    const Bytes cookie = cookie_for(*p.nonce, remote.address, h.spi_i);
+    const bool returned = !p.order.empty() && p.order.front() == payload::kNotify &&
+                          p.notifies.front().type == notify::kCookie && p.notifies.front().data == cookie;
+    if (!returned) {
+      answer_unprotected_error(local, remote, h, notify::kCookie, cookie);
+      return;
+    }
   }
   // The peers this request may come from: by address, or any for a template's peer.
   std::vector<size_t> candidates;
@@ -410,6 +442,7 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   }
   sa->init_response = encode_message(rh, w);
   sa->state = IkeSaState::InitAnswered;
+  ++half_open_;
   sa->peer_request_id = 1;
   IkeSa& ref = *sa;
   by_own_spi_[sa->spi_r] = sa.get();
@@ -539,6 +572,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
   }
   // Authenticated: the IKE SA stands whatever becomes of the CHILD SA (RFC 7296 2.21.2).
   sa.peer_id = *p.idi;
+  --half_open_;
   sa.state = IkeSaState::Established;
   sa.established_ms = now_ms;
   PayloadWriter w;

@@ -170,13 +170,16 @@ class Engine {
   std::vector<ErrorRecord> take_errors() { return std::exchange(errors_, {}); }
 
   const std::vector<std::unique_ptr<IkeSa>>& sas() const { return sas_; }
-  size_t half_open() const;
+  size_t half_open() const { return half_open_; }
 
   // Retransmission: the first after 2 s, doubling, five in all (then the exchange times out).
   static constexpr uint64_t kRetransmitBaseMs = 2000;
   static constexpr unsigned kMaxRetransmits = 5;
   // At most this many IKE SAs still negotiating: beyond, new IKE_SA_INIT requests are ignored.
   static constexpr size_t kMaxHalfOpen = 4096;
+  // Beyond this many half-open SAs, an IKE_SA_INIT request must return the cookie this side
+  // answers it with (RFC 7296 2.6): a spoofed source never sees it, so it costs no state.
+  static constexpr size_t kCookieThreshold = 64;
 
  private:
   IkeSa* find_own(uint64_t own_spi);
@@ -220,6 +223,10 @@ class Engine {
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
   uint32_t next_conn_id_ = 1;
+  size_t half_open_ = 0;  // responder SAs in InitAnswered
+  Bytes cookie_secret_;   // random, per engine
+  Bytes cookie_for(std::span<const uint8_t> ni, Ipv4 address, uint64_t spi_i) const;
+  void forget_negotiation(IkeSa& sa);
 };
 
 }  // namespace vfw::ike

@@ -1,5 +1,6 @@
 #include "ike/message.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "packet/packet.hpp"
@@ -123,8 +124,9 @@ bool once(std::optional<T>& slot, T value, const char* name, DecodeError& error)
 }  // namespace
 
 Bytes Identification::body() const {
-  Bytes out = {type, 0, 0, 0};
-  append(out, data);
+  Bytes out(4 + data.size(), 0);
+  out[0] = type;
+  std::copy(data.begin(), data.end(), out.begin() + 4);
   return out;
 }
 
@@ -404,11 +406,11 @@ void PayloadWriter::vendor_id(std::span<const uint8_t> v) {
 }
 
 Bytes encode_message(Header h, const PayloadWriter& payloads) {
-  Bytes out(kHeaderBytes);
+  Bytes out(kHeaderBytes + payloads.bytes().size());
   h.next_payload = payloads.first();
-  h.length = static_cast<uint32_t>(kHeaderBytes + payloads.bytes().size());
+  h.length = static_cast<uint32_t>(out.size());
   encode_header(h, out.data());
-  append(out, payloads.bytes());
+  std::copy(payloads.bytes().begin(), payloads.bytes().end(), out.begin() + kHeaderBytes);
   return out;
 }
 

@@ -396,8 +396,9 @@ TEST_CASE("a flood of IKE_SA_INIT requests is bounded in memory", "[ike][hostile
     store32(request.data(), i + 1);  // a new initiator SPI each time
     fw3.receive({ip("2.1.1.1"), 500}, {ip("1.1.1.1"), 500}, request, 0);
   }
-  CHECK(fw3.half_open() == Engine::kMaxHalfOpen);
-  fw3.take_datagrams();
+  // Past the cookie threshold a source that cannot return the cookie leaves no state.
+  CHECK(fw3.half_open() == Engine::kCookieThreshold);
+  CHECK(carries_notify(fw3.take_datagrams().back(), notify::kCookie));
 }
 
 TEST_CASE("INFORMATIONAL: a liveness check is answered and a delete removes the SAs on both sides",
@@ -413,4 +414,36 @@ TEST_CASE("INFORMATIONAL: a liveness check is answered and a delete removes the 
   CHECK(w.fw3.sas().empty());
   CHECK(w.fw1.take_removals().size() == 1);
   CHECK(w.fw3.take_removals().size() == 1);
+}
+
+TEST_CASE("beyond the cookie threshold a request must return the responder's cookie (RFC 7296 2.6)",
+          "[ike][hostile]") {
+  EngineConfig any = side(false);  // answers any address, as a policy template does
+  any.peers[0].remote_address.reset();
+  any.peers[0].any_address = true;
+  Engine fw3(any);
+  Engine flood(side(true));
+  REQUIRE(flood.initiate(0, 0));
+  Bytes spoofed = flood.take_datagrams().at(0).bytes;
+  // Spoofed sources fill the half-open SAs up to the threshold; beyond it they get a cookie and
+  // leave no state, since they never see it.
+  for (uint32_t i = 0; i < Engine::kCookieThreshold + 50; ++i) {
+    store32(spoofed.data(), i + 1);
+    fw3.receive({ip("2.1.1.1"), 500}, {Ipv4{0x0b000000U + i}, 500}, spoofed, 0);
+  }
+  CHECK(fw3.half_open() == Engine::kCookieThreshold);
+  auto answers = fw3.take_datagrams();
+  CHECK(carries_notify(answers.back(), notify::kCookie));
+  // The real FW1 gets the cookie, sends its request again with it first, and gets through.
+  Engine fw1(side(true));
+  REQUIRE(fw1.initiate(0, 0));
+  for (int round = 0; round < 10; ++round) {
+    auto a = fw1.take_datagrams();
+    auto b = fw3.take_datagrams();
+    if (a.empty() && b.empty()) break;
+    for (auto& d : a) fw3.receive(d.remote, d.local, d.bytes, 0);
+    for (auto& d : b) fw1.receive(d.remote, d.local, d.bytes, 0);
+  }
+  CHECK(fw1.take_installs().size() == 1);
+  CHECK(fw3.take_installs().size() == 1);
 }

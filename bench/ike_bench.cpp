@@ -1,0 +1,140 @@
+// IKEv2 benchmarks (docs/performance.md): whole negotiations (IKE_SA_INIT, IKE_AUTH with a
+// pre-shared key, one CHILD SA) per second on one core, two engines in memory, next to the
+// machine's own limit measured by the same program: the same public-key operations alone (a key
+// pair and a shared secret on each side, through the same OpenSSL calls), which a negotiation
+// cannot do without. Also the memory an established IKE SA and a half-open one hold.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include "ike/engine.hpp"
+#include "packet/packet.hpp"
+
+using namespace vfw;
+using namespace vfw::ike;
+
+namespace {
+
+const char* group_keyword(int64_t index) {
+  return index == 0 ? "group19" : "group14";
+}
+
+Identification ip_id(uint32_t address) {
+  Identification id;
+  id.data.resize(4);
+  store32(id.data.data(), address);
+  return id;
+}
+
+EngineConfig side(bool fw1, const char* group) {
+  EngineConfig c;
+  PeerConfig peer;
+  peer.name = "peer";
+  IkeProposalConfig p;
+  p.encryption = {find_encryption("aes-256")};
+  p.prf = {find_prf("hmac-sha2-256")};
+  p.integrity = {find_integrity("hmac-sha2-256")};
+  p.dh = {find_dh_group(group)};
+  peer.proposals = {p};
+  peer.pre_shared_key = "Seed@2026";
+  peer.remote_address = Ipv4{fw1 ? 0x02010101U : 0x01010101U};
+  peer.local_id = ip_id(fw1 ? 0x01010101U : 0x02010101U);
+  c.peers.push_back(peer);
+  ChildConfig child;
+  child.policy = "map1";
+  child.local_address = Ipv4{fw1 ? 0x01010101U : 0x02010101U};
+  TrafficSelector branch{0, 0, 65535, Ipv4{0x0a010100}, Ipv4{0x0a0101ff}};
+  TrafficSelector hq{0, 0, 65535, Ipv4{0x0a020100}, Ipv4{0x0a0201ff}};
+  child.local_ts = {fw1 ? branch : hq};
+  child.remote_ts = {fw1 ? hq : branch};
+  c.children.push_back(child);
+  return c;
+}
+
+// One negotiation from the first message to both CHILD SAs installed; false if it failed.
+bool negotiate(Engine& a, Engine& b) {
+  if (!a.initiate(0, 0)) return false;
+  for (int round = 0; round < 8; ++round) {
+    auto from_a = a.take_datagrams();
+    auto from_b = b.take_datagrams();
+    if (from_a.empty() && from_b.empty()) break;
+    for (const auto& d : from_a) b.receive(d.remote, d.local, d.bytes, 0);
+    for (const auto& d : from_b) a.receive(d.remote, d.local, d.bytes, 0);
+  }
+  return a.take_installs().size() == 1 && b.take_installs().size() == 1;
+}
+
+void BM_Negotiation(benchmark::State& state) {
+  const char* group = group_keyword(state.range(0));
+  const EngineConfig fw1 = side(true, group);
+  const EngineConfig fw3 = side(false, group);
+  for (auto _ : state) {
+    Engine a(fw1);
+    Engine b(fw3);
+    if (!negotiate(a, b)) state.SkipWithError("negotiation failed");
+  }
+  state.SetLabel(find_dh_group(group)->display.data());
+  state.counters["per_second"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                    benchmark::Counter::kIsRate);
+}
+
+// The ceiling: what both sides' Diffie-Hellman costs, alone.
+void BM_PublicKeyCeiling(benchmark::State& state) {
+  const DhGroup& group = *find_dh_group(group_keyword(state.range(0)));
+  for (auto _ : state) {
+    auto a = DhKey::generate(group);
+    auto b = DhKey::generate(group);
+    auto s1 = a->shared_secret(b->public_value());
+    auto s2 = b->shared_secret(a->public_value());
+    benchmark::DoNotOptimize(s1);
+    benchmark::DoNotOptimize(s2);
+  }
+  state.SetLabel(group.display.data());
+  state.counters["per_second"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                    benchmark::Counter::kIsRate);
+}
+
+// Memory: the heap an engine holds for n established IKE SAs (each with its CHILD SA) and for n
+// half-open ones (a responder after IKE_SA_INIT), per SA.
+size_t heap_in_use() {
+  struct mallinfo2 m = mallinfo2();
+  return m.uordblks;
+}
+
+void BM_MemoryPerSa(benchmark::State& state) {
+  const bool half_open = state.range(0) == 1;
+  constexpr int kSas = 200;
+  double per_sa = 0;
+  for (auto _ : state) {
+    const size_t before = heap_in_use();
+    Engine responder(side(false, "group19"));
+    std::vector<std::unique_ptr<Engine>> initiators;
+    for (int i = 0; i < kSas; ++i) {
+      EngineConfig c = side(true, "group19");
+      auto a = std::make_unique<Engine>(c);
+      if (half_open) {
+        a->initiate(0, 0);
+        for (const auto& d : a->take_datagrams()) {
+          Bytes m = d.bytes;
+          store32(m.data(), static_cast<uint32_t>(i + 1));  // a new initiator SPI each time
+          responder.receive(d.remote, d.local, m, 0);
+        }
+        responder.take_datagrams();
+      } else {
+        negotiate(*a, responder);
+      }
+      a.reset();
+    }
+    const size_t after = heap_in_use();
+    per_sa = static_cast<double>(after - before) / kSas;
+    benchmark::DoNotOptimize(responder);
+  }
+  state.SetLabel(half_open ? "half-open (responder)" : "established IKE SA + CHILD SA (responder)");
+  state.counters["bytes_per_sa"] = per_sa;
+}
+
+}  // namespace
+
+BENCHMARK(BM_PublicKeyCeiling)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Negotiation)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MemoryPerSa)->Arg(0)->Arg(1)->Iterations(1);
+BENCHMARK_MAIN();
