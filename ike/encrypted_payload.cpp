@@ -81,11 +81,16 @@ bool hmac(const SkProtection& p, std::span<const uint8_t> data, uint8_t* out) {
 }  // namespace
 
 std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& p) {
+  return seal_message(h, inner.first(), inner.bytes(), p);
+}
+
+std::optional<Bytes> seal_message(Header h, uint8_t first, std::span<const uint8_t> inner,
+                                  SkProtection& p) {
   const EncryptionAlgorithm& e = *p.encryption;
   const size_t iv = e.iv_bytes;
   const size_t icv = icv_bytes(p);
   // Inner payloads | padding | pad length, a whole number of cipher blocks.
-  const size_t plain = inner.bytes().size() + 1;
+  const size_t plain = inner.size() + 1;
   const size_t padded = (plain + e.block_bytes - 1) / e.block_bytes * e.block_bytes;
   const size_t sk_length = kPayloadHeaderBytes + iv + padded + icv;
   Bytes m(kHeaderBytes + sk_length, 0);
@@ -93,7 +98,7 @@ std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtec
   h.length = static_cast<uint32_t>(m.size());
   encode_header(h, m.data());
   uint8_t* sk = m.data() + kHeaderBytes;
-  sk[0] = inner.first();
+  sk[0] = first;
   sk[1] = 0;
   store16(sk + 2, static_cast<uint16_t>(sk_length));
   uint8_t* ivp = sk + kPayloadHeaderBytes;
@@ -105,7 +110,7 @@ std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtec
     return std::nullopt;
   }
   uint8_t* data = ivp + iv;
-  std::copy(inner.bytes().begin(), inner.bytes().end(), data);
+  std::copy(inner.begin(), inner.end(), data);
   data[padded - 1] = static_cast<uint8_t>(padded - plain);  // padding bytes stay zero
   uint8_t* icvp = data + padded;
   if (e.aead) {

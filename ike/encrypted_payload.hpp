@@ -23,6 +23,9 @@ struct SkProtection {
 // The whole message: header, outer payloads (none in vfw's messages) and SK {inner}.
 // nullopt only when OpenSSL fails.
 std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& out);
+// The same for a chain of payloads already encoded (first: the type of its first payload).
+std::optional<Bytes> seal_message(Header h, uint8_t first, std::span<const uint8_t> inner,
+                                  SkProtection& out);
 
 // Verifies and decrypts the SK payload that decode_payloads found in message, then decodes what
 // it carries into inner. false with error.notify 0 when the ICV does not verify (drop in
