@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
 #include <array>
+#include <boost/asio.hpp>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -26,15 +26,20 @@ constexpr char kEndOfResponse = '\x1e';
 class Daemon {
  public:
   Daemon(Device& device, const DaemonOptions& options)
-      : device_(device), options_(options), signals_(io_, SIGTERM, SIGINT), tick_(io_),
-        stdin_(io_), acceptor_(io_) {}
+      : device_(device),
+        options_(options),
+        signals_(io_, SIGTERM, SIGINT),
+        tick_(io_),
+        stdin_(io_),
+        acceptor_(io_) {}
 
   int run() {
     device_.follow_wall_clock();
     device_.ike().keys_in_log = options_.debug;
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
     open_sockets();
-    if (sockets_.empty()) log("IKE/4/BIND: no interface address of the configuration is on this host");
+    if (sockets_.empty())
+      log("IKE/4/BIND: no interface address of the configuration is on this host");
     device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
     signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
     schedule_tick();
@@ -118,13 +123,12 @@ class Daemon {
   }
 
   void receive(Socket& s) {
-    s.socket->async_receive_from(
-        asio::buffer(s.buffer), s.sender,
-        [this, &s](const boost::system::error_code& ec, size_t n) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) datagram(s, n);
-          receive(s);
-        });
+    s.socket->async_receive_from(asio::buffer(s.buffer), s.sender,
+                                 [this, &s](const boost::system::error_code& ec, size_t n) {
+                                   if (ec == asio::error::operation_aborted) return;
+                                   if (!ec) datagram(s, n);
+                                   receive(s);
+                                 });
   }
 
   void datagram(Socket& s, size_t n) {
@@ -282,21 +286,22 @@ class Daemon {
   }
 
   void serve(const std::shared_ptr<CliConnection>& c) {
-    asio::async_read_until(c->socket, c->input, '\n', [this, c](const boost::system::error_code& ec, size_t) {
-      if (ec) return;
-      std::istream in(&c->input);
-      std::string line;
-      std::getline(in, line);
-      if (line.size() > kMaxCommandLine + 1) line.resize(kMaxCommandLine + 1);
-      const LineOutput r = c->runner.run(line, 0);
-      flush_ike();
-      auto reply = std::make_shared<std::string>(r.out + r.err + kEndOfResponse +
-                                                 (r.ok ? "0" : "1") + c->runner.ctx.prompt() + "\n");
-      asio::async_write(c->socket, asio::buffer(*reply),
-                        [this, c, reply](const boost::system::error_code& wec, size_t) {
-                          if (!wec && !c->runner.ctx.finished()) serve(c);
-                        });
-    });
+    asio::async_read_until(
+        c->socket, c->input, '\n', [this, c](const boost::system::error_code& ec, size_t) {
+          if (ec) return;
+          std::istream in(&c->input);
+          std::string line;
+          std::getline(in, line);
+          if (line.size() > kMaxCommandLine + 1) line.resize(kMaxCommandLine + 1);
+          const LineOutput r = c->runner.run(line, 0);
+          flush_ike();
+          auto reply = std::make_shared<std::string>(
+              r.out + r.err + kEndOfResponse + (r.ok ? "0" : "1") + c->runner.ctx.prompt() + "\n");
+          asio::async_write(c->socket, asio::buffer(*reply),
+                            [this, c, reply](const boost::system::error_code& wec, size_t) {
+                              if (!wec && !c->runner.ctx.finished()) serve(c);
+                            });
+        });
   }
 
   void stop(int signal) {

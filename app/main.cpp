@@ -126,8 +126,9 @@ int run(int argc, char** argv) {
   std::string run_config;
   bool no_terminal = false;
   CLI::App* run_cmd = app.add_subcommand(
-      "run", "Run the device: IKE on UDP 500 and 4500 of its interface addresses, the CLI on "
-             "the terminal and on a local socket (docs/ike.md)");
+      "run",
+      "Run the device: IKE on UDP 500 and 4500 of its interface addresses, the CLI on "
+      "the terminal and on a local socket (docs/ike.md)");
   run_cmd->add_option("--config", run_config, "Configuration file (default: the seed's FW1)");
   run_cmd->add_option("--socket", daemon.socket_path, "The CLI's local socket")
       ->default_str(vfw::default_socket_path());

@@ -73,8 +73,8 @@ void BM_Negotiation(benchmark::State& state) {
     if (!negotiate(a, b)) state.SkipWithError("negotiation failed");
   }
   state.SetLabel(find_dh_group(group)->display.data());
-  state.counters["per_second"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // The ceiling: what both sides' Diffie-Hellman costs, alone.
@@ -89,8 +89,8 @@ void BM_PublicKeyCeiling(benchmark::State& state) {
     benchmark::DoNotOptimize(s2);
   }
   state.SetLabel(group.display.data());
-  state.counters["per_second"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // Memory: the heap an engine holds for n established IKE SAs (each with its CHILD SA) and for n

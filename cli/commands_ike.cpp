@@ -22,7 +22,8 @@ std::vector<std::string> typed_keywords(const CommandContext& c, const std::stri
   std::vector<std::string> choices;
   for (size_t at = 0; at < alternatives.size();) {
     const size_t bar = alternatives.find(" | ", at);
-    choices.push_back(alternatives.substr(at, bar == std::string::npos ? std::string::npos : bar - at));
+    choices.push_back(
+        alternatives.substr(at, bar == std::string::npos ? std::string::npos : bar - at));
     at = bar == std::string::npos ? alternatives.size() : bar + 3;
   }
   std::vector<std::string> out;
@@ -30,7 +31,8 @@ std::vector<std::string> typed_keywords(const CommandContext& c, const std::stri
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string_view word = tokens[i].text;
     for (const auto& choice : choices) {
-      if (choice == word || (choice.size() > word.size() && choice.compare(0, word.size(), word) == 0)) {
+      if (choice == word ||
+          (choice.size() > word.size() && choice.compare(0, word.size(), word) == 0)) {
         if (std::find(out.begin(), out.end(), choice) == out.end()) out.push_back(choice);
         break;
       }
@@ -59,8 +61,8 @@ void register_ike_commands(CommandEngine& e) {
             const std::string name = a.has("default") ? "default" : a.str("number");
             auto& list = c.config().ike_proposals;
             if (find_named(list, name) == nullptr) {
-              config::IkeProposal p =
-                  name == "default" ? config::IkeProposal::builtin_default() : config::IkeProposal{};
+              config::IkeProposal p = name == "default" ? config::IkeProposal::builtin_default()
+                                                        : config::IkeProposal{};
               p.name = name;
               list.push_back(std::move(p));
             }
@@ -86,7 +88,8 @@ void register_ike_commands(CommandEngine& e) {
                return kOk;
              });
   };
-  list_command("encryption-algorithm", ike::encryption_keywords(), &config::IkeProposal::encryption);
+  list_command("encryption-algorithm", ike::encryption_keywords(),
+               &config::IkeProposal::encryption);
   list_command("dh", ike::dh_keywords(), &config::IkeProposal::dh);
   list_command("authentication-algorithm", "md5 | sha1 | sha2-256 | sha2-384 | sha2-512",
                &config::IkeProposal::authentication);
@@ -95,8 +98,10 @@ void register_ike_commands(CommandEngine& e) {
   prop.add("authentication-method ( pre-share | rsa-signature | digital-envelope )",
            [](CommandContext& c, const Args& a) -> Result {
              if (!a.has("pre-share")) c.note_unemulated("authentication-method (certificates)");
-             current_proposal(c).authentication_method =
-                 a.has("pre-share") ? "pre-share" : a.has("rsa-signature") ? "rsa-signature" : "digital-envelope";
+             current_proposal(c).authentication_method = a.has("pre-share") ? "pre-share"
+                                                         : a.has("rsa-signature")
+                                                             ? "rsa-signature"
+                                                             : "digital-envelope";
              return kOk;
            });
   prop.add("sa duration {uint:seconds:60-604800}", [](CommandContext& c, const Args& a) -> Result {
@@ -110,7 +115,8 @@ void register_ike_commands(CommandEngine& e) {
 
   sys.add("ike peer {word:name}", [](CommandContext& c, const Args& a) -> Result {
     auto& list = c.config().ike_peers;
-    if (a.str("name").size() > 15) return "Error: The IKE peer name is a string of 1 to 15 characters.";
+    if (a.str("name").size() > 15)
+      return "Error: The IKE peer name is a string of 1 to 15 characters.";
     if (find_named(list, a.str("name")) == nullptr) {
       config::IkePeer p;
       p.name = a.str("name");
@@ -124,7 +130,8 @@ void register_ike_commands(CommandEngine& e) {
       if (p.ike_peer == a.str("name"))
         return "Error: The IKE peer is referenced by ipsec policy " + p.name + ".";
     }
-    if (!erase_named(c.config().ike_peers, a.str("name"))) return "Error: The IKE peer does not exist.";
+    if (!erase_named(c.config().ike_peers, a.str("name")))
+      return "Error: The IKE peer does not exist.";
     return kOk;
   });
   sys.add("ike local-name {word:name}", [](CommandContext& c, const Args& a) -> Result {
@@ -154,7 +161,8 @@ void register_ike_commands(CommandEngine& e) {
       return kOk;
     }
     if (key.size() > 127 || key.find(' ') != std::string::npos)
-      return std::string("Error: The pre-shared key is a string of 1 to 127 characters without spaces.");
+      return std::string(
+          "Error: The pre-shared key is a string of 1 to 127 characters without spaces.");
     p.pre_shared_key = key;  // replaces the old one: never two keys
     p.foreign_psk.clear();
     return kOk;
@@ -187,18 +195,20 @@ void register_ike_commands(CommandEngine& e) {
     current_peer(c).remote_address.reset();
     return kOk;
   });
-  peer.add(std::string("remote-id-type ( ") + kIdTypes + " )", [](CommandContext& c, const Args& a) -> Result {
-    for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
-      if (a.has(t)) current_peer(c).remote_id_type = t;
-    }
-    return kOk;
-  });
-  peer.add(std::string("local-id-type ( ") + kIdTypes + " )", [](CommandContext& c, const Args& a) -> Result {
-    for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
-      if (a.has(t)) current_peer(c).local_id_type = t;
-    }
-    return kOk;
-  });
+  peer.add(std::string("remote-id-type ( ") + kIdTypes + " )",
+           [](CommandContext& c, const Args& a) -> Result {
+             for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
+               if (a.has(t)) current_peer(c).remote_id_type = t;
+             }
+             return kOk;
+           });
+  peer.add(std::string("local-id-type ( ") + kIdTypes + " )",
+           [](CommandContext& c, const Args& a) -> Result {
+             for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
+               if (a.has(t)) current_peer(c).local_id_type = t;
+             }
+             return kOk;
+           });
   peer.add("remote-id {word:id}", [](CommandContext& c, const Args& a) -> Result {
     current_peer(c).remote_id = a.str("id");
     return kOk;
@@ -211,10 +221,13 @@ void register_ike_commands(CommandEngine& e) {
     current_peer(c).local_id = a.str("id");
     return kOk;
   });
-  peer.add("exchange-mode ( main | aggressive | auto )", [](CommandContext& c, const Args& a) -> Result {
-    current_peer(c).exchange_mode = a.has("main") ? "main" : a.has("aggressive") ? "aggressive" : "auto";
-    return kOk;
-  });
+  peer.add("exchange-mode ( main | aggressive | auto )",
+           [](CommandContext& c, const Args& a) -> Result {
+             current_peer(c).exchange_mode = a.has("main")         ? "main"
+                                             : a.has("aggressive") ? "aggressive"
+                                                                   : "auto";
+             return kOk;
+           });
   peer.add("undo version ( 1 | 2 )", [](CommandContext& c, const Args& a) -> Result {
     config::IkePeer& p = current_peer(c);
     (a.has("1") ? p.version1 : p.version2) = false;
@@ -236,12 +249,14 @@ void register_ike_commands(CommandEngine& e) {
     current_peer(c).nat_traversal = false;
     return kOk;
   });
-  for (const char* kw : {"dpd", "ipsec-sa", "sa binding", "certificate", "pki", "rsa", "lifetime-notification-message",
-                         "service-scheme", "aaa", "ip-pool", "config-exchange", "sa soft-duration", "inband"}) {
+  for (const char* kw : {"dpd", "ipsec-sa", "sa binding", "certificate", "pki", "rsa",
+                         "lifetime-notification-message", "service-scheme", "aaa", "ip-pool",
+                         "config-exchange", "sa soft-duration", "inband"}) {
     peer.add(
         std::string(kw) + " [ {text:rest} ]",
         [kw = std::string(kw)](CommandContext& c, const Args& a) -> Result {
-          current_peer(c).opaque.push_back(" " + kw + (a.str("rest").empty() ? "" : " " + a.str("rest")));
+          current_peer(c).opaque.push_back(" " + kw +
+                                           (a.str("rest").empty() ? "" : " " + a.str("rest")));
           c.note_unemulated(kw);
           return kOk;
         },
@@ -262,16 +277,20 @@ void register_ike_commands(CommandEngine& e) {
     });
   }
   CommandTree& user = e.tree(View::User);
-  user.add("debugging ( ikev2 | ipsec ) ( error | all )", [](CommandContext& c, const Args& a) -> Result {
-    if (c.device() == nullptr) return std::string("Error: No device is running.");
-    (a.has("ikev2") ? c.device()->ike().debug_ikev2_error : c.device()->ike().debug_ipsec_error) = true;
-    return kOk;
-  });
-  user.add("undo debugging ( ikev2 | ipsec ) ( error | all )", [](CommandContext& c, const Args& a) -> Result {
-    if (c.device() == nullptr) return std::string("Error: No device is running.");
-    (a.has("ikev2") ? c.device()->ike().debug_ikev2_error : c.device()->ike().debug_ipsec_error) = false;
-    return kOk;
-  });
+  user.add("debugging ( ikev2 | ipsec ) ( error | all )",
+           [](CommandContext& c, const Args& a) -> Result {
+             if (c.device() == nullptr) return std::string("Error: No device is running.");
+             (a.has("ikev2") ? c.device()->ike().debug_ikev2_error
+                             : c.device()->ike().debug_ipsec_error) = true;
+             return kOk;
+           });
+  user.add("undo debugging ( ikev2 | ipsec ) ( error | all )",
+           [](CommandContext& c, const Args& a) -> Result {
+             if (c.device() == nullptr) return std::string("Error: No device is running.");
+             (a.has("ikev2") ? c.device()->ike().debug_ikev2_error
+                             : c.device()->ike().debug_ipsec_error) = false;
+             return kOk;
+           });
   user.add("undo debugging all", [](CommandContext& c, const Args&) -> Result {
     if (c.device() == nullptr) return std::string("Error: No device is running.");
     c.device()->ike().debug_ikev2_error = false;
@@ -279,7 +298,8 @@ void register_ike_commands(CommandEngine& e) {
     return kOk;
   });
   // The debugging lines go to the terminal already (vfw run prints them there): accepted.
-  user.add("terminal ( debugging | monitor )", [](CommandContext&, const Args&) -> Result { return kOk; });
+  user.add("terminal ( debugging | monitor )",
+           [](CommandContext&, const Args&) -> Result { return kOk; });
 }
 
 }  // namespace vfw::cli

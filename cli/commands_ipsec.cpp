@@ -304,12 +304,13 @@ void register_ipsec_commands(CommandEngine& e) {
         keys(current_policy(c), a).authentication_hex = std::get<std::string>(hex);
         return kOk;
       });
-  pol.add("sa trigger-mode ( auto | traffic-based )", [](CommandContext& c, const Args& a) -> Result {
-    current_policy(c).trigger_mode = a.has("auto") ? "auto" : "traffic-based";
-    return kOk;
-  });
-  for (const char* kw : {"route inject", "sa force-detection", "anti-replay",
-                         "policy enable", "remote-address", "sa string-key"}) {
+  pol.add("sa trigger-mode ( auto | traffic-based )",
+          [](CommandContext& c, const Args& a) -> Result {
+            current_policy(c).trigger_mode = a.has("auto") ? "auto" : "traffic-based";
+            return kOk;
+          });
+  for (const char* kw : {"route inject", "sa force-detection", "anti-replay", "policy enable",
+                         "remote-address", "sa string-key"}) {
     // Kept as written (sa string-key: the device's key derivation from a string is not public).
     pol.add(
         std::string(kw) + " [ {text:rest} ]",

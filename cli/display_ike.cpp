@@ -20,16 +20,22 @@ std::string rule(size_t n) {
 
 std::string id_type(const ike::Identification& id) {
   switch (id.type) {
-    case ike::id_type::kIpv4Address: return "IP";
-    case ike::id_type::kFqdn: return "FQDN";
-    case ike::id_type::kRfc822Address: return "USER-FQDN";
-    case ike::id_type::kDerAsn1Dn: return "DN";
-    default: return "ID" + std::to_string(id.type);
+    case ike::id_type::kIpv4Address:
+      return "IP";
+    case ike::id_type::kFqdn:
+      return "FQDN";
+    case ike::id_type::kRfc822Address:
+      return "USER-FQDN";
+    case ike::id_type::kDerAsn1Dn:
+      return "DN";
+    default:
+      return "ID" + std::to_string(id.type);
   }
 }
 
 std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
 }
 
@@ -70,9 +76,11 @@ std::string display_ike_sa(const Device& d) {
     rows.push_back({sa->conn_id, line(sa->conn_id, "v2:1")});
     for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v2:2")});
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.conn_id > b.conn_id; });
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.conn_id > b.conn_id; });
   std::string o = d.timestamp() + "\n\nIKE SA information :\n";
-  o += " Conn-ID    Peer                                          VPN              Flag(s)               "
+  o += " Conn-ID    Peer                                          VPN              Flag(s)         "
+       "      "
        "Phase  RemoteType  RemoteID        \n";
   o += rule(132);
   for (const auto& r : rows) o += r.line;
@@ -103,14 +111,17 @@ std::string display_ike_proposal(const Device& d, const std::string& only) {
     std::erase_if(list, [&](const auto& p) { return p.name != only; });
     if (list.empty()) return "Error: The IKE proposal does not exist.\n";
   }
-  std::string o = d.timestamp() + "\n\nNumber of IKE Proposals: " + std::to_string(list.size()) + "\n\n";
+  std::string o =
+      d.timestamp() + "\n\nNumber of IKE Proposals: " + std::to_string(list.size()) + "\n\n";
   for (const auto& p : list) {
     auto field = [&](const char* label, const std::string& value) {
       o += "   " + pad(label, 27) + ": " + value + "\n";
     };
     o += rule(43);
     o += " IKE Proposal: " + std::string(p.name == "default" ? "Default" : p.name) + "\n";
-    field("Authentication Method", p.authentication_method == "pre-share" ? "PRE_SHARED " : upper(p.authentication_method) + " ");
+    field("Authentication Method", p.authentication_method == "pre-share"
+                                       ? "PRE_SHARED "
+                                       : upper(p.authentication_method) + " ");
     field("Authentication Algorithm", shown_algorithms(p.authentication, 'a'));
     field("Encryption Algorithm", shown_algorithms(p.encryption, 'e'));
     field("Diffie-Hellman Group", shown_algorithms(p.dh, 'd'));
@@ -124,7 +135,8 @@ std::string display_ike_proposal(const Device& d, const std::string& only) {
 
 std::string display_ike_peer_brief(const Device& d) {
   const auto& peers = d.config().ike_peers;
-  std::string o = d.timestamp() + "\nCurrent ike peer number: " + std::to_string(peers.size()) + "\n";
+  std::string o =
+      d.timestamp() + "\nCurrent ike peer number: " + std::to_string(peers.size()) + "\n";
   o += rule(75);
   o += "Peer name        Version  Exchange-mode   Proposal   Id-type   RemoteAddr\n";
   o += rule(75);
@@ -141,10 +153,12 @@ std::string display_ike_peer_brief(const Device& d) {
 
 std::string display_ike_error_info(const Device& d) {
   const auto& records = d.ike().error_info();
-  std::string o = d.timestamp() + "\n\n  Current info Num :" + std::to_string(records.size()) + " \n";
+  std::string o =
+      d.timestamp() + "\n\n  Current info Num :" + std::to_string(records.size()) + " \n";
   o += "  Ike error information:\n";
   o += rule(100);
-  o += "  peer               port    error-reason                          version     error-time\n";
+  o +=
+      "  peer               port    error-reason                          version     error-time\n";
   o += rule(100);
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     const auto& r = it->record;
@@ -155,8 +169,8 @@ std::string display_ike_error_info(const Device& d) {
       when[7] = '/';
       when.insert(10, " ");
     }
-    o += "  " + pad(to_string(r.peer), 19) + pad(std::to_string(r.peer_port), 8) + pad(r.reason, 38) +
-         pad("v2", 12) + when + "\n";
+    o += "  " + pad(to_string(r.peer), 19) + pad(std::to_string(r.peer_port), 8) +
+         pad(r.reason, 38) + pad("v2", 12) + when + "\n";
   }
   o += rule(100);
   return o;

@@ -264,7 +264,7 @@ struct IkePeer {
   std::string remote_id;
   std::optional<Ipv4> remote_address;
   std::optional<Ipv4> authentication_address;  // remote-address authentication-address
-  bool version1 = true;  // undo version 1 turns IKEv1 off
+  bool version1 = true;                        // undo version 1 turns IKEv1 off
   bool version2 = true;
   std::optional<bool> nat_traversal;  // typed `nat traversal` / `undo nat traversal`
   std::vector<std::string> opaque;    // dpd and the rest, as written

@@ -89,7 +89,8 @@ bool selectors(const config::Acl& acl, std::vector<ike::TrafficSelector>& local,
 ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::string>& problems) {
   ike::EngineConfig out;
   std::map<std::string, size_t> peer_index;
-  auto peer_of = [&](const std::string& name, Ipv4 local, bool template_peer) -> std::optional<size_t> {
+  auto peer_of = [&](const std::string& name, Ipv4 local,
+                     bool template_peer) -> std::optional<size_t> {
     const config::IkePeer* p = cfg.find_ike_peer(name);
     if (p == nullptr) {
       problems.push_back("ike peer " + name + " does not exist");
@@ -100,8 +101,9 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
       return std::nullopt;
     }
     if (p->pre_shared_key.empty()) {
-      problems.push_back("ike peer " + name + ": no pre-shared key usable here" +
-                         (p->foreign_psk.empty() ? "" : " (sealed by another device: type it again)"));
+      problems.push_back(
+          "ike peer " + name + ": no pre-shared key usable here" +
+          (p->foreign_psk.empty() ? "" : " (sealed by another device: type it again)"));
       return std::nullopt;
     }
     const std::string key = name + (template_peer ? "/template" : "");
@@ -176,10 +178,11 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
       return;
     }
     c.protocol = prop->transform == config::IpsecProposal::Transform::Ah ? ike::protocol::kAh
-                                                                        : ike::protocol::kEsp;
+                                                                         : ike::protocol::kEsp;
     c.tunnel = prop->tunnel;
     c.encryption = c.protocol == ike::protocol::kEsp
-                       ? ipsec::encryption_from_keyword(prop->esp_encryption).value_or(ipsec::Encryption::Aes256)
+                       ? ipsec::encryption_from_keyword(prop->esp_encryption)
+                             .value_or(ipsec::Encryption::Aes256)
                        : ipsec::Encryption::None;
     c.authentication = ipsec::authentication_from_keyword(c.protocol == ike::protocol::kEsp
                                                               ? prop->esp_authentication
@@ -203,13 +206,15 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
       const Ipv4 local = p.tunnel_local.value_or(ifc.address->host);
       if (p.template_name.empty()) {
         child_of(p, p, name, local, false);
-        if (!out.children.empty() && out.children.back().interface == name) out.children.back().ifindex = ifindex;
+        if (!out.children.empty() && out.children.back().interface == name)
+          out.children.back().ifindex = ifindex;
         continue;
       }
       for (const auto& t : cfg.ipsec_templates) {
         if (t.name != p.template_name) continue;
         child_of(p, t, name, local, true);
-        if (!out.children.empty() && out.children.back().interface == name) out.children.back().ifindex = ifindex;
+        if (!out.children.empty() && out.children.back().interface == name)
+          out.children.back().ifindex = ifindex;
       }
     }
   }
@@ -263,11 +268,12 @@ void IkeLink::log_keys() {
     logged_keys_.push_back(sa->spi_i);
     if (logged_keys_.size() > 1024) logged_keys_.erase(logged_keys_.begin());
     // The fields of Wireshark's ikev2_decryption_table, in its order.
-    log_.push_back("IKE/7/KEYS: SPIi " + hex64(sa->spi_i) + " SPIr " + hex64(sa->spi_r) +
-                   " SK_ei " + hex(sa->keys.ei) + " SK_er " + hex(sa->keys.er) + " SK_ai " +
-                   hex(sa->keys.ai) + " SK_ar " + hex(sa->keys.ar) + " encryption " +
-                   std::string(sa->suite.encryption->display) + " integrity " +
-                   (sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "none"));
+    log_.push_back(
+        "IKE/7/KEYS: SPIi " + hex64(sa->spi_i) + " SPIr " + hex64(sa->spi_r) + " SK_ei " +
+        hex(sa->keys.ei) + " SK_er " + hex(sa->keys.er) + " SK_ai " + hex(sa->keys.ai) + " SK_ar " +
+        hex(sa->keys.ar) + " encryption " + std::string(sa->suite.encryption->display) +
+        " integrity " +
+        (sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "none"));
   }
 }
 
@@ -297,13 +303,17 @@ void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestam
   const std::string t = " " + debug_time(timestamp) + " " + sysname_;
   const std::string peer = to_string(e.peer);
   if (debug_ikev2_error) {
-    auto ike = [&](const std::string& text) { debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text); };
-    if (e.reason == "authentication fail") ike("IKE_ERROR 63:4087 Authentication failed for the peer " + peer);
+    auto ike = [&](const std::string& text) {
+      debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text);
+    };
+    if (e.reason == "authentication fail")
+      ike("IKE_ERROR 63:4087 Authentication failed for the peer " + peer);
     if (e.reason == "config ID mismatch") ike("IKE_ERROR 27:27568 ERROR - " + e.detail);
-    ike("IKE_ERROR 56:8841 Ikev2 error Info record(peer address: " + peer + ", error reason: " + e.reason +
-        ",list number: " + std::to_string(list_number(e.reason)) + ").");
+    ike("IKE_ERROR 56:8841 Ikev2 error Info record(peer address: " + peer + ", error reason: " +
+        e.reason + ",list number: " + std::to_string(list_number(e.reason)) + ").");
   }
-  if (debug_ipsec_error && (e.reason == "flow mismatch" || e.reason == "phase2 proposal or pfs mismatch")) {
+  if (debug_ipsec_error &&
+      (e.reason == "flow mismatch" || e.reason == "phase2 proposal or pfs mismatch")) {
     const auto& children = engine_.config().children;
     const ike::ChildConfig* c = e.child < children.size() ? &children[e.child] : nullptr;
     if (c == nullptr) {
@@ -313,10 +323,11 @@ void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestam
     }
     const uint32_t ifindex = c != nullptr ? c->ifindex : 0;
     const uint32_t seq = e.reason == "flow mismatch" || c == nullptr ? 0 : c->seq;
-    debug_.push_back(t + " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] " +
-                     (e.reason == "flow mismatch" ? "acl mismatch" : "ipsec proposal or pfs mismatch") +
-                     ".(Ifindex=[" + std::to_string(ifindex) + "], SeqNum=[" + std::to_string(seq) +
-                     "],PeerAddress=[" + peer + "], PeerPort=[" + std::to_string(e.peer_port) + "])");
+    debug_.push_back(
+        t + " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] " +
+        (e.reason == "flow mismatch" ? "acl mismatch" : "ipsec proposal or pfs mismatch") +
+        ".(Ifindex=[" + std::to_string(ifindex) + "], SeqNum=[" + std::to_string(seq) +
+        "],PeerAddress=[" + peer + "], PeerPort=[" + std::to_string(e.peer_port) + "])");
   }
 }
 

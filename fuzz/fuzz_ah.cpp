@@ -33,7 +33,8 @@ config::Config ah_device(const char* mode) {
     const std::string d(direction);
     fuzz::replace(text, "sa spi " + d + " esp", "sa spi " + d + " ah");
     fuzz::remove_line(text, "sa encryption-hex " + d + " esp");
-    fuzz::replace(text, "sa authentication-hex " + d + " esp", "sa authentication-hex " + d + " ah");
+    fuzz::replace(text, "sa authentication-hex " + d + " esp",
+                  "sa authentication-hex " + d + " ah");
   }
   return fuzz::load(text, "fuzz_ah");
 }

@@ -63,8 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PayloadWriter w;
     w.id(payload::kIdi, peer.local_id);
     const Bytes psk(peer.pre_shared_key.begin(), peer.pre_shared_key.end());
-    w.auth({auth_method::kSharedKeyMic,
-            psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, peer.local_id.body())});
+    w.auth({auth_method::kSharedKeyMic, psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr,
+                                                 sa.keys.pi, peer.local_id.body())});
     inner = w.bytes();
     inner[kPayloadHeaderBytes + peer.local_id.body().size()] = data[1];  // AUTH's Next Payload
     first = payload::kIdi;

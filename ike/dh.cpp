@@ -13,14 +13,22 @@ namespace {
 // OpenSSL's names of the groups; MODP-1024 (group 2) has none and is built from its prime.
 const char* openssl_group(uint16_t number) {
   switch (number) {
-    case 5: return "modp_1536";
-    case 14: return "modp_2048";
-    case 15: return "modp_3072";
-    case 16: return "modp_4096";
-    case 19: return "P-256";
-    case 20: return "P-384";
-    case 21: return "P-521";
-    default: return nullptr;
+    case 5:
+      return "modp_1536";
+    case 14:
+      return "modp_2048";
+    case 15:
+      return "modp_3072";
+    case 16:
+      return "modp_4096";
+    case 19:
+      return "P-256";
+    case 20:
+      return "P-384";
+    case 21:
+      return "P-521";
+    default:
+      return nullptr;
   }
 }
 
@@ -42,7 +50,7 @@ struct BnDeleter {
 
 // The group's domain parameters, plus the public value when one is given; for fromdata.
 std::unique_ptr<OSSL_PARAM, ParamsDeleter> group_params(const DhGroup& group,
-                                                         std::span<const uint8_t> public_value) {
+                                                        std::span<const uint8_t> public_value) {
   std::unique_ptr<OSSL_PARAM_BLD, BuildDeleter> b(OSSL_PARAM_BLD_new());
   std::unique_ptr<BIGNUM, BnDeleter> p;
   std::unique_ptr<BIGNUM, BnDeleter> g;
@@ -61,7 +69,8 @@ std::unique_ptr<OSSL_PARAM, ParamsDeleter> group_params(const DhGroup& group,
     if (group.ecp) {
       point.push_back(0x04);  // uncompressed: what x | y is in SEC 1's encoding
       point.insert(point.end(), public_value.begin(), public_value.end());
-      OSSL_PARAM_BLD_push_octet_string(b.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
+      OSSL_PARAM_BLD_push_octet_string(b.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size());
     } else {
       pub.reset(BN_bin2bn(public_value.data(), static_cast<int>(public_value.size()), nullptr));
       OSSL_PARAM_BLD_push_BN(b.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.get());
@@ -85,7 +94,8 @@ std::unique_ptr<DhKey> DhKey::generate(const DhGroup& group) {
       return nullptr;
   } else {
     // Domain parameters first, then a key in them.
-    std::unique_ptr<EVP_PKEY_CTX, CtxDeleter> pctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+    std::unique_ptr<EVP_PKEY_CTX, CtxDeleter> pctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
     auto params = group_params(group, {});
     EVP_PKEY* domain = nullptr;
     if (!pctx || EVP_PKEY_fromdata_init(pctx.get()) <= 0 ||

@@ -29,10 +29,11 @@ size_t icv_bytes(const SkProtection& p) {
 
 // One CBC or GCM pass over data in place. For GCM, aad is authenticated and tag is written
 // (encrypt) or checked (decrypt).
-bool run_cipher(const SkProtection& p, bool encrypt, const uint8_t* iv, uint8_t* data, size_t length,
-                std::span<const uint8_t> aad, uint8_t* tag) {
+bool run_cipher(const SkProtection& p, bool encrypt, const uint8_t* iv, uint8_t* data,
+                size_t length, std::span<const uint8_t> aad, uint8_t* tag) {
   const std::string name(p.encryption->cipher);
-  std::unique_ptr<EVP_CIPHER, CipherDeleter> cipher(EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr));
+  std::unique_ptr<EVP_CIPHER, CipherDeleter> cipher(
+      EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr));
   std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> ctx(EVP_CIPHER_CTX_new());
   if (!cipher || !ctx) return false;
   const uint8_t* key = p.encryption_key.data();
@@ -55,8 +56,7 @@ bool run_cipher(const SkProtection& p, bool encrypt, const uint8_t* iv, uint8_t*
   } else {
     EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   }
-  if (length > 0 &&
-      EVP_CipherUpdate(ctx.get(), data, &out, data, static_cast<int>(length)) != 1)
+  if (length > 0 && EVP_CipherUpdate(ctx.get(), data, &out, data, static_cast<int>(length)) != 1)
     return false;
   int final_out = 0;
   if (EVP_CipherFinal_ex(ctx.get(), data + out, &final_out) != 1) return false;

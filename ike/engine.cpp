@@ -18,7 +18,8 @@ constexpr uint64_t kHalfOpenLifetimeMs = 30'000;
 
 Bytes random_bytes(size_t n) {
   Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) std::abort();  // no entropy: cannot go on safely
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1)
+    std::abort();  // no entropy: cannot go on safely
   return b;
 }
 
@@ -92,7 +93,6 @@ void Engine::configure(EngineConfig config) {
   config_ = std::move(config);
 }
 
-
 IkeSa* Engine::find_own(uint64_t own_spi) {
   auto it = by_own_spi_.find(own_spi);
   return it == by_own_spi_.end() ? nullptr : it->second;
@@ -110,8 +110,8 @@ void Engine::record_for(const IkeSa& sa, const std::string& reason, const std::s
   errors_.back().child = sa.child;
 }
 
-void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detail,
-                  uint16_t notify, uint64_t now_ms) {
+void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
+                  uint64_t now_ms) {
   record_for(sa, reason, detail, notify, now_ms);
   remove(&sa);
 }
@@ -157,7 +157,8 @@ void Engine::send_protected(IkeSa& sa, uint8_t exchange_type, bool response, uin
   h.spi_i = sa.spi_i;
   h.spi_r = sa.spi_r;
   h.exchange = exchange_type;
-  h.flags = static_cast<uint8_t>((sa.initiator ? flag::kInitiator : 0) | (response ? flag::kResponse : 0));
+  h.flags = static_cast<uint8_t>((sa.initiator ? flag::kInitiator : 0) |
+                                 (response ? flag::kResponse : 0));
   h.message_id = message_id;
   auto m = seal_message(h, inner, sa.outbound);
   if (!m) return;  // OpenSSL failed: nothing sane to send; the peer retransmits or times out
@@ -196,7 +197,8 @@ bool Engine::initiate(size_t child_index, uint64_t now_ms) {
   sa->peer = child.peer;
   sa->child = child_index;
   sa->created_ms = now_ms;
-  const DhGroup* group = peer.proposals.front().dh.empty() ? nullptr : peer.proposals.front().dh.front();
+  const DhGroup* group =
+      peer.proposals.front().dh.empty() ? nullptr : peer.proposals.front().dh.front();
   if (group == nullptr) return false;
   sa->dh = DhKey::generate(*group);
   if (!sa->dh) return false;
@@ -230,13 +232,14 @@ void Engine::send_init_request(IkeSa& sa, uint64_t now_ms) {
   send(sa, sa.init_request, true, now_ms);
 }
 
-void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
-                     uint64_t now_ms) {
+void Engine::receive(const Endpoint& local, const Endpoint& remote,
+                     std::span<const uint8_t> message, uint64_t now_ms) {
   DecodeError error;
   const auto h = decode_header(message, error);
   if (!h) return;  // not an IKEv2 message this side can answer: dropped
   Payloads outer;
-  const bool outer_ok = decode_payloads(message.subspan(kHeaderBytes), h->next_payload, outer, error);
+  const bool outer_ok =
+      decode_payloads(message.subspan(kHeaderBytes), h->next_payload, outer, error);
 
   if (h->exchange == exchange::kIkeSaInit && !h->is_response()) {
     if (!h->from_initiator() || h->spi_r != 0 || h->message_id != 0) return;
@@ -269,13 +272,15 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<co
   }
   Payloads inner;
   if (!open_message(message, outer, sa->inbound, inner, error)) {
-    // Integrity failure: silence (2.21). Malformed contents of an authentic request: INVALID_SYNTAX.
+    // Integrity failure: silence (2.21). Malformed contents of an authentic request:
+    // INVALID_SYNTAX.
     if (error.notify != 0 && !h->is_response()) {
       PayloadWriter w;
       w.notify(error.notify, error.data);
       ++sa->peer_request_id;
       send_protected(*sa, h->exchange, true, h->message_id, w, now_ms);
-      if (sa->state != IkeSaState::Established) fail(*sa, "malformed message", error.reason, error.notify, now_ms);
+      if (sa->state != IkeSaState::Established)
+        fail(*sa, "malformed message", error.reason, error.notify, now_ms);
     }
     return;
   }
@@ -313,8 +318,8 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote, std::span<co
       break;
   }
   // The handler may have removed the SA; one that is up drops what negotiating needed.
-  if (IkeSa* up = find_own(own_spi); up != nullptr && up->state == IkeSaState::Established &&
-                                      !up->init_request.empty())
+  if (IkeSa* up = find_own(own_spi);
+      up != nullptr && up->state == IkeSaState::Established && !up->init_request.empty())
     forget_negotiation(*up);
 }
 
@@ -359,7 +364,8 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   if (half_open_ >= kCookieThreshold) {
     const Bytes cookie = cookie_for(*p.nonce, remote.address, h.spi_i);
     const bool returned = !p.order.empty() && p.order.front() == payload::kNotify &&
-                          p.notifies.front().type == notify::kCookie && p.notifies.front().data == cookie;
+                          p.notifies.front().type == notify::kCookie &&
+                          p.notifies.front().data == cookie;
     if (!returned) {
       answer_unprotected_error(local, remote, h, notify::kCookie, cookie);
       return;
@@ -436,7 +442,8 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   w.sa({choice->proposal});
   w.ke({sa->dh->group().number, sa->dh->public_value()});
   w.nonce(sa->nr);
-  if (p.find_notify(notify::kNatDetectionSourceIp) != nullptr && config_.peers[peer_index].nat_traversal) {
+  if (p.find_notify(notify::kNatDetectionSourceIp) != nullptr &&
+      config_.peers[peer_index].nat_traversal) {
     w.notify(notify::kNatDetectionSourceIp, nat_hash(sa->spi_i, sa->spi_r, local));
     w.notify(notify::kNatDetectionDestinationIp, nat_hash(sa->spi_i, sa->spi_r, remote));
   }
@@ -460,7 +467,8 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
     return;
   }
   if (const Notify* invalid_ke = p.find_notify(notify::kInvalidKePayload); invalid_ke != nullptr) {
-    const DhGroup* group = invalid_ke->data.size() == 2 ? find_dh_group(load16(invalid_ke->data.data())) : nullptr;
+    const DhGroup* group =
+        invalid_ke->data.size() == 2 ? find_dh_group(load16(invalid_ke->data.data())) : nullptr;
     bool offered = false;
     for (const auto& prop : peer.proposals) {
       offered = offered || std::find(prop.dh.begin(), prop.dh.end(), group) != prop.dh.end();
@@ -476,16 +484,18 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
     return;
   }
   if (const Notify* e = p.error(); e != nullptr) {
-    const std::string reason = e->type == notify::kNoProposalChosen ? "phase1 proposal mismatch"
-                                                                     : "negotiation refused";
+    const std::string reason =
+        e->type == notify::kNoProposalChosen ? "phase1 proposal mismatch" : "negotiation refused";
     fail(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
     return;
   }
-  if (!p.sa || p.sa->size() != 1 || !p.ke || !p.nonce || h.spi_r == 0) return;  // malformed: ignored
+  if (!p.sa || p.sa->size() != 1 || !p.ke || !p.nonce || h.spi_r == 0)
+    return;  // malformed: ignored
   auto suite = accept_ike(p.sa->front(), peer);
   if (!suite || suite->dh->number != p.ke->group || &sa.dh->group() != suite->dh) {
-    fail(sa, "phase1 proposal mismatch", "the peer chose " + describe(p.sa->front()) + ", not offered",
-         notify::kNoProposalChosen, now_ms);
+    fail(sa, "phase1 proposal mismatch",
+         "the peer chose " + describe(p.sa->front()) + ", not offered", notify::kNoProposalChosen,
+         now_ms);
     return;
   }
   sa.suite = *suite;
@@ -493,7 +503,8 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
   sa.nr = *p.nonce;
   sa.init_response.assign(m.begin(), m.end());
   for (const auto& prop : peer.proposals) {
-    if (std::find(prop.encryption.begin(), prop.encryption.end(), suite->encryption) != prop.encryption.end()) {
+    if (std::find(prop.encryption.begin(), prop.encryption.end(), suite->encryption) !=
+        prop.encryption.end()) {
       sa.lifetime_seconds = prop.lifetime_seconds;
       break;
     }
@@ -546,7 +557,8 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
   std::string wanted;
   for (size_t i = 0; i < config_.peers.size(); ++i) {
     const auto& peer = config_.peers[i];
-    if (peer.remote_address ? *peer.remote_address != sa.remote.address : !peer.any_address) continue;
+    if (peer.remote_address ? *peer.remote_address != sa.remote.address : !peer.any_address)
+      continue;
     if (peer.remote_id && !same_id(*peer.remote_id, *p.idi)) {
       wanted += (wanted.empty() ? "" : ", ") + peer.remote_id->text();
       continue;
@@ -566,7 +578,8 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
       psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, p.idi->body());
   if (p.auth->method != auth_method::kSharedKeyMic || expected.size() != p.auth->data.size() ||
       CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
-    refuse("authentication fail", "Authentication failed for the peer " + to_string(sa.remote.address),
+    refuse("authentication fail",
+           "Authentication failed for the peer " + to_string(sa.remote.address),
            notify::kAuthenticationFailed);
     return;
   }
@@ -609,11 +622,10 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     type = notify::kNoProposalChosen;
     std::string offered;
     for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
-    record_for(sa, "phase2 proposal or pfs mismatch", "peer offered " + offered,
-           type, now_ms);
+    record_for(sa, "phase2 proposal or pfs mismatch", "peer offered " + offered, type, now_ms);
   } else {
-    record_for(sa, "flow mismatch",
-           "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr), type, now_ms);
+    record_for(sa, "flow mismatch", "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr),
+               type, now_ms);
   }
   w.notify(type);
   send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
@@ -625,9 +637,10 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
     const Notify* e = p.error();
     const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
     const std::string reason = type == notify::kAuthenticationFailed ? "authentication fail"
-                               : type == notify::kNoProposalChosen   ? "phase2 proposal or pfs mismatch"
-                               : type == notify::kTsUnacceptable     ? "flow mismatch"
-                                                                     : "negotiation refused";
+                               : type == notify::kNoProposalChosen
+                                   ? "phase2 proposal or pfs mismatch"
+                               : type == notify::kTsUnacceptable ? "flow mismatch"
+                                                                 : "negotiation refused";
     fail(sa, reason, "the peer answered " + notify_name(type), type, now_ms);
     return;
   }
@@ -637,11 +650,12 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
          notify::kAuthenticationFailed, now_ms);
     return;
   }
-  const Bytes expected = psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni,
-                                  sa.keys.pr, p.idr->body());
+  const Bytes expected =
+      psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni, sa.keys.pr, p.idr->body());
   if (expected.size() != p.auth->data.size() ||
       CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
-    fail(sa, "authentication fail", "Authentication failed for the peer " + to_string(sa.remote.address),
+    fail(sa, "authentication fail",
+         "Authentication failed for the peer " + to_string(sa.remote.address),
          notify::kAuthenticationFailed, now_ms);
     return;
   }
@@ -650,26 +664,26 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   sa.established_ms = now_ms;
   const ChildConfig& child = config_.children[sa.child];
   if (const Notify* e = p.error(); e != nullptr) {
-    const std::string reason = e->type == notify::kTsUnacceptable ? "flow mismatch"
-                                                                  : "phase2 proposal or pfs mismatch";
-    record_for(sa, reason, "the peer answered " + notify_name(e->type),
-           e->type, now_ms);
+    const std::string reason =
+        e->type == notify::kTsUnacceptable ? "flow mismatch" : "phase2 proposal or pfs mismatch";
+    record_for(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
     return;
   }
   uint32_t peer_spi = 0;
-  if (!p.sa || p.sa->size() != 1 || !accept_child(p.sa->front(), child, false, peer_spi) || !p.tsi ||
-      !p.tsr) {
+  if (!p.sa || p.sa->size() != 1 || !accept_child(p.sa->front(), child, false, peer_spi) ||
+      !p.tsi || !p.tsr) {
     record_for(sa, "phase2 proposal or pfs mismatch",
-           p.sa && !p.sa->empty() ? "the peer chose " + describe(p.sa->front()) + ", not offered"
-                                  : "the peer's answer has no SA",
-           notify::kNoProposalChosen, now_ms);
+               p.sa && !p.sa->empty()
+                   ? "the peer chose " + describe(p.sa->front()) + ", not offered"
+                   : "the peer's answer has no SA",
+               notify::kNoProposalChosen, now_ms);
     return;
   }
   // The peer may narrow the flows, never widen them.
   if (intersect(*p.tsi, child.local_ts) != *p.tsi || intersect(*p.tsr, child.remote_ts) != *p.tsr) {
     record_for(sa, "flow mismatch",
-           "the peer answered " + describe(*p.tsi) + " to " + describe(*p.tsr), notify::kTsUnacceptable,
-           now_ms);
+               "the peer answered " + describe(*p.tsi) + " to " + describe(*p.tsr),
+               notify::kTsUnacceptable, now_ms);
     return;
   }
   install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, now_ms);
@@ -684,9 +698,11 @@ void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint3
   const size_t enc_bytes =
       child.protocol == protocol::kEsp ? ei.key_bytes + (ei.aead ? 4U : 0U) : 0U;
   const size_t auth_bytes = (child.protocol == protocol::kAh || !ei.aead) ? ai.key_bytes : 0U;
-  Bytes keymat = child_keymat(*sa.suite.prf, sa.keys.d, {}, sa.ni, sa.nr, 2 * (enc_bytes + auth_bytes));
+  Bytes keymat =
+      child_keymat(*sa.suite.prf, sa.keys.d, {}, sa.ni, sa.nr, 2 * (enc_bytes + auth_bytes));
   auto slice = [&](size_t at, size_t n) {
-    return Bytes(keymat.begin() + static_cast<long>(at), keymat.begin() + static_cast<long>(at + n));
+    return Bytes(keymat.begin() + static_cast<long>(at),
+                 keymat.begin() + static_cast<long>(at + n));
   };
   // RFC 7296 2.17: first the initiator-to-responder SA's keys (encryption, then integrity).
   Bytes i_enc = slice(0, enc_bytes);
@@ -815,7 +831,8 @@ uint64_t Engine::next_timer_ms() const {
   uint64_t next = UINT64_MAX;
   for (const auto& sa : sas_) {
     if (sa->awaiting_response) next = std::min(next, sa->retransmit_at_ms);
-    if (sa->state == IkeSaState::InitAnswered) next = std::min(next, sa->created_ms + kHalfOpenLifetimeMs);
+    if (sa->state == IkeSaState::InitAnswered)
+      next = std::min(next, sa->created_ms + kHalfOpenLifetimeMs);
   }
   return next;
 }

@@ -81,11 +81,11 @@ struct ErrorRecord {
 };
 
 enum class IkeSaState : uint8_t {
-  InitSent,       // initiator: IKE_SA_INIT request sent
-  AuthSent,       // initiator: IKE_AUTH request sent
-  InitAnswered,   // responder: IKE_SA_INIT answered, waiting for IKE_AUTH (half-open)
+  InitSent,      // initiator: IKE_SA_INIT request sent
+  AuthSent,      // initiator: IKE_AUTH request sent
+  InitAnswered,  // responder: IKE_SA_INIT answered, waiting for IKE_AUTH (half-open)
   Established,
-  Deleting,       // INFORMATIONAL delete sent
+  Deleting,  // INFORMATIONAL delete sent
 };
 
 struct ChildSa {
@@ -128,8 +128,8 @@ struct IkeSa {
   SkProtection inbound;
 
   // Message IDs and retransmission (RFC 7296 2.1, 2.2).
-  uint32_t next_request_id = 0;   // of this side's requests
-  uint32_t peer_request_id = 0;   // the peer's next request
+  uint32_t next_request_id = 0;  // of this side's requests
+  uint32_t peer_request_id = 0;  // the peer's next request
   Bytes last_request;
   uint64_t retransmit_at_ms = 0;
   unsigned retransmits = 0;

@@ -30,7 +30,7 @@ struct PeerConfig {
   std::string pre_shared_key;                // in clear, opened from the configuration's form
   std::optional<Ipv4> remote_address;
   bool any_address = false;  // a template's peer without remote-address: answers any peer
-  Identification local_id;                   // what IDi/IDr carries for this side
+  Identification local_id;   // what IDi/IDr carries for this side
   std::optional<Identification> remote_id;  // the peer's identity must be this when set
   bool nat_traversal = true;
 };

@@ -16,8 +16,8 @@ struct EncryptionAlgorithm {
   uint8_t key_bytes;  // without the salt
   uint8_t block_bytes;
   uint8_t iv_bytes;
-  bool aead;                // AES-GCM (RFC 5282): a 4-byte salt after the key, a 16-byte ICV
-  std::string_view cipher;  // OpenSSL's name
+  bool aead;                 // AES-GCM (RFC 5282): a 4-byte salt after the key, a 16-byte ICV
+  std::string_view cipher;   // OpenSSL's name
   std::string_view display;  // display ike proposal: "AES-256"
 };
 
@@ -42,7 +42,7 @@ struct DhGroup {
   std::string_view keyword;  // dh group14
   uint16_t number;
   bool ecp;
-  uint16_t public_bytes;  // KE data: the MODP prime's length, or x | y of the point
+  uint16_t public_bytes;     // KE data: the MODP prime's length, or x | y of the point
   std::string_view display;  // "MODP-2048"
 };
 

@@ -30,8 +30,8 @@ struct IkeSuite {
 };
 
 // SKEYSEED = prf (Ni | Nr, g^ir), or for a rekeyed IKE SA prf (SK_d (old), g^ir (new) | Ni | Nr),
-// then {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+ (SKEYSEED, Ni | Nr | SPIi | SPIr).
-// old_sk_d: empty for an IKE_SA_INIT. old_prf: the old IKE SA's PRF when rekeying.
+// then {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+ (SKEYSEED, Ni | Nr | SPIi |
+// SPIr). old_sk_d: empty for an IKE_SA_INIT. old_prf: the old IKE SA's PRF when rekeying.
 IkeSaKeys derive_ike_sa_keys(const IkeSuite& suite, std::span<const uint8_t> shared_secret,
                              std::span<const uint8_t> ni, std::span<const uint8_t> nr,
                              uint64_t spi_i, uint64_t spi_r, std::span<const uint8_t> old_sk_d = {},

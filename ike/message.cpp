@@ -47,7 +47,8 @@ bool decode_sa(std::span<const uint8_t> body, std::vector<Proposal>& out, Decode
     if (p[0] != 0 && p[0] != 2) return syntax(error, "SA payload: bad Last Substruc");
     last = p[0] == 0;
     const uint16_t length = load16(p + 2);
-    if (length < 8 || length > body.size() - at) return syntax(error, "SA payload: bad proposal length");
+    if (length < 8 || length > body.size() - at)
+      return syntax(error, "SA payload: bad proposal length");
     Proposal proposal;
     proposal.number = p[4];
     proposal.protocol = p[5];
@@ -81,7 +82,8 @@ bool decode_sa(std::span<const uint8_t> body, std::vector<Proposal>& out, Decode
       proposal.transforms.push_back(tr);
       t += tlen;
     }
-    if (t != length) return syntax(error, "SA payload: proposal length disagrees with its transforms");
+    if (t != length)
+      return syntax(error, "SA payload: proposal length disagrees with its transforms");
     out.push_back(std::move(proposal));
     at += length;
   }
@@ -89,7 +91,8 @@ bool decode_sa(std::span<const uint8_t> body, std::vector<Proposal>& out, Decode
   return true;
 }
 
-bool decode_ts(std::span<const uint8_t> body, std::vector<TrafficSelector>& out, DecodeError& error) {
+bool decode_ts(std::span<const uint8_t> body, std::vector<TrafficSelector>& out,
+               DecodeError& error) {
   if (body.size() < 4) return syntax(error, "TS payload: truncated");
   const uint8_t count = body[0];
   size_t at = 4;
@@ -97,7 +100,8 @@ bool decode_ts(std::span<const uint8_t> body, std::vector<TrafficSelector>& out,
     if (body.size() - at < 4) return syntax(error, "TS payload: truncated selector");
     const uint8_t* p = body.data() + at;
     const uint16_t length = load16(p + 2);
-    if (length < 4 || length > body.size() - at) return syntax(error, "TS payload: bad selector length");
+    if (length < 4 || length > body.size() - at)
+      return syntax(error, "TS payload: bad selector length");
     if (p[0] == kTsIpv4AddressRange) {
       if (length != 16) return syntax(error, "TS payload: IPv4 selector not 16 bytes");
       TrafficSelector ts;
@@ -131,7 +135,8 @@ Bytes Identification::body() const {
 }
 
 std::string Identification::text() const {
-  if (type == id_type::kIpv4Address && data.size() == 4) return to_string(Ipv4{load32(data.data())});
+  if (type == id_type::kIpv4Address && data.size() == 4)
+    return to_string(Ipv4{load32(data.data())});
   std::string s;
   for (const uint8_t c : data) s += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
   return s;
@@ -220,7 +225,8 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
         break;
       case payload::kNonce:
         // RFC 7296 2.10: 16 to 256 octets.
-        if (body.size() < 16 || body.size() > 256) return syntax(error, "Nonce payload: bad length");
+        if (body.size() < 16 || body.size() > 256)
+          return syntax(error, "Nonce payload: bad length");
         if (!once(out.nonce, Bytes(body.begin(), body.end()), "Nonce", error)) return false;
         break;
       case payload::kIdi:
@@ -238,7 +244,8 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
           return false;
         break;
       case payload::kNotify: {
-        if (body.size() < 4 || body[1] > body.size() - 4) return syntax(error, "Notify payload: truncated");
+        if (body.size() < 4 || body[1] > body.size() - 4)
+          return syntax(error, "Notify payload: truncated");
         Notify n;
         n.protocol = body[0];
         n.type = load16(body.data() + 2);
@@ -253,7 +260,8 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
         d.protocol = body[0];
         d.spi_size = body[1];
         const uint16_t count = load16(body.data() + 2);
-        if (size_t{count} * d.spi_size != body.size() - 4) return syntax(error, "Delete payload: bad SPI count");
+        if (size_t{count} * d.spi_size != body.size() - 4)
+          return syntax(error, "Delete payload: bad SPI count");
         for (uint16_t i = 0; i < count; ++i) {
           const auto* s = body.data() + 4 + size_t{i} * d.spi_size;
           d.spis.emplace_back(s, s + d.spi_size);
@@ -416,45 +424,79 @@ Bytes encode_message(Header h, const PayloadWriter& payloads) {
 
 std::string exchange_name(uint8_t e) {
   switch (e) {
-    case exchange::kIkeSaInit: return "IKE_SA_INIT";
-    case exchange::kIkeAuth: return "IKE_AUTH";
-    case exchange::kCreateChildSa: return "CREATE_CHILD_SA";
-    case exchange::kInformational: return "INFORMATIONAL";
-    default: return "EXCHANGE_" + std::to_string(e);
+    case exchange::kIkeSaInit:
+      return "IKE_SA_INIT";
+    case exchange::kIkeAuth:
+      return "IKE_AUTH";
+    case exchange::kCreateChildSa:
+      return "CREATE_CHILD_SA";
+    case exchange::kInformational:
+      return "INFORMATIONAL";
+    default:
+      return "EXCHANGE_" + std::to_string(e);
   }
 }
 
 std::string notify_name(uint16_t type) {
   switch (type) {
-    case notify::kUnsupportedCriticalPayload: return "UNSUPPORTED_CRITICAL_PAYLOAD";
-    case notify::kInvalidIkeSpi: return "INVALID_IKE_SPI";
-    case notify::kInvalidMajorVersion: return "INVALID_MAJOR_VERSION";
-    case notify::kInvalidSyntax: return "INVALID_SYNTAX";
-    case notify::kInvalidMessageId: return "INVALID_MESSAGE_ID";
-    case notify::kInvalidSpi: return "INVALID_SPI";
-    case notify::kNoProposalChosen: return "NO_PROPOSAL_CHOSEN";
-    case notify::kInvalidKePayload: return "INVALID_KE_PAYLOAD";
-    case notify::kAuthenticationFailed: return "AUTHENTICATION_FAILED";
-    case notify::kSinglePairRequired: return "SINGLE_PAIR_REQUIRED";
-    case notify::kNoAdditionalSas: return "NO_ADDITIONAL_SAS";
-    case notify::kInternalAddressFailure: return "INTERNAL_ADDRESS_FAILURE";
-    case notify::kFailedCpRequired: return "FAILED_CP_REQUIRED";
-    case notify::kTsUnacceptable: return "TS_UNACCEPTABLE";
-    case notify::kInvalidSelectors: return "INVALID_SELECTORS";
-    case notify::kTemporaryFailure: return "TEMPORARY_FAILURE";
-    case notify::kChildSaNotFound: return "CHILD_SA_NOT_FOUND";
-    case notify::kInitialContact: return "INITIAL_CONTACT";
-    case notify::kSetWindowSize: return "SET_WINDOW_SIZE";
-    case notify::kAdditionalTsPossible: return "ADDITIONAL_TS_POSSIBLE";
-    case notify::kIpcompSupported: return "IPCOMP_SUPPORTED";
-    case notify::kNatDetectionSourceIp: return "NAT_DETECTION_SOURCE_IP";
-    case notify::kNatDetectionDestinationIp: return "NAT_DETECTION_DESTINATION_IP";
-    case notify::kCookie: return "COOKIE";
-    case notify::kUseTransportMode: return "USE_TRANSPORT_MODE";
-    case notify::kRekeySa: return "REKEY_SA";
-    case notify::kEspTfcPaddingNotSupported: return "ESP_TFC_PADDING_NOT_SUPPORTED";
-    case notify::kNonFirstFragmentsAlso: return "NON_FIRST_FRAGMENTS_ALSO";
-    default: return "NOTIFY_" + std::to_string(type);
+    case notify::kUnsupportedCriticalPayload:
+      return "UNSUPPORTED_CRITICAL_PAYLOAD";
+    case notify::kInvalidIkeSpi:
+      return "INVALID_IKE_SPI";
+    case notify::kInvalidMajorVersion:
+      return "INVALID_MAJOR_VERSION";
+    case notify::kInvalidSyntax:
+      return "INVALID_SYNTAX";
+    case notify::kInvalidMessageId:
+      return "INVALID_MESSAGE_ID";
+    case notify::kInvalidSpi:
+      return "INVALID_SPI";
+    case notify::kNoProposalChosen:
+      return "NO_PROPOSAL_CHOSEN";
+    case notify::kInvalidKePayload:
+      return "INVALID_KE_PAYLOAD";
+    case notify::kAuthenticationFailed:
+      return "AUTHENTICATION_FAILED";
+    case notify::kSinglePairRequired:
+      return "SINGLE_PAIR_REQUIRED";
+    case notify::kNoAdditionalSas:
+      return "NO_ADDITIONAL_SAS";
+    case notify::kInternalAddressFailure:
+      return "INTERNAL_ADDRESS_FAILURE";
+    case notify::kFailedCpRequired:
+      return "FAILED_CP_REQUIRED";
+    case notify::kTsUnacceptable:
+      return "TS_UNACCEPTABLE";
+    case notify::kInvalidSelectors:
+      return "INVALID_SELECTORS";
+    case notify::kTemporaryFailure:
+      return "TEMPORARY_FAILURE";
+    case notify::kChildSaNotFound:
+      return "CHILD_SA_NOT_FOUND";
+    case notify::kInitialContact:
+      return "INITIAL_CONTACT";
+    case notify::kSetWindowSize:
+      return "SET_WINDOW_SIZE";
+    case notify::kAdditionalTsPossible:
+      return "ADDITIONAL_TS_POSSIBLE";
+    case notify::kIpcompSupported:
+      return "IPCOMP_SUPPORTED";
+    case notify::kNatDetectionSourceIp:
+      return "NAT_DETECTION_SOURCE_IP";
+    case notify::kNatDetectionDestinationIp:
+      return "NAT_DETECTION_DESTINATION_IP";
+    case notify::kCookie:
+      return "COOKIE";
+    case notify::kUseTransportMode:
+      return "USE_TRANSPORT_MODE";
+    case notify::kRekeySa:
+      return "REKEY_SA";
+    case notify::kEspTfcPaddingNotSupported:
+      return "ESP_TFC_PADDING_NOT_SUPPORTED";
+    case notify::kNonFirstFragmentsAlso:
+      return "NON_FIRST_FRAGMENTS_ALSO";
+    default:
+      return "NOTIFY_" + std::to_string(type);
   }
 }
 

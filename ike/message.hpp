@@ -54,7 +54,7 @@ struct KeyExchange {
 struct Identification {
   uint8_t type = id_type::kIpv4Address;
   Bytes data;
-  Bytes body() const;  // type, three reserved bytes and data: what the AUTH MAC covers
+  Bytes body() const;        // type, three reserved bytes and data: what the AUTH MAC covers
   std::string text() const;  // "2.1.1.1", "fw3"
 };
 

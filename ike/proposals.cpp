@@ -16,27 +16,42 @@ Transform encryption_transform(const EncryptionAlgorithm& e) {
 // The ESP/AH transforms of ipsec proposal algorithms (IANA IKEv2 transform IDs).
 std::optional<Transform> esp_encryption(ipsec::Encryption e) {
   switch (e) {
-    case ipsec::Encryption::Des: return Transform{transform::kEncryption, 2, std::nullopt};
-    case ipsec::Encryption::TripleDes: return Transform{transform::kEncryption, encr::k3Des, std::nullopt};
-    case ipsec::Encryption::Aes128: return Transform{transform::kEncryption, encr::kAesCbc, 128};
-    case ipsec::Encryption::Aes192: return Transform{transform::kEncryption, encr::kAesCbc, 192};
-    case ipsec::Encryption::Aes256: return Transform{transform::kEncryption, encr::kAesCbc, 256};
-    case ipsec::Encryption::AesGcm128: return Transform{transform::kEncryption, encr::kAesGcm16, 128};
-    case ipsec::Encryption::AesGcm192: return Transform{transform::kEncryption, encr::kAesGcm16, 192};
-    case ipsec::Encryption::AesGcm256: return Transform{transform::kEncryption, encr::kAesGcm16, 256};
-    case ipsec::Encryption::None: return std::nullopt;
+    case ipsec::Encryption::Des:
+      return Transform{transform::kEncryption, 2, std::nullopt};
+    case ipsec::Encryption::TripleDes:
+      return Transform{transform::kEncryption, encr::k3Des, std::nullopt};
+    case ipsec::Encryption::Aes128:
+      return Transform{transform::kEncryption, encr::kAesCbc, 128};
+    case ipsec::Encryption::Aes192:
+      return Transform{transform::kEncryption, encr::kAesCbc, 192};
+    case ipsec::Encryption::Aes256:
+      return Transform{transform::kEncryption, encr::kAesCbc, 256};
+    case ipsec::Encryption::AesGcm128:
+      return Transform{transform::kEncryption, encr::kAesGcm16, 128};
+    case ipsec::Encryption::AesGcm192:
+      return Transform{transform::kEncryption, encr::kAesGcm16, 192};
+    case ipsec::Encryption::AesGcm256:
+      return Transform{transform::kEncryption, encr::kAesGcm16, 256};
+    case ipsec::Encryption::None:
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
 std::optional<Transform> esp_integrity(ipsec::Authentication a) {
   switch (a) {
-    case ipsec::Authentication::Md5: return Transform{transform::kIntegrity, integ::kHmacMd5_96, std::nullopt};
-    case ipsec::Authentication::Sha1: return Transform{transform::kIntegrity, integ::kHmacSha1_96, std::nullopt};
-    case ipsec::Authentication::Sha256: return Transform{transform::kIntegrity, integ::kHmacSha256_128, std::nullopt};
-    case ipsec::Authentication::Sha384: return Transform{transform::kIntegrity, integ::kHmacSha384_192, std::nullopt};
-    case ipsec::Authentication::Sha512: return Transform{transform::kIntegrity, integ::kHmacSha512_256, std::nullopt};
-    case ipsec::Authentication::None: return std::nullopt;
+    case ipsec::Authentication::Md5:
+      return Transform{transform::kIntegrity, integ::kHmacMd5_96, std::nullopt};
+    case ipsec::Authentication::Sha1:
+      return Transform{transform::kIntegrity, integ::kHmacSha1_96, std::nullopt};
+    case ipsec::Authentication::Sha256:
+      return Transform{transform::kIntegrity, integ::kHmacSha256_128, std::nullopt};
+    case ipsec::Authentication::Sha384:
+      return Transform{transform::kIntegrity, integ::kHmacSha384_192, std::nullopt};
+    case ipsec::Authentication::Sha512:
+      return Transform{transform::kIntegrity, integ::kHmacSha512_256, std::nullopt};
+    case ipsec::Authentication::None:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -82,13 +97,15 @@ std::vector<Proposal> ike_proposals(const PeerConfig& peer) {
       p.transforms.push_back(encryption_transform(*e));
       any_aead = any_aead || e->aead;
     }
-    for (const auto* f : config.prf) p.transforms.push_back({transform::kPrf, f->transform_id, std::nullopt});
+    for (const auto* f : config.prf)
+      p.transforms.push_back({transform::kPrf, f->transform_id, std::nullopt});
     // RFC 7296 3.3: a proposal with only AEAD ciphers carries no integrity transform.
     if (!any_aead) {
       for (const auto* i : config.integrity)
         p.transforms.push_back({transform::kIntegrity, i->transform_id, std::nullopt});
     }
-    for (const auto* g : config.dh) p.transforms.push_back({transform::kDhGroup, g->number, std::nullopt});
+    for (const auto* g : config.dh)
+      p.transforms.push_back({transform::kDhGroup, g->number, std::nullopt});
     out.push_back(std::move(p));
   }
   return out;
@@ -113,10 +130,12 @@ std::optional<IkeChoice> choose_ike(const std::vector<Proposal>& offered, const 
           if (contains(ours.integrity, i)) c.suite.integrity = i;
         } else if (t.type == transform::kDhGroup) {
           const auto* g = find_dh_group(t.id);
-          if (contains(ours.dh, g) && (c.suite.dh == nullptr || g->number == ke_group)) c.suite.dh = g;
+          if (contains(ours.dh, g) && (c.suite.dh == nullptr || g->number == ke_group))
+            c.suite.dh = g;
         }
       }
-      if (c.suite.encryption == nullptr || c.suite.prf == nullptr || c.suite.dh == nullptr) continue;
+      if (c.suite.encryption == nullptr || c.suite.prf == nullptr || c.suite.dh == nullptr)
+        continue;
       if (c.suite.encryption->aead) {
         c.suite.integrity = nullptr;
       } else if (c.suite.integrity == nullptr) {
@@ -127,7 +146,8 @@ std::optional<IkeChoice> choose_ike(const std::vector<Proposal>& offered, const 
       c.proposal.transforms.push_back(encryption_transform(*c.suite.encryption));
       c.proposal.transforms.push_back({transform::kPrf, c.suite.prf->transform_id, std::nullopt});
       if (c.suite.integrity != nullptr)
-        c.proposal.transforms.push_back({transform::kIntegrity, c.suite.integrity->transform_id, std::nullopt});
+        c.proposal.transforms.push_back(
+            {transform::kIntegrity, c.suite.integrity->transform_id, std::nullopt});
       c.proposal.transforms.push_back({transform::kDhGroup, c.suite.dh->number, std::nullopt});
       return c;
     }
@@ -138,9 +158,11 @@ std::optional<IkeChoice> choose_ike(const std::vector<Proposal>& offered, const 
 std::optional<IkeSuite> accept_ike(const Proposal& chosen, const PeerConfig& peer) {
   IkeSuite s;
   for (const auto& t : chosen.transforms) {
-    if (t.type == transform::kEncryption && s.encryption == nullptr) s.encryption = find_encryption(t.id, t.key_bits.value_or(0));
+    if (t.type == transform::kEncryption && s.encryption == nullptr)
+      s.encryption = find_encryption(t.id, t.key_bits.value_or(0));
     if (t.type == transform::kPrf && s.prf == nullptr) s.prf = find_prf(t.id);
-    if (t.type == transform::kIntegrity && s.integrity == nullptr) s.integrity = find_integrity(t.id);
+    if (t.type == transform::kIntegrity && s.integrity == nullptr)
+      s.integrity = find_integrity(t.id);
     if (t.type == transform::kDhGroup && s.dh == nullptr) s.dh = find_dh_group(t.id);
   }
   if (s.encryption == nullptr || s.prf == nullptr || s.dh == nullptr) return std::nullopt;
@@ -148,7 +170,8 @@ std::optional<IkeSuite> accept_ike(const Proposal& chosen, const PeerConfig& pee
   if (s.encryption->aead) s.integrity = nullptr;
   for (const auto& ours : peer.proposals) {
     if (contains(ours.encryption, s.encryption) && contains(ours.prf, s.prf) &&
-        contains(ours.dh, s.dh) && (s.integrity == nullptr || contains(ours.integrity, s.integrity)))
+        contains(ours.dh, s.dh) &&
+        (s.integrity == nullptr || contains(ours.integrity, s.integrity)))
       return s;
   }
   return std::nullopt;
@@ -192,9 +215,10 @@ std::optional<Proposal> choose_child(const std::vector<Proposal>& offered, const
     Proposal answer = ours;
     answer.number = theirs.number;
     if (!has_type(theirs, transform::kEsn)) {
-      answer.transforms.erase(std::remove_if(answer.transforms.begin(), answer.transforms.end(),
-                                             [](const Transform& t) { return t.type == transform::kEsn; }),
-                              answer.transforms.end());
+      answer.transforms.erase(
+          std::remove_if(answer.transforms.begin(), answer.transforms.end(),
+                         [](const Transform& t) { return t.type == transform::kEsn; }),
+          answer.transforms.end());
     }
     return answer;
   }
@@ -242,8 +266,11 @@ std::string describe(const Proposal& p) {
         add(g != nullptr ? std::string(g->display) : "DH-" + std::to_string(t.id));
         break;
       }
-      case transform::kEsn: add(t.id == 0 ? "NO-ESN" : "ESN"); break;
-      default: add("T" + std::to_string(t.type) + "-" + std::to_string(t.id));
+      case transform::kEsn:
+        add(t.id == 0 ? "NO-ESN" : "ESN");
+        break;
+      default:
+        add("T" + std::to_string(t.type) + "-" + std::to_string(t.id));
     }
   }
   return out;

@@ -34,7 +34,8 @@ TEST_CASE("ike proposal takes several algorithms in order of preference, abbrevi
   run.run("ike proposal 10", 0);
   const auto bad = run.run("encryption-algorithm aes-256 rot13", 0);
   CHECK_FALSE(bad.ok);
-  CHECK(bad.err == std::string(29, ' ') + "^\nError: Unrecognized command found at '^' position.\n");
+  CHECK(bad.err ==
+        std::string(29, ' ') + "^\nError: Unrecognized command found at '^' position.\n");
 }
 
 TEST_CASE("the pre-shared key prints sealed, loads back, replaces the old one and is never echoed",
@@ -48,7 +49,8 @@ TEST_CASE("the pre-shared key prints sealed, loads back, replaces the old one an
   const std::string shown = config::render_current_configuration(d.config());
   CHECK(shown.find("Seed@2026") == std::string::npos);
   CHECK(shown.find("Old@Key1") == std::string::npos);
-  CHECK(shown.find(" pre-shared-key " + config::seal_secret("Seed@2026") + "\n") != std::string::npos);
+  CHECK(shown.find(" pre-shared-key " + config::seal_secret("Seed@2026") + "\n") !=
+        std::string::npos);
   CHECK(d.config().ike_peers.at(0).pre_shared_key == "Seed@2026");
   // display this, in the peer's view, shows the same cipher form.
   const auto here = r.run("display this", 0);
@@ -67,14 +69,15 @@ TEST_CASE("the pre-shared key prints sealed, loads back, replaces the old one an
 TEST_CASE("a key sealed by another device is kept as written, and said to be unusable",
           "[config][ike][secret]") {
   const std::string foreign = "%^%#:0|{9O]cFW8[>j'p+!OEdaM03fiC8$L.f8IA.IEY%^%#";
-  auto r = cli::load_config_text("ike peer x\n pre-shared-key " + foreign + "\n remote-address 1.1.1.1\n#\n",
-                                 "f.cfg");
+  auto r = cli::load_config_text(
+      "ike peer x\n pre-shared-key " + foreign + "\n remote-address 1.1.1.1\n#\n", "f.cfg");
   REQUIRE(r.ok());
   CHECK(r.config.ike_peers.at(0).pre_shared_key.empty());
   CHECK(config::render_current_configuration(r.config).find(" pre-shared-key " + foreign + "\n") !=
         std::string::npos);
-  CHECK(std::any_of(r.notices.begin(), r.notices.end(),
-                    [](const std::string& n) { return n.find("another device") != std::string::npos; }));
+  CHECK(std::any_of(r.notices.begin(), r.notices.end(), [](const std::string& n) {
+    return n.find("another device") != std::string::npos;
+  }));
 }
 
 TEST_CASE("ike peer: references are checked, versions and identities kept", "[config][ike]") {
@@ -82,7 +85,8 @@ TEST_CASE("ike peer: references are checked, versions and identities kept", "[co
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].message == "Error: The IKE proposal 7 does not exist.");
   auto r = cli::load_config_text(
-      "ike local-name fw1\n#\nike peer x\n undo version 1\n local-id-type fqdn\n remote-id-type fqdn\n"
+      "ike local-name fw1\n#\nike peer x\n undo version 1\n local-id-type fqdn\n remote-id-type "
+      "fqdn\n"
       " remote-id fw3\n dpd type periodic\n remote-address 2.1.1.1\n#\n",
       "v.cfg");
   REQUIRE(r.ok());
@@ -94,7 +98,8 @@ TEST_CASE("ike peer: references are checked, versions and identities kept", "[co
   const std::string shown = config::render_current_configuration(r.config);
   CHECK(shown.find("ike local-name fw1\n#\n") != std::string::npos);
   CHECK(shown.find("ike peer x\n undo version 1\n local-id-type fqdn\n remote-id-type fqdn\n"
-                   " remote-id fw3\n dpd type periodic\n remote-address 2.1.1.1\n#\n") != std::string::npos);
+                   " remote-id fw3\n dpd type periodic\n remote-address 2.1.1.1\n#\n") !=
+        std::string::npos);
   auto both = cli::load_config_text("ike peer x\n undo version 1\n undo version 2\n", "u.cfg");
   CHECK(both.errors.size() == 1);
 }

@@ -91,7 +91,8 @@ TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the si
   const std::string shown = r1.run("display ike sa", 0).out;
   const auto sa = fw1.ike().engine().sas().at(0)->conn_id;
   const auto child = fw1.ike().engine().sas().at(0)->children.at(0).conn_id;
-  auto row = [](uint32_t conn, const char* peer, const char* flags, const char* phase, const char* id) {
+  auto row = [](uint32_t conn, const char* peer, const char* flags, const char* phase,
+                const char* id) {
     std::string line = " " + std::to_string(conn);
     line.resize(12, ' ');
     line += peer;
@@ -120,7 +121,8 @@ TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the si
   CHECK(r1.run("display ike sa", 0).out.find("  Number of IKE SA : 0\n") != std::string::npos);
 }
 
-TEST_CASE("display ike proposal prints the default proposal as the USG6000V1 does", "[ike][display]") {
+TEST_CASE("display ike proposal prints the default proposal as the USG6000V1 does",
+          "[ike][display]") {
   Device d(load_text("ike proposal default\n#\n"));
   d.fix_wall_clock(1609146178190);
   setenv("TZ", "UTC", 1);
@@ -140,21 +142,25 @@ TEST_CASE("display ike proposal prints the default proposal as the USG6000V1 doe
         "-------------------------------------------\n");
 }
 
-TEST_CASE("debugging ikev2 error prints the seed's lines for each failure", "[ike][device][diagnostics]") {
+TEST_CASE("debugging ikev2 error prints the seed's lines for each failure",
+          "[ike][device][diagnostics]") {
   struct Case {
     const char* what;
     std::function<void(config::Config&)> change;
     std::vector<std::string> lines;  // on FW3, the responder
   };
   const std::vector<Case> cases = {
-      {"pre-shared key", [](config::Config& c) { c.ike_peers.at(0).pre_shared_key = "other"; },
+      {"pre-shared key",
+       [](config::Config& c) { c.ike_peers.at(0).pre_shared_key = "other"; },
        {"IKE_ERROR 63:4087 Authentication failed for the peer 1.1.1.1",
         "IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: "
         "authentication fail,list number: 4)."}},
-      {"IKE proposal", [](config::Config& c) { c.ike_proposals.at(0).encryption = {"aes-128"}; },
+      {"IKE proposal",
+       [](config::Config& c) { c.ike_proposals.at(0).encryption = {"aes-128"}; },
        {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: phase1 "
         "proposal mismatch,list number: 200)."}},
-      {"remote-address", [](config::Config& c) { c.ike_peers.at(0).remote_address = *parse_ipv4("9.9.9.9"); },
+      {"remote-address",
+       [](config::Config& c) { c.ike_peers.at(0).remote_address = *parse_ipv4("9.9.9.9"); },
        {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: peer "
         "address mismatch,list number: 107)."}},
       {"remote-id",
@@ -167,15 +173,19 @@ TEST_CASE("debugging ikev2 error prints the seed's lines for each failure", "[ik
         "mismatch,list number: 151)."}},
       {"ACL",
        [](config::Config& c) {
-         c.acls.at(3000).rules.at(0).destination = Wildcard{*parse_ipv4("10.9.9.0"), *parse_ipv4("0.0.0.255")};
+         c.acls.at(3000).rules.at(0).destination =
+             Wildcard{*parse_ipv4("10.9.9.0"), *parse_ipv4("0.0.0.255")};
        },
        {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: flow "
         "mismatch,list number: 200).",
-        "[IPSEC-Error] acl mismatch.(Ifindex=[3], SeqNum=[0],PeerAddress=[1.1.1.1], PeerPort=[500])"}},
-      {"IPSec proposal", [](config::Config& c) { c.ipsec_proposals.at(0).esp_encryption = "aes-128"; },
+        "[IPSEC-Error] acl mismatch.(Ifindex=[3], SeqNum=[0],PeerAddress=[1.1.1.1], "
+        "PeerPort=[500])"}},
+      {"IPSec proposal",
+       [](config::Config& c) { c.ipsec_proposals.at(0).esp_encryption = "aes-128"; },
        {"IKE_ERROR 56:8841 Ikev2 error Info record(peer address: 1.1.1.1, error reason: phase2 "
         "proposal or pfs mismatch,list number: 200).",
-        "[IPSEC-Error] ipsec proposal or pfs mismatch.(Ifindex=[3], SeqNum=[10],PeerAddress=[1.1.1.1], "
+        "[IPSEC-Error] ipsec proposal or pfs mismatch.(Ifindex=[3], "
+        "SeqNum=[10],PeerAddress=[1.1.1.1], "
         "PeerPort=[500])"}},
   };
   for (const auto& c : cases) {

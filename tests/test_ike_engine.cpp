@@ -92,7 +92,8 @@ struct Wire {
         fw3_sent.push_back(d);
         if (drop && drop(d)) continue;
         Endpoint destination = d.remote;
-        if (nat) destination = {ip("1.1.1.1"), static_cast<uint16_t>(d.remote.port == 2048 ? 500 : 4500)};
+        if (nat)
+          destination = {ip("1.1.1.1"), static_cast<uint16_t>(d.remote.port == 2048 ? 500 : 4500)};
         fw1.receive(destination, d.local, d.bytes, now);
       }
     }
@@ -117,8 +118,10 @@ bool carries_notify(const Datagram& d, uint16_t type) {
 
 }  // namespace
 
-TEST_CASE("IKEv2 with a pre-shared key: IKE_SA_INIT and IKE_AUTH establish the IKE SA and a CHILD SA pair",
-          "[ike]") {
+TEST_CASE(
+    "IKEv2 with a pre-shared key: IKE_SA_INIT and IKE_AUTH establish the IKE SA and a CHILD SA "
+    "pair",
+    "[ike]") {
   Wire w(side(true), side(false));
   REQUIRE(w.fw1.initiate(0, 0));
   w.pump();
@@ -201,7 +204,8 @@ TEST_CASE("ESP with AES-GCM, and AH, are negotiated for the CHILD SA", "[ike]") 
   CHECK(j[0].authentication_key_out.size() == 32);
 }
 
-TEST_CASE("INVALID_KE_PAYLOAD: the initiator retries with the group the responder asks for", "[ike]") {
+TEST_CASE("INVALID_KE_PAYLOAD: the initiator retries with the group the responder asks for",
+          "[ike]") {
   EngineConfig a = side(true);
   a.peers[0].proposals[0].dh = {find_dh_group("group19"), find_dh_group("group14")};
   Wire w(a, side(false));
@@ -213,8 +217,9 @@ TEST_CASE("INVALID_KE_PAYLOAD: the initiator retries with the group the responde
   CHECK(w.fw3.sas().size() == 1);  // the refused first request left nothing behind
 }
 
-TEST_CASE("a lost message is retransmitted with back-off, and a repeated request gets the same answer",
-          "[ike]") {
+TEST_CASE(
+    "a lost message is retransmitted with back-off, and a repeated request gets the same answer",
+    "[ike]") {
   Wire w(side(true), side(false));
   int lost = 0;
   // FW3's first IKE_AUTH response is lost.
@@ -283,7 +288,9 @@ TEST_CASE("the seed's IKEv2 failures, each named on the failing side with the RF
        },
        "config ID mismatch", false, notify::kAuthenticationFailed},
       {"ACL rules do not mirror",
-       [](EngineConfig&, EngineConfig& b) { b.children[0].remote_ts = {subnet("10.9.9.0", "10.9.9.255")}; },
+       [](EngineConfig&, EngineConfig& b) {
+         b.children[0].remote_ts = {subnet("10.9.9.0", "10.9.9.255")};
+       },
        "flow mismatch", false, notify::kTsUnacceptable},
       {"IPSec proposals differ",
        [](EngineConfig&, EngineConfig& b) { b.children[0].encryption = ipsec::Encryption::Aes128; },
@@ -309,10 +316,13 @@ TEST_CASE("the seed's IKEv2 failures, each named on the failing side with the RF
       auto other = w.fw1.take_errors();
       REQUIRE(other.size() == 1);
       CHECK(other[0].notify == c.notify);
-      if (std::string(c.reason) != "peer address mismatch" && std::string(c.reason) != "config ID mismatch")
+      if (std::string(c.reason) != "peer address mismatch" &&
+          std::string(c.reason) != "config ID mismatch")
         CHECK(other[0].reason == c.reason);
-      // A failed IKE_AUTH leaves no IKE SA; a failed CHILD SA leaves the IKE SA up (RFC 7296 2.21.2).
-      const bool child_only = c.notify == notify::kTsUnacceptable || std::string(c.reason).rfind("phase2", 0) == 0;
+      // A failed IKE_AUTH leaves no IKE SA; a failed CHILD SA leaves the IKE SA up (RFC
+      // 7296 2.21.2).
+      const bool child_only =
+          c.notify == notify::kTsUnacceptable || std::string(c.reason).rfind("phase2", 0) == 0;
       CHECK(w.fw1.sas().size() == (child_only ? 1U : 0U));
       CHECK(w.fw3.sas().size() == (child_only ? 1U : 0U));
     }

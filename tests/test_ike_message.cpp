@@ -13,7 +13,8 @@ namespace {
 
 Bytes hex(const std::string& s) {
   Bytes out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < s.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -36,7 +37,8 @@ TEST_CASE("every payload vfw writes decodes back to what was written", "[ike]") 
   esp.number = 2;
   esp.protocol = protocol::kEsp;
   esp.spi = {1, 2, 3, 4};
-  esp.transforms = {{transform::kEncryption, encr::kAesGcm16, 128}, {transform::kEsn, 0, std::nullopt}};
+  esp.transforms = {{transform::kEncryption, encr::kAesGcm16, 128},
+                    {transform::kEsn, 0, std::nullopt}};
   w.sa({p, esp});
   w.ke({14, Bytes(256, 7)});
   w.nonce(Bytes(32, 9));
@@ -81,7 +83,8 @@ TEST_CASE("every payload vfw writes decodes back to what was written", "[ike]") 
   CHECK(d.deletes.at(0).spis.at(0) == Bytes{9, 9, 9, 9});
 }
 
-TEST_CASE("decoding refuses what does not fit: INVALID_SYNTAX, never a read past the end", "[ike][hostile]") {
+TEST_CASE("decoding refuses what does not fit: INVALID_SYNTAX, never a read past the end",
+          "[ike][hostile]") {
   PayloadWriter w;
   w.nonce(Bytes(32, 1));
   Header h;
@@ -122,7 +125,8 @@ TEST_CASE("decoding refuses what does not fit: INVALID_SYNTAX, never a read past
   CHECK(e.notify == notify::kInvalidSyntax);
 }
 
-TEST_CASE("the PRF is HMAC as RFC 4231 gives it, and prf+ chains it as RFC 7296 2.13 says", "[ike]") {
+TEST_CASE("the PRF is HMAC as RFC 4231 gives it, and prf+ chains it as RFC 7296 2.13 says",
+          "[ike]") {
   const PrfAlgorithm& sha256 = *find_prf("hmac-sha2-256");
   // RFC 4231 test case 2.
   CHECK(prf(sha256, text("Jefe"), text("what do ya want for nothing?")) ==
@@ -164,7 +168,8 @@ TEST_CASE("Diffie-Hellman in every group: both sides reach the same secret; a ba
   }
 }
 
-TEST_CASE("the Encrypted payload: sealed and opened, any change to the message refused", "[ike][hostile]") {
+TEST_CASE("the Encrypted payload: sealed and opened, any change to the message refused",
+          "[ike][hostile]") {
   for (const char* cipher : {"aes-256", "3des", "aes-gcm-128"}) {
     INFO(cipher);
     SkProtection p;
@@ -199,7 +204,9 @@ TEST_CASE("the Encrypted payload: sealed and opened, any change to the message r
       Payloads g2;
       DecodeError e2;
       auto h2 = decode_header(changed, e2);
-      if (!h2 || !decode_payloads(std::span(changed).subspan(kHeaderBytes), h2->next_payload, o2, e2)) continue;
+      if (!h2 ||
+          !decode_payloads(std::span(changed).subspan(kHeaderBytes), h2->next_payload, o2, e2))
+        continue;
       CHECK_FALSE(open_message(changed, o2, p, g2, e2));
     }
   }
