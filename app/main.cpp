@@ -42,7 +42,7 @@ int check(const std::vector<std::string>& files) {
   return status;
 }
 
-int run_device(const std::string& config, vfw::DaemonOptions options) {
+int run_device(const std::string& config, const vfw::DaemonOptions& options) {
   vfw::cli::LoadResult loaded =
       config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
                      : vfw::cli::load_config_file(config);

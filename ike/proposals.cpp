@@ -241,7 +241,7 @@ bool accept_child(const Proposal& chosen, const ChildConfig& child, bool with_pf
 
 std::string describe(const Proposal& p) {
   std::string out;
-  auto add = [&](std::string s) { out += (out.empty() ? "" : " ") + s; };
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : " ") + s; };
   for (const auto& t : p.transforms) {
     switch (t.type) {
       case transform::kEncryption: {
