@@ -306,12 +306,10 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
       }
       break;
     case exchange::kCreateChildSa:
-      if (!h->is_response()) {
-        // Rekeying and additional CHILD SAs are not negotiated yet: the RFC's refusal.
-        ++sa->peer_request_id;
-        PayloadWriter w;
-        w.notify(notify::kNoAdditionalSas);
-        send_protected(*sa, exchange::kCreateChildSa, true, h->message_id, w, now_ms);
+      if (!h->is_response() && sa->state == IkeSaState::Established) {
+        on_create_child_request(*sa, *h, inner, now_ms);
+      } else if (h->is_response() && sa->pending.active) {
+        on_create_child_response(*sa, inner, now_ms);
       }
       break;
     default:
@@ -588,6 +586,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
   --half_open_;
   sa.state = IkeSaState::Established;
   sa.established_ms = now_ms;
+  schedule_ike_lifetime(sa, now_ms);
   PayloadWriter w;
   w.id(payload::kIdr, peer.local_id);
   w.auth({auth_method::kSharedKeyMic,
@@ -614,7 +613,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     w.ts(payload::kTsr, tsr);
     send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
     sa.child = c;
-    install_child(sa, c, own_spi, peer_spi, tsr, tsi, now_ms);
+    install_child(sa, c, own_spi, peer_spi, tsr, tsi, {}, sa.ni, sa.nr, false, now_ms);
     return;
   }
   uint16_t type = notify::kTsUnacceptable;
@@ -662,6 +661,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   sa.peer_id = *p.idr;
   sa.state = IkeSaState::Established;
   sa.established_ms = now_ms;
+  schedule_ike_lifetime(sa, now_ms);
   const ChildConfig& child = config_.children[sa.child];
   if (const Notify* e = p.error(); e != nullptr) {
     const std::string reason =
@@ -686,20 +686,21 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
                notify::kTsUnacceptable, now_ms);
     return;
   }
-  install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, now_ms);
+  install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, {}, sa.ni, sa.nr, true, now_ms);
 }
 
 void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint32_t spi_out,
                            const std::vector<TrafficSelector>& local_ts,
-                           const std::vector<TrafficSelector>& remote_ts, uint64_t now_ms) {
+                           const std::vector<TrafficSelector>& remote_ts,
+                           std::span<const uint8_t> shared, std::span<const uint8_t> ni,
+                           std::span<const uint8_t> nr, bool exchange_initiator, uint64_t now_ms) {
   const ChildConfig& child = config_.children[child_index];
   const auto& ei = ipsec::info(child.encryption);
   const auto& ai = ipsec::info(child.authentication);
   const size_t enc_bytes =
       child.protocol == protocol::kEsp ? ei.key_bytes + (ei.aead ? 4U : 0U) : 0U;
   const size_t auth_bytes = (child.protocol == protocol::kAh || !ei.aead) ? ai.key_bytes : 0U;
-  Bytes keymat =
-      child_keymat(*sa.suite.prf, sa.keys.d, {}, sa.ni, sa.nr, 2 * (enc_bytes + auth_bytes));
+  Bytes keymat = child_keymat(*sa.suite.prf, sa.keys.d, shared, ni, nr, 2 * (enc_bytes + auth_bytes));
   auto slice = [&](size_t at, size_t n) {
     return Bytes(keymat.begin() + static_cast<long>(at),
                  keymat.begin() + static_cast<long>(at + n));
@@ -723,18 +724,30 @@ void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint3
   in.spi_out = spi_out;
   in.encryption = child.protocol == protocol::kEsp ? child.encryption : ipsec::Encryption::None;
   in.authentication = auth_bytes != 0 ? child.authentication : ipsec::Authentication::None;
-  in.encryption_key_out = sa.initiator ? i_enc : r_enc;
-  in.authentication_key_out = sa.initiator ? i_auth : r_auth;
-  in.encryption_key_in = sa.initiator ? r_enc : i_enc;
-  in.authentication_key_in = sa.initiator ? r_auth : i_auth;
+  in.encryption_key_out = exchange_initiator ? i_enc : r_enc;
+  in.authentication_key_out = exchange_initiator ? i_auth : r_auth;
+  in.encryption_key_in = exchange_initiator ? r_enc : i_enc;
+  in.authentication_key_in = exchange_initiator ? r_auth : i_auth;
   in.local_ts = local_ts;
   in.remote_ts = remote_ts;
   in.lifetime_seconds = child.lifetime_seconds;
   in.lifetime_kilobytes = child.lifetime_kilobytes;
-  sa.children.push_back({child_index, in.conn_id, child.protocol, spi_in, spi_out, now_ms});
+  ChildSa c;
+  c.child = child_index;
+  c.conn_id = in.conn_id;
+  c.protocol = child.protocol;
+  c.spi_in = spi_in;
+  c.spi_out = spi_out;
+  c.established_ms = now_ms;
+  // The side that started the IKE SA renews its CHILD SAs first, the other a little later, so
+  // that the two seldom rekey the same SA at once; at the hard lifetime an SA not renewed goes.
+  const uint64_t life = uint64_t{child.lifetime_seconds} * 1000;
+  c.rekey_at_ms = now_ms + (sa.initiator ? life * 9 / 10 : life * 19 / 20);
+  c.expire_at_ms = now_ms + life;
+  c.local_ts = local_ts;
+  c.remote_ts = remote_ts;
+  sa.children.push_back(std::move(c));
   installs_.push_back(std::move(in));
-  // Negotiation state is no longer needed.
-  sa.dh.reset();
 }
 
 void Engine::on_informational_request(IkeSa& sa, const Header& h, const Payloads& p,
@@ -802,6 +815,38 @@ void Engine::delete_children(uint64_t now_ms) {
 }
 
 void Engine::tick(uint64_t now_ms) {
+  // Lifetimes first: renew what is due, delete what is past its hard lifetime. One exchange at a
+  // time per IKE SA (a window of one, RFC 7296 2.3).
+  std::vector<IkeSa*> established;
+  for (const auto& p : sas_) {
+    if (p->state == IkeSaState::Established) established.push_back(p.get());
+  }
+  for (IkeSa* sa : established) {
+    if (now_ms >= sa->expire_at_ms) {
+      if (!sa->awaiting_response) {
+        PayloadWriter w;
+        w.del({protocol::kIke, 0, {}});
+        send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
+      }
+      remove(sa);
+      continue;
+    }
+    // A CHILD SA past its hard lifetime goes even while an exchange is under way.
+    for (size_t i = sa->children.size(); i-- > 0;) {
+      if (now_ms >= sa->children[i].expire_at_ms) delete_child(*sa, i, now_ms);
+    }
+    if (sa->awaiting_response || sa->pending.active) continue;
+    if (now_ms >= sa->rekey_at_ms) {
+      start_ike_rekey(*sa, now_ms);
+      continue;
+    }
+    for (size_t i = 0; i < sa->children.size(); ++i) {
+      if (now_ms >= sa->children[i].rekey_at_ms) {
+        start_child_rekey(*sa, i, now_ms);
+        break;
+      }
+    }
+  }
   std::vector<IkeSa*> expired;
   for (const auto& p : sas_) {
     IkeSa& sa = *p;
@@ -833,8 +878,334 @@ uint64_t Engine::next_timer_ms() const {
     if (sa->awaiting_response) next = std::min(next, sa->retransmit_at_ms);
     if (sa->state == IkeSaState::InitAnswered)
       next = std::min(next, sa->created_ms + kHalfOpenLifetimeMs);
+    if (sa->state == IkeSaState::Established) {
+      next = std::min({next, sa->rekey_at_ms, sa->expire_at_ms});
+      for (const auto& c : sa->children) next = std::min({next, c.rekey_at_ms, c.expire_at_ms});
+    }
   }
   return next;
+}
+
+}  // namespace vfw::ike
+
+namespace vfw::ike {
+namespace {
+
+Bytes spi_bytes32(uint32_t spi) {
+  Bytes b(4);
+  store32(b.data(), spi);
+  return b;
+}
+
+Bytes spi_bytes64(uint64_t spi) {
+  Bytes b(8);
+  store32(b.data(), static_cast<uint32_t>(spi >> 32));
+  store32(b.data() + 4, static_cast<uint32_t>(spi));
+  return b;
+}
+
+uint64_t load_spi64(const Bytes& b) {
+  return (uint64_t{load32(b.data())} << 32) | load32(b.data() + 4);
+}
+
+}  // namespace
+
+void Engine::schedule_ike_lifetime(IkeSa& sa, uint64_t now_ms) {
+  const uint64_t life = uint64_t{sa.lifetime_seconds} * 1000;
+  sa.rekey_at_ms = now_ms + (sa.initiator ? life * 9 / 10 : life * 19 / 20);
+  sa.expire_at_ms = now_ms + life;
+}
+
+void Engine::delete_child(IkeSa& sa, size_t index, uint64_t now_ms) {
+  const ChildSa c = sa.children[index];
+  sa.children.erase(sa.children.begin() + static_cast<long>(index));
+  removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
+  if (sa.awaiting_response) return;  // one request at a time: the peer's own lifetime ends it
+  PayloadWriter w;
+  w.del({c.protocol, 4, {spi_bytes32(c.spi_in)}});
+  send_protected(sa, exchange::kInformational, false, sa.next_request_id++, w, now_ms);
+}
+
+void Engine::start_child_rekey(IkeSa& sa, size_t index, uint64_t now_ms) {
+  ChildSa& c = sa.children[index];
+  const ChildConfig& cfg = config_.children[c.child];
+  c.rekey_at_ms = UINT64_MAX;  // asked once; the hard lifetime ends it if this fails
+  PendingCreate& pc = sa.pending;
+  pc = PendingCreate{};
+  pc.active = true;
+  pc.child = c.child;
+  pc.old_spi_in = c.spi_in;
+  pc.spi_in = random_spi32();
+  pc.ni = random_bytes(kNonceBytes);
+  if (cfg.pfs != nullptr) pc.dh = DhKey::generate(*cfg.pfs);
+  PayloadWriter w;
+  w.notify(Notify{c.protocol, spi_bytes32(c.spi_in), notify::kRekeySa, {}});
+  if (!cfg.tunnel) w.notify(notify::kUseTransportMode);
+  w.sa({child_proposal(cfg, pc.spi_in, true)});
+  w.nonce(pc.ni);
+  if (pc.dh) w.ke({pc.dh->group().number, pc.dh->public_value()});
+  w.ts(payload::kTsi, c.local_ts);
+  w.ts(payload::kTsr, c.remote_ts);
+  send_protected(sa, exchange::kCreateChildSa, false, sa.next_request_id++, w, now_ms);
+}
+
+void Engine::start_ike_rekey(IkeSa& sa, uint64_t now_ms) {
+  sa.rekey_at_ms = UINT64_MAX;
+  PendingCreate& pc = sa.pending;
+  pc = PendingCreate{};
+  pc.active = true;
+  pc.ike = true;
+  pc.new_spi = random_spi64();
+  pc.ni = random_bytes(kNonceBytes);
+  pc.dh = DhKey::generate(*sa.suite.dh);
+  if (!pc.dh) {
+    pc = PendingCreate{};
+    return;
+  }
+  std::vector<Proposal> proposals = ike_proposals(config_.peers[sa.peer]);
+  for (auto& prop : proposals) prop.spi = spi_bytes64(pc.new_spi);
+  PayloadWriter w;
+  w.sa(proposals);
+  w.nonce(pc.ni);
+  w.ke({pc.dh->group().number, pc.dh->public_value()});
+  send_protected(sa, exchange::kCreateChildSa, false, sa.next_request_id++, w, now_ms);
+}
+
+IkeSa& Engine::adopt(IkeSa& sa, bool initiator, uint64_t spi_i, uint64_t spi_r,
+                     const IkeSuite& suite, std::span<const uint8_t> shared,
+                     std::span<const uint8_t> ni, std::span<const uint8_t> nr, uint64_t now_ms) {
+  auto fresh = std::make_unique<IkeSa>();
+  fresh->conn_id = new_conn_id();
+  fresh->initiator = initiator;
+  fresh->state = IkeSaState::Established;
+  fresh->spi_i = spi_i;
+  fresh->spi_r = spi_r;
+  fresh->local = sa.local;
+  fresh->remote = sa.remote;
+  fresh->peer = sa.peer;
+  fresh->child = sa.child;
+  fresh->created_ms = now_ms;
+  fresh->established_ms = now_ms;
+  fresh->nat_local = sa.nat_local;
+  fresh->nat_remote = sa.nat_remote;
+  fresh->suite = suite;
+  fresh->lifetime_seconds = sa.lifetime_seconds;
+  fresh->peer_id = sa.peer_id;
+  // RFC 7296 2.18: SKEYSEED = prf (SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
+  fresh->keys = derive_ike_sa_keys(suite, shared, ni, nr, spi_i, spi_r, sa.keys.d, sa.suite.prf);
+  SkProtection i_to_r{suite.encryption, suite.integrity, fresh->keys.ei, fresh->keys.ai, 1};
+  SkProtection r_to_i{suite.encryption, suite.integrity, fresh->keys.er, fresh->keys.ar, 1};
+  fresh->outbound = initiator ? i_to_r : r_to_i;
+  fresh->inbound = initiator ? r_to_i : i_to_r;
+  fresh->children = std::move(sa.children);
+  sa.children.clear();
+  schedule_ike_lifetime(*fresh, now_ms);
+  IkeSa& ref = *fresh;
+  by_own_spi_[initiator ? spi_i : spi_r] = fresh.get();
+  sas_.push_back(std::move(fresh));
+  return ref;
+}
+
+void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads& p,
+                                     uint64_t now_ms) {
+  ++sa.peer_request_id;
+  auto refuse = [&](uint16_t type, std::span<const uint8_t> data = {}) {
+    PayloadWriter w;
+    w.notify(type, data);
+    send_protected(sa, exchange::kCreateChildSa, true, h.message_id, w, now_ms);
+  };
+  if (!p.sa || p.sa->empty() || !p.nonce) {
+    refuse(notify::kInvalidSyntax);
+    return;
+  }
+  const PeerConfig& peer = config_.peers[sa.peer];
+  if (p.sa->front().protocol == protocol::kIke) {
+    // Rekeying the IKE SA: the requester becomes the new SA's initiator (RFC 7296 2.18).
+    if (!p.ke) {
+      refuse(notify::kInvalidSyntax);
+      return;
+    }
+    auto choice = choose_ike(*p.sa, peer, p.ke->group, 8);
+    if (!choice) {
+      record_for(sa, "rekey fail", "the peer's IKE SA rekey offers no acceptable proposal",
+                 notify::kNoProposalChosen, now_ms);
+      refuse(notify::kNoProposalChosen);
+      return;
+    }
+    if (choice->suite.dh->number != p.ke->group) {
+      uint8_t group[2];
+      store16(group, choice->suite.dh->number);
+      refuse(notify::kInvalidKePayload, group);
+      return;
+    }
+    Bytes peer_spi;
+    for (const auto& prop : *p.sa) {
+      if (prop.number == choice->proposal.number) peer_spi = prop.spi;
+    }
+    auto dh = DhKey::generate(*choice->suite.dh);
+    auto shared = dh ? dh->shared_secret(p.ke->data) : std::nullopt;
+    if (!shared || peer_spi.size() != 8) {
+      refuse(notify::kInvalidSyntax);
+      return;
+    }
+    const uint64_t own_spi = random_spi64();
+    const Bytes nr = random_bytes(kNonceBytes);
+    Proposal answer = choice->proposal;
+    answer.spi = spi_bytes64(own_spi);
+    PayloadWriter w;
+    w.sa({answer});
+    w.nonce(nr);
+    w.ke({dh->group().number, dh->public_value()});
+    send_protected(sa, exchange::kCreateChildSa, true, h.message_id, w, now_ms);
+    adopt(sa, false, load_spi64(peer_spi), own_spi, choice->suite, *shared, *p.nonce, nr, now_ms);
+    wipe(*shared);
+    // The old IKE SA stays until the peer deletes it.
+    return;
+  }
+  // A CHILD SA: a rekey (REKEY_SA names the old one) or a new one.
+  const Notify* rekey = p.find_notify(notify::kRekeySa);
+  if (rekey != nullptr) {
+    const bool known = rekey->spi.size() == 4 &&
+                       std::any_of(sa.children.begin(), sa.children.end(), [&](const ChildSa& c) {
+                         return c.spi_out == load32(rekey->spi.data());
+                       });
+    if (!known) {
+      refuse(notify::kChildSaNotFound);
+      return;
+    }
+  }
+  if (!p.tsi || !p.tsr) {
+    refuse(notify::kInvalidSyntax);
+    return;
+  }
+  bool flows_met = false;
+  for (size_t c = 0; c < config_.children.size(); ++c) {
+    const ChildConfig& child = config_.children[c];
+    if (child.peer != sa.peer) continue;
+    auto tsi = intersect(*p.tsi, child.remote_ts);
+    auto tsr = intersect(*p.tsr, child.local_ts);
+    if (tsi.empty() || tsr.empty()) continue;
+    flows_met = true;
+    if (!child.tunnel != (p.find_notify(notify::kUseTransportMode) != nullptr)) continue;
+    // PFS: the entry's group in the KE payload, or no KE payload when it has none.
+    if ((child.pfs != nullptr) != p.ke.has_value()) continue;
+    if (child.pfs != nullptr && p.ke->group != child.pfs->number) {
+      uint8_t group[2];
+      store16(group, child.pfs->number);
+      refuse(notify::kInvalidKePayload, group);
+      return;
+    }
+    uint32_t peer_spi = 0;
+    const uint32_t own_spi = random_spi32();
+    auto answer = choose_child(*p.sa, child, own_spi, true, peer_spi);
+    if (!answer) continue;
+    std::optional<Bytes> shared;
+    std::unique_ptr<DhKey> dh;
+    if (child.pfs != nullptr) {
+      dh = DhKey::generate(*child.pfs);
+      shared = dh ? dh->shared_secret(p.ke->data) : std::nullopt;
+      if (!shared) {
+        refuse(notify::kInvalidSyntax);
+        return;
+      }
+    }
+    const Bytes nr = random_bytes(kNonceBytes);
+    PayloadWriter w;
+    if (!child.tunnel) w.notify(notify::kUseTransportMode);
+    w.sa({*answer});
+    w.nonce(nr);
+    if (dh) w.ke({dh->group().number, dh->public_value()});
+    w.ts(payload::kTsi, tsi);
+    w.ts(payload::kTsr, tsr);
+    send_protected(sa, exchange::kCreateChildSa, true, h.message_id, w, now_ms);
+    install_child(sa, c, own_spi, peer_spi, tsr, tsi, shared ? std::span<const uint8_t>(*shared)
+                                                             : std::span<const uint8_t>(),
+                  *p.nonce, nr, false, now_ms);
+    if (shared) wipe(*shared);
+    return;  // a rekeyed CHILD SA stays until the peer deletes it
+  }
+  if (flows_met) {
+    record_for(sa, "phase2 proposal or pfs mismatch", "CREATE_CHILD_SA offered no acceptable proposal",
+               notify::kNoProposalChosen, now_ms);
+    refuse(notify::kNoProposalChosen);
+  } else {
+    record_for(sa, "flow mismatch",
+               "CREATE_CHILD_SA proposed " + describe(*p.tsi) + " to " + describe(*p.tsr),
+               notify::kTsUnacceptable, now_ms);
+    refuse(notify::kTsUnacceptable);
+  }
+}
+
+void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
+  PendingCreate pc = std::move(sa.pending);
+  sa.pending = PendingCreate{};
+  if (const Notify* e = p.error(); e != nullptr || !p.sa || p.sa->size() != 1 || !p.nonce) {
+    const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
+    const std::string reason = pc.ike                                 ? "rekey fail"
+                               : type == notify::kTsUnacceptable      ? "flow mismatch"
+                               : type == notify::kNoProposalChosen    ? "phase2 proposal or pfs mismatch"
+                                                                      : "rekey fail";
+    record_for(sa, reason, "the peer answered the rekey with " + notify_name(type), type, now_ms);
+    return;
+  }
+  if (pc.ike) {
+    const Proposal& chosen = p.sa->front();
+    auto suite = accept_ike(chosen, config_.peers[sa.peer]);
+    auto shared = (suite && p.ke && pc.dh && p.ke->group == pc.dh->group().number)
+                      ? pc.dh->shared_secret(p.ke->data)
+                      : std::nullopt;
+    if (!suite || !shared || chosen.spi.size() != 8) {
+      record_for(sa, "rekey fail", "the peer's answer to the IKE SA rekey is not one offered",
+                 notify::kNoProposalChosen, now_ms);
+      return;
+    }
+    adopt(sa, true, pc.new_spi, load_spi64(chosen.spi), *suite, *shared, pc.ni, *p.nonce, now_ms);
+    wipe(*shared);
+    // The old IKE SA is deleted now that its CHILD SAs live on the new one.
+    PayloadWriter w;
+    w.del({protocol::kIke, 0, {}});
+    send_protected(sa, exchange::kInformational, false, sa.next_request_id++, w, now_ms);
+    sa.state = IkeSaState::Deleting;
+    return;
+  }
+  const ChildConfig& cfg = config_.children[pc.child];
+  uint32_t peer_spi = 0;
+  std::optional<Bytes> shared;
+  if (pc.dh) {
+    if (p.ke && p.ke->group == pc.dh->group().number) shared = pc.dh->shared_secret(p.ke->data);
+    if (!shared) {
+      record_for(sa, "phase2 proposal or pfs mismatch", "the peer's answer has no usable KE payload",
+                 notify::kNoProposalChosen, now_ms);
+      return;
+    }
+  }
+  if (!accept_child(p.sa->front(), cfg, true, peer_spi)) {
+    record_for(sa, "phase2 proposal or pfs mismatch",
+               "the peer chose " + describe(p.sa->front()) + ", not offered", notify::kNoProposalChosen,
+               now_ms);
+    return;
+  }
+  std::vector<TrafficSelector> local_ts = cfg.local_ts;
+  std::vector<TrafficSelector> remote_ts = cfg.remote_ts;
+  for (const auto& c : sa.children) {
+    if (c.spi_in == pc.old_spi_in) {
+      local_ts = c.local_ts;
+      remote_ts = c.remote_ts;
+    }
+  }
+  if (p.tsi) local_ts = *p.tsi;
+  if (p.tsr) remote_ts = *p.tsr;
+  install_child(sa, pc.child, pc.spi_in, peer_spi, local_ts, remote_ts,
+                shared ? std::span<const uint8_t>(*shared) : std::span<const uint8_t>(), pc.ni,
+                *p.nonce, true, now_ms);
+  if (shared) wipe(*shared);
+  // The old CHILD SA goes, and the peer is told (RFC 7296 1.3.3).
+  for (size_t i = 0; i < sa.children.size(); ++i) {
+    if (sa.children[i].spi_in == pc.old_spi_in && pc.old_spi_in != 0) {
+      delete_child(sa, i, now_ms);
+      break;
+    }
+  }
 }
 
 }  // namespace vfw::ike

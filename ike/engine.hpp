@@ -95,6 +95,21 @@ struct ChildSa {
   uint32_t spi_in = 0;
   uint32_t spi_out = 0;
   uint64_t established_ms = 0;
+  uint64_t rekey_at_ms = UINT64_MAX;   // soft lifetime: a new CHILD SA is negotiated
+  uint64_t expire_at_ms = UINT64_MAX;  // hard lifetime: deleted
+  std::vector<TrafficSelector> local_ts, remote_ts;
+};
+
+// A CREATE_CHILD_SA request this side sent and awaits the answer to.
+struct PendingCreate {
+  bool active = false;
+  bool ike = false;            // rekeying the IKE SA (else a CHILD SA)
+  size_t child = SIZE_MAX;     // EngineConfig::children
+  uint32_t old_spi_in = 0;     // the CHILD SA being rekeyed
+  uint32_t spi_in = 0;         // the new CHILD SA's inbound SPI
+  uint64_t new_spi = 0;        // the new IKE SA's SPI, this side's
+  Bytes ni;
+  std::unique_ptr<DhKey> dh;
 };
 
 struct IkeSa {
@@ -115,6 +130,9 @@ struct IkeSa {
   uint32_t lifetime_seconds = 86400;
   Identification peer_id;  // the peer's IDi or IDr, once authenticated
   std::vector<ChildSa> children;
+  uint64_t rekey_at_ms = UINT64_MAX;   // the IKE SA's soft lifetime
+  uint64_t expire_at_ms = UINT64_MAX;  // and its hard one
+  PendingCreate pending;
 
   // Negotiation state, wiped once established.
   std::unique_ptr<DhKey> dh;
@@ -208,9 +226,24 @@ class Engine {
   bool derive_keys(IkeSa& sa, std::span<const uint8_t> peer_ke);
   void detect_nat(IkeSa& sa, const Header& h, const Payloads& p, const Endpoint& local,
                   const Endpoint& remote);
+  // keys from prf+ (SK_d, [shared |] ni | nr); exchange_initiator: this side sent the request of
+  // the exchange that made it (its keys come first in KEYMAT).
   void install_child(IkeSa& sa, size_t child, uint32_t spi_in, uint32_t spi_out,
                      const std::vector<TrafficSelector>& local_ts,
-                     const std::vector<TrafficSelector>& remote_ts, uint64_t now_ms);
+                     const std::vector<TrafficSelector>& remote_ts,
+                     std::span<const uint8_t> shared, std::span<const uint8_t> ni,
+                     std::span<const uint8_t> nr, bool exchange_initiator, uint64_t now_ms);
+  // CREATE_CHILD_SA (RFC 7296 1.3): rekeying a CHILD SA or the IKE SA, a new CHILD SA.
+  void start_child_rekey(IkeSa& sa, size_t index, uint64_t now_ms);
+  void start_ike_rekey(IkeSa& sa, uint64_t now_ms);
+  void on_create_child_request(IkeSa& sa, const Header& h, const Payloads& p, uint64_t now_ms);
+  void on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now_ms);
+  // The new IKE SA that replaces sa after a rekey: its keys, its SPIs, sa's CHILD SAs.
+  IkeSa& adopt(IkeSa& sa, bool initiator, uint64_t spi_i, uint64_t spi_r, const IkeSuite& suite,
+               std::span<const uint8_t> shared, std::span<const uint8_t> ni,
+               std::span<const uint8_t> nr, uint64_t now_ms);
+  void delete_child(IkeSa& sa, size_t index, uint64_t now_ms);
+  void schedule_ike_lifetime(IkeSa& sa, uint64_t now_ms);
 
   EngineConfig config_;
   std::vector<std::unique_ptr<IkeSa>> sas_;

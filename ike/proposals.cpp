@@ -112,9 +112,9 @@ std::vector<Proposal> ike_proposals(const PeerConfig& peer) {
 }
 
 std::optional<IkeChoice> choose_ike(const std::vector<Proposal>& offered, const PeerConfig& peer,
-                                    uint16_t ke_group) {
+                                    uint16_t ke_group, size_t spi_size) {
   for (const auto& theirs : offered) {
-    if (theirs.protocol != protocol::kIke || !theirs.spi.empty()) continue;
+    if (theirs.protocol != protocol::kIke || theirs.spi.size() != spi_size) continue;
     for (const auto& ours : peer.proposals) {
       IkeChoice c;
       c.config = &ours;

@@ -22,8 +22,9 @@ struct IkeChoice {
 
 // The first of the peer's proposals this side accepts, with a DH group equal to ke_group when
 // that group is acceptable in it. nullopt: NO_PROPOSAL_CHOSEN.
+// spi_size: 0 in IKE_SA_INIT, 8 when the IKE SA is rekeyed (the new SPI rides in the proposal).
 std::optional<IkeChoice> choose_ike(const std::vector<Proposal>& offered, const PeerConfig& peer,
-                                    uint16_t ke_group);
+                                    uint16_t ke_group, size_t spi_size = 0);
 
 // The suite the responder chose, checked to be one this side offered. nullopt when it is not.
 std::optional<IkeSuite> accept_ike(const Proposal& chosen, const PeerConfig& peer);

@@ -67,8 +67,9 @@ void Sad::reindex() {
     }
     if (sa->policy_index >= outbound_.size())
       outbound_.resize(sa->policy_index + 1, {nullptr, nullptr});
-    Sa*& slot = outbound_[sa->policy_index][sa->protocol == 51 ? 1 : 0];
-    if (slot == nullptr) slot = sa.get();
+    // The newest SA of a policy entry sends: after a rekey, the new one; the old one stays for
+    // what is still in flight towards it, until it is deleted.
+    outbound_[sa->policy_index][sa->protocol == 51 ? 1 : 0] = sa.get();
   }
 }
 

@@ -209,3 +209,33 @@ TEST_CASE("debugging ikev2 error prints the seed's lines for each failure",
     }
   }
 }
+
+TEST_CASE("after a rekey the tunnel carries traffic on the new SAs; the old ones are gone",
+          "[ike][device][rekey]") {
+  config::Config a = load_example("fw1.cfg");
+  config::Config b = load_example("fw3.cfg");
+  a.ipsec_policies.at(0).duration_time = 600;
+  b.ipsec_policies.at(0).duration_time = 600;
+  Device fw1(std::move(a));
+  Device fw3(std::move(b));
+  fw1.set_time(0);
+  fw3.set_time(0);
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  const uint32_t old_spi = fw1.runtime().sad.outbound("map1", 10)->spi;
+  for (uint32_t t = 10; t <= 560; t += 10) {
+    fw1.set_time(t);
+    fw3.set_time(t);
+    fw1.ike_tick();
+    fw3.ike_tick();
+    exchange(fw1, fw3);
+  }
+  const ipsec::Sa* now_out = fw1.runtime().sad.outbound("map1", 10);
+  REQUIRE(now_out != nullptr);
+  CHECK(now_out->spi != old_spi);
+  CHECK(fw1.runtime().sad.all().size() == 2);
+  CHECK(fw3.runtime().sad.all().size() == 2);
+  Sent out = send(fw1, icmp("10.1.1.2", "10.2.1.2", 9), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(send_bytes(fw3, out.bytes, kWan).action == Action::Forward);
+}

@@ -156,8 +156,8 @@ TEST_CASE(
   CHECK(w.fw1.sas()[0]->spi_r == w.fw3.sas()[0]->spi_r);
   CHECK(w.fw1.take_errors().empty());
   CHECK(w.fw3.take_errors().empty());
-  // No timer left but none needed: nothing awaits an answer.
-  CHECK(w.fw1.next_timer_ms() == UINT64_MAX);
+  // Nothing awaits an answer: the next timer is the CHILD SA's renewal, at 90% of its 3600 s.
+  CHECK(w.fw1.next_timer_ms() == 3'240'000);
 }
 
 TEST_CASE("IKEv2 works with every DH group and with AES-GCM for the IKE SA", "[ike]") {
@@ -456,4 +456,91 @@ TEST_CASE("beyond the cookie threshold a request must return the responder's coo
   }
   CHECK(fw1.take_installs().size() == 1);
   CHECK(fw3.take_installs().size() == 1);
+}
+
+TEST_CASE("CREATE_CHILD_SA rekeys the CHILD SA before its lifetime ends, with and without PFS",
+          "[ike][rekey]") {
+  for (const bool pfs : {false, true}) {
+    INFO("pfs " << pfs);
+    EngineConfig a = side(true);
+    EngineConfig b = side(false);
+    for (auto* c : {&a, &b}) {
+      c->children[0].lifetime_seconds = 600;
+      if (pfs) c->children[0].pfs = find_dh_group("group14");
+    }
+    Wire w(a, b);
+    REQUIRE(w.fw1.initiate(0, 0));
+    w.pump();
+    const auto first1 = w.fw1.take_installs();
+    const auto first3 = w.fw3.take_installs();
+    REQUIRE(first1.size() == 1);
+    // FW1 started the IKE SA: it renews at 90% of the lifetime (540 s).
+    w.advance(539'000);
+    CHECK(w.fw1.take_installs().empty());
+    w.advance(1'000);
+    auto next1 = w.fw1.take_installs();
+    auto next3 = w.fw3.take_installs();
+    REQUIRE(next1.size() == 1);
+    REQUIRE(next3.size() == 1);
+    CHECK(next1[0].spi_out == next3[0].spi_in);
+    CHECK(next1[0].encryption_key_out == next3[0].encryption_key_in);
+    CHECK(next1[0].encryption_key_out != first1[0].encryption_key_out);
+    CHECK(next1[0].spi_in != first1[0].spi_in);
+    // The old pair is deleted on both sides; one CHILD SA each remains.
+    CHECK(w.fw1.take_removals().size() == 1);
+    CHECK(w.fw3.take_removals().size() == 1);
+    CHECK(w.fw1.sas().at(0)->children.size() == 1);
+    CHECK(w.fw3.sas().at(0)->children.size() == 1);
+    CHECK(w.fw1.take_errors().empty());
+    CHECK(w.fw3.take_errors().empty());
+    (void)first3;
+  }
+}
+
+TEST_CASE("the IKE SA is rekeyed with CREATE_CHILD_SA; its CHILD SAs carry on under the new one",
+          "[ike][rekey]") {
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  for (auto* c : {&a, &b}) {
+    c->peers[0].proposals[0].lifetime_seconds = 1000;
+    c->children[0].lifetime_seconds = 3000;
+  }
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  w.fw1.take_installs();
+  w.fw3.take_installs();
+  const uint64_t old_spi = w.fw1.sas().at(0)->spi_i;
+  w.advance(900'000);  // 90% of FW1's IKE SA lifetime
+  REQUIRE(w.fw1.sas().size() == 1);
+  REQUIRE(w.fw3.sas().size() == 1);
+  CHECK(w.fw1.sas()[0]->spi_i != old_spi);
+  CHECK(w.fw1.sas()[0]->spi_r == w.fw3.sas()[0]->spi_r);
+  CHECK(w.fw1.sas()[0]->children.size() == 1);
+  CHECK(w.fw3.sas()[0]->children.size() == 1);
+  CHECK(w.fw1.take_removals().empty());  // the CHILD SA was not touched
+  // The new IKE SA's keys work: the CHILD SA is later rekeyed through it (at 2,700 s), and the
+  // IKE SA again (at 1,800 s), ten seconds at a time.
+  for (int i = 0; i < 181; ++i) w.advance(10'000);
+  CHECK(w.fw1.take_installs().size() == 1);
+  CHECK(w.fw3.take_installs().size() == 1);
+  CHECK(w.fw1.sas().size() == 1);
+  CHECK(w.fw3.sas().size() == 1);
+  CHECK(w.fw1.take_errors().empty());
+  CHECK(w.fw3.take_errors().empty());
+}
+
+TEST_CASE("a CHILD SA not renewed is deleted at its hard lifetime", "[ike][rekey]") {
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  for (auto* c : {&a, &b}) c->children[0].lifetime_seconds = 100;
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  // From now on FW3 answers nothing: FW1's rekey goes unanswered.
+  w.drop = [](const Datagram& d) { return d.local.address == *parse_ipv4("2.1.1.1"); };
+  for (int i = 0; i < 100 && w.fw1.sas().size() == 1 && !w.fw1.sas()[0]->children.empty(); ++i)
+    w.advance(1000);
+  CHECK((w.fw1.sas().empty() || w.fw1.sas()[0]->children.empty()));
+  CHECK_FALSE(w.fw1.take_removals().empty());
 }
