@@ -544,3 +544,30 @@ TEST_CASE("a CHILD SA not renewed is deleted at its hard lifetime", "[ike][rekey
   CHECK((w.fw1.sas().empty() || w.fw1.sas()[0]->children.empty()));
   CHECK_FALSE(w.fw1.take_removals().empty());
 }
+
+TEST_CASE("a flood of spoofed IKE_SA_INIT requests does not stop an established tunnel rekeying",
+          "[ike][rekey][hostile][limits]") {
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  b.peers[0].remote_address.reset();  // a template's peer: every source is a candidate
+  b.peers[0].any_address = true;
+  b.children[0].responder_only = true;
+  for (auto* c : {&a, &b}) c->children[0].lifetime_seconds = 600;
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  w.fw1.take_installs();
+  w.fw3.take_installs();
+  Engine attacker(side(true));
+  REQUIRE(attacker.initiate(0, 0));
+  Bytes spoofed = attacker.take_datagrams().at(0).bytes;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    store32(spoofed.data(), i + 1);
+    w.fw3.receive({ip("2.1.1.1"), 500}, {Ipv4{0x0b000000U + i}, 500}, spoofed, w.now);
+  }
+  w.fw3.take_datagrams();  // the cookies the spoofed sources never see
+  CHECK(w.fw3.half_open() <= Engine::kCookieThreshold);
+  w.advance(540'000);
+  CHECK(w.fw1.take_installs().size() == 1);
+  CHECK(w.fw3.take_installs().size() == 1);
+}

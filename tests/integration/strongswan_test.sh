@@ -49,10 +49,10 @@ check() {  # check NAME COMMAND...: one result line
 }
 
 # FW3's swanctl.conf: the seed's head office. Options as KEY=VALUE: remote, proposals, esp,
-# secret, local_ts.
+# secret, local_ts, ike_rekey and child_rekey (strongSwan's rekey_time; 0: its defaults).
 fw3_conf() {
   local remote=%any proposals=aes256-sha256-modp2048 esp=aes256-sha256 secret=Seed@2026
-  local local_ts=10.2.1.0/24
+  local local_ts=10.2.1.0/24 ike_rekey=0 child_rekey=0
   for kv in "$@"; do local "${kv%%=*}=${kv#*=}"; done
   cat >"$work/fw3.conf" <<CONF
 connections {
@@ -61,13 +61,15 @@ connections {
     local_addrs = 2.1.1.1
     remote_addrs = $remote
     proposals = $proposals
+    $([ "$ike_rekey" != 0 ] && echo "rekey_time = $ike_rekey")
     local { auth = psk
             id = 2.1.1.1 }
     remote { auth = psk }
     children {
       net { local_ts = $local_ts
             remote_ts = 10.1.1.0/24
-            esp_proposals = $esp }
+            esp_proposals = $esp
+            $([ "$child_rekey" != 0 ] && echo "rekey_time = $child_rekey") }
     }
   }
 }
@@ -195,6 +197,27 @@ check "behind NAT: a ping and its reply cross the tunnel" \
 stop_vfw
 "$peer" stop "$work/fw3"
 "$net" up
+
+# ---- rekeying with short lifetimes on both sides, traffic surviving
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf ike_rekey=12s child_rekey=8s)"
+start_vfw "$(fw1_conf "s/^ proposal p1$/ proposal p1\n sa duration time-based 20/")"
+ping_pc2 1 >/dev/null
+eventually "RD|ST|A               v2:2" ike_sa >/dev/null
+first_ike=$("$peer" swanctl "$work/fw3" --list-sas | grep -o '[0-9a-f]\{16\}_i' | head -1)
+sleep 24
+rekeyed() {
+  local now
+  now=$("$peer" swanctl "$work/fw3" --list-sas)
+  grep -q "INSTALLED" <<<"$now" && ! grep -q "$first_ike" <<<"$now" &&
+    [ "$(grep -c "SA pair spi .* deleted" "$log")" -ge 2 ]
+}
+check "rekeying: the IKE SA and the CHILD SAs renewed, the old ones deleted" rekeyed
+check "rekeying: no negotiation failed" eventually "Current info Num :0 " error_info
+ping_pc2 7 >/dev/null
+check "rekeying: traffic crosses the tunnel on the new SAs" \
+  eventually "decrypted: 10.2.1.2 -> 10.1.1.2 protocol 1" bash -c "tail -5 \"$log\""
+stop_vfw
+"$peer" stop "$work/fw3"
 
 # ---- the seed's six failures, each named on vfw's side
 mismatch() {  # mismatch NAME REASON INITIATOR FW1_SED FW3_OPTION...
