@@ -214,7 +214,8 @@ class Daemon {
         continue;
       }
       std::vector<uint8_t> bytes;
-      if (d.local.port == ike::kNatTraversalPort) bytes.assign(4, 0);  // non-ESP marker
+      if (d.local.port == ike::kNatTraversalPort && !d.keepalive)
+        bytes.assign(4, 0);  // non-ESP marker
       bytes.insert(bytes.end(), d.bytes.begin(), d.bytes.end());
       boost::system::error_code ec;
       s->socket->send_to(asio::buffer(bytes),

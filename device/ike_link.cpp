@@ -114,6 +114,13 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     pc.remote_address = p->remote_address;
     pc.any_address = template_peer && !p->remote_address;
     pc.nat_traversal = p->nat_traversal.value_or(true);
+    // dpd type periodic [dpd idle-time N]: the device's default idle time is 30 s.
+    for (const auto& line : p->opaque) {
+      if (line.rfind(" dpd type periodic", 0) == 0 && pc.dpd_seconds == 0) pc.dpd_seconds = 30;
+      if (line.rfind(" dpd idle-time ", 0) == 0) {
+        if (auto n = parse_uint(line.substr(15), 3600)) pc.dpd_seconds = *n;
+      }
+    }
     const config::IkeProposal prop = cfg.ike_proposal_of(*p);
     ike::IkeProposalConfig ipc;
     ipc.number = prop.name == "default" ? 0 : static_cast<uint32_t>(std::stoul(prop.name));
@@ -173,6 +180,8 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     c.local_address = local;
     c.policy_index = static_cast<uint32_t>(&policy - cfg.ipsec_policies.data());
     c.responder_only = template_entry;
+    c.auto_negotiate = policy.trigger_mode == "auto" || entry.trigger_mode == "auto" ||
+                       cfg.interfaces.at(interface).ipsec_auto_neg;
     if (!selectors(cfg.acls.at(*entry.acl), c.local_ts, c.remote_ts, problems)) {
       problems.push_back(label + ": acl " + std::to_string(*entry.acl) + " permits nothing");
       return;

@@ -284,12 +284,16 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
     }
     return;
   }
+  sa->last_heard_ms = now_ms;
   // The peer may have moved (NAT-T floats to 4500; a NAT may change the port).
   if (!(remote == sa->remote)) {
     sa->remote = remote;
     sa->local = local;
   }
-  if (h->is_response()) sa->awaiting_response = false;
+  if (h->is_response()) {
+    sa->awaiting_response = false;
+    sa->liveness_check = false;
+  }
   switch (h->exchange) {
     case exchange::kIkeAuth:
       if (!h->is_response() && sa->state == IkeSaState::InitAnswered) {
@@ -686,7 +690,8 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
                notify::kTsUnacceptable, now_ms);
     return;
   }
-  install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, {}, sa.ni, sa.nr, true, now_ms);
+  install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, {}, sa.ni, sa.nr, true,
+                now_ms);
 }
 
 void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint32_t spi_out,
@@ -700,7 +705,8 @@ void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint3
   const size_t enc_bytes =
       child.protocol == protocol::kEsp ? ei.key_bytes + (ei.aead ? 4U : 0U) : 0U;
   const size_t auth_bytes = (child.protocol == protocol::kAh || !ei.aead) ? ai.key_bytes : 0U;
-  Bytes keymat = child_keymat(*sa.suite.prf, sa.keys.d, shared, ni, nr, 2 * (enc_bytes + auth_bytes));
+  Bytes keymat =
+      child_keymat(*sa.suite.prf, sa.keys.d, shared, ni, nr, 2 * (enc_bytes + auth_bytes));
   auto slice = [&](size_t at, size_t n) {
     return Bytes(keymat.begin() + static_cast<long>(at),
                  keymat.begin() + static_cast<long>(at + n));
@@ -821,7 +827,7 @@ void Engine::tick(uint64_t now_ms) {
   for (const auto& p : sas_) {
     if (p->state == IkeSaState::Established) established.push_back(p.get());
   }
-  for (IkeSa* sa : established) {
+  for (IkeSa*& sa : established) {
     if (now_ms >= sa->expire_at_ms) {
       if (!sa->awaiting_response) {
         PayloadWriter w;
@@ -829,6 +835,7 @@ void Engine::tick(uint64_t now_ms) {
         send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
       }
       remove(sa);
+      sa = nullptr;
       continue;
     }
     // A CHILD SA past its hard lifetime goes even while an exchange is under way.
@@ -846,6 +853,40 @@ void Engine::tick(uint64_t now_ms) {
         break;
       }
     }
+  }
+  // Liveness (the device's dpd type periodic): an empty INFORMATIONAL after a quiet spell.
+  for (IkeSa* sa : established) {
+    if (sa == nullptr) continue;  // removed above
+    const uint32_t dpd = config_.peers[sa->peer].dpd_seconds;
+    if (dpd == 0 || sa->awaiting_response || sa->pending.active) continue;
+    if (now_ms >= std::max(sa->last_heard_ms, sa->established_ms) + uint64_t{dpd} * 1000) {
+      send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, PayloadWriter{},
+                     now_ms);
+      sa->liveness_check = true;
+    }
+  }
+  // NAT keepalives from the side behind the NAT (RFC 3948 4).
+  if (now_ms >= next_keepalive_ms_) {
+    next_keepalive_ms_ = now_ms + kKeepaliveMs;
+    for (const auto& p : sas_) {
+      if (p->state == IkeSaState::Established && p->nat_local)
+        datagrams_.push_back({p->local, p->remote, Bytes{0xff}, true});
+    }
+  }
+  // sa trigger-mode auto: the entries that should be up without waiting for traffic.
+  auto_attempt_ms_.resize(config_.children.size(), 0);
+  for (size_t c = 0; c < config_.children.size(); ++c) {
+    const ChildConfig& child = config_.children[c];
+    if (!child.auto_negotiate || child.responder_only) continue;
+    if (auto_attempt_ms_[c] != 0 && now_ms < auto_attempt_ms_[c] + kAutoRetryMs) continue;
+    const bool up = std::any_of(sas_.begin(), sas_.end(), [&](const auto& p) {
+      return std::any_of(p->children.begin(), p->children.end(),
+                         [&](const ChildSa& x) { return x.child == c; }) ||
+             (p->child == c && p->state != IkeSaState::Established);
+    });
+    if (up) continue;
+    auto_attempt_ms_[c] = now_ms;
+    initiate(c, now_ms);
   }
   std::vector<IkeSa*> expired;
   for (const auto& p : sas_) {
@@ -865,8 +906,9 @@ void Engine::tick(uint64_t now_ms) {
   }
   for (IkeSa* sa : expired) {
     if (sa->awaiting_response && sa->state != IkeSaState::Deleting) {
-      record(sa->remote.address, sa->remote.port, "exchange timeout",
-             "no answer to " + std::to_string(kMaxRetransmits + 1) + " transmissions", 0, now_ms);
+      record_for(*sa, sa->liveness_check ? "dpd timeout" : "exchange timeout",
+                 "no answer to " + std::to_string(kMaxRetransmits + 1) + " transmissions", 0,
+                 now_ms);
     }
     remove(sa);
   }
@@ -880,6 +922,10 @@ uint64_t Engine::next_timer_ms() const {
       next = std::min(next, sa->created_ms + kHalfOpenLifetimeMs);
     if (sa->state == IkeSaState::Established) {
       next = std::min({next, sa->rekey_at_ms, sa->expire_at_ms});
+      if (const uint32_t dpd = config_.peers[sa->peer].dpd_seconds; dpd != 0)
+        next =
+            std::min(next, std::max(sa->last_heard_ms, sa->established_ms) + uint64_t{dpd} * 1000);
+      if (sa->nat_local) next = std::min(next, next_keepalive_ms_);
       for (const auto& c : sa->children) next = std::min({next, c.rekey_at_ms, c.expire_at_ms});
     }
   }
@@ -1118,15 +1164,15 @@ void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads&
     w.ts(payload::kTsi, tsi);
     w.ts(payload::kTsr, tsr);
     send_protected(sa, exchange::kCreateChildSa, true, h.message_id, w, now_ms);
-    install_child(sa, c, own_spi, peer_spi, tsr, tsi, shared ? std::span<const uint8_t>(*shared)
-                                                             : std::span<const uint8_t>(),
-                  *p.nonce, nr, false, now_ms);
+    install_child(sa, c, own_spi, peer_spi, tsr, tsi,
+                  shared ? std::span<const uint8_t>(*shared) : std::span<const uint8_t>(), *p.nonce,
+                  nr, false, now_ms);
     if (shared) wipe(*shared);
     return;  // a rekeyed CHILD SA stays until the peer deletes it
   }
   if (flows_met) {
-    record_for(sa, "phase2 proposal or pfs mismatch", "CREATE_CHILD_SA offered no acceptable proposal",
-               notify::kNoProposalChosen, now_ms);
+    record_for(sa, "phase2 proposal or pfs mismatch",
+               "CREATE_CHILD_SA offered no acceptable proposal", notify::kNoProposalChosen, now_ms);
     refuse(notify::kNoProposalChosen);
   } else {
     record_for(sa, "flow mismatch",
@@ -1141,10 +1187,11 @@ void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now
   sa.pending = PendingCreate{};
   if (const Notify* e = p.error(); e != nullptr || !p.sa || p.sa->size() != 1 || !p.nonce) {
     const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
-    const std::string reason = pc.ike                                 ? "rekey fail"
-                               : type == notify::kTsUnacceptable      ? "flow mismatch"
-                               : type == notify::kNoProposalChosen    ? "phase2 proposal or pfs mismatch"
-                                                                      : "rekey fail";
+    const std::string reason = pc.ike                            ? "rekey fail"
+                               : type == notify::kTsUnacceptable ? "flow mismatch"
+                               : type == notify::kNoProposalChosen
+                                   ? "phase2 proposal or pfs mismatch"
+                                   : "rekey fail";
     record_for(sa, reason, "the peer answered the rekey with " + notify_name(type), type, now_ms);
     return;
   }
@@ -1174,15 +1221,15 @@ void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now
   if (pc.dh) {
     if (p.ke && p.ke->group == pc.dh->group().number) shared = pc.dh->shared_secret(p.ke->data);
     if (!shared) {
-      record_for(sa, "phase2 proposal or pfs mismatch", "the peer's answer has no usable KE payload",
-                 notify::kNoProposalChosen, now_ms);
+      record_for(sa, "phase2 proposal or pfs mismatch",
+                 "the peer's answer has no usable KE payload", notify::kNoProposalChosen, now_ms);
       return;
     }
   }
   if (!accept_child(p.sa->front(), cfg, true, peer_spi)) {
     record_for(sa, "phase2 proposal or pfs mismatch",
-               "the peer chose " + describe(p.sa->front()) + ", not offered", notify::kNoProposalChosen,
-               now_ms);
+               "the peer chose " + describe(p.sa->front()) + ", not offered",
+               notify::kNoProposalChosen, now_ms);
     return;
   }
   std::vector<TrafficSelector> local_ts = cfg.local_ts;

@@ -36,6 +36,7 @@ struct Datagram {
   Endpoint local;
   Endpoint remote;
   Bytes bytes;
+  bool keepalive = false;  // a NAT keepalive (the single byte 0xFF): sent without the marker
 };
 
 // A CHILD SA pair ready for the data plane: both directions' SPIs and keys.
@@ -103,11 +104,11 @@ struct ChildSa {
 // A CREATE_CHILD_SA request this side sent and awaits the answer to.
 struct PendingCreate {
   bool active = false;
-  bool ike = false;            // rekeying the IKE SA (else a CHILD SA)
-  size_t child = SIZE_MAX;     // EngineConfig::children
-  uint32_t old_spi_in = 0;     // the CHILD SA being rekeyed
-  uint32_t spi_in = 0;         // the new CHILD SA's inbound SPI
-  uint64_t new_spi = 0;        // the new IKE SA's SPI, this side's
+  bool ike = false;         // rekeying the IKE SA (else a CHILD SA)
+  size_t child = SIZE_MAX;  // EngineConfig::children
+  uint32_t old_spi_in = 0;  // the CHILD SA being rekeyed
+  uint32_t spi_in = 0;      // the new CHILD SA's inbound SPI
+  uint64_t new_spi = 0;     // the new IKE SA's SPI, this side's
   Bytes ni;
   std::unique_ptr<DhKey> dh;
 };
@@ -152,7 +153,9 @@ struct IkeSa {
   uint64_t retransmit_at_ms = 0;
   unsigned retransmits = 0;
   bool awaiting_response = false;
-  Bytes last_response;  // to a retransmitted request, the same answer
+  bool liveness_check = false;  // the request awaited is a DPD liveness check
+  uint64_t last_heard_ms = 0;   // the last message from the peer (DPD)
+  Bytes last_response;          // to a retransmitted request, the same answer
   bool has_response = false;
 };
 
@@ -190,6 +193,10 @@ class Engine {
   const std::vector<std::unique_ptr<IkeSa>>& sas() const { return sas_; }
   size_t half_open() const { return half_open_; }
 
+  // sa trigger-mode auto: an entry without its SAs is negotiated at most this often.
+  static constexpr uint64_t kAutoRetryMs = 30'000;
+  // NAT keepalives (RFC 3948 4): from the side behind a NAT, this often.
+  static constexpr uint64_t kKeepaliveMs = 20'000;
   // Retransmission: the first after 2 s, doubling, five in all (then the exchange times out).
   static constexpr uint64_t kRetransmitBaseMs = 2000;
   static constexpr unsigned kMaxRetransmits = 5;
@@ -230,9 +237,9 @@ class Engine {
   // the exchange that made it (its keys come first in KEYMAT).
   void install_child(IkeSa& sa, size_t child, uint32_t spi_in, uint32_t spi_out,
                      const std::vector<TrafficSelector>& local_ts,
-                     const std::vector<TrafficSelector>& remote_ts,
-                     std::span<const uint8_t> shared, std::span<const uint8_t> ni,
-                     std::span<const uint8_t> nr, bool exchange_initiator, uint64_t now_ms);
+                     const std::vector<TrafficSelector>& remote_ts, std::span<const uint8_t> shared,
+                     std::span<const uint8_t> ni, std::span<const uint8_t> nr,
+                     bool exchange_initiator, uint64_t now_ms);
   // CREATE_CHILD_SA (RFC 7296 1.3): rekeying a CHILD SA or the IKE SA, a new CHILD SA.
   void start_child_rekey(IkeSa& sa, size_t index, uint64_t now_ms);
   void start_ike_rekey(IkeSa& sa, uint64_t now_ms);
@@ -256,8 +263,10 @@ class Engine {
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
   uint32_t next_conn_id_ = 1;
-  size_t half_open_ = 0;  // responder SAs in InitAnswered
-  Bytes cookie_secret_;   // random, per engine
+  size_t half_open_ = 0;                   // responder SAs in InitAnswered
+  Bytes cookie_secret_;                    // random, per engine
+  std::vector<uint64_t> auto_attempt_ms_;  // per ChildConfig: the last automatic negotiation
+  uint64_t next_keepalive_ms_ = 0;
   Bytes cookie_for(std::span<const uint8_t> ni, Ipv4 address, uint64_t spi_i) const;
   void forget_negotiation(IkeSa& sa);
 };

@@ -33,6 +33,8 @@ struct PeerConfig {
   Identification local_id;   // what IDi/IDr carries for this side
   std::optional<Identification> remote_id;  // the peer's identity must be this when set
   bool nat_traversal = true;
+  uint32_t dpd_seconds =
+      0;  // dpd type periodic: a liveness check after this long without a message
 };
 
 struct ChildConfig {
@@ -50,6 +52,7 @@ struct ChildConfig {
   uint32_t lifetime_seconds = 3600;
   uint32_t lifetime_kilobytes = 10485760;
   bool responder_only = false;  // from an ipsec policy-template: never initiates
+  bool auto_negotiate = false;  // sa trigger-mode auto, ipsec policy NAME auto-neg: before traffic
   uint32_t policy_index = 0;    // the SPD entry it protects (ipsec::SpdEntry::index)
   std::string interface;        // where the policy is applied
   uint32_t ifindex = 0;         // that interface's index, as the device's debugging prints it

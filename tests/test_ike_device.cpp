@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "app/line_runner.hpp"
+#include "ike/proposals.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -238,4 +239,31 @@ TEST_CASE("after a rekey the tunnel carries traffic on the new SAs; the old ones
   Sent out = send(fw1, icmp("10.1.1.2", "10.2.1.2", 9), kLan);
   REQUIRE(out.action == Action::Forward);
   CHECK(send_bytes(fw3, out.bytes, kWan).action == Action::Forward);
+}
+
+TEST_CASE("the engine's view of a configuration: dpd, auto-neg, identities, ACL as selectors",
+          "[ike][device][config]") {
+  config::Config cfg = load_example("fw1.cfg");
+  cfg.ike_peers.at(0).opaque = {" dpd type periodic", " dpd idle-time 15"};
+  cfg.ike_peers.at(0).local_id_type = "fqdn";
+  cfg.ike_local_name = "branch";
+  cfg.interfaces.at("GigabitEthernet0/0/2").ipsec_auto_neg = true;
+  std::vector<std::string> problems;
+  const ike::EngineConfig e = ike_engine_config(cfg, problems);
+  CHECK(problems.empty());
+  REQUIRE(e.peers.size() == 1);
+  CHECK(e.peers[0].dpd_seconds == 15);
+  CHECK(e.peers[0].local_id.type == ike::id_type::kFqdn);
+  CHECK(e.peers[0].local_id.text() == "branch");
+  REQUIRE(e.children.size() == 1);
+  CHECK(e.children[0].auto_negotiate);
+  CHECK(ike::describe(e.children[0].local_ts) == "10.1.1.0-10.1.1.255");
+  CHECK(ike::describe(e.children[0].remote_ts) == "10.2.1.0-10.2.1.255");
+  // A key sealed by another device makes the peer unusable, and says so.
+  cfg.ike_peers.at(0).pre_shared_key.clear();
+  cfg.ike_peers.at(0).foreign_psk = "%^%#x%^%#";
+  const ike::EngineConfig none = ike_engine_config(cfg, problems);
+  CHECK(none.children.empty());
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("sealed by another device") != std::string::npos);
 }

@@ -571,3 +571,33 @@ TEST_CASE("a flood of spoofed IKE_SA_INIT requests does not stop an established 
   CHECK(w.fw1.take_installs().size() == 1);
   CHECK(w.fw3.take_installs().size() == 1);
 }
+
+TEST_CASE("dpd: a quiet IKE SA is checked, and one whose peer is gone is deleted", "[ike][dpd]") {
+  EngineConfig a = side(true);
+  a.peers[0].dpd_seconds = 30;
+  Wire w(a, side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  w.fw1_sent.clear();
+  w.advance(30'000);
+  REQUIRE(w.fw1_sent.size() == 1);  // the liveness check, answered
+  CHECK(w.fw1.sas().size() == 1);
+  CHECK(w.fw1.take_errors().empty());
+  w.drop = [](const Datagram& d) { return d.local.address == *parse_ipv4("2.1.1.1"); };
+  for (int i = 0; i < 300 && !w.fw1.sas().empty(); ++i) w.advance(1000);
+  CHECK(w.fw1.sas().empty());
+  auto errors = w.fw1.take_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].reason == "dpd timeout");
+}
+
+TEST_CASE("sa trigger-mode auto negotiates without traffic, and again after a failure", "[ike]") {
+  EngineConfig a = side(true);
+  a.children[0].auto_negotiate = true;
+  Wire w(a, side(false));
+  w.advance(0);
+  CHECK(w.fw1.take_installs().size() == 1);
+  // Nothing more while it is up.
+  w.advance(60'000);
+  CHECK(w.fw1.take_installs().empty());
+}
