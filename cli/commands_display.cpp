@@ -166,6 +166,12 @@ void register_display_commands(CommandEngine& e) {
         }));
   t.add("display ike peer brief",
         with_device([](Device& d, const Args&) { return display_ike_peer_brief(d); }));
+  t.add("display ipsec proposal [ name {word:name} ]", with_device([](Device& d, const Args& a) {
+          return display_ipsec_proposal(d, a.str("name"));
+        }));
+  t.add("display ipsec policy [ name {word:name} ]", with_device([](Device& d, const Args& a) {
+          return display_ipsec_policy(d, a.str("name"));
+        }));
   t.add("display ike error-info",
         with_device([](Device& d, const Args&) { return display_ike_error_info(d); }));
   t.add("display firewall statistics system discard",

@@ -24,6 +24,8 @@ std::string display_ike_sa(const Device& d);
 std::string display_ike_proposal(const Device& d, const std::string& only);  // "": all
 std::string display_ike_peer_brief(const Device& d);
 std::string display_ike_error_info(const Device& d);
+std::string display_ipsec_proposal(const Device& d, const std::string& only);  // "": all
+std::string display_ipsec_policy(const Device& d, const std::string& only);    // "": all
 
 // A "printf" into a std::string, for the fixed-width columns of these tables.
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

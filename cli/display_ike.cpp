@@ -177,3 +177,89 @@ std::string display_ike_error_info(const Device& d) {
 }
 
 }  // namespace vfw::cli
+
+namespace vfw::cli {
+namespace {
+
+std::string auth_name(const std::string& keyword) {
+  if (keyword == "md5") return "MD5-HMAC-96";
+  if (keyword == "sha1") return "SHA1-HMAC-96";
+  if (keyword.rfind("sha2-", 0) == 0) return "SHA2-HMAC-" + keyword.substr(5);
+  return upper(keyword);
+}
+
+std::string proposal_block(const config::IpsecProposal& p) {
+  using T = config::IpsecProposal::Transform;
+  std::string o = "IPSec proposal name: " + p.name + "\n";
+  o += std::string(" Encapsulation mode: ") + (p.auto_mode ? "Auto" : p.tunnel ? "Tunnel" : "Transport") + "\n";
+  o += std::string(" Transform         : ") +
+       (p.transform == T::Esp ? "esp-new" : p.transform == T::Ah ? "ah-new" : "ah-esp-new") + "\n";
+  if (p.transform != T::Esp)
+    o += " AH protocol       : Authentication " + auth_name(p.ah_authentication) + " \n";
+  if (p.transform != T::Ah) {
+    o += " ESP protocol      : Authentication " + auth_name(p.esp_authentication) + " \n";
+    o += "                     Encryption " + upper(p.esp_encryption) + " \n";
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string display_ipsec_proposal(const Device& d, const std::string& only) {
+  std::string o;
+  for (const auto& p : d.config().ipsec_proposals) {
+    if (!only.empty() && p.name != only) continue;
+    if (!o.empty()) o += "\n";
+    o += proposal_block(p);
+  }
+  if (o.empty() && !only.empty()) return "Error: The IPSec proposal does not exist.\n";
+  return o;
+}
+
+std::string display_ipsec_policy(const Device& d, const std::string& only) {
+  const config::Config& cfg = d.config();
+  std::string o;
+  std::string group;
+  for (const auto& p : cfg.ipsec_policies) {
+    if (!only.empty() && p.name != only) continue;
+    if (p.name != group) {
+      group = p.name;
+      std::string interface = "none";
+      for (const auto& [name, ifc] : cfg.interfaces) {
+        if (ifc.ipsec_policy == p.name) interface = name;
+      }
+      o += "\n===========================================\n";
+      o += "IPSec policy group: \"" + p.name + "\"\n";
+      o += "Using interface: " + interface + "\n";
+      o += "===========================================\n";
+    }
+    const config::IpsecPolicy& e = p.template_name.empty() ? p : [&]() -> const config::IpsecPolicy& {
+      for (const auto& t : cfg.ipsec_templates) {
+        if (t.name == p.template_name) return t;
+      }
+      return p;
+    }();
+    auto field = [&](const std::string& label, const std::string& value) {
+      o += "    " + label + ": " + value + "\n";
+    };
+    o += "\n";
+    field("Sequence number", std::to_string(p.seq));
+    field("Policy mode", p.manual ? "Manual" : p.template_name.empty() ? "ISAKMP" : "Template " + p.template_name);
+    field("Security data flow", e.acl ? std::to_string(*e.acl) : "none");
+    if (!p.manual) field("Peer name", e.ike_peer.empty() ? "none" : e.ike_peer);
+    field("Perfect forward secrecy", e.pfs.empty() ? "None" : upper(e.pfs));
+    field("Proposal name", e.proposal.empty() ? "none" : e.proposal);
+    field("IPSec SA local duration(time based)", std::to_string(e.duration_time.value_or(3600)) + " seconds");
+    field("IPSec SA local duration(traffic based)",
+          std::to_string(e.duration_traffic.value_or(10485760)) + " kilobytes");
+    const bool auto_mode = e.trigger_mode == "auto" || std::any_of(cfg.interfaces.begin(), cfg.interfaces.end(), [&](const auto& kv) {
+                             return kv.second.ipsec_policy == p.name && kv.second.ipsec_auto_neg;
+                           });
+    if (!p.manual) field("SA trigger mode", auto_mode ? "Automatic" : "Traffic-based");
+    if (p.tunnel_remote) field("Tunnel remote address", to_string(*p.tunnel_remote));
+  }
+  if (o.empty() && !only.empty()) return "Error: The IPSec policy does not exist.\n";
+  return o;
+}
+
+}  // namespace vfw::cli

@@ -267,3 +267,21 @@ TEST_CASE("the engine's view of a configuration: dpd, auto-neg, identities, ACL 
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("sealed by another device") != std::string::npos);
 }
+
+TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "[ipsec][display]") {
+  Device d(load_text("ipsec proposal 10\n esp authentication-algorithm sha2-256\n"
+                     " esp encryption-algorithm aes-256\n#\n"));
+  LineRunner r(d, true);
+  CHECK(r.run("display ipsec proposal name 10", 0).out ==
+        "IPSec proposal name: 10\n"
+        " Encapsulation mode: Tunnel\n"
+        " Transform         : esp-new\n"
+        " ESP protocol      : Authentication SHA2-HMAC-256 \n"
+        "                     Encryption AES-256 \n");
+  CHECK(r.run("display ipsec proposal name 11", 0).out == "Error: The IPSec proposal does not exist.\n");
+  Device fw1(load_example("fw1.cfg"));
+  LineRunner r1(fw1, true);
+  const std::string policy = r1.run("display ipsec policy", 0).out;
+  CHECK(policy.find("IPSec policy group: \"map1\"\nUsing interface: GigabitEthernet0/0/2\n") != std::string::npos);
+  CHECK(policy.find("    Security data flow: 3000\n    Peer name: fw3\n") != std::string::npos);
+}
