@@ -191,9 +191,16 @@ std::string auth_name(const std::string& keyword) {
 std::string proposal_block(const config::IpsecProposal& p) {
   using T = config::IpsecProposal::Transform;
   std::string o = "IPSec proposal name: " + p.name + "\n";
-  o += std::string(" Encapsulation mode: ") + (p.auto_mode ? "Auto" : p.tunnel ? "Tunnel" : "Transport") + "\n";
+  o += std::string(" Encapsulation mode: ") +
+       (p.auto_mode ? "Auto"
+        : p.tunnel  ? "Tunnel"
+                    : "Transport") +
+       "\n";
   o += std::string(" Transform         : ") +
-       (p.transform == T::Esp ? "esp-new" : p.transform == T::Ah ? "ah-new" : "ah-esp-new") + "\n";
+       (p.transform == T::Esp  ? "esp-new"
+        : p.transform == T::Ah ? "ah-new"
+                               : "ah-esp-new") +
+       "\n";
   if (p.transform != T::Esp)
     o += " AH protocol       : Authentication " + auth_name(p.ah_authentication) + " \n";
   if (p.transform != T::Ah) {
@@ -233,7 +240,8 @@ std::string display_ipsec_policy(const Device& d, const std::string& only) {
       o += "Using interface: " + interface + "\n";
       o += "===========================================\n";
     }
-    const config::IpsecPolicy& e = p.template_name.empty() ? p : [&]() -> const config::IpsecPolicy& {
+    const config::IpsecPolicy& e =
+        p.template_name.empty() ? p : [&]() -> const config::IpsecPolicy& {
       for (const auto& t : cfg.ipsec_templates) {
         if (t.name == p.template_name) return t;
       }
@@ -244,17 +252,22 @@ std::string display_ipsec_policy(const Device& d, const std::string& only) {
     };
     o += "\n";
     field("Sequence number", std::to_string(p.seq));
-    field("Policy mode", p.manual ? "Manual" : p.template_name.empty() ? "ISAKMP" : "Template " + p.template_name);
+    field("Policy mode", p.manual                  ? "Manual"
+                         : p.template_name.empty() ? "ISAKMP"
+                                                   : "Template " + p.template_name);
     field("Security data flow", e.acl ? std::to_string(*e.acl) : "none");
     if (!p.manual) field("Peer name", e.ike_peer.empty() ? "none" : e.ike_peer);
     field("Perfect forward secrecy", e.pfs.empty() ? "None" : upper(e.pfs));
     field("Proposal name", e.proposal.empty() ? "none" : e.proposal);
-    field("IPSec SA local duration(time based)", std::to_string(e.duration_time.value_or(3600)) + " seconds");
+    field("IPSec SA local duration(time based)",
+          std::to_string(e.duration_time.value_or(3600)) + " seconds");
     field("IPSec SA local duration(traffic based)",
           std::to_string(e.duration_traffic.value_or(10485760)) + " kilobytes");
-    const bool auto_mode = e.trigger_mode == "auto" || std::any_of(cfg.interfaces.begin(), cfg.interfaces.end(), [&](const auto& kv) {
-                             return kv.second.ipsec_policy == p.name && kv.second.ipsec_auto_neg;
-                           });
+    const bool auto_mode =
+        e.trigger_mode == "auto" ||
+        std::any_of(cfg.interfaces.begin(), cfg.interfaces.end(), [&](const auto& kv) {
+          return kv.second.ipsec_policy == p.name && kv.second.ipsec_auto_neg;
+        });
     if (!p.manual) field("SA trigger mode", auto_mode ? "Automatic" : "Traffic-based");
     if (p.tunnel_remote) field("Tunnel remote address", to_string(*p.tunnel_remote));
   }

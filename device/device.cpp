@@ -55,7 +55,10 @@ void Device::settle() const {
   }
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
-  ike_.configure(config_);
+  ike_.configure(config_, now_ms());
+  // SAs whose policy went with the change: out of the SAD now; the others follow their entry.
+  ike_.drain(runtime_.sad, now(), timestamp(), config_.ipsec_anti_replay_window);
+  runtime_.sad.renumber_negotiated(config_);
 }
 
 void Device::apply() {

@@ -230,10 +230,10 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
   return out;
 }
 
-void IkeLink::configure(const config::Config& cfg) {
+void IkeLink::configure(const config::Config& cfg, uint64_t now_ms) {
   problems_.clear();
   sysname_ = cfg.sysname;
-  engine_.configure(ike_engine_config(cfg, problems_));
+  engine_.configure(ike_engine_config(cfg, problems_), now_ms);
 }
 
 bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {

@@ -27,7 +27,7 @@ class IkeLink {
 
   // The device's configuration changed: new negotiations follow it. Problems that keep a policy
   // entry from negotiating (no usable key, an ACL rule no selector can express) are listed.
-  void configure(const config::Config& cfg);
+  void configure(const config::Config& cfg, uint64_t now_ms);
   const std::vector<std::string>& problems() const { return problems_; }
 
   ike::Engine& engine() { return engine_; }

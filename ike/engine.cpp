@@ -89,8 +89,57 @@ void Engine::forget_negotiation(IkeSa& sa) {
   sa.cookie = Bytes();
 }
 
-void Engine::configure(EngineConfig config) {
+void Engine::configure(EngineConfig config, uint64_t now_ms) {
+  // The SAs refer to peers and policy entries by position: find each again by name in the new
+  // configuration. One whose peer or policy entry is gone is deleted (the device's "config
+  // modify or manual offline"), the peer told; the others carry on.
+  auto peer_named = [&](const std::string& name) -> size_t {
+    for (size_t i = 0; i < config.peers.size(); ++i) {
+      if (config.peers[i].name == name) return i;
+    }
+    return SIZE_MAX;
+  };
+  auto child_named = [&](size_t old) -> size_t {
+    if (old >= config_.children.size()) return SIZE_MAX;
+    const ChildConfig& c = config_.children[old];
+    for (size_t i = 0; i < config.children.size(); ++i) {
+      if (config.children[i].policy == c.policy && config.children[i].seq == c.seq) return i;
+    }
+    return SIZE_MAX;
+  };
+  std::vector<IkeSa*> doomed;
+  for (const auto& sa : sas_) {
+    const size_t peer =
+        sa->peer < config_.peers.size() ? peer_named(config_.peers[sa->peer].name) : SIZE_MAX;
+    const size_t child = sa->child == SIZE_MAX ? SIZE_MAX : child_named(sa->child);
+    bool gone = peer == SIZE_MAX || (sa->child != SIZE_MAX && child == SIZE_MAX);
+    for (auto& c : sa->children) {
+      c.child = child_named(c.child);
+      gone = gone || c.child == SIZE_MAX;
+    }
+    if (sa->pending.active && sa->pending.child != SIZE_MAX) {
+      sa->pending.child = child_named(sa->pending.child);
+      gone = gone || sa->pending.child == SIZE_MAX;
+    }
+    if (gone) {
+      doomed.push_back(sa.get());
+      continue;
+    }
+    sa->peer = peer;
+    sa->child = child;
+  }
+  for (IkeSa* sa : doomed) {
+    // Told with the old configuration's keys (they are the SA's own), then removed.
+    if (sa->state == IkeSaState::Established && !sa->awaiting_response) {
+      PayloadWriter w;
+      w.del({protocol::kIke, 0, {}});
+      send_protected(*sa, exchange::kInformational, false, sa->next_request_id++, w, now_ms);
+    }
+    for (auto& c : sa->children) c.child = SIZE_MAX;
+    remove(sa);
+  }
   config_ = std::move(config);
+  auto_attempt_ms_.assign(config_.children.size(), 0);
 }
 
 IkeSa* Engine::find_own(uint64_t own_spi) {

@@ -163,8 +163,9 @@ class Engine {
  public:
   explicit Engine(EngineConfig config);
 
-  // The configuration changed: new peers and policies apply to new negotiations.
-  void configure(EngineConfig config);
+  // The configuration changed: new peers and policies apply to new negotiations; the SAs of a
+  // peer or policy entry that is gone are deleted (the peer told), the others carry on.
+  void configure(EngineConfig config, uint64_t now_ms);
   const EngineConfig& config() const { return config_; }
 
   // An IKE message (without the non-ESP marker) from remote to local.

@@ -167,6 +167,20 @@ void Sad::remove_negotiated(uint32_t spi, bool inbound, uint8_t protocol) {
   reindex();
 }
 
+void Sad::renumber_negotiated(const config::Config& cfg) {
+  std::erase_if(sas_, [&](std::unique_ptr<Sa>& sa) {
+    if (!sa->fingerprint.empty()) return false;
+    for (const auto& p : cfg.ipsec_policies) {
+      if (p.name == sa->policy && p.seq == sa->policy_seq) {
+        sa->policy_index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
+        return false;
+      }
+    }
+    return true;
+  });
+  reindex();
+}
+
 std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error) {
   auto sa = std::make_unique<Sa>();
   sa->spi = inbound.spi;

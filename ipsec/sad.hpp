@@ -72,6 +72,9 @@ class Sad {
   // (keys wiped). sync_manual leaves them alone.
   void add_negotiated(std::unique_ptr<Sa> sa);
   void remove_negotiated(uint32_t spi, bool inbound, uint8_t protocol);
+  // After a configuration change: each negotiated SA's policy entry found again by name and
+  // sequence number (its position may have moved); one whose entry is gone is removed.
+  void renumber_negotiated(const config::Config& cfg);
 
  private:
   void reindex();  // after every change to sas_ (IKE's additions will call it too)

@@ -269,8 +269,9 @@ TEST_CASE("the engine's view of a configuration: dpd, auto-neg, identities, ACL 
 }
 
 TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "[ipsec][display]") {
-  Device d(load_text("ipsec proposal 10\n esp authentication-algorithm sha2-256\n"
-                     " esp encryption-algorithm aes-256\n#\n"));
+  Device d(
+      load_text("ipsec proposal 10\n esp authentication-algorithm sha2-256\n"
+                " esp encryption-algorithm aes-256\n#\n"));
   LineRunner r(d, true);
   CHECK(r.run("display ipsec proposal name 10", 0).out ==
         "IPSec proposal name: 10\n"
@@ -278,10 +279,43 @@ TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "
         " Transform         : esp-new\n"
         " ESP protocol      : Authentication SHA2-HMAC-256 \n"
         "                     Encryption AES-256 \n");
-  CHECK(r.run("display ipsec proposal name 11", 0).out == "Error: The IPSec proposal does not exist.\n");
+  CHECK(r.run("display ipsec proposal name 11", 0).out ==
+        "Error: The IPSec proposal does not exist.\n");
   Device fw1(load_example("fw1.cfg"));
   LineRunner r1(fw1, true);
   const std::string policy = r1.run("display ipsec policy", 0).out;
-  CHECK(policy.find("IPSec policy group: \"map1\"\nUsing interface: GigabitEthernet0/0/2\n") != std::string::npos);
+  CHECK(policy.find("IPSec policy group: \"map1\"\nUsing interface: GigabitEthernet0/0/2\n") !=
+        std::string::npos);
   CHECK(policy.find("    Security data flow: 3000\n    Peer name: fw3\n") != std::string::npos);
+}
+
+TEST_CASE(
+    "a configuration change while SAs are up: unrelated changes keep them, a removed policy "
+    "deletes them on both sides",
+    "[ike][device][hostile]") {
+  Device fw1(load_example("fw1.cfg"));
+  Device fw3(load_example("fw3.cfg"));
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  REQUIRE(fw1.runtime().sad.all().size() == 2);
+  LineRunner r(fw1, true);
+  r.run("system-view", 0);
+  // A new policy entry before map1 moves its position: the SAs follow it.
+  REQUIRE(r.run("ipsec policy aaa 5 isakmp", 0).ok);
+  REQUIRE(r.run("quit", 0).ok);
+  REQUIRE(r.run("ike peer other", 0).ok);
+  REQUIRE(r.run("quit", 0).ok);
+  Sent out = send(fw1, icmp("10.1.1.2", "10.2.1.2", 4), kLan);
+  CHECK(out.action == Action::Forward);
+  CHECK(fw1.ike().engine().sas().size() == 1);
+  // Removing the policy deletes its SAs, and FW3 hears of it.
+  REQUIRE(r.run("interface GigabitEthernet0/0/2", 0).ok);
+  REQUIRE(r.run("undo ipsec policy", 0).ok);
+  REQUIRE(r.run("quit", 0).ok);
+  REQUIRE(r.run("undo ipsec policy map1", 0).ok);
+  CHECK(fw1.runtime().sad.all().empty());
+  CHECK(fw1.ike().engine().sas().empty());
+  exchange(fw1, fw3);
+  CHECK(fw3.ike().engine().sas().empty());
+  CHECK(fw3.runtime().sad.all().empty());
 }
