@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "app/cli_session.hpp"
 #include "app/daemon.hpp"
@@ -42,23 +43,28 @@ int check(const std::vector<std::string>& files) {
   return status;
 }
 
-int run_device(const std::string& config, const vfw::DaemonOptions& options) {
+// The configuration a device starts on: the file, or the built-in seed FW1; nullopt (errors
+// printed) when the file does not load.
+std::optional<vfw::config::Config> starting_config(const std::string& config) {
   vfw::cli::LoadResult loaded =
       config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
                      : vfw::cli::load_config_file(config);
   for (const auto& e : loaded.errors) std::cerr << e.format();
-  if (!loaded.ok()) return 1;
-  vfw::Device device(std::move(loaded.config));
+  if (!loaded.ok()) return std::nullopt;
+  return std::move(loaded.config);
+}
+
+int run_device(const std::string& config, const vfw::DaemonOptions& options) {
+  auto cfg = starting_config(config);
+  if (!cfg) return 1;
+  vfw::Device device(std::move(*cfg));
   return vfw::run_daemon(device, options);
 }
 
 int cli(const std::string& config, const std::vector<std::string>& commands) {
-  vfw::cli::LoadResult loaded =
-      config.empty() ? vfw::cli::load_config_text(vfw::kBuiltinExample, "builtin:fw1.cfg")
-                     : vfw::cli::load_config_file(config);
-  for (const auto& e : loaded.errors) std::cerr << e.format();
-  if (!loaded.ok()) return 1;
-  vfw::Device device(std::move(loaded.config));
+  auto cfg = starting_config(config);
+  if (!cfg) return 1;
+  vfw::Device device(std::move(*cfg));
   device.follow_wall_clock();  // sessions age in real time, as on the device
   if (!commands.empty()) {
     bool ok = true;
