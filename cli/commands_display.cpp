@@ -164,6 +164,10 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args& a) {
           return display_ike_proposal(d, a.has("default") ? "default" : a.str("number"));
         }));
+  t.add("display ike sa verbose",
+        with_device([](Device& d, const Args&) { return display_ike_sa_verbose(d); }));
+  t.add("display ike peer name {word:name}",
+        with_device([](Device& d, const Args& a) { return display_ike_peer(d, a.str("name")); }));
   t.add("display ike peer brief",
         with_device([](Device& d, const Args&) { return display_ike_peer_brief(d); }));
   t.add("display ipsec proposal [ name {word:name} ]", with_device([](Device& d, const Args& a) {

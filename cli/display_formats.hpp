@@ -21,6 +21,8 @@ std::string display_discard(const Device& d);
 std::string display_ipsec_sa(const Device& d);
 std::string display_ipsec_sa_brief(const Device& d);
 std::string display_ike_sa(const Device& d);
+std::string display_ike_sa_verbose(const Device& d);
+std::string display_ike_peer(const Device& d, const std::string& name);
 std::string display_ike_proposal(const Device& d, const std::string& only);  // "": all
 std::string display_ike_peer_brief(const Device& d);
 std::string display_ike_error_info(const Device& d);

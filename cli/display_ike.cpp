@@ -275,4 +275,78 @@ std::string display_ipsec_policy(const Device& d, const std::string& only) {
   return o;
 }
 
+std::string display_ike_sa_verbose(const Device& d) {
+  // No capture of this command was found: the fields the device's other verbose displays use, in
+  // its "label : value" style, one block per IKE SA with its CHILD SAs.
+  std::string o = d.timestamp() + "\n";
+  const uint64_t now = d.now_ms();
+  for (const auto& sa : d.ike().engine().sas()) {
+    const auto& peers = d.ike().engine().config().peers;
+    auto field = [&](const std::string& label, const std::string& value) {
+      o += "   " + pad(label, 26) + ": " + value + "\n";
+    };
+    auto hex64 = [](uint64_t v) { return format("%016llx", static_cast<unsigned long long>(v)); };
+    const bool up = sa->state == ike::IkeSaState::Established;
+    o += "-----------------------------------------------\n";
+    field("Connection ID", std::to_string(sa->conn_id));
+    field("Peer", to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port));
+    field("Local", to_string(sa->local.address) + ":" + std::to_string(sa->local.port));
+    field("IKE peer", sa->peer < peers.size() ? peers[sa->peer].name : "-");
+    field("Version", "v2");
+    field("Role", sa->initiator ? "initiator" : "responder");
+    field("State", up ? "RD" : "NEG");
+    field("Initiator SPI", hex64(sa->spi_i));
+    field("Responder SPI", hex64(sa->spi_r));
+    if (sa->suite.encryption != nullptr) {
+      field("Encryption algorithm", std::string(sa->suite.encryption->display));
+      field("Integrity algorithm",
+            sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "NONE");
+      field("PRF algorithm", std::string(sa->suite.prf->display));
+      field("DH group", std::string(sa->suite.dh->display));
+    }
+    field("NAT traversal", sa->nat_local    ? "local end behind NAT"
+                           : sa->nat_remote ? "remote end behind NAT"
+                                            : "no NAT");
+    if (up) {
+      field("Remote ID", id_type(sa->peer_id) + " " + sa->peer_id.text());
+      const uint64_t age = (now - sa->established_ms) / 1000;
+      field("SA duration (seconds)", std::to_string(sa->lifetime_seconds));
+      field("Remaining time (seconds)",
+            std::to_string(sa->lifetime_seconds > age ? sa->lifetime_seconds - age : 0));
+    }
+    for (const auto& c : sa->children) {
+      o += "   CHILD SA " + std::to_string(c.conn_id) + ": ESP inbound spi " +
+           std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
+           std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
+    }
+  }
+  o += "-----------------------------------------------\n";
+  return o;
+}
+
+std::string display_ike_peer(const Device& d, const std::string& name) {
+  const config::IkePeer* p = d.config().find_ike_peer(name);
+  if (p == nullptr) return "Error: The IKE peer does not exist.\n";
+  std::string o = d.timestamp() + "\n";
+  auto field = [&](const std::string& label, const std::string& value) {
+    o += "  " + pad(label, 24) + ": " + value + "\n";
+  };
+  o += "------------------------------------------\n";
+  field("Peer name", p->name);
+  field("Exchange mode",
+        p->exchange_mode.empty() ? "main on phase 1" : p->exchange_mode + " on phase 1");
+  field("Pre-shared-key", p->pre_shared_key.empty() && p->foreign_psk.empty() ? "none" : "******");
+  field("Proposal", p->ike_proposal.empty() ? "default" : p->ike_proposal);
+  field("Local ID type", p->local_id_type.empty() ? "IP" : upper(p->local_id_type));
+  if (!p->local_id.empty()) field("Local ID", p->local_id);
+  field("Remote ID type", p->remote_id_type.empty() ? "IP" : upper(p->remote_id_type));
+  if (!p->remote_id.empty()) field("Remote ID", p->remote_id);
+  field("Peer IP address", p->remote_address ? to_string(*p->remote_address) : "0.0.0.0");
+  field("VPN instance", "public");
+  field("NAT traversal", p->nat_traversal.value_or(true) ? "enable" : "disable");
+  field("IKE version", p->version1 && p->version2 ? "v1 v2" : p->version1 ? "v1" : "v2");
+  o += "------------------------------------------\n";
+  return o;
+}
+
 }  // namespace vfw::cli

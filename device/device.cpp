@@ -89,6 +89,17 @@ void Device::ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote
 
 void Device::ike_tick() {
   settle();
+  // Traffic-based lifetimes (sa duration traffic-based): the data plane counts the bytes, IKE
+  // renews the SA at 90% and deletes it at 100%.
+  for (const auto& sa : runtime_.sad.all()) {
+    if (!sa->fingerprint.empty() || sa->lifetime_kilobytes == 0) continue;
+    const uint64_t kb = sa->bytes / 1024;
+    if (kb >= sa->lifetime_kilobytes) {
+      ike_.engine().traffic_lifetime(sa->spi, sa->inbound, true);
+    } else if (kb >= uint64_t{sa->lifetime_kilobytes} * 9 / 10) {
+      ike_.engine().traffic_lifetime(sa->spi, sa->inbound, false);
+    }
+  }
   ike_.engine().tick(now_ms());
   run_ike();
 }

@@ -869,6 +869,17 @@ void Engine::delete_children(uint64_t now_ms) {
   }
 }
 
+void Engine::traffic_lifetime(uint32_t spi, bool inbound, bool hard) {
+  for (const auto& sa : sas_) {
+    for (auto& c : sa->children) {
+      if ((inbound ? c.spi_in : c.spi_out) != spi) continue;
+      if (hard) c.expire_at_ms = 0;
+      // Once: a rekey already asked for is not asked again.
+      if (!hard && c.rekey_at_ms != UINT64_MAX) c.rekey_at_ms = 0;
+    }
+  }
+}
+
 void Engine::tick(uint64_t now_ms) {
   // Lifetimes first: renew what is due, delete what is past its hard lifetime. One exchange at a
   // time per IKE SA (a window of one, RFC 7296 2.3).

@@ -176,6 +176,10 @@ class Engine {
   // one is already under way or established, or the entry cannot initiate.
   bool initiate(size_t child, uint64_t now_ms);
 
+  // The data plane says a CHILD SA (by one of its SPIs) has carried most of its traffic-based
+  // lifetime (soft: renew it now) or all of it (hard: delete it); the next tick acts.
+  void traffic_lifetime(uint32_t spi, bool inbound, bool hard);
+
   // Retransmissions and timeouts due by now.
   void tick(uint64_t now_ms);
   // When tick() next has something to do (UINT64_MAX: nothing pending).

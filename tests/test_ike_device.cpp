@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "app/line_runner.hpp"
+#include "cli/display_formats.hpp"
 #include "ike/proposals.hpp"
 #include "lab.hpp"
 
@@ -114,6 +115,21 @@ TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the si
   CHECK(shown.find("  Number of IKE SA : 2\n") != std::string::npos);
   LineRunner r3(fw3, true);
   CHECK(r3.run("display ike sa", 0).out.find("RD|A ") != std::string::npos);
+  // verbose: the SA's SPIs, algorithms, identity and its CHILD SA's SPIs.
+  const std::string verbose = r1.run("display ike sa verbose", 0).out;
+  const auto& ike_sa = *fw1.ike().engine().sas().at(0);
+  CHECK(verbose.find("   Connection ID             : " + std::to_string(sa) + "\n") !=
+        std::string::npos);
+  CHECK(verbose.find(cli::format("   Responder SPI             : %016llx\n",
+                                 static_cast<unsigned long long>(ike_sa.spi_r))) !=
+        std::string::npos);
+  CHECK(verbose.find("   Encryption algorithm      : AES-256\n") != std::string::npos);
+  CHECK(verbose.find("   Remote ID                 : IP 2.1.1.1\n") != std::string::npos);
+  CHECK(verbose.find("ESP inbound spi " + std::to_string(ike_sa.children.at(0).spi_in)) !=
+        std::string::npos);
+  const std::string peer = r1.run("display ike peer name fw3", 0).out;
+  CHECK(peer.find("  Peer IP address         : 2.1.1.1\n") != std::string::npos);
+  CHECK(peer.find("Seed@2026") == std::string::npos);
   // reset ike sa: the SAs go on both sides (the peer is told).
   r1.run("reset ike sa", 0);
   exchange(fw1, fw3);
@@ -318,4 +334,22 @@ TEST_CASE(
   exchange(fw1, fw3);
   CHECK(fw3.ike().engine().sas().empty());
   CHECK(fw3.runtime().sad.all().empty());
+}
+
+TEST_CASE("sa duration traffic-based: the SA is renewed once most of its kilobytes are used",
+          "[ike][device][rekey]") {
+  config::Config a = load_example("fw1.cfg");
+  a.ipsec_policies.at(0).duration_traffic = 10;  // 10 KB
+  Device fw1(std::move(a));
+  Device fw3(load_example("fw3.cfg"));
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  const uint32_t first = fw1.runtime().sad.outbound("map1", 10)->spi;
+  PacketSpec big = icmp("10.1.1.2", "10.2.1.2", 5);
+  big.total_length = 1000;
+  for (int i = 0; i < 10; ++i) REQUIRE(send(fw1, big, kLan).action == Action::Forward);
+  fw1.ike_tick();
+  exchange(fw1, fw3);
+  CHECK(fw1.runtime().sad.outbound("map1", 10)->spi != first);
+  CHECK(send(fw1, big, kLan).action == Action::Forward);
 }
