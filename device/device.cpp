@@ -1,5 +1,6 @@
 #include "device/device.hpp"
 
+#include "stages/ipsec_stage.hpp"
 #include "stages/standard_stages.hpp"
 
 #include <algorithm>
@@ -78,6 +79,34 @@ void Device::run_ike() {
   for (const uint32_t index : runtime_.ike_acquires) ike_.acquire(index, now_ms());
   runtime_.ike_acquires.clear();
   ike_.drain(runtime_.sad, now(), timestamp(), config_.ipsec_anti_replay_window);
+  if (!runtime_.held.empty()) release_held();
+}
+
+void Device::release_held() {
+  auto& held = runtime_.held;
+  for (auto it = held.begin(); it != held.end();) {
+    ipsec::Sa* esp = runtime_.sad.outbound(it->policy_index, ipproto::kEsp);
+    ipsec::Sa* ah = runtime_.sad.outbound(it->policy_index, ipproto::kAh);
+    if (esp == nullptr && ah == nullptr) {
+      // Still negotiating; given up after a while (a failed negotiation leaves no SA at all).
+      it = now() - it->since > kHoldSeconds ? held.erase(it) : it + 1;
+      continue;
+    }
+    std::vector<uint8_t> packet = std::move(it->bytes);
+    const uint16_t out = it->out_if;
+    it = held.erase(it);
+    auto length = static_cast<uint32_t>(packet.size());
+    packet.resize(packet.size() + 256);  // room for the encapsulation
+    if (protect_outbound(esp, ah, packet.data(), length, static_cast<uint32_t>(packet.size()),
+                         runtime_.next_ip_id++) != DropReason::None)
+      continue;
+    packet.resize(length);
+    if (egress_sink_) {
+      egress_sink_(packet, out);
+    } else if (released_.size() < Runtime::kMaxHeld) {
+      released_.push_back({out, std::move(packet)});
+    }
+  }
 }
 
 void Device::ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote,

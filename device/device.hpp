@@ -99,6 +99,12 @@ class Device {
   using EgressSink = std::function<void(std::span<const uint8_t> packet, uint16_t interface)>;
   void set_egress_sink(EgressSink sink) { egress_sink_ = std::move(sink); }
 
+  // Packets that waited for IKE and left through the new SA, when no egress sink is set (tests,
+  // the lab): taken by whoever carries them on.
+  std::vector<EmittedPacket> take_released() { return std::exchange(released_, {}); }
+  // How long a packet waits for its tunnel before it is given up.
+  static constexpr uint32_t kHoldSeconds = 30;
+
   // Milliseconds of the device clock, for IKE's timers.
   uint64_t now_ms() const;
 
@@ -119,6 +125,8 @@ class Device {
   mutable Runtime runtime_;
   mutable IkeLink ike_;
   EgressSink egress_sink_;
+  std::vector<EmittedPacket> released_;
+  void release_held();
   mutable bool dirty_ = true;
   Pipeline pipeline_;
   uint32_t now_ = 0;

@@ -38,6 +38,17 @@ class Runtime {
   // ISAKMP policy entries (SPD indexes) that packets found without an SA since the device last
   // looked: each starts a negotiation (device/ike_link.hpp). Bounded: one per entry.
   std::vector<uint32_t> ike_acquires;
+  // Packets that found their ISAKMP entry without an SA: held while IKE negotiates, then sent
+  // through the new SA (device/device.cpp). Bounded as on the device: a few per entry.
+  struct HeldPacket {
+    uint32_t policy_index = 0;
+    uint16_t out_if = 0;
+    std::vector<uint8_t> bytes;  // as SNAT left it, before the TTL decrement
+    uint32_t since = 0;          // device seconds
+  };
+  static constexpr size_t kMaxHeldPerEntry = 8;
+  static constexpr size_t kMaxHeld = 256;
+  std::vector<HeldPacket> held;
   uint16_t next_ip_id = 1;  // identification of the packets the device builds (ESP tunnels)
   uint64_t forwarded = 0;
 

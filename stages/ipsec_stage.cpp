@@ -27,6 +27,18 @@ uint32_t inner_mtu(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu, uint
 
 }  // namespace
 
+DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
+                            uint32_t capacity, uint16_t ip_id) {
+  decrement_ttl(ip);  // the inner packet is forwarded; the outer one is new
+  for (ipsec::Sa* sa : {esp, ah}) {
+    if (sa == nullptr) continue;
+    const DropReason r = sa == ah ? ipsec::ah_encapsulate(*sa, ip, length, capacity, ip_id)
+                                  : ipsec::esp_encapsulate(*sa, ip, length, capacity, ip_id);
+    if (r != DropReason::None) return r;
+  }
+  return DropReason::None;
+}
+
 Verdict IpsecStage::process(PacketContext& ctx) const {
   const StepRecorder step(ctx, name(), "skip");
   if (ctx.to_device) {
@@ -61,19 +73,32 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->index, ipproto::kEsp);
   ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->index, ipproto::kAh);
   if (esp == nullptr && ah == nullptr) {
+    bool held = false;
     if (!m.entry->manual) {
       // The first packet of a flow without an SA starts IKE (the device's traffic-based trigger)
-      // and is dropped while the negotiation runs; the packets after it use the tunnel.
+      // and waits for the tunnel, a few per entry; it leaves through the new SA once it is up.
       auto& acquires = ctx.rt->ike_acquires;
       if (std::find(acquires.begin(), acquires.end(), m.entry->index) == acquires.end())
         acquires.push_back(m.entry->index);
+      auto& queue = ctx.rt->held;
+      const auto waiting = std::count_if(queue.begin(), queue.end(), [&](const auto& h) {
+        return h.policy_index == m.entry->index;
+      });
+      if (queue.size() < Runtime::kMaxHeld &&
+          static_cast<size_t>(waiting) < Runtime::kMaxHeldPerEntry) {
+        queue.push_back({m.entry->index, ctx.out_if,
+                         std::vector<uint8_t>(ctx.ip, ctx.ip + ctx.length), ctx.now});
+        held = true;
+      }
     }
     return step.drop(DropReason::IpsecNoSa, [&] {
-      return m.entry->manual
-                 ? std::string("the manual policy has no complete outbound SA (spi and keys)")
-                 : "no SA yet: negotiation with ike-peer " + m.entry->ike_peer +
-                       " starts (display ike sa); this packet is dropped, the next ones use the "
-                       "tunnel once it is up";
+      if (m.entry->manual)
+        return std::string("the manual policy has no complete outbound SA (spi and keys)");
+      return "no SA yet: negotiation with ike-peer " + m.entry->ike_peer +
+             " starts (display ike sa); " +
+             (held ? "this packet is held and leaves through the tunnel once it is up"
+                   : "this packet is dropped: " + std::to_string(Runtime::kMaxHeldPerEntry) +
+                         " are already waiting for it");
     });
   }
   if (ctx.info.dont_fragment &&
@@ -89,15 +114,13 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
              ")";
     });
   }
-  decrement_ttl(ctx.ip);  // the inner packet is forwarded; the outer one is new
   const uint32_t inner_length = ctx.length;
   const uint16_t id = ctx.rt->next_ip_id++;
+  if (const DropReason r = protect_outbound(esp, ah, ctx.ip, ctx.length, ctx.capacity, id);
+      r != DropReason::None)
+    return step.drop(r);
   for (ipsec::Sa* sa : {esp, ah}) {
     if (sa == nullptr) continue;
-    const DropReason r = sa == ah
-                             ? ipsec::ah_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id)
-                             : ipsec::esp_encapsulate(*sa, ctx.ip, ctx.length, ctx.capacity, id);
-    if (r != DropReason::None) return step.drop(r);
     step.note([&] { return ipsec::describe(*sa); });
     step.note([&] {
       return "outer header " + to_string(sa->local) + " -> " + to_string(sa->remote) +

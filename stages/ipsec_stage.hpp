@@ -10,6 +10,12 @@
 
 namespace vfw {
 
+// ESP then AH (ah-esp), in place, with the TTL of the inner packet decremented first: what the
+// stage does to a packet it protects, and what the device does to a packet held while IKE
+// negotiated. Returns the first failure.
+DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
+                            uint32_t capacity, uint16_t ip_id);
+
 class IpsecStage final : public Stage {
  public:
   std::string_view name() const override { return "ipsec"; }

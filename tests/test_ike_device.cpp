@@ -43,9 +43,19 @@ TEST_CASE("a packet without an SA starts IKE; the tunnel it builds carries the n
   const TraceStep* ipsec = first.step("ipsec");
   REQUIRE(ipsec != nullptr);
   CHECK(ipsec->info.back().find("negotiation with ike-peer fw3 starts") != std::string::npos);
+  CHECK(ipsec->info.back().find("this packet is held") != std::string::npos);
   REQUIRE(fw1.ike().engine().sas().size() == 1);
+  // More packets of the flow wait too, up to the bound.
+  for (uint16_t i = 0; i < 10; ++i) send(fw1, icmp("10.1.1.2", "10.2.1.2", 100), kLan);
 
   exchange(fw1, fw3);
+  // The held packets leave through the new SA, in order, and FW3 decrypts them.
+  auto released = fw1.take_released();
+  REQUIRE(released.size() == Runtime::kMaxHeldPerEntry);
+  for (auto& p : released) {
+    Sent in = send_bytes(fw3, p.bytes, kWan);
+    CHECK(in.action == Action::Forward);
+  }
   CHECK(fw1.ike().engine().sas().at(0)->state == ike::IkeSaState::Established);
   CHECK(fw1.runtime().sad.all().size() == 2);
   CHECK(fw3.runtime().sad.all().size() == 2);
