@@ -148,7 +148,13 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     } else {
       pc.local_id = ipv4_id(local);
     }
-    if (!p->remote_id.empty()) pc.remote_id = identity(p->remote_id_type, p->remote_id);
+    if (!p->remote_id.empty()) {
+      pc.remote_id = identity(p->remote_id_type, p->remote_id);
+    } else if (p->authentication_address) {
+      // remote-address authentication-address: the address the peer authenticates as, when it
+      // differs from the one it sends from (a peer behind NAT): its IP identity must be it.
+      pc.remote_id = ipv4_id(*p->authentication_address);
+    }
     out.peers.push_back(std::move(pc));
     peer_index[key] = out.peers.size() - 1;
     return out.peers.size() - 1;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cli/config_loader.hpp"
@@ -13,6 +15,13 @@ inline config::Config load_example(const std::string& name) {
   cli::LoadResult r = cli::load_config_file(std::string(VFW_SOURCE_DIR) + "/examples/" + name);
   for (const auto& e : r.errors) FAIL(e.format());
   return r.config;
+}
+
+inline std::string load_example_text(const std::string& name) {
+  std::ifstream in(std::string(VFW_SOURCE_DIR) + "/examples/" + name, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 inline config::Config load_text(const std::string& text) {

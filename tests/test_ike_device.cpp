@@ -363,3 +363,37 @@ TEST_CASE("sa duration traffic-based: the SA is renewed once most of its kilobyt
   CHECK(fw1.runtime().sad.outbound("map1", 10)->spi != first);
   CHECK(send(fw1, big, kLan).action == Action::Forward);
 }
+
+TEST_CASE(
+    "a policy template answers a peer it has no address for; authentication-address checks "
+    "its identity",
+    "[ike][device]") {
+  // FW3 as a head office that answers any branch: ipsec policy-template, ike peer without
+  // remote-address.
+  std::string text = load_example_text("fw3.cfg");
+  auto replace = [&](const std::string& from, const std::string& to) {
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace(" remote-address 1.1.1.1\n", "");
+  replace("ipsec policy map1 10 isakmp\n security acl 3000\n ike-peer fw1\n proposal p1\n#\n",
+          "ipsec policy-template tpl 1\n security acl 3000\n ike-peer fw1\n proposal p1\n#\n"
+          "ipsec policy map1 10 isakmp template tpl\n#\n");
+  Device fw3(load_text(text));
+  REQUIRE(fw3.ike().problems().empty());
+  Device fw1(load_example("fw1.cfg"));
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  CHECK(fw3.runtime().sad.all().size() == 2);
+  // A template never starts a negotiation itself.
+  CHECK_FALSE(fw3.ike_initiate("map1", 10));
+  // With remote-address authentication-address, the peer must authenticate as that address.
+  replace(" ike-proposal 10\n",
+          " ike-proposal 10\n remote-address authentication-address 9.9.9.9\n");
+  Device strict(load_text(text));
+  Device fw1b(load_example("fw1.cfg"));
+  REQUIRE(fw1b.ike_initiate("map1", 10));
+  exchange(fw1b, strict);
+  REQUIRE_FALSE(strict.ike().error_info().empty());
+  CHECK(strict.ike().error_info().back().record.reason == "config ID mismatch");
+}
