@@ -13,7 +13,13 @@ for tool in swanctl tshark nft ip; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup)"; exit 77; }
 done
 export VFW_NETNS_PREFIX=vfwt
-if ! ip netns add vfwt-probe 2>/dev/null; then echo "SKIP: cannot create network namespaces here"; exit 77; fi
+# A chroot (no mount of its own at /) lets `ip netns add` make a name but not a namespace: probe
+# by using one.
+if ! { ip netns add vfwt-probe && ip netns exec vfwt-probe ip link show lo; } >/dev/null 2>&1; then
+  ip netns del vfwt-probe 2>/dev/null
+  echo "SKIP: network namespaces cannot be used here (a chroot or a container without them)"
+  exit 77
+fi
 ip netns del vfwt-probe
 
 work=$(mktemp -d /tmp/vfw-strongswan-XXXXXX)
