@@ -253,21 +253,11 @@ bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {
 
 namespace {
 
-std::string hex(const ike::Bytes& b) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (const uint8_t c : b) {
-    s += digits[c >> 4];
-    s += digits[c & 15];
-  }
-  return s;
-}
-
 std::string hex64(uint64_t v) {
   ike::Bytes b(8);
   store32(b.data(), static_cast<uint32_t>(v >> 32));
   store32(b.data() + 4, static_cast<uint32_t>(v));
-  return hex(b);
+  return to_hex(b);
 }
 
 }  // namespace
@@ -285,9 +275,9 @@ void IkeLink::log_keys() {
     // The fields of Wireshark's ikev2_decryption_table, in its order.
     log_.push_back(
         "IKE/7/KEYS: SPIi " + hex64(sa->spi_i) + " SPIr " + hex64(sa->spi_r) + " SK_ei " +
-        hex(sa->keys.ei) + " SK_er " + hex(sa->keys.er) + " SK_ai " + hex(sa->keys.ai) + " SK_ar " +
-        hex(sa->keys.ar) + " encryption " + std::string(sa->suite.encryption->display) +
-        " integrity " +
+        to_hex(sa->keys.ei) + " SK_er " + to_hex(sa->keys.er) + " SK_ai " + to_hex(sa->keys.ai) +
+        " SK_ar " + to_hex(sa->keys.ar) + " encryption " +
+        std::string(sa->suite.encryption->display) + " integrity " +
         (sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "none"));
   }
 }

@@ -1,5 +1,7 @@
 #include "ipsec/sa_crypto.hpp"
 
+#include "packet/packet.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -10,19 +12,6 @@
 #include <utility>
 
 namespace vfw::ipsec {
-namespace {
-
-std::string hex(const std::vector<uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : bytes) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 15];
-  }
-  return s;
-}
-
-}  // namespace
 
 SaCrypto::SaCrypto(SaCrypto&& other) noexcept {
   *this = std::move(other);
@@ -193,10 +182,10 @@ bool SaCrypto::mac(std::span<const std::span<const uint8_t>> pieces, uint8_t* ou
 }
 
 std::string SaCrypto::encryption_key_hex() const {
-  return hex(encryption_key_);
+  return to_hex(encryption_key_);
 }
 std::string SaCrypto::authentication_key_hex() const {
-  return hex(authentication_key_);
+  return to_hex(authentication_key_);
 }
 
 }  // namespace vfw::ipsec

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "packet/address.hpp"
@@ -88,6 +89,9 @@ void rewrite_destination(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uin
 
 // Decrements TTL with the incremental checksum update of RFC 1624.
 void decrement_ttl(uint8_t* ip);
+
+// Bytes as lower-case hex digits (keys for captures and logs, SPIs).
+std::string to_hex(std::span<const uint8_t> bytes);
 
 // What packet-trace and the tests send: a well-formed packet with valid checksums.
 struct PacketSpec {
