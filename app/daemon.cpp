@@ -308,7 +308,7 @@ class Daemon {
   void stop(int signal) {
     log(std::string("VFW/6/STOP: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
         ": deleting the IKE SAs and stopping");
-    device_.ike().engine().delete_all(device_.now_ms());
+    device_.ike().delete_all(device_.now_ms());
     device_.ike_tick();
     flush_ike();
     if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());

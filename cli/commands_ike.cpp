@@ -277,22 +277,28 @@ void register_ike_commands(CommandEngine& e) {
     });
   }
   CommandTree& user = e.tree(View::User);
-  user.add("debugging ( ikev2 | ipsec ) ( error | all )",
-           [](CommandContext& c, const Args& a) -> Result {
+  // debugging ikev1|ikev2|ipsec error|all: the switch for that kind of debugging line.
+  auto debug_switch = [](CommandContext& c, const Args& a) -> bool& {
+    IkeLink& ike = c.device()->ike();
+    if (a.has("ikev1")) return ike.debug_ikev1_error;
+    if (a.has("ikev2")) return ike.debug_ikev2_error;
+    return ike.debug_ipsec_error;
+  };
+  user.add("debugging ( ikev1 | ikev2 | ipsec ) ( error | all )",
+           [debug_switch](CommandContext& c, const Args& a) -> Result {
              if (c.device() == nullptr) return std::string("Error: No device is running.");
-             (a.has("ikev2") ? c.device()->ike().debug_ikev2_error
-                             : c.device()->ike().debug_ipsec_error) = true;
+             debug_switch(c, a) = true;
              return kOk;
            });
-  user.add("undo debugging ( ikev2 | ipsec ) ( error | all )",
-           [](CommandContext& c, const Args& a) -> Result {
+  user.add("undo debugging ( ikev1 | ikev2 | ipsec ) ( error | all )",
+           [debug_switch](CommandContext& c, const Args& a) -> Result {
              if (c.device() == nullptr) return std::string("Error: No device is running.");
-             (a.has("ikev2") ? c.device()->ike().debug_ikev2_error
-                             : c.device()->ike().debug_ipsec_error) = false;
+             debug_switch(c, a) = false;
              return kOk;
            });
   user.add("undo debugging all", [](CommandContext& c, const Args&) -> Result {
     if (c.device() == nullptr) return std::string("Error: No device is running.");
+    c.device()->ike().debug_ikev1_error = false;
     c.device()->ike().debug_ikev2_error = false;
     c.device()->ike().debug_ipsec_error = false;
     return kOk;

@@ -76,6 +76,21 @@ std::string display_ike_sa(const Device& d) {
     rows.push_back({sa->conn_id, line(sa->conn_id, "v2:1")});
     for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v2:2")});
   }
+  // IKEv1: the ISAKMP SA (v1:1) and each IPsec SA pair its quick modes made (v1:2), as the seed
+  // prints them. A phase 2 SA is ready once installed; ST when this side started the ISAKMP SA.
+  for (const auto& sa : d.ike().engine_v1().sas()) {
+    const bool up = sa->established();
+    const std::string peer = to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port);
+    const std::string flags = up ? (sa->initiator ? "RD|ST|A" : "RD|A") : "";
+    const std::string type = up ? id_type(sa->peer_id) : "";
+    const std::string id = up ? sa->peer_id.text() : "";
+    auto line = [&](uint32_t conn, const char* phase) {
+      return " " + pad(std::to_string(conn), 11) + pad(peer, 46) + pad("", 17) + pad(flags, 22) +
+             pad(phase, 7) + pad(type, 12) + pad(id, 16) + "\n";
+    };
+    rows.push_back({sa->conn_id, line(sa->conn_id, "v1:1")});
+    for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v1:2")});
+  }
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.conn_id > b.conn_id; });
   std::string o = d.timestamp() + "\n\nIKE SA information :\n";
@@ -170,7 +185,7 @@ std::string display_ike_error_info(const Device& d) {
       when.insert(10, " ");
     }
     o += "  " + pad(to_string(r.peer), 19) + pad(std::to_string(r.peer_port), 8) +
-         pad(r.reason, 38) + pad("v2", 12) + when + "\n";
+         pad(r.reason, 38) + pad(r.version == 1 ? "v1" : "v2", 12) + when + "\n";
   }
   o += rule(100);
   return o;
@@ -316,6 +331,47 @@ std::string display_ike_sa_verbose(const Device& d) {
     }
     for (const auto& c : sa->children) {
       o += "   CHILD SA " + std::to_string(c.conn_id) + ": ESP inbound spi " +
+           std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
+           std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
+    }
+  }
+  for (const auto& sa : d.ike().engine_v1().sas()) {
+    const auto& peers = d.ike().engine_v1().config().peers;
+    auto field = [&](const std::string& label, const std::string& value) {
+      o += "   " + pad(label, 26) + ": " + value + "\n";
+    };
+    auto hex64 = [](uint64_t v) { return format("%016llx", static_cast<unsigned long long>(v)); };
+    const bool up = sa->established();
+    o += "-----------------------------------------------\n";
+    field("Connection ID", std::to_string(sa->conn_id));
+    field("Peer", to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port));
+    field("Local", to_string(sa->local.address) + ":" + std::to_string(sa->local.port));
+    field("IKE peer", sa->peer < peers.size() ? peers[sa->peer].name : "-");
+    field("Version", "v1");
+    field("Exchange mode", sa->aggressive ? "aggressive" : "main");
+    field("Role", sa->initiator ? "initiator" : "responder");
+    field("State", up ? "RD" : "NEG");
+    field("Initiator cookie", hex64(sa->cky_i));
+    field("Responder cookie", hex64(sa->cky_r));
+    if (sa->cipher != nullptr) {
+      field("Encryption algorithm", std::string(sa->cipher->display));
+      field("Authentication algorithm", std::string(sa->hash->display));
+      field("DH group", std::string(sa->group->display));
+    }
+    field("NAT traversal", sa->nat_local    ? "local end behind NAT"
+                           : sa->nat_remote ? "remote end behind NAT"
+                                            : "no NAT");
+    field("DPD", sa->peer_dpd ? "supported by the peer" : "not supported by the peer");
+    if (up) {
+      field("Remote ID", id_type(sa->peer_id) + " " + sa->peer_id.text());
+      const uint64_t age = (now - sa->established_ms) / 1000;
+      field("SA duration (seconds)", std::to_string(sa->lifetime_seconds));
+      field("Remaining time (seconds)",
+            std::to_string(sa->lifetime_seconds > age ? sa->lifetime_seconds - age : 0));
+    }
+    for (const auto& c : sa->children) {
+      o += "   IPSec SA " + std::to_string(c.conn_id) + ": " +
+           (c.protocol == ike::protocol::kAh ? "AH" : "ESP") + " inbound spi " +
            std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
            std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
     }

@@ -45,6 +45,8 @@ std::string_view keyword_help(std::string_view keyword) {
       {"global", "Global address"},
       {"ike", "Specify IKE (Internet Key Exchange) configuration information"},
       {"ike-proposal", "Specify the IKE proposal of the peer"},
+      {"ikev1", "IKEv1 module"},
+      {"ikev2", "IKEv2 module"},
       {"inside", "Inside address"},
       {"interface", "Specify the interface configuration view"},
       {"ip", "Specify IP configurations for the system"},

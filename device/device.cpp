@@ -112,7 +112,7 @@ void Device::release_held() {
 void Device::ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote,
                          std::span<const uint8_t> message) {
   settle();
-  ike_.engine().receive(local, remote, message, now_ms());
+  ike_.receive(local, remote, message, now_ms());
   run_ike();
 }
 
@@ -124,26 +124,26 @@ void Device::ike_tick() {
     if (!sa->fingerprint.empty() || sa->lifetime_kilobytes == 0) continue;
     const uint64_t kb = sa->bytes / 1024;
     if (kb >= sa->lifetime_kilobytes) {
-      ike_.engine().traffic_lifetime(sa->spi, sa->inbound, true);
+      ike_.traffic_lifetime(sa->spi, sa->inbound, true);
     } else if (kb >= uint64_t{sa->lifetime_kilobytes} * 9 / 10) {
-      ike_.engine().traffic_lifetime(sa->spi, sa->inbound, false);
+      ike_.traffic_lifetime(sa->spi, sa->inbound, false);
     }
   }
-  ike_.engine().tick(now_ms());
+  ike_.tick(now_ms());
   run_ike();
 }
 
 std::vector<ike::Datagram> Device::ike_take_datagrams() {
   settle();
-  return ike_.engine().take_datagrams();
+  return ike_.take_datagrams();
 }
 
 void Device::ike_reset(bool children_only) {
   settle();
   if (children_only) {
-    ike_.engine().delete_children(now_ms());
+    ike_.delete_children(now_ms());
   } else {
-    ike_.engine().delete_all(now_ms());
+    ike_.delete_all(now_ms());
   }
   run_ike();
 }
@@ -153,7 +153,7 @@ bool Device::ike_initiate(const std::string& policy, uint32_t seq) {
   const auto& children = ike_.engine().config().children;
   for (size_t i = 0; i < children.size(); ++i) {
     if (children[i].policy == policy && children[i].seq == seq) {
-      const bool started = ike_.engine().initiate(i, now_ms());
+      const bool started = ike_.initiate(i, now_ms());
       run_ike();
       return started;
     }

@@ -96,10 +96,6 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
       problems.push_back("ike peer " + name + " does not exist");
       return std::nullopt;
     }
-    if (!p->version2) {
-      problems.push_back("ike peer " + name + ": IKEv2 is off (undo version 2)");
-      return std::nullopt;
-    }
     if (p->pre_shared_key.empty()) {
       problems.push_back(
           "ike peer " + name + ": no pre-shared key usable here" +
@@ -114,6 +110,9 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     pc.remote_address = p->remote_address;
     pc.any_address = template_peer && !p->remote_address;
     pc.nat_traversal = p->nat_traversal.value_or(true);
+    pc.version1 = p->version1;
+    pc.version2 = p->version2;
+    pc.aggressive = p->exchange_mode == "aggressive";
     // dpd type periodic [dpd idle-time N]: the device's default idle time is 30 s.
     for (const auto& line : p->opaque) {
       if (line.rfind(" dpd type periodic", 0) == 0 && pc.dpd_seconds == 0) pc.dpd_seconds = 30;
@@ -124,18 +123,32 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     const config::IkeProposal prop = cfg.ike_proposal_of(*p);
     ike::IkeProposalConfig ipc;
     ipc.number = prop.name == "default" ? 0 : static_cast<uint32_t>(std::stoul(prop.name));
+    std::vector<std::string> v2_problems;
     ipc.encryption = algorithms<ike::EncryptionAlgorithm>(
         prop.encryption, [](const std::string& k) { return ike::find_encryption(k); },
-        "ike proposal " + prop.name + ": encryption-algorithm", problems);
+        "ike proposal " + prop.name + ": encryption-algorithm", v2_problems);
     ipc.prf = algorithms<ike::PrfAlgorithm>(
         prop.prf, [](const std::string& k) { return ike::find_prf(k); },
-        "ike proposal " + prop.name + ": prf", problems);
+        "ike proposal " + prop.name + ": prf", v2_problems);
     ipc.integrity = algorithms<ike::IntegrityAlgorithm>(
         prop.integrity, [](const std::string& k) { return ike::find_integrity(k); },
-        "ike proposal " + prop.name + ": integrity-algorithm", problems);
+        "ike proposal " + prop.name + ": integrity-algorithm", v2_problems);
+    if (p->version2) problems.insert(problems.end(), v2_problems.begin(), v2_problems.end());
     ipc.dh = algorithms<ike::DhGroup>(
         prop.dh, [](const std::string& k) { return ike::find_dh_group(k); },
         "ike proposal " + prop.name + ": dh", problems);
+    // IKEv1 reads the same proposal through its own tables: `authentication-algorithm` for the
+    // hash, and ciphers (DES) IKEv2 does not have. A keyword is a problem only for a version
+    // this peer speaks.
+    std::vector<std::string> v1_problems;
+    ipc.v1_encryption = algorithms<ike::v1::Cipher>(
+        prop.encryption, [](const std::string& k) { return ike::v1::find_cipher(k); },
+        "ike proposal " + prop.name + ": encryption-algorithm (IKEv1)", v1_problems);
+    ipc.v1_hash = algorithms<ike::v1::Hash>(
+        prop.authentication, [](const std::string& k) { return ike::v1::find_hash(k); },
+        "ike proposal " + prop.name + ": authentication-algorithm", v1_problems);
+    if (p->version1 && !p->version2)
+      problems.insert(problems.end(), v1_problems.begin(), v1_problems.end());
     ipc.lifetime_seconds = prop.duration;
     pc.proposals.push_back(ipc);
     // Who this side is: local-id (by its type), the local name for fqdn, else the address.
@@ -192,6 +205,12 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
       problems.push_back(label + ": acl " + std::to_string(*entry.acl) + " permits nothing");
       return;
     }
+    if (const config::IkePeer* ip = cfg.find_ike_peer(entry.ike_peer);
+        ip != nullptr && ip->version1 && !ip->version2 && c.local_ts.size() > 1 &&
+        !template_entry) {
+      problems.push_back(label + ": IKEv1 negotiates one flow per quick mode; vfw proposes acl " +
+                         std::to_string(*entry.acl) + "'s first permit rule only");
+    }
     c.protocol = prop->transform == config::IpsecProposal::Transform::Ah ? ike::protocol::kAh
                                                                          : ike::protocol::kEsp;
     c.tunnel = prop->tunnel;
@@ -236,19 +255,74 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
   return out;
 }
 
+IkeLink::IkeLink() : engine_(ike::EngineConfig{}), v1_(ike::EngineConfig{}) {
+  auto counter = std::make_shared<uint32_t>(1);
+  engine_.share_conn_ids(counter);
+  v1_.share_conn_ids(counter);
+}
+
 void IkeLink::configure(const config::Config& cfg, uint64_t now_ms) {
   problems_.clear();
   sysname_ = cfg.sysname;
-  engine_.configure(ike_engine_config(cfg, problems_), now_ms);
+  ike::EngineConfig ec = ike_engine_config(cfg, problems_);
+  v1_.configure(ec, now_ms);
+  engine_.configure(std::move(ec), now_ms);
 }
 
 bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {
   const auto& children = engine_.config().children;
   for (size_t i = 0; i < children.size(); ++i) {
     if (children[i].policy_index == policy_index && !children[i].responder_only)
-      return engine_.initiate(i, now_ms);
+      return initiate(i, now_ms);
   }
   return false;
+}
+
+void IkeLink::receive(const ike::Endpoint& local, const ike::Endpoint& remote,
+                      std::span<const uint8_t> message, uint64_t now_ms) {
+  // The ISAKMP header's version byte says which protocol this is (RFC 2408 3.1, RFC 7296 3.1).
+  if (message.size() > 17 && (message[17] >> 4) == 1) {
+    v1_.receive(local, remote, message, now_ms);
+  } else {
+    engine_.receive(local, remote, message, now_ms);
+  }
+}
+
+bool IkeLink::initiate(size_t child, uint64_t now_ms) {
+  if (child >= engine_.config().children.size()) return false;
+  const auto& peer = engine_.config().peers[engine_.config().children[child].peer];
+  // A peer with IKEv2 on starts with IKEv2, as the device does; IKEv1 only when it is off.
+  return peer.version2 ? engine_.initiate(child, now_ms) : v1_.initiate(child, now_ms);
+}
+
+void IkeLink::traffic_lifetime(uint32_t spi, bool inbound, bool hard) {
+  engine_.traffic_lifetime(spi, inbound, hard);
+  v1_.traffic_lifetime(spi, inbound, hard);
+}
+
+void IkeLink::tick(uint64_t now_ms) {
+  engine_.tick(now_ms);
+  v1_.tick(now_ms);
+}
+
+uint64_t IkeLink::next_timer_ms() const {
+  return std::min(engine_.next_timer_ms(), v1_.next_timer_ms());
+}
+
+void IkeLink::delete_all(uint64_t now_ms) {
+  engine_.delete_all(now_ms);
+  v1_.delete_all(now_ms);
+}
+
+void IkeLink::delete_children(uint64_t now_ms) {
+  engine_.delete_children(now_ms);
+  v1_.delete_children(now_ms);
+}
+
+std::vector<ike::Datagram> IkeLink::take_datagrams() {
+  auto out = engine_.take_datagrams();
+  for (auto& d : v1_.take_datagrams()) out.push_back(std::move(d));
+  return out;
 }
 
 namespace {
@@ -302,15 +376,29 @@ int list_number(const std::string& reason) {
   return 200;
 }
 
+// IKEv1's list numbers, as the seed's records print them.
+int list_number_v1(const std::string& reason) {
+  if (reason == "phase1 proposal mismatch") return 11;
+  if (reason == "config ID mismatch") return 148;
+  return 200;
+}
+
 }  // namespace
 
 void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestamp) {
   const std::string t = " " + debug_time(timestamp) + " " + sysname_;
   const std::string peer = to_string(e.peer);
-  if (debug_ikev2_error) {
-    auto ike = [&](const std::string& text) {
-      debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text);
-    };
+  auto ike = [&](const std::string& text) {
+    debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text);
+  };
+  if (e.version == 1 && debug_ikev1_error) {
+    // The seed's IKEv1 lines: what the exchange saw, the error-info record, what followed.
+    for (const auto& line : e.debug_before) ike("IKE_ERROR " + line);
+    ike("IKE_ERROR 0:9946 Ikev1 error-info record(peer address: " + peer + ", error reason: " +
+        e.reason + ",list number: " + std::to_string(list_number_v1(e.reason)) + ").");
+    for (const auto& line : e.debug_after) ike("IKE_ERROR " + line);
+  }
+  if (e.version == 2 && debug_ikev2_error) {
     if (e.reason == "authentication fail")
       ike("IKE_ERROR 63:4087 Authentication failed for the peer " + peer);
     if (e.reason == "config ID mismatch") ike("IKE_ERROR 27:27568 ERROR - " + e.detail);
@@ -339,13 +427,16 @@ void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestam
 void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& timestamp,
                     uint32_t anti_replay_window) {
   const auto& children = engine_.config().children;
-  const auto removals = engine_.take_removals();
+  auto removals = engine_.take_removals();
+  for (auto& r : v1_.take_removals()) removals.push_back(r);
+  auto installs = engine_.take_installs();
+  for (auto& i : v1_.take_installs()) installs.push_back(std::move(i));
   for (const auto& r : removals) {
     const uint8_t proto = r.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
     sad.remove_negotiated(r.spi_in, true, proto);
     sad.remove_negotiated(r.spi_out, false, proto);
   }
-  for (const auto& in : engine_.take_installs()) {
+  for (const auto& in : installs) {
     if (in.child >= children.size()) continue;
     const ike::ChildConfig& child = children[in.child];
     for (const bool inbound : {true, false}) {
@@ -387,7 +478,9 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
                    std::to_string(r.spi_out) + " deleted");
   }
   if (keys_in_log) log_keys();
-  for (auto& e : engine_.take_errors()) {
+  auto errors = engine_.take_errors();
+  for (auto& e : v1_.take_errors()) errors.push_back(std::move(e));
+  for (auto& e : errors) {
     log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
                    std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
     debug_lines(e, timestamp);

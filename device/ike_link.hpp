@@ -12,6 +12,7 @@
 
 #include "config/model.hpp"
 #include "ike/engine.hpp"
+#include "ike/ikev1_engine.hpp"
 #include "ipsec/sad.hpp"
 
 namespace vfw {
@@ -23,15 +24,30 @@ struct IkeErrorInfo {
 
 class IkeLink {
  public:
-  IkeLink() : engine_(ike::EngineConfig{}) {}
+  IkeLink();
 
   // The device's configuration changed: new negotiations follow it. Problems that keep a policy
   // entry from negotiating (no usable key, an ACL rule no selector can express) are listed.
   void configure(const config::Config& cfg, uint64_t now_ms);
   const std::vector<std::string>& problems() const { return problems_; }
 
+  // The two engines: IKEv2's, and IKEv1's for the peers that speak it (`undo version 2`, or a
+  // peer that starts with IKEv1). Both read the same configuration.
   ike::Engine& engine() { return engine_; }
   const ike::Engine& engine() const { return engine_; }
+  ike::v1::Engine& engine_v1() { return v1_; }
+  const ike::v1::Engine& engine_v1() const { return v1_; }
+
+  // What the device asks of IKE, whichever version: a message goes to the engine of its version.
+  void receive(const ike::Endpoint& local, const ike::Endpoint& remote,
+               std::span<const uint8_t> message, uint64_t now_ms);
+  bool initiate(size_t child, uint64_t now_ms);
+  void traffic_lifetime(uint32_t spi, bool inbound, bool hard);
+  void tick(uint64_t now_ms);
+  uint64_t next_timer_ms() const;
+  void delete_all(uint64_t now_ms);
+  void delete_children(uint64_t now_ms);
+  std::vector<ike::Datagram> take_datagrams();
 
   // The ISAKMP policy entry (its SPD index) a packet needs an SA for; false when it cannot start.
   bool acquire(uint32_t policy_index, uint64_t now_ms);
@@ -48,9 +64,10 @@ class IkeLink {
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
   bool keys_in_log = false;
 
-  // debugging ikev2 error, debugging ipsec error: the failures in the device's debugging
+  // debugging ikev2 error, debugging ikev1 error, debugging ipsec error: the failures in the device's debugging
   // lines (the seed's), for the terminal that shows them.
   bool debug_ikev2_error = false;
+  bool debug_ikev1_error = false;
   bool debug_ipsec_error = false;
   std::vector<std::string> take_debug() { return std::exchange(debug_, {}); }
 
@@ -58,6 +75,7 @@ class IkeLink {
   void log_keys();
 
   ike::Engine engine_;
+  ike::v1::Engine v1_;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
   void debug_lines(const ike::ErrorRecord& e, const std::string& timestamp);

@@ -20,66 +20,10 @@
 #include "ike/dh.hpp"
 #include "ike/encrypted_payload.hpp"
 #include "ike/engine_config.hpp"
+#include "ike/engine_io.hpp"
 #include "ike/keys.hpp"
 
 namespace vfw::ike {
-
-struct Endpoint {
-  Ipv4 address;
-  uint16_t port = kIkePort;
-  bool operator==(const Endpoint&) const = default;
-};
-
-// A datagram to send from local to remote. On port 4500 the sender puts the non-ESP marker
-// (four zero bytes, RFC 3948 2.2) before the IKE message; bytes does not hold it.
-struct Datagram {
-  Endpoint local;
-  Endpoint remote;
-  Bytes bytes;
-  bool keepalive = false;  // a NAT keepalive (the single byte 0xFF): sent without the marker
-};
-
-// A CHILD SA pair ready for the data plane: both directions' SPIs and keys.
-struct ChildSaInstall {
-  size_t child = 0;  // index into EngineConfig::children
-  uint32_t conn_id = 0;
-  Ipv4 local;
-  Ipv4 remote;
-  bool udp_encapsulation = false;  // NAT detected: ESP in UDP 4500 (RFC 3948)
-  uint16_t remote_port = kNatTraversalPort;
-  uint8_t protocol = protocol::kEsp;
-  bool tunnel = true;
-  uint32_t spi_in = 0;
-  uint32_t spi_out = 0;
-  ipsec::Encryption encryption = ipsec::Encryption::None;
-  ipsec::Authentication authentication = ipsec::Authentication::None;
-  Bytes encryption_key_in, authentication_key_in, encryption_key_out, authentication_key_out;
-  std::vector<TrafficSelector> local_ts, remote_ts;
-  uint32_t lifetime_seconds = 3600;
-  uint32_t lifetime_kilobytes = 0;
-};
-
-struct ChildSaRemoval {
-  size_t child = 0;
-  uint8_t protocol = protocol::kEsp;
-  uint32_t spi_in = 0;
-  uint32_t spi_out = 0;
-};
-
-// A negotiation that failed on this side, in the device's words (the seed's error-info records):
-// "phase1 proposal mismatch", "authentication fail", "peer address mismatch", "config ID
-// mismatch", "flow mismatch", "phase2 proposal or pfs mismatch"; with the notification sent or
-// received.
-struct ErrorRecord {
-  Ipv4 peer;
-  uint16_t peer_port = kIkePort;
-  std::string reason;
-  std::string detail;  // what exactly did not match, for `display ike error-info` and the trace
-  uint16_t notify = 0;
-  uint64_t at_ms = 0;
-  size_t peer_index = SIZE_MAX;  // EngineConfig::peers, when known
-  size_t child = SIZE_MAX;       // EngineConfig::children, when known
-};
 
 enum class IkeSaState : uint8_t {
   InitSent,      // initiator: IKE_SA_INIT request sent
@@ -89,17 +33,6 @@ enum class IkeSaState : uint8_t {
   Deleting,  // INFORMATIONAL delete sent
 };
 
-struct ChildSa {
-  size_t child = 0;
-  uint32_t conn_id = 0;
-  uint8_t protocol = protocol::kEsp;
-  uint32_t spi_in = 0;
-  uint32_t spi_out = 0;
-  uint64_t established_ms = 0;
-  uint64_t rekey_at_ms = UINT64_MAX;   // soft lifetime: a new CHILD SA is negotiated
-  uint64_t expire_at_ms = UINT64_MAX;  // hard lifetime: deleted
-  std::vector<TrafficSelector> local_ts, remote_ts;
-};
 
 // A CREATE_CHILD_SA request this side sent and awaits the answer to.
 struct PendingCreate {
@@ -167,6 +100,8 @@ class Engine {
   // peer or policy entry that is gone are deleted (the peer told), the others carry on.
   void configure(EngineConfig config, uint64_t now_ms);
   const EngineConfig& config() const { return config_; }
+  // Both engines of a device number their SAs from one counter, as the device does.
+  void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
 
   // An IKE message (without the non-ESP marker) from remote to local.
   void receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
@@ -221,7 +156,7 @@ class Engine {
   void record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
               uint16_t notify, uint64_t now_ms);
   void remove(IkeSa* sa);
-  uint32_t new_conn_id() { return next_conn_id_++; }
+  uint32_t new_conn_id() { return (*conn_ids_)++; }
 
   void send_init_request(IkeSa& sa, uint64_t now_ms);
   void on_init_request(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> m,
@@ -267,7 +202,7 @@ class Engine {
   std::vector<ChildSaInstall> installs_;
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
-  uint32_t next_conn_id_ = 1;
+  std::shared_ptr<uint32_t> conn_ids_ = std::make_shared<uint32_t>(1);
   size_t half_open_ = 0;                   // responder SAs in InitAnswered
   Bytes cookie_secret_;                    // random, per engine
   std::vector<uint64_t> auto_attempt_ms_;  // per ChildConfig: the last automatic negotiation

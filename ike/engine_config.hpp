@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ike/ike_algorithms.hpp"
+#include "ike/ikev1_keys.hpp"
 #include "ike/message.hpp"
 #include "ipsec/algorithms.hpp"
 
@@ -21,6 +22,9 @@ struct IkeProposalConfig {
   std::vector<const PrfAlgorithm*> prf;
   std::vector<const IntegrityAlgorithm*> integrity;
   std::vector<const DhGroup*> dh;
+  // IKEv1's view of the same proposal: its ciphers and `authentication-algorithm` hashes.
+  std::vector<const v1::Cipher*> v1_encryption;
+  std::vector<const v1::Hash*> v1_hash;
   uint32_t lifetime_seconds = 86400;
 };
 
@@ -33,6 +37,9 @@ struct PeerConfig {
   Identification local_id;   // what IDi/IDr carries for this side
   std::optional<Identification> remote_id;  // the peer's identity must be this when set
   bool nat_traversal = true;
+  bool version1 = true;     // IKEv1 answered (and used to initiate when version 2 is off)
+  bool version2 = true;     // IKEv2 answered and used to initiate
+  bool aggressive = false;  // exchange-mode aggressive: IKEv1 phase 1 in three messages
   uint32_t dpd_seconds =
       0;  // dpd type periodic: a liveness check after this long without a message
 };
