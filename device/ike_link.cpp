@@ -337,6 +337,18 @@ std::string hex64(uint64_t v) {
 }  // namespace
 
 void IkeLink::log_keys() {
+  for (const auto& sa : v1_.sas()) {
+    if (sa->keys.encryption.empty() ||
+        std::find(logged_keys_.begin(), logged_keys_.end(), sa->cky_i) != logged_keys_.end())
+      continue;
+    logged_keys_.push_back(sa->cky_i);
+    if (logged_keys_.size() > 1024) logged_keys_.erase(logged_keys_.begin());
+    // The two fields of Wireshark's ikev1_decryption_table: the initiator's cookie and the
+    // phase 1 encryption key.
+    log_.push_back("IKE/7/KEYS: IKEv1 CKY-I " + hex64(sa->cky_i) + " encryption-key " +
+                   to_hex(sa->keys.encryption) + " encryption " +
+                   std::string(sa->cipher->display) + " hash " + std::string(sa->hash->display));
+  }
   for (const auto& sa : engine_.sas()) {
     if (sa->state != ike::IkeSaState::Established && sa->state != ike::IkeSaState::AuthSent &&
         sa->state != ike::IkeSaState::InitAnswered)

@@ -180,9 +180,8 @@ std::string transform_text(const Transform& t) {
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)) {}
 
-uint64_t Engine::soft_ms(uint64_t start, uint32_t seconds, bool started_it) {
-  const uint64_t life = uint64_t{seconds} * 1000;
-  return start + (started_it ? life * 9 / 10 : life * 19 / 20);
+uint64_t Engine::soft_ms(uint64_t start, uint32_t seconds) {
+  return start + uint64_t{seconds} * 900;  // 90% of the lifetime, in milliseconds
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +430,7 @@ bool Engine::choose_phase1(const SecurityAssociation& offer, const PeerConfig& p
               t.attributes[i + 1].type == attr::kLifeDuration)
             lifetime = std::min(lifetime, t.attributes[i + 1].value);
         }
-        sa.lifetime_seconds = std::max<uint32_t>(lifetime, 60);
+        sa.lifetime_seconds = std::max(lifetime, kMinLifetimeSeconds);
         chosen = t;
         return true;
       }
@@ -804,17 +803,11 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
           !p.sa)
         return;
       if (sa.cky_r == 0) sa.cky_r = h.cky_r;
-      const SecurityAssociation offered = phase1_offer(peer, sa.aggressive);
       Transform chosen;
-      SecurityAssociation answer = *p.sa;
-      // The answer must be one transform of this side's offer, unchanged.
-      bool ours = answer.proposals.size() == 1 && answer.proposals[0].transforms.size() == 1;
-      if (ours) {
-        const Transform& t = answer.proposals[0].transforms[0];
-        ours = std::any_of(offered.proposals[0].transforms.begin(),
-                           offered.proposals[0].transforms.end(),
-                           [&](const Transform& o) { return o.attributes == t.attributes; });
-      }
+      const SecurityAssociation& answer = *p.sa;
+      // The answer must be one transform, of algorithms this side offered (the peer writes its
+      // attributes in its own order and may state its own lifetime).
+      const bool ours = answer.proposals.size() == 1 && answer.proposals[0].transforms.size() == 1;
       if (!ours || !choose_phase1(answer, peer, sa, chosen)) {
         fail(sa, "phase1 proposal mismatch", "the peer chose a transform this side did not offer",
              notify::kBadProposalSyntax, now_ms);
@@ -973,7 +966,7 @@ void Engine::established(IsakmpSa& sa, uint64_t now_ms) {
   sa.state = Phase1State::Established;
   sa.established_ms = now_ms;
   sa.dh.reset();
-  sa.rekey_at_ms = sa.initiator ? soft_ms(now_ms, sa.lifetime_seconds, true) : UINT64_MAX;
+  sa.rekey_at_ms = sa.initiator ? soft_ms(now_ms, sa.lifetime_seconds) : UINT64_MAX;
   sa.expire_at_ms = now_ms + uint64_t{sa.lifetime_seconds} * 1000;
   // An ISAKMP SA that replaces an older one with the same peer (a phase 1 rekey, or the peer
   // starting afresh) takes over its IPsec SAs; the old one is deleted.
@@ -1236,7 +1229,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
     (chosen->attributes[i].value == life::kSeconds ? peer_seconds : peer_kilobytes) =
         chosen->attributes[i + 1].value;
   }
-  qm.choice.lifetime_seconds = std::max<uint32_t>(std::min(seconds, peer_seconds), 60);
+  qm.choice.lifetime_seconds = std::max(std::min(seconds, peer_seconds), kMinLifetimeSeconds);
   qm.choice.lifetime_kilobytes =
       kilobytes == 0 ? (peer_kilobytes == UINT32_MAX ? 0 : peer_kilobytes)
                      : std::min(kilobytes, peer_kilobytes);
@@ -1349,7 +1342,7 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
                                                          : qm.choice.lifetime_kilobytes;
       field = field == 0 ? attrs[i + 1].value : std::min(field, attrs[i + 1].value);
     }
-    qm.choice.lifetime_seconds = std::max<uint32_t>(qm.choice.lifetime_seconds, 60);
+    qm.choice.lifetime_seconds = std::max(qm.choice.lifetime_seconds, kMinLifetimeSeconds);
   }
   Bytes prefix{0};
   append(prefix, be32(qm.message_id));
@@ -1416,8 +1409,16 @@ void Engine::install(IsakmpSa& sa, QuickMode& qm, uint64_t now_ms) {
   child.spi_in = qm.spi_in;
   child.spi_out = qm.spi_out;
   child.established_ms = now_ms;
-  child.rekey_at_ms = soft_ms(now_ms, qm.choice.lifetime_seconds, qm.initiator);
-  child.expire_at_ms = now_ms + uint64_t{qm.choice.lifetime_seconds} * 1000;
+  // The side that started the quick mode renews the SAs at 90% of their life; the responder
+  // leaves it to the initiator, as strongSwan and most IKEv1 stacks expect (a responder that
+  // renews too races the initiator's renewal, and the peer may expire what the responder made
+  // by a lifetime it never stated).
+  child.rekey_at_ms =
+      qm.initiator ? soft_ms(now_ms, qm.choice.lifetime_seconds) : UINT64_MAX;
+  // The responder keeps the SA a little past the lifetime (10% and two seconds): the initiator
+  // renews close to the end, and its new SA should find the old one still there to replace.
+  const uint64_t life_ms = uint64_t{qm.choice.lifetime_seconds} * 1000;
+  child.expire_at_ms = now_ms + (qm.initiator ? life_ms : life_ms + life_ms / 10 + 2000);
   child.local_ts = in.local_ts;
   child.remote_ts = in.remote_ts;
   sa.children.push_back(std::move(child));

@@ -155,11 +155,13 @@ class Engine {
   static constexpr uint64_t kAutoRetryMs = 30'000;
   // A finished quick mode is kept this long to answer a repeated message with the last one.
   static constexpr uint64_t kQuickLingerMs = 30'000;
+  // A lifetime the peer states is honoured down to this: below, rekeying would be all it does.
+  static constexpr uint32_t kMinLifetimeSeconds = 5;
 
  private:
-  // Who should rekey a CHILD SA or an ISAKMP SA, and when: the side that started it at 90% of
-  // the lifetime, the other at 95%, so the two rarely cross.
-  static uint64_t soft_ms(uint64_t start, uint32_t seconds, bool started_it);
+  // When the side that started an SA renews it: at 90% of its lifetime. The other side does
+  // not renew (IKEv1 leaves it to the initiator), it only deletes at the end of the lifetime.
+  static uint64_t soft_ms(uint64_t start, uint32_t seconds);
 
   uint32_t new_conn_id() { return (*conn_ids_)++; }
   IsakmpSa* find(const Header& h);
