@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,35 @@ void append64(Bytes& out, uint64_t v) {
 
 void append32(Bytes& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+
+// OpenSSL 3 looks an algorithm up by name on every fetch, which costs as much as hashing a
+// message: each thread keeps what it fetched.
+const EVP_MD* fetched_digest(std::string_view name) {
+  thread_local std::map<std::string, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>, std::less<>>
+      cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    const std::string n(name);
+    it = cache.emplace(n, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>(
+                              EVP_MD_fetch(nullptr, n.c_str(), nullptr), &EVP_MD_free))
+             .first;
+  }
+  return it->second.get();
+}
+
+const EVP_CIPHER* fetched_cipher(std::string_view name) {
+  thread_local std::map<std::string, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>,
+                        std::less<>>
+      cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    const std::string n(name);
+    it = cache.emplace(n, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>(
+                              EVP_CIPHER_fetch(nullptr, n.c_str(), nullptr), &EVP_CIPHER_free))
+             .first;
+  }
+  return it->second.get();
 }
 
 template <typename T>
@@ -78,12 +108,10 @@ const Hash* find_hash(uint16_t attribute) {
 Bytes digest(const Hash& hash, std::span<const uint8_t> data) {
   Bytes out(hash.prf->output_bytes);
   unsigned int length = 0;
-  const std::string name(hash.prf->digest);
-  std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(EVP_MD_fetch(nullptr, name.c_str(), nullptr),
-                                                     &EVP_MD_free);
-  if (!md || EVP_Digest(data.data(), data.size(), out.data(), &length, md.get(), nullptr) != 1 ||
+  const EVP_MD* md = fetched_digest(hash.prf->digest);
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1 ||
       length != out.size())
-    throw std::runtime_error(name + " failed in OpenSSL");
+    throw std::runtime_error(std::string(hash.prf->digest) + " failed in OpenSSL");
   return out;
 }
 
@@ -165,13 +193,11 @@ bool cbc(const Cipher& cipher, std::span<const uint8_t> key, std::span<const uin
   if (data.size() % cipher.block_bytes != 0 || iv.size() != cipher.block_bytes ||
       key.size() != cipher.key_bytes)
     return false;
-  const std::string name(cipher.openssl);
-  std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> c(
-      EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr), &EVP_CIPHER_free);
+  const EVP_CIPHER* c = fetched_cipher(cipher.openssl);
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
                                                                       &EVP_CIPHER_CTX_free);
-  if (!c || !ctx ||
-      EVP_CipherInit_ex2(ctx.get(), c.get(), key.data(), iv.data(), encrypt ? 1 : 0, nullptr) != 1)
+  if (c == nullptr || !ctx ||
+      EVP_CipherInit_ex2(ctx.get(), c, key.data(), iv.data(), encrypt ? 1 : 0, nullptr) != 1)
     return false;
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   int out = 0;

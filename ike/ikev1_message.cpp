@@ -401,11 +401,11 @@ void PayloadWriter::deletion(const Deletion& d) {
 }
 
 Bytes encode_message(Header h, const PayloadWriter& payloads) {
-  Bytes out(kHeaderBytes);
+  Bytes out(kHeaderBytes + payloads.bytes().size());
   h.next_payload = payloads.first();
-  h.length = static_cast<uint32_t>(kHeaderBytes + payloads.bytes().size());
+  h.length = static_cast<uint32_t>(out.size());
   encode_header(h, out.data());
-  out.insert(out.end(), payloads.bytes().begin(), payloads.bytes().end());
+  std::copy(payloads.bytes().begin(), payloads.bytes().end(), out.begin() + kHeaderBytes);
   return out;
 }
 

@@ -1,9 +1,13 @@
 #include "ike/keys.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <cstring>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -18,18 +22,39 @@ void append(Bytes& out, std::span<const uint8_t> b) {
 
 }  // namespace
 
+// An HMAC context with its digest set, per digest and thread: OpenSSL 3 resolves names on every
+// fetch, which costs as much as a short HMAC, and IKE computes dozens per negotiation. Each prf()
+// copies the template and keys the copy.
+EVP_MAC_CTX* hmac_template(std::string_view digest) {
+  struct Free {
+    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+  };
+  thread_local std::map<std::string, std::unique_ptr<EVP_MAC_CTX, Free>, std::less<>> cache;
+  auto it = cache.find(digest);
+  if (it != cache.end()) return it->second.get();
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                        &EVP_MAC_free);
+  std::unique_ptr<EVP_MAC_CTX, Free> ctx(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);
+  std::string name(digest);
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", name.data(), 0),
+                               OSSL_PARAM_construct_end()};
+  if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params) != 1) return nullptr;
+  return cache.emplace(std::move(name), std::move(ctx)).first->second.get();
+}
+
 Bytes prf(const PrfAlgorithm& alg, std::span<const uint8_t> key, std::span<const uint8_t> data) {
   Bytes out(alg.output_bytes);
   size_t length = 0;
-  const std::string digest(alg.digest);
   // An HMAC key may be empty (a zero-length PSK is refused by the configuration, not here).
   static const uint8_t kNoKey = 0;
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, digest.c_str(), nullptr,
-                key.empty() ? &kNoKey : key.data(), key.size(), data.data(), data.size(),
-                out.data(), out.size(), &length) == nullptr ||
-      length != out.size()) {
+  EVP_MAC_CTX* base = hmac_template(alg.digest);
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
+      base != nullptr ? EVP_MAC_CTX_dup(base) : nullptr, &EVP_MAC_CTX_free);
+  if (!ctx || EVP_MAC_init(ctx.get(), key.empty() ? &kNoKey : key.data(), key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
     // Only an OpenSSL without the digest gets here; the algorithm tables name standard ones.
-    throw std::runtime_error("HMAC-" + digest + " failed in OpenSSL");
+    throw std::runtime_error("HMAC-" + std::string(alg.digest) + " failed in OpenSSL");
   }
   return out;
 }
