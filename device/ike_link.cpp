@@ -222,6 +222,7 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
                                                               ? prop->esp_authentication
                                                               : prop->ah_authentication)
                            .value_or(ipsec::Authentication::Sha256);
+    c.sha2_compatible = cfg.ipsec_sha2_compatible;
     if (!entry.pfs.empty()) c.pfs = ike::find_dh_group(entry.pfs.substr(entry.pfs.find("group")));
     if (entry.duration_time) c.lifetime_seconds = *entry.duration_time;
     if (entry.duration_traffic) c.lifetime_kilobytes = *entry.duration_traffic;

@@ -56,6 +56,9 @@ struct ChildConfig {
   ipsec::Encryption encryption = ipsec::Encryption::Aes256;
   ipsec::Authentication authentication = ipsec::Authentication::Sha256;
   const DhGroup* pfs = nullptr;
+  // ipsec sha2 compatible enable: an IKEv1 SA negotiated with HMAC-SHA2-256 truncates it to 96
+  // bits, as peers from before RFC 4868 do (IKEv2 names each truncation, so it is unaffected).
+  bool sha2_compatible = false;
   uint32_t lifetime_seconds = 3600;
   uint32_t lifetime_kilobytes = 10485760;
   bool responder_only = false;  // from an ipsec policy-template: never initiates

@@ -108,6 +108,7 @@ uint16_t auth_attribute(ipsec::Authentication a) {
     case ipsec::Authentication::Sha1:
       return auth_alg::kHmacSha1;
     case ipsec::Authentication::Sha256:
+    case ipsec::Authentication::Sha256Truncated96:
       return auth_alg::kHmacSha256;
     case ipsec::Authentication::Sha384:
       return auth_alg::kHmacSha384;
@@ -126,6 +127,7 @@ uint8_t ah_transform(ipsec::Authentication a) {
     case ipsec::Authentication::Sha1:
       return ah::kSha1;
     case ipsec::Authentication::Sha256:
+    case ipsec::Authentication::Sha256Truncated96:
       return ah::kSha256;
     case ipsec::Authentication::Sha384:
       return ah::kSha384;
@@ -135,6 +137,14 @@ uint8_t ah_transform(ipsec::Authentication a) {
       return 0;
   }
   return 0;
+}
+
+// The integrity algorithm the SA runs: the configured one, but SHA-256 cut to 96 bits under
+// `ipsec sha2 compatible enable` (the attribute on the wire is the same).
+ipsec::Authentication wire_to_sa(const ChildConfig& c) {
+  if (c.sha2_compatible && c.authentication == ipsec::Authentication::Sha256)
+    return ipsec::Authentication::Sha256Truncated96;
+  return c.authentication;
 }
 
 std::string hex_id(const Id& id) {
@@ -1213,7 +1223,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   qm.nr = random_bytes(32);
   qm.choice.protocol = c.protocol;
   qm.choice.encryption = c.protocol == protocol::kEsp ? c.encryption : ipsec::Encryption::None;
-  qm.choice.authentication = c.authentication;
+  qm.choice.authentication = wire_to_sa(c);
   qm.choice.tunnel = c.tunnel;
   qm.choice.udp = udp;
   // Lifetimes: the shorter of both; when this side's is shorter it says so (RESPONDER-LIFETIME,
@@ -1325,7 +1335,7 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   qm.spi_out = load32(p.sa->proposals[0].spi.data());
   qm.choice.protocol = c.protocol;
   qm.choice.encryption = c.protocol == protocol::kEsp ? c.encryption : ipsec::Encryption::None;
-  qm.choice.authentication = c.authentication;
+  qm.choice.authentication = wire_to_sa(c);
   qm.choice.tunnel = c.tunnel;
   qm.choice.udp = sa.nat_local || sa.nat_remote;
   qm.choice.lifetime_seconds = c.lifetime_seconds;

@@ -50,6 +50,7 @@ std::optional<Transform> esp_integrity(ipsec::Authentication a) {
       return Transform{transform::kIntegrity, integ::kHmacSha384_192, std::nullopt};
     case ipsec::Authentication::Sha512:
       return Transform{transform::kIntegrity, integ::kHmacSha512_256, std::nullopt};
+    case ipsec::Authentication::Sha256Truncated96:  // IKEv1's compatibility only, never offered
     case ipsec::Authentication::None:
       return std::nullopt;
   }

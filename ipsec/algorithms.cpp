@@ -31,6 +31,9 @@ constexpr std::array kAuthentication = {
     AuthenticationInfo{"sha2-256", "SHA256", 32, 16, "SHA2-256-128", "HMAC-SHA-256-128 [RFC4868]"},
     AuthenticationInfo{"sha2-384", "SHA384", 48, 24, "SHA2-384-192", "HMAC-SHA-384-192 [RFC4868]"},
     AuthenticationInfo{"sha2-512", "SHA512", 64, 32, "SHA2-512-256", "HMAC-SHA-512-256 [RFC4868]"},
+    // No keyword: what sha2-256 becomes under `ipsec sha2 compatible enable`.
+    AuthenticationInfo{"", "SHA256", 32, 12, "SHA2-256-96",
+                       "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]"},
 };
 
 }  // namespace
@@ -51,7 +54,8 @@ std::optional<Encryption> encryption_from_keyword(std::string_view keyword) {
 
 std::optional<Authentication> authentication_from_keyword(std::string_view keyword) {
   for (size_t i = 1; i < kAuthentication.size(); ++i) {
-    if (kAuthentication[i].keyword == keyword) return static_cast<Authentication>(i);
+    if (!keyword.empty() && kAuthentication[i].keyword == keyword)
+      return static_cast<Authentication>(i);
   }
   return std::nullopt;
 }
@@ -66,6 +70,7 @@ std::string encryption_keywords() {
 std::string authentication_keywords() {
   std::string s;
   for (size_t i = 1; i < kAuthentication.size(); ++i) {
+    if (kAuthentication[i].keyword.empty()) continue;
     s += (s.empty() ? "" : " | ") + std::string(kAuthentication[i].keyword);
   }
   return s;

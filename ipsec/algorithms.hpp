@@ -19,7 +19,10 @@ enum class Encryption : uint8_t {
   AesGcm192,
   AesGcm256
 };
-enum class Authentication : uint8_t { None, Md5, Sha1, Sha256, Sha384, Sha512 };
+// Sha256Truncated96: HMAC-SHA-256 cut to 96 bits, as implementations before RFC 4868 did; the
+// device uses it for sha2-256 under `ipsec sha2 compatible enable` (IKEv1, whose attribute value
+// for SHA-256 both truncations shared).
+enum class Authentication : uint8_t { None, Md5, Sha1, Sha256, Sha384, Sha512, Sha256Truncated96 };
 
 struct EncryptionInfo {
   std::string_view keyword;  // in `esp encryption-algorithm KEYWORD`

@@ -177,3 +177,17 @@ TEST_CASE("an IKEv1 policy whose ACL has several rules is reported: one flow per
                              std::string::npos;
                     }));
 }
+
+TEST_CASE("ipsec sha2 compatible enable: two devices carry ESP with SHA2-256-96", "[ikev1][device]") {
+  config::Config a = ikev1("fw1.cfg");
+  config::Config b = ikev1("fw3.cfg");
+  a.ipsec_sha2_compatible = b.ipsec_sha2_compatible = true;
+  Device fw1(std::move(a));
+  Device fw3(std::move(b));
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  Sent out = send(fw1, icmp("10.1.1.2", "10.2.1.2", 3), kLan);
+  REQUIRE(out.action == Action::Forward);
+  CHECK(send_bytes(fw3, out.bytes, kWan).action == Action::Forward);
+  CHECK(run(fw1, "display ipsec sa").find("SHA2-256-96") != std::string::npos);
+}

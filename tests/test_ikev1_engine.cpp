@@ -604,3 +604,20 @@ TEST_CASE("IKEv1 hostile input: garbage and truncated messages never crash, neve
   CHECK(r.sas().empty());
   CHECK(r.take_errors().empty());
 }
+
+TEST_CASE("ipsec sha2 compatible: an IKEv1 SA with SHA2-256 truncates it to 96 bits", "[ikev1]") {
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  a.children[0].sha2_compatible = b.children[0].sha2_compatible = true;
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  auto ia = w.fw1.take_installs();
+  auto ib = w.fw3.take_installs();
+  REQUIRE(ia.size() == 1);
+  REQUIRE(ib.size() == 1);
+  check_pair(ia[0], ib[0]);
+  CHECK(ia[0].authentication == ipsec::Authentication::Sha256Truncated96);
+  CHECK(ipsec::info(ia[0].authentication).icv_bytes == 12);
+  CHECK(ia[0].authentication_key_in.size() == 32);
+}
