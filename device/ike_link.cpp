@@ -147,6 +147,13 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     ipc.v1_hash = algorithms<ike::v1::Hash>(
         prop.authentication, [](const std::string& k) { return ike::v1::find_hash(k); },
         "ike proposal " + prop.name + ": authentication-algorithm", v1_problems);
+    std::erase_if(ipc.v1_encryption, [&](const ike::v1::Cipher* c) {
+      if (ike::v1::available(*c)) return false;
+      v1_problems.push_back("ike proposal " + prop.name + ": encryption-algorithm " +
+                            std::string(c->keyword) +
+                            " is not in this OpenSSL (DES needs its legacy provider)");
+      return true;
+    });
     if (p->version1 && !p->version2)
       problems.insert(problems.end(), v1_problems.begin(), v1_problems.end());
     ipc.lifetime_seconds = prop.duration;

@@ -413,7 +413,7 @@ bool Engine::choose_phase1(const SecurityAssociation& offer, const PeerConfig& p
                                     static_cast<uint16_t>(t.find(attr::kKeyLength).value_or(0)));
       const Hash* h = find_hash(static_cast<uint16_t>(*hash));
       const DhGroup* g = find_dh_group(static_cast<uint16_t>(*group));
-      if (c == nullptr || h == nullptr || g == nullptr) continue;
+      if (c == nullptr || h == nullptr || g == nullptr || !available(*c)) continue;
       bool known = true;
       for (const auto& a : t.attributes) {
         if (a.type != attr::kEncryption && a.type != attr::kHash && a.type != attr::kAuthMethod &&
@@ -572,6 +572,11 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
   sa.waiting.push_back(child);
   sa.aggressive = peer.aggressive;
   const SecurityAssociation offer = phase1_offer(peer, sa.aggressive);
+  if (offer.proposals[0].transforms.empty()) {
+    fail(sa, "phase1 proposal mismatch",
+         "ike peer " + peer.name + " has no IKEv1 algorithms this side can offer", 0, now_ms);
+    return nullptr;
+  }
   sa.sa_i_body = encode_sa_body(offer);
   PayloadWriter w;
   w.add(payload::kSa, sa.sa_i_body);

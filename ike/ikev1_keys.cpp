@@ -105,6 +105,10 @@ const Hash* find_hash(uint16_t attribute) {
   return nullptr;
 }
 
+bool available(const Cipher& cipher) {
+  return fetched_cipher(cipher.openssl) != nullptr;
+}
+
 Bytes digest(const Hash& hash, std::span<const uint8_t> data) {
   Bytes out(hash.prf->output_bytes);
   unsigned int length = 0;

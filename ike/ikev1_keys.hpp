@@ -39,6 +39,10 @@ const Cipher* find_cipher(uint16_t attribute, uint16_t key_bits);
 const Hash* find_hash(std::string_view keyword);
 const Hash* find_hash(uint16_t attribute);
 
+// Whether this OpenSSL can run the cipher (DES needs its legacy provider, which Debian's
+// default configuration does not load).
+bool available(const Cipher& cipher);
+
 // The plain hash (not keyed) of data: the IVs and NAT-D use it.
 Bytes digest(const Hash& hash, std::span<const uint8_t> data);
 

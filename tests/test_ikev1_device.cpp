@@ -191,3 +191,22 @@ TEST_CASE("ipsec sha2 compatible enable: two devices carry ESP with SHA2-256-96"
   CHECK(send_bytes(fw3, out.bytes, kWan).action == Action::Forward);
   CHECK(run(fw1, "display ipsec sa").find("SHA2-256-96") != std::string::npos);
 }
+
+TEST_CASE("an IKEv1 proposal with DES, which this OpenSSL lacks, is reported and never offered",
+          "[ikev1][device]") {
+  if (ike::v1::available(*ike::v1::find_cipher("des"))) {
+    WARN("this OpenSSL has DES (its legacy provider is loaded): the case cannot arise here");
+    return;
+  }
+  config::Config c = ikev1("fw1.cfg");
+  c.ike_proposals.at(0).encryption = {"des"};
+  Device fw1(std::move(c));
+  CHECK(std::any_of(fw1.ike().problems().begin(), fw1.ike().problems().end(),
+                    [](const std::string& p) { return p.find("encryption-algorithm des") != p.npos; }));
+  // Traffic still triggers IKE; the negotiation fails at once, with the reason, and nothing is
+  // sent.
+  send(fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  CHECK(fw1.ike_take_datagrams().empty());
+  REQUIRE(!fw1.ike().error_info().empty());
+  CHECK(fw1.ike().error_info().back().record.detail.find("no IKEv1 algorithms") != std::string::npos);
+}
