@@ -10,7 +10,8 @@
 namespace vfw::ike {
 namespace {
 
-// OpenSSL's names of the groups; MODP-1024 (group 2) has none and is built from its prime.
+// OpenSSL's names of the groups; MODP-768 and MODP-1024 (groups 1 and 2) have none and are built
+// from their RFC 2409 primes.
 const char* openssl_group(uint16_t number) {
   switch (number) {
     case 5:
@@ -58,8 +59,9 @@ std::unique_ptr<OSSL_PARAM, ParamsDeleter> group_params(const DhGroup& group,
   std::vector<uint8_t> point;
   if (const char* name = openssl_group(group.number)) {
     OSSL_PARAM_BLD_push_utf8_string(b.get(), OSSL_PKEY_PARAM_GROUP_NAME, name, 0);
-  } else {  // group 2
-    p.reset(BN_get_rfc2409_prime_1024(nullptr));
+  } else {  // groups 1 and 2
+    p.reset(group.number == 1 ? BN_get_rfc2409_prime_768(nullptr)
+                              : BN_get_rfc2409_prime_1024(nullptr));
     g.reset(BN_new());
     BN_set_word(g.get(), 2);
     OSSL_PARAM_BLD_push_BN(b.get(), OSSL_PKEY_PARAM_FFC_P, p.get());

@@ -224,6 +224,10 @@ TEST_CASE("IKEv1 algorithms: each phase 1 cipher and hash, each ESP and AH trans
   const Case cases[] = {
       {"3des", "sha1", "group2", ipsec::Encryption::TripleDes, ipsec::Authentication::Sha1,
        protocol::kEsp},
+      {"aes-128", "sha1", "group1", ipsec::Encryption::Aes128, ipsec::Authentication::Sha1,
+       protocol::kEsp},
+      {"3des", "md5", "group15", ipsec::Encryption::Aes256, ipsec::Authentication::Sha256,
+       protocol::kEsp},
       {"aes-128", "md5", "group5", ipsec::Encryption::Aes128, ipsec::Authentication::Md5,
        protocol::kEsp},
       {"aes-192", "sha2-384", "group19", ipsec::Encryption::Aes192, ipsec::Authentication::Sha384,

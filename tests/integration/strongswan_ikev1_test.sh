@@ -58,6 +58,20 @@ check "tshark decodes vfw's main mode, quick mode and informational messages, no
            grep -q 'Exchange type: Quick Mode (32)' <<<\"\$1\" && ! grep -qi malformed <<<\"\$1\"" \
   _ "$decoded"
 
+# ---- 3DES with SHA1 and MODP-1536: a cipher key longer than the hash (RFC 2409 appendix B)
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf version=1 proposals=3des-sha1-modp1536 esp=3des-sha1)"
+start_vfw "$(fw1_conf "$v1_only; s/^ encryption-algorithm aes-256$/ encryption-algorithm 3des/;
+  s/^ authentication-algorithm sha2-256$/ authentication-algorithm sha1/; s/^ dh group14$/ dh group5/;
+  s/^ esp authentication-algorithm sha2-256$/ esp authentication-algorithm sha1/;
+  s/^ esp encryption-algorithm aes-256$/ esp encryption-algorithm 3des/")"
+ping_pc2 1 >/dev/null
+check "3DES, SHA1, MODP-1536: both phases up" eventually "RD|ST|A               v1:2" ike_sa
+check "3DES, SHA1, MODP-1536: strongSwan agrees on the algorithms" \
+  eventually "3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536" "$peer" swanctl "$work/fw3" --list-sas
+check "3DES, SHA1, MODP-1536: a ping and its reply cross the tunnel" ping_until_reply
+stop_vfw
+"$peer" stop "$work/fw3"
+
 # ---- aggressive mode through the carrier's NAT
 "$net" up --nat
 capture_start "$work/nat.pcap"
