@@ -1610,6 +1610,12 @@ void Engine::tick(uint64_t now_ms) {
   std::vector<IsakmpSa*> all;
   for (auto& sa : sas_) all.push_back(sa.get());
   for (IsakmpSa* sa : all) {
+    // A responder's phase 1 that has not completed in kHalfOpenMs is abandoned (or spoofed):
+    // forgotten without a record, as IKEv2 forgets its half-open SAs.
+    if (!sa->initiator && !sa->established() && now_ms >= sa->created_ms + kHalfOpenMs) {
+      remove(sa);
+      continue;
+    }
     // Retransmission of phase 1.
     if (sa->flight.awaiting && now_ms >= sa->flight.at_ms) {
       if (sa->flight.count >= kMaxRetransmits) {
@@ -1720,6 +1726,7 @@ uint64_t Engine::next_timer_ms() const {
   uint64_t next = UINT64_MAX;
   for (const auto& sa : sas_) {
     if (sa->flight.awaiting) next = std::min(next, sa->flight.at_ms);
+    if (!sa->initiator && !sa->established()) next = std::min(next, sa->created_ms + kHalfOpenMs);
     for (const auto& q : sa->quick) {
       if (q->flight.awaiting) next = std::min(next, q->flight.at_ms);
       if (q->done) next = std::min(next, q->started_ms + kQuickLingerMs);

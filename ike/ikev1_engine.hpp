@@ -151,6 +151,7 @@ class Engine {
   static constexpr uint64_t kRetransmitBaseMs = 2000;
   static constexpr unsigned kMaxRetransmits = 5;
   static constexpr size_t kMaxHalfOpen = 4096;
+  static constexpr uint64_t kHalfOpenMs = 30'000;
   static constexpr uint64_t kKeepaliveMs = 20'000;
   static constexpr uint64_t kAutoRetryMs = 30'000;
   // A finished quick mode is kept this long to answer a repeated message with the last one.
