@@ -354,8 +354,8 @@ void IkeLink::log_keys() {
     // The two fields of Wireshark's ikev1_decryption_table: the initiator's cookie and the
     // phase 1 encryption key.
     log_.push_back("IKE/7/KEYS: IKEv1 CKY-I " + hex64(sa->cky_i) + " encryption-key " +
-                   to_hex(sa->keys.encryption) + " encryption " +
-                   std::string(sa->cipher->display) + " hash " + std::string(sa->hash->display));
+                   to_hex(sa->keys.encryption) + " encryption " + std::string(sa->cipher->display) +
+                   " hash " + std::string(sa->hash->display));
   }
   for (const auto& sa : engine_.sas()) {
     if (sa->state != ike::IkeSaState::Established && sa->state != ike::IkeSaState::AuthSent &&
@@ -408,9 +408,7 @@ int list_number_v1(const std::string& reason) {
 void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestamp) {
   const std::string t = " " + debug_time(timestamp) + " " + sysname_;
   const std::string peer = to_string(e.peer);
-  auto ike = [&](const std::string& text) {
-    debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text);
-  };
+  auto ike = [&](const std::string& text) { debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text); };
   if (e.version == 1 && debug_ikev1_error) {
     // The seed's IKEv1 lines: what the exchange saw, the error-info record, what followed.
     for (const auto& line : e.debug_before) ike("IKE_ERROR " + line);

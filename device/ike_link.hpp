@@ -64,8 +64,8 @@ class IkeLink {
   std::vector<std::string> take_log() { return std::exchange(log_, {}); }
   bool keys_in_log = false;
 
-  // debugging ikev2 error, debugging ikev1 error, debugging ipsec error: the failures in the device's debugging
-  // lines (the seed's), for the terminal that shows them.
+  // debugging ikev2 error, debugging ikev1 error, debugging ipsec error: the failures in the
+  // device's debugging lines (the seed's), for the terminal that shows them.
   bool debug_ikev2_error = false;
   bool debug_ikev1_error = false;
   bool debug_ipsec_error = false;

@@ -85,8 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h.cky_r = sa.cky_r;
     h.exchange = v1::exchange::kMain;
     h.next_payload = data[1];
-    message = encrypted(sa, h, {data + 2, size - 2},
-                        v1::phase1_iv(*sa.hash, *sa.cipher, sa.gxi, sa.gxr));
+    message =
+        encrypted(sa, h, {data + 2, size - 2}, v1::phase1_iv(*sa.hash, *sa.cipher, sa.gxi, sa.gxr));
   } else {
     pump(fw1, fw3, [&] { return false; });
     if (sas.empty() || !sas[0]->established()) std::abort();

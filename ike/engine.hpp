@@ -33,7 +33,6 @@ enum class IkeSaState : uint8_t {
   Deleting,  // INFORMATIONAL delete sent
 };
 
-
 // A CREATE_CHILD_SA request this side sent and awaits the answer to.
 struct PendingCreate {
   bool active = false;

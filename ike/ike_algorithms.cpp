@@ -59,10 +59,10 @@ const std::vector<IntegrityAlgorithm>& integrity_algorithms() {
 const std::vector<DhGroup>& dh_groups() {
   static const std::vector<DhGroup> table = {
       {"group1", 1, false, 96, "MODP-768"},     {"group2", 2, false, 128, "MODP-1024"},
-      {"group5", 5, false, 192, "MODP-1536"},
-      {"group14", 14, false, 256, "MODP-2048"}, {"group15", 15, false, 384, "MODP-3072"},
-      {"group16", 16, false, 512, "MODP-4096"}, {"group19", 19, true, 64, "ECP-256"},
-      {"group20", 20, true, 96, "ECP-384"},     {"group21", 21, true, 132, "ECP-521"},
+      {"group5", 5, false, 192, "MODP-1536"},   {"group14", 14, false, 256, "MODP-2048"},
+      {"group15", 15, false, 384, "MODP-3072"}, {"group16", 16, false, 512, "MODP-4096"},
+      {"group19", 19, true, 64, "ECP-256"},     {"group20", 20, true, 96, "ECP-384"},
+      {"group21", 21, true, 132, "ECP-521"},
   };
   return table;
 }

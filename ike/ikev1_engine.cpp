@@ -171,13 +171,15 @@ Identification identification(const Id& id) {
 std::string transform_text(const Transform& t) {
   std::string s;
   const auto enc = t.find(attr::kEncryption);
-  const auto* cipher = enc ? find_cipher(static_cast<uint16_t>(*enc),
-                                         static_cast<uint16_t>(t.find(attr::kKeyLength).value_or(0)))
-                           : nullptr;
+  const auto* cipher =
+      enc ? find_cipher(static_cast<uint16_t>(*enc),
+                        static_cast<uint16_t>(t.find(attr::kKeyLength).value_or(0)))
+          : nullptr;
   const auto hash = t.find(attr::kHash);
   const auto* h = hash ? find_hash(static_cast<uint16_t>(*hash)) : nullptr;
   const auto group = t.find(attr::kGroup);
-  s += cipher != nullptr ? std::string(cipher->display) : "encryption " + std::to_string(enc.value_or(0));
+  s += cipher != nullptr ? std::string(cipher->display)
+                         : "encryption " + std::to_string(enc.value_or(0));
   s += "/";
   s += h != nullptr ? std::string(h->display) : "hash " + std::to_string(hash.value_or(0));
   s += "/group" + std::to_string(group.value_or(0));
@@ -210,8 +212,8 @@ IsakmpSa* Engine::find(const Header& h) {
   return nullptr;
 }
 
-IsakmpSa& Engine::create(bool initiator, const Endpoint& local, const Endpoint& remote,
-                         size_t peer, uint64_t now_ms) {
+IsakmpSa& Engine::create(bool initiator, const Endpoint& local, const Endpoint& remote, size_t peer,
+                         uint64_t now_ms) {
   auto sa = std::make_unique<IsakmpSa>();
   sa->conn_id = new_conn_id();
   sa->initiator = initiator;
@@ -230,11 +232,12 @@ IsakmpSa& Engine::create(bool initiator, const Endpoint& local, const Endpoint& 
 
 void Engine::remove(IsakmpSa* sa) {
   if (!sa->initiator && !sa->established()) --half_open_;
-  for (const auto& c : sa->children) removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
+  for (const auto& c : sa->children)
+    removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
   by_own_cookie_.erase(sa->initiator ? sa->cky_i : sa->cky_r);
   if (!sa->initiator) by_peer_cookie_.erase({sa->remote.address.v, sa->cky_i});
-  for (Bytes* b : {&sa->keys.skeyid, &sa->keys.d, &sa->keys.a, &sa->keys.e, &sa->keys.encryption,
-                   &sa->shared})
+  for (Bytes* b :
+       {&sa->keys.skeyid, &sa->keys.d, &sa->keys.a, &sa->keys.e, &sa->keys.encryption, &sa->shared})
     wipe(*b);
   std::erase_if(sas_, [&](const auto& p) { return p.get() == sa; });
 }
@@ -269,8 +272,7 @@ void Engine::transmit(const Endpoint& local, const Endpoint& remote, Bytes messa
   datagrams_.push_back({local, remote, std::move(message), false});
 }
 
-void Engine::send_flight(IsakmpSa& sa, Flight& flight, Bytes message, bool await,
-                         uint64_t now_ms) {
+void Engine::send_flight(IsakmpSa& sa, Flight& flight, Bytes message, bool await, uint64_t now_ms) {
   flight.message = message;
   flight.awaiting = await;
   flight.count = 0;
@@ -425,8 +427,7 @@ bool Engine::choose_phase1(const SecurityAssociation& offer, const PeerConfig& p
       for (const auto& own : peer.proposals) {
         const bool ok = std::find(own.v1_encryption.begin(), own.v1_encryption.end(), c) !=
                             own.v1_encryption.end() &&
-                        std::find(own.v1_hash.begin(), own.v1_hash.end(), h) !=
-                            own.v1_hash.end() &&
+                        std::find(own.v1_hash.begin(), own.v1_hash.end(), h) != own.v1_hash.end() &&
                         std::find(own.dh.begin(), own.dh.end(), g) != own.dh.end();
         if (!ok) continue;
         sa.cipher = c;
@@ -435,8 +436,7 @@ bool Engine::choose_phase1(const SecurityAssociation& offer, const PeerConfig& p
         // The lifetimes: the shorter of the two (what the device keeps when they differ).
         uint32_t lifetime = own.lifetime_seconds;
         for (size_t i = 0; i + 1 < t.attributes.size(); ++i) {
-          if (t.attributes[i].type == attr::kLifeType &&
-              t.attributes[i].value == life::kSeconds &&
+          if (t.attributes[i].type == attr::kLifeType && t.attributes[i].value == life::kSeconds &&
               t.attributes[i + 1].type == attr::kLifeDuration)
             lifetime = std::min(lifetime, t.attributes[i + 1].value);
         }
@@ -547,8 +547,7 @@ bool Engine::initiate(size_t child, uint64_t now_ms) {
     if (std::any_of(sa->quick.begin(), sa->quick.end(),
                     [&](const auto& q) { return q->child == child && !q->done; }))
       return false;
-    if (std::find(sa->waiting.begin(), sa->waiting.end(), child) != sa->waiting.end())
-      return false;
+    if (std::find(sa->waiting.begin(), sa->waiting.end(), child) != sa->waiting.end()) return false;
   }
   for (auto& sa : sas_) {
     if (sa->peer != c.peer || sa->replaced) continue;
@@ -566,8 +565,8 @@ bool Engine::initiate(size_t child, uint64_t now_ms) {
 IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
   const ChildConfig& c = config_.children[child];
   const PeerConfig& peer = config_.peers[c.peer];
-  IsakmpSa& sa = create(true, {c.local_address, kIkePort}, {*peer.remote_address, kIkePort},
-                        c.peer, now_ms);
+  IsakmpSa& sa =
+      create(true, {c.local_address, kIkePort}, {*peer.remote_address, kIkePort}, c.peer, now_ms);
   sa.child = child;
   sa.waiting.push_back(child);
   sa.aggressive = peer.aggressive;
@@ -600,10 +599,10 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
     sa.state = Phase1State::MainSent1;
   }
   vendor_ids(w, peer);
-  send_flight(sa, sa.flight,
-              encode_message(header(sa, sa.aggressive ? exchange::kAggressive : exchange::kMain, 0),
-                             w),
-              true, now_ms);
+  send_flight(
+      sa, sa.flight,
+      encode_message(header(sa, sa.aggressive ? exchange::kAggressive : exchange::kMain, 0), w),
+      true, now_ms);
   return &sa;
 }
 
@@ -704,7 +703,8 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
   if (peer_index == SIZE_MAX) {
     std::string offered;
     for (const auto& prop : p.sa->proposals) {
-      for (const auto& t : prop.transforms) offered += (offered.empty() ? "" : ", ") + transform_text(t);
+      for (const auto& t : prop.transforms)
+        offered += (offered.empty() ? "" : ", ") + transform_text(t);
     }
     record(nullptr, remote.address, remote.port, "phase1 proposal mismatch",
            "peer offered " + offered, notify::kNoProposalChosen, now_ms);
@@ -813,8 +813,8 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
   switch (sa.state) {
     case Phase1State::MainSent1:
     case Phase1State::AggressiveSent1: {
-      if (h.exchange != (sa.state == Phase1State::MainSent1 ? exchange::kMain
-                                                            : exchange::kAggressive) ||
+      if (h.exchange !=
+              (sa.state == Phase1State::MainSent1 ? exchange::kMain : exchange::kAggressive) ||
           !p.sa)
         return;
       if (sa.cky_r == 0) sa.cky_r = h.cky_r;
@@ -834,7 +834,8 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
         sa.dh = DhKey::generate(*sa.group);
         sa.ni = random_bytes(32);
         if (!sa.dh) {
-          fail(sa, "phase1 proposal mismatch", "OpenSSL cannot make a key in this group", 0, now_ms);
+          fail(sa, "phase1 proposal mismatch", "OpenSSL cannot make a key in this group", 0,
+               now_ms);
           return;
         }
         PayloadWriter w;
@@ -859,9 +860,8 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       }
       if (!check_peer_id(sa, p.ids[0], now_ms)) return;
       if (!equal_bytes(*p.hash, hash_r(sa, p.ids[0].body()))) {
-        fail(sa, "authentication fail",
-             "HASH_R does not verify: the pre-shared keys differ", notify::kInvalidHashInformation,
-             now_ms);
+        fail(sa, "authentication fail", "HASH_R does not verify: the pre-shared keys differ",
+             notify::kInvalidHashInformation, now_ms);
         return;
       }
       detect_nat(sa, p);
@@ -1027,8 +1027,8 @@ Transform Engine::child_transform(const ChildConfig& c, bool udp) const {
 
 void Engine::send_quick(IsakmpSa& sa, QuickMode& qm, const PayloadWriter& w, bool await,
                         uint64_t now_ms) {
-  send_flight(sa, qm.flight, seal(header(sa, exchange::kQuick, qm.message_id), w, sa, qm.iv),
-              await, now_ms);
+  send_flight(sa, qm.flight, seal(header(sa, exchange::kQuick, qm.message_id), w, sa, qm.iv), await,
+              now_ms);
 }
 
 void Engine::start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, uint64_t now_ms) {
@@ -1203,7 +1203,8 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
       if (mode == encapsulation::kUdpTransportDraft) mode = encapsulation::kUdpTransport;
       if (mode != own.find(ipsec_attr::kEncapsulation)) continue;
       if (t.find(ipsec_attr::kAuthentication) != own.find(ipsec_attr::kAuthentication)) continue;
-      if (t.find(ipsec_attr::kKeyLength).value_or(0) != own.find(ipsec_attr::kKeyLength).value_or(0))
+      if (t.find(ipsec_attr::kKeyLength).value_or(0) !=
+          own.find(ipsec_attr::kKeyLength).value_or(0))
         continue;
       if (t.find(ipsec_attr::kGroup) != own.find(ipsec_attr::kGroup)) continue;
       chosen_prop = &prop;
@@ -1214,9 +1215,13 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
                       (c.pfs == nullptr || p.ke->size() == c.pfs->public_bytes);
   if (chosen == nullptr || !pfs_ok) {
     record(&sa, sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",
-           "peer offered " + (offered.empty() ? std::string("no ") + (c.protocol == protocol::kEsp ? "ESP" : "AH") + " proposal" : offered) +
-               (pfs_ok ? "" : (c.pfs != nullptr ? ", without PFS " + std::string(c.pfs->keyword)
-                                                : ", with PFS this side has not")),
+           "peer offered " +
+               (offered.empty() ? std::string("no ") +
+                                      (c.protocol == protocol::kEsp ? "ESP" : "AH") + " proposal"
+                                : offered) +
+               (pfs_ok ? ""
+                       : (c.pfs != nullptr ? ", without PFS " + std::string(c.pfs->keyword)
+                                           : ", with PFS this side has not")),
            notify::kNoProposalChosen, now_ms);
     last_error().child = child;
     inform(notify::kNoProposalChosen);
@@ -1245,9 +1250,9 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
         chosen->attributes[i + 1].value;
   }
   qm.choice.lifetime_seconds = std::max(std::min(seconds, peer_seconds), kMinLifetimeSeconds);
-  qm.choice.lifetime_kilobytes =
-      kilobytes == 0 ? (peer_kilobytes == UINT32_MAX ? 0 : peer_kilobytes)
-                     : std::min(kilobytes, peer_kilobytes);
+  qm.choice.lifetime_kilobytes = kilobytes == 0
+                                     ? (peer_kilobytes == UINT32_MAX ? 0 : peer_kilobytes)
+                                     : std::min(kilobytes, peer_kilobytes);
   Bytes shared;
   PayloadWriter rest;
   SecurityAssociation answer;
@@ -1303,8 +1308,8 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   if (!p.sa || !p.nonce || p.sa->proposals.size() != 1 ||
       p.sa->proposals[0].transforms.size() != 1 || p.sa->proposals[0].spi.size() != 4 ||
       p.sa->proposals[0].protocol != c.protocol) {
-    give_up("phase2 proposal or pfs mismatch", "the peer's answer is not one proposal of this side's",
-            notify::kBadProposalSyntax);
+    give_up("phase2 proposal or pfs mismatch",
+            "the peer's answer is not one proposal of this side's", notify::kBadProposalSyntax);
     return;
   }
   const Transform& t = p.sa->proposals[0].transforms[0];
@@ -1316,7 +1321,8 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
       t.find(ipsec_attr::kAuthentication) != own.find(ipsec_attr::kAuthentication) ||
       t.find(ipsec_attr::kGroup) != own.find(ipsec_attr::kGroup) ||
       (c.pfs != nullptr) != p.ke.has_value()) {
-    give_up("phase2 proposal or pfs mismatch", "the peer answered with a transform this side did not offer",
+    give_up("phase2 proposal or pfs mismatch",
+            "the peer answered with a transform this side did not offer",
             notify::kNoProposalChosen);
     return;
   }
@@ -1428,8 +1434,7 @@ void Engine::install(IsakmpSa& sa, QuickMode& qm, uint64_t now_ms) {
   // leaves it to the initiator, as strongSwan and most IKEv1 stacks expect (a responder that
   // renews too races the initiator's renewal, and the peer may expire what the responder made
   // by a lifetime it never stated).
-  child.rekey_at_ms =
-      qm.initiator ? soft_ms(now_ms, qm.choice.lifetime_seconds) : UINT64_MAX;
+  child.rekey_at_ms = qm.initiator ? soft_ms(now_ms, qm.choice.lifetime_seconds) : UINT64_MAX;
   // The responder keeps the SA a little past the lifetime (10% and two seconds): the initiator
   // renews close to the end, and its new SA should find the old one still there to replace.
   const uint64_t life_ms = uint64_t{qm.choice.lifetime_seconds} * 1000;
@@ -1482,8 +1487,7 @@ void Engine::delete_sa(IsakmpSa& sa) {
 // Informational exchanges
 
 void Engine::on_informational(IsakmpSa* sa, const Endpoint& remote,
-                              std::span<const uint8_t> message, const Header& h,
-                              uint64_t now_ms) {
+                              std::span<const uint8_t> message, const Header& h, uint64_t now_ms) {
   const bool encrypted = (h.flags & flag::kEncryption) != 0;
   Payloads p;
   DecodeError error;
@@ -1528,8 +1532,7 @@ void Engine::on_informational(IsakmpSa* sa, const Endpoint& remote,
   }
 }
 
-void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted,
-                             uint64_t now_ms) {
+void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted, uint64_t now_ms) {
   const std::string from = "Message from peer " + to_string(sa.remote.address) + ": ";
   if (n.type == notify::kRUThere && encrypted) {
     PayloadWriter w;
@@ -1553,8 +1556,9 @@ void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted
       reason = "authentication fail";
     std::string detail = "the peer answered " + notify_name(n.type);
     if (n.type == notify::kPayloadMalformed && sa.state == Phase1State::MainSent5)
-      detail += ": it could not read message 5, which the pre-shared key encrypts (do the keys "
-                "match?)";
+      detail +=
+          ": it could not read message 5, which the pre-shared key encrypts (do the keys "
+          "match?)";
     record(&sa, sa.remote.address, sa.remote.port, reason, detail, n.type, now_ms);
     last_error().debug_before.push_back("17:5773 " + from + "Got NOTIFY of type " +
                                         notify_name(n.type));
@@ -1573,9 +1577,8 @@ void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted
       last_error().debug_before.push_back("17:5773 " + from + "Got NOTIFY of type " +
                                           notify_name(n.type));
     } else {
-      last_error().debug_after.push_back("17:6847 " + from +
-                                         "dropping Message due to notification type " +
-                                         notify_name(n.type));
+      last_error().debug_after.push_back(
+          "17:6847 " + from + "dropping Message due to notification type " + notify_name(n.type));
     }
     QuickMode* gone = q.get();
     std::erase_if(sa.quick, [&](const auto& x) { return x.get() == gone; });
@@ -1690,8 +1693,8 @@ void Engine::tick(uint64_t now_ms) {
         }
         sa->dpd_sent_ms = 0;
       }
-      if (sa->dpd_sent_ms == 0 && (now_ms >= sa->last_heard_ms + uint64_t{dpd} * 1000 ||
-                                   sa->dpd_tries > 0)) {
+      if (sa->dpd_sent_ms == 0 &&
+          (now_ms >= sa->last_heard_ms + uint64_t{dpd} * 1000 || sa->dpd_tries > 0)) {
         PayloadWriter w;
         Notification n;
         n.type = notify::kRUThere;
@@ -1801,7 +1804,8 @@ void Engine::configure(EngineConfig config, uint64_t now_ms) {
     sa->peer = peer_map[sa->peer];
     sa->child = sa->child < child_map.size() ? child_map[sa->child] : SIZE_MAX;
     for (auto& c : sa->children) c.child = child_map[c.child];
-    for (auto& q : sa->quick) q->child = q->child < child_map.size() ? child_map[q->child] : SIZE_MAX;
+    for (auto& q : sa->quick)
+      q->child = q->child < child_map.size() ? child_map[q->child] : SIZE_MAX;
     std::erase_if(sa->quick, [](const auto& q) { return q->child == SIZE_MAX; });
     std::vector<size_t> waiting;
     for (const size_t w : sa->waiting) {

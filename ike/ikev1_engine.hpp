@@ -202,21 +202,18 @@ class Engine {
   void on_first_message(const Endpoint& local, const Endpoint& remote,
                         std::span<const uint8_t> message, const Header& h, const Payloads& p,
                         uint64_t now_ms);
-  void on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h,
-                 uint64_t now_ms);
+  void on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
   void malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);
   void established(IsakmpSa& sa, uint64_t now_ms);
 
   // Quick mode.
   void start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, uint64_t now_ms);
-  void on_quick(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h,
-                uint64_t now_ms);
+  void on_quick(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
   void on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& plain, const Payloads& p,
                   uint64_t now_ms);
   void on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& plain, const Payloads& p,
                   uint64_t now_ms);
-  void send_quick(IsakmpSa& sa, QuickMode& qm, const PayloadWriter& w, bool await,
-                  uint64_t now_ms);
+  void send_quick(IsakmpSa& sa, QuickMode& qm, const PayloadWriter& w, bool await, uint64_t now_ms);
   Transform child_transform(const ChildConfig& c, bool udp) const;
   void install(IsakmpSa& sa, QuickMode& qm, uint64_t now_ms);
   void delete_child(IsakmpSa& sa, size_t index);

@@ -32,8 +32,9 @@ const EVP_MD* fetched_digest(std::string_view name) {
   auto it = cache.find(name);
   if (it == cache.end()) {
     const std::string n(name);
-    it = cache.emplace(n, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>(
-                              EVP_MD_fetch(nullptr, n.c_str(), nullptr), &EVP_MD_free))
+    it = cache
+             .emplace(n, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>(
+                             EVP_MD_fetch(nullptr, n.c_str(), nullptr), &EVP_MD_free))
              .first;
   }
   return it->second.get();
@@ -46,8 +47,9 @@ const EVP_CIPHER* fetched_cipher(std::string_view name) {
   auto it = cache.find(name);
   if (it == cache.end()) {
     const std::string n(name);
-    it = cache.emplace(n, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>(
-                              EVP_CIPHER_fetch(nullptr, n.c_str(), nullptr), &EVP_CIPHER_free))
+    it = cache
+             .emplace(n, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>(
+                             EVP_CIPHER_fetch(nullptr, n.c_str(), nullptr), &EVP_CIPHER_free))
              .first;
   }
   return it->second.get();
@@ -113,7 +115,8 @@ Bytes digest(const Hash& hash, std::span<const uint8_t> data) {
   Bytes out(hash.prf->output_bytes);
   unsigned int length = 0;
   const EVP_MD* md = fetched_digest(hash.prf->digest);
-  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1 ||
+  if (md == nullptr ||
+      EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1 ||
       length != out.size())
     throw std::runtime_error(std::string(hash.prf->digest) + " failed in OpenSSL");
   return out;

@@ -1,7 +1,7 @@
 #include "ike/keys.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -50,7 +50,8 @@ Bytes prf(const PrfAlgorithm& alg, std::span<const uint8_t> key, std::span<const
   EVP_MAC_CTX* base = hmac_template(alg.digest);
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
       base != nullptr ? EVP_MAC_CTX_dup(base) : nullptr, &EVP_MAC_CTX_free);
-  if (!ctx || EVP_MAC_init(ctx.get(), key.empty() ? &kNoKey : key.data(), key.size(), nullptr) != 1 ||
+  if (!ctx ||
+      EVP_MAC_init(ctx.get(), key.empty() ? &kNoKey : key.data(), key.size(), nullptr) != 1 ||
       EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
     // Only an OpenSSL without the digest gets here; the algorithm tables name standard ones.

@@ -45,9 +45,10 @@ bool contains(const std::vector<std::string>& lines, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("IKEv1 in the device: the first packet starts main mode and quick mode, the tunnel "
-          "carries the next",
-          "[ikev1][device]") {
+TEST_CASE(
+    "IKEv1 in the device: the first packet starts main mode and quick mode, the tunnel "
+    "carries the next",
+    "[ikev1][device]") {
   for (const char* mode : {"", "aggressive"}) {
     INFO("exchange-mode " << mode);
     Device fw1(ikev1("fw1.cfg", mode));
@@ -156,8 +157,9 @@ TEST_CASE("debugging ipsec error names the ACL mismatch of an IKEv1 quick mode",
   REQUIRE(fw1.ike_initiate("map1", 10));
   exchange(fw1, fw3);
   const auto lines = fw3.ike().take_debug();
-  CHECK(contains(lines, "Ikev1 error-info record(peer address: 1.1.1.1, error reason: flow "
-                        "mismatch,list number: 200)."));
+  CHECK(contains(lines,
+                 "Ikev1 error-info record(peer address: 1.1.1.1, error reason: flow "
+                 "mismatch,list number: 200)."));
   CHECK(contains(lines, " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] acl mismatch.(Ifindex=["));
   CHECK(contains(lines, "PeerAddress=[1.1.1.1], PeerPort=[500])"));
   REQUIRE(!fw1.ike().error_info().empty());
@@ -171,14 +173,14 @@ TEST_CASE("an IKEv1 policy whose ACL has several rules is reported: one flow per
   acl.rules.push_back(acl.rules.front());
   acl.rules.back().id += 5;
   Device fw1(std::move(c));
-  CHECK(std::any_of(fw1.ike().problems().begin(), fw1.ike().problems().end(),
-                    [](const std::string& p) {
-                      return p.find("IKEv1 negotiates one flow per quick mode") !=
-                             std::string::npos;
-                    }));
+  CHECK(std::any_of(
+      fw1.ike().problems().begin(), fw1.ike().problems().end(), [](const std::string& p) {
+        return p.find("IKEv1 negotiates one flow per quick mode") != std::string::npos;
+      }));
 }
 
-TEST_CASE("ipsec sha2 compatible enable: two devices carry ESP with SHA2-256-96", "[ikev1][device]") {
+TEST_CASE("ipsec sha2 compatible enable: two devices carry ESP with SHA2-256-96",
+          "[ikev1][device]") {
   config::Config a = ikev1("fw1.cfg");
   config::Config b = ikev1("fw3.cfg");
   a.ipsec_sha2_compatible = b.ipsec_sha2_compatible = true;
@@ -201,12 +203,14 @@ TEST_CASE("an IKEv1 proposal with DES, which this OpenSSL lacks, is reported and
   config::Config c = ikev1("fw1.cfg");
   c.ike_proposals.at(0).encryption = {"des"};
   Device fw1(std::move(c));
-  CHECK(std::any_of(fw1.ike().problems().begin(), fw1.ike().problems().end(),
-                    [](const std::string& p) { return p.find("encryption-algorithm des") != p.npos; }));
+  CHECK(std::any_of(
+      fw1.ike().problems().begin(), fw1.ike().problems().end(),
+      [](const std::string& p) { return p.find("encryption-algorithm des") != p.npos; }));
   // Traffic still triggers IKE; the negotiation fails at once, with the reason, and nothing is
   // sent.
   send(fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(fw1.ike_take_datagrams().empty());
   REQUIRE(!fw1.ike().error_info().empty());
-  CHECK(fw1.ike().error_info().back().record.detail.find("no IKEv1 algorithms") != std::string::npos);
+  CHECK(fw1.ike().error_info().back().record.detail.find("no IKEv1 algorithms") !=
+        std::string::npos);
 }

@@ -199,8 +199,8 @@ TEST_CASE("IKEv1 aggressive mode: three messages, the identities in clear, then 
   CHECK(h->exchange == v1::exchange::kAggressive);
   v1::Payloads p;
   v1::DecodeError e;
-  REQUIRE(v1::decode_payloads(std::span(w.fw1_sent[0].bytes).subspan(kHeaderBytes),
-                              h->next_payload, p, e));
+  REQUIRE(v1::decode_payloads(std::span(w.fw1_sent[0].bytes).subspan(kHeaderBytes), h->next_payload,
+                              p, e));
   REQUIRE(p.ids.size() == 1);
   CHECK(p.ke.has_value());
   CHECK(p.has_vendor_id(v1::kNatTraversalVid));
@@ -232,8 +232,8 @@ TEST_CASE("IKEv1 algorithms: each phase 1 cipher and hash, each ESP and AH trans
        protocol::kEsp},
       {"aes-192", "sha2-384", "group19", ipsec::Encryption::Aes192, ipsec::Authentication::Sha384,
        protocol::kEsp},
-      {"aes-256", "sha2-512", "group20", ipsec::Encryption::AesGcm256,
-       ipsec::Authentication::None, protocol::kEsp},
+      {"aes-256", "sha2-512", "group20", ipsec::Encryption::AesGcm256, ipsec::Authentication::None,
+       protocol::kEsp},
       {"aes-256", "sha2-256", "group21", ipsec::Encryption::None, ipsec::Authentication::Sha512,
        protocol::kAh},
   };
@@ -414,11 +414,13 @@ TEST_CASE("IKEv1 NAT traversal: vendor IDs, NAT-D, the float to 4500, UDP-encaps
   for (const bool aggressive : {false, true}) {
     INFO((aggressive ? "aggressive" : "main") << " mode");
     Wire w(side(true, aggressive), side(false));
-    w.fw3.configure([] {
-      EngineConfig b = side(false);
-      b.peers[0].remote_address = ip("2.1.1.2");  // FW1 as the carrier shows it
-      return b;
-    }(), 0);
+    w.fw3.configure(
+        [] {
+          EngineConfig b = side(false);
+          b.peers[0].remote_address = ip("2.1.1.2");  // FW1 as the carrier shows it
+          return b;
+        }(),
+        0);
     w.nat = true;
     REQUIRE(w.fw1.initiate(0, 0));
     w.pump();
@@ -590,8 +592,8 @@ TEST_CASE("IKEv1 hostile input: garbage and truncated messages never crash, neve
   v1::DecodeError e;
   auto h = header_of(answers[0]);
   REQUIRE(h);
-  REQUIRE(v1::decode_payloads(std::span(answers[0].bytes).subspan(kHeaderBytes), h->next_payload,
-                              p, e));
+  REQUIRE(v1::decode_payloads(std::span(answers[0].bytes).subspan(kHeaderBytes), h->next_payload, p,
+                              e));
   REQUIRE(p.notifications.size() == 1);
   CHECK(p.notifications[0].type == v1::notify::kInvalidPayloadType);
   CHECK(find_error(r.take_errors(), "malformed payload"));
