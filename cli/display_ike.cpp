@@ -52,47 +52,40 @@ std::string shown_algorithms(const std::vector<std::string>& keywords, char kind
   return out;
 }
 
+struct SaRow {
+  uint32_t conn_id;
+  std::string line;
+};
+
+// The rows of one IKE SA (IKEv2) or ISAKMP SA (IKEv1) and of the IPsec SAs it made: phase 1
+// ("v2:1", "v1:1") and phase 2 ("v2:2", "v1:2"). RD: ready; ST: this side started it
+// (stay-alive); A: alone (no hot standby). A negotiation under way has no flag yet, as the seed
+// says of one that fails.
+template <typename Sa>
+void add_sa_rows(std::vector<SaRow>& rows, const Sa& sa, bool up, char version) {
+  const std::string peer = to_string(sa.remote.address) + ":" + std::to_string(sa.remote.port);
+  const std::string flags = up ? (sa.initiator ? "RD|ST|A" : "RD|A") : "";
+  const std::string type = up ? id_type(sa.peer_id) : "";
+  const std::string id = up ? sa.peer_id.text() : "";
+  auto line = [&](uint32_t conn, char phase) {
+    const std::string shown = std::string("v") + version + ":" + phase;
+    return " " + pad(std::to_string(conn), 11) + pad(peer, 46) + pad("", 17) + pad(flags, 22) +
+           pad(shown, 7) + pad(type, 12) + pad(id, 16) + "\n";
+  };
+  rows.push_back({sa.conn_id, line(sa.conn_id, '1')});
+  for (const auto& c : sa.children) rows.push_back({c.conn_id, line(c.conn_id, '2')});
+}
+
 }  // namespace
 
 std::string display_ike_sa(const Device& d) {
-  // Rows: a line per IKE SA (v2:1) and per CHILD SA (v2:2), the newest connection first.
-  struct Row {
-    uint32_t conn_id;
-    std::string line;
-  };
-  std::vector<Row> rows;
-  for (const auto& sa : d.ike().engine().sas()) {
-    const bool up = sa->state == ike::IkeSaState::Established;
-    const std::string peer = to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port);
-    // RD: ready; ST: this side started it (stay-alive); A: alone (no hot standby). A negotiation
-    // under way has no flag yet, as the seed says of one that fails.
-    const std::string flags = up ? (sa->initiator ? "RD|ST|A" : "RD|A") : "";
-    const std::string type = up ? id_type(sa->peer_id) : "";
-    const std::string id = up ? sa->peer_id.text() : "";
-    auto line = [&](uint32_t conn, const char* phase) {
-      return " " + pad(std::to_string(conn), 11) + pad(peer, 46) + pad("", 17) + pad(flags, 22) +
-             pad(phase, 7) + pad(type, 12) + pad(id, 16) + "\n";
-    };
-    rows.push_back({sa->conn_id, line(sa->conn_id, "v2:1")});
-    for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v2:2")});
-  }
-  // IKEv1: the ISAKMP SA (v1:1) and each IPsec SA pair its quick modes made (v1:2), as the seed
-  // prints them. A phase 2 SA is ready once installed; ST when this side started the ISAKMP SA.
-  for (const auto& sa : d.ike().engine_v1().sas()) {
-    const bool up = sa->established();
-    const std::string peer = to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port);
-    const std::string flags = up ? (sa->initiator ? "RD|ST|A" : "RD|A") : "";
-    const std::string type = up ? id_type(sa->peer_id) : "";
-    const std::string id = up ? sa->peer_id.text() : "";
-    auto line = [&](uint32_t conn, const char* phase) {
-      return " " + pad(std::to_string(conn), 11) + pad(peer, 46) + pad("", 17) + pad(flags, 22) +
-             pad(phase, 7) + pad(type, 12) + pad(id, 16) + "\n";
-    };
-    rows.push_back({sa->conn_id, line(sa->conn_id, "v1:1")});
-    for (const auto& c : sa->children) rows.push_back({c.conn_id, line(c.conn_id, "v1:2")});
-  }
+  // Both versions' SAs, the newest connection first.
+  std::vector<SaRow> rows;
+  for (const auto& sa : d.ike().engine().sas())
+    add_sa_rows(rows, *sa, sa->state == ike::IkeSaState::Established, '2');
+  for (const auto& sa : d.ike().engine_v1().sas()) add_sa_rows(rows, *sa, sa->established(), '1');
   std::sort(rows.begin(), rows.end(),
-            [](const Row& a, const Row& b) { return a.conn_id > b.conn_id; });
+            [](const SaRow& a, const SaRow& b) { return a.conn_id > b.conn_id; });
   std::string o = d.timestamp() + "\n\nIKE SA information :\n";
   o += " Conn-ID    Peer                                          VPN              Flag(s)         "
        "      "

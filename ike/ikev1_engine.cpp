@@ -357,7 +357,7 @@ void Engine::send_informational(IsakmpSa& sa, const PayloadWriter& w) {
   const uint32_t mid = random_message_id();
   PayloadWriter out;
   out.add(payload::kHash, quick_hash(sa, mid, {}, w.bytes()));
-  out.append(w);
+  out.append_chain(w);
   Bytes iv = exchange_iv(*sa.hash, *sa.cipher, sa.iv, mid);
   transmit(sa.local, sa.remote, seal(header(sa, exchange::kInformational, mid), out, sa, iv));
 }
@@ -1065,7 +1065,7 @@ void Engine::start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, u
   rest.id(qm->idcr);
   PayloadWriter w;
   w.add(payload::kHash, quick_hash(sa, qm->message_id, {}, rest.bytes()));
-  w.append(rest);
+  w.append_chain(rest);
   QuickMode& ref = *qm;
   sa.quick.push_back(std::move(qm));
   send_quick(sa, ref, w, true, now_ms);
@@ -1293,7 +1293,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   qm.shared = std::move(shared);  // PFS's g(qm)^xy, for KEYMAT once the third message arrives
   PayloadWriter w;
   w.add(payload::kHash, quick_hash(sa, qm.message_id, qm.ni, rest.bytes()));
-  w.append(rest);
+  w.append_chain(rest);
   send_quick(sa, qm, w, true, now_ms);
 }
 

@@ -305,32 +305,6 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
   return true;
 }
 
-void PayloadWriter::add(uint8_t type, std::span<const uint8_t> body) {
-  if (last_header_ == SIZE_MAX) {
-    first_ = type;
-  } else {
-    bytes_[last_header_] = type;
-  }
-  last_header_ = bytes_.size();
-  const size_t length = kGenericHeader + body.size();
-  bytes_.push_back(payload::kNone);
-  bytes_.push_back(0);
-  bytes_.push_back(static_cast<uint8_t>(length >> 8));
-  bytes_.push_back(static_cast<uint8_t>(length));
-  bytes_.insert(bytes_.end(), body.begin(), body.end());
-}
-
-void PayloadWriter::append(const PayloadWriter& other) {
-  if (other.bytes_.empty()) return;
-  if (last_header_ == SIZE_MAX) {
-    first_ = other.first_;
-  } else {
-    bytes_[last_header_] = other.first_;
-  }
-  last_header_ = bytes_.size() + other.last_header_;
-  bytes_.insert(bytes_.end(), other.bytes_.begin(), other.bytes_.end());
-}
-
 Bytes encode_attributes(const std::vector<Attribute>& attributes) {
   Bytes out;
   for (const auto& a : attributes) put_attribute(out, a);

@@ -112,24 +112,13 @@ void encode_header(const Header& h, uint8_t* out);
 bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& out,
                      DecodeError& error);
 
-// A chain of payloads being written: each add() sets the previous payload's Next Payload.
-class PayloadWriter {
+// IKEv1's payloads written into a chain.
+class PayloadWriter : public PayloadChain {
  public:
-  void add(uint8_t type, std::span<const uint8_t> body);
   void sa(const SecurityAssociation& sa);
   void id(const Id& id);
   void notification(const Notification& n);
   void deletion(const Deletion& d);
-  // Another chain after this one's payloads.
-  void append(const PayloadWriter& other);
-
-  uint8_t first() const { return first_; }
-  const Bytes& bytes() const { return bytes_; }
-
- private:
-  Bytes bytes_;
-  uint8_t first_ = payload::kNone;
-  size_t last_header_ = SIZE_MAX;
 };
 
 Bytes encode_sa_body(const SecurityAssociation& sa);

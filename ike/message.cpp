@@ -310,19 +310,6 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
   return true;
 }
 
-void PayloadWriter::add(uint8_t type, std::span<const uint8_t> body, bool critical) {
-  if (last_header_ == SIZE_MAX) {
-    first_ = type;
-  } else {
-    bytes_[last_header_] = type;
-  }
-  last_header_ = bytes_.size();
-  bytes_.push_back(payload::kNone);
-  bytes_.push_back(critical ? 0x80 : 0);
-  append16(bytes_, static_cast<uint16_t>(body.size() + kPayloadHeaderBytes));
-  append(bytes_, body);
-}
-
 void PayloadWriter::sa(const std::vector<Proposal>& proposals) {
   Bytes body;
   for (size_t i = 0; i < proposals.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ike/ikev2_constants.hpp"
+#include "ike/payload_chain.hpp"
 #include "packet/address.hpp"
 
 namespace vfw::ike {
@@ -128,10 +129,9 @@ void encode_header(const Header& h, uint8_t* out);
 bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& out,
                      DecodeError& error, size_t base = kHeaderBytes);
 
-// A chain of payloads being written: each add() sets the previous payload's Next Payload.
-class PayloadWriter {
+// IKEv2's payloads written into a chain.
+class PayloadWriter : public PayloadChain {
  public:
-  void add(uint8_t type, std::span<const uint8_t> body, bool critical = false);
   void sa(const std::vector<Proposal>& proposals);
   void ke(const KeyExchange& ke);
   void nonce(std::span<const uint8_t> nonce);
@@ -142,15 +142,6 @@ class PayloadWriter {
   void ts(uint8_t type, const std::vector<TrafficSelector>& selectors);
   void del(const Delete& d);
   void vendor_id(std::span<const uint8_t> id);
-
-  uint8_t first() const { return first_; }
-  const Bytes& bytes() const { return bytes_; }
-  bool empty() const { return bytes_.empty(); }
-
- private:
-  Bytes bytes_;
-  uint8_t first_ = payload::kNone;
-  size_t last_header_ = SIZE_MAX;
 };
 
 // Header and payloads as one message, with the header's length and first Next Payload filled in.
