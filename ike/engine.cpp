@@ -149,14 +149,7 @@ IkeSa* Engine::find_own(uint64_t own_spi) {
 
 void Engine::record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
                     uint16_t notify, uint64_t now_ms) {
-  ErrorRecord e;
-  e.peer = peer;
-  e.peer_port = port;
-  e.reason = reason;
-  e.detail = detail;
-  e.notify = notify;
-  e.at_ms = now_ms;
-  errors_.push_back(std::move(e));
+  errors_.push_back(ErrorRecord::make(peer, port, reason, detail, notify, now_ms, 2));
 }
 
 void Engine::record_for(const IkeSa& sa, const std::string& reason, const std::string& detail,

@@ -72,6 +72,19 @@ struct ErrorRecord {
   // ("17:5773 Message from peer 2.1.1.1: Got NOTIFY of type NO_PROPOSAL_CHOSEN"): before and
   // after the error-info record line.
   std::vector<std::string> debug_before, debug_after;
+
+  static ErrorRecord make(Ipv4 peer, uint16_t port, std::string reason, std::string detail,
+                          uint16_t notify, uint64_t at_ms, uint8_t version) {
+    ErrorRecord e;
+    e.peer = peer;
+    e.peer_port = port;
+    e.reason = std::move(reason);
+    e.detail = std::move(detail);
+    e.notify = notify;
+    e.at_ms = at_ms;
+    e.version = version;
+    return e;
+  }
 };
 
 struct ChildSa {

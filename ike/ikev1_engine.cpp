@@ -244,14 +244,7 @@ void Engine::remove(IsakmpSa* sa) {
 
 void Engine::record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, const std::string& reason,
                     const std::string& detail, uint16_t notify, uint64_t now_ms) {
-  ErrorRecord e;
-  e.peer = peer;
-  e.peer_port = port;
-  e.reason = reason;
-  e.detail = detail;
-  e.notify = notify;
-  e.at_ms = now_ms;
-  e.version = 1;
+  ErrorRecord e = ErrorRecord::make(peer, port, reason, detail, notify, now_ms, 1);
   if (sa != nullptr) {
     e.peer_index = sa->peer;
     e.child = sa->child;

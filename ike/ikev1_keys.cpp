@@ -25,34 +25,28 @@ void append32(Bytes& out, uint32_t v) {
 }
 
 // OpenSSL 3 looks an algorithm up by name on every fetch, which costs as much as hashing a
-// message: each thread keeps what it fetched.
-const EVP_MD* fetched_digest(std::string_view name) {
-  thread_local std::map<std::string, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>, std::less<>>
-      cache;
+// message: each thread keeps what it fetched (nullptr: this OpenSSL lacks it).
+template <typename T, T* (*Fetch)(OSSL_LIB_CTX*, const char*, const char*), void (*Free)(T*)>
+const T* fetched(std::string_view name) {
+  struct Deleter {
+    void operator()(T* p) const { Free(p); }
+  };
+  thread_local std::map<std::string, std::unique_ptr<T, Deleter>, std::less<>> cache;
   auto it = cache.find(name);
   if (it == cache.end()) {
-    const std::string n(name);
-    it = cache
-             .emplace(n, std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)>(
-                             EVP_MD_fetch(nullptr, n.c_str(), nullptr), &EVP_MD_free))
-             .first;
+    std::string n(name);
+    std::unique_ptr<T, Deleter> object(Fetch(nullptr, n.c_str(), nullptr));
+    it = cache.emplace(std::move(n), std::move(object)).first;
   }
   return it->second.get();
 }
 
+const EVP_MD* fetched_digest(std::string_view name) {
+  return fetched<EVP_MD, EVP_MD_fetch, EVP_MD_free>(name);
+}
+
 const EVP_CIPHER* fetched_cipher(std::string_view name) {
-  thread_local std::map<std::string, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>,
-                        std::less<>>
-      cache;
-  auto it = cache.find(name);
-  if (it == cache.end()) {
-    const std::string n(name);
-    it = cache
-             .emplace(n, std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)>(
-                             EVP_CIPHER_fetch(nullptr, n.c_str(), nullptr), &EVP_CIPHER_free))
-             .first;
-  }
-  return it->second.get();
+  return fetched<EVP_CIPHER, EVP_CIPHER_fetch, EVP_CIPHER_free>(name);
 }
 
 template <typename T>

@@ -8,6 +8,7 @@
 #include "app/line_runner.hpp"
 #include "cli/display_formats.hpp"
 #include "ike/proposals.hpp"
+#include "ike_test_support.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -17,17 +18,6 @@ namespace {
 
 constexpr const char* kLan = "GigabitEthernet0/0/1";
 constexpr const char* kWan = "GigabitEthernet0/0/2";
-
-// Hands every datagram to the device its destination address belongs to, until both are quiet.
-void exchange(Device& fw1, Device& fw3) {
-  for (int round = 0; round < 20; ++round) {
-    auto a = fw1.ike_take_datagrams();
-    auto b = fw3.ike_take_datagrams();
-    if (a.empty() && b.empty()) return;
-    for (const auto& d : a) fw3.ike_receive(d.remote, d.local, d.bytes);
-    for (const auto& d : b) fw1.ike_receive(d.remote, d.local, d.bytes);
-  }
-}
 
 }  // namespace
 

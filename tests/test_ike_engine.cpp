@@ -6,31 +6,16 @@
 
 #include "ike/engine.hpp"
 #include "ike/proposals.hpp"
+#include "ike_test_support.hpp"
 #include "packet/packet.hpp"
 
 using namespace vfw;
 using namespace vfw::ike;
+using vfw::test::ip;
+using vfw::test::ip_id;
+using vfw::test::subnet;
 
 namespace {
-
-Ipv4 ip(const char* text) {
-  return *parse_ipv4(text);
-}
-
-TrafficSelector subnet(const char* base, const char* last) {
-  TrafficSelector t;
-  t.start = ip(base);
-  t.end = ip(last);
-  return t;
-}
-
-Identification ip_id(const char* address) {
-  Identification id;
-  id.type = id_type::kIpv4Address;
-  id.data.resize(4);
-  store32(id.data.data(), ip(address).v);
-  return id;
-}
 
 IkeProposalConfig group14_proposal() {
   IkeProposalConfig p;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/line_runner.hpp"
+#include "ike_test_support.hpp"
 #include "lab.hpp"
 
 using namespace vfw;
@@ -14,16 +15,6 @@ namespace {
 
 constexpr const char* kLan = "GigabitEthernet0/0/1";
 constexpr const char* kWan = "GigabitEthernet0/0/2";
-
-void exchange(Device& fw1, Device& fw3) {
-  for (int round = 0; round < 30; ++round) {
-    auto a = fw1.ike_take_datagrams();
-    auto b = fw3.ike_take_datagrams();
-    if (a.empty() && b.empty()) return;
-    for (const auto& d : a) fw3.ike_receive(d.remote, d.local, d.bytes);
-    for (const auto& d : b) fw1.ike_receive(d.remote, d.local, d.bytes);
-  }
-}
 
 // The seed's example with its ike peer speaking IKEv1 only, in the exchange mode given.
 config::Config ikev1(const char* example, const char* mode = "") {

@@ -6,32 +6,17 @@
 #include <functional>
 
 #include "ike/ikev1_engine.hpp"
+#include "ike_test_support.hpp"
 #include "packet/packet.hpp"
 
 using namespace vfw;
 using namespace vfw::ike;
-using vfw::ike::v1::Engine;
+using vfw::test::ip;
+using vfw::test::ip_id;
+using vfw::test::subnet;
+using V1Engine = vfw::ike::v1::Engine;
 
 namespace {
-
-Ipv4 ip(const char* text) {
-  return *parse_ipv4(text);
-}
-
-TrafficSelector subnet(const char* base, const char* last) {
-  TrafficSelector t;
-  t.start = ip(base);
-  t.end = ip(last);
-  return t;
-}
-
-Identification ip_id(const char* address) {
-  Identification id;
-  id.type = id_type::kIpv4Address;
-  id.data.resize(4);
-  store32(id.data.data(), ip(address).v);
-  return id;
-}
 
 Identification fqdn(const std::string& name) {
   Identification id;
@@ -76,8 +61,8 @@ EngineConfig side(bool fw1, bool aggressive = false) {
 }
 
 struct Wire {
-  Engine fw1;
-  Engine fw3;
+  V1Engine fw1;
+  V1Engine fw3;
   uint64_t now = 0;
   bool nat = false;  // the carrier masquerades FW1 as 2.1.1.2 (500 -> 2048, 4500 -> 2049)
   std::function<bool(const Datagram&)> drop;
@@ -438,7 +423,7 @@ TEST_CASE("IKEv1 NAT traversal: vendor IDs, NAT-D, the float to 4500, UDP-encaps
     // After phase 1's NAT-D, FW1 talks from 4500.
     CHECK(w.fw1_sent.back().local.port == 4500);
     // The side behind the NAT keeps the mapping open.
-    w.advance(Engine::kKeepaliveMs + 1);
+    w.advance(V1Engine::kKeepaliveMs + 1);
     CHECK(std::any_of(w.fw1_sent.begin(), w.fw1_sent.end(),
                       [](const Datagram& d) { return d.keepalive; }));
   }
@@ -461,7 +446,7 @@ TEST_CASE("IKEv1 retransmission: a lost message is sent again, a repeated one an
   REQUIRE(w.fw1.initiate(0, 0));
   w.pump();
   CHECK(w.fw1.take_installs().empty());
-  w.advance(Engine::kRetransmitBaseMs);
+  w.advance(V1Engine::kRetransmitBaseMs);
   CHECK(dropped == 1);
   CHECK(w.fw1.take_installs().size() == 1);
   CHECK(w.fw3.take_installs().size() == 1);
@@ -472,11 +457,11 @@ TEST_CASE("IKEv1 gives up on a silent peer after the retransmissions", "[ikev1]"
   w.drop = [](const Datagram&) { return true; };
   REQUIRE(w.fw1.initiate(0, 0));
   w.pump();
-  for (int i = 0; i < 8; ++i) w.advance(Engine::kRetransmitBaseMs << 6);
+  for (int i = 0; i < 8; ++i) w.advance(V1Engine::kRetransmitBaseMs << 6);
   CHECK(find_error(w.fw1.take_errors(), "exchange timeout"));
   CHECK(w.fw1.sas().empty());
   // FW1 sent message 1 and its five retransmissions.
-  CHECK(w.fw1_sent.size() == 1 + Engine::kMaxRetransmits);
+  CHECK(w.fw1_sent.size() == 1 + V1Engine::kMaxRetransmits);
 }
 
 TEST_CASE("IKEv1 rekeying: quick mode renews the IPsec SAs, phase 1 the ISAKMP SA", "[ikev1]") {
@@ -566,7 +551,7 @@ TEST_CASE("IKEv1 responder lifetime: the shorter lifetime wins on both sides", "
 
 TEST_CASE("IKEv1 hostile input: garbage and truncated messages never crash, never keep state",
           "[ikev1]") {
-  Engine r(side(false));
+  V1Engine r(side(false));
   const Endpoint local{ip("2.1.1.1"), 500};
   const Endpoint remote{ip("1.1.1.1"), 500};
   // A real first message, cut at every length.
@@ -605,7 +590,7 @@ TEST_CASE("IKEv1 hostile input: garbage and truncated messages never crash, neve
     r.receive(local, remote, m, 0);
   }
   CHECK(r.half_open() == 50);
-  for (int i = 0; i < 8; ++i) r.tick(uint64_t{Engine::kRetransmitBaseMs} << (i + 2));
+  for (int i = 0; i < 8; ++i) r.tick(uint64_t{V1Engine::kRetransmitBaseMs} << (i + 2));
   CHECK(r.half_open() == 0);
   CHECK(r.sas().empty());
   CHECK(r.take_errors().empty());
