@@ -1510,16 +1510,20 @@ void Engine::on_informational(IsakmpSa* sa, const Endpoint& remote,
       remove(sa);
       return;
     }
+    // The IPsec SAs named may have moved to a newer ISAKMP SA with the same peer (a phase 1
+    // renewed before the old one was deleted): any of this peer's SAs can hold them.
     for (const auto& spi : d.spis) {
       if (spi.size() != 4) continue;
       const uint32_t v = load32(spi.data());
-      for (size_t i = 0; i < sa->children.size(); ++i) {
-        if (sa->children[i].spi_out == v) {
-          const ChildSa c = sa->children[i];
-          sa->children.erase(sa->children.begin() + static_cast<long>(i));
-          removals_.push_back({c.child, c.protocol, c.spi_in, c.spi_out});
-          break;
-        }
+      for (auto& holder : sas_) {
+        if (holder->peer != sa->peer || holder->remote.address != sa->remote.address) continue;
+        auto& children = holder->children;
+        auto it = std::find_if(children.begin(), children.end(),
+                               [&](const ChildSa& c) { return c.spi_out == v; });
+        if (it == children.end()) continue;
+        removals_.push_back({it->child, it->protocol, it->spi_in, it->spi_out});
+        children.erase(it);
+        break;
       }
     }
   }

@@ -612,3 +612,60 @@ TEST_CASE("ipsec sha2 compatible: an IKEv1 SA with SHA2-256 truncates it to 96 b
   CHECK(ipsec::info(ia[0].authentication).icv_bytes == 12);
   CHECK(ia[0].authentication_key_in.size() == 32);
 }
+
+TEST_CASE("IKEv1: a delete for IPsec SAs that moved to a newer ISAKMP SA still removes them",
+          "[ikev1]") {
+  // strongSwan renews phase 1 by a new main mode and then deletes the old IPsec SAs through the
+  // old ISAKMP SA; vfw has moved them to the new one by then.
+  EngineConfig a = side(true);
+  EngineConfig b = side(false);
+  a.peers[0].proposals[0].lifetime_seconds = b.peers[0].proposals[0].lifetime_seconds = 600;
+  Wire w(a, b);
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  auto first = w.fw1.take_installs();
+  REQUIRE(first.size() == 1);
+  w.advance(541'000);  // FW1 renews phase 1; the old ISAKMP SAs linger, replaced
+  const v1::IsakmpSa* old = nullptr;
+  for (const auto& sa : w.fw1.sas()) {
+    if (sa->replaced) old = sa.get();
+  }
+  REQUIRE(old != nullptr);
+  // An informational on the old ISAKMP SA: HASH(1) = prf(SKEYID_a, M-ID | D), encrypted with
+  // hash(last phase 1 block | M-ID) as its IV.
+  v1::PayloadWriter d;
+  v1::Deletion del;
+  del.protocol = v1::protocol::kEsp;
+  del.spi_size = 4;
+  del.spis.push_back(Bytes(4));
+  store32(del.spis[0].data(), first[0].spi_in);
+  d.deletion(del);
+  const uint32_t mid = 0x0badcafe;
+  Bytes input(4);
+  store32(input.data(), mid);
+  input.insert(input.end(), d.bytes().begin(), d.bytes().end());
+  v1::PayloadWriter body;
+  body.add(v1::payload::kHash, prf(*old->hash->prf, old->keys.a, input));
+  body.append_chain(d);
+  Bytes plain = body.bytes();
+  plain.resize((plain.size() + 15) / 16 * 16, 0);
+  REQUIRE(v1::cbc(*old->cipher, old->keys.encryption,
+                  v1::exchange_iv(*old->hash, *old->cipher, old->iv, mid), plain, true));
+  v1::Header h;
+  h.cky_i = old->cky_i;
+  h.cky_r = old->cky_r;
+  h.next_payload = v1::payload::kHash;
+  h.exchange = v1::exchange::kInformational;
+  h.flags = v1::flag::kEncryption;
+  h.message_id = mid;
+  h.length = static_cast<uint32_t>(kHeaderBytes + plain.size());
+  Bytes message(kHeaderBytes);
+  v1::encode_header(h, message.data());
+  message.insert(message.end(), plain.begin(), plain.end());
+  w.fw3.take_removals();
+  w.fw3.receive(old->remote, old->local, message, w.now);
+  auto removed = w.fw3.take_removals();
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].spi_out == first[0].spi_in);
+  for (const auto& sa : w.fw3.sas()) CHECK(sa->children.empty());
+}

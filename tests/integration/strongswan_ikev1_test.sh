@@ -119,6 +119,26 @@ swan_initiates() { "$peer" swanctl "$work/fw3" --initiate --child net --timeout 
 rekey_case strongSwan swan_initiates "" remote=1.1.1.1 child_rekey=8s child_life=16s
 rekey_case vfw "ping_pc2 1" "\\n sa duration time-based 20"
 
+# ---- phase 1 renewed by strongSwan (IKEv1 has no rekeying: strongSwan makes a new main mode
+# every 12 s and deletes the old ISAKMP SA): one ISAKMP SA, a new one, traffic carries on
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf version=1 remote=1.1.1.1 ike_rekey=12s)"
+start_vfw "$(fw1_conf "$v1_only")"
+swan_initiates >/dev/null
+eventually "RD|A                  v1:2" ike_sa >/dev/null
+first_isakmp=$(vcli "display ike sa" | awk '$NF == "2.1.1.1" && / v1:1 / { print $1 }')
+sleep 16
+renewed() {
+  local now
+  now=$(vcli "display ike sa")
+  [ "$(grep -c " v1:1 " <<<"$now")" = 1 ] &&
+    ! awk '/ v1:1 / { print $1 }' <<<"$now" | grep -qx "$first_isakmp"
+}
+check "phase 1 renewed: one ISAKMP SA, a new one" renewed
+check "phase 1 renewed: no negotiation failed" eventually "Current info Num :0 " error_info
+check "phase 1 renewed: traffic carries on" ping_until_reply
+stop_vfw
+"$peer" stop "$work/fw3"
+
 # ---- the seed's six IKEv1 failures, each named on vfw's side with its debugging lines
 seed_line() {  # seed_line NAME TEXT: the debugging output of the last run has TEXT
   check "$1: debugging prints \"$2\"" grep -qF -- "$2" "$work/vfw-$runs.out"
