@@ -233,7 +233,8 @@ bool Engine::initiate(size_t child_index, uint64_t now_ms) {
   const ChildConfig& child = config_.children[child_index];
   if (child.responder_only || child.peer >= config_.peers.size()) return false;
   const PeerConfig& peer = config_.peers[child.peer];
-  if (!peer.remote_address || peer.proposals.empty()) return false;
+  // A peer with IKEv2 off (`undo version 2`) is the IKEv1 engine's.
+  if (!peer.version2 || !peer.remote_address || peer.proposals.empty()) return false;
   for (const auto& sa : sas_) {
     if (sa->remote.address == *peer.remote_address && sa->child == child_index) return false;
   }
@@ -426,13 +427,25 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   std::vector<size_t> candidates;
   for (size_t i = 0; i < config_.peers.size(); ++i) {
     const auto& peer = config_.peers[i];
+    if (!peer.version2) continue;  // `undo version 2`: IKEv2 is not answered for this peer
     if (peer.remote_address ? *peer.remote_address == remote.address : peer.any_address)
       candidates.push_back(i);
   }
   if (candidates.empty()) {
-    record(remote.address, remote.port, "peer address mismatch",
-           "no ike peer has remote-address " + to_string(remote.address), notify::kNoProposalChosen,
-           now_ms);
+    // A peer of that address that speaks IKEv1 only is a version mismatch, not a missing peer.
+    const auto v1_only =
+        std::find_if(config_.peers.begin(), config_.peers.end(), [&](const auto& other) {
+          return !other.version2 && other.remote_address && *other.remote_address == remote.address;
+        });
+    if (v1_only != config_.peers.end()) {
+      record(remote.address, remote.port, "version mismatch",
+             "ike peer " + v1_only->name + " has IKEv2 off (undo version 2); the peer sent IKEv2",
+             notify::kNoProposalChosen, now_ms);
+    } else {
+      record(remote.address, remote.port, "peer address mismatch",
+             "no ike peer has remote-address " + to_string(remote.address),
+             notify::kNoProposalChosen, now_ms);
+    }
     answer_unprotected_error(local, remote, h, notify::kNoProposalChosen, {});
     return;
   }

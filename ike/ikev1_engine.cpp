@@ -676,6 +676,17 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
       candidates.push_back(i);
   }
   const std::string from = to_string(remote.address);
+  const auto v2_only =
+      std::find_if(config_.peers.begin(), config_.peers.end(), [&](const auto& other) {
+        return !other.version1 && other.remote_address && *other.remote_address == remote.address;
+      });
+  if (candidates.empty() && v2_only != config_.peers.end()) {
+    record(nullptr, remote.address, remote.port, "version mismatch",
+           "ike peer " + v2_only->name + " has IKEv1 off (undo version 1); the peer sent IKEv1",
+           notify::kNoProposalChosen, now_ms);
+    notify_plain(local, remote, h.cky_i, 0, notify::kNoProposalChosen);
+    return;
+  }
   if (candidates.empty()) {
     record(nullptr, remote.address, remote.port, "peer address mismatch",
            "no ike peer has remote-address " + from, notify::kNoProposalChosen, now_ms);

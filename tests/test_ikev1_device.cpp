@@ -205,3 +205,16 @@ TEST_CASE("an IKEv1 proposal with DES, which this OpenSSL lacks, is reported and
   CHECK(fw1.ike().error_info().back().record.detail.find("no IKEv1 algorithms") !=
         std::string::npos);
 }
+
+TEST_CASE("undo version 2: an IKEv2 request for that peer is not answered as IKEv2",
+          "[ikev1][device]") {
+  Device fw1(load_example("fw1.cfg"));  // IKEv2 on: it starts with IKEv2
+  Device fw3(ikev1("fw3.cfg"));         // IKEv1 only
+  REQUIRE(fw1.ike_initiate("map1", 10));
+  exchange(fw1, fw3);
+  CHECK(fw3.ike().engine().sas().empty());
+  CHECK(fw3.runtime().sad.all().empty());
+  REQUIRE(!fw3.ike().error_info().empty());
+  CHECK(fw3.ike().error_info().back().record.reason == "version mismatch");
+  CHECK(fw3.ike().error_info().back().record.detail.find("undo version 2") != std::string::npos);
+}
