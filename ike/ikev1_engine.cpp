@@ -876,10 +876,11 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       PayloadWriter w;
       w.add(payload::kHash, hash_i(sa, own_id(sa).body()));
       if (sa.peer_nat_t) nat_d(w, sa);
+      if (first_contact(sa)) w.notification(initial_contact_notification(sa));
       // RFC 3947 4: the third message goes encrypted.
       send_flight(sa, sa.flight, seal(header(sa, exchange::kAggressive, 0), w, sa, sa.iv), false,
                   now_ms);
-      established(sa, now_ms);
+      established(sa, false, now_ms);
       return;
     }
     case Phase1State::MainSent2: {
@@ -926,6 +927,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       PayloadWriter w;
       w.id(me);
       w.add(payload::kHash, hash_i(sa, me.body()));
+      if (first_contact(sa)) w.notification(initial_contact_notification(sa));
       sa.state = Phase1State::MainSent5;
       send_flight(sa, sa.flight, seal(header(sa, exchange::kMain, 0), w, sa, sa.iv), true, now_ms);
       return;
@@ -958,7 +960,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
                     now_ms);
       }
       --half_open_;
-      established(sa, now_ms);
+      established(sa, initial_contact(p), now_ms);
       return;
     }
     case Phase1State::MainSent5: {
@@ -973,7 +975,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
              notify::kInvalidHashInformation, now_ms);
         return;
       }
-      established(sa, now_ms);
+      established(sa, initial_contact(p), now_ms);
       return;
     }
     case Phase1State::Established:
@@ -981,12 +983,41 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
   }
 }
 
-void Engine::established(IsakmpSa& sa, uint64_t now_ms) {
+bool Engine::first_contact(const IsakmpSa& sa) const {
+  return std::none_of(sas_.begin(), sas_.end(), [&](const auto& other) {
+    return other.get() != &sa && other->peer == sa.peer && other->established();
+  });
+}
+
+Notification Engine::initial_contact_notification(const IsakmpSa& sa) {
+  Notification n;
+  n.protocol = protocol::kIsakmp;
+  n.spi = cookies(sa.cky_i, sa.cky_r);
+  n.type = notify::kInitialContact;
+  return n;
+}
+
+bool Engine::initial_contact(const Payloads& p) {
+  return std::any_of(p.notifications.begin(), p.notifications.end(),
+                     [](const Notification& n) { return n.type == notify::kInitialContact; });
+}
+
+void Engine::established(IsakmpSa& sa, bool initial_contact, uint64_t now_ms) {
   sa.state = Phase1State::Established;
   sa.established_ms = now_ms;
   sa.dh.reset();
   sa.rekey_at_ms = sa.initiator ? soft_ms(now_ms, sa.lifetime_seconds) : UINT64_MAX;
   sa.expire_at_ms = now_ms + uint64_t{sa.lifetime_seconds} * 1000;
+  if (initial_contact) {
+    // INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer has no other SA with this side (it
+    // restarted), so whatever this side still holds for it is stale: gone, without a word.
+    std::vector<IsakmpSa*> stale;
+    for (auto& old : sas_) {
+      if (old.get() != &sa && old->peer == sa.peer && old->remote.address == sa.remote.address)
+        stale.push_back(old.get());
+    }
+    for (IsakmpSa* old : stale) remove(old);
+  }
   // An ISAKMP SA that replaces an older one with the same peer (a phase 1 rekey, or the peer
   // starting afresh) takes over its IPsec SAs; the old one is deleted.
   for (auto& old : sas_) {

@@ -204,7 +204,12 @@ class Engine {
                         uint64_t now_ms);
   void on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
   void malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);
-  void established(IsakmpSa& sa, uint64_t now_ms);
+  // initial_contact: the peer said INITIAL-CONTACT, so this side's older SAs with it are stale.
+  void established(IsakmpSa& sa, bool initial_contact, uint64_t now_ms);
+  // Whether sa is this side's only ISAKMP SA with its peer (then it says INITIAL-CONTACT).
+  bool first_contact(const IsakmpSa& sa) const;
+  static Notification initial_contact_notification(const IsakmpSa& sa);
+  static bool initial_contact(const Payloads& p);
 
   // Quick mode.
   void start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, uint64_t now_ms);

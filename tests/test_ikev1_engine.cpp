@@ -669,3 +669,27 @@ TEST_CASE("IKEv1: a delete for IPsec SAs that moved to a newer ISAKMP SA still r
   CHECK(removed[0].spi_out == first[0].spi_in);
   for (const auto& sa : w.fw3.sas()) CHECK(sa->children.empty());
 }
+
+TEST_CASE("IKEv1 INITIAL-CONTACT: a peer that restarted clears the SAs of its previous life",
+          "[ikev1]") {
+  Wire w(side(true), side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+  w.pump();
+  const auto before = w.fw3.take_installs();
+  REQUIRE(before.size() == 1);
+  w.fw1.take_installs();
+  // FW1 restarts: a new engine, with no memory of its SAs, negotiates again. Its message 5 says
+  // INITIAL-CONTACT; FW3 drops what it held for FW1 instead of keeping it beside the new SAs.
+  w.fw1 = V1Engine(side(true));
+  w.now += 1000;
+  REQUIRE(w.fw1.initiate(0, w.now));
+  w.pump();
+  CHECK(w.fw3.take_installs().size() == 1);
+  const auto removed = w.fw3.take_removals();
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].spi_in == before[0].spi_in);
+  REQUIRE(w.fw3.sas().size() == 1);
+  CHECK(w.fw3.sas()[0]->children.size() == 1);
+  // A phase 1 renewal by the same FW1 says nothing of the kind: the IPsec SAs move instead.
+  CHECK(w.fw1.sas().size() == 1);
+}
