@@ -139,12 +139,61 @@ uint8_t ah_transform(ipsec::Authentication a) {
   return 0;
 }
 
+// The lifetimes a run of attributes states: each Life Type followed by its Life Duration
+// (phase 1's and the IPsec DOI's attributes have their own numbers for the two).
+struct Lifetimes {
+  std::optional<uint32_t> seconds;
+  std::optional<uint32_t> kilobytes;
+};
+Lifetimes lifetimes_of(const std::vector<Attribute>& attributes, uint16_t type_attribute,
+                       uint16_t duration_attribute) {
+  Lifetimes out;
+  for (size_t i = 0; i + 1 < attributes.size(); ++i) {
+    if (attributes[i].type != type_attribute || attributes[i + 1].type != duration_attribute)
+      continue;
+    (attributes[i].value == life::kSeconds ? out.seconds : out.kilobytes) = attributes[i + 1].value;
+  }
+  return out;
+}
+
+// The shorter of this side's lifetime and the peer's (0: this side sets none).
+uint32_t shorter(uint32_t own, std::optional<uint32_t> peer) {
+  if (!peer) return own;
+  return own == 0 ? *peer : std::min(own, *peer);
+}
+
+// Whether the peer's ESP or AH transform is this side's own (the draft's UDP encapsulation
+// values read as RFC 3947's); lifetimes are not compared: the shorter wins.
+bool same_transform(const Transform& t, const Transform& own) {
+  auto mode = t.find(ipsec_attr::kEncapsulation).value_or(encapsulation::kTunnel);
+  if (mode == encapsulation::kUdpTunnelDraft) mode = encapsulation::kUdpTunnel;
+  if (mode == encapsulation::kUdpTransportDraft) mode = encapsulation::kUdpTransport;
+  return t.id == own.id && mode == own.find(ipsec_attr::kEncapsulation) &&
+         t.find(ipsec_attr::kAuthentication) == own.find(ipsec_attr::kAuthentication) &&
+         t.find(ipsec_attr::kKeyLength).value_or(0) ==
+             own.find(ipsec_attr::kKeyLength).value_or(0) &&
+         t.find(ipsec_attr::kGroup) == own.find(ipsec_attr::kGroup);
+}
+
 // The integrity algorithm the SA runs: the configured one, but SHA-256 cut to 96 bits under
 // `ipsec sha2 compatible enable` (the attribute on the wire is the same).
 ipsec::Authentication wire_to_sa(const ChildConfig& c) {
   if (c.sha2_compatible && c.authentication == ipsec::Authentication::Sha256)
     return ipsec::Authentication::Sha256Truncated96;
   return c.authentication;
+}
+
+// What a quick mode for this policy entry installs, before the lifetimes are agreed.
+ChildChoice choice_for(const ChildConfig& c, bool udp) {
+  ChildChoice choice;
+  choice.protocol = c.protocol;
+  choice.encryption = c.protocol == protocol::kEsp ? c.encryption : ipsec::Encryption::None;
+  choice.authentication = wire_to_sa(c);
+  choice.tunnel = c.tunnel;
+  choice.udp = udp;
+  choice.lifetime_seconds = c.lifetime_seconds;
+  choice.lifetime_kilobytes = c.lifetime_kilobytes;
+  return choice;
 }
 
 std::string hex_id(const Id& id) {
@@ -427,12 +476,9 @@ bool Engine::choose_phase1(const SecurityAssociation& offer, const PeerConfig& p
         sa.hash = h;
         sa.group = g;
         // The lifetimes: the shorter of the two (what the device keeps when they differ).
-        uint32_t lifetime = own.lifetime_seconds;
-        for (size_t i = 0; i + 1 < t.attributes.size(); ++i) {
-          if (t.attributes[i].type == attr::kLifeType && t.attributes[i].value == life::kSeconds &&
-              t.attributes[i + 1].type == attr::kLifeDuration)
-            lifetime = std::min(lifetime, t.attributes[i + 1].value);
-        }
+        const uint32_t lifetime =
+            shorter(own.lifetime_seconds,
+                    lifetimes_of(t.attributes, attr::kLifeType, attr::kLifeDuration).seconds);
         sa.lifetime_seconds = std::max(lifetime, kMinLifetimeSeconds);
         chosen = t;
         return true;
@@ -526,7 +572,6 @@ bool Engine::check_peer_id(IsakmpSa& sa, const Id& id, uint64_t now_ms) {
 }
 
 bool Engine::initiate(size_t child, uint64_t now_ms) {
-  now_ms_ = now_ms;
   if (child >= config_.children.size()) return false;
   const ChildConfig& c = config_.children[child];
   const PeerConfig& peer = config_.peers[c.peer];
@@ -601,7 +646,6 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
 
 void Engine::receive(const Endpoint& local, const Endpoint& remote,
                      std::span<const uint8_t> message, uint64_t now_ms) {
-  now_ms_ = now_ms;
   DecodeError error;
   const auto h = decode_header(message, error);
   if (!h) return;  // nothing here can be trusted enough to answer
@@ -629,13 +673,10 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
     return;
   }
 
+  // A message for no SA of this side's (an informational about one it forgot, a stray) is
+  // dropped: nothing authenticates it.
   IsakmpSa* sa = find(*h);
-  if (sa == nullptr) {
-    if (h->exchange == exchange::kInformational && (h->flags & flag::kEncryption) == 0)
-      on_informational(nullptr, remote, m, *h, now_ms);
-    return;
-  }
-  // NAT traversal: the peer's messages now come from wherever its NAT maps it; follow them.
+  if (sa == nullptr) return;
   // A message on port 4500 comes from wherever the peer's NAT maps its 4500 (RFC 3947 4).
   if (local.port == kNatTraversalPort) {
     sa->remote = remote;
@@ -652,7 +693,7 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
       if (sa->established()) on_quick(*sa, m, *h, now_ms);
       break;
     case exchange::kInformational:
-      on_informational(sa, remote, m, *h, now_ms);
+      on_informational(*sa, m, *h, now_ms);
       break;
     default:
       break;
@@ -1138,14 +1179,14 @@ void Engine::on_quick(IsakmpSa& sa, std::span<const uint8_t> message, const Head
     qm->iv = iv;
     qm->flight.received.assign(message.begin(), message.end());
     sa.quick.push_back(std::move(fresh));
-    on_quick_1(sa, *sa.quick.back(), plain, p, now_ms);
+    on_quick_1(sa, *sa.quick.back(), p, now_ms);
     return;
   }
   if (qm->initiator) {
     if (!equal_bytes(*p.hash, quick_hash(sa, h.message_id, qm->ni, rest))) return;
     qm->iv = iv;
     qm->flight.received.assign(message.begin(), message.end());
-    on_quick_2(sa, *qm, plain, p, now_ms);
+    on_quick_2(sa, *qm, p, now_ms);
     return;
   }
   // The responder's third message: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
@@ -1161,8 +1202,7 @@ void Engine::on_quick(IsakmpSa& sa, std::span<const uint8_t> message, const Head
   install(sa, *qm, now_ms);
 }
 
-void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, const Payloads& p,
-                        uint64_t now_ms) {
+void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t now_ms) {
   auto drop = [&] { std::erase_if(sa.quick, [&](const auto& q) { return q.get() == &qm; }); };
   const std::string peer = to_string(sa.remote.address);
   if (!p.sa || !p.nonce || p.sa->proposals.empty()) {
@@ -1232,16 +1272,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
     if (prop.protocol != c.protocol || prop.spi.size() != 4) continue;
     for (const auto& t : prop.transforms) {
       offered += (offered.empty() ? "" : ", ") + std::string("transform ") + std::to_string(t.id);
-      if (chosen != nullptr || t.id != own.id) continue;
-      auto mode = t.find(ipsec_attr::kEncapsulation).value_or(encapsulation::kTunnel);
-      if (mode == encapsulation::kUdpTunnelDraft) mode = encapsulation::kUdpTunnel;
-      if (mode == encapsulation::kUdpTransportDraft) mode = encapsulation::kUdpTransport;
-      if (mode != own.find(ipsec_attr::kEncapsulation)) continue;
-      if (t.find(ipsec_attr::kAuthentication) != own.find(ipsec_attr::kAuthentication)) continue;
-      if (t.find(ipsec_attr::kKeyLength).value_or(0) !=
-          own.find(ipsec_attr::kKeyLength).value_or(0))
-        continue;
-      if (t.find(ipsec_attr::kGroup) != own.find(ipsec_attr::kGroup)) continue;
+      if (chosen != nullptr || !same_transform(t, own)) continue;
       chosen_prop = &prop;
       chosen = &t;
     }
@@ -1266,28 +1297,14 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   qm.spi_out = load32(chosen_prop->spi.data());
   qm.spi_in = random_spi();
   qm.nr = random_bytes(32);
-  qm.choice.protocol = c.protocol;
-  qm.choice.encryption = c.protocol == protocol::kEsp ? c.encryption : ipsec::Encryption::None;
-  qm.choice.authentication = wire_to_sa(c);
-  qm.choice.tunnel = c.tunnel;
-  qm.choice.udp = udp;
+  qm.choice = choice_for(c, udp);
   // Lifetimes: the shorter of both; when this side's is shorter it says so (RESPONDER-LIFETIME,
   // RFC 2407 4.5.4), so the initiator rekeys in time.
-  uint32_t seconds = c.lifetime_seconds;
-  uint32_t kilobytes = c.lifetime_kilobytes;
-  uint32_t peer_seconds = UINT32_MAX;
-  uint32_t peer_kilobytes = UINT32_MAX;
-  for (size_t i = 0; i + 1 < chosen->attributes.size(); ++i) {
-    if (chosen->attributes[i].type != ipsec_attr::kLifeType ||
-        chosen->attributes[i + 1].type != ipsec_attr::kLifeDuration)
-      continue;
-    (chosen->attributes[i].value == life::kSeconds ? peer_seconds : peer_kilobytes) =
-        chosen->attributes[i + 1].value;
-  }
-  qm.choice.lifetime_seconds = std::max(std::min(seconds, peer_seconds), kMinLifetimeSeconds);
-  qm.choice.lifetime_kilobytes = kilobytes == 0
-                                     ? (peer_kilobytes == UINT32_MAX ? 0 : peer_kilobytes)
-                                     : std::min(kilobytes, peer_kilobytes);
+  const Lifetimes peer_life =
+      lifetimes_of(chosen->attributes, ipsec_attr::kLifeType, ipsec_attr::kLifeDuration);
+  qm.choice.lifetime_seconds =
+      std::max(shorter(c.lifetime_seconds, peer_life.seconds), kMinLifetimeSeconds);
+  qm.choice.lifetime_kilobytes = shorter(c.lifetime_kilobytes, peer_life.kilobytes);
   Bytes shared;
   PayloadWriter rest;
   SecurityAssociation answer;
@@ -1316,7 +1333,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
     rest.id(qm.idci);
     rest.id(qm.idcr);
   }
-  if (qm.choice.lifetime_seconds < peer_seconds && peer_seconds != UINT32_MAX) {
+  if (peer_life.seconds && qm.choice.lifetime_seconds < *peer_life.seconds) {
     Notification n;
     n.protocol = c.protocol;
     n.spi = be32(qm.spi_in);
@@ -1332,8 +1349,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   send_quick(sa, qm, w, true, now_ms);
 }
 
-void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, const Payloads& p,
-                        uint64_t now_ms) {
+void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t now_ms) {
   const ChildConfig& c = config_.children[qm.child];
   auto give_up = [&](const std::string& reason, const std::string& detail, uint16_t notify) {
     record(&sa, sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
@@ -1347,14 +1363,8 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
             "the peer's answer is not one proposal of this side's", notify::kBadProposalSyntax);
     return;
   }
-  const Transform& t = p.sa->proposals[0].transforms[0];
-  const Transform own = child_transform(c, sa.nat_local || sa.nat_remote);
-  auto mode = t.find(ipsec_attr::kEncapsulation).value_or(encapsulation::kTunnel);
-  if (mode == encapsulation::kUdpTunnelDraft) mode = encapsulation::kUdpTunnel;
-  if (mode == encapsulation::kUdpTransportDraft) mode = encapsulation::kUdpTransport;
-  if (t.id != own.id || mode != own.find(ipsec_attr::kEncapsulation) ||
-      t.find(ipsec_attr::kAuthentication) != own.find(ipsec_attr::kAuthentication) ||
-      t.find(ipsec_attr::kGroup) != own.find(ipsec_attr::kGroup) ||
+  const bool udp = sa.nat_local || sa.nat_remote;
+  if (!same_transform(p.sa->proposals[0].transforms[0], child_transform(c, udp)) ||
       (c.pfs != nullptr) != p.ke.has_value()) {
     give_up("phase2 proposal or pfs mismatch",
             "the peer answered with a transform this side did not offer",
@@ -1379,26 +1389,16 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& /*plain*/, con
   }
   qm.nr = *p.nonce;
   qm.spi_out = load32(p.sa->proposals[0].spi.data());
-  qm.choice.protocol = c.protocol;
-  qm.choice.encryption = c.protocol == protocol::kEsp ? c.encryption : ipsec::Encryption::None;
-  qm.choice.authentication = wire_to_sa(c);
-  qm.choice.tunnel = c.tunnel;
-  qm.choice.udp = sa.nat_local || sa.nat_remote;
-  qm.choice.lifetime_seconds = c.lifetime_seconds;
-  qm.choice.lifetime_kilobytes = c.lifetime_kilobytes;
+  qm.choice = choice_for(c, udp);
   for (const auto& n : p.notifications) {
     if (n.type != notify::kResponderLifetime) continue;
     std::vector<Attribute> attrs;
     DecodeError ignored;
     if (!decode_attributes(n.data, attrs, ignored)) continue;
-    for (size_t i = 0; i + 1 < attrs.size(); ++i) {
-      if (attrs[i].type != ipsec_attr::kLifeType || attrs[i + 1].type != ipsec_attr::kLifeDuration)
-        continue;
-      uint32_t& field = attrs[i].value == life::kSeconds ? qm.choice.lifetime_seconds
-                                                         : qm.choice.lifetime_kilobytes;
-      field = field == 0 ? attrs[i + 1].value : std::min(field, attrs[i + 1].value);
-    }
-    qm.choice.lifetime_seconds = std::max(qm.choice.lifetime_seconds, kMinLifetimeSeconds);
+    const Lifetimes said = lifetimes_of(attrs, ipsec_attr::kLifeType, ipsec_attr::kLifeDuration);
+    qm.choice.lifetime_seconds =
+        std::max(shorter(qm.choice.lifetime_seconds, said.seconds), kMinLifetimeSeconds);
+    qm.choice.lifetime_kilobytes = shorter(qm.choice.lifetime_kilobytes, said.kilobytes);
   }
   Bytes prefix{0};
   append(prefix, be32(qm.message_id));
@@ -1521,35 +1521,34 @@ void Engine::delete_sa(IsakmpSa& sa) {
 // ---------------------------------------------------------------------------------------------
 // Informational exchanges
 
-void Engine::on_informational(IsakmpSa* sa, const Endpoint& remote,
-                              std::span<const uint8_t> message, const Header& h, uint64_t now_ms) {
+void Engine::on_informational(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h,
+                              uint64_t now_ms) {
   const bool encrypted = (h.flags & flag::kEncryption) != 0;
   Payloads p;
   DecodeError error;
   if (encrypted) {
-    if (sa == nullptr || !sa->established()) return;
-    Bytes iv = exchange_iv(*sa->hash, *sa->cipher, sa->iv, h.message_id);
+    if (!sa.established()) return;
+    Bytes iv = exchange_iv(*sa.hash, *sa.cipher, sa.iv, h.message_id);
     Bytes plain;
-    if (!open(message, h, *sa, iv, plain, p, error) || !p.hash || p.after_hash == 0) return;
+    if (!open(message, h, sa, iv, plain, p, error) || !p.hash || p.after_hash == 0) return;
     const std::span<const uint8_t> rest(plain.data() + p.after_hash, p.chain_end - p.after_hash);
-    if (!equal_bytes(*p.hash, quick_hash(*sa, h.message_id, {}, rest))) return;
+    if (!equal_bytes(*p.hash, quick_hash(sa, h.message_id, {}, rest))) return;
   } else {
     if (!decode_payloads(message.subspan(kHeaderBytes), h.next_payload, p, error)) return;
     // Unprotected, only an error about a negotiation still under way is believed (RFC 2408
     // 5.1); anything else could come from anyone.
-    if (sa == nullptr || sa->established()) return;
+    if (sa.established()) return;
   }
-  (void)remote;
   for (const auto& n : p.notifications) {
-    on_notification(*sa, n, encrypted, now_ms);
-    if (std::none_of(sas_.begin(), sas_.end(), [&](const auto& x) { return x.get() == sa; }))
+    on_notification(sa, n, encrypted, now_ms);
+    if (std::none_of(sas_.begin(), sas_.end(), [&](const auto& x) { return x.get() == &sa; }))
       return;
   }
   for (const auto& d : p.deletions) {
     if (d.protocol == protocol::kIsakmp) {
       // The peer deletes the ISAKMP SA: its IPsec SAs go with it (the device's "ikev1
       // phase1-phase2 sa dependent offline").
-      remove(sa);
+      remove(&sa);
       return;
     }
     // The IPsec SAs named may have moved to a newer ISAKMP SA with the same peer (a phase 1
@@ -1558,7 +1557,7 @@ void Engine::on_informational(IsakmpSa* sa, const Endpoint& remote,
       if (spi.size() != 4) continue;
       const uint32_t v = load32(spi.data());
       for (auto& holder : sas_) {
-        if (holder->peer != sa->peer || holder->remote.address != sa->remote.address) continue;
+        if (holder->peer != sa.peer || holder->remote.address != sa.remote.address) continue;
         auto& children = holder->children;
         auto it = std::find_if(children.begin(), children.end(),
                                [&](const ChildSa& c) { return c.spi_out == v; });
@@ -1628,13 +1627,12 @@ void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted
 // ---------------------------------------------------------------------------------------------
 // Time
 
-void Engine::traffic_lifetime(uint32_t spi, bool inbound, bool hard) {
-  (void)inbound;
+// The SPI alone names the SA pair (both directions' SPIs are this engine's to look up).
+void Engine::traffic_lifetime(uint32_t spi, bool /*inbound*/, bool hard) {
   (hard ? hard_expired_ : soft_expired_).push_back(spi);
 }
 
 void Engine::tick(uint64_t now_ms) {
-  now_ms_ = now_ms;
   // Traffic lifetimes the data plane reported.
   for (auto& sa : sas_) {
     for (auto& c : sa->children) {
@@ -1791,20 +1789,19 @@ uint64_t Engine::next_timer_ms() const {
   return next;
 }
 
-void Engine::delete_all(uint64_t now_ms) {
-  now_ms_ = now_ms;
+// The time is not needed here (a delete needs no answer); the parameter keeps both engines'
+// interfaces alike for IkeLink.
+void Engine::delete_all(uint64_t /*now_ms*/) {
   while (!sas_.empty()) delete_sa(*sas_.back());
 }
 
-void Engine::delete_children(uint64_t now_ms) {
-  now_ms_ = now_ms;
+void Engine::delete_children(uint64_t /*now_ms*/) {
   for (auto& sa : sas_) {
     while (!sa->children.empty()) delete_child(*sa, sa->children.size() - 1);
   }
 }
 
-void Engine::configure(EngineConfig config, uint64_t now_ms) {
-  now_ms_ = now_ms;
+void Engine::configure(EngineConfig config, uint64_t /*now_ms*/) {
   // The SAs carry on under the new configuration where their peer and policy entry still exist
   // (found by name); the others are deleted, the peer told.
   std::vector<size_t> peer_map(config_.peers.size(), SIZE_MAX);

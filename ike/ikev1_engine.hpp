@@ -214,10 +214,8 @@ class Engine {
   // Quick mode.
   void start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, uint64_t now_ms);
   void on_quick(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
-  void on_quick_1(IsakmpSa& sa, QuickMode& qm, const Bytes& plain, const Payloads& p,
-                  uint64_t now_ms);
-  void on_quick_2(IsakmpSa& sa, QuickMode& qm, const Bytes& plain, const Payloads& p,
-                  uint64_t now_ms);
+  void on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t now_ms);
+  void on_quick_2(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t now_ms);
   void send_quick(IsakmpSa& sa, QuickMode& qm, const PayloadWriter& w, bool await, uint64_t now_ms);
   Transform child_transform(const ChildConfig& c, bool udp) const;
   void install(IsakmpSa& sa, QuickMode& qm, uint64_t now_ms);
@@ -226,8 +224,8 @@ class Engine {
                    std::span<const uint8_t> rest) const;
 
   // Informational.
-  void on_informational(IsakmpSa* sa, const Endpoint& remote, std::span<const uint8_t> message,
-                        const Header& h, uint64_t now_ms);
+  void on_informational(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h,
+                        uint64_t now_ms);
   void on_notification(IsakmpSa& sa, const Notification& n, bool encrypted, uint64_t now_ms);
   void delete_sa(IsakmpSa& sa);  // tells the peer, then removes
 
@@ -243,7 +241,6 @@ class Engine {
   size_t half_open_ = 0;
   std::vector<uint64_t> auto_attempt_ms_;
   uint64_t next_keepalive_ms_ = 0;
-  uint64_t now_ms_ = 0;
   std::vector<uint32_t> soft_expired_, hard_expired_;  // SPIs the data plane reported
 };
 
