@@ -283,91 +283,85 @@ std::string display_ipsec_policy(const Device& d, const std::string& only) {
   return o;
 }
 
+namespace {
+
+std::string hex64(uint64_t v) {
+  return format("%016llx", static_cast<unsigned long long>(v));
+}
+
+void verbose_field(std::string& o, const std::string& label, const std::string& value) {
+  o += "   " + pad(label, 26) + ": " + value + "\n";
+}
+
+// One SA's block: the fields both IKE versions have, around the version's own (middle writes
+// them), then its IPsec SAs (child_label: "CHILD SA" for IKEv2, "IPSec SA" for IKEv1).
+template <typename Sa, typename Middle>
+void verbose_block(std::string& o, const Sa& sa, bool up, const std::vector<ike::PeerConfig>& peers,
+                   const char* version, const char* child_label, uint64_t now, Middle middle) {
+  o += "-----------------------------------------------\n";
+  verbose_field(o, "Connection ID", std::to_string(sa.conn_id));
+  verbose_field(o, "Peer", to_string(sa.remote.address) + ":" + std::to_string(sa.remote.port));
+  verbose_field(o, "Local", to_string(sa.local.address) + ":" + std::to_string(sa.local.port));
+  verbose_field(o, "IKE peer", sa.peer < peers.size() ? peers[sa.peer].name : "-");
+  verbose_field(o, "Version", version);
+  middle();
+  verbose_field(o, "NAT traversal",
+                sa.nat_local    ? "local end behind NAT"
+                : sa.nat_remote ? "remote end behind NAT"
+                                : "no NAT");
+  if (up) {
+    verbose_field(o, "Remote ID", id_type(sa.peer_id) + " " + sa.peer_id.text());
+    const uint64_t age = (now - sa.established_ms) / 1000;
+    verbose_field(o, "SA duration (seconds)", std::to_string(sa.lifetime_seconds));
+    verbose_field(o, "Remaining time (seconds)",
+                  std::to_string(sa.lifetime_seconds > age ? sa.lifetime_seconds - age : 0));
+  }
+  for (const auto& c : sa.children) {
+    o += std::string("   ") + child_label + " " + std::to_string(c.conn_id) + ": " +
+         (c.protocol == ike::protocol::kAh ? "AH" : "ESP") + " inbound spi " +
+         std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
+         std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
+  }
+}
+
+}  // namespace
+
 std::string display_ike_sa_verbose(const Device& d) {
   // No capture of this command was found: the fields the device's other verbose displays use, in
   // its "label : value" style, one block per IKE SA with its CHILD SAs.
   std::string o = d.timestamp() + "\n";
   const uint64_t now = d.now_ms();
   for (const auto& sa : d.ike().engine().sas()) {
-    const auto& peers = d.ike().engine().config().peers;
-    auto field = [&](const std::string& label, const std::string& value) {
-      o += "   " + pad(label, 26) + ": " + value + "\n";
-    };
-    auto hex64 = [](uint64_t v) { return format("%016llx", static_cast<unsigned long long>(v)); };
     const bool up = sa->state == ike::IkeSaState::Established;
-    o += "-----------------------------------------------\n";
-    field("Connection ID", std::to_string(sa->conn_id));
-    field("Peer", to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port));
-    field("Local", to_string(sa->local.address) + ":" + std::to_string(sa->local.port));
-    field("IKE peer", sa->peer < peers.size() ? peers[sa->peer].name : "-");
-    field("Version", "v2");
-    field("Role", sa->initiator ? "initiator" : "responder");
-    field("State", up ? "RD" : "NEG");
-    field("Initiator SPI", hex64(sa->spi_i));
-    field("Responder SPI", hex64(sa->spi_r));
-    if (sa->suite.encryption != nullptr) {
-      field("Encryption algorithm", std::string(sa->suite.encryption->display));
-      field("Integrity algorithm",
-            sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "NONE");
-      field("PRF algorithm", std::string(sa->suite.prf->display));
-      field("DH group", std::string(sa->suite.dh->display));
-    }
-    field("NAT traversal", sa->nat_local    ? "local end behind NAT"
-                           : sa->nat_remote ? "remote end behind NAT"
-                                            : "no NAT");
-    if (up) {
-      field("Remote ID", id_type(sa->peer_id) + " " + sa->peer_id.text());
-      const uint64_t age = (now - sa->established_ms) / 1000;
-      field("SA duration (seconds)", std::to_string(sa->lifetime_seconds));
-      field("Remaining time (seconds)",
-            std::to_string(sa->lifetime_seconds > age ? sa->lifetime_seconds - age : 0));
-    }
-    for (const auto& c : sa->children) {
-      o += "   CHILD SA " + std::to_string(c.conn_id) + ": ESP inbound spi " +
-           std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
-           std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
-    }
+    verbose_block(o, *sa, up, d.ike().engine().config().peers, "v2", "CHILD SA", now, [&] {
+      verbose_field(o, "Role", sa->initiator ? "initiator" : "responder");
+      verbose_field(o, "State", up ? "RD" : "NEG");
+      verbose_field(o, "Initiator SPI", hex64(sa->spi_i));
+      verbose_field(o, "Responder SPI", hex64(sa->spi_r));
+      if (sa->suite.encryption == nullptr) return;
+      verbose_field(o, "Encryption algorithm", std::string(sa->suite.encryption->display));
+      verbose_field(
+          o, "Integrity algorithm",
+          sa->suite.integrity != nullptr ? std::string(sa->suite.integrity->display) : "NONE");
+      verbose_field(o, "PRF algorithm", std::string(sa->suite.prf->display));
+      verbose_field(o, "DH group", std::string(sa->suite.dh->display));
+    });
   }
   for (const auto& sa : d.ike().engine_v1().sas()) {
-    const auto& peers = d.ike().engine_v1().config().peers;
-    auto field = [&](const std::string& label, const std::string& value) {
-      o += "   " + pad(label, 26) + ": " + value + "\n";
-    };
-    auto hex64 = [](uint64_t v) { return format("%016llx", static_cast<unsigned long long>(v)); };
     const bool up = sa->established();
-    o += "-----------------------------------------------\n";
-    field("Connection ID", std::to_string(sa->conn_id));
-    field("Peer", to_string(sa->remote.address) + ":" + std::to_string(sa->remote.port));
-    field("Local", to_string(sa->local.address) + ":" + std::to_string(sa->local.port));
-    field("IKE peer", sa->peer < peers.size() ? peers[sa->peer].name : "-");
-    field("Version", "v1");
-    field("Exchange mode", sa->aggressive ? "aggressive" : "main");
-    field("Role", sa->initiator ? "initiator" : "responder");
-    field("State", up ? "RD" : "NEG");
-    field("Initiator cookie", hex64(sa->cky_i));
-    field("Responder cookie", hex64(sa->cky_r));
-    if (sa->cipher != nullptr) {
-      field("Encryption algorithm", std::string(sa->cipher->display));
-      field("Authentication algorithm", std::string(sa->hash->display));
-      field("DH group", std::string(sa->group->display));
-    }
-    field("NAT traversal", sa->nat_local    ? "local end behind NAT"
-                           : sa->nat_remote ? "remote end behind NAT"
-                                            : "no NAT");
-    field("DPD", sa->peer_dpd ? "supported by the peer" : "not supported by the peer");
-    if (up) {
-      field("Remote ID", id_type(sa->peer_id) + " " + sa->peer_id.text());
-      const uint64_t age = (now - sa->established_ms) / 1000;
-      field("SA duration (seconds)", std::to_string(sa->lifetime_seconds));
-      field("Remaining time (seconds)",
-            std::to_string(sa->lifetime_seconds > age ? sa->lifetime_seconds - age : 0));
-    }
-    for (const auto& c : sa->children) {
-      o += "   IPSec SA " + std::to_string(c.conn_id) + ": " +
-           (c.protocol == ike::protocol::kAh ? "AH" : "ESP") + " inbound spi " +
-           std::to_string(c.spi_in) + " (" + format("0x%x", c.spi_in) + "), outbound spi " +
-           std::to_string(c.spi_out) + " (" + format("0x%x", c.spi_out) + ")\n";
-    }
+    verbose_block(o, *sa, up, d.ike().engine_v1().config().peers, "v1", "IPSec SA", now, [&] {
+      verbose_field(o, "Exchange mode", sa->aggressive ? "aggressive" : "main");
+      verbose_field(o, "Role", sa->initiator ? "initiator" : "responder");
+      verbose_field(o, "State", up ? "RD" : "NEG");
+      verbose_field(o, "Initiator cookie", hex64(sa->cky_i));
+      verbose_field(o, "Responder cookie", hex64(sa->cky_r));
+      if (sa->cipher != nullptr) {
+        verbose_field(o, "Encryption algorithm", std::string(sa->cipher->display));
+        verbose_field(o, "Authentication algorithm", std::string(sa->hash->display));
+        verbose_field(o, "DH group", std::string(sa->group->display));
+      }
+      verbose_field(o, "DPD", sa->peer_dpd ? "supported by the peer" : "not supported by the peer");
+    });
   }
   o += "-----------------------------------------------\n";
   return o;
