@@ -29,7 +29,9 @@ std::vector<std::string> typed_keywords(const CommandContext& c, const std::stri
   std::vector<std::string> out;
   const auto tokens = tokenize(c.current_line);
   for (size_t i = 1; i < tokens.size(); ++i) {
-    const std::string_view word = tokens[i].text;
+    // The command tree matched keywords without regard to case; so must this second look.
+    std::string word(tokens[i].text);
+    for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     for (const auto& choice : choices) {
       if (choice == word ||
           (choice.size() > word.size() && choice.compare(0, word.size(), word) == 0)) {
