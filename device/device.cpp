@@ -1,5 +1,7 @@
 #include "device/device.hpp"
 
+#include "explain/trace_explainer.hpp"
+
 #include "stages/ipsec_stage.hpp"
 #include "stages/standard_stages.hpp"
 
@@ -205,6 +207,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   ctx.in_if = interface;
   if (trace != nullptr) trace->device = config_.sysname;
   const Action a = pipeline_.process(ctx);
+  if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
   length = ctx.length;
   if (a == Action::Forward && egress_sink_) egress_sink_({packet, length}, ctx.out_if);
   if (!runtime_.ike_acquires.empty()) run_ike();

@@ -98,8 +98,18 @@ class StepRecorder {
   StepRecorder(PacketContext& ctx, std::string_view stage, std::string_view outcome)
       : ctx_(ctx),
         step_(ctx.trace != nullptr ? &ctx.trace->add(stage, std::string(outcome)) : nullptr) {
-    if (step_ != nullptr) step_->number = size_t{ctx.stage_index} + 1;
+    if (step_ != nullptr) {
+      step_->number = size_t{ctx.stage_index} + 1;
+      step_->before = flow_of(ctx);
+    }
   }
+  ~StepRecorder() {
+    if (step_ != nullptr) step_->after = flow_of(ctx_);
+  }
+  StepRecorder(const StepRecorder&) = delete;
+  StepRecorder& operator=(const StepRecorder&) = delete;
+  StepRecorder(StepRecorder&&) = delete;
+  StepRecorder& operator=(StepRecorder&&) = delete;
 
   explicit operator bool() const { return step_ != nullptr; }
   TraceStep* step() const { return step_; }  // for translate_to()
@@ -149,6 +159,11 @@ class StepRecorder {
     } else {
       return std::string(std::forward<Text>(text));
     }
+  }
+  static TraceFlow flow_of(const PacketContext& c) {
+    return TraceFlow{c.current.proto, c.current.src, c.current.dst, c.current.sport,
+                     c.current.dport, c.in_if,       c.out_if,      c.in_zone,
+                     c.out_zone,      c.to_device,   c.length};
   }
   PacketContext& ctx_;
   TraceStep* step_;

@@ -4,6 +4,8 @@
 // are built then and never on the untraced path.
 #pragma once
 
+#include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,30 @@ struct TraceChange {
   std::string after;
 };
 
+// The packet's flow and where it stands, as a stage found it and as it left it: what the
+// explanations (diagnose/trace_explainer.hpp) reason about without parsing the step's text.
+struct TraceFlow {
+  uint8_t proto = 0;
+  uint32_t src = 0;
+  uint32_t dst = 0;
+  uint16_t sport = 0;
+  uint16_t dport = 0;  // ICMP: type << 8 | code
+  uint16_t in_if = 0xffff;
+  uint16_t out_if = 0xffff;
+  uint8_t in_zone = 0xff;
+  uint8_t out_zone = 0xff;
+  bool to_device = false;
+  uint32_t length = 0;  // the IP packet's bytes
+};
+
+// Where the configuration's intent and the packet's fate disagree: what happened, why it matters,
+// and the fix as the lines to type (from the user view, `system-view` first), or none when the
+// fix is not a configuration line.
+struct TraceWarning {
+  std::string message;
+  std::vector<std::string> fix;
+};
+
 struct TraceStep {
   size_t number = 0;  // the stage's place in the pipeline, from 1
   std::string stage;
@@ -26,6 +52,9 @@ struct TraceStep {
   std::vector<TraceChange> changes;
   std::vector<std::string> info;
   DropReason drop = DropReason::None;
+  std::vector<TraceWarning> warnings;
+  TraceFlow before;  // as the stage found the packet
+  TraceFlow after;   // as the stage left it
 };
 
 enum class Action : uint8_t { Forward, Drop, ToDevice };
@@ -36,6 +65,7 @@ struct TraceResult {
   std::string input;
   std::string output;
   DropReason drop = DropReason::None;
+  std::vector<TraceWarning> warnings;  // every step's warnings again, beside the action
 };
 
 struct Trace {
@@ -44,11 +74,15 @@ struct Trace {
   std::vector<TraceStep> steps;
   TraceResult result;
   TraceStep& add(std::string_view stage, std::string outcome) {
-    steps.push_back(
-        TraceStep{0, std::string(stage), std::move(outcome), {}, {}, {}, DropReason::None});
-    return steps.back();
+    TraceStep& step = steps.emplace_back();
+    step.stage = stage;
+    step.result = std::move(outcome);
+    return step;
   }
 };
+
+// s as a JSON string, quoted and escaped; bytes that are not UTF-8 become U+FFFD.
+void json_string(std::ostream& o, std::string_view s);
 
 // Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md.
 std::string format_trace_text(const Trace& t);

@@ -33,6 +33,8 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return n;
 }
 
+}  // namespace
+
 // A JSON string whatever the bytes: control characters escaped, and a byte that is not part of
 // valid UTF-8 (a GBK name of a real configuration, say) written as U+FFFD, so that the output is
 // always valid JSON.
@@ -74,6 +76,24 @@ void json_string(std::ostream& o, std::string_view s) {
   o << '"';
 }
 
+namespace {
+
+void json_warnings(std::ostream& o, const std::vector<TraceWarning>& warnings) {
+  o << "[";
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    if (i != 0) o << ",";
+    o << "{\"message\":";
+    json_string(o, warnings[i].message);
+    o << ",\"fix\":[";
+    for (size_t k = 0; k < warnings[i].fix.size(); ++k) {
+      if (k != 0) o << ",";
+      json_string(o, warnings[i].fix[k]);
+    }
+    o << "]}";
+  }
+  o << "]";
+}
+
 }  // namespace
 
 std::string format_trace_text(const Trace& t) {
@@ -88,11 +108,17 @@ std::string format_trace_text(const Trace& t) {
       o << "  Change:  " << c.field << " " << c.before << " -> " << c.after << "\n";
     for (const auto& i : s.info) o << "  Info:    " << i << "\n";
     if (s.drop != DropReason::None) o << "  Drop:    " << drop_reason_id(s.drop) << "\n";
+    for (const auto& w : s.warnings) {
+      o << "  Warning: " << w.message << "\n";
+      for (size_t k = 0; k < w.fix.size(); ++k)
+        o << (k == 0 ? "  Fix:     " : "           ") << w.fix[k] << "\n";
+    }
   }
   o << "\nResult:\n";
   o << "  Input interface:  " << (t.result.input.empty() ? "-" : t.result.input) << "\n";
   o << "  Output interface: " << (t.result.output.empty() ? "-" : t.result.output) << "\n";
   o << "  Action:           " << action_name(t.result.action) << "\n";
+  for (const auto& w : t.result.warnings) o << "  Warning:          " << w.message << "\n";
   o << "  Drop reason:      "
     << (t.result.drop == DropReason::None ? std::string_view("-") : drop_reason_id(t.result.drop))
     << "\n";
@@ -137,6 +163,8 @@ std::string format_trace_json(const Trace& t) {
     } else {
       json_string(o, drop_reason_id(s.drop));
     }
+    o << ",\"warnings\":";
+    json_warnings(o, s.warnings);
     o << "}}";
   }
   o << "],\"result\":{\"action\":";
@@ -151,6 +179,8 @@ std::string format_trace_json(const Trace& t) {
   } else {
     json_string(o, drop_reason_id(t.result.drop));
   }
+  o << ",\"warnings\":";
+  json_warnings(o, t.result.warnings);
   o << "}}\n";
   return o.str();
 }

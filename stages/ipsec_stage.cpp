@@ -6,9 +6,9 @@
 #include <algorithm>
 
 namespace vfw {
-namespace {
 
-uint32_t overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uint32_t header) {
+uint32_t ipsec_overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner,
+                        uint32_t header) {
   return (esp != nullptr ? ipsec::esp_overhead(*esp, inner, header) : 0) +
          (ah != nullptr ? ipsec::ah_overhead(*ah) : 0);
 }
@@ -18,14 +18,13 @@ uint32_t overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uin
 // packets that fit are exactly those up to this bound: reported as the next-hop MTU it is the
 // same whatever packet asked. Searched down from just above the bound: a few cipher blocks of
 // steps, on the drop path only.
-uint32_t inner_mtu(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu, uint32_t header) {
-  const uint32_t at_mtu = overhead(esp, ah, mtu, header);
+uint32_t largest_inner_packet(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu,
+                              uint32_t header) {
+  const uint32_t at_mtu = ipsec_overhead(esp, ah, mtu, header);
   uint32_t inner = mtu > at_mtu ? mtu - at_mtu + 32 : header + 8;
-  while (inner > header + 8 && inner + overhead(esp, ah, inner, header) > mtu) --inner;
+  while (inner > header + 8 && inner + ipsec_overhead(esp, ah, inner, header) > mtu) --inner;
   return inner;
 }
-
-}  // namespace
 
 DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
                             uint32_t capacity, uint16_t ip_id) {
@@ -102,8 +101,9 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     });
   }
   if (ctx.info.dont_fragment &&
-      ctx.info.total_length + overhead(esp, ah, ctx.length, ctx.info.header_length) > out.mtu) {
-    const uint32_t mtu = inner_mtu(esp, ah, out.mtu, ctx.info.header_length);
+      ctx.info.total_length + ipsec_overhead(esp, ah, ctx.length, ctx.info.header_length) >
+          out.mtu) {
+    const uint32_t mtu = largest_inner_packet(esp, ah, out.mtu, ctx.info.header_length);
     if (ctx.emitted != nullptr)
       ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
     return step.drop(DropReason::FragmentNeeded, [&] {

@@ -16,6 +16,14 @@ namespace vfw {
 DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
                             uint32_t capacity, uint16_t ip_id);
 
+// The bytes ESP and AH add to an inner packet of inner bytes whose IP header is header bytes.
+uint32_t ipsec_overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uint32_t header);
+
+// The largest inner packet that still fits mtu once encapsulated (the next-hop MTU the stage
+// reports in ICMP fragmentation-needed).
+uint32_t largest_inner_packet(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t mtu,
+                              uint32_t header);
+
 class IpsecStage final : public Stage {
  public:
   std::string_view name() const override { return "ipsec"; }

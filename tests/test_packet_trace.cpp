@@ -78,7 +78,15 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
             "\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
         std::string::npos);
   CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
-                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null}}") !=
+                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null,\"warnings\":[{"
+                  "\"message\":\"sent in plain text: nat-policy rule internet translates "
+                  "traffic that ipsec policy map1 10 protects (stage 8, snat)\",\"fix\":[]}]}}") !=
+        std::string::npos);
+  // The step where it happens carries the warning with the fix, line by line.
+  CHECK(json.find("\"drop_reason\":null,\"warnings\":[{\"message\":\"ipsec policy map1 10 (acl "
+                  "3000 rule 5) protects icmp 10.1.1.2 -> 10.2.1.2 as it arrived") !=
+        std::string::npos);
+  CHECK(json.find("\"fix\":[\"system-view\",\"nat-policy\",\" rule name no_nat_ipsec\",") !=
         std::string::npos);
 }
 

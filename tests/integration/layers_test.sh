@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
-#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < ike/ pipeline/ < stages/ < device/ < cli/ < app/
+#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < ike/ pipeline/ < stages/ < explain/ < device/
+#   < diagnose/ < cli/ < app/
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
 # plane: the device binds the two.
 # usage: layers_test.sh SOURCE_DIR
@@ -16,6 +17,7 @@ declare -A below=(
   [ike]="packet ipsec"
   [pipeline]="packet config zones routing nat ipsec"
   [stages]="packet config zones routing nat ipsec pipeline"
+  [explain]="packet config zones routing nat ipsec pipeline stages"
 )
 failed=0
 for folder in "${!below[@]}"; do
