@@ -648,6 +648,29 @@ class Explainer {
         warn(*s, "ESP refused: the ICV does not verify", message, fix);
         return;
       }
+      case DropReason::IpsecMalformed: {
+        const ipsec::Sa* sa = nullptr;
+        for (const auto& x : rt_.sad.all()) {
+          if (x->inbound && x->local.v == f.dst && x->remote.v == f.src) sa = x.get();
+        }
+        const auto auth = sa != nullptr ? sa->crypto.authentication() : ipsec::Authentication::None;
+        if (auth != ipsec::Authentication::Sha256 &&
+            auth != ipsec::Authentication::Sha256Truncated96)
+          return;
+        // Both ends agree on HMAC-SHA-256 and disagree on its length: the receiver takes an
+        // ICV of its own length off the end, and what is left is not whole cipher blocks.
+        warn(*s, "ESP refused: the two ends cut the SHA-256 ICV to different lengths",
+             "the ESP packet does not parse under this SA once an ICV of " +
+                 std::to_string(sa->crypto.icv_bytes()) +
+                 " bytes is taken off: the peer computes HMAC-SHA-256 with the other length "
+                 "(96 or 128 bits). `ipsec sha2 compatible enable` must be on both ends or on "
+                 "neither (checklist item 7)",
+             {"system-view",
+              cfg_.ipsec_sha2_compatible ? "undo ipsec sha2 compatible enable"
+                                         : "ipsec sha2 compatible enable",
+              "return"});
+        return;
+      }
       case DropReason::IpsecSelectorMismatch:
         warn(*s, "the decrypted packet is outside this side's mirrored ACL",
              "the post-IPSec check drops the decrypted packet: the peer's ACL protects "
