@@ -2,6 +2,7 @@
 //   vfw [cli]        the interactive CLI (on the built-in seed FW1, or --config FILE)
 //   vfw check FILE   validate a configuration file
 //   vfw packet-trace trace a packet through the pipeline
+//   vfw diagnose     run the seed's checklists for a flow (docs/diagnose.md)
 //   vfw stages       print the forwarding order
 //   vfw run          the device as a daemon: IKE on UDP 500/4500, its CLI on a local socket
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "builtin_example.hpp"
 #include "cli/config_loader.hpp"
 #include "device/packet_trace.hpp"
+#include "diagnose/diagnosis.hpp"
 #include "stages/standard_stages.hpp"
 
 namespace {
@@ -25,6 +27,36 @@ int packet_trace(const vfw::PacketTraceOptions& o) {
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
   return vfw::run_packet_trace(device, o, std::cout, std::cerr);
+}
+
+struct DiagnoseArgs {
+  std::string config;
+  std::string peer;
+  vfw::diagnose::DiagnoseOptions options;
+  bool json = false;
+};
+
+// 0: nothing failed; 1: an item failed, or a configuration does not load; 2: bad arguments.
+int diagnose(const DiagnoseArgs& a) {
+  vfw::cli::LoadResult local = vfw::cli::load_config_file(a.config);
+  for (const auto& e : local.errors) std::cerr << e.format();
+  if (!local.ok()) return 1;
+  std::optional<vfw::cli::LoadResult> peer;
+  if (!a.peer.empty()) {
+    peer = vfw::cli::load_config_file(a.peer);
+    for (const auto& e : peer->errors) std::cerr << e.format();
+    if (!peer->ok()) return 1;
+  }
+  std::string error;
+  const auto d =
+      vfw::diagnose::diagnose(local.config, peer ? &peer->config : nullptr, a.options, error);
+  if (!d) {
+    std::cerr << "diagnose: " << error << "\n";
+    return 2;
+  }
+  std::cout << (a.json ? vfw::diagnose::format_diagnosis_json(*d)
+                       : vfw::diagnose::format_diagnosis_text(*d));
+  return d->failed() ? 1 : 0;
 }
 
 int check(const std::vector<std::string>& files) {
@@ -126,6 +158,22 @@ int run(int argc, char** argv) {
                    "Send the flow's packet N times (2: the session fast path), 1-100")
       ->check(CLI::Range(1, vfw::kMaxRepeat));
 
+  DiagnoseArgs dg;
+  CLI::App* diag = app.add_subcommand(
+      "diagnose",
+      "Run the seed's forwarding requirements and service-interruption checklist for a flow and "
+      "its reply; with --peer, forecast and run the negotiation (docs/diagnose.md)");
+  diag->add_option("--config", dg.config, "This gateway's configuration file")->required();
+  diag->add_option("--peer", dg.peer, "The IKE peer's configuration file");
+  diag->add_option("--from", dg.options.from, "Source address of the traffic")->required();
+  diag->add_option("--to", dg.options.to, "Destination address of the traffic")->required();
+  diag->add_option("--protocol", dg.options.protocol, "icmp, tcp or udp")
+      ->default_str("icmp")
+      ->check(CLI::IsMember({"icmp", "tcp", "udp"}));
+  diag->add_option("--port", dg.options.port, "Destination port for tcp and udp")
+      ->check(CLI::Range(1, 65535));
+  diag->add_flag("--json", dg.json, "One JSON object (docs/diagnose.md)");
+
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
   vfw::DaemonOptions daemon;
@@ -159,6 +207,7 @@ int run(int argc, char** argv) {
   if (*cli_cmd && cli_cmd->count("--connect") > 0)
     return vfw::connect_cli(connect.empty() ? vfw::default_socket_path() : connect, commands);
   if (*trace) return packet_trace(pt);
+  if (*diag) return diagnose(dg);
   if (*stages) {
     int n = 1;
     for (auto name : vfw::Pipeline(vfw::standard_stages()).order())

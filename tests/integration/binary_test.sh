@@ -32,6 +32,24 @@ check "packet-trace --json is valid JSON with the eleven stages" bash -c "
     --source 10.1.1.2 --destination 10.2.1.2 --json |
   /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"ingress\",\"ipsec-inbound\",\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"snat\",\"tcp-mss\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
 
+check "packet-trace --json carries the misordered NAT's warning and its fix" bash -c "
+  '$vfw' packet-trace --config '$src/examples/fw1-misordered-nat.cfg' --input g0/0/1 --protocol icmp \
+    --source 10.1.1.2 --destination 10.2.1.2 --json |
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); w=[s for s in t[\"steps\"] if s[\"detail\"][\"warnings\"]]; assert [s[\"stage\"] for s in w]==[\"snat\"], w; assert w[0][\"detail\"][\"warnings\"][0][\"fix\"][-2]==\" rule move no_nat_ipsec before internet\"; assert len(t[\"result\"][\"warnings\"])==1'"
+
+check "diagnose fails the misordered FW1 (exit 1) with requirement 5 and its fix" bash -c "
+  '$vfw' diagnose --config '$src/examples/fw1-misordered-nat.cfg' --from 10.1.1.2 --to 10.2.1.2 >'$tmp/d'
+  test \$? -eq 1 && grep -qx '\[FAILED\] requirement 5 (FW1): source NAT leaves it inside the security ACL' '$tmp/d' &&
+  grep -qx '       rule move no_nat_ipsec before internet' '$tmp/d'"
+
+check "diagnose --peer on the seed's pair: nothing fails, JSON for scripts" bash -c "
+  '$vfw' diagnose --config '$src/examples/fw1.cfg' --peer '$src/examples/fw3.cfg' --from 10.1.1.2 --to 10.2.1.2 --json |
+  /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d[\"failed\"]; v={f[\"item\"]+f[\"title\"]: f[\"verdict\"] for f in d[\"findings\"]}; assert \"failed\" not in v.values(), v; assert [f[\"verdict\"] for f in d[\"findings\"] if f[\"title\"].endswith(\"(in memory, with the real engines)\")]==[\"passed\"]'"
+
+check "diagnose refuses a bad address with exit status 2" bash -c "
+  '$vfw' diagnose --config '$src/examples/fw1.cfg' --from 10.1.1 --to 10.2.1.2 2>'$tmp/e'
+  test \$? -eq 2 && grep -qx 'diagnose: --from and --to take IPv4 addresses' '$tmp/e'"
+
 check "script mode runs each line and prints to standard output" bash -c "
   printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"
 

@@ -18,6 +18,7 @@ declare -A below=(
   [pipeline]="packet config zones routing nat ipsec"
   [stages]="packet config zones routing nat ipsec pipeline"
   [explain]="packet config zones routing nat ipsec pipeline stages"
+  [diagnose]="packet config zones routing nat ipsec ike pipeline stages explain device"
 )
 failed=0
 for folder in "${!below[@]}"; do
