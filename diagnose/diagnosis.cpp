@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <sstream>
+
+#include "config/render.hpp"
 #include "config/services.hpp"
 #include "device/device.hpp"
 #include "diagnose/negotiation_forecast.hpp"
@@ -48,6 +51,52 @@ std::vector<std::string> evidence_of(const TraceStep& s) {
 
 std::vector<std::string> fix_of(const TraceStep& s) {
   return s.warnings.empty() ? std::vector<std::string>{} : s.warnings.front().fix;
+}
+
+// The configuration behind a step's decision, as `display current-configuration` prints it: the
+// rule, route or ACL rule, prefixed "config:".
+std::vector<std::string> config_lines(const Device& dev, const TraceStep& s) {
+  std::vector<std::string> lines;
+  auto block = [&](const std::string& head, const std::string& text) {
+    lines.push_back("config: " + head);
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back("config: " + line);
+  };
+  const Snapshot& snap = dev.snapshot();
+  const config::Config& cfg = dev.config();
+  const FlowFields f{s.before.in_zone, s.before.out_zone, Ipv4{s.before.src}, Ipv4{s.before.dst},
+                     s.before.proto,   s.before.sport,    s.before.dport};
+  if (s.stage == "security-policy" && !s.before.to_device) {
+    const int idx = snap.security.match(f);
+    if (idx < 0) return lines;
+    const std::string& name = snap.security.rules()[static_cast<size_t>(idx)].name;
+    for (const auto& r : cfg.security_policy.rules) {
+      if (r.name == name) block("security-policy", config::render_security_rule(r));
+    }
+  } else if (s.stage == "snat" && !s.before.to_device) {
+    const int idx = snap.nat.match_source(f, s.before.out_if);
+    if (idx < 0) return lines;
+    const std::string& name = snap.nat.source_rules()[static_cast<size_t>(idx)].name;
+    for (const auto& r : cfg.nat_policy.rules) {
+      if (r.name == name) block("nat-policy", config::render_nat_rule(r));
+    }
+  } else if (s.stage == "route") {
+    const Route* r = snap.fib.lookup(Ipv4{s.before.dst});
+    if (r == nullptr || r->kind != RouteKind::Static) return lines;
+    for (const auto& st : cfg.routes) {
+      if (st.destination.addr == r->prefix.addr && st.destination.len == r->prefix.len)
+        lines.push_back("config: " + config::render_route(st));
+    }
+  } else if (s.stage == "ipsec" && s.before.out_if < snap.interfaces.size()) {
+    const ipsec::SpdMatch m =
+        ipsec::spd_lookup(snap.interfaces[s.before.out_if].spd,
+                          ipsec::Flow{s.before.proto, Ipv4{s.before.src}, Ipv4{s.before.dst},
+                                      s.before.sport, s.before.dport});
+    if (m.entry == nullptr) return lines;
+    lines.push_back("config: acl number " + std::to_string(m.entry->acl));
+    lines.push_back("config:  " + config::render_acl_rule(*m.rule));
+  }
+  return lines;
 }
 
 bool moved(const TraceStep& s) {
@@ -178,6 +227,7 @@ class Run {
         unreached(std::move(f));
       } else {
         f.evidence = evidence_of(*s);
+        with_config(dev, *s, f);
         f.fix = fix_of(*s);
         if (s->drop != DropReason::None) {
           f.verdict = ItemStatus::Failed;
@@ -206,6 +256,7 @@ class Run {
         unreached(std::move(f));
       } else {
         f.evidence = evidence_of(*s);
+        with_config(dev, *s, f);
         if (s->drop != DropReason::None) {
           f.verdict = ItemStatus::Failed;
           f.fix = fix_of(*s);
@@ -221,6 +272,7 @@ class Run {
         unreached(std::move(f));
       } else {
         f.evidence = evidence_of(*s);
+        with_config(dev, *s, f);
         if (!s->warnings.empty()) {
           f.verdict = ItemStatus::Failed;
           f.fix = fix_of(*s);
@@ -237,6 +289,7 @@ class Run {
       } else {
         f.evidence = {step_line(*s)};
         for (const auto& i : s->info) f.evidence.push_back("  " + i);
+        with_config(dev, *s, f);
         if (s->result == "bypass" || s->result == "skip") {
           f.verdict = ItemStatus::Failed;
           if (s->result == "skip") {
@@ -259,6 +312,11 @@ class Run {
         }
       }
     }
+  }
+
+  static void with_config(const Device& dev, const TraceStep& s, Finding& f) {
+    const auto lines = config_lines(dev, s);
+    f.evidence.insert(f.evidence.end(), lines.begin(), lines.end());
   }
 
   static const Finding* first_failed(const std::vector<Finding>& out, const std::string& device) {
@@ -591,7 +649,11 @@ class Run {
                                ", error reason: " + e.reason + ")" +
                                (e.detail.empty() ? "" : " - " + e.detail));
     };
-    if (!real.started) neg.evidence.push_back(me + " has nothing to start: no usable IKE peer");
+    if (!real.started) {
+      neg.evidence.push_back(me + " has nothing to start: no usable IKE peer");
+      // A key sealed by another device cannot be used here: that is not the tunnel's fault.
+      if (fc.undecidable) neg.verdict = ItemStatus::NotDecidable;
+    }
     if (real.up) neg.evidence.emplace_back("the IKE SA and the IPSec SA pair are up");
     records(me, real.initiator_errors);
     records(them, real.responder_errors);
