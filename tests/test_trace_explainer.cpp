@@ -97,6 +97,25 @@ TEST_CASE("easy-ip above the tunnel's traffic: the SNAT step names policy, rule 
   CHECK(again.drop() == DropReason::IpsecNoSa);  // now it starts IKE
 }
 
+TEST_CASE("an address pool above the tunnel's traffic: the same warning and fix as easy-ip",
+          "[trace][explain]") {
+  std::string text = load_example_text("fw1-misordered-nat.cfg");
+  const std::string easy_ip = "  action source-nat easy-ip\n";
+  text.replace(text.find(easy_ip), easy_ip.size(), "  action source-nat address-group pool1\n");
+  text.replace(text.find("nat-policy\n"), 11,
+               "nat address-group pool1 0\n mode pat\n section 0 1.1.1.10 1.1.1.11\n#\n"
+               "nat-policy\n");
+  Device d(load_text(text));
+  const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
+  const TraceWarning& w = only_warning(s, "snat");
+  CHECK(has(w.message,
+            "nat-policy rule internet (source-nat address-group) translated it to "
+            "icmp 1.1.1.1"));
+  CHECK(w.fix.at(9) == " rule move no_nat_ipsec before internet");
+  type_fix(d, w.fix);
+  check_clean(send(d, icmp("10.1.1.2", "10.2.1.2", 2), kLan));
+}
+
 TEST_CASE("a no-nat rule appended under easy-ip: both rules named, rule move is the fix",
           "[trace][explain]") {
   // The no-nat rule of the correct FW1, typed after the easy-ip rule instead of before it.
