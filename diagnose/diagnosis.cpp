@@ -248,38 +248,22 @@ class Run {
         out.push_back(std::move(f));
       }
     }
-    // 4: the interzone policy permits it.
-    {
-      Finding f = item(4, "the interzone security policy permits it");
-      const TraceStep* s = find(t, "security-policy");
-      if (s == nullptr) {
-        unreached(std::move(f));
-      } else {
-        f.evidence = evidence_of(*s);
-        with_config(dev, *s, f);
-        if (s->drop != DropReason::None) {
-          f.verdict = ItemStatus::Failed;
-          f.fix = fix_of(*s);
-        }
-        out.push_back(std::move(f));
+    // 4 and 5: the interzone policy permits it; SNAT leaves it inside the security ACL.
+    auto judged = [&](Finding f, std::string_view stage, auto&& failed) {
+      const TraceStep* s = find(t, stage);
+      if (s == nullptr) return unreached(std::move(f));
+      f.evidence = evidence_of(*s);
+      with_config(dev, *s, f);
+      if (failed(*s)) {
+        f.verdict = ItemStatus::Failed;
+        f.fix = fix_of(*s);
       }
-    }
-    // 5: SNAT leaves it inside the security ACL.
-    {
-      Finding f = item(5, "source NAT leaves it inside the security ACL");
-      const TraceStep* s = find(t, "snat");
-      if (s == nullptr) {
-        unreached(std::move(f));
-      } else {
-        f.evidence = evidence_of(*s);
-        with_config(dev, *s, f);
-        if (!s->warnings.empty()) {
-          f.verdict = ItemStatus::Failed;
-          f.fix = fix_of(*s);
-        }
-        out.push_back(std::move(f));
-      }
-    }
+      out.push_back(std::move(f));
+    };
+    judged(item(4, "the interzone security policy permits it"), "security-policy",
+           [](const TraceStep& s) { return s.drop != DropReason::None; });
+    judged(item(5, "source NAT leaves it inside the security ACL"), "snat",
+           [](const TraceStep& s) { return !s.warnings.empty(); });
     // 6: the security ACL of the policy covers it.
     {
       Finding f = item(6, "a security ACL rule of the IPSec policy covers it");

@@ -423,7 +423,6 @@ class Explainer {
         idx >= 0 ? "rule " + snap_.security.rules()[static_cast<size_t>(idx)].name + " (deny)"
                  : std::string("the default action (deny)");
     const std::string above = idx >= 0 ? snap_.security.rules()[static_cast<size_t>(idx)].name : "";
-    const std::string zones = zone(s->before.in_zone) + " -> " + zone(s->before.out_zone);
     // A deny rule narrower than the tunnel's traffic is an exception the user made (one host
     // kept out of it); one that spans all of it leaves the tunnel nothing to carry.
     auto deliberate = [&](const std::optional<Wildcard>& src, const std::optional<Wildcard>& dst) {
@@ -437,29 +436,34 @@ class Explainer {
       const InterfaceState& iface = snap_.interfaces[s->before.in_if];
       const ipsec::SpdMatch m = ipsec::spd_lookup_inbound(iface.spd, ipsec_flow(s->before));
       if (m.entry == nullptr || deliberate(m.rule->destination, m.rule->source)) return;
-      warn(*s, denied + " drops traffic that arrived through the tunnel of " + policy_short(m),
-           denied + " drops " + zones + " traffic that arrived through the tunnel of " +
-               entry_name(m) + ": the tunnel is up but the traffic stops here; " + zones +
-               " needs a rule that permits it",
-           rule_fix("security-policy",
-                    permit_rule("ipsec_" + zone(s->before.in_zone) + "_" + zone(s->before.out_zone),
-                                s->before.in_zone, s->before.out_zone, m.rule->destination,
-                                m.rule->source),
-                    above));
+      deny_warning(*s,
+                   denied + " drops traffic that arrived through the tunnel of " + policy_short(m),
+                   denied,
+                   " traffic that arrived through the tunnel of " + entry_name(m) +
+                       ": the tunnel is up but the traffic stops here; ",
+                   m.rule->destination, m.rule->source, above);
       return;
     }
     if (!valid(s->before.out_if)) return;
     const auto& spd = snap_.interfaces[s->before.out_if].spd;
     const ipsec::SpdMatch m = ipsec::spd_lookup(spd, ipsec_flow(s->before));
     if (m.entry == nullptr || deliberate(m.rule->source, m.rule->destination)) return;
-    warn(*s, denied + " drops traffic that " + policy_short(m) + " protects",
-         denied + " drops " + zones + " traffic that " + entry_name(m) +
-             " protects: it never reaches the IPSec stage, so it never triggers IKE; " + zones +
-             " needs a rule that permits it",
+    deny_warning(*s, denied + " drops traffic that " + policy_short(m) + " protects", denied,
+                 " traffic that " + entry_name(m) +
+                     " protects: it never reaches the IPSec stage, so it never triggers IKE; ",
+                 m.rule->source, m.rule->destination, above);
+  }
+
+  // The interzone policy dropped the tunnel's traffic: a rule for it, from the zone it came from
+  // to the zone it goes to, with the ACL rule's addresses, above the deny that matched.
+  void deny_warning(TraceStep& s, const std::string& summary, const std::string& denied,
+                    const std::string& middle, const std::optional<Wildcard>& src,
+                    const std::optional<Wildcard>& dst, const std::string& above) {
+    const std::string zones = zone(s.before.in_zone) + " -> " + zone(s.before.out_zone);
+    warn(s, summary, denied + " drops " + zones + middle + zones + " needs a rule that permits it",
          rule_fix("security-policy",
-                  permit_rule("ipsec_" + zone(s->before.in_zone) + "_" + zone(s->before.out_zone),
-                              s->before.in_zone, s->before.out_zone, m.rule->source,
-                              m.rule->destination),
+                  permit_rule("ipsec_" + zone(s.before.in_zone) + "_" + zone(s.before.out_zone),
+                              s.before.in_zone, s.before.out_zone, src, dst),
                   above));
   }
 
