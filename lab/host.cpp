@@ -1,0 +1,78 @@
+#include "lab/host.hpp"
+
+#include <utility>
+
+#include "packet/packet.hpp"
+
+namespace vfw::lab {
+namespace {
+
+// Rewrites an ICMP message's checksum over its whole length (RFC 792).
+void icmp_checksum(uint8_t* icmp, size_t length) {
+  store16(icmp + 2, 0);
+  store16(icmp + 2, internet_checksum({icmp, length}));
+}
+
+}  // namespace
+
+Host::Host(std::string name, Ipv4 address, uint8_t prefix_length, std::optional<Ipv4> gateway,
+           uint32_t mtu)
+    : name_(std::move(name)),
+      address_(address),
+      prefix_length_(prefix_length),
+      gateway_(gateway),
+      mtu_(mtu) {}
+
+std::vector<uint8_t> Host::echo_request(Ipv4 destination, uint16_t id, uint16_t seq, uint32_t size,
+                                        bool dont_fragment) const {
+  PacketSpec spec;
+  spec.src = address_;
+  spec.dst = destination;
+  spec.src_port = id;
+  spec.total_length = static_cast<uint16_t>(size);
+  spec.dont_fragment = dont_fragment;
+  spec.ip_id = seq;
+  std::vector<uint8_t> p = build_packet(spec);
+  store16(&p[20 + 6], seq);
+  icmp_checksum(&p[20], p.size() - 20);
+  return p;
+}
+
+std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& packet,
+                                                uint64_t now_ms) {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None || info.dst != address_) return {};
+  if (info.protocol != ipproto::kIcmp || info.is_fragment()) return {};
+  const uint32_t at = info.header_length;
+  if (packet.size() < at + 8) return {};
+  const uint8_t type = packet[at];
+  if (type == 0) {  // echo reply
+    replies_.push_back({info.src, load16(&packet[at + 4]), load16(&packet[at + 6]), packet[8],
+                        static_cast<uint32_t>(info.total_length - at), now_ms});
+    return {};
+  }
+  if (type == 3) {
+    const uint8_t code = packet[at + 1];
+    errors_.push_back(
+        code == 4
+            ? "From " + to_string(info.src) + " icmp_seq=" +
+                  std::to_string(packet.size() >= at + 8 + 28 ? load16(&packet[at + 8 + 20 + 6])
+                                                              : 0) +
+                  " Frag needed and DF set (mtu = " + std::to_string(load16(&packet[at + 6])) + ")"
+            : "From " + to_string(info.src) + " Destination Unreachable");
+    return {};
+  }
+  if (type != 8) return {};
+  // The echo reply: the request with addresses swapped, type 0, a TTL of its own.
+  std::vector<uint8_t> reply(packet.begin(), packet.begin() + info.total_length);
+  store32(&reply[12], info.dst.v);
+  store32(&reply[16], info.src.v);
+  reply[8] = 64;
+  store16(&reply[10], 0);
+  store16(&reply[10], internet_checksum({reply.data(), at}));
+  reply[at] = 0;
+  icmp_checksum(&reply[at], reply.size() - at);
+  return {std::move(reply)};
+}
+
+}  // namespace vfw::lab

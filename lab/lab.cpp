@@ -1,0 +1,356 @@
+#include "lab/lab.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "cli/command_tree.hpp"
+#include "cli/config_loader.hpp"
+
+namespace vfw::lab {
+namespace {
+
+// The UDP packet that carries an IKE datagram between two gateways: on port 4500 behind the
+// non-ESP marker (RFC 3948), a NAT keepalive as its single byte. The UDP checksum is left 0, as
+// IPv4 allows.
+std::vector<uint8_t> udp_packet(const ike::Datagram& d, uint16_t ip_id) {
+  const bool marker = d.local.port == ike::kNatTraversalPort && !d.keepalive;
+  const size_t length = 20 + 8 + (marker ? 4 : 0) + d.bytes.size();
+  std::vector<uint8_t> p(length, 0);
+  p[0] = 0x45;
+  store16(&p[2], static_cast<uint16_t>(length));
+  store16(&p[4], ip_id);
+  p[8] = 64;
+  p[9] = ipproto::kUdp;
+  store32(&p[12], d.local.address.v);
+  store32(&p[16], d.remote.address.v);
+  store16(&p[10], internet_checksum({p.data(), 20}));
+  store16(&p[20], d.local.port);
+  store16(&p[22], d.remote.port);
+  store16(&p[24], static_cast<uint16_t>(length - 20));
+  std::copy(d.bytes.begin(), d.bytes.end(), p.begin() + 28 + (marker ? 4 : 0));
+  return p;
+}
+
+// What a link filter names a packet by: "udp 500", "udp 4500", "esp", or "".
+std::string filter_class(const std::vector<uint8_t>& bytes) {
+  PacketInfo info;
+  if (parse_ipv4(bytes, info) != DropReason::None) return "";
+  if (info.protocol == ipproto::kEsp) return "esp";
+  if (info.protocol == ipproto::kUdp && info.has_l4) {
+    if (info.dst_port == 500 || info.src_port == 500) return "udp 500";
+    if (info.dst_port == 4500 || info.src_port == 4500) return "udp 4500";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::string>& errors) {
+  std::unique_ptr<Lab> lab(new Lab());
+  lab->name_ = topology.name;
+  for (const auto& spec : topology.nodes) {
+    Node n;
+    n.name = spec.name;
+    if (spec.kind == "host") {
+      n.host = std::make_unique<Host>(spec.name, spec.address, spec.prefix_length, spec.gateway,
+                                      spec.mtu);
+    } else {
+      const std::string path = spec.startup_config.rfind('/', 0) == 0
+                                   ? spec.startup_config
+                                   : topology.folder + "/" + spec.startup_config;
+      cli::LoadResult loaded = cli::load_config_file(path);
+      for (const auto& e : loaded.errors) errors.push_back(e.format());
+      if (!loaded.ok()) continue;
+      n.device = std::make_unique<Device>(std::move(loaded.config));
+    }
+    lab->nodes_.push_back(std::move(n));
+  }
+  if (!errors.empty()) return nullptr;
+  // A device's forwarded packets land in its node's egress list, carried on after it ran.
+  for (size_t i = 0; i < lab->nodes_.size(); ++i) {
+    if (Device* d = lab->nodes_[i].device.get()) {
+      Lab* self = lab.get();
+      d->set_egress_sink([self, i](std::span<const uint8_t> packet, uint16_t out) {
+        self->nodes_[i].egress.push_back({out, std::vector<uint8_t>(packet.begin(), packet.end())});
+      });
+      d->set_time(0);
+    }
+  }
+  auto port = [&](const Endpoint& e, int line, Port& out) {
+    const auto it = std::find_if(lab->nodes_.begin(), lab->nodes_.end(),
+                                 [&](const Node& n) { return n.name == e.node; });
+    out.node = static_cast<size_t>(it - lab->nodes_.begin());
+    out.interface = e.interface;
+    if (it->device == nullptr) return;
+    const auto name = cli::normalize_interface(e.interface);
+    if (!name || it->device->snapshot().interface_index(*name) == kNoInterface) {
+      errors.push_back("link at line " + std::to_string(line) + ": " + e.node +
+                       " has no interface " + e.interface);
+      return;
+    }
+    out.interface = *name;
+  };
+  for (const auto& spec : topology.links) {
+    Link l;
+    l.spec = spec;
+    port(spec.a, spec.line, l.a);
+    port(spec.b, spec.line, l.b);
+    lab->links_.push_back(std::move(l));
+  }
+  if (!errors.empty()) return nullptr;
+  return lab;
+}
+
+Device* Lab::device(const std::string& name) {
+  for (auto& n : nodes_) {
+    if (n.name == name) return n.device.get();
+  }
+  return nullptr;
+}
+
+Host* Lab::host(const std::string& name) {
+  for (auto& n : nodes_) {
+    if (n.name == name) return n.host.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Lab::node_names() const {
+  std::vector<std::string> names;
+  for (const auto& n : nodes_) names.push_back(n.name);
+  return names;
+}
+
+void Lab::set_clock(uint64_t ms) {
+  now_ms_ = ms;
+  for (auto& n : nodes_) {
+    if (n.device) n.device->set_time(static_cast<uint32_t>(ms / 1000));
+  }
+}
+
+bool Lab::set_link(const std::string& endpoint, bool up) {
+  const size_t colon = endpoint.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string node = endpoint.substr(0, colon);
+  const std::string typed = endpoint.substr(colon + 1);
+  const std::string interface = cli::normalize_interface(typed).value_or(typed);
+  for (auto& l : links_) {
+    for (const Port* p : {&l.a, &l.b}) {
+      if (nodes_[p->node].name == node && (p->interface == interface || p->interface == typed)) {
+        l.up = up;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes) {
+  for (const auto& l : links_) {
+    const Port* from = nullptr;
+    const Port* to = nullptr;
+    if (l.a.node == node && l.a.interface == interface) {
+      from = &l.a;
+      to = &l.b;
+    } else if (l.b.node == node && l.b.interface == interface) {
+      from = &l.b;
+      to = &l.a;
+    }
+    if (from == nullptr) continue;
+    if (!l.up) {
+      ++link_drops_["link down"];
+      return;
+    }
+    if (l.spec.mtu != 0 && bytes.size() > l.spec.mtu) {
+      ++link_drops_["mtu"];
+      return;
+    }
+    if (!l.spec.drop.empty()) {
+      const std::string what = filter_class(bytes);
+      if (std::find(l.spec.drop.begin(), l.spec.drop.end(), what) != l.spec.drop.end()) {
+        ++link_drops_["filter " + what];
+        return;
+      }
+    }
+    if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss) {
+      ++link_drops_["loss"];
+      return;
+    }
+    events_.push(
+        Event{now_ms_ + l.spec.delay_ms, order_++, to->node, to->interface, std::move(bytes)});
+    return;
+  }
+  ++link_drops_["no link"];
+}
+
+bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].name != host || nodes_[i].host == nullptr) continue;
+    for (const auto& l : links_) {
+      const Port* p = l.a.node == i ? &l.a : l.b.node == i ? &l.b : nullptr;
+      if (p == nullptr) continue;
+      transmit(i, p->interface, std::move(packet));
+      return true;
+    }
+  }
+  return false;
+}
+
+void Lab::arrive(Event& e) {
+  Node& n = nodes_[e.node];
+  if (n.host) {
+    for (auto& reply : n.host->receive(e.bytes, now_ms_)) transmit(e.node, e.interface, reply);
+    return;
+  }
+  std::vector<EmittedPacket> emitted;
+  const Action a = n.device->receive(e.bytes, e.interface, nullptr, &emitted);
+  if (a == Action::ToDevice) to_device(e.node, e.interface, e.bytes);
+  for (auto& p : emitted)
+    transmit(e.node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes));
+  flush(e.node);
+}
+
+void Lab::to_device(size_t node, const std::string& interface, const std::vector<uint8_t>& bytes) {
+  (void)interface;
+  Device& d = *nodes_[node].device;
+  PacketInfo info;
+  if (parse_ipv4(bytes, info) != DropReason::None || info.is_fragment()) return;
+  const uint32_t at = info.header_length;
+  if (info.protocol == ipproto::kUdp && info.has_l4 &&
+      (info.dst_port == ike::kIkePort || info.dst_port == ike::kNatTraversalPort)) {
+    std::span<const uint8_t> payload(bytes.data() + at + 8, info.total_length - at - 8);
+    if (info.dst_port == ike::kNatTraversalPort) {
+      if (payload.size() == 1 && payload[0] == 0xff) return;  // NAT keepalive
+      if (payload.size() < 4 || load32(payload.data()) != 0) return;
+      payload = payload.subspan(4);
+    }
+    d.ike_receive({info.dst, info.dst_port}, {info.src, info.src_port}, payload);
+    return;
+  }
+  if (info.protocol == ipproto::kIcmp && bytes.size() >= at + 8 && bytes[at] == 8) {
+    // The device answers a ping the security policy let in (service-manage decided already).
+    std::vector<uint8_t> reply(bytes.begin(), bytes.begin() + info.total_length);
+    store32(&reply[12], info.dst.v);
+    store32(&reply[16], info.src.v);
+    reply[8] = 255;
+    store16(&reply[10], 0);
+    store16(&reply[10], internet_checksum({reply.data(), at}));
+    reply[at] = 0;
+    store16(&reply[at + 2], 0);
+    store16(&reply[at + 2], internet_checksum({&reply[at], reply.size() - at}));
+    originate(node, std::move(reply));
+  }
+}
+
+void Lab::originate(size_t node, std::vector<uint8_t> bytes) {
+  Device& d = *nodes_[node].device;
+  PacketInfo info;
+  if (parse_ipv4(bytes, info) != DropReason::None) return;
+  const Route* r = d.snapshot().fib.lookup(info.dst);
+  if (r == nullptr || r->kind == RouteKind::Local || r->kind == RouteKind::Blackhole) {
+    ++link_drops_["no route from " + nodes_[node].name];
+    return;
+  }
+  transmit(node, d.snapshot().interfaces[r->out_if].name, std::move(bytes));
+}
+
+void Lab::flush(size_t node) {
+  Node& n = nodes_[node];
+  for (;;) {
+    auto datagrams = n.device->ike_take_datagrams();
+    for (const auto& dg : datagrams) originate(node, udp_packet(dg, static_cast<uint16_t>(order_)));
+    auto released = n.device->take_released();
+    auto egress = std::exchange(n.egress, {});
+    egress.insert(egress.end(), std::make_move_iterator(released.begin()),
+                  std::make_move_iterator(released.end()));
+    for (auto& p : egress)
+      transmit(node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes));
+    if (datagrams.empty() && egress.empty()) return;
+  }
+}
+
+void Lab::run(uint64_t until_ms) {
+  while (!events_.empty() && events_.top().at_ms <= until_ms) {
+    Event e = events_.top();
+    events_.pop();
+    set_clock(std::max(now_ms_, e.at_ms));
+    arrive(e);
+  }
+}
+
+void Lab::advance(uint64_t ms) {
+  const uint64_t target = now_ms_ + ms;
+  while (now_ms_ < target) {
+    // The devices' timers run on whole seconds: run to the next one, then tick.
+    const uint64_t next_second = (now_ms_ / 1000 + 1) * 1000;
+    const uint64_t stop = std::min(target, next_second);
+    run(stop);
+    set_clock(stop);
+    if (stop == next_second) {
+      for (size_t i = 0; i < nodes_.size(); ++i) {
+        if (!nodes_[i].device) continue;
+        nodes_[i].device->ike_tick();
+        flush(i);
+      }
+    }
+  }
+  run(now_ms_);
+}
+
+Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, uint32_t size,
+                          bool dont_fragment) {
+  PingResult r;
+  Host* h = this->host(host);
+  if (h == nullptr) {
+    r.text = "lab ping: no host named " + host + "\n";
+    return r;
+  }
+  const std::string dst = to_string(destination);
+  r.text = "PING " + dst + " (" + dst + ") " + std::to_string(size - 28) + "(" +
+           std::to_string(size) + ") bytes of data.\n";
+  std::vector<double> times;
+  const uint64_t start = now_ms_;
+  constexpr uint16_t kId = 0x4c61;  // "La"
+  for (int seq = 1; seq <= count; ++seq) {
+    const uint64_t sent_at = now_ms_;
+    send(host, h->echo_request(destination, kId, static_cast<uint16_t>(seq), size, dont_fragment));
+    ++r.transmitted;
+    advance(1000);
+    for (const auto& e : h->take_errors()) r.text += e + "\n";
+    for (const auto& reply : h->take_replies()) {
+      if (reply.id != kId || reply.sequence != seq) continue;
+      ++r.received;
+      const double ms = static_cast<double>(reply.at_ms - sent_at);
+      times.push_back(ms);
+      char line[160];
+      std::snprintf(line, sizeof line, "%u bytes from %s: icmp_seq=%u ttl=%u time=%.1f ms\n",
+                    reply.bytes, to_string(reply.from).c_str(), reply.sequence, reply.ttl, ms);
+      r.text += line;
+    }
+  }
+  const int loss = r.transmitted == 0 ? 0 : (r.transmitted - r.received) * 100 / r.transmitted;
+  r.text += "\n--- " + dst + " ping statistics ---\n" + std::to_string(r.transmitted) +
+            " packets transmitted, " + std::to_string(r.received) + " received, " +
+            std::to_string(loss) + "% packet loss, time " + std::to_string(now_ms_ - start - 1000) +
+            "ms\n";
+  if (!times.empty()) {
+    double sum = 0;
+    double sq = 0;
+    for (double t : times) {
+      sum += t;
+      sq += t * t;
+    }
+    const double avg = sum / static_cast<double>(times.size());
+    const double mdev =
+        std::sqrt(std::max(0.0, sq / static_cast<double>(times.size()) - avg * avg));
+    char line[160];
+    std::snprintf(line, sizeof line, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n",
+                  *std::min_element(times.begin(), times.end()), avg,
+                  *std::max_element(times.begin(), times.end()), mdev);
+    r.text += line;
+  }
+  return r;
+}
+
+}  // namespace vfw::lab

@@ -1,0 +1,104 @@
+// A lab: several firewalls and hosts in one process, joined by in-memory links, on one simulated
+// clock. A packet leaves a node by an interface, crosses the link (its delay, loss, MTU and
+// filter) and arrives at the other end; a firewall runs it through its pipeline as `vfw run`
+// would, and IKE between firewalls is the same engines' datagrams, carried as UDP packets across
+// the links (and through whatever firewalls sit between, the carrier included). The same inputs
+// give the same outputs: events run in time order, ties in the order they were made, and a link's
+// loss is drawn from a generator seeded by the lab.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "device/device.hpp"
+#include "lab/host.hpp"
+#include "lab/topology.hpp"
+
+namespace vfw::lab {
+
+class Lab {
+ public:
+  // Loads every node's configuration (relative to the topology's folder); errors name the file.
+  static std::unique_ptr<Lab> create(const Topology& topology, std::vector<std::string>& errors);
+
+  const std::string& name() const { return name_; }
+  Device* device(const std::string& name);
+  Host* host(const std::string& name);
+  std::vector<std::string> node_names() const;
+
+  // The simulated clock, in milliseconds; run() moves it to each event's time.
+  uint64_t now_ms() const { return now_ms_; }
+  // Runs every pending event (packets in flight, IKE's answers) until the lab is quiet, or up to
+  // until_ms when given.
+  void run(uint64_t until_ms = UINT64_MAX);
+  // Moves the clock on by ms, running what falls due and the devices' timers.
+  void advance(uint64_t ms);
+
+  // A packet that host sends now, out of its interface.
+  bool send(const std::string& host, std::vector<uint8_t> packet);
+
+  // `lab ping HOST DEST`: count echo requests a second apart, with the output a Linux host's ping
+  // prints. received: how many replies came back.
+  struct PingResult {
+    std::string text;
+    int transmitted = 0;
+    int received = 0;
+  };
+  PingResult ping(const std::string& host, Ipv4 destination, int count = 5, uint32_t size = 84,
+                  bool dont_fragment = false);
+
+  // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").
+  const std::map<std::string, uint64_t>& link_drops() const { return link_drops_; }
+  bool set_link(const std::string& endpoint, bool up);  // "fw1:GigabitEthernet0/0/2"
+
+ private:
+  struct Port {
+    size_t node = 0;
+    std::string interface;  // the device's normalised name, or the host's as written
+  };
+  struct Link {
+    Port a, b;
+    LinkSpec spec;
+    bool up = true;
+  };
+  struct Node {
+    std::string name;
+    std::unique_ptr<Device> device;
+    std::unique_ptr<Host> host;
+    std::vector<EmittedPacket> egress;  // what the device forwarded while it ran a packet
+  };
+  struct Event {
+    uint64_t at_ms;
+    uint64_t order;
+    size_t node;
+    std::string interface;
+    std::vector<uint8_t> bytes;
+    bool operator>(const Event& o) const {
+      return at_ms != o.at_ms ? at_ms > o.at_ms : order > o.order;
+    }
+  };
+
+  Lab() = default;
+  void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes);
+  void arrive(Event& e);
+  void to_device(size_t node, const std::string& interface, const std::vector<uint8_t>& bytes);
+  void originate(size_t node, std::vector<uint8_t> bytes);  // the device's own packets
+  void flush(size_t node);  // IKE datagrams, released packets, forwarded packets
+  void set_clock(uint64_t ms);
+
+  std::string name_;
+  std::vector<Node> nodes_;
+  std::vector<Link> links_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  uint64_t now_ms_ = 0;
+  uint64_t order_ = 0;
+  std::mt19937_64 random_{1};
+  std::map<std::string, uint64_t> link_drops_;
+};
+
+}  // namespace vfw::lab

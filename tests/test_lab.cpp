@@ -1,0 +1,172 @@
+// The lab: the seed's network from its topology file, a ping across it that brings the IKEv2
+// tunnel up through the carrier, the same run twice giving the same bytes, link faults, and the
+// topology file's errors naming file, line and field.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "app/line_runner.hpp"
+#include "lab/lab.hpp"
+
+using namespace vfw;
+using namespace vfw::lab;
+
+namespace {
+
+std::unique_ptr<Lab> seed_lab(const std::string& edit_from = "", const std::string& edit_to = "") {
+  TopologyResult t =
+      load_topology(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
+  for (const auto& e : t.errors) FAIL(e.format());
+  if (!edit_from.empty()) {
+    // A change to the file's text, parsed again from the same folder.
+    std::ifstream in(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t at = text.find(edit_from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, edit_from.size(), edit_to);
+    t = parse_topology(text, "seed.clab.yml", t.topology.folder);
+    for (const auto& e : t.errors) FAIL(e.format());
+  }
+  std::vector<std::string> errors;
+  auto lab = Lab::create(t.topology, errors);
+  for (const auto& e : errors) FAIL(e);
+  REQUIRE(lab != nullptr);
+  return lab;
+}
+
+// The line of a display that holds what.
+std::string row(const std::string& display, const std::string& what) {
+  std::istringstream in(display);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) return line;
+  }
+  return "";
+}
+
+std::string typed(Device& d, const std::string& line) {
+  LineRunner run(d, true);
+  const LineOutput out = run.run(line, 0);
+  return out.out + out.err;
+}
+
+}  // namespace
+
+TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the tunnel comes up",
+          "[lab]") {
+  auto lab = seed_lab();
+  CHECK(lab->name() == "seed");
+  CHECK(lab->node_names() == std::vector<std::string>{"pc1", "fw1", "fw2", "fw3", "pc2"});
+  const Lab::PingResult r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 3);
+  INFO(r.text);
+  CHECK(r.transmitted == 3);
+  CHECK(r.received == 3);
+  CHECK(r.text.rfind("PING 10.2.1.2 (10.2.1.2) 56(84) bytes of data.\n"
+                     "64 bytes from 10.2.1.2: icmp_seq=1 ttl=",
+                     0) == 0);
+  CHECK(r.text.find("3 packets transmitted, 3 received, 0% packet loss") != std::string::npos);
+  // FW1 initiated: the IKE SA and the CHILD SA, ready and stay-alive, as the seed shows them.
+  const std::string sa = typed(*lab->device("fw1"), "display ike sa");
+  INFO(sa);
+  CHECK(sa.find("2.1.1.1:500") != std::string::npos);
+  for (const char* phase : {"v2:1", "v2:2"}) {
+    const std::string line = row(sa, phase);
+    CHECK(line.find("2.1.1.1:500") != std::string::npos);
+    CHECK(line.find("RD|ST") != std::string::npos);
+  }
+  // The carrier saw only ESP and IKE between 1.1.1.1 and 2.1.1.1, never 10.x in clear.
+  const std::string sessions = typed(*lab->device("fw2"), "display firewall session table");
+  INFO(sessions);
+  CHECK(sessions.find("10.1.1.2") == std::string::npos);
+  CHECK(sessions.find("1.1.1.1") != std::string::npos);
+}
+
+TEST_CASE("a lab run is deterministic: the same pings give the same output, byte for byte",
+          "[lab]") {
+  auto a =
+      seed_lab("    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n",
+               "    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n"
+               "      labels: {vfw.delay-ms: 15, vfw.loss: 0.1}\n");
+  auto b =
+      seed_lab("    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n",
+               "    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n"
+               "      labels: {vfw.delay-ms: 15, vfw.loss: 0.1}\n");
+  const auto ra = a->ping("pc1", *parse_ipv4("10.2.1.2"), 10);
+  const auto rb = b->ping("pc1", *parse_ipv4("10.2.1.2"), 10);
+  CHECK(ra.text == rb.text);
+  CHECK(a->link_drops() == b->link_drops());
+  CHECK(a->link_drops().count("loss") == 1);  // the loss happened, the same way twice
+  CHECK(ra.text.find("time=30.0 ms") != std::string::npos);  // two crossings of the 15 ms link
+}
+
+TEST_CASE("a carrier that drops UDP 500 keeps the tunnel down; a link down stops everything",
+          "[lab]") {
+  auto lab =
+      seed_lab("    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n",
+               "    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n"
+               "      labels: {vfw.drop: udp 500}\n");
+  const auto r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 2);
+  CHECK(r.received == 0);
+  CHECK(lab->link_drops().at("filter udp 500") >= 1);
+  CHECK(row(typed(*lab->device("fw1"), "display ike sa"), "v2:").find("RD") == std::string::npos);
+
+  auto up = seed_lab();
+  REQUIRE(up->ping("pc1", *parse_ipv4("10.2.1.2"), 1).received == 1);
+  REQUIRE(up->set_link("fw1:GigabitEthernet0/0/2", false));
+  CHECK(up->ping("pc1", *parse_ipv4("10.2.1.2"), 2).received == 0);
+  CHECK(up->link_drops().at("link down") >= 2);
+  REQUIRE(up->set_link("fw1:g0/0/2", true));
+  CHECK(up->ping("pc1", *parse_ipv4("10.2.1.2"), 1).received == 1);
+}
+
+TEST_CASE("a gateway answers a ping only where service-manage permits it", "[lab]") {
+  auto lab = seed_lab();
+  Device& fw1 = *lab->device("fw1");
+  LineRunner run(fw1, true);
+  auto type = [&](const char* permit) {
+    for (const std::string& line :
+         {std::string("system-view"), std::string("interface GigabitEthernet0/0/1"),
+          std::string("service-manage ping ") + permit, std::string("return")})
+      REQUIRE(run.run(line, 0).ok);
+  };
+  type("deny");
+  CHECK(lab->ping("pc1", *parse_ipv4("10.1.1.1"), 1).received == 0);
+  CHECK(fw1.runtime().drops[DropReason::ServiceManageDeny] == 1);
+  type("permit");
+  CHECK(lab->ping("pc1", *parse_ipv4("10.1.1.1"), 1).received == 1);
+}
+
+TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
+  auto errors = [](const std::string& text) {
+    std::string all;
+    for (const auto& e : parse_topology(text, "t.clab.yml", ".").errors) all += e.format() + "\n";
+    return all;
+  };
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    a: [unclosed\n").rfind("t.clab.yml:", 0) == 0);
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n") ==
+        "t.clab.yml:5: topology.nodes.fw1.kind: \"router\" is not a kind of this lab (vfw, "
+        "host)\n");
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n") ==
+        "t.clab.yml:4: topology.nodes.fw1.startup-config: a vfw node needs its configuration\n");
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels:\n"
+               "        vfw.address: 10.1.1.300/24\n") ==
+        "t.clab.yml:7: topology.nodes.pc1.labels.vfw.address: \"10.1.1.300/24\" is not an "
+        "address like 10.1.1.2/24\n");
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels: "
+               "{vfw.address: 10.1.1.2/24}\n  links:\n    - endpoints: [\"pc1:eth1\", "
+               "\"fw9:GigabitEthernet0/0/1\"]\n") ==
+        "t.clab.yml:8: topology.links[0].endpoints: no node named fw9\n");
+  CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels: "
+               "{vfw.address: 10.1.1.2/24}\n  links:\n    - endpoints: [\"pc1:eth1\"]\n") ==
+        "t.clab.yml:8: topology.links[0].endpoints: two endpoints, NODE:INTERFACE each\n");
+  // A firewall interface the configuration does not have is refused when the lab is made.
+  TopologyResult t = parse_topology(
+      "name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n      startup-config: fw1.cfg\n"
+      "  links:\n    - endpoints: [\"fw1:GigabitEthernet0/0/9\", \"fw1:GigabitEthernet0/0/1\"]\n",
+      "t.clab.yml", std::string(VFW_SOURCE_DIR) + "/examples");
+  REQUIRE(t.ok());
+  std::vector<std::string> lab_errors;
+  CHECK(Lab::create(t.topology, lab_errors) == nullptr);
+  CHECK(lab_errors ==
+        std::vector<std::string>{"link at line 8: fw1 has no interface GigabitEthernet0/0/9"});
+}
