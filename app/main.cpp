@@ -3,6 +3,7 @@
 //   vfw check FILE   validate a configuration file
 //   vfw packet-trace trace a packet through the pipeline
 //   vfw diagnose     run the seed's checklists for a flow (docs/diagnose.md)
+//   vfw lab [FILE]   a lab of firewalls and hosts (the seed's network built in; docs/lab.md)
 //   vfw stages       print the forwarding order
 //   vfw run          the device as a daemon: IKE on UDP 500/4500, its CLI on a local socket
 #include <unistd.h>
@@ -10,10 +11,13 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "app/cli_session.hpp"
 #include "app/daemon.hpp"
+#include "app/lab_console.hpp"
 #include "builtin_example.hpp"
+#include "builtin_lab.hpp"
 #include "cli/config_loader.hpp"
 #include "device/packet_trace.hpp"
 #include "diagnose/diagnosis.hpp"
@@ -57,6 +61,44 @@ int diagnose(const DiagnoseArgs& a) {
   std::cout << (a.json ? vfw::diagnose::format_diagnosis_json(*d)
                        : vfw::diagnose::format_diagnosis_text(*d));
   return d->failed() ? 1 : 0;
+}
+
+struct LabArgs {
+  std::string file;  // "" or "seed": the built-in lab
+  std::string attach;
+  std::vector<std::string> commands;
+};
+
+// 0: every line ran; 1: a line failed, or the lab could not be made; 2: bad arguments.
+int run_lab(const LabArgs& a) {
+  const bool builtin = a.file.empty() || a.file == "seed";
+  vfw::lab::TopologyResult t =
+      builtin ? vfw::lab::parse_topology(vfw::kBuiltinLabTopology, "builtin:seed.clab.yml", ".")
+              : vfw::lab::load_topology(a.file);
+  for (const auto& e : t.errors) std::cerr << e.format() << "\n";
+  if (!t.ok()) return 1;
+  std::vector<std::string> errors;
+  auto lab =
+      vfw::lab::Lab::create(t.topology, errors, builtin ? &vfw::builtin_lab_files() : nullptr);
+  for (const auto& e : errors) std::cerr << e << "\n";
+  if (lab == nullptr) return 1;
+  vfw::LabConsoleOptions options;
+  options.attach = a.attach;
+  if (!a.attach.empty() && lab->device(a.attach) == nullptr) {
+    std::cerr << "lab: no firewall named " << a.attach << "\n";
+    return 2;
+  }
+  if (builtin) {
+    options.topology_text = vfw::kBuiltinLabTopology;
+    options.files = vfw::builtin_lab_files();
+  }
+  if (!a.commands.empty()) {
+    std::string script;
+    for (const auto& c : a.commands) script += c + "\n";
+    std::istringstream in(script);
+    return vfw::run_lab_script(*lab, options, in, std::cout, std::cerr);
+  }
+  return vfw::run_lab_script(*lab, options, std::cin, std::cout, std::cerr);
 }
 
 int check(const std::vector<std::string>& files) {
@@ -174,6 +216,15 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
   diag->add_flag("--json", dg.json, "One JSON object (docs/diagnose.md)");
 
+  LabArgs lab_args;
+  CLI::App* lab_cmd = app.add_subcommand(
+      "lab",
+      "A lab of firewalls and hosts on one simulated clock: FILE (containerlab's format) or "
+      "`seed`, the seed's network (the default); lines from standard input or -c (docs/lab.md)");
+  lab_cmd->add_option("FILE", lab_args.file, "Topology file, or seed");
+  lab_cmd->add_option("--attach", lab_args.attach, "The firewall the console starts on");
+  lab_cmd->add_option("-c,--command", lab_args.commands, "A line to run (repeatable)");
+
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
   vfw::DaemonOptions daemon;
@@ -208,6 +259,7 @@ int run(int argc, char** argv) {
     return vfw::connect_cli(connect.empty() ? vfw::default_socket_path() : connect, commands);
   if (*trace) return packet_trace(pt);
   if (*diag) return diagnose(dg);
+  if (*lab_cmd) return run_lab(lab_args);
   if (*stages) {
     int n = 1;
     for (auto name : vfw::Pipeline(vfw::standard_stages()).order())

@@ -46,7 +46,8 @@ std::string filter_class(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::string>& errors) {
+std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::string>& errors,
+                                 const std::map<std::string, std::string>* files) {
   std::unique_ptr<Lab> lab(new Lab());
   lab->name_ = topology.name;
   for (const auto& spec : topology.nodes) {
@@ -56,10 +57,19 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
       n.host = std::make_unique<Host>(spec.name, spec.address, spec.prefix_length, spec.gateway,
                                       spec.mtu);
     } else {
-      const std::string path = spec.startup_config.rfind('/', 0) == 0
-                                   ? spec.startup_config
-                                   : topology.folder + "/" + spec.startup_config;
-      cli::LoadResult loaded = cli::load_config_file(path);
+      cli::LoadResult loaded;
+      if (files != nullptr) {
+        const auto it = files->find(spec.startup_config);
+        if (it == files->end()) {
+          errors.push_back(spec.name + ": no configuration " + spec.startup_config);
+          continue;
+        }
+        loaded = cli::load_config_text(it->second, spec.startup_config);
+      } else {
+        loaded = cli::load_config_file(spec.startup_config.rfind('/', 0) == 0
+                                           ? spec.startup_config
+                                           : topology.folder + "/" + spec.startup_config);
+      }
       for (const auto& e : loaded.errors) errors.push_back(e.format());
       if (!loaded.ok()) continue;
       n.device = std::make_unique<Device>(std::move(loaded.config));
@@ -74,9 +84,9 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
       d->set_egress_sink([self, i](std::span<const uint8_t> packet, uint16_t out) {
         self->nodes_[i].egress.push_back({out, std::vector<uint8_t>(packet.begin(), packet.end())});
       });
-      d->set_time(0);
     }
   }
+  lab->set_clock(0);
   auto port = [&](const Endpoint& e, int line, Port& out) {
     const auto it = std::find_if(lab->nodes_.begin(), lab->nodes_.end(),
                                  [&](const Node& n) { return n.name == e.node; });
@@ -122,10 +132,44 @@ std::vector<std::string> Lab::node_names() const {
   return names;
 }
 
+std::string Lab::describe(const std::string& attached) const {
+  std::string o = "Lab " + name_ + ": " + std::to_string(nodes_.size()) + " nodes, " +
+                  std::to_string(links_.size()) + " links, clock " +
+                  std::to_string(now_ms_ / 1000) + "." + std::to_string(now_ms_ % 1000 / 100) +
+                  " s\n";
+  for (const auto& n : nodes_) {
+    char line[160];
+    if (n.host) {
+      std::snprintf(line, sizeof line, "  %-8s host  %s/%u%s\n", n.name.c_str(),
+                    to_string(n.host->address()).c_str(), n.host->prefix_length(),
+                    n.host->gateway() ? (" gateway " + to_string(*n.host->gateway())).c_str() : "");
+    } else {
+      std::snprintf(line, sizeof line, "  %-8s vfw   %s%s\n", n.name.c_str(),
+                    n.device->config().sysname.c_str(), n.name == attached ? " (attached)" : "");
+    }
+    o += line;
+  }
+  for (const auto& l : links_) {
+    o += "  " + nodes_[l.a.node].name + ":" + l.a.interface + " -- " + nodes_[l.b.node].name + ":" +
+         l.b.interface + (l.up ? "  up" : "  down");
+    if (l.spec.delay_ms != 0) o += ", delay " + std::to_string(l.spec.delay_ms) + " ms";
+    if (l.spec.loss > 0) o += ", loss " + std::to_string(static_cast<int>(l.spec.loss * 100)) + "%";
+    if (l.spec.mtu != 0) o += ", mtu " + std::to_string(l.spec.mtu);
+    for (const auto& d : l.spec.drop) o += ", drops " + d;
+    o += "\n";
+  }
+  return o;
+}
+
 void Lab::set_clock(uint64_t ms) {
+  // The devices' dates (display timestamps, logs) follow the simulated clock from a fixed start,
+  // so that a lab's output is the same on every run: 2026-01-01 00:00:00 UTC.
+  constexpr int64_t kLabEpochMs = 1767225600000;
   now_ms_ = ms;
   for (auto& n : nodes_) {
-    if (n.device) n.device->set_time(static_cast<uint32_t>(ms / 1000));
+    if (!n.device) continue;
+    n.device->set_time(static_cast<uint32_t>(ms / 1000));
+    n.device->fix_wall_clock(kLabEpochMs + static_cast<int64_t>(ms));
   }
 }
 

@@ -23,8 +23,10 @@ namespace vfw::lab {
 
 class Lab {
  public:
-  // Loads every node's configuration (relative to the topology's folder); errors name the file.
-  static std::unique_ptr<Lab> create(const Topology& topology, std::vector<std::string>& errors);
+  // Loads every node's configuration (relative to the topology's folder, or from files by the
+  // name the topology gives when files is set: the built-in lab); errors name the file.
+  static std::unique_ptr<Lab> create(const Topology& topology, std::vector<std::string>& errors,
+                                     const std::map<std::string, std::string>* files = nullptr);
 
   const std::string& name() const { return name_; }
   Device* device(const std::string& name);
@@ -51,6 +53,9 @@ class Lab {
   };
   PingResult ping(const std::string& host, Ipv4 destination, int count = 5, uint32_t size = 84,
                   bool dont_fragment = false);
+
+  // `lab list`: the nodes (the attached one marked) and the links with their state.
+  std::string describe(const std::string& attached) const;
 
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").
   const std::map<std::string, uint64_t>& link_drops() const { return link_drops_; }

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "app/lab_console.hpp"
 #include "app/line_runner.hpp"
 #include "lab/lab.hpp"
 
@@ -169,4 +170,58 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   CHECK(Lab::create(t.topology, lab_errors) == nullptr);
   CHECK(lab_errors ==
         std::vector<std::string>{"link at line 8: fw1 has no interface GigabitEthernet0/0/9"});
+}
+
+TEST_CASE(
+    "the lab console: VRP lines on the attached firewall, lab commands beside them, the same "
+    "output on every run",
+    "[lab]") {
+  auto run = [](const std::string& script, std::string& err) {
+    auto lab = seed_lab();
+    std::istringstream in(script);
+    std::ostringstream out, e;
+    const int status = run_lab_script(*lab, {}, in, out, e);
+    err = e.str();
+    return std::make_pair(status, out.str());
+  };
+  const std::string script =
+      "lab ping pc1 10.2.1.2 count 2\n"
+      "display ike sa\n"
+      "system-view\n"
+      "sysname BRANCH\n"
+      "lab attach fw3\n"
+      "display ipsec sa brief\n"
+      "lab attach fw1\n"
+      "display current-configuration | include sysname\n"
+      "lab clock advance 10\n"
+      "lab list\n";
+  std::string err;
+  const auto [status, out] = run(script, err);
+  INFO(out << err);
+  CHECK(status == 0);
+  CHECK(err.empty());
+  CHECK(out.find("2 packets transmitted, 2 received, 0% packet loss") != std::string::npos);
+  // FW1's view survived the visit to FW3: sysname was typed in FW1's system view.
+  CHECK(out.find(" sysname BRANCH\n") != std::string::npos);
+  CHECK(out.find("2026-01-01 00:00:02") != std::string::npos);  // the lab's own dates
+  CHECK(out.find("clock 12.0 s") != std::string::npos);
+  CHECK(out.find("  fw1      vfw   BRANCH (attached)\n") != std::string::npos);
+  // Byte for byte the same on a second run, but for what IKE draws at random (SPIs, cookies,
+  // nonces and keys come from OpenSSL's generator, as the RFCs want them): the SA display.
+  auto without_sa_brief = [](std::string text) {
+    const size_t at = text.find("current ipsec sa number");
+    if (at != std::string::npos) text.erase(at, text.find(" sysname BRANCH") - at);
+    return text;
+  };
+  std::string err2;
+  CHECK(without_sa_brief(run(script, err2).second) == without_sa_brief(out));
+
+  const auto [bad, text] = run("lab ping pc9 10.2.1.2\nlab attach pc1\nlab frobnicate\n", err);
+  CHECK(bad == 1);
+  CHECK(err ==
+        "line 1: lab ping pc9 10.2.1.2\nError: No host named pc9 in the lab.\n"
+        "line 2: lab attach pc1\nError: No firewall named pc1 in the lab.\n"
+        "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
+        "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab clock advance SECONDS, lab "
+        "link down|up NODE:INTERFACE, lab export DIR.\n");
 }

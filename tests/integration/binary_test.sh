@@ -50,6 +50,22 @@ check "diagnose refuses a bad address with exit status 2" bash -c "
   '$vfw' diagnose --config '$src/examples/fw1.cfg' --from 10.1.1 --to 10.2.1.2 2>'$tmp/e'
   test \$? -eq 2 && grep -qx 'diagnose: --from and --to take IPv4 addresses' '$tmp/e'"
 
+check "vfw lab: the seed's network built in; PC1 pings PC2 and FW1 shows the tunnel" bash -c "
+  printf 'lab ping pc1 10.2.1.2 count 2\ndisplay ike sa\n' | '$vfw' lab >'$tmp/lab' &&
+  grep -q '^2 packets transmitted, 2 received, 0% packet loss' '$tmp/lab' &&
+  grep -q 'RD|ST|A *v2:1' '$tmp/lab' && grep -q 'RD|ST|A *v2:2' '$tmp/lab'"
+
+check "lab export writes the built-in lab's files, which start the same lab" bash -c "
+  '$vfw' lab -c 'lab export $tmp/seed' >/dev/null &&
+  test -f '$tmp/seed/seed.clab.yml' && test -f '$tmp/seed/fw1.cfg' && test -f '$tmp/seed/fw2-carrier.cfg' &&
+  grep -q 'startup-config: fw1.cfg' '$tmp/seed/seed.clab.yml' &&
+  '$vfw' lab '$tmp/seed/seed.clab.yml' -c 'lab ping pc1 10.2.1.2 count 1' | grep -q '1 received'"
+
+check "vfw lab names the file, line and field of a topology error" bash -c "
+  printf 'name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n' >'$tmp/bad.clab.yml'
+  ! '$vfw' lab '$tmp/bad.clab.yml' </dev/null 2>'$tmp/e' &&
+  grep -qx \"$tmp/bad.clab.yml:5: topology.nodes.fw1.kind: \\\"router\\\" is not a kind of this lab (vfw, host)\" '$tmp/e'"
+
 check "script mode runs each line and prints to standard output" bash -c "
   printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"
 

@@ -1,0 +1,182 @@
+#include "app/lab_console.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "app/line_runner.hpp"
+#include "cli/command_tree.hpp"
+
+namespace vfw {
+namespace {
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// Writes text to path through a temporary file renamed over it: a reader sees the old file or
+// the new one, never half of one.
+bool write_file(const std::string& path, const std::string& text, std::string& error) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f) {
+      error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "cannot rename " + tmp + " to " + path;
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+class Console {
+ public:
+  Console(lab::Lab& lab, const LabConsoleOptions& options) : lab_(lab), options_(options) {
+    attached_ = options.attach;
+    if (attached_.empty()) {
+      for (const auto& n : lab.node_names()) {
+        if (lab.device(n) != nullptr) {
+          attached_ = n;
+          break;
+        }
+      }
+    }
+  }
+
+  // One line: a lab command, or the attached firewall's CLI.
+  LineOutput run(const std::string& line) {
+    const auto w = words(line);
+    if (!w.empty() && w[0] == "lab") return lab_command(w);
+    Device* d = lab_.device(attached_);
+    if (d == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
+    auto& runner = runners_[attached_];
+    if (!runner) runner = std::make_unique<LineRunner>(*d, true);
+    return runner->run(line, 0);
+  }
+
+ private:
+  static LineOutput fail(const std::string& message) {
+    return {false, "", "Error: " + message + "\n"};
+  }
+
+  LineOutput lab_command(const std::vector<std::string>& w) {
+    const std::string what = w.size() > 1 ? w[1] : "";
+    if (what == "list" && w.size() == 2) return {true, lab_.describe(attached_), ""};
+    if (what == "attach" && w.size() == 3) {
+      if (lab_.device(w[2]) == nullptr) return fail("No firewall named " + w[2] + " in the lab.");
+      attached_ = w[2];
+      return {true, "", ""};
+    }
+    if (what == "ping" && w.size() >= 4) return ping(w);
+    if (what == "clock" && w.size() == 4 && w[2] == "advance") {
+      const auto seconds = parse_uint(w[3], 86400 * 365);
+      if (!seconds) return fail("lab clock advance takes seconds, from 0 to 31536000.");
+      lab_.advance(uint64_t{*seconds} * 1000);
+      return {true, "", ""};
+    }
+    if (what == "link" && w.size() == 4 && (w[2] == "down" || w[2] == "up")) {
+      if (!lab_.set_link(w[3], w[2] == "up")) return fail("No link at " + w[3] + ".");
+      return {true, "", ""};
+    }
+    if (what == "export" && w.size() == 3) return export_to(w[2]);
+    return fail(
+        "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
+        "[count N] [size N] [df], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, "
+        "lab export DIR.");
+  }
+
+  LineOutput ping(const std::vector<std::string>& w) {
+    const auto dest = parse_ipv4(w[3]);
+    if (!dest) return fail("\"" + w[3] + "\" is not an IPv4 address.");
+    if (lab_.host(w[2]) == nullptr) return fail("No host named " + w[2] + " in the lab.");
+    int count = 5;
+    uint32_t size = 84;
+    bool df = false;
+    for (size_t i = 4; i < w.size(); ++i) {
+      if (w[i] == "df") {
+        df = true;
+      } else if ((w[i] == "count" || w[i] == "size") && i + 1 < w.size()) {
+        const auto n = parse_uint(w[i + 1], w[i] == "count" ? 1000 : 65535);
+        if (!n || (w[i] == "count" && *n == 0) || (w[i] == "size" && *n < 28))
+          return fail(w[i] == "count" ? "count is a number from 1 to 1000."
+                                      : "size is the IP packet's length, from 28 to 65535.");
+        if (w[i] == "count") {
+          count = static_cast<int>(*n);
+        } else {
+          size = *n;
+        }
+        ++i;
+      } else {
+        return fail("lab ping HOST DEST [count N] [size N] [df]: \"" + w[i] +
+                    "\" is not one of them.");
+      }
+    }
+    const auto r = lab_.ping(w[2], *dest, count, size, df);
+    return {r.received > 0, r.text, ""};
+  }
+
+  LineOutput export_to(const std::string& dir) {
+    if (options_.topology_text.empty())
+      return fail("This lab was started from its own files: they are already on disk.");
+    ::mkdir(dir.c_str(), 0755);
+    std::string topology = options_.topology_text;
+    std::string error;
+    std::string listed;
+    for (const auto& [name, text] : options_.files) {
+      // The files go beside the topology, which names them so.
+      const std::string local = base_name(name);
+      for (size_t at = topology.find(name); at != std::string::npos;
+           at = topology.find(name, at + local.size()))
+        topology.replace(at, name.size(), local);
+      if (!write_file(dir + "/" + local, text, error)) return fail(error);
+      listed += "  " + dir + "/" + local + "\n";
+    }
+    const std::string file = dir + "/" + (lab_.name().empty() ? "lab" : lab_.name()) + ".clab.yml";
+    if (!write_file(file, topology, error)) return fail(error);
+    return {true, "Wrote " + file + " and\n" + listed, ""};
+  }
+
+  lab::Lab& lab_;
+  const LabConsoleOptions& options_;
+  std::string attached_;
+  std::map<std::string, std::unique_ptr<LineRunner>> runners_;
+};
+
+}  // namespace
+
+int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,
+                   std::ostream& out, std::ostream& err) {
+  Console console(lab, options);
+  bool failed = false;
+  size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const LineOutput r =
+        line.size() > kMaxCommandLine ? too_long_line(line.size()) : console.run(line);
+    out << r.out << std::flush;
+    if (!r.err.empty())
+      err << "line " << line_no << ": " << cli::hide_secrets(line) << "\n" << r.err << std::flush;
+    if (!r.ok) failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace vfw

@@ -1,0 +1,34 @@
+// The lab's console: the VRP CLI of the attached firewall, each firewall keeping its own view
+// and prompt, plus lab commands that no VRP command starts with:
+//
+//   lab list                                   the nodes and links
+//   lab attach NAME                            the console moves to that firewall
+//   lab ping HOST DEST [count N] [size N] [df] a host's ping, as Linux prints it
+//   lab clock advance SECONDS                  the simulated clock (IKE's timers, lifetimes)
+//   lab link down|up NODE:INTERFACE            a link goes down or comes back
+//   lab export DIR                             the lab's files, to start from (built-in lab)
+//
+// Script mode as in the CLI: lines from a stream, output on standard output, errors on standard
+// error with the line's number, exit status 1 when a line failed.
+#pragma once
+
+#include <istream>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "lab/lab.hpp"
+
+namespace vfw {
+
+struct LabConsoleOptions {
+  std::string attach;  // the firewall the console starts on ("" the first)
+  // The lab's files by the names its topology gives them, for `lab export` (topology first).
+  std::string topology_text;
+  std::map<std::string, std::string> files;
+};
+
+int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,
+                   std::ostream& out, std::ostream& err);
+
+}  // namespace vfw
