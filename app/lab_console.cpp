@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -85,6 +86,7 @@ class Console {
       return {true, "", ""};
     }
     if (what == "ping" && w.size() >= 4) return ping(w);
+    if (what == "trace" && w.size() >= 4) return trace(w);
     if (what == "clock" && w.size() == 4 && w[2] == "advance") {
       const auto seconds = parse_uint(w[3], 86400 * 365);
       if (!seconds) return fail("lab clock advance takes seconds, from 0 to 31536000.");
@@ -98,8 +100,8 @@ class Console {
     if (what == "export" && w.size() == 3) return export_to(w[2]);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
-        "[count N] [size N] [df], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, "
-        "lab export DIR.");
+        "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab clock "
+        "advance SECONDS, lab link down|up NODE:INTERFACE, lab export DIR.");
   }
 
   LineOutput ping(const std::vector<std::string>& w) {
@@ -130,6 +132,50 @@ class Console {
     }
     const auto r = lab_.ping(w[2], *dest, count, size, df);
     return {r.received > 0, r.text, ""};
+  }
+
+  // lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]
+  LineOutput trace(const std::vector<std::string>& w) {
+    const lab::Host* h = lab_.host(w[2]);
+    if (h == nullptr) return fail("No host named " + w[2] + " in the lab.");
+    const auto dest = parse_ipv4(w[3]);
+    if (!dest) return fail("\"" + w[3] + "\" is not an IPv4 address.");
+    PacketSpec p;
+    p.src = h->address();
+    p.dst = *dest;
+    p.src_port = 1;
+    bool json = false;
+    int port = -1;
+    for (size_t i = 4; i < w.size(); ++i) {
+      if (w[i] == "json") {
+        json = true;
+      } else if (w[i] == "protocol" && i + 1 < w.size() &&
+                 (w[i + 1] == "icmp" || w[i + 1] == "tcp" || w[i + 1] == "udp")) {
+        p.protocol = w[i + 1] == "icmp"  ? ipproto::kIcmp
+                     : w[i + 1] == "tcp" ? ipproto::kTcp
+                                         : ipproto::kUdp;
+        ++i;
+      } else if (w[i] == "port" && i + 1 < w.size()) {
+        const auto n = parse_uint(w[i + 1], 65535);
+        if (!n || *n == 0) return fail("port is a number from 1 to 65535.");
+        port = static_cast<int>(*n);
+        ++i;
+      } else {
+        return fail("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]: \"" + w[i] +
+                    "\" is not one of them.");
+      }
+    }
+    if (p.protocol != ipproto::kIcmp) {
+      if (port < 0) return fail("tcp and udp need a port.");
+      p.src_port = 49152;
+      p.dst_port = static_cast<uint16_t>(port);
+    }
+    const auto r = lab_.trace(w[2], p);
+    const bool delivered =
+        !r.legs.empty() && std::any_of(r.legs.begin(), r.legs.end(), [](const auto& l) {
+          return l.label != "reply" && l.delivered;
+        });
+    return {delivered, json ? lab::Lab::format_trace_json(r) : lab::Lab::format_trace_text(r), ""};
   }
 
   LineOutput export_to(const std::string& dir) {

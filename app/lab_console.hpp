@@ -4,6 +4,7 @@
 //   lab list                                   the nodes and links
 //   lab attach NAME                            the console moves to that firewall
 //   lab ping HOST DEST [count N] [size N] [df] a host's ping, as Linux prints it
+//   lab trace HOST DEST [protocol P] [port N] [json]   one packet hop by hop, then its reply
 //   lab clock advance SECONDS                  the simulated clock (IKE's timers, lifetimes)
 //   lab link down|up NODE:INTERFACE            a link goes down or comes back
 //   lab export DIR                             the lab's files, to start from (built-in lab)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 #include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
@@ -190,7 +191,17 @@ bool Lab::set_link(const std::string& endpoint, bool up) {
   return false;
 }
 
-void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes) {
+void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
+                   Leg* leg) {
+  auto lost = [&](const std::string& why, const Link* l) {
+    ++link_drops_[why];
+    if (leg != nullptr && l != nullptr) {
+      leg->disposition = "lost on the link " + nodes_[l->a.node].name + ":" + l->a.interface +
+                         " -- " + nodes_[l->b.node].name + ":" + l->b.interface + " (" + why + ")";
+    } else if (leg != nullptr) {
+      leg->disposition = "lost: " + nodes_[node].name + ":" + interface + " has no link";
+    }
+  };
   for (const auto& l : links_) {
     const Port* from = nullptr;
     const Port* to = nullptr;
@@ -202,30 +213,20 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
       to = &l.a;
     }
     if (from == nullptr) continue;
-    if (!l.up) {
-      ++link_drops_["link down"];
-      return;
-    }
-    if (l.spec.mtu != 0 && bytes.size() > l.spec.mtu) {
-      ++link_drops_["mtu"];
-      return;
-    }
+    if (!l.up) return lost("link down", &l);
+    if (l.spec.mtu != 0 && bytes.size() > l.spec.mtu) return lost("mtu", &l);
     if (!l.spec.drop.empty()) {
       const std::string what = filter_class(bytes);
-      if (std::find(l.spec.drop.begin(), l.spec.drop.end(), what) != l.spec.drop.end()) {
-        ++link_drops_["filter " + what];
-        return;
-      }
+      if (std::find(l.spec.drop.begin(), l.spec.drop.end(), what) != l.spec.drop.end())
+        return lost("filter " + what, &l);
     }
-    if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss) {
-      ++link_drops_["loss"];
-      return;
-    }
+    if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss)
+      return lost("loss", &l);
     events_.push(
-        Event{now_ms_ + l.spec.delay_ms, order_++, to->node, to->interface, std::move(bytes)});
+        Event{now_ms_ + l.spec.delay_ms, order_++, to->node, to->interface, std::move(bytes), leg});
     return;
   }
-  ++link_drops_["no link"];
+  lost("no link", nullptr);
 }
 
 bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
@@ -244,12 +245,48 @@ bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
 void Lab::arrive(Event& e) {
   Node& n = nodes_[e.node];
   if (n.host) {
-    for (auto& reply : n.host->receive(e.bytes, now_ms_)) transmit(e.node, e.interface, reply);
+    PacketInfo info;
+    const bool mine =
+        parse_ipv4(e.bytes, info) == DropReason::None && info.dst == n.host->address();
+    if (e.leg != nullptr) {
+      e.leg->delivered = mine;
+      e.leg->disposition = mine ? "delivered to " + n.name + " (" + to_string(info.dst) + ")"
+                                : "reached " + n.name + ", which is not " + to_string(info.dst);
+    }
+    // The traced packet's answer is the reply leg's packet.
+    Leg* reply = e.leg != nullptr && mine ? std::exchange(reply_leg_, nullptr) : nullptr;
+    for (auto& r : n.host->receive(e.bytes, now_ms_)) transmit(e.node, e.interface, r, reply);
     return;
   }
   std::vector<EmittedPacket> emitted;
-  const Action a = n.device->receive(e.bytes, e.interface, nullptr, &emitted);
+  Trace* trace = nullptr;
+  if (e.leg != nullptr) {
+    e.leg->hops.push_back({n.name, e.interface, {}});
+    trace = &e.leg->hops.back().trace;
+  }
+  const Action a = n.device->receive(e.bytes, e.interface, trace, &emitted);
   if (a == Action::ToDevice) to_device(e.node, e.interface, e.bytes);
+  if (e.leg != nullptr) {
+    if (a == Action::ToDevice) {
+      e.leg->delivered = true;
+      e.leg->disposition = "delivered to " + n.name + " itself";
+    } else if (a == Action::Drop) {
+      const TraceStep* at = nullptr;
+      for (const auto& st : trace->steps) {
+        if (st.drop != DropReason::None) at = &st;
+      }
+      e.leg->disposition =
+          trace->result.drop == DropReason::IpsecNoSa
+              ? "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)"
+              : "dropped at " + n.name +
+                    (at != nullptr ? " by stage " + at->stage : std::string()) + " (" +
+                    std::string(drop_reason_id(trace->result.drop)) + ")";
+    }
+  }
+  // What this packet made leave goes on traced; IKE's and the held packets' do not.
+  auto forwarded = std::exchange(n.egress, {});
+  for (auto& p : forwarded)
+    transmit(e.node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes), e.leg);
   for (auto& p : emitted)
     transmit(e.node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes));
   flush(e.node);
@@ -340,6 +377,106 @@ void Lab::advance(uint64_t ms) {
     }
   }
   run(now_ms_);
+}
+
+Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
+  TraceResult r;
+  size_t from = nodes_.size();
+  std::string port;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].name != host || nodes_[i].host == nullptr) continue;
+    for (const auto& l : links_) {
+      if (l.a.node == i) port = l.a.interface;
+      if (l.b.node == i) port = l.b.interface;
+    }
+    from = i;
+  }
+  if (from == nodes_.size() || port.empty()) return r;
+  // The legs are filled while the events run: their addresses must not move meanwhile.
+  r.legs.reserve(3);
+  Leg reply{"reply", {}, "", false};
+  auto attempt = [&](const std::string& label, uint16_t ip_id) {
+    r.legs.push_back({label, {}, "", false});
+    Leg* leg = &r.legs.back();
+    reply = {"reply", {}, "", false};
+    reply_leg_ = &reply;
+    PacketSpec p = packet;
+    p.ip_id = ip_id;
+    transmit(from, port, build_packet(p), leg);
+    run();
+    reply_leg_ = nullptr;
+    if (leg->disposition.empty()) leg->disposition = "no node took it further";
+    return leg;
+  };
+  const Leg* first = attempt("packet", packet.ip_id);
+  // Held for IKE: what the negotiation did, then the same packet again.
+  if (!first->hops.empty() && first->hops.back().trace.result.drop == DropReason::IpsecNoSa) {
+    const Hop& held = first->hops.back();
+    Device& d = *device(held.node);
+    const size_t before = d.ike().error_info().size();
+    (void)before;
+    bool up = false;
+    for (const auto& sa : d.runtime().sad.all()) up = up || !sa->inbound;
+    r.negotiation = up ? held.node +
+                             " negotiated its tunnel: the IKE SA and the IPSec SA pair are up "
+                             "(display ike sa)"
+                       : held.node + "'s negotiation failed";
+    for (const auto& e : d.ike().error_info())
+      r.negotiation += "; " + held.node + " recorded: error reason: " + e.record.reason +
+                       " (peer " + to_string(e.record.peer) + ")";
+    attempt("second attempt", static_cast<uint16_t>(packet.ip_id + 1));
+  }
+  if (!reply.hops.empty() || !reply.disposition.empty()) r.legs.push_back(reply);
+  return r;
+}
+
+std::string Lab::format_trace_text(const TraceResult& t) {
+  std::string o;
+  for (const auto& leg : t.legs) {
+    o += "== " + leg.label + " ==\n";
+    for (size_t i = 0; i < leg.hops.size(); ++i) {
+      const Hop& h = leg.hops[i];
+      o += "\nHop " + std::to_string(i + 1) + ": " + h.node + ", input " + h.input + "\n";
+      const std::string text = vfw::format_trace_text(h.trace);
+      for (size_t at = 0; at < text.size();) {
+        const size_t nl = text.find('\n', at);
+        o += "  " + text.substr(at, nl - at + 1);
+        at = nl == std::string::npos ? text.size() : nl + 1;
+      }
+    }
+    o += "\nDisposition: " + leg.disposition + "\n";
+    if (leg.label == "packet" && !t.negotiation.empty())
+      o += "Negotiation: " + t.negotiation + "\n";
+    o += "\n";
+  }
+  return o;
+}
+
+std::string Lab::format_trace_json(const TraceResult& t) {
+  std::ostringstream o;
+  o << "{\"legs\":[";
+  for (size_t l = 0; l < t.legs.size(); ++l) {
+    const Leg& leg = t.legs[l];
+    o << (l == 0 ? "" : ",") << "{\"label\":";
+    json_string(o, leg.label);
+    o << ",\"hops\":[";
+    for (size_t i = 0; i < leg.hops.size(); ++i) {
+      std::string trace = vfw::format_trace_json(leg.hops[i].trace);
+      while (!trace.empty() && trace.back() == '\n') trace.pop_back();
+      o << (i == 0 ? "" : ",") << "{\"node\":";
+      json_string(o, leg.hops[i].node);
+      o << ",\"input\":";
+      json_string(o, leg.hops[i].input);
+      o << ",\"trace\":" << trace << "}";
+    }
+    o << "],\"disposition\":";
+    json_string(o, leg.disposition);
+    o << ",\"delivered\":" << (leg.delivered ? "true" : "false") << "}";
+  }
+  o << "],\"negotiation\":";
+  json_string(o, t.negotiation);
+  o << "}\n";
+  return o.str();
 }
 
 Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, uint32_t size,

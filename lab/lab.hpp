@@ -57,6 +57,29 @@ class Lab {
   // `lab list`: the nodes (the attached one marked) and the links with their state.
   std::string describe(const std::string& attached) const;
 
+  // `lab trace HOST DEST`: one packet followed hop by hop across every firewall it crosses, each
+  // with its stages as packet-trace shows them (and their warnings), to its destination or its
+  // drop; then the reply the destination sends, the same way back. A packet held while IKE
+  // negotiates is followed by the negotiation's outcome and a second attempt.
+  struct Hop {
+    std::string node;
+    std::string input;
+    Trace trace;
+  };
+  struct Leg {
+    std::string label;  // "packet", "second attempt", "reply"
+    std::vector<Hop> hops;
+    std::string disposition;  // "delivered to pc2 (10.2.1.2)", "dropped at fw1 by ..."
+    bool delivered = false;
+  };
+  struct TraceResult {
+    std::vector<Leg> legs;    // the packet (a second attempt after a negotiation), then the reply
+    std::string negotiation;  // what the held packet's negotiation did, when there was one
+  };
+  TraceResult trace(const std::string& host, const PacketSpec& packet);
+  static std::string format_trace_text(const TraceResult& t);
+  static std::string format_trace_json(const TraceResult& t);
+
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").
   const std::map<std::string, uint64_t>& link_drops() const { return link_drops_; }
   bool set_link(const std::string& endpoint, bool up);  // "fw1:GigabitEthernet0/0/2"
@@ -83,13 +106,15 @@ class Lab {
     size_t node;
     std::string interface;
     std::vector<uint8_t> bytes;
+    Leg* leg = nullptr;  // set for the packet `lab trace` follows
     bool operator>(const Event& o) const {
       return at_ms != o.at_ms ? at_ms > o.at_ms : order > o.order;
     }
   };
 
   Lab() = default;
-  void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes);
+  void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
+                Leg* leg = nullptr);
   void arrive(Event& e);
   void to_device(size_t node, const std::string& interface, const std::vector<uint8_t>& bytes);
   void originate(size_t node, std::vector<uint8_t> bytes);  // the device's own packets
@@ -104,6 +129,7 @@ class Lab {
   uint64_t order_ = 0;
   std::mt19937_64 random_{1};
   std::map<std::string, uint64_t> link_drops_;
+  Leg* reply_leg_ = nullptr;  // where a traced packet's reply goes, while a trace runs
 };
 
 }  // namespace vfw::lab

@@ -222,6 +222,71 @@ TEST_CASE(
         "line 1: lab ping pc9 10.2.1.2\nError: No host named pc9 in the lab.\n"
         "line 2: lab attach pc1\nError: No firewall named pc1 in the lab.\n"
         "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
-        "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab clock advance SECONDS, lab "
-        "link down|up NODE:INTERFACE, lab export DIR.\n");
+        "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab trace HOST DEST [protocol P] "
+        "[port N] [json], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, lab export "
+        "DIR.\n");
+}
+
+TEST_CASE(
+    "lab trace follows the packet across the firewalls and back: held for IKE, then "
+    "delivered; a drop named on each firewall",
+    "[lab]") {
+  auto lab = seed_lab();
+  PacketSpec ping;
+  ping.src = *parse_ipv4("10.1.1.2");
+  ping.dst = *parse_ipv4("10.2.1.2");
+  ping.src_port = 7;
+  const Lab::TraceResult t = lab->trace("pc1", ping);
+  const std::string text = Lab::format_trace_text(t);
+  INFO(text);
+  REQUIRE(t.legs.size() == 3);
+  CHECK(t.legs[0].label == "packet");
+  CHECK(t.legs[0].disposition == "held at fw1 while IKE negotiates (ipsec-sa-negotiating)");
+  CHECK(t.negotiation.rfind("fw1 negotiated its tunnel", 0) == 0);
+  CHECK(t.legs[1].label == "second attempt");
+  std::vector<std::string> path;
+  for (const auto& h : t.legs[1].hops) path.push_back(h.node + " " + h.input);
+  CHECK(path == std::vector<std::string>{"fw1 GigabitEthernet0/0/1", "fw2 GigabitEthernet0/0/1",
+                                         "fw3 GigabitEthernet0/0/2"});
+  CHECK(t.legs[1].disposition == "delivered to pc2 (10.2.1.2)");
+  CHECK(t.legs[2].label == "reply");
+  CHECK(t.legs[2].hops.size() == 3);
+  CHECK(t.legs[2].disposition == "delivered to pc1 (10.1.1.2)");
+  // Each firewall's hop is its packet-trace, stages and all.
+  CHECK(text.find("Hop 3: fw3, input GigabitEthernet0/0/2\n  Device: FW3\n") != std::string::npos);
+  CHECK(text.find("    Result:  decapsulated\n") != std::string::npos);
+  const std::string json = Lab::format_trace_json(t);
+  CHECK(json.find("{\"label\":\"second attempt\",\"hops\":[{\"node\":\"fw1\",\"input\":"
+                  "\"GigabitEthernet0/0/1\",\"trace\":{\"device\":\"FW1\"") != std::string::npos);
+
+  auto type = [&](const char* node, std::vector<std::string> lines) {
+    LineRunner run(*lab->device(node), true);
+    for (const auto& line : lines) REQUIRE(run.run(line, 0).ok);
+  };
+  auto dropped_at = [&](uint16_t id) {
+    ping.src_port = id;
+    const Lab::TraceResult r = lab->trace("pc1", ping);
+    INFO(Lab::format_trace_text(r));
+    REQUIRE_FALSE(r.legs.empty());
+    return r.legs.back().disposition;
+  };
+  // FW3: the decapsulated packet meets no untrust -> trust rule.
+  type("fw3", {"system-view", "security-policy", "rule name vpn_in", "disable", "return"});
+  CHECK(dropped_at(8) == "dropped at fw3 by stage security-policy (default-policy-deny)");
+  type("fw3", {"system-view", "security-policy", "rule name vpn_in", "enable", "return"});
+  // FW2, the carrier: a deny for everything, its sessions cleared.
+  type("fw2", {"system-view", "security-policy", "default action deny", "return",
+               "reset firewall session table"});
+  CHECK(dropped_at(9) == "dropped at fw2 by stage security-policy (default-policy-deny)");
+  type("fw2", {"system-view", "security-policy", "default action permit", "return"});
+  // FW1: the trust -> untrust rule gone.
+  type("fw1",
+       {"system-view", "security-policy", "rule name trust_to_untrust", "disable", "return"});
+  CHECK(dropped_at(10) == "dropped at fw1 by stage security-policy (default-policy-deny)");
+  // A link down on the way.
+  type("fw1", {"system-view", "security-policy", "rule name trust_to_untrust", "enable", "return"});
+  REQUIRE(lab->set_link("fw2:GigabitEthernet0/0/2", false));
+  CHECK(dropped_at(11) ==
+        "lost on the link fw2:GigabitEthernet0/0/2 -- fw3:GigabitEthernet0/0/2 "
+        "(link down)");
 }
