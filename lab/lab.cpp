@@ -73,7 +73,7 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
       }
       for (const auto& e : loaded.errors) errors.push_back(e.format());
       if (!loaded.ok()) continue;
-      n.device = std::make_unique<Device>(std::move(loaded.config));
+      n.device = std::make_unique<Device>(std::move(loaded.config), kSessionCapacity);
     }
     lab->nodes_.push_back(std::move(n));
   }

@@ -23,6 +23,10 @@ namespace vfw::lab {
 
 class Lab {
  public:
+  // Sessions each firewall of a lab can hold: a lab carries a few flows per device, and a
+  // 50-firewall chain must start in seconds (the device's own default is sized for `vfw run`).
+  static constexpr uint32_t kSessionCapacity = 1U << 14;
+
   // Loads every node's configuration (relative to the topology's folder, or from files by the
   // name the topology gives when files is set: the built-in lab); errors name the file.
   static std::unique_ptr<Lab> create(const Topology& topology, std::vector<std::string>& errors,
