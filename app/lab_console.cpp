@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/lab_faults.hpp"
 #include "app/line_runner.hpp"
 #include "cli/command_tree.hpp"
 
@@ -49,7 +50,7 @@ std::string base_name(const std::string& path) {
 
 class Console {
  public:
-  Console(lab::Lab& lab, const LabConsoleOptions& options) : lab_(lab), options_(options) {
+  Console(lab::Lab& lab, const LabConsoleOptions& options) : lab_(&lab), options_(options) {
     attached_ = options.attach;
     if (attached_.empty()) {
       for (const auto& n : lab.node_names()) {
@@ -65,7 +66,7 @@ class Console {
   LineOutput run(const std::string& line) {
     const auto w = words(line);
     if (!w.empty() && w[0] == "lab") return lab_command(w);
-    Device* d = lab_.device(attached_);
+    Device* d = lab_->device(attached_);
     if (d == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
     auto& runner = runners_[attached_];
     if (!runner) runner = std::make_unique<LineRunner>(*d, true);
@@ -79,9 +80,9 @@ class Console {
 
   LineOutput lab_command(const std::vector<std::string>& w) {
     const std::string what = w.size() > 1 ? w[1] : "";
-    if (what == "list" && w.size() == 2) return {true, lab_.describe(attached_), ""};
+    if (what == "list" && w.size() == 2) return {true, lab_->describe(attached_), ""};
     if (what == "attach" && w.size() == 3) {
-      if (lab_.device(w[2]) == nullptr) return fail("No firewall named " + w[2] + " in the lab.");
+      if (lab_->device(w[2]) == nullptr) return fail("No firewall named " + w[2] + " in the lab.");
       attached_ = w[2];
       return {true, "", ""};
     }
@@ -90,24 +91,26 @@ class Console {
     if (what == "clock" && w.size() == 4 && w[2] == "advance") {
       const auto seconds = parse_uint(w[3], 86400 * 365);
       if (!seconds) return fail("lab clock advance takes seconds, from 0 to 31536000.");
-      lab_.advance(uint64_t{*seconds} * 1000);
+      lab_->advance(uint64_t{*seconds} * 1000);
       return {true, "", ""};
     }
     if (what == "link" && w.size() == 4 && (w[2] == "down" || w[2] == "up")) {
-      if (!lab_.set_link(w[3], w[2] == "up")) return fail("No link at " + w[3] + ".");
+      if (!lab_->set_link(w[3], w[2] == "up")) return fail("No link at " + w[3] + ".");
       return {true, "", ""};
     }
     if (what == "export" && w.size() == 3) return export_to(w[2]);
+    if (what == "fault" && w.size() >= 3) return fault(w);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
         "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab clock "
-        "advance SECONDS, lab link down|up NODE:INTERFACE, lab export DIR.");
+        "advance SECONDS, lab link down|up NODE:INTERFACE, lab fault list|inject|reveal|clear, lab "
+        "export DIR.");
   }
 
   LineOutput ping(const std::vector<std::string>& w) {
     const auto dest = parse_ipv4(w[3]);
     if (!dest) return fail("\"" + w[3] + "\" is not an IPv4 address.");
-    if (lab_.host(w[2]) == nullptr) return fail("No host named " + w[2] + " in the lab.");
+    if (lab_->host(w[2]) == nullptr) return fail("No host named " + w[2] + " in the lab.");
     int count = 5;
     uint32_t size = 84;
     bool df = false;
@@ -130,13 +133,62 @@ class Console {
                     "\" is not one of them.");
       }
     }
-    const auto r = lab_.ping(w[2], *dest, count, size, df);
+    const auto r = lab_->ping(w[2], *dest, count, size, df);
     return {r.received > 0, r.text, ""};
+  }
+
+  // lab fault list | inject NAME|random | reveal | clear
+  LineOutput fault(const std::vector<std::string>& w) {
+    const auto& faults = seed_faults();
+    if (w[2] == "list" && w.size() == 3) {
+      std::string o =
+          "Faults of the seed's lab (lab fault inject NAME, or random; lab fault reveal "
+          "says what it was):\n";
+      for (const auto& f : faults) o += "  " + f.name + "  " + f.hint + "\n";
+      return {true, o, ""};
+    }
+    if (w[2] == "inject" && w.size() == 4) {
+      if (injected_ != nullptr) return fail("A fault is injected already: lab fault clear first.");
+      const LabFault* f = nullptr;
+      if (w[3] == "random") {
+        f = &faults[static_cast<size_t>(lab_->random() % faults.size())];
+      } else {
+        for (const auto& x : faults) {
+          if (x.name == w[3]) f = &x;
+        }
+      }
+      if (f == nullptr) return fail("No fault named " + w[3] + " (lab fault list).");
+      std::string error;
+      if (!inject(*lab_, *f, error)) return fail(error);
+      injected_ = f;
+      return {true, "Fault injected. Find it; `lab fault reveal` tells.\n", ""};
+    }
+    if (w[2] == "reveal" && w.size() == 3) {
+      if (injected_ == nullptr) return fail("No fault is injected.");
+      std::string o = injected_->name + ": " + injected_->cause + "\n";
+      for (const auto& step : injected_->steps) {
+        o += "  on " + step.node + ":\n";
+        for (const auto& line : step.lines) o += "    " + line + "\n";
+      }
+      if (!injected_->link.empty())
+        o += "  on the link at " + injected_->link + ": " + injected_->link_change + "\n";
+      return {true, o, ""};
+    }
+    if (w[2] == "clear" && w.size() == 3) {
+      if (!options_.remake) return fail("This lab cannot be made again.");
+      remade_ = options_.remake();
+      if (remade_ == nullptr) return fail("The lab could not be made again.");
+      lab_ = remade_.get();
+      runners_.clear();
+      injected_ = nullptr;
+      return {true, "The lab is as it started.\n", ""};
+    }
+    return fail("lab fault list | inject NAME|random | reveal | clear");
   }
 
   // lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]
   LineOutput trace(const std::vector<std::string>& w) {
-    const lab::Host* h = lab_.host(w[2]);
+    const lab::Host* h = lab_->host(w[2]);
     if (h == nullptr) return fail("No host named " + w[2] + " in the lab.");
     const auto dest = parse_ipv4(w[3]);
     if (!dest) return fail("\"" + w[3] + "\" is not an IPv4 address.");
@@ -170,7 +222,7 @@ class Console {
       p.src_port = 49152;
       p.dst_port = static_cast<uint16_t>(port);
     }
-    const auto r = lab_.trace(w[2], p);
+    const auto r = lab_->trace(w[2], p);
     const bool delivered =
         !r.legs.empty() && std::any_of(r.legs.begin(), r.legs.end(), [](const auto& l) {
           return l.label != "reply" && l.delivered;
@@ -194,13 +246,16 @@ class Console {
       if (!write_file(dir + "/" + local, text, error)) return fail(error);
       listed += "  " + dir + "/" + local + "\n";
     }
-    const std::string file = dir + "/" + (lab_.name().empty() ? "lab" : lab_.name()) + ".clab.yml";
+    const std::string file =
+        dir + "/" + (lab_->name().empty() ? "lab" : lab_->name()) + ".clab.yml";
     if (!write_file(file, topology, error)) return fail(error);
     return {true, "Wrote " + file + " and\n" + listed, ""};
   }
 
-  lab::Lab& lab_;
+  lab::Lab* lab_;
+  std::unique_ptr<lab::Lab> remade_;  // the lab made again by `lab fault clear`
   const LabConsoleOptions& options_;
+  const LabFault* injected_ = nullptr;
   std::string attached_;
   std::map<std::string, std::unique_ptr<LineRunner>> runners_;
 };

@@ -7,14 +7,17 @@
 //   lab trace HOST DEST [protocol P] [port N] [json]   one packet hop by hop, then its reply
 //   lab clock advance SECONDS                  the simulated clock (IKE's timers, lifetimes)
 //   lab link down|up NODE:INTERFACE            a link goes down or comes back
+//   lab fault list|inject NAME|reveal|clear    the seed's faults, to find (app/lab_faults.hpp)
 //   lab export DIR                             the lab's files, to start from (built-in lab)
 //
 // Script mode as in the CLI: lines from a stream, output on standard output, errors on standard
 // error with the line's number, exit status 1 when a line failed.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 
@@ -27,6 +30,8 @@ struct LabConsoleOptions {
   // The lab's files by the names its topology gives them, for `lab export` (topology first).
   std::string topology_text;
   std::map<std::string, std::string> files;
+  // Makes the lab again as it started, for `lab fault clear`.
+  std::function<std::unique_ptr<lab::Lab>()> remake;
 };
 
 int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,

@@ -92,6 +92,10 @@ int run_lab(const LabArgs& a) {
     options.topology_text = vfw::kBuiltinLabTopology;
     options.files = vfw::builtin_lab_files();
   }
+  options.remake = [topology = t.topology, builtin]() {
+    std::vector<std::string> ignored;
+    return vfw::lab::Lab::create(topology, ignored, builtin ? &vfw::builtin_lab_files() : nullptr);
+  };
   if (!a.commands.empty()) {
     std::string script;
     for (const auto& c : a.commands) script += c + "\n";

@@ -174,21 +174,34 @@ void Lab::set_clock(uint64_t ms) {
   }
 }
 
-bool Lab::set_link(const std::string& endpoint, bool up) {
+Lab::Link* Lab::link_at(const std::string& endpoint) {
   const size_t colon = endpoint.find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) return nullptr;
   const std::string node = endpoint.substr(0, colon);
   const std::string typed = endpoint.substr(colon + 1);
   const std::string interface = cli::normalize_interface(typed).value_or(typed);
   for (auto& l : links_) {
     for (const Port* p : {&l.a, &l.b}) {
-      if (nodes_[p->node].name == node && (p->interface == interface || p->interface == typed)) {
-        l.up = up;
-        return true;
-      }
+      if (nodes_[p->node].name == node && (p->interface == interface || p->interface == typed))
+        return &l;
     }
   }
-  return false;
+  return nullptr;
+}
+
+bool Lab::set_link(const std::string& endpoint, bool up) {
+  Link* l = link_at(endpoint);
+  if (l != nullptr) l->up = up;
+  return l != nullptr;
+}
+
+bool Lab::set_link_impairment(const std::string& endpoint, const std::vector<std::string>& drop,
+                              uint32_t mtu) {
+  Link* l = link_at(endpoint);
+  if (l == nullptr) return false;
+  l->spec.drop = drop;
+  l->spec.mtu = mtu;
+  return true;
 }
 
 void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,

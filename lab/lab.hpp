@@ -87,6 +87,11 @@ class Lab {
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").
   const std::map<std::string, uint64_t>& link_drops() const { return link_drops_; }
   bool set_link(const std::string& endpoint, bool up);  // "fw1:GigabitEthernet0/0/2"
+  // The link's filter and MTU from now on (a carrier that drops UDP 500, a smaller path MTU).
+  bool set_link_impairment(const std::string& endpoint, const std::vector<std::string>& drop,
+                           uint32_t mtu);
+  // A number from the lab's seeded generator (`lab fault inject random`).
+  uint64_t random() { return random_(); }
 
  private:
   struct Port {
@@ -117,6 +122,7 @@ class Lab {
   };
 
   Lab() = default;
+  Link* link_at(const std::string& endpoint);
   void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
                 Leg* leg = nullptr);
   void arrive(Event& e);

@@ -1,0 +1,157 @@
+// The seed's faults in the built-in lab: each one injected by the lines an engineer would have
+// typed shows the seed's symptoms (the error-info record with the seed's reason, the trace's
+// disposition and warning, the link's drops), and `lab fault clear` brings the lab back.
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "app/lab_console.hpp"
+#include "app/lab_faults.hpp"
+
+using namespace vfw;
+using namespace vfw::lab;
+
+namespace {
+
+std::unique_ptr<Lab> seed_lab() {
+  TopologyResult t =
+      load_topology(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
+  REQUIRE(t.ok());
+  std::vector<std::string> errors;
+  auto lab = Lab::create(t.topology, errors);
+  REQUIRE(lab != nullptr);
+  return lab;
+}
+
+const LabFault& fault_named(const std::string& name) {
+  for (const auto& f : seed_faults()) {
+    if (f.name == name) return f;
+  }
+  FAIL(name);
+  return seed_faults().front();
+}
+
+bool recorded(Lab& lab, const std::string& reason, uint8_t version) {
+  for (const char* node : {"fw1", "fw3"}) {
+    for (const auto& e : lab.device(node)->ike().error_info()) {
+      if (e.record.reason == reason && e.record.version == version) return true;
+    }
+  }
+  return false;
+}
+
+Ipv4 pc2() {
+  return *parse_ipv4("10.2.1.2");
+}
+
+Lab::TraceResult trace_ping(Lab& lab) {
+  PacketSpec p;
+  p.src = *parse_ipv4("10.1.1.2");
+  p.dst = pc2();
+  p.src_port = 99;
+  return lab.trace("pc1", p);
+}
+
+}  // namespace
+
+TEST_CASE("the negotiation faults: the tunnel stays down and the seed's reason is recorded",
+          "[lab][faults]") {
+  const char* reasons[] = {"phase1 proposal mismatch",
+                           "",
+                           "peer address mismatch",
+                           "config ID mismatch",
+                           "flow mismatch",
+                           "phase2 proposal or pfs mismatch"};
+  for (int version : {2, 1}) {
+    for (int i = 0; i < 6; ++i) {
+      char name[8];
+      std::snprintf(name, sizeof name, "f%02d", (version == 2 ? 1 : 7) + i);
+      INFO(name);
+      auto lab = seed_lab();
+      std::string error;
+      REQUIRE(inject(*lab, fault_named(name), error));
+      CHECK(lab->ping("pc1", pc2(), 2).received == 0);
+      const std::string reason = i != 1         ? reasons[i]
+                                 : version == 1 ? "malformed payload"
+                                                : "authentication fail";
+      CHECK(recorded(*lab, reason, static_cast<uint8_t>(version)));
+    }
+  }
+}
+
+TEST_CASE("the forwarding faults: the trace names where the packet stops and why",
+          "[lab][faults]") {
+  struct Case {
+    const char* fault;
+    const char* disposition;
+    const char* warning_at;  // the firewall whose trace warns, "" when none should
+  };
+  const Case cases[] = {
+      {"f13", "dropped at fw2 by stage route (no-route)", "fw1"},
+      {"f14", "dropped at fw1 by stage security-policy (default-policy-deny)", "fw1"},
+      {"f15", "dropped at fw1 by stage route (no-route)", "fw1"},
+      {"f16", "dropped at fw1 by stage security-policy (default-policy-deny)", "fw1"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.fault);
+    auto lab = seed_lab();
+    std::string error;
+    REQUIRE(inject(*lab, fault_named(c.fault), error));
+    const Lab::TraceResult t = trace_ping(*lab);
+    INFO(Lab::format_trace_text(t));
+    REQUIRE_FALSE(t.legs.empty());
+    CHECK(t.legs.front().disposition == c.disposition);
+    bool warned = false;
+    for (const auto& hop : t.legs.front().hops)
+      warned = warned || (hop.node == c.warning_at && !hop.trace.result.warnings.empty());
+    CHECK(warned);
+    CHECK(lab->ping("pc1", pc2(), 1).received == 0);
+  }
+}
+
+TEST_CASE("the carrier's faults: IKE filtered, a path MTU that loses large DF packets",
+          "[lab][faults]") {
+  std::string error;
+  auto filtered = seed_lab();
+  REQUIRE(inject(*filtered, fault_named("f17"), error));
+  CHECK(filtered->ping("pc1", pc2(), 2).received == 0);
+  CHECK(filtered->link_drops().at("filter udp 500") >= 1);
+
+  auto mtu = seed_lab();
+  REQUIRE(inject(*mtu, fault_named("f18"), error));
+  CHECK(mtu->ping("pc1", pc2(), 1).received == 1);  // small packets pass
+  CHECK(mtu->ping("pc1", pc2(), 2, 1400, true).received == 0);
+  CHECK(mtu->link_drops().at("mtu") >= 2);
+}
+
+TEST_CASE("SHA-2 computed differently: the tunnel is up, every ESP packet refused on arrival",
+          "[lab][faults]") {
+  auto lab = seed_lab();
+  std::string error;
+  REQUIRE(inject(*lab, fault_named("f19"), error));
+  CHECK(lab->ping("pc1", pc2(), 2).received == 0);
+  CHECK(lab->device("fw1")->runtime().sad.outbound("map1", 10) != nullptr);
+  CHECK(lab->device("fw3")->runtime().drops[DropReason::IpsecMalformed] >= 1);
+}
+
+TEST_CASE("lab fault: list without saying what, inject, reveal, clear", "[lab][faults]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  options.remake = [] { return seed_lab(); };
+  std::istringstream in(
+      "lab fault list\nlab fault inject f05\nlab ping pc1 10.2.1.2 count 1\nlab fault reveal\n"
+      "lab fault clear\nlab ping pc1 10.2.1.2 count 1\n");
+  std::ostringstream out, err;
+  const int status = run_lab_script(*lab, options, in, out, err);
+  const std::string text = out.str();
+  INFO(text << err.str());
+  CHECK(status == 1);  // the ping under the fault failed
+  CHECK(text.find("  f05  IKEv2\n") != std::string::npos);
+  // The list and the injection say nothing of the cause; the reveal does.
+  const size_t injected = text.find("Fault injected.");
+  REQUIRE(injected != std::string::npos);
+  CHECK(text.substr(0, injected + 16).find("mirror") == std::string::npos);
+  CHECK(text.find("f05: IKEv2: the ACLs do not mirror each other (flow mismatch)\n  on fw3:\n"
+                  "    system-view\n    acl number 3000\n") != std::string::npos);
+  CHECK(text.find("The lab is as it started.\n") != std::string::npos);
+  CHECK(text.rfind("1 packets transmitted, 1 received") > text.find("The lab is as it started."));
+}
