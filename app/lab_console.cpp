@@ -62,8 +62,22 @@ class Console {
     }
   }
 
-  // One line: a lab command, or the attached firewall's CLI.
+  // One line: a lab command, or the attached firewall's CLI; then what the attached firewall's
+  // debugging printed meanwhile, as its terminal would show it (the others' is let go).
   LineOutput run(const std::string& line) {
+    LineOutput r = one(line);
+    for (const auto& name : lab_->node_names()) {
+      Device* d = lab_->device(name);
+      if (d == nullptr) continue;
+      auto debug = d->ike().take_debug();
+      (void)d->ike().take_log();
+      if (name != attached_) continue;
+      for (const auto& l : debug) r.out += l + "\n";
+    }
+    return r;
+  }
+
+  LineOutput one(const std::string& line) {
     const auto w = words(line);
     if (!w.empty() && w[0] == "lab") return lab_command(w);
     Device* d = lab_->device(attached_);

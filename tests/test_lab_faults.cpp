@@ -155,3 +155,20 @@ TEST_CASE("lab fault: list without saying what, inject, reveal, clear", "[lab][f
   CHECK(text.find("The lab is as it started.\n") != std::string::npos);
   CHECK(text.rfind("1 packets transmitted, 1 received") > text.find("The lab is as it started."));
 }
+
+TEST_CASE("a fault's debugging lines on the attached firewall's console, as the seed shows them",
+          "[lab][faults]") {
+  auto lab = seed_lab();
+  std::istringstream in(
+      "lab fault inject f05\ndebugging ikev2 error\nlab ping pc1 10.2.1.2 count 1\n"
+      "display ike error-info\n");
+  std::ostringstream out, err;
+  run_lab_script(*lab, {}, in, out, err);
+  const std::string text = out.str();
+  INFO(text << err.str());
+  CHECK(text.find("Ikev2 error Info record(peer address: 2.1.1.1, error reason: flow "
+                  "mismatch") != std::string::npos);
+  // display ike error-info lists it, in the device's columns.
+  CHECK(text.find("  2.1.1.1            500     flow mismatch                         v2") !=
+        std::string::npos);
+}
