@@ -10,10 +10,12 @@
 // and a line ending in `?` lists what may come next.
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
 
+#include "app/line_runner.hpp"
 #include "device/device.hpp"
 
 namespace vfw {
@@ -31,5 +33,16 @@ bool run_cli_line(Device& device, const std::string& line, std::ostream& out, st
 
 // Interactive mode on the controlling terminal (standard input and output).
 int run_terminal(Device& device, const CliOptions& options);
+
+// The same terminal around another console (the lab's): the runner whose view gives the prompt,
+// `?` and Tab (it may change from one line to the next), and what runs a line.
+struct TerminalHooks {
+  std::function<LineRunner&()> runner;
+  std::function<LineOutput(const std::string& line, size_t caret_offset)> run;
+};
+int run_terminal(const TerminalHooks& hooks);
+
+// A question the CLI asks on the terminal (save's "[Y/N]"): one key, echoed.
+bool ask_on_terminal(const std::string& question);
 
 }  // namespace vfw

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/cli_session.hpp"
 #include "app/lab_faults.hpp"
 #include "app/line_runner.hpp"
 #include "cli/command_tree.hpp"
@@ -64,8 +65,8 @@ class Console {
 
   // One line: a lab command, or the attached firewall's CLI; then what the attached firewall's
   // debugging printed meanwhile, as its terminal would show it (the others' is let go).
-  LineOutput run(const std::string& line) {
-    LineOutput r = one(line);
+  LineOutput run(const std::string& line, size_t caret_offset = 0) {
+    LineOutput r = one(line, caret_offset);
     for (const auto& name : lab_->node_names()) {
       Device* d = lab_->device(name);
       if (d == nullptr) continue;
@@ -77,15 +78,28 @@ class Console {
     return r;
   }
 
-  LineOutput one(const std::string& line) {
+  LineOutput one(const std::string& line, size_t caret_offset) {
     const auto w = words(line);
     if (!w.empty() && w[0] == "lab") return lab_command(w);
-    Device* d = lab_->device(attached_);
-    if (d == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
-    auto& runner = runners_[attached_];
-    if (!runner) runner = std::make_unique<LineRunner>(*d, true);
-    return runner->run(line, 0);
+    LineRunner* r = runner();
+    if (r == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
+    return r->run(line, caret_offset);
   }
+
+  const std::string& attached() const { return attached_; }
+
+  // The attached firewall's CLI session (its view, its prompt), made on first use.
+  LineRunner* runner() {
+    Device* d = lab_->device(attached_);
+    if (d == nullptr) return nullptr;
+    auto& r = runners_[attached_];
+    if (!r) {
+      r = std::make_unique<LineRunner>(*d, script_mode_);
+      if (!script_mode_) r->ctx.confirm = ask_on_terminal;
+    }
+    return r.get();
+  }
+  bool script_mode_ = true;
 
  private:
   static LineOutput fail(const std::string& message) {
@@ -275,6 +289,21 @@ class Console {
 };
 
 }  // namespace
+
+int run_lab_terminal(lab::Lab& lab, const LabConsoleOptions& options) {
+  Console console(lab, options);
+  console.script_mode_ = false;
+  if (console.runner() == nullptr) {
+    std::fputs("vfw lab: the lab has no firewall to attach the console to\n", stderr);
+    return 1;
+  }
+  std::printf("Lab %s: the console is on %s (lab list, lab ping HOST DEST, lab attach NAME).\n",
+              lab.name().c_str(), console.attached().c_str());
+  TerminalHooks hooks;
+  hooks.runner = [&]() -> LineRunner& { return *console.runner(); };
+  hooks.run = [&](const std::string& line, size_t caret) { return console.run(line, caret); };
+  return run_terminal(hooks);
+}
 
 int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,
                    std::ostream& out, std::ostream& err) {

@@ -37,4 +37,8 @@ struct LabConsoleOptions {
 int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,
                    std::ostream& out, std::ostream& err);
 
+// Interactive, on the terminal: the CLI's line editing, `?`, Tab and paging, the prompt the
+// attached firewall's.
+int run_lab_terminal(lab::Lab& lab, const LabConsoleOptions& options);
+
 }  // namespace vfw

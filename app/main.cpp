@@ -1,5 +1,6 @@
 // vfw: a Huawei USG6000-class firewall emulator. Subcommands:
-//   vfw [cli]        the interactive CLI (on the built-in seed FW1, or --config FILE)
+//   vfw              the seed's lab, the console on FW1 (vfw lab seed)
+//   vfw cli          the interactive CLI of one device (the built-in seed FW1, or --config FILE)
 //   vfw check FILE   validate a configuration file
 //   vfw packet-trace trace a packet through the pipeline
 //   vfw diagnose     run the seed's checklists for a flow (docs/diagnose.md)
@@ -102,6 +103,8 @@ int run_lab(const LabArgs& a) {
     std::istringstream in(script);
     return vfw::run_lab_script(*lab, options, in, std::cout, std::cerr);
   }
+  if (isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0)
+    return vfw::run_lab_terminal(*lab, options);
   return vfw::run_lab_script(*lab, options, std::cin, std::cout, std::cerr);
 }
 
@@ -164,8 +167,11 @@ int run(int argc, char** argv) {
 
   std::string config;
   std::vector<std::string> commands;
-  app.add_option("--config", config, "Start on this configuration file (default: the seed's FW1)");
-  CLI::App* cli_cmd = app.add_subcommand("cli", "The VRP-like command line (the default)");
+  app.add_option("--config", config,
+                 "The CLI of one device on this configuration file (without it and without a "
+                 "subcommand: the seed's lab, the console on FW1)");
+  CLI::App* cli_cmd = app.add_subcommand(
+      "cli", "The VRP-like command line of one device (the seed's FW1, or --config FILE)");
   cli_cmd->add_option("--config", config, "Start on this configuration file");
   cli_cmd->add_option("-c", commands, "Run this command in system view and exit (repeatable)");
   std::string connect;
@@ -270,6 +276,9 @@ int run(int argc, char** argv) {
       std::cout << n++ << " " << name << "\n";
     return 0;
   }
+  // `vfw` alone starts the seed's lab with the console on FW1; `vfw cli` and `vfw --config FILE`
+  // the CLI of one device.
+  if (!*cli_cmd && config.empty()) return run_lab(LabArgs{});
   return cli(config, commands);
 }
 

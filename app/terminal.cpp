@@ -15,11 +15,11 @@ namespace vfw {
 namespace {
 
 struct Terminal {
-  LineRunner runner;
+  TerminalHooks hooks;
   std::string prompt;
   bool ctrl_z = false;
   bool ctrl_c = false;
-  Terminal(Device& d) : runner(d, false) {}
+  LineRunner& runner() { return hooks.runner(); }
 };
 
 Terminal* terminal_of(EditLine* el) {
@@ -30,7 +30,7 @@ Terminal* terminal_of(EditLine* el) {
 
 char* prompt_of(EditLine* el) {
   Terminal* t = terminal_of(el);
-  t->prompt = t->runner.ctx.prompt();
+  t->prompt = t->runner().ctx.prompt();
   return t->prompt.data();
 }
 
@@ -43,7 +43,7 @@ std::string typed_so_far(EditLine* el) {
 unsigned char on_help(EditLine* el, int) {
   Terminal* t = terminal_of(el);
   const std::string typed = typed_so_far(el);
-  std::string text = t->runner.help_text(typed);
+  std::string text = t->runner().help_text(typed);
   std::fputs("?\n", stdout);
   if (text.empty()) {
     const size_t col = t->prompt.size() + typed.find_first_not_of(' ');
@@ -58,7 +58,7 @@ unsigned char on_help(EditLine* el, int) {
 unsigned char on_complete(EditLine* el, int) {
   Terminal* t = terminal_of(el);
   const std::string typed = typed_so_far(el);
-  const auto choices = cli::command_engine().completions(t->runner.ctx, typed);
+  const auto choices = cli::command_engine().completions(t->runner().ctx, typed);
   if (choices.empty()) return CC_REFRESH_BEEP;
   const size_t start =
       typed.find_last_of(" \t") == std::string::npos ? 0 : typed.find_last_of(" \t") + 1;
@@ -159,16 +159,26 @@ void page(const std::string& text, int screen_length) {
 
 }  // namespace
 
+bool ask_on_terminal(const std::string& question) {
+  std::fputs(question.c_str(), stdout);
+  std::fflush(stdout);
+  const int key = read_key();
+  std::printf("%c\n", key > 0 ? key : ' ');
+  return key == 'y' || key == 'Y';
+}
+
 int run_terminal(Device& device, const CliOptions& options) {
-  Terminal t(device);
-  t.runner.ctx.save_path = options.save_path;
-  t.runner.ctx.confirm = [](const std::string& question) {
-    std::fputs(question.c_str(), stdout);
-    std::fflush(stdout);
-    const int key = read_key();
-    std::printf("%c\n", key > 0 ? key : ' ');
-    return key == 'y' || key == 'Y';
-  };
+  LineRunner runner(device, false);
+  runner.ctx.save_path = options.save_path;
+  runner.ctx.confirm = ask_on_terminal;
+  TerminalHooks hooks;
+  hooks.runner = [&]() -> LineRunner& { return runner; };
+  hooks.run = [&](const std::string& line, size_t caret) { return runner.run(line, caret); };
+  return run_terminal(hooks);
+}
+
+int run_terminal(const TerminalHooks& hooks) {
+  Terminal t{hooks, {}, false, false};
 
   // Ctrl+Z and Ctrl+C are keys of the CLI, not signals, also while a command runs or when typed
   // ahead of the prompt: ISIG is off for the whole session (libedit takes these settings as its
@@ -221,12 +231,12 @@ int run_terminal(Device& device, const CliOptions& options) {
     }
     if (line.find_first_not_of(" \t") != std::string::npos)
       history(hist, &ev, H_ENTER, line.c_str());
-    const size_t caret_offset = t.runner.ctx.prompt().size();
-    const LineOutput r = t.runner.run(line, caret_offset);
-    page(r.out, t.runner.ctx.screen_length);
+    const size_t caret_offset = t.runner().ctx.prompt().size();
+    const LineOutput r = t.hooks.run(line, caret_offset);
+    page(r.out, t.runner().ctx.screen_length);
     std::fputs(r.err.c_str(), stdout);
     std::fflush(stdout);
-    if (t.runner.ctx.finished()) break;
+    if (t.runner().ctx.finished()) break;
   }
   history_end(hist);
   el_end(el);

@@ -181,10 +181,38 @@ def save_asks_first():
             s.close()
 
 
+def lab_console():
+    # `vfw` alone: the seed's lab, the console on FW1; lab commands beside the VRP CLI, and the
+    # prompt following `lab attach`.
+    s = Session()
+    try:
+        s.read_until("the console is on fw1")
+        s.read_until("<FW1>")
+        s.send("lab ping pc1 10.2.1.2 count 2\r")
+        s.read_until("2 packets transmitted, 2 received, 0% packet loss")
+        s.read_until("<FW1>")
+        s.send("display ike sa\r")
+        screen = s.read_until("<FW1>")
+        assert "v2:1" in screen and "v2:2" in screen and "RD|ST" in screen, screen
+        s.send("lab attach fw3\r")
+        s.read_until("<FW3>")
+        s.send("system-view\r")
+        s.read_until("[FW3]")
+        s.send("dis ike s?")
+        s.read_until("sa")
+        s.send("\x03")
+        s.read_until("[FW3]")
+        s.send("lab attach fw1\r")
+        s.read_until("<FW1>")
+    finally:
+        s.close()
+
+
 only = sys.argv[3] if len(sys.argv) > 3 else None
 for name, fn in [("prompts and views", prompts_and_views), ("help and completion", help_and_completion),
                  ("caret errors", caret_errors), ("paging and screen-length", paging_and_screen_length),
-                 ("history", history_recall), ("save asks first", save_asks_first)]:
+                 ("history", history_recall), ("save asks first", save_asks_first),
+                 ("the lab's console", lab_console)]:
     if only is None or only == name:
         check(name, fn)
 print(f"{passed} passed, {failed} failed")
