@@ -127,12 +127,18 @@ class Console {
       return {true, "", ""};
     }
     if (what == "export" && w.size() == 3) return export_to(w[2]);
+    if (what == "capture" && (w.size() == 4)) {
+      const std::string file = w[3] == "stop" ? "" : w[3];
+      if (const std::string error = lab_->capture(w[2], file); !error.empty()) return fail(error);
+      return {true, file.empty() ? "" : "Capturing " + w[2] + "'s link into " + file + ".\n", ""};
+    }
+    if (what == "send" && w.size() == 6 && (w[3] == "tcp" || w[3] == "udp")) return send(w);
     if (what == "fault" && w.size() >= 3) return fault(w);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
         "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab clock "
-        "advance SECONDS, lab link down|up NODE:INTERFACE, lab fault list|inject|reveal|clear, lab "
-        "export DIR.");
+        "advance SECONDS, lab link down|up NODE:INTERFACE, lab send HOST tcp|udp DEST PORT, lab "
+        "capture NODE:INTERFACE FILE|stop, lab fault list|inject|reveal|clear, lab export DIR.");
   }
 
   LineOutput ping(const std::vector<std::string>& w) {
@@ -212,6 +218,33 @@ class Console {
       return {true, "The lab is as it started.\n", ""};
     }
     return fail("lab fault list | inject NAME|random | reveal | clear");
+  }
+
+  // lab send HOST tcp|udp DEST PORT: one packet (a SYN for TCP), and where it ended.
+  LineOutput send(const std::vector<std::string>& w) {
+    const lab::Host* h = lab_->host(w[2]);
+    if (h == nullptr) return fail("No host named " + w[2] + " in the lab.");
+    const auto dest = parse_ipv4(w[4]);
+    const auto port = parse_uint(w[5], 65535);
+    if (!dest) return fail("\"" + w[4] + "\" is not an IPv4 address.");
+    if (!port || *port == 0) return fail("the port is a number from 1 to 65535.");
+    PacketSpec p;
+    p.protocol = w[3] == "tcp" ? ipproto::kTcp : ipproto::kUdp;
+    p.src = h->address();
+    p.dst = *dest;
+    p.src_port = 49152;
+    p.dst_port = static_cast<uint16_t>(*port);
+    const auto r = lab_->trace(w[2], p);
+    std::string o;
+    bool delivered = false;
+    for (const auto& leg : r.legs) {
+      if (leg.label == "reply") continue;
+      o += w[3] + " " + to_string(p.src) + ":49152 -> " + w[4] + ":" + w[5] + " (" + leg.label +
+           "): " + leg.disposition + "\n";
+      delivered = delivered || leg.delivered;
+      if (leg.label == "packet" && !r.negotiation.empty()) o += "  " + r.negotiation + "\n";
+    }
+    return {delivered, o, ""};
   }
 
   // lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]

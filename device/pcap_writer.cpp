@@ -19,10 +19,11 @@ PcapWriter::~PcapWriter() {
   if (handle_ != nullptr) pcap_close(handle_);
 }
 
-void PcapWriter::write(std::span<const uint8_t> packet, uint32_t seconds) {
+void PcapWriter::write(std::span<const uint8_t> packet, uint32_t seconds, uint32_t microseconds) {
   if (dumper_ == nullptr) return;
   pcap_pkthdr header{};
   header.ts.tv_sec = seconds;
+  header.ts.tv_usec = microseconds;
   header.caplen = static_cast<bpf_u_int32>(packet.size());
   header.len = static_cast<bpf_u_int32>(packet.size());
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, packet.data());

@@ -19,7 +19,7 @@ class PcapWriter {
   ~PcapWriter();
   bool ok() const { return dumper_ != nullptr; }
   const std::string& error() const { return error_; }
-  void write(std::span<const uint8_t> packet, uint32_t seconds);
+  void write(std::span<const uint8_t> packet, uint32_t seconds, uint32_t microseconds = 0);
 
  private:
   pcap* handle_ = nullptr;

@@ -189,6 +189,19 @@ Lab::Link* Lab::link_at(const std::string& endpoint) {
   return nullptr;
 }
 
+std::string Lab::capture(const std::string& endpoint, const std::string& file) {
+  Link* l = link_at(endpoint);
+  if (l == nullptr) return "no link at " + endpoint;
+  if (file.empty()) {
+    l->capture.reset();
+    return "";
+  }
+  auto writer = std::make_shared<PcapWriter>(file);
+  if (!writer->ok()) return "cannot write " + file + ": " + writer->error();
+  l->capture = std::move(writer);
+  return "";
+}
+
 bool Lab::set_link(const std::string& endpoint, bool up) {
   Link* l = link_at(endpoint);
   if (l != nullptr) l->up = up;
@@ -235,6 +248,12 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
     }
     if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss)
       return lost("loss", &l);
+    if (l.capture) {
+      // The lab's dates start on 2026-01-01, as the devices' (set_clock).
+      constexpr uint32_t kLabEpoch = 1767225600;
+      l.capture->write(bytes, kLabEpoch + static_cast<uint32_t>(now_ms_ / 1000),
+                       static_cast<uint32_t>(now_ms_ % 1000) * 1000);
+    }
     events_.push(
         Event{now_ms_ + l.spec.delay_ms, order_++, to->node, to->interface, std::move(bytes), leg});
     return;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "device/device.hpp"
+#include "device/pcap_writer.hpp"
 #include "lab/host.hpp"
 #include "lab/topology.hpp"
 
@@ -90,6 +91,10 @@ class Lab {
   // The link's filter and MTU from now on (a carrier that drops UDP 500, a smaller path MTU).
   bool set_link_impairment(const std::string& endpoint, const std::vector<std::string>& drop,
                            uint32_t mtu);
+  // `lab capture LINK FILE`: every packet that crosses the link from now on, both ways, into a
+  // pcap file (link type RAW) stamped with the lab's clock; an empty file stops it. "" on success.
+  std::string capture(const std::string& endpoint, const std::string& file);
+
   // A number from the lab's seeded generator (`lab fault inject random`).
   uint64_t random() { return random_(); }
 
@@ -102,6 +107,7 @@ class Lab {
     Port a, b;
     LinkSpec spec;
     bool up = true;
+    std::shared_ptr<PcapWriter> capture;  // set by `lab capture`
   };
   struct Node {
     std::string name;

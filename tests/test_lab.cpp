@@ -223,7 +223,8 @@ TEST_CASE(
         "line 2: lab attach pc1\nError: No firewall named pc1 in the lab.\n"
         "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
         "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab trace HOST DEST [protocol P] "
-        "[port N] [json], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, lab fault "
+        "[port N] [json], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
+        "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab fault "
         "list|inject|reveal|clear, lab export DIR.\n");
 }
 

@@ -61,6 +61,16 @@ check "lab export writes the built-in lab's files, which start the same lab" bas
   grep -q 'startup-config: fw1.cfg' '$tmp/seed/seed.clab.yml' &&
   '$vfw' lab '$tmp/seed/seed.clab.yml' -c 'lab ping pc1 10.2.1.2 count 1' | grep -q '1 received'"
 
+check "lab capture: the carrier's link in a pcap tshark reads, IKE and ESP, nothing malformed" bash -c "
+  '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/carrier.pcap' -c 'lab ping pc1 10.2.1.2 count 2' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' >/dev/null &&
+  tshark -r '$tmp/carrier.pcap' -T fields -e _ws.col.Protocol 2>/dev/null | sort | uniq -c >'$tmp/protocols' &&
+  grep -q ' ISAKMP' '$tmp/protocols' && grep -q ' ESP' '$tmp/protocols' &&
+  [ -z \"\$(tshark -r '$tmp/carrier.pcap' -Y _ws.malformed 2>/dev/null)\" ]"
+
+check "lab send: a TCP SYN across the lab, where it ended" bash -c "
+  '$vfw' lab -c 'lab send pc1 tcp 10.2.1.2 80' | grep -q 'delivered to pc2 (10.2.1.2)'"
+
 check "vfw lab names the file, line and field of a topology error" bash -c "
   printf 'name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n' >'$tmp/bad.clab.yml'
   ! '$vfw' lab '$tmp/bad.clab.yml' </dev/null 2>'$tmp/e' &&
