@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -66,6 +67,12 @@ class Console {
   // One line: a lab command, or the attached firewall's CLI; then what the attached firewall's
   // debugging printed meanwhile, as its terminal would show it (the others' is let go).
   LineOutput run(const std::string& line, size_t caret_offset = 0) {
+    if (options_.wall_clock) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count();
+      last_ = now;
+      if (ms > 0) lab_->advance(static_cast<uint64_t>(ms));
+    }
     LineOutput r = one(line, caret_offset);
     for (const auto& name : lab_->node_names()) {
       Device* d = lab_->device(name);
@@ -100,6 +107,7 @@ class Console {
     return r.get();
   }
   bool script_mode_ = true;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 
  private:
   static LineOutput fail(const std::string& message) {
@@ -132,13 +140,23 @@ class Console {
       if (const std::string error = lab_->capture(w[2], file); !error.empty()) return fail(error);
       return {true, file.empty() ? "" : "Capturing " + w[2] + "'s link into " + file + ".\n", ""};
     }
+    if (what == "keys" && w.size() <= 3) {
+      std::string text;
+      for (const auto& line : lab_->esp_keys()) text += line + "\n";
+      if (w.size() == 2) return {true, text, ""};
+      std::string error;
+      if (!write_file(w[2], text, error)) return fail(error);
+      return {true, "", ""};
+    }
     if (what == "send" && w.size() == 6 && (w[3] == "tcp" || w[3] == "udp")) return send(w);
     if (what == "fault" && w.size() >= 3) return fault(w);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
         "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send HOST tcp|udp DEST PORT, lab "
-        "capture NODE:INTERFACE FILE|stop, lab fault list|inject|reveal|clear, lab export DIR.");
+        "capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault list|inject|reveal|clear, "
+        "lab "
+        "export DIR.");
   }
 
   LineOutput ping(const std::vector<std::string>& w) {

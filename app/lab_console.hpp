@@ -30,6 +30,9 @@ struct LabConsoleOptions {
   // The lab's files by the names its topology gives them, for `lab export` (topology first).
   std::string topology_text;
   std::map<std::string, std::string> files;
+  // The lab's clock also moves with the wall clock between lines (timers, lifetimes and session
+  // aging happen while the user reads); without it, only lab commands move it.
+  bool wall_clock = false;
   // Makes the lab again as it started, for `lab fault clear`.
   std::function<std::unique_ptr<lab::Lab>()> remake;
 };

@@ -68,6 +68,7 @@ struct LabArgs {
   std::string file;  // "" or "seed": the built-in lab
   std::string attach;
   std::vector<std::string> commands;
+  bool wall_clock = false;
 };
 
 // 0: every line ran; 1: a line failed, or the lab could not be made; 2: bad arguments.
@@ -85,6 +86,7 @@ int run_lab(const LabArgs& a) {
   if (lab == nullptr) return 1;
   vfw::LabConsoleOptions options;
   options.attach = a.attach;
+  options.wall_clock = a.wall_clock;
   if (!a.attach.empty() && lab->device(a.attach) == nullptr) {
     std::cerr << "lab: no firewall named " << a.attach << "\n";
     return 2;
@@ -234,6 +236,8 @@ int run(int argc, char** argv) {
   lab_cmd->add_option("FILE", lab_args.file, "Topology file, or seed");
   lab_cmd->add_option("--attach", lab_args.attach, "The firewall the console starts on");
   lab_cmd->add_option("-c,--command", lab_args.commands, "A line to run (repeatable)");
+  lab_cmd->add_flag("--wall-clock", lab_args.wall_clock,
+                    "The lab's clock also follows the wall clock between lines");
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 

@@ -7,6 +7,7 @@
 
 #include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
+#include "ipsec/algorithms.hpp"
 
 namespace vfw::lab {
 namespace {
@@ -187,6 +188,30 @@ Lab::Link* Lab::link_at(const std::string& endpoint) {
     }
   }
   return nullptr;
+}
+
+std::vector<std::string> Lab::esp_keys() {
+  std::vector<std::string> lines;
+  std::vector<uint32_t> seen;
+  for (auto& n : nodes_) {
+    if (!n.device) continue;
+    for (const auto& sa : n.device->runtime().sad.all()) {
+      if (sa->protocol != ipproto::kEsp ||
+          std::find(seen.begin(), seen.end(), sa->spi) != seen.end())
+        continue;
+      seen.push_back(sa->spi);
+      const auto& ei = ipsec::info(sa->crypto.encryption());
+      const std::string auth =
+          ei.aead ? "NULL" : std::string(ipsec::info(sa->crypto.authentication()).tshark);
+      char spi[16];
+      std::snprintf(spi, sizeof spi, "0x%08x", sa->spi);
+      lines.push_back(
+          "\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" + std::string(ei.tshark) +
+          "\",\"0x" + sa->crypto.encryption_key_hex() + "\",\"" + auth + "\",\"" +
+          (ei.aead ? std::string() : "0x" + sa->crypto.authentication_key_hex()) + "\"");
+    }
+  }
+  return lines;
 }
 
 std::string Lab::capture(const std::string& endpoint, const std::string& file) {

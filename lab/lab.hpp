@@ -95,6 +95,11 @@ class Lab {
   // pcap file (link type RAW) stamped with the lab's clock; an empty file stops it. "" on success.
   std::string capture(const std::string& endpoint, const std::string& file);
 
+  // `lab keys`: every IPSec SA of the lab's firewalls as a line of Wireshark's esp_sa table
+  // ("IPv4","*","*","0xSPI","AES-CBC [RFC3602]","0xKEY","HMAC-SHA-256-128 [RFC4868]","0xKEY"),
+  // one per SPI: with them a capture's ESP decrypts.
+  std::vector<std::string> esp_keys();
+
   // A number from the lab's seeded generator (`lab fault inject random`).
   uint64_t random() { return random_(); }
 

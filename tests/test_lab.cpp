@@ -224,7 +224,7 @@ TEST_CASE(
         "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
         "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab trace HOST DEST [protocol P] "
         "[port N] [json], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
-        "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab fault "
+        "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault "
         "list|inject|reveal|clear, lab export DIR.\n");
 }
 

@@ -68,6 +68,13 @@ check "lab capture: the carrier's link in a pcap tshark reads, IKE and ESP, noth
   grep -q ' ISAKMP' '$tmp/protocols' && grep -q ' ESP' '$tmp/protocols' &&
   [ -z \"\$(tshark -r '$tmp/carrier.pcap' -Y _ws.malformed 2>/dev/null)\" ]"
 
+check "lab keys: with them tshark decrypts the carrier's ESP and finds PC1's ping inside" bash -c "
+  '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/esp.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys $tmp/esp_sa' >/dev/null &&
+  options=() && while IFS= read -r line; do options+=(-o \"uat:esp_sa:\$line\"); done <'$tmp/esp_sa' &&
+  tshark -r '$tmp/esp.pcap' -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
+    \"\${options[@]}\" -Y 'icmp && ip.src == 10.1.1.2 && ip.dst == 10.2.1.2' 2>/dev/null | grep -q 'Echo (ping) request'"
+
 check "lab send: a TCP SYN across the lab, where it ended" bash -c "
   '$vfw' lab -c 'lab send pc1 tcp 10.2.1.2 80' | grep -q 'delivered to pc2 (10.2.1.2)'"
 
