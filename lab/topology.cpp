@@ -1,5 +1,6 @@
 #include "lab/topology.hpp"
 
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -98,6 +99,10 @@ std::string TopologyError::format() const {
          (field.empty() ? "" : field + ": ") + message;
 }
 
+namespace {
+void read_topology(const YAML::Node& root, const std::string& file, TopologyResult& r);
+}  // namespace
+
 TopologyResult parse_topology(const std::string& text, const std::string& file,
                               const std::string& folder) {
   TopologyResult r;
@@ -109,10 +114,22 @@ TopologyResult parse_topology(const std::string& text, const std::string& file,
     r.errors.push_back({file, e.mark.line + 1, "", e.msg});
     return r;
   }
+  try {
+    read_topology(root, file, r);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected shape met by an accessor: the same kind of error, at its line.
+    r.errors.push_back({file, e.mark.line + 1, "", e.msg});
+  }
+  return r;
+}
+
+namespace {
+
+void read_topology(const YAML::Node& root, const std::string& file, TopologyResult& r) {
   Reader read(file, r.errors);
   if (!root.IsMap()) {
     read.error(root, "", "a lab file is a map with name and topology");
-    return r;
+    return;
   }
   if (const YAML::Node name = root["name"]) {
     if (auto t = read.text(name, "name")) r.topology.name = *t;
@@ -122,12 +139,12 @@ TopologyResult parse_topology(const std::string& text, const std::string& file,
   const YAML::Node topo = root["topology"];
   if (!topo || !topo.IsMap()) {
     read.error(topo ? topo : root, "topology", "missing, or not a map with nodes and links");
-    return r;
+    return;
   }
   const YAML::Node nodes = topo["nodes"];
   if (!nodes || !nodes.IsMap()) {
     read.error(nodes ? nodes : topo, "topology.nodes", "missing, or not a map of nodes by name");
-    return r;
+    return;
   }
   for (const auto& entry : nodes) {
     NodeSpec n;
@@ -227,16 +244,24 @@ TopologyResult parse_topology(const std::string& text, const std::string& file,
     }
     r.topology.links.push_back(std::move(link));
   }
-  return r;
 }
 
+}  // namespace
+
 TopologyResult load_topology(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // A lab file is a few kilobytes: a device, a FIFO or a huge file is refused before reading.
+  constexpr off_t kMaxBytes = 16 << 20;
+  auto refuse = [&](const std::string& why) {
     TopologyResult r;
-    r.errors.push_back({path, 0, "", "cannot be read"});
+    r.errors.push_back({path, 0, "", why});
     return r;
-  }
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return refuse("cannot be read");
+  if (!S_ISREG(st.st_mode)) return refuse("is not a regular file");
+  if (st.st_size > kMaxBytes) return refuse("is larger than 16 MiB; a lab file is not");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return refuse("cannot be read");
   std::ostringstream s;
   s << in.rdbuf();
   const size_t slash = path.rfind('/');

@@ -160,6 +160,15 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels: "
                "{vfw.address: 10.1.1.2/24}\n  links:\n    - endpoints: [\"pc1:eth1\"]\n") ==
         "t.clab.yml:8: topology.links[0].endpoints: two endpoints, NODE:INTERFACE each\n");
+  // What is not a lab file is refused before it is read; a node of the wrong shape is an error,
+  // not an exception.
+  CHECK(load_topology("/dev/zero").errors.at(0).format() == "/dev/zero: is not a regular file");
+  CHECK(load_topology("/nonexistent.clab.yml").errors.at(0).format() ==
+        "/nonexistent.clab.yml: cannot be read");
+  CHECK_FALSE(parse_topology("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n"
+                             "      labels: [a, b]\n",
+                             "t.clab.yml", ".")
+                  .ok());
   // A firewall interface the configuration does not have is refused when the lab is made.
   TopologyResult t = parse_topology(
       "name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n      startup-config: fw1.cfg\n"
