@@ -4,8 +4,8 @@
 
 namespace vfw {
 
-PcapWriter::PcapWriter(const std::string& path) {
-  handle_ = pcap_open_dead(DLT_RAW, 65535);
+PcapWriter::PcapWriter(const std::string& path, bool ethernet) {
+  handle_ = pcap_open_dead(ethernet ? DLT_EN10MB : DLT_RAW, 65535);
   if (handle_ == nullptr) {
     error_ = "libpcap could not start a capture";
     return;

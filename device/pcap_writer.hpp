@@ -13,7 +13,8 @@ namespace vfw {
 
 class PcapWriter {
  public:
-  explicit PcapWriter(const std::string& path);  // check ok() / error()
+  // Link type RAW (IP packets), or Ethernet frames when ethernet. Check ok() / error().
+  explicit PcapWriter(const std::string& path, bool ethernet = false);
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;
   ~PcapWriter();

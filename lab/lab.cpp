@@ -103,11 +103,25 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
     }
     out.interface = *name;
   };
+  std::vector<uint8_t> ports_of(lab->nodes_.size(), 0);
+  auto mac = [&](Port& p) {
+    // Huawei's OUI for the firewalls, a locally administered one for the hosts; then the node
+    // and the port: stable from one run to the next.
+    const bool host = lab->nodes_[p.node].host != nullptr;
+    p.mac = {static_cast<uint8_t>(host ? 0x02 : 0x00),
+             static_cast<uint8_t>(host ? 0x00 : 0xe0),
+             static_cast<uint8_t>(host ? 0x00 : 0xfc),
+             static_cast<uint8_t>(p.node >> 8),
+             static_cast<uint8_t>(p.node),
+             ++ports_of[p.node]};
+  };
   for (const auto& spec : topology.links) {
     Link l;
     l.spec = spec;
     port(spec.a, spec.line, l.a);
     port(spec.b, spec.line, l.b);
+    mac(l.a);
+    mac(l.b);
     lab->links_.push_back(std::move(l));
   }
   if (!errors.empty()) return nullptr;
@@ -221,7 +235,7 @@ std::string Lab::capture(const std::string& endpoint, const std::string& file) {
     l->capture.reset();
     return "";
   }
-  auto writer = std::make_shared<PcapWriter>(file);
+  auto writer = std::make_shared<PcapWriter>(file, true);
   if (!writer->ok()) return "cannot write " + file + ": " + writer->error();
   l->capture = std::move(writer);
   return "";
@@ -242,48 +256,193 @@ bool Lab::set_link_impairment(const std::string& endpoint, const std::vector<std
   return true;
 }
 
+namespace {
+
+constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kEtherArp = 0x0806;
+
+std::vector<uint8_t> ethernet(const std::array<uint8_t, 6>& dst, const std::array<uint8_t, 6>& src,
+                              uint16_t type, const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> f(14 + std::max<size_t>(payload.size(), 46), 0);  // 60 bytes at least
+  std::copy(dst.begin(), dst.end(), f.begin());
+  std::copy(src.begin(), src.end(), f.begin() + 6);
+  store16(&f[12], type);
+  std::copy(payload.begin(), payload.end(), f.begin() + 14);
+  return f;
+}
+
+// RFC 826: an ARP request or reply for IPv4 over Ethernet.
+std::vector<uint8_t> arp_packet(uint16_t op, const std::array<uint8_t, 6>& sha, Ipv4 spa,
+                                const std::array<uint8_t, 6>& tha, Ipv4 tpa) {
+  std::vector<uint8_t> a(28, 0);
+  store16(&a[0], 1);
+  store16(&a[2], kEtherIpv4);
+  a[4] = 6;
+  a[5] = 4;
+  store16(&a[6], op);
+  std::copy(sha.begin(), sha.end(), a.begin() + 8);
+  store32(&a[14], spa.v);
+  std::copy(tha.begin(), tha.end(), a.begin() + 18);
+  store32(&a[24], tpa.v);
+  return a;
+}
+
+constexpr std::array<uint8_t, 6> kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+}  // namespace
+
+Lab::Link* Lab::link_of(size_t node, const std::string& interface, int& side) {
+  for (auto& l : links_) {
+    if (l.a.node == node && l.a.interface == interface) {
+      side = 0;
+      return &l;
+    }
+    if (l.b.node == node && l.b.interface == interface) {
+      side = 1;
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<Ipv4> Lab::address_on(size_t node, const std::string& interface) const {
+  const Node& n = nodes_[node];
+  if (n.host) return n.host->address();
+  const Snapshot& snap = n.device->snapshot();
+  const uint16_t i = snap.interface_index(interface);
+  if (i == kNoInterface || !snap.interfaces[i].has_address) return std::nullopt;
+  return snap.interfaces[i].address;
+}
+
+// The addresses a node answers ARP for on an interface: its own, and for a firewall the global
+// addresses of its nat servers and address pools in that interface's network (proxy ARP, so
+// that the router in front delivers them).
+bool Lab::owns(size_t node, const std::string& interface, Ipv4 address) const {
+  const auto own = address_on(node, interface);
+  if (own && *own == address) return true;
+  const Node& n = nodes_[node];
+  if (!n.device || !own) return false;
+  const Snapshot& snap = n.device->snapshot();
+  const InterfaceState& st = snap.interfaces[snap.interface_index(interface)];
+  if (!Prefix::make(st.address, st.prefix_length).contains(address)) return false;
+  for (const auto& server : n.device->config().nat_servers) {
+    if (server.global == address) return true;
+  }
+  for (const auto& pool : snap.nat.pools()) {
+    for (const auto& section : pool.sections) {
+      if (section.contains(address)) return true;
+    }
+  }
+  return false;
+}
+
+// Where a node sends an IP packet first: the route's next hop (a firewall), the gateway unless
+// the destination is on the host's own network (a host); else the destination itself.
+Ipv4 Lab::next_hop(size_t node, const std::vector<uint8_t>& packet) const {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None) return Ipv4{};
+  const Node& n = nodes_[node];
+  if (n.host) {
+    const Prefix own = Prefix::make(n.host->address(), n.host->prefix_length());
+    if (own.contains(info.dst) || !n.host->gateway()) return info.dst;
+    return *n.host->gateway();
+  }
+  const Route* r = n.device->snapshot().fib.lookup(info.dst);
+  return r != nullptr && r->next_hop.v != 0 ? r->next_hop : info.dst;
+}
+
 void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
                    Leg* leg) {
-  auto lost = [&](const std::string& why, const Link* l) {
-    ++link_drops_[why];
-    if (leg != nullptr && l != nullptr) {
-      leg->disposition = "lost on the link " + nodes_[l->a.node].name + ":" + l->a.interface +
-                         " -- " + nodes_[l->b.node].name + ":" + l->b.interface + " (" + why + ")";
-    } else if (leg != nullptr) {
+  int side = 0;
+  Link* l = link_of(node, interface, side);
+  if (l == nullptr) {
+    ++link_drops_["no link"];
+    if (leg != nullptr)
       leg->disposition = "lost: " + nodes_[node].name + ":" + interface + " has no link";
-    }
-  };
-  for (const auto& l : links_) {
-    const Port* from = nullptr;
-    const Port* to = nullptr;
-    if (l.a.node == node && l.a.interface == interface) {
-      from = &l.a;
-      to = &l.b;
-    } else if (l.b.node == node && l.b.interface == interface) {
-      from = &l.b;
-      to = &l.a;
-    }
-    if (from == nullptr) continue;
-    if (!l.up) return lost("link down", &l);
-    if (l.spec.mtu != 0 && bytes.size() > l.spec.mtu) return lost("mtu", &l);
-    if (!l.spec.drop.empty()) {
-      const std::string what = filter_class(bytes);
-      if (std::find(l.spec.drop.begin(), l.spec.drop.end(), what) != l.spec.drop.end())
-        return lost("filter " + what, &l);
-    }
-    if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss)
-      return lost("loss", &l);
-    if (l.capture) {
-      // The lab's dates start on 2026-01-01, as the devices' (set_clock).
-      constexpr uint32_t kLabEpoch = 1767225600;
-      l.capture->write(bytes, kLabEpoch + static_cast<uint32_t>(now_ms_ / 1000),
-                       static_cast<uint32_t>(now_ms_ % 1000) * 1000);
-    }
-    events_.push(
-        Event{now_ms_ + l.spec.delay_ms, order_++, to->node, to->interface, std::move(bytes), leg});
     return;
   }
-  lost("no link", nullptr);
+  const Port& from = side == 0 ? l->a : l->b;
+  const Ipv4 hop = next_hop(node, bytes);
+  const auto known = l->arp[side].find(hop.v);
+  if (known != l->arp[side].end()) {
+    put_on_link(*l, side, ethernet(known->second, from.mac, kEtherIpv4, bytes), leg);
+    return;
+  }
+  // Unknown next hop: the packet waits, a request goes out (once for all that wait), as a host
+  // or a firewall does; a few packets wait at most.
+  constexpr size_t kMaxWaiting = 16;
+  auto& queue = l->waiting[side][hop.v];
+  if (leg != nullptr)
+    leg->disposition = "waiting at " + nodes_[node].name + " for the MAC address of " +
+                       to_string(hop) + " (ARP unanswered)";
+  if (queue.size() >= kMaxWaiting) {
+    ++link_drops_["arp queue full"];
+    return;
+  }
+  queue.push_back({std::move(bytes), leg});
+  if (queue.size() > 1) return;
+  const Ipv4 me = address_on(node, interface).value_or(Ipv4{});
+  put_on_link(*l, side,
+              ethernet(kBroadcast, from.mac, kEtherArp, arp_packet(1, from.mac, me, {}, hop)),
+              nullptr);
+}
+
+void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
+  auto lost = [&](const std::string& why) {
+    ++link_drops_[why];
+    if (leg != nullptr)
+      leg->disposition = "lost on the link " + nodes_[l.a.node].name + ":" + l.a.interface +
+                         " -- " + nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")";
+  };
+  const Port& to = side == 0 ? l.b : l.a;
+  const bool ip = load16(&frame[12]) == kEtherIpv4;
+  const std::vector<uint8_t> payload(frame.begin() + 14, frame.end());
+  if (!l.up) return lost("link down");
+  if (ip && l.spec.mtu != 0) {
+    PacketInfo info;
+    if (parse_ipv4(payload, info) == DropReason::None && info.total_length > l.spec.mtu)
+      return lost("mtu");
+  }
+  if (ip && !l.spec.drop.empty()) {
+    const std::string what = filter_class(payload);
+    if (std::find(l.spec.drop.begin(), l.spec.drop.end(), what) != l.spec.drop.end())
+      return lost("filter " + what);
+  }
+  if (l.spec.loss > 0 && std::uniform_real_distribution<double>(0, 1)(random_) < l.spec.loss)
+    return lost("loss");
+  if (l.capture) {
+    // The lab's dates start on 2026-01-01, as the devices' (set_clock).
+    constexpr uint32_t kLabEpoch = 1767225600;
+    l.capture->write(frame, kLabEpoch + static_cast<uint32_t>(now_ms_ / 1000),
+                     static_cast<uint32_t>(now_ms_ % 1000) * 1000);
+  }
+  events_.push(
+      Event{now_ms_ + l.spec.delay_ms, order_++, to.node, to.interface, std::move(frame), leg});
+}
+
+void Lab::arp(size_t node, const std::string& interface, Link& l, int side,
+              const std::vector<uint8_t>& frame) {
+  if (frame.size() < 14 + 28) return;
+  const uint8_t* a = &frame[14];
+  if (load16(a) != 1 || load16(a + 2) != kEtherIpv4 || a[4] != 6 || a[5] != 4) return;
+  const uint16_t op = load16(a + 6);
+  Mac sha{};
+  std::copy(a + 8, a + 14, sha.begin());
+  const Ipv4 spa{load32(a + 14)};
+  const Ipv4 tpa{load32(a + 24)};
+  const Port& me = side == 0 ? l.a : l.b;
+  // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
+  const bool for_me = owns(node, interface, tpa);
+  if (op == 2 || (op == 1 && for_me)) l.arp[side][spa.v] = sha;
+  if (op == 1 && for_me)
+    put_on_link(l, side, ethernet(sha, me.mac, kEtherArp, arp_packet(2, me.mac, tpa, sha, spa)),
+                nullptr);
+  // What waited for that address leaves now.
+  const auto waiting = l.waiting[side].find(spa.v);
+  if (waiting == l.waiting[side].end() || l.arp[side].count(spa.v) == 0) return;
+  auto packets = std::move(waiting->second);
+  l.waiting[side].erase(waiting);
+  for (auto& p : packets) put_on_link(l, side, ethernet(sha, me.mac, kEtherIpv4, p.packet), p.leg);
 }
 
 bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
@@ -300,6 +459,25 @@ bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
 }
 
 void Lab::arrive(Event& e) {
+  int side = 0;
+  Link* l = link_of(e.node, e.interface, side);
+  if (l == nullptr || e.bytes.size() < 14) return;
+  const Port& me = side == 0 ? l->a : l->b;
+  if (!std::equal(me.mac.begin(), me.mac.end(), e.bytes.begin()) &&
+      !std::equal(kBroadcast.begin(), kBroadcast.end(), e.bytes.begin()))
+    return;  // another station's frame
+  const uint16_t type = load16(&e.bytes[12]);
+  if (type == kEtherArp) {
+    arp(e.node, e.interface, *l, side, e.bytes);
+    return;
+  }
+  if (type != kEtherIpv4) return;
+  // The IP packet, without the frame and the padding a short one was given.
+  e.bytes.erase(e.bytes.begin(), e.bytes.begin() + 14);
+  PacketInfo frame_info;
+  if (parse_ipv4(e.bytes, frame_info) == DropReason::None &&
+      frame_info.total_length < e.bytes.size())
+    e.bytes.resize(frame_info.total_length);
   Node& n = nodes_[e.node];
   if (n.host) {
     PacketInfo info;

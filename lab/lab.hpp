@@ -7,9 +7,11 @@
 // loss is drawn from a generator seeded by the lab.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <random>
 #include <string>
@@ -104,15 +106,25 @@ class Lab {
   uint64_t random() { return random_(); }
 
  private:
+  using Mac = std::array<uint8_t, 6>;
   struct Port {
     size_t node = 0;
     std::string interface;  // the device's normalised name, or the host's as written
+    Mac mac{};
+  };
+  // An IP packet waiting for the MAC address of its next hop.
+  struct Pending {
+    std::vector<uint8_t> packet;
+    Leg* leg = nullptr;
   };
   struct Link {
     Port a, b;
     LinkSpec spec;
     bool up = true;
     std::shared_ptr<PcapWriter> capture;  // set by `lab capture`
+    // Each side's ARP cache and what waits on it: [0] for a's side, [1] for b's.
+    std::array<std::map<uint32_t, Mac>, 2> arp;
+    std::array<std::map<uint32_t, std::vector<Pending>>, 2> waiting;
   };
   struct Node {
     std::string name;
@@ -134,6 +146,15 @@ class Lab {
 
   Lab() = default;
   Link* link_at(const std::string& endpoint);
+  // The link and the side (0: a, 1: b) a node's interface is on; nullptr when none.
+  Link* link_of(size_t node, const std::string& interface, int& side);
+  Ipv4 next_hop(size_t node, const std::vector<uint8_t>& packet) const;
+  bool owns(size_t node, const std::string& interface, Ipv4 address) const;
+  std::optional<Ipv4> address_on(size_t node, const std::string& interface) const;
+  // An Ethernet frame onto the link from side: the link's state, MTU, filter and loss decide.
+  void put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg);
+  void arp(size_t node, const std::string& interface, Link& l, int side,
+           const std::vector<uint8_t>& frame);
   void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
                 Leg* leg = nullptr);
   void arrive(Event& e);

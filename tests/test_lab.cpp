@@ -300,3 +300,19 @@ TEST_CASE(
         "lost on the link fw2:GigabitEthernet0/0/2 -- fw3:GigabitEthernet0/0/2 "
         "(link down)");
 }
+
+TEST_CASE("links carry Ethernet: a host asks ARP for its gateway, and waits when no one answers",
+          "[lab]") {
+  // PC1 with a gateway that does not exist: its packets wait for an ARP answer that never comes.
+  auto lab = seed_lab("        vfw.gateway: 10.1.1.1\n", "        vfw.gateway: 10.1.1.9\n");
+  PacketSpec p;
+  p.src = *parse_ipv4("10.1.1.2");
+  p.dst = *parse_ipv4("10.2.1.2");
+  p.src_port = 3;
+  const Lab::TraceResult t = lab->trace("pc1", p);
+  REQUIRE(t.legs.size() == 1);
+  CHECK(t.legs[0].hops.empty());
+  CHECK(t.legs[0].disposition == "waiting at pc1 for the MAC address of 10.1.1.9 (ARP unanswered)");
+  // On the same network, PC1 reaches its gateway's address without a gateway at all.
+  CHECK(lab->ping("pc1", *parse_ipv4("10.1.1.1"), 1).received == 1);
+}
