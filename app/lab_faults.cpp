@@ -31,9 +31,8 @@ Lines in_view(const std::string& view, Lines lines) {
 std::vector<LabFault> negotiation_faults(int version, int first) {
   const std::string v = "IKEv" + std::to_string(version);
   auto name = [&](int i) {
-    char n[8];
-    std::snprintf(n, sizeof n, "f%02d", first + i);
-    return std::string(n);
+    const int n = first + i;
+    return std::string(n < 10 ? "f0" : "f") + std::to_string(n);
   };
   const std::string key_reason = version == 1 ? "malformed payload" : "authentication fail";
   std::vector<LabFault> out;
