@@ -39,6 +39,8 @@ int run_terminal(Device& device, const CliOptions& options);
 struct TerminalHooks {
   std::function<LineRunner&()> runner;
   std::function<LineOutput(const std::string& line, size_t caret_offset)> run;
+  // What `?` lists for the line typed so far; unset: the runner's help.
+  std::function<std::string(const std::string& typed)> help;
 };
 int run_terminal(const TerminalHooks& hooks);
 

@@ -18,6 +18,21 @@
 namespace vfw {
 namespace {
 
+// What `?` lists after "lab".
+constexpr const char* kLabCommands[] = {
+    "lab list",
+    "lab attach NAME",
+    "lab ping HOST DEST [count N] [size N] [df]",
+    "lab send HOST tcp|udp DEST PORT",
+    "lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]",
+    "lab capture NODE:INTERFACE FILE|stop",
+    "lab keys [FILE]",
+    "lab clock advance SECONDS",
+    "lab link down|up NODE:INTERFACE",
+    "lab fault list|inject NAME|random|reveal|clear",
+    "lab export DIR",
+};
+
 std::vector<std::string> words(const std::string& line) {
   std::istringstream in(line);
   std::vector<std::string> out;
@@ -94,6 +109,28 @@ class Console {
   }
 
   const std::string& attached() const { return attached_; }
+
+  // `?`: the lab's commands after "lab", the attached firewall's help otherwise (with the lab's
+  // own keyword among the first words).
+  std::string help(const std::string& typed) {
+    const auto w = words(typed);
+    if (!w.empty() && w[0] == "lab") {
+      std::string o;
+      for (const char* c : kLabCommands) {
+        const std::string command(c);
+        if (command.rfind(typed.substr(typed.find("lab")), 0) == 0 || w.size() == 1)
+          o += "  " + command + "\n";
+      }
+      return o;
+    }
+    LineRunner* r = runner();
+    std::string o = r != nullptr ? r->help_text(typed) : "";
+    if (w.empty() ||
+        (w.size() == 1 && typed.back() != ' ' && std::string("lab").rfind(w[0], 0) == 0))
+      o += "  lab                     The lab: list, attach, ping, send, trace, capture, keys, "
+           "clock, link, fault, export\n";
+    return o;
+  }
 
   // The attached firewall's CLI session (its view, its prompt), made on first use.
   LineRunner* runner() {
@@ -278,7 +315,7 @@ class Console {
     bool json = false;
     int port = -1;
     for (size_t i = 4; i < w.size(); ++i) {
-      if (w[i] == "json") {
+      if (w[i] == "json" || w[i] == "--json") {
         json = true;
       } else if (w[i] == "protocol" && i + 1 < w.size() &&
                  (w[i + 1] == "icmp" || w[i + 1] == "tcp" || w[i + 1] == "udp")) {
@@ -353,6 +390,7 @@ int run_lab_terminal(lab::Lab& lab, const LabConsoleOptions& options) {
   TerminalHooks hooks;
   hooks.runner = [&]() -> LineRunner& { return *console.runner(); };
   hooks.run = [&](const std::string& line, size_t caret) { return console.run(line, caret); };
+  hooks.help = [&](const std::string& typed) { return console.help(typed); };
   return run_terminal(hooks);
 }
 

@@ -43,7 +43,7 @@ std::string typed_so_far(EditLine* el) {
 unsigned char on_help(EditLine* el, int) {
   Terminal* t = terminal_of(el);
   const std::string typed = typed_so_far(el);
-  std::string text = t->runner().help_text(typed);
+  std::string text = t->hooks.help ? t->hooks.help(typed) : t->runner().help_text(typed);
   std::fputs("?\n", stdout);
   if (text.empty()) {
     const size_t col = t->prompt.size() + typed.find_first_not_of(' ');

@@ -498,6 +498,21 @@ void Lab::arrive(Event& e) {
   if (e.leg != nullptr) {
     e.leg->hops.push_back({n.name, e.interface, {}});
     trace = &e.leg->hops.back().trace;
+    // The packet as this firewall receives it, in packet-trace's words.
+    PacketInfo info;
+    if (parse_ipv4(e.bytes, info) == DropReason::None) {
+      const std::string proto = info.protocol == ipproto::kIcmp  ? "icmp"
+                                : info.protocol == ipproto::kTcp ? "tcp"
+                                : info.protocol == ipproto::kUdp ? "udp"
+                                : info.protocol == ipproto::kEsp ? "esp"
+                                                                 : std::to_string(info.protocol);
+      const bool ports =
+          info.has_l4 && (info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp);
+      trace->packet = proto + " " + to_string(info.src) +
+                      (ports ? ":" + std::to_string(info.src_port) : "") + " -> " +
+                      to_string(info.dst) + (ports ? ":" + std::to_string(info.dst_port) : "") +
+                      ", " + std::to_string(info.total_length) + " bytes, input " + e.interface;
+    }
   }
   const Action a = n.device->receive(e.bytes, e.interface, trace, &emitted);
   if (a == Action::ToDevice) to_device(e.node, e.interface, e.bytes);

@@ -263,7 +263,8 @@ TEST_CASE(
   CHECK(t.legs[2].hops.size() == 3);
   CHECK(t.legs[2].disposition == "delivered to pc1 (10.1.1.2)");
   // Each firewall's hop is its packet-trace, stages and all.
-  CHECK(text.find("Hop 3: fw3, input GigabitEthernet0/0/2\n  Device: FW3\n") != std::string::npos);
+  CHECK(text.find("Hop 3: fw3, input GigabitEthernet0/0/2\n  Device: FW3\n  Packet: esp 1.1.1.1 "
+                  "-> 2.1.1.1, ") != std::string::npos);
   CHECK(text.find("    Result:  decapsulated\n") != std::string::npos);
   const std::string json = Lab::format_trace_json(t);
   CHECK(json.find("{\"label\":\"second attempt\",\"hops\":[{\"node\":\"fw1\",\"input\":"

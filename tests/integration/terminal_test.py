@@ -188,6 +188,10 @@ def lab_console():
     try:
         s.read_until("the console is on fw1")
         s.read_until("<FW1>")
+        s.send("lab ?")
+        s.read_until("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]")
+        s.send("\x03")
+        s.read_until("<FW1>")
         s.send("lab ping pc1 10.2.1.2 count 2\r")
         s.read_until("2 packets transmitted, 2 received, 0% packet loss")
         s.read_until("<FW1>")
