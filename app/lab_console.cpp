@@ -156,7 +156,9 @@ class Console {
     if (what == "list" && w.size() == 2) return {true, lab_->describe(attached_), ""};
     if (what == "attach" && w.size() == 3) {
       if (lab_->device(w[2]) == nullptr) return fail("No firewall named " + w[2] + " in the lab.");
-      attached_ = w[2];
+      for (const auto& n : lab_->node_names()) {
+        if (lab_->device(n) == lab_->device(w[2])) attached_ = n;
+      }
       return {true, "", ""};
     }
     if (what == "ping" && w.size() >= 4) return ping(w);

@@ -1,6 +1,7 @@
 #include "lab/lab.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -32,6 +33,14 @@ std::vector<uint8_t> udp_packet(const ike::Datagram& d, uint16_t ip_id) {
   store16(&p[24], static_cast<uint16_t>(length - 20));
   std::copy(d.bytes.begin(), d.bytes.end(), p.begin() + 28 + (marker ? 4 : 0));
   return p;
+}
+
+// Node names as a user types them: `lab ping PC1` for the node pc1.
+bool same_name(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // What a link filter names a packet by: "udp 500", "udp 4500", "esp", or "".
@@ -130,14 +139,14 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
 
 Device* Lab::device(const std::string& name) {
   for (auto& n : nodes_) {
-    if (n.name == name) return n.device.get();
+    if (same_name(n.name, name)) return n.device.get();
   }
   return nullptr;
 }
 
 Host* Lab::host(const std::string& name) {
   for (auto& n : nodes_) {
-    if (n.name == name) return n.host.get();
+    if (same_name(n.name, name)) return n.host.get();
   }
   return nullptr;
 }
@@ -197,7 +206,8 @@ Lab::Link* Lab::link_at(const std::string& endpoint) {
   const std::string interface = cli::normalize_interface(typed).value_or(typed);
   for (auto& l : links_) {
     for (const Port* p : {&l.a, &l.b}) {
-      if (nodes_[p->node].name == node && (p->interface == interface || p->interface == typed))
+      if (same_name(nodes_[p->node].name, node) &&
+          (p->interface == interface || p->interface == typed))
         return &l;
     }
   }
@@ -447,7 +457,7 @@ void Lab::arp(size_t node, const std::string& interface, Link& l, int side,
 
 bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].name != host || nodes_[i].host == nullptr) continue;
+    if (!same_name(nodes_[i].name, host) || nodes_[i].host == nullptr) continue;
     for (const auto& l : links_) {
       const Port* p = l.a.node == i ? &l.a : l.b.node == i ? &l.b : nullptr;
       if (p == nullptr) continue;
@@ -634,7 +644,7 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
   size_t from = nodes_.size();
   std::string port;
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].name != host || nodes_[i].host == nullptr) continue;
+    if (!same_name(nodes_[i].name, host) || nodes_[i].host == nullptr) continue;
     for (const auto& l : links_) {
       if (l.a.node == i) port = l.a.interface;
       if (l.b.node == i) port = l.b.interface;

@@ -58,7 +58,8 @@ TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the t
   auto lab = seed_lab();
   CHECK(lab->name() == "seed");
   CHECK(lab->node_names() == std::vector<std::string>{"pc1", "fw1", "fw2", "fw3", "pc2"});
-  const Lab::PingResult r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 3);
+  // The seed's names as the seed writes them: PC1 is the node pc1.
+  const Lab::PingResult r = lab->ping("PC1", *parse_ipv4("10.2.1.2"), 3);
   INFO(r.text);
   CHECK(r.transmitted == 3);
   CHECK(r.received == 3);
