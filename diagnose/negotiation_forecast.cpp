@@ -10,10 +10,6 @@
 namespace vfw::diagnose {
 namespace {
 
-bool same_id(const ike::Identification& a, const ike::Identification& b) {
-  return a.type == b.type && a.data == b.data;
-}
-
 // ts lies inside outer (IKEv1's quick mode: a responder takes the initiator's flow only whole).
 bool within(const ike::TrafficSelector& ts, const ike::TrafficSelector& outer) {
   return (outer.ip_protocol == 0 || outer.ip_protocol == ts.ip_protocol) &&
@@ -198,8 +194,8 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
 
   // Identities and the key, in the order the exchanges check them.
   const bool key_differs = ip.pre_shared_key != rp.pre_shared_key;
-  const bool responder_id_ok = !rp.remote_id || same_id(*rp.remote_id, ip.local_id);
-  const bool initiator_id_ok = !ip.remote_id || same_id(*ip.remote_id, rp.local_id);
+  const bool responder_id_ok = !rp.remote_id || *rp.remote_id == ip.local_id;
+  const bool initiator_id_ok = !ip.remote_id || *ip.remote_id == rp.local_id;
   auto key_fail = [&](const std::string& reason) {
     return fail(reason, re.label,
                 "the pre-shared keys of " + in.label + "'s ike peer " + ipeer_cfg->name + " and " +

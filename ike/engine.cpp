@@ -59,10 +59,6 @@ Bytes psk_bytes(const PeerConfig& peer) {
   return Bytes(peer.pre_shared_key.begin(), peer.pre_shared_key.end());
 }
 
-bool same_id(const Identification& a, const Identification& b) {
-  return a.type == b.type && a.data == b.data;
-}
-
 }  // namespace
 
 Engine::Engine(EngineConfig config)
@@ -623,7 +619,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     const auto& peer = config_.peers[i];
     if (peer.remote_address ? *peer.remote_address != sa.remote.address : !peer.any_address)
       continue;
-    if (peer.remote_id && !same_id(*peer.remote_id, *p.idi)) {
+    if (peer.remote_id && *peer.remote_id != *p.idi) {
       wanted += (wanted.empty() ? "" : ", ") + peer.remote_id->text();
       continue;
     }
@@ -709,7 +705,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
     fail(sa, reason, "the peer answered " + notify_name(type), type, now_ms);
     return;
   }
-  if (peer.remote_id && !same_id(*peer.remote_id, *p.idr)) {
+  if (peer.remote_id && *peer.remote_id != *p.idr) {
     fail(sa, "config ID mismatch",
          "Peer remote-name(" + p.idr->text() + ") does not match with " + peer.remote_id->text(),
          notify::kAuthenticationFailed, now_ms);

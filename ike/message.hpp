@@ -57,6 +57,7 @@ struct Identification {
   Bytes data;
   Bytes body() const;        // type, three reserved bytes and data: what the AUTH MAC covers
   std::string text() const;  // "2.1.1.1", "fw3"
+  bool operator==(const Identification&) const = default;  // the same type and the same data
 };
 
 struct Authentication {
