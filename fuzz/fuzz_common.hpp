@@ -13,6 +13,7 @@
 
 #include "cli/config_loader.hpp"
 #include "device/device.hpp"
+#include "device/ike_link.hpp"
 
 namespace vfw::fuzz {
 
@@ -59,6 +60,18 @@ inline void remove_line(std::string& text, const std::string& containing) {
 inline void show(const Trace& trace) {
   static const bool enabled = std::getenv("VFW_FUZZ_SHOW") != nullptr;
   if (enabled) std::fputs(format_trace_text(trace).c_str(), stderr);
+}
+
+// The IKE engine configuration of an example with an IKE policy; IKEv1 only when v1_only (its
+// peers' version 2 off, as `undo version 2` does).
+inline ike::EngineConfig ike_config(const char* name, bool v1_only) {
+  std::vector<std::string> problems;
+  ike::EngineConfig c = ike_engine_config(example(name), problems);
+  if (!problems.empty() || c.children.empty()) fail(std::string(name) + ": no IKE policy");
+  if (v1_only) {
+    for (auto& peer : c.peers) peer.version2 = false;
+  }
+  return c;
 }
 
 inline void leave_the_source_tree() {

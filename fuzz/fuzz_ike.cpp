@@ -18,20 +18,9 @@
 using namespace vfw;
 using namespace vfw::ike;
 
-namespace {
-
-EngineConfig engine_config(const char* example) {
-  std::vector<std::string> problems;
-  EngineConfig c = ike_engine_config(fuzz::example(example), problems);
-  if (!problems.empty() || c.children.empty()) fuzz::fail(std::string(example) + ": no IKE policy");
-  return c;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const EngineConfig fw1_config = engine_config("fw1.cfg");
-  static const EngineConfig fw3_config = engine_config("fw3.cfg");
+  static const EngineConfig fw1_config = fuzz::ike_config("fw1.cfg", false);
+  static const EngineConfig fw3_config = fuzz::ike_config("fw3.cfg", false);
   if (size < 2 || size > 8192) return 0;
   Engine fw3(fw3_config);
   const Endpoint fw3_end{Ipv4{0x02010101U}, kIkePort};

@@ -21,14 +21,6 @@ using namespace vfw::ike;
 
 namespace {
 
-EngineConfig engine_config(const char* example) {
-  std::vector<std::string> problems;
-  EngineConfig c = ike_engine_config(fuzz::example(example), problems);
-  if (!problems.empty() || c.children.empty()) fuzz::fail(std::string(example) + ": no IKE policy");
-  for (auto& peer : c.peers) peer.version2 = false;
-  return c;
-}
-
 // Carries datagrams between the two engines until stop() holds or both are quiet.
 template <typename Stop>
 void pump(v1::Engine& fw1, v1::Engine& fw3, Stop stop) {
@@ -59,8 +51,8 @@ Bytes encrypted(const v1::IsakmpSa& sa, v1::Header h, std::span<const uint8_t> b
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const EngineConfig fw1_config = engine_config("fw1.cfg");
-  static const EngineConfig fw3_config = engine_config("fw3.cfg");
+  static const EngineConfig fw1_config = fuzz::ike_config("fw1.cfg", true);
+  static const EngineConfig fw3_config = fuzz::ike_config("fw3.cfg", true);
   if (size < 2 || size > 8192) return 0;
   v1::Engine fw3(fw3_config);
   const Endpoint fw3_end{Ipv4{0x02010101U}, kIkePort};
