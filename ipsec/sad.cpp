@@ -213,6 +213,16 @@ std::string hex_spi(uint32_t spi) {
 
 }  // namespace
 
+std::string wireshark_esp_sa(const Sa& sa) {
+  const auto& ei = info(sa.crypto.encryption());
+  const std::string auth = ei.aead ? "NULL" : std::string(info(sa.crypto.authentication()).tshark);
+  char spi[16];
+  std::snprintf(spi, sizeof spi, "0x%08x", sa.spi);
+  return "\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" + std::string(ei.tshark) +
+         "\",\"0x" + sa.crypto.encryption_key_hex() + "\",\"" + auth + "\",\"" +
+         (ei.aead ? std::string() : "0x" + sa.crypto.authentication_key_hex()) + "\"";
+}
+
 std::string describe(const Sa& sa) {
   const auto& ei = info(sa.crypto.encryption());
   std::string text = std::string(sa.protocol == ipproto::kAh ? "AH" : "ESP") + " SA spi " +

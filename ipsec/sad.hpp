@@ -46,6 +46,10 @@ struct Sa {
 // "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
 std::string describe(const Sa& sa);
 
+// The SA as a line of Wireshark's esp_sa table (`tshark -o "uat:esp_sa:LINE"`):
+// "IPv4","*","*","0xSPI","AES-CBC [RFC3602]","0xKEY","HMAC-SHA-256-128 [RFC4868]","0xKEY".
+std::string wireshark_esp_sa(const Sa& sa);
+
 // The SA the peer sends with to this inbound one: the same SPI and keys, keyed to encrypt, from
 // the peer's side, its sequence just above what this device has accepted. packet-trace --reverse
 // uses it to build the reply the peer would send through the tunnel. nullptr (and error) when the

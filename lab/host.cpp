@@ -15,6 +15,20 @@ void icmp_checksum(uint8_t* icmp, size_t length) {
 
 }  // namespace
 
+std::vector<uint8_t> echo_reply(const std::vector<uint8_t>& request, const PacketInfo& info,
+                                uint8_t ttl) {
+  const uint32_t at = info.header_length;
+  std::vector<uint8_t> reply(request.begin(), request.begin() + info.total_length);
+  store32(&reply[12], info.dst.v);
+  store32(&reply[16], info.src.v);
+  reply[8] = ttl;
+  store16(&reply[10], 0);
+  store16(&reply[10], internet_checksum({reply.data(), at}));
+  reply[at] = 0;
+  icmp_checksum(&reply[at], reply.size() - at);
+  return reply;
+}
+
 Host::Host(std::string name, Ipv4 address, uint8_t prefix_length, std::optional<Ipv4> gateway,
            uint32_t mtu)
     : name_(std::move(name)),
@@ -63,16 +77,8 @@ std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& pack
     return {};
   }
   if (type != 8) return {};
-  // The echo reply: the request with addresses swapped, type 0, a TTL of its own.
-  std::vector<uint8_t> reply(packet.begin(), packet.begin() + info.total_length);
-  store32(&reply[12], info.dst.v);
-  store32(&reply[16], info.src.v);
-  reply[8] = 64;
-  store16(&reply[10], 0);
-  store16(&reply[10], internet_checksum({reply.data(), at}));
-  reply[at] = 0;
-  icmp_checksum(&reply[at], reply.size() - at);
-  return {std::move(reply)};
+  // A Linux host answers with a TTL of 64.
+  return {echo_reply(packet, info, 64)};
 }
 
 }  // namespace vfw::lab

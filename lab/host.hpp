@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "packet/address.hpp"
+#include "packet/packet.hpp"
 
 namespace vfw::lab {
 
@@ -21,6 +22,11 @@ struct EchoReply {
   uint32_t bytes = 0;  // ICMP bytes (header and data), as ping prints them
   uint64_t at_ms = 0;
 };
+
+// The echo reply (RFC 792) to an echo request whose header info has parsed: addresses swapped,
+// type 0, the answerer's TTL, both checksums again. Hosts and firewalls answer alike.
+std::vector<uint8_t> echo_reply(const std::vector<uint8_t>& request, const PacketInfo& info,
+                                uint8_t ttl);
 
 class Host {
  public:

@@ -44,7 +44,7 @@ bool same_name(const std::string& a, const std::string& b) {
 }
 
 // What a link filter names a packet by: "udp 500", "udp 4500", "esp", or "".
-std::string filter_class(const std::vector<uint8_t>& bytes) {
+std::string filter_class(std::span<const uint8_t> bytes) {
   PacketInfo info;
   if (parse_ipv4(bytes, info) != DropReason::None) return "";
   if (info.protocol == ipproto::kEsp) return "esp";
@@ -224,15 +224,7 @@ std::vector<std::string> Lab::esp_keys() {
           std::find(seen.begin(), seen.end(), sa->spi) != seen.end())
         continue;
       seen.push_back(sa->spi);
-      const auto& ei = ipsec::info(sa->crypto.encryption());
-      const std::string auth =
-          ei.aead ? "NULL" : std::string(ipsec::info(sa->crypto.authentication()).tshark);
-      char spi[16];
-      std::snprintf(spi, sizeof spi, "0x%08x", sa->spi);
-      lines.push_back(
-          "\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" + std::string(ei.tshark) +
-          "\",\"0x" + sa->crypto.encryption_key_hex() + "\",\"" + auth + "\",\"" +
-          (ei.aead ? std::string() : "0x" + sa->crypto.authentication_key_hex()) + "\"");
+      lines.push_back(ipsec::wireshark_esp_sa(*sa));
     }
   }
   return lines;
@@ -406,7 +398,8 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
   };
   const Port& to = side == 0 ? l.b : l.a;
   const bool ip = load16(&frame[12]) == kEtherIpv4;
-  const std::vector<uint8_t> payload(frame.begin() + 14, frame.end());
+  // The IP packet inside the frame, looked at in place (no copy on the per-hop path).
+  const std::span<const uint8_t> payload = std::span<const uint8_t>(frame).subspan(14);
   if (!l.up) return lost("link down");
   if (ip && l.spec.mtu != 0) {
     PacketInfo info;
@@ -571,15 +564,8 @@ void Lab::to_device(size_t node, const std::string& interface, const std::vector
   }
   if (info.protocol == ipproto::kIcmp && bytes.size() >= at + 8 && bytes[at] == 8) {
     // The device answers a ping the security policy let in (service-manage decided already).
-    std::vector<uint8_t> reply(bytes.begin(), bytes.begin() + info.total_length);
-    store32(&reply[12], info.dst.v);
-    store32(&reply[16], info.src.v);
-    reply[8] = 255;
-    store16(&reply[10], 0);
-    store16(&reply[10], internet_checksum({reply.data(), at}));
-    reply[at] = 0;
-    store16(&reply[at + 2], 0);
-    store16(&reply[at + 2], internet_checksum({&reply[at], reply.size() - at}));
+    // The USG answers with a TTL of 255.
+    std::vector<uint8_t> reply = echo_reply(bytes, info, 255);
     originate(node, std::move(reply));
   }
 }

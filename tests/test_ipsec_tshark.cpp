@@ -24,14 +24,7 @@ std::string run(const std::string& command) {
 
 // tshark's esp_sa table entry for an outbound SA of the device.
 std::string esp_sa_option(const ipsec::Sa& sa) {
-  const auto& ei = ipsec::info(sa.crypto.encryption());
-  const std::string auth =
-      ei.aead ? "NULL" : std::string(ipsec::info(sa.crypto.authentication()).tshark);
-  char spi[16];
-  std::snprintf(spi, sizeof spi, "0x%08x", sa.spi);
-  return "-o 'uat:esp_sa:\"IPv4\",\"*\",\"*\",\"" + std::string(spi) + "\",\"" +
-         std::string(ei.tshark) + "\",\"0x" + sa.crypto.encryption_key_hex() + "\",\"" + auth +
-         "\",\"" + (ei.aead ? std::string() : "0x" + sa.crypto.authentication_key_hex()) + "\"'";
+  return "-o 'uat:esp_sa:" + ipsec::wireshark_esp_sa(sa) + "'";
 }
 
 std::string capture_and_decode(Device& fw1, const std::string& name) {
