@@ -303,6 +303,18 @@ class Run {
     f.evidence.insert(f.evidence.end(), lines.begin(), lines.end());
   }
 
+  // An item configurations cannot answer: why, and what to check instead.
+  static Finding undecidable(std::string item, std::string title, std::string why,
+                             std::string check) {
+    Finding f;
+    f.item = std::move(item);
+    f.title = std::move(title);
+    f.verdict = ItemStatus::NotDecidable;
+    f.evidence = {std::move(why)};
+    f.check = std::move(check);
+    return f;
+  }
+
   static const Finding* first_failed(const std::vector<Finding>& out, const std::string& device) {
     for (const auto& f : out) {
       if (f.device == device && f.verdict == ItemStatus::Failed &&
@@ -391,26 +403,18 @@ class Run {
       }
       out.push_back(std::move(f));
     }
-    Finding aging;
-    aging.item = "checklist 4";
-    aging.title = "the NAT device between the gateways keeps the tunnel's session";
-    aging.verdict = ItemStatus::NotDecidable;
-    aging.evidence = {"configurations do not describe the NAT device between the gateways"};
-    aging.check =
-        "on the NAT device, that the UDP 4500 session of the tunnel lives longer than "
-        "the NAT keepalive interval of the gateways (ike nat-keepalive-timer), and "
-        "that no one clears it; `display ike sa` shows peer:4500 when NAT-T is in use";
-    out.push_back(std::move(aging));
-    Finding carrier;
-    carrier.item = "checklist 5";
-    carrier.title = "the carrier lets the IPSec packets through";
-    carrier.verdict = ItemStatus::NotDecidable;
-    carrier.evidence = {"configurations do not describe the carrier"};
-    carrier.check =
+    out.push_back(undecidable(
+        "checklist 4", "the NAT device between the gateways keeps the tunnel's session",
+        "configurations do not describe the NAT device between the gateways",
+        "on the NAT device, that the UDP 4500 session of the tunnel lives longer than the NAT "
+        "keepalive interval of the gateways (ike nat-keepalive-timer), and that no one clears it; "
+        "`display ike sa` shows peer:4500 when NAT-T is in use"));
+    out.push_back(undecidable(
+        "checklist 5", "the carrier lets the IPSec packets through",
+        "configurations do not describe the carrier",
         "that UDP 500, UDP 4500 and ESP (IP protocol 50) pass both ways between the gateways: "
-        "capture on both uplinks (tshark -f 'udp port 500 or udp port 4500 or ip proto 50') "
-        "and compare what leaves one with what reaches the other";
-    out.push_back(std::move(carrier));
+        "capture on both uplinks (tshark -f 'udp port 500 or udp port 4500 or ip proto 50') and "
+        "compare what leaves one with what reaches the other"));
   }
 
   // The ipsec policy entry whose ACL covers the traffic, on the interface the route chose (or
@@ -488,24 +492,17 @@ class Run {
   }
 
   void far_side_undecidable(const config::IpsecPolicy* entry, std::vector<Finding>& out) {
-    const std::string other = "the peer gateway";
-    Finding six;
-    six.item = "checklist 6";
-    six.title = "the peer forwards the decapsulated packets from its outside zone to its inside";
-    six.verdict = ItemStatus::NotDecidable;
-    six.evidence = {"without the peer's configuration (--peer)"};
-    six.check = "on the peer: a security-policy rule permitting " + to_string(spec_.src) + " -> " +
-                to_string(spec_.dst) + " from its outside zone to its inside zone";
-    out.push_back(std::move(six));
+    const std::string without = "without the peer's configuration (--peer)";
+    out.push_back(undecidable(
+        "checklist 6",
+        "the peer forwards the decapsulated packets from its outside zone to its inside", without,
+        "on the peer: a security-policy rule permitting " + to_string(spec_.src) + " -> " +
+            to_string(spec_.dst) + " from its outside zone to its inside zone"));
     out.push_back(sha2_finding(entry, nullptr, 0));
-    Finding eight;
-    eight.item = "checklist 8";
-    eight.title = "the peer routes the packets to " + to_string(spec_.dst);
-    eight.verdict = ItemStatus::NotDecidable;
-    eight.evidence = {"without the peer's configuration (--peer)"};
-    eight.check = "on the peer: a route to " + to_string(spec_.dst) +
-                  " (display ip routing-table " + to_string(spec_.dst) + ")";
-    out.push_back(std::move(eight));
+    out.push_back(undecidable("checklist 8",
+                              "the peer routes the packets to " + to_string(spec_.dst), without,
+                              "on the peer: a route to " + to_string(spec_.dst) +
+                                  " (display ip routing-table " + to_string(spec_.dst) + ")"));
   }
 
   // Checklist 7: both ends compute SHA-2 the same way.

@@ -35,14 +35,7 @@ std::string format_diagnosis_text(const Diagnosis& d) {
 
 std::string format_diagnosis_json(const Diagnosis& d) {
   std::ostringstream o;
-  auto list = [&](const std::vector<std::string>& v) {
-    o << "[";
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (i != 0) o << ",";
-      json_string(o, v[i]);
-    }
-    o << "]";
-  };
+
   o << "{\"traffic\":";
   json_string(o, d.traffic);
   o << ",\"failed\":" << (d.failed() ? "true" : "false") << ",\"findings\":[";
@@ -58,9 +51,9 @@ std::string format_diagnosis_json(const Diagnosis& d) {
     o << ",\"verdict\":";
     json_string(o, verdict_name(f.verdict));
     o << ",\"evidence\":";
-    list(f.evidence);
+    json_strings(o, f.evidence);
     o << ",\"fix\":";
-    list(f.fix);
+    json_strings(o, f.fix);
     o << ",\"check\":";
     json_string(o, f.check);
     o << "}";

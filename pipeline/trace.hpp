@@ -83,6 +83,8 @@ struct Trace {
 
 // s as a JSON string, quoted and escaped; bytes that are not UTF-8 become U+FFFD.
 void json_string(std::ostream& o, std::string_view s);
+// A JSON array of such strings.
+void json_strings(std::ostream& o, const std::vector<std::string>& list);
 
 // Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md.
 std::string format_trace_text(const Trace& t);

@@ -76,6 +76,15 @@ void json_string(std::ostream& o, std::string_view s) {
   o << '"';
 }
 
+void json_strings(std::ostream& o, const std::vector<std::string>& list) {
+  o << "[";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i != 0) o << ",";
+    json_string(o, list[i]);
+  }
+  o << "]";
+}
+
 namespace {
 
 void json_warnings(std::ostream& o, const std::vector<TraceWarning>& warnings) {
@@ -84,12 +93,9 @@ void json_warnings(std::ostream& o, const std::vector<TraceWarning>& warnings) {
     if (i != 0) o << ",";
     o << "{\"message\":";
     json_string(o, warnings[i].message);
-    o << ",\"fix\":[";
-    for (size_t k = 0; k < warnings[i].fix.size(); ++k) {
-      if (k != 0) o << ",";
-      json_string(o, warnings[i].fix[k]);
-    }
-    o << "]}";
+    o << ",\"fix\":";
+    json_strings(o, warnings[i].fix);
+    o << "}";
   }
   o << "]";
 }
@@ -152,12 +158,9 @@ std::string format_trace_json(const Trace& t) {
       json_string(o, s.changes[j].after);
       o << "}";
     }
-    o << "],\"info\":[";
-    for (size_t j = 0; j < s.info.size(); ++j) {
-      if (j != 0) o << ",";
-      json_string(o, s.info[j]);
-    }
-    o << "],\"drop_reason\":";
+    o << "],\"info\":";
+    json_strings(o, s.info);
+    o << ",\"drop_reason\":";
     if (s.drop == DropReason::None) {
       o << "null";
     } else {
