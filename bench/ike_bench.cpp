@@ -103,8 +103,8 @@ void BM_NegotiationV1(benchmark::State& state) {
 void BM_PublicKeyCeiling(benchmark::State& state) {
   const DhGroup& group = *find_dh_group(group_keyword(state.range(0)));
   for (auto _ : state) {
-    auto a = DhKey::generate(group);
-    auto b = DhKey::generate(group);
+    auto a = DhKey::generate(group, system_random());
+    auto b = DhKey::generate(group, system_random());
     auto s1 = a->shared_secret(b->public_value());
     auto s2 = b->shared_secret(a->public_value());
     benchmark::DoNotOptimize(s1);

@@ -37,6 +37,11 @@ class IkeLink {
   const ike::Engine& engine() const { return engine_; }
   ike::v1::Engine& engine_v1() { return v1_; }
   const ike::v1::Engine& engine_v1() const { return v1_; }
+  // Both engines draw their random bytes from random from now on (a lab's seeded stream).
+  void set_random(ike::RandomSource& random) {
+    engine_.set_random(random);
+    v1_.set_random(random);
+  }
 
   // What the device asks of IKE, whichever version: a message goes to the engine of its version.
   void receive(const ike::Endpoint& local, const ike::Endpoint& remote,

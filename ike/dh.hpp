@@ -13,13 +13,15 @@
 #include <vector>
 
 #include "ike/ike_algorithms.hpp"
+#include "ike/random_source.hpp"
 
 namespace vfw::ike {
 
 class DhKey {
  public:
-  // nullptr when OpenSSL cannot make a key in this group.
-  static std::unique_ptr<DhKey> generate(const DhGroup& group);
+  // A key pair whose private value comes from random; nullptr when OpenSSL cannot make a key in
+  // this group.
+  static std::unique_ptr<DhKey> generate(const DhGroup& group, RandomSource& random);
   ~DhKey();
   DhKey(const DhKey&) = delete;
   DhKey& operator=(const DhKey&) = delete;

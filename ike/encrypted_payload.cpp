@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <cstring>
 #include <memory>
@@ -80,12 +79,13 @@ bool hmac(const SkProtection& p, std::span<const uint8_t> data, uint8_t* out) {
 
 }  // namespace
 
-std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& p) {
-  return seal_message(h, inner.first(), inner.bytes(), p);
+std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& p,
+                                  RandomSource& random) {
+  return seal_message(h, inner.first(), inner.bytes(), p, random);
 }
 
 std::optional<Bytes> seal_message(Header h, uint8_t first, std::span<const uint8_t> inner,
-                                  SkProtection& p) {
+                                  SkProtection& p, RandomSource& random) {
   const EncryptionAlgorithm& e = *p.encryption;
   const size_t iv = e.iv_bytes;
   const size_t icv = icv_bytes(p);
@@ -106,8 +106,8 @@ std::optional<Bytes> seal_message(Header h, uint8_t first, std::span<const uint8
     store32(ivp, static_cast<uint32_t>(p.next_iv >> 32));
     store32(ivp + 4, static_cast<uint32_t>(p.next_iv));
     ++p.next_iv;
-  } else if (RAND_bytes(ivp, static_cast<int>(iv)) != 1) {
-    return std::nullopt;
+  } else {
+    random.fill({ivp, iv});
   }
   uint8_t* data = ivp + iv;
   std::copy(inner.begin(), inner.end(), data);

@@ -8,6 +8,7 @@
 
 #include "ike/ike_algorithms.hpp"
 #include "ike/message.hpp"
+#include "ike/random_source.hpp"
 
 namespace vfw::ike {
 
@@ -20,12 +21,13 @@ struct SkProtection {
   uint64_t next_iv = 1;  // AES-GCM's IV: a counter, never repeated under one key
 };
 
-// The whole message: header, outer payloads (none in vfw's messages) and SK {inner}.
-// nullopt only when OpenSSL fails.
-std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& out);
+// The whole message: header, outer payloads (none in vfw's messages) and SK {inner}; a CBC
+// IV comes from random (RFC 7296 3.14: random and unpredictable). nullopt only when OpenSSL fails.
+std::optional<Bytes> seal_message(Header h, const PayloadWriter& inner, SkProtection& out,
+                                  RandomSource& random);
 // The same for a chain of payloads already encoded (first: the type of its first payload).
 std::optional<Bytes> seal_message(Header h, uint8_t first, std::span<const uint8_t> inner,
-                                  SkProtection& out);
+                                  SkProtection& out, RandomSource& random);
 
 // Verifies and decrypts the SK payload that decode_payloads found in message, then decodes what
 // it carries into inner. false with error.notify 0 when the ICV does not verify (drop in

@@ -16,25 +16,18 @@ constexpr size_t kNonceBytes = 32;
 // A responder's half-open IKE SA that sees no IKE_AUTH within this long is forgotten.
 constexpr uint64_t kHalfOpenLifetimeMs = 30'000;
 
-Bytes random_bytes(size_t n) {
-  Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1)
-    std::abort();  // no entropy: cannot go on safely
-  return b;
-}
-
-uint64_t random_spi64() {
+uint64_t random_spi64(RandomSource& random) {
   for (;;) {
-    const Bytes b = random_bytes(8);
+    const Bytes b = random.bytes(8);
     const uint64_t v = (uint64_t{load32(b.data())} << 32) | load32(b.data() + 4);
     if (v != 0) return v;
   }
 }
 
 // CHILD SA SPIs: never below 256 (RFC 4303 2.1 reserves 1-255).
-uint32_t random_spi32() {
+uint32_t random_spi32(RandomSource& random) {
   for (;;) {
-    const Bytes b = random_bytes(4);
+    const Bytes b = random.bytes(4);
     const uint32_t v = load32(b.data());
     if (v >= 256) return v;
   }
@@ -62,7 +55,12 @@ Bytes psk_bytes(const PeerConfig& peer) {
 }  // namespace
 
 Engine::Engine(EngineConfig config)
-    : config_(std::move(config)), cookie_secret_(random_bytes(32)) {}
+    : config_(std::move(config)), cookie_secret_(random_->bytes(32)) {}
+
+void Engine::set_random(RandomSource& random) {
+  random_ = &random;
+  cookie_secret_ = random_->bytes(32);
+}
 
 Bytes Engine::cookie_for(std::span<const uint8_t> ni, Ipv4 address, uint64_t spi_i) const {
   // RFC 7296 2.6: Hash(Ni | IPi | SPIi | secret), here HMAC-SHA-256 keyed with the secret.
@@ -205,7 +203,7 @@ void Engine::send_protected(IkeSa& sa, uint8_t exchange_type, bool response, uin
   h.flags = static_cast<uint8_t>((sa.initiator ? flag::kInitiator : 0) |
                                  (response ? flag::kResponse : 0));
   h.message_id = message_id;
-  auto m = seal_message(h, inner, sa.outbound);
+  auto m = seal_message(h, inner, sa.outbound, *random_);
   if (!m) return;  // OpenSSL failed: nothing sane to send; the peer retransmits or times out
   send(sa, std::move(*m), !response, now_ms);
 }
@@ -237,7 +235,7 @@ bool Engine::initiate(size_t child_index, uint64_t now_ms) {
   auto sa = std::make_unique<IkeSa>();
   sa->conn_id = new_conn_id();
   sa->initiator = true;
-  sa->spi_i = random_spi64();
+  sa->spi_i = random_spi64(*random_);
   sa->local = {child.local_address, kIkePort};
   sa->remote = {*peer.remote_address, kIkePort};
   sa->peer = child.peer;
@@ -246,9 +244,9 @@ bool Engine::initiate(size_t child_index, uint64_t now_ms) {
   const DhGroup* group =
       peer.proposals.front().dh.empty() ? nullptr : peer.proposals.front().dh.front();
   if (group == nullptr) return false;
-  sa->dh = DhKey::generate(*group);
+  sa->dh = DhKey::generate(*group, *random_);
   if (!sa->dh) return false;
-  sa->ni = random_bytes(kNonceBytes);
+  sa->ni = random_->bytes(kNonceBytes);
   IkeSa& ref = *sa;
   by_own_spi_[sa->spi_i] = sa.get();
   sas_.push_back(std::move(sa));
@@ -473,7 +471,7 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   sa->conn_id = new_conn_id();
   sa->initiator = false;
   sa->spi_i = h.spi_i;
-  sa->spi_r = random_spi64();
+  sa->spi_r = random_spi64(*random_);
   sa->local = local;
   sa->remote = remote;
   sa->peer = peer_index;
@@ -481,10 +479,10 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   sa->created_ms = now_ms;
   sa->suite = choice->suite;
   sa->lifetime_seconds = choice->config->lifetime_seconds;
-  sa->dh = DhKey::generate(*sa->suite.dh);
+  sa->dh = DhKey::generate(*sa->suite.dh, *random_);
   if (!sa->dh) return;
   sa->ni = *p.nonce;
-  sa->nr = random_bytes(kNonceBytes);
+  sa->nr = random_->bytes(kNonceBytes);
   if (!derive_keys(*sa, p.ke->data)) {
     // The peer's public value is not in the group: the request is malformed.
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
@@ -538,7 +536,7 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
            notify::kInvalidKePayload, now_ms);
       return;
     }
-    sa.dh = DhKey::generate(*group);
+    sa.dh = DhKey::generate(*group, *random_);
     if (!sa.dh) return;
     send_init_request(sa, now_ms);
     return;
@@ -584,7 +582,7 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
 
   // IKE_AUTH: who this side is, proof of the PSK, and the first CHILD SA.
   const ChildConfig& child = config_.children[sa.child];
-  sa.child_spi = random_spi32();
+  sa.child_spi = random_spi32(*random_);
   PayloadWriter w;
   w.id(payload::kIdi, peer.local_id);
   if (peer.remote_id) w.id(payload::kIdr, *peer.remote_id);
@@ -666,7 +664,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     flows_met = true;
     if (!child.tunnel != (p.find_notify(notify::kUseTransportMode) != nullptr)) continue;
     uint32_t peer_spi = 0;
-    const uint32_t own_spi = random_spi32();
+    const uint32_t own_spi = random_spi32(*random_);
     auto answer = choose_child(*p.sa, child, own_spi, false, peer_spi);
     if (!answer) continue;
     if (!child.tunnel) w.notify(notify::kUseTransportMode);
@@ -1050,9 +1048,9 @@ void Engine::start_child_rekey(IkeSa& sa, size_t index, uint64_t now_ms) {
   pc.active = true;
   pc.child = c.child;
   pc.old_spi_in = c.spi_in;
-  pc.spi_in = random_spi32();
-  pc.ni = random_bytes(kNonceBytes);
-  if (cfg.pfs != nullptr) pc.dh = DhKey::generate(*cfg.pfs);
+  pc.spi_in = random_spi32(*random_);
+  pc.ni = random_->bytes(kNonceBytes);
+  if (cfg.pfs != nullptr) pc.dh = DhKey::generate(*cfg.pfs, *random_);
   PayloadWriter w;
   w.notify(Notify{c.protocol, spi_bytes32(c.spi_in), notify::kRekeySa, {}});
   if (!cfg.tunnel) w.notify(notify::kUseTransportMode);
@@ -1070,9 +1068,9 @@ void Engine::start_ike_rekey(IkeSa& sa, uint64_t now_ms) {
   pc = PendingCreate{};
   pc.active = true;
   pc.ike = true;
-  pc.new_spi = random_spi64();
-  pc.ni = random_bytes(kNonceBytes);
-  pc.dh = DhKey::generate(*sa.suite.dh);
+  pc.new_spi = random_spi64(*random_);
+  pc.ni = random_->bytes(kNonceBytes);
+  pc.dh = DhKey::generate(*sa.suite.dh, *random_);
   if (!pc.dh) {
     pc = PendingCreate{};
     return;
@@ -1157,14 +1155,14 @@ void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads&
     for (const auto& prop : *p.sa) {
       if (prop.number == choice->proposal.number) peer_spi = prop.spi;
     }
-    auto dh = DhKey::generate(*choice->suite.dh);
+    auto dh = DhKey::generate(*choice->suite.dh, *random_);
     auto shared = dh ? dh->shared_secret(p.ke->data) : std::nullopt;
     if (!shared || peer_spi.size() != 8) {
       refuse(notify::kInvalidSyntax);
       return;
     }
-    const uint64_t own_spi = random_spi64();
-    const Bytes nr = random_bytes(kNonceBytes);
+    const uint64_t own_spi = random_spi64(*random_);
+    const Bytes nr = random_->bytes(kNonceBytes);
     Proposal answer = choice->proposal;
     answer.spi = spi_bytes64(own_spi);
     PayloadWriter w;
@@ -1211,20 +1209,20 @@ void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads&
       return;
     }
     uint32_t peer_spi = 0;
-    const uint32_t own_spi = random_spi32();
+    const uint32_t own_spi = random_spi32(*random_);
     auto answer = choose_child(*p.sa, child, own_spi, true, peer_spi);
     if (!answer) continue;
     std::optional<Bytes> shared;
     std::unique_ptr<DhKey> dh;
     if (child.pfs != nullptr) {
-      dh = DhKey::generate(*child.pfs);
+      dh = DhKey::generate(*child.pfs, *random_);
       shared = dh ? dh->shared_secret(p.ke->data) : std::nullopt;
       if (!shared) {
         refuse(notify::kInvalidSyntax);
         return;
       }
     }
-    const Bytes nr = random_bytes(kNonceBytes);
+    const Bytes nr = random_->bytes(kNonceBytes);
     PayloadWriter w;
     if (!child.tunnel) w.notify(notify::kUseTransportMode);
     w.sa({*answer});

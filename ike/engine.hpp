@@ -22,6 +22,7 @@
 #include "ike/engine_config.hpp"
 #include "ike/engine_io.hpp"
 #include "ike/keys.hpp"
+#include "ike/random_source.hpp"
 
 namespace vfw::ike {
 
@@ -99,6 +100,9 @@ class Engine {
   // peer or policy entry that is gone are deleted (the peer told), the others carry on.
   void configure(EngineConfig config, uint64_t now_ms);
   const EngineConfig& config() const { return config_; }
+  // Where SPIs, nonces, Diffie-Hellman values, IVs and the cookie secret come from (OpenSSL's
+  // DRBG unless told otherwise); the source must outlive the engine.
+  void set_random(RandomSource& random);
   // Both engines of a device number their SAs from one counter, as the device does.
   void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
 
@@ -192,6 +196,7 @@ class Engine {
   void schedule_ike_lifetime(IkeSa& sa, uint64_t now_ms);
 
   EngineConfig config_;
+  RandomSource* random_ = &system_random();
   std::vector<std::unique_ptr<IkeSa>> sas_;
   std::unordered_map<uint64_t, IkeSa*> by_own_spi_;  // the SPI this side chose
   // Responder SAs by (peer address, initiator's SPI): a retransmitted IKE_SA_INIT request finds

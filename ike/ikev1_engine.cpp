@@ -11,32 +11,25 @@
 namespace vfw::ike::v1 {
 namespace {
 
-Bytes random_bytes(size_t n) {
-  Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1)
-    throw std::runtime_error("the random generator failed");
-  return b;
-}
-
-uint64_t random64() {
+uint64_t random64(RandomSource& random) {
   uint64_t v = 0;
   while (v == 0) {
-    const Bytes b = random_bytes(8);
+    const Bytes b = random.bytes(8);
     v = (uint64_t{load32(b.data())} << 32) | load32(b.data() + 4);
   }
   return v;
 }
 
 // An IPsec SPI: 0-255 are reserved (RFC 4303 2.1).
-uint32_t random_spi() {
+uint32_t random_spi(RandomSource& random) {
   uint32_t v = 0;
-  while (v < 256) v = load32(random_bytes(4).data());
+  while (v < 256) v = load32(random.bytes(4).data());
   return v;
 }
 
-uint32_t random_message_id() {
+uint32_t random_message_id(RandomSource& random) {
   uint32_t v = 0;
-  while (v == 0) v = load32(random_bytes(4).data());
+  while (v == 0) v = load32(random.bytes(4).data());
   return v;
 }
 
@@ -271,8 +264,8 @@ IsakmpSa& Engine::create(bool initiator, const Endpoint& local, const Endpoint& 
   sa->peer = peer;
   sa->created_ms = now_ms;
   sa->last_heard_ms = now_ms;
-  uint64_t own = random64();
-  while (by_own_cookie_.count(own) != 0) own = random64();
+  uint64_t own = random64(*random_);
+  while (by_own_cookie_.count(own) != 0) own = random64(*random_);
   (initiator ? sa->cky_i : sa->cky_r) = own;
   by_own_cookie_[own] = sa.get();
   sas_.push_back(std::move(sa));
@@ -396,7 +389,7 @@ Bytes Engine::quick_hash(const IsakmpSa& sa, uint32_t message_id, std::span<cons
 void Engine::send_informational(IsakmpSa& sa, const PayloadWriter& w) {
   // RFC 2409 5.7: HASH(1) = prf(SKEYID_a, M-ID | N/D), encrypted with an IV of its own that
   // leaves phase 1's untouched.
-  const uint32_t mid = random_message_id();
+  const uint32_t mid = random_message_id(*random_);
   PayloadWriter out;
   out.add(payload::kHash, quick_hash(sa, mid, {}, w.bytes()));
   out.append_chain(w);
@@ -623,12 +616,12 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
                            ? std::nullopt
                            : offer.proposals[0].transforms[0].find(attr::kGroup);
     const DhGroup* g = group ? find_dh_group(static_cast<uint16_t>(*group)) : nullptr;
-    sa.dh = g != nullptr ? DhKey::generate(*g) : nullptr;
+    sa.dh = g != nullptr ? DhKey::generate(*g, *random_) : nullptr;
     if (!sa.dh) {
       fail(sa, "phase1 proposal mismatch", "no DH group to offer", 0, now_ms);
       return nullptr;
     }
-    sa.ni = random_bytes(32);
+    sa.ni = random_->bytes(32);
     w.add(payload::kKe, sa.dh->public_value());
     w.add(payload::kNonce, sa.ni);
     w.id(own_id(sa));
@@ -784,9 +777,9 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
            notify::kInvalidKeyInformation, now_ms);
       return;
     }
-    sa.dh = DhKey::generate(*sa.group);
+    sa.dh = DhKey::generate(*sa.group, *random_);
     sa.ni = *p.nonce;
-    sa.nr = random_bytes(32);
+    sa.nr = random_->bytes(32);
     if (!sa.dh || !derive(sa, *p.ke)) {
       notify_plain(local, remote, h.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
       fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
@@ -876,8 +869,8 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       sa.peer_nat_t = p.has_vendor_id(kNatTraversalVid) && peer.nat_traversal;
       sa.peer_dpd = p.has_vendor_id(kDpdVid);
       if (sa.state == Phase1State::MainSent1) {
-        sa.dh = DhKey::generate(*sa.group);
-        sa.ni = random_bytes(32);
+        sa.dh = DhKey::generate(*sa.group, *random_);
+        sa.ni = random_->bytes(32);
         if (!sa.dh) {
           fail(sa, "phase1 proposal mismatch", "OpenSSL cannot make a key in this group", 0,
                now_ms);
@@ -932,9 +925,9 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
-      sa.dh = DhKey::generate(*sa.group);
+      sa.dh = DhKey::generate(*sa.group, *random_);
       sa.ni = *p.nonce;
-      sa.nr = random_bytes(32);
+      sa.nr = random_->bytes(32);
       if (!sa.dh || !derive(sa, *p.ke)) {
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
         fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
@@ -1110,16 +1103,16 @@ void Engine::send_quick(IsakmpSa& sa, QuickMode& qm, const PayloadWriter& w, boo
 void Engine::start_quick(IsakmpSa& sa, size_t child, uint32_t replaces_spi_in, uint64_t now_ms) {
   const ChildConfig& c = config_.children[child];
   auto qm = std::make_unique<QuickMode>();
-  qm->message_id = random_message_id();
+  qm->message_id = random_message_id(*random_);
   qm->initiator = true;
   qm->child = child;
   qm->replaces_spi_in = replaces_spi_in;
-  qm->spi_in = random_spi();
-  qm->ni = random_bytes(32);
+  qm->spi_in = random_spi(*random_);
+  qm->ni = random_->bytes(32);
   qm->started_ms = now_ms;
   qm->iv = exchange_iv(*sa.hash, *sa.cipher, sa.iv, qm->message_id);
   if (c.pfs != nullptr) {
-    qm->dh = DhKey::generate(*c.pfs);
+    qm->dh = DhKey::generate(*c.pfs, *random_);
     if (!qm->dh) return;
   }
   // IKEv1 carries one pair of client identities per quick mode: the entry's first ACL rule
@@ -1295,8 +1288,8 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
     return;
   }
   qm.spi_out = load32(chosen_prop->spi.data());
-  qm.spi_in = random_spi();
-  qm.nr = random_bytes(32);
+  qm.spi_in = random_spi(*random_);
+  qm.nr = random_->bytes(32);
   qm.choice = choice_for(c, udp);
   // Lifetimes: the shorter of both; when this side's is shorter it says so (RESPONDER-LIFETIME,
   // RFC 2407 4.5.4), so the initiator rekeys in time.
@@ -1315,7 +1308,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
   rest.sa(answer);
   rest.add(payload::kNonce, qm.nr);
   if (c.pfs != nullptr) {
-    qm.dh = DhKey::generate(*c.pfs);
+    qm.dh = DhKey::generate(*c.pfs, *random_);
     auto s = qm.dh ? qm.dh->shared_secret(*p.ke) : std::nullopt;
     if (!s) {
       record(&sa, sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",

@@ -21,6 +21,7 @@
 #include "ike/engine_io.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_message.hpp"
+#include "ike/random_source.hpp"
 
 namespace vfw::ike::v1 {
 
@@ -126,6 +127,9 @@ class Engine {
   void configure(EngineConfig config, uint64_t now_ms);
   const EngineConfig& config() const { return config_; }
   // Both engines of a device number their SAs from one counter, as the device does.
+  // Where cookies, SPIs, message IDs, nonces and Diffie-Hellman values come from (OpenSSL's DRBG
+  // unless told otherwise); the source must outlive the engine.
+  void set_random(RandomSource& random) { random_ = &random; }
   void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
 
   // An ISAKMP message (without the non-ESP marker) from remote to local.
@@ -230,6 +234,7 @@ class Engine {
   void delete_sa(IsakmpSa& sa);  // tells the peer, then removes
 
   EngineConfig config_;
+  RandomSource* random_ = &system_random();
   std::shared_ptr<uint32_t> conn_ids_ = std::make_shared<uint32_t>(1);
   std::vector<std::unique_ptr<IsakmpSa>> sas_;
   std::unordered_map<uint64_t, IsakmpSa*> by_own_cookie_;

@@ -4,14 +4,21 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace vfw::ipsec {
+namespace {
+
+constexpr std::string_view kIvLabel = "vfw ESP CBC IV generator";
+
+}  // namespace
 
 SaCrypto::SaCrypto(SaCrypto&& other) noexcept {
   *this = std::move(other);
@@ -82,11 +89,16 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
     EVP_CIPHER_CTX_set_padding(cipher_, 0);
     if (ei.aead) std::copy_n(encryption_key.data() + ei.key_bytes, 4, salt_);
     if (encrypt && !ei.aead) {
-      uint8_t iv_key[16];
-      if (RAND_bytes(iv_key, sizeof iv_key) != 1 ||
-          RAND_bytes(reinterpret_cast<uint8_t*>(&iv_counter_), 8) != 1) {
-        return "the random generator failed";
-      }
+      // The IVs are a counter encrypted under a key of their own, derived from the SA's
+      // encryption key: unpredictable to whoever lacks that key (RFC 3602 2.3 asks no more), and
+      // the same every time for the same keys, so that a lab on a seeded clock repeats its
+      // captures byte for byte.
+      uint8_t iv_key[SHA256_DIGEST_LENGTH];
+      std::vector<uint8_t> material(kIvLabel.begin(), kIvLabel.end());
+      material.insert(material.end(), encryption_key.begin(), encryption_key.end());
+      SHA256(material.data(), material.size(), iv_key);
+      OPENSSL_cleanse(material.data(), material.size());
+      iv_counter_ = 0;
       iv_generator_ = EVP_CIPHER_CTX_new();
       const int ready =
           EVP_EncryptInit_ex(iv_generator_, EVP_aes_128_ecb(), nullptr, iv_key, nullptr);

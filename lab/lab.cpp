@@ -84,6 +84,8 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
       for (const auto& e : loaded.errors) errors.push_back(e.format());
       if (!loaded.ok()) continue;
       n.device = std::make_unique<Device>(std::move(loaded.config), kSessionCapacity);
+      n.random = std::make_unique<ike::SeededRandom>("vfw lab " + topology.name + "/" + spec.name);
+      n.device->ike().set_random(*n.random);
     }
     lab->nodes_.push_back(std::move(n));
   }

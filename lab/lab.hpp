@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "device/device.hpp"
+#include "ike/random_source.hpp"
 #include "device/pcap_writer.hpp"
 #include "lab/host.hpp"
 #include "lab/topology.hpp"
@@ -129,6 +130,10 @@ class Lab {
   struct Node {
     std::string name;
     std::unique_ptr<Device> device;
+    // The device's IKE randomness: seeded by the lab's and the node's names, so that a lab
+    // repeats its SPIs, nonces, keys and captures byte for byte (its keys are printed by
+    // `lab keys` anyway: a lab's secrets are for learning, not for protecting).
+    std::unique_ptr<ike::SeededRandom> random;
     std::unique_ptr<Host> host;
     std::vector<EmittedPacket> egress;  // what the device forwarded while it ran a packet
   };

@@ -158,9 +158,14 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
     }
     if (const YAML::Node kind = body["kind"]) {
       if (auto t = read.text(kind, field + ".kind")) n.kind = *t;
+      // containerlab's own kinds for the same roles are accepted too, so that one file can
+      // also start in containerlab (a Huawei VRP image, Linux containers as hosts).
+      if (n.kind == "huawei_vrp") n.kind = "vfw";
+      if (n.kind == "linux") n.kind = "host";
       if (n.kind != "vfw" && n.kind != "host") {
         read.error(kind, field + ".kind",
-                   "\"" + n.kind + "\" is not a kind of this lab (vfw, host)");
+                   "\"" + n.kind +
+                       "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
         continue;
       }
     } else {

@@ -93,9 +93,27 @@ TEST_CASE("a lab run is deterministic: the same pings give the same output, byte
       seed_lab("    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n",
                "    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n"
                "      labels: {vfw.delay-ms: 15, vfw.loss: 0.1}\n");
+  // The carrier's link captured in both labs: IKE's SPIs, nonces, KE values and IVs and ESP's
+  // SPIs, IVs and ciphertext are the same bytes, for they come from each node's seeded stream.
+  REQUIRE(a->capture("fw2:GigabitEthernet0/0/2", "deterministic-a.pcap").empty());
+  REQUIRE(b->capture("fw2:GigabitEthernet0/0/2", "deterministic-b.pcap").empty());
   const auto ra = a->ping("pc1", *parse_ipv4("10.2.1.2"), 10);
   const auto rb = b->ping("pc1", *parse_ipv4("10.2.1.2"), 10);
   CHECK(ra.text == rb.text);
+  REQUIRE(a->capture("fw2:GigabitEthernet0/0/2", "").empty());
+  REQUIRE(b->capture("fw2:GigabitEthernet0/0/2", "").empty());
+  auto file = [](const char* path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string pa = file("deterministic-a.pcap");
+  CHECK(pa.size() > 2000);  // IKE_SA_INIT, IKE_AUTH and ten ESP exchanges at least
+  CHECK(pa == file("deterministic-b.pcap"));
+  CHECK(a->esp_keys() == b->esp_keys());
+  CHECK(a->esp_keys().size() == 2);  // one per SPI: FW1 to FW3 and back
+  for (const char* display : {"display ike sa verbose", "display ipsec sa"}) {
+    CHECK(typed(*a->device("fw1"), display) == typed(*b->device("fw1"), display));
+  }
   CHECK(a->link_drops() == b->link_drops());
   CHECK(a->link_drops().count("loss") == 1);  // the loss happened, the same way twice
   CHECK(ra.text.find("time=30.0 ms") != std::string::npos);  // two crossings of the 15 ms link
@@ -146,8 +164,17 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   };
   CHECK(errors("name: x\ntopology:\n  nodes:\n    a: [unclosed\n").rfind("t.clab.yml:", 0) == 0);
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n") ==
-        "t.clab.yml:5: topology.nodes.fw1.kind: \"router\" is not a kind of this lab (vfw, "
-        "host)\n");
+        "t.clab.yml:5: topology.nodes.fw1.kind: \"router\" is not a kind of this lab (vfw or "
+        "huawei_vrp, host or linux)\n");
+  // containerlab's kinds for the same roles: huawei_vrp is a firewall, linux a host.
+  const TopologyResult clab = parse_topology(
+      "name: x\ntopology:\n  nodes:\n    fw1:\n      kind: huawei_vrp\n      startup-config: "
+      "fw1.cfg\n    pc1:\n      kind: linux\n      labels: {vfw.address: 10.1.1.2/24}\n",
+      "t.clab.yml", ".");
+  CHECK(clab.errors.empty());
+  REQUIRE(clab.topology.nodes.size() == 2);
+  CHECK(clab.topology.nodes[0].kind == "vfw");
+  CHECK(clab.topology.nodes[1].kind == "host");
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n") ==
         "t.clab.yml:4: topology.nodes.fw1.startup-config: a vfw node needs its configuration\n");
   CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels:\n"

@@ -81,7 +81,7 @@ check "lab send: a TCP SYN across the lab, where it ended" bash -c "
 check "vfw lab names the file, line and field of a topology error" bash -c "
   printf 'name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n' >'$tmp/bad.clab.yml'
   ! '$vfw' lab '$tmp/bad.clab.yml' </dev/null 2>'$tmp/e' &&
-  grep -qx \"$tmp/bad.clab.yml:5: topology.nodes.fw1.kind: \\\"router\\\" is not a kind of this lab (vfw, host)\" '$tmp/e'"
+  grep -qx \"$tmp/bad.clab.yml:5: topology.nodes.fw1.kind: \\\"router\\\" is not a kind of this lab (vfw or huawei_vrp, host or linux)\" '$tmp/e'"
 
 check "script mode runs each line and prints to standard output" bash -c "
   printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"
