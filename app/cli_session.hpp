@@ -14,6 +14,7 @@
 #include <istream>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "app/line_runner.hpp"
 #include "device/device.hpp"
@@ -41,6 +42,8 @@ struct TerminalHooks {
   std::function<LineOutput(const std::string& line, size_t caret_offset)> run;
   // What `?` lists for the line typed so far; unset: the runner's help.
   std::function<std::string(const std::string& typed)> help;
+  // What Tab may complete the last word to; unset: the runner's command tree.
+  std::function<std::vector<std::string>(const std::string& typed)> complete;
 };
 int run_terminal(const TerminalHooks& hooks);
 

@@ -13,6 +13,7 @@
 #include "app/cli_session.hpp"
 #include "app/lab_faults.hpp"
 #include "app/line_runner.hpp"
+#include "cli/command_engine.hpp"
 #include "cli/command_tree.hpp"
 
 namespace vfw {
@@ -393,7 +394,76 @@ int run_lab_terminal(lab::Lab& lab, const LabConsoleOptions& options) {
   hooks.runner = [&]() -> LineRunner& { return *console.runner(); };
   hooks.run = [&](const std::string& line, size_t caret) { return console.run(line, caret); };
   hooks.help = [&](const std::string& typed) { return console.help(typed); };
+  hooks.complete = [&](const std::string& typed) {
+    // A lab command completes from the lab; anything else from the attached firewall's CLI, with
+    // `lab` among the first words.
+    std::vector<std::string> choices = lab_completions(lab, typed);
+    const auto w = words(typed);
+    if (!w.empty() && w[0] == "lab" && (w.size() > 1 || typed.back() == ' ')) return choices;
+    if (LineRunner* r = console.runner()) {
+      for (auto& c : cli::command_engine().completions(r->ctx, typed)) choices.push_back(c);
+    }
+    std::sort(choices.begin(), choices.end());
+    return choices;
+  };
   return run_terminal(hooks);
+}
+
+std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed) {
+  std::vector<std::string> w = words(typed);
+  // The word being typed: the last one, or a new one after a space.
+  const bool fresh = typed.empty() || typed.back() == ' ' || typed.back() == '\t';
+  const std::string partial = fresh || w.empty() ? "" : w.back();
+  if (!fresh && !w.empty()) w.pop_back();
+  std::vector<std::string> candidates;
+  if (w.empty()) {
+    candidates = {"lab"};
+  } else if (w[0] != "lab") {
+    return {};
+  } else if (w.size() == 1) {
+    candidates = {"list", "attach", "ping", "send",  "trace", "capture",
+                  "keys", "clock",  "link", "fault", "export"};
+  } else {
+    const std::string& sub = w[1];
+    const size_t at = w.size();  // the position of the word being typed
+    if (sub == "attach" && at == 2) {
+      for (const auto& n : lab.node_names()) {
+        if (lab.device(n) != nullptr) candidates.push_back(n);
+      }
+    } else if ((sub == "ping" || sub == "send" || sub == "trace") && at == 2) {
+      candidates = lab.host_names();
+    } else if (sub == "ping" && at >= 4) {
+      candidates = {"count", "size", "df"};
+    } else if (sub == "send" && at == 3) {
+      candidates = {"tcp", "udp"};
+    } else if (sub == "trace" && at >= 4) {
+      candidates = {"protocol", "port", "json"};
+      if (w.back() == "protocol") candidates = {"icmp", "tcp", "udp"};
+    } else if ((sub == "capture" && at == 2) || (sub == "link" && at == 3)) {
+      candidates = lab.link_endpoints();
+    } else if (sub == "capture" && at == 3) {
+      candidates = {"stop"};
+    } else if (sub == "clock" && at == 2) {
+      candidates = {"advance"};
+    } else if (sub == "link" && at == 2) {
+      candidates = {"down", "up"};
+    } else if (sub == "fault" && at == 2) {
+      candidates = {"list", "inject", "reveal", "clear"};
+    } else if (sub == "fault" && at == 3 && w[2] == "inject") {
+      for (const auto& f : seed_faults()) candidates.push_back(f.name);
+      candidates.emplace_back("random");
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& c : candidates) {
+    if (c.size() >= partial.size() &&
+        std::equal(partial.begin(), partial.end(), c.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      out.push_back(c);
+  }
+  return out;
 }
 
 int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,

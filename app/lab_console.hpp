@@ -20,6 +20,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "lab/lab.hpp"
 
@@ -36,6 +37,11 @@ struct LabConsoleOptions {
   // Makes the lab again as it started, for `lab fault clear`.
   std::function<std::unique_ptr<lab::Lab>()> remake;
 };
+
+// Tab on a lab command: the words that may come next where the last word of typed is being
+// typed (the subcommands, then node names, hosts, link ends, fault names), those that start with
+// it. Empty when typed is not a lab command.
+std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed);
 
 int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream& in,
                    std::ostream& out, std::ostream& err);

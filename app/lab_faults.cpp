@@ -89,6 +89,22 @@ std::vector<LabFault> make_faults() {
   udp500.drop = {"udp 500"};
   udp500.link_change = "drops udp 500";
   f.push_back(udp500);
+  // A carrier that translates (a CGN): FW3 is told where FW1 now appears from, as an engineer
+  // would, so that NAT-T alone works (ESP in UDP 4500); then the carrier drops UDP 4500.
+  LabFault udp4500 = fault(
+      "f20", "IKEv2",
+      "the carrier translates FW1's address (2.1.1.2) and drops UDP 4500: IKE_SA_INIT passes on "
+      "500 and detects the NAT, IKE_AUTH moves to 4500 (RFC 7296 2.23) and never arrives",
+      {{"fw2", in_view("nat-policy",
+                       {" rule name carrier_nat", "  source-address 1.1.1.0 24",
+                        "  egress-interface GigabitEthernet0/0/2", "  action source-nat easy-ip"})},
+       {"fw3", in_view("ike peer fw1", {" remote-address 2.1.1.2"})},
+       {"fw3", in_view("security-policy",
+                       {" rule name ipsec", "  source-address 2.1.1.2 mask 255.255.255.255",
+                        "  destination-address 2.1.1.2 mask 255.255.255.255"})}});
+  udp4500.link = "fw2:GigabitEthernet0/0/2";
+  udp4500.drop = {"udp 4500"};
+  udp4500.link_change = "translates FW1's address and drops udp 4500";
   LabFault mtu = fault("f18", "IKEv2",
                        "the carrier's path MTU is 1400: encapsulated packets above it are lost, "
                        "silently (try lab ping pc1 10.2.1.2 size 1400 df)",
@@ -103,6 +119,7 @@ std::vector<LabFault> make_faults() {
                     {{"fw1", in_view("ike peer fw3", {" undo version 2"})},
                      {"fw3", in_view("ike peer fw1", {" undo version 2"})},
                      {"fw3", Lines{"system-view", "ipsec sha2 compatible enable", "return"}}}));
+  f.push_back(udp4500);
   return f;
 }
 

@@ -58,7 +58,9 @@ unsigned char on_help(EditLine* el, int) {
 unsigned char on_complete(EditLine* el, int) {
   Terminal* t = terminal_of(el);
   const std::string typed = typed_so_far(el);
-  const auto choices = cli::command_engine().completions(t->runner().ctx, typed);
+  const auto choices = t->hooks.complete
+                           ? t->hooks.complete(typed)
+                           : cli::command_engine().completions(t->runner().ctx, typed);
   if (choices.empty()) return CC_REFRESH_BEEP;
   const size_t start =
       typed.find_last_of(" \t") == std::string::npos ? 0 : typed.find_last_of(" \t") + 1;

@@ -159,6 +159,22 @@ std::vector<std::string> Lab::node_names() const {
   return names;
 }
 
+std::vector<std::string> Lab::host_names() const {
+  std::vector<std::string> names;
+  for (const auto& n : nodes_) {
+    if (n.host != nullptr) names.push_back(n.name);
+  }
+  return names;
+}
+
+std::vector<std::string> Lab::link_endpoints() const {
+  std::vector<std::string> ends;
+  for (const auto& l : links_) {
+    for (const Port* p : {&l.a, &l.b}) ends.push_back(nodes_[p->node].name + ":" + p->interface);
+  }
+  return ends;
+}
+
 std::string Lab::describe(const std::string& attached) const {
   std::string o = "Lab " + name_ + ": " + std::to_string(nodes_.size()) + " nodes, " +
                   std::to_string(links_.size()) + " links, clock " +

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "device/device.hpp"
-#include "ike/random_source.hpp"
 #include "device/pcap_writer.hpp"
+#include "ike/random_source.hpp"
 #include "lab/host.hpp"
 #include "lab/topology.hpp"
 
@@ -40,6 +40,9 @@ class Lab {
   Device* device(const std::string& name);
   Host* host(const std::string& name);
   std::vector<std::string> node_names() const;
+  std::vector<std::string> host_names() const;
+  // Both ends of every link as `lab capture` and `lab link` take them: "fw2:GigabitEthernet0/0/2".
+  std::vector<std::string> link_endpoints() const;
 
   // The simulated clock, in milliseconds; run() moves it to each event's time.
   uint64_t now_ms() const { return now_ms_; }

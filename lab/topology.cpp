@@ -163,9 +163,9 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
       if (n.kind == "huawei_vrp") n.kind = "vfw";
       if (n.kind == "linux") n.kind = "host";
       if (n.kind != "vfw" && n.kind != "host") {
-        read.error(kind, field + ".kind",
-                   "\"" + n.kind +
-                       "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
+        read.error(
+            kind, field + ".kind",
+            "\"" + n.kind + "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
         continue;
       }
     } else {

@@ -25,7 +25,7 @@ namespace vfw::lab {
 
 struct NodeSpec {
   std::string name;
-  std::string kind;            // "vfw" or "host" (containerlab's huawei_vrp and linux, read as these)
+  std::string kind;  // "vfw" or "host" (containerlab's huawei_vrp and linux, read as these)
   std::string startup_config;  // vfw: the file, relative to the topology file's folder
   // host: its one interface
   Ipv4 address;

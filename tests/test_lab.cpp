@@ -345,3 +345,25 @@ TEST_CASE("links carry Ethernet: a host asks ARP for its gateway, and waits when
   // On the same network, PC1 reaches its gateway's address without a gateway at all.
   CHECK(lab->ping("pc1", *parse_ipv4("10.1.1.1"), 1).received == 1);
 }
+
+TEST_CASE("Tab completes the lab's commands, its nodes, hosts, link ends and faults", "[lab]") {
+  auto lab = seed_lab();
+  using V = std::vector<std::string>;
+  CHECK(lab_completions(*lab, "l") == V{"lab"});
+  CHECK(lab_completions(*lab, "lab ") == V{"list", "attach", "ping", "send", "trace", "capture",
+                                           "keys", "clock", "link", "fault", "export"});
+  CHECK(lab_completions(*lab, "lab c") == V{"capture", "clock"});
+  CHECK(lab_completions(*lab, "lab at") == V{"attach"});
+  // attach: the firewalls only; ping: the hosts only; whatever case the user types in.
+  CHECK(lab_completions(*lab, "lab attach ") == V{"fw1", "fw2", "fw3"});
+  CHECK(lab_completions(*lab, "lab attach FW") == V{"fw1", "fw2", "fw3"});
+  CHECK(lab_completions(*lab, "lab ping ") == V{"pc1", "pc2"});
+  CHECK(lab_completions(*lab, "lab ping pc1 10.2.1.2 c") == V{"count"});
+  CHECK(lab_completions(*lab, "lab trace pc1 10.2.1.2 protocol ") == V{"icmp", "tcp", "udp"});
+  CHECK(lab_completions(*lab, "lab capture fw2") ==
+        V{"fw2:GigabitEthernet0/0/1", "fw2:GigabitEthernet0/0/2"});
+  CHECK(lab_completions(*lab, "lab link down pc") == V{"pc1:eth1", "pc2:eth1"});
+  CHECK(lab_completions(*lab, "lab fault inject f2") == V{"f20"});
+  CHECK(lab_completions(*lab, "lab fault inject r") == V{"random"});
+  CHECK(lab_completions(*lab, "display ").empty());  // the firewall's CLI completes that
+}

@@ -123,6 +123,38 @@ TEST_CASE("the carrier's faults: IKE filtered, a path MTU that loses large DF pa
   CHECK(mtu->link_drops().at("mtu") >= 2);
 }
 
+TEST_CASE(
+    "a carrier that translates and drops UDP 4500: NAT-T alone works, the drop stops IKE_AUTH",
+    "[lab][faults]") {
+  std::string error;
+  // The fault's lines without its filter: the tunnel comes up through the NAT on port 4500.
+  auto translated = seed_lab();
+  REQUIRE(inject(*translated, fault_named("f20"), error));
+  REQUIRE(translated->set_link_impairment("fw2:GigabitEthernet0/0/2", {}, 0));
+  CHECK(translated->ping("pc1", pc2(), 2).received == 2);
+  const auto& sas = translated->device("fw1")->ike().engine().sas();
+  REQUIRE(sas.size() == 1);
+  CHECK(sas[0]->state == ike::IkeSaState::Established);
+  CHECK(sas[0]->remote.port == ike::kNatTraversalPort);
+  CHECK(sas[0]->nat_local);  // FW1 knows it is the one behind the NAT
+
+  // With the filter: IKE_SA_INIT passes on 500, IKE_AUTH on 4500 is lost, retransmitted, and
+  // the exchange times out after its six transmissions.
+  auto lab = seed_lab();
+  REQUIRE(inject(*lab, fault_named("f20"), error));
+  CHECK(lab->ping("pc1", pc2(), 2).received == 0);
+  const auto& pending = lab->device("fw1")->ike().engine().sas();
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0]->state == ike::IkeSaState::AuthSent);
+  CHECK(pending[0]->remote.port == ike::kNatTraversalPort);
+  CHECK(lab->link_drops().at("filter udp 4500") >= 1);
+  CHECK(lab->link_drops().count("filter udp 500") == 0);
+  lab->advance(130'000);
+  CHECK(lab->link_drops().at("filter udp 4500") == 6);
+  CHECK(recorded(*lab, "exchange timeout", 2));
+  CHECK(lab->device("fw1")->ike().engine().sas().empty());
+}
+
 TEST_CASE("SHA-2 computed differently: the tunnel is up, every ESP packet refused on arrival",
           "[lab][faults]") {
   auto lab = seed_lab();

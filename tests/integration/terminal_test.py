@@ -198,7 +198,12 @@ def lab_console():
         s.send("display ike sa\r")
         screen = s.read_until("<FW1>")
         assert "v2:1" in screen and "v2:2" in screen and "RD|ST" in screen, screen
-        s.send("lab attach fw3\r")
+        # Tab: the lab's words from the lab, the firewall's from its CLI.
+        s.send("lab att\t")
+        s.read_until("ach ")
+        s.send("fw\t")
+        s.read_until("fw3")  # the choices listed: fw1 fw2 fw3
+        s.send("3\r")
         s.read_until("<FW3>")
         s.send("system-view\r")
         s.read_until("[FW3]")
