@@ -9,6 +9,11 @@
 namespace vfw::cli {
 
 std::string display_interface_brief(const Device& d);
+struct ArpFilter {
+  bool dynamic_only = false;
+  uint16_t interface = kNoInterface;  // display arp interface IF
+};
+std::string display_arp(const Device& d, const ArpFilter& filter);
 std::string display_ip_interface_brief(const Device& d);
 std::string display_ip_routing_table(const Device& d);
 std::string display_zone(const Device& d);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "device/arp_table.hpp"
 #include "device/ike_link.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
@@ -94,6 +95,10 @@ class Device {
     settle();
     return ike_;
   }
+  // The ARP cache, filled by whoever carries the device's frames (display arp).
+  ArpTable& arp() { return arp_; }
+  const ArpTable& arp() const { return arp_; }
+
   // Where forwarded packets go when the device runs for real (the daemon sends those that leave
   // in a tunnel); unset in the lab and the tests, which read the packet from receive().
   using EgressSink = std::function<void(std::span<const uint8_t> packet, uint16_t interface)>;
@@ -124,6 +129,7 @@ class Device {
   mutable std::shared_ptr<const Snapshot> snapshot_;
   mutable Runtime runtime_;
   mutable IkeLink ike_;
+  ArpTable arp_;
   EgressSink egress_sink_;
   std::vector<EmittedPacket> released_;
   void release_held();

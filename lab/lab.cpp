@@ -125,6 +125,8 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
              static_cast<uint8_t>(p.node >> 8),
              static_cast<uint8_t>(p.node),
              ++ports_of[p.node]};
+    if (Device* d = lab->nodes_[p.node].device.get())
+      d->arp().set_interface_mac(d->snapshot().interface_index(p.interface), p.mac);
   };
   for (const auto& spec : topology.links) {
     Link l;
@@ -383,9 +385,8 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
   }
   const Port& from = side == 0 ? l->a : l->b;
   const Ipv4 hop = next_hop(node, bytes);
-  const auto known = l->arp[side].find(hop.v);
-  if (known != l->arp[side].end()) {
-    put_on_link(*l, side, ethernet(known->second, from.mac, kEtherIpv4, bytes), leg);
+  if (const Mac* known = neighbour(node, *l, side, hop)) {
+    put_on_link(*l, side, ethernet(*known, from.mac, kEtherIpv4, bytes), leg);
     return;
   }
   // Unknown next hop: the packet waits, a request goes out (once for all that wait), as a host
@@ -405,6 +406,16 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
   put_on_link(*l, side,
               ethernet(kBroadcast, from.mac, kEtherArp, arp_packet(1, from.mac, me, {}, hop)),
               nullptr);
+}
+
+const Lab::Mac* Lab::neighbour(size_t node, const Link& l, int side, Ipv4 address) const {
+  // A firewall's cache is its own (display arp); a host's is kept on its side of the link.
+  if (const Device* d = nodes_[node].device.get()) {
+    const Port& me = side == 0 ? l.a : l.b;
+    return d->arp().find(d->snapshot().interface_index(me.interface), address, d->now());
+  }
+  const auto it = l.arp[side].find(address.v);
+  return it == l.arp[side].end() ? nullptr : &it->second;
 }
 
 void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
@@ -454,13 +465,19 @@ void Lab::arp(size_t node, const std::string& interface, Link& l, int side,
   const Port& me = side == 0 ? l.a : l.b;
   // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
   const bool for_me = owns(node, interface, tpa);
-  if (op == 2 || (op == 1 && for_me)) l.arp[side][spa.v] = sha;
+  if (op == 2 || (op == 1 && for_me)) {
+    if (Device* d = nodes_[node].device.get()) {
+      d->arp().learn(d->snapshot().interface_index(interface), spa, sha, d->now());
+    } else {
+      l.arp[side][spa.v] = sha;
+    }
+  }
   if (op == 1 && for_me)
     put_on_link(l, side, ethernet(sha, me.mac, kEtherArp, arp_packet(2, me.mac, tpa, sha, spa)),
                 nullptr);
   // What waited for that address leaves now.
   const auto waiting = l.waiting[side].find(spa.v);
-  if (waiting == l.waiting[side].end() || l.arp[side].count(spa.v) == 0) return;
+  if (waiting == l.waiting[side].end() || neighbour(node, l, side, spa) == nullptr) return;
   auto packets = std::move(waiting->second);
   l.waiting[side].erase(waiting);
   for (auto& p : packets) put_on_link(l, side, ethernet(sha, me.mac, kEtherIpv4, p.packet), p.leg);

@@ -110,7 +110,7 @@ class Lab {
   uint64_t random() { return random_(); }
 
  private:
-  using Mac = std::array<uint8_t, 6>;
+  using Mac = MacAddress;
   struct Port {
     size_t node = 0;
     std::string interface;  // the device's normalised name, or the host's as written
@@ -126,7 +126,8 @@ class Lab {
     LinkSpec spec;
     bool up = true;
     std::shared_ptr<PcapWriter> capture;  // set by `lab capture`
-    // Each side's ARP cache and what waits on it: [0] for a's side, [1] for b's.
+    // A host side's ARP cache (a firewall keeps its own: Device::arp) and what waits on each
+    // side: [0] for a's side, [1] for b's.
     std::array<std::map<uint32_t, Mac>, 2> arp;
     std::array<std::map<uint32_t, std::vector<Pending>>, 2> waiting;
   };
@@ -157,6 +158,7 @@ class Lab {
   // The link and the side (0: a, 1: b) a node's interface is on; nullptr when none.
   Link* link_of(size_t node, const std::string& interface, int& side);
   Ipv4 next_hop(size_t node, const std::vector<uint8_t>& packet) const;
+  const Mac* neighbour(size_t node, const Link& l, int side, Ipv4 address) const;
   bool owns(size_t node, const std::string& interface, Ipv4 address) const;
   std::optional<Ipv4> address_on(size_t node, const std::string& interface) const;
   // An Ethernet frame onto the link from side: the link's state, MTU, filter and loss decide.

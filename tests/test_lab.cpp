@@ -76,6 +76,16 @@ TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the t
     CHECK(line.find("2.1.1.1:500") != std::string::npos);
     CHECK(line.find("RD|ST") != std::string::npos);
   }
+  // FW1's ARP cache: its two interfaces, PC1 and the carrier, learnt on the way.
+  const std::string arp = typed(*lab->device("fw1"), "display arp");
+  INFO(arp);
+  CHECK(row(arp, "10.1.1.1 ").find("00e0-fc00-0101            I -         GE0/0/1") !=
+        std::string::npos);
+  CHECK(row(arp, "10.1.1.2 ").find("0200-0000-0001  20        D-0         GE0/0/1") !=
+        std::string::npos);
+  CHECK(row(arp, "1.1.1.2 ").find("D-0         GE0/0/2") != std::string::npos);
+  CHECK(arp.find("Total:4         Dynamic:2       Static:0     Interface:2") !=
+        std::string::npos);
   // The carrier saw only ESP and IKE between 1.1.1.1 and 2.1.1.1, never 10.x in clear.
   const std::string sessions = typed(*lab->device("fw2"), "display firewall session table");
   INFO(sessions);

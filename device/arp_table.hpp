@@ -1,0 +1,73 @@
+// The device's ARP cache (RFC 826): for each interface, the MAC address of a neighbour learnt from
+// its reply or from its request for one of the device's addresses, with the time it was learnt;
+// and the packets that wait for an address not yet resolved. Whoever carries the device's frames
+// (the lab's links, `vfw run` on AF_PACKET) fills it and sends what it releases; `display arp`
+// shows it beside the interfaces' own entries.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "packet/packet.hpp"
+
+namespace vfw {
+
+using MacAddress = std::array<uint8_t, 6>;
+
+class ArpTable {
+ public:
+  // The device's default aging time (arp expire-time 1200 seconds), and how many packets may
+  // wait for one address while its request is out.
+  static constexpr uint32_t kAgeSeconds = 1200;
+  static constexpr size_t kMaxWaiting = 16;
+
+  struct Entry {
+    MacAddress mac{};
+    uint32_t learned = 0;  // seconds of the device clock
+  };
+  struct Key {
+    uint16_t interface;
+    uint32_t address;
+    auto operator<=>(const Key&) const = default;
+  };
+
+  // The interface's own MAC address (its "I" entry in display arp).
+  void set_interface_mac(uint16_t interface, const MacAddress& mac) { own_[interface] = mac; }
+  const MacAddress* interface_mac(uint16_t interface) const;
+
+  void learn(uint16_t interface, Ipv4 address, const MacAddress& mac, uint32_t now);
+  // The neighbour's MAC address, or nullptr when unknown or aged out.
+  const MacAddress* find(uint16_t interface, Ipv4 address, uint32_t now) const;
+  // A packet for a neighbour whose address is unknown: it waits. Request when it is the first
+  // (a request should go out), Queued when one is out already, Full when it was dropped.
+  enum class Wait : uint8_t { Request, Queued, Full };
+  Wait wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet);
+  // What waited for that neighbour, now that it is known.
+  std::vector<std::vector<uint8_t>> release(uint16_t interface, Ipv4 address);
+  // The addresses whose request is out, for a retry.
+  std::vector<Key> unresolved() const;
+  // Entries older than the aging time go; so do packets that waited for an address that never
+  // answered (given up after a few requests by whoever retries).
+  void expire(uint32_t now);
+  void forget_waiting(uint16_t interface, Ipv4 address) { waiting_.erase({interface, address.v}); }
+  void clear() {
+    entries_.clear();
+    waiting_.clear();
+  }
+
+  const std::map<Key, Entry>& entries() const { return entries_; }
+  const std::map<uint16_t, MacAddress>& interface_macs() const { return own_; }
+
+ private:
+  std::map<Key, Entry> entries_;
+  std::map<Key, std::vector<std::vector<uint8_t>>> waiting_;
+  std::map<uint16_t, MacAddress> own_;
+};
+
+// "00e0-fc12-3456", as the device prints a MAC address.
+std::string mac_text(const MacAddress& mac);
+
+}  // namespace vfw
