@@ -127,8 +127,7 @@ void register_display_commands(CommandEngine& e) {
   t.add("display interface brief",
         with_device([](Device& d, const Args&) { return display_interface_brief(d); }));
   t.add("display arp", with_device([](Device& d, const Args&) { return display_arp(d, {}); }));
-  t.add("display arp all",
-        with_device([](Device& d, const Args&) { return display_arp(d, {}); }));
+  t.add("display arp all", with_device([](Device& d, const Args&) { return display_arp(d, {}); }));
   t.add("display arp dynamic",
         with_device([](Device& d, const Args&) { return display_arp(d, {true}); }));
   t.add("display arp interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {

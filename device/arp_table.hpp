@@ -8,14 +8,13 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "packet/packet.hpp"
+#include "packet/ethernet.hpp"
 
 namespace vfw {
-
-using MacAddress = std::array<uint8_t, 6>;
 
 class ArpTable {
  public:

@@ -5,29 +5,6 @@
 #include "packet/packet.hpp"
 
 namespace vfw::lab {
-namespace {
-
-// Rewrites an ICMP message's checksum over its whole length (RFC 792).
-void icmp_checksum(uint8_t* icmp, size_t length) {
-  store16(icmp + 2, 0);
-  store16(icmp + 2, internet_checksum({icmp, length}));
-}
-
-}  // namespace
-
-std::vector<uint8_t> echo_reply(const std::vector<uint8_t>& request, const PacketInfo& info,
-                                uint8_t ttl) {
-  const uint32_t at = info.header_length;
-  std::vector<uint8_t> reply(request.begin(), request.begin() + info.total_length);
-  store32(&reply[12], info.dst.v);
-  store32(&reply[16], info.src.v);
-  reply[8] = ttl;
-  store16(&reply[10], 0);
-  store16(&reply[10], internet_checksum({reply.data(), at}));
-  reply[at] = 0;
-  icmp_checksum(&reply[at], reply.size() - at);
-  return reply;
-}
 
 Host::Host(std::string name, Ipv4 address, uint8_t prefix_length, std::optional<Ipv4> gateway,
            uint32_t mtu)

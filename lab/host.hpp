@@ -23,11 +23,6 @@ struct EchoReply {
   uint64_t at_ms = 0;
 };
 
-// The echo reply (RFC 792) to an echo request whose header info has parsed: addresses swapped,
-// type 0, the answerer's TTL, both checksums again. Hosts and firewalls answer alike.
-std::vector<uint8_t> echo_reply(const std::vector<uint8_t>& request, const PacketInfo& info,
-                                uint8_t ttl);
-
 class Host {
  public:
   Host(std::string name, Ipv4 address, uint8_t prefix_length, std::optional<Ipv4> gateway,

@@ -13,28 +13,6 @@
 namespace vfw::lab {
 namespace {
 
-// The UDP packet that carries an IKE datagram between two gateways: on port 4500 behind the
-// non-ESP marker (RFC 3948), a NAT keepalive as its single byte. The UDP checksum is left 0, as
-// IPv4 allows.
-std::vector<uint8_t> udp_packet(const ike::Datagram& d, uint16_t ip_id) {
-  const bool marker = d.local.port == ike::kNatTraversalPort && !d.keepalive;
-  const size_t length = 20 + 8 + (marker ? 4 : 0) + d.bytes.size();
-  std::vector<uint8_t> p(length, 0);
-  p[0] = 0x45;
-  store16(&p[2], static_cast<uint16_t>(length));
-  store16(&p[4], ip_id);
-  p[8] = 64;
-  p[9] = ipproto::kUdp;
-  store32(&p[12], d.local.address.v);
-  store32(&p[16], d.remote.address.v);
-  store16(&p[10], internet_checksum({p.data(), 20}));
-  store16(&p[20], d.local.port);
-  store16(&p[22], d.remote.port);
-  store16(&p[24], static_cast<uint16_t>(length - 20));
-  std::copy(d.bytes.begin(), d.bytes.end(), p.begin() + 28 + (marker ? 4 : 0));
-  return p;
-}
-
 // Node names as a user types them: `lab ping PC1` for the node pc1.
 bool same_name(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -278,41 +256,6 @@ bool Lab::set_link_impairment(const std::string& endpoint, const std::vector<std
   return true;
 }
 
-namespace {
-
-constexpr uint16_t kEtherIpv4 = 0x0800;
-constexpr uint16_t kEtherArp = 0x0806;
-
-std::vector<uint8_t> ethernet(const std::array<uint8_t, 6>& dst, const std::array<uint8_t, 6>& src,
-                              uint16_t type, const std::vector<uint8_t>& payload) {
-  std::vector<uint8_t> f(14 + std::max<size_t>(payload.size(), 46), 0);  // 60 bytes at least
-  std::copy(dst.begin(), dst.end(), f.begin());
-  std::copy(src.begin(), src.end(), f.begin() + 6);
-  store16(&f[12], type);
-  std::copy(payload.begin(), payload.end(), f.begin() + 14);
-  return f;
-}
-
-// RFC 826: an ARP request or reply for IPv4 over Ethernet.
-std::vector<uint8_t> arp_packet(uint16_t op, const std::array<uint8_t, 6>& sha, Ipv4 spa,
-                                const std::array<uint8_t, 6>& tha, Ipv4 tpa) {
-  std::vector<uint8_t> a(28, 0);
-  store16(&a[0], 1);
-  store16(&a[2], kEtherIpv4);
-  a[4] = 6;
-  a[5] = 4;
-  store16(&a[6], op);
-  std::copy(sha.begin(), sha.end(), a.begin() + 8);
-  store32(&a[14], spa.v);
-  std::copy(tha.begin(), tha.end(), a.begin() + 18);
-  store32(&a[24], tpa.v);
-  return a;
-}
-
-constexpr std::array<uint8_t, 6> kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-}  // namespace
-
 Lab::Link* Lab::link_of(size_t node, const std::string& interface, int& side) {
   for (auto& l : links_) {
     if (l.a.node == node && l.a.interface == interface) {
@@ -336,26 +279,12 @@ std::optional<Ipv4> Lab::address_on(size_t node, const std::string& interface) c
   return snap.interfaces[i].address;
 }
 
-// The addresses a node answers ARP for on an interface: its own, and for a firewall the global
-// addresses of its nat servers and address pools in that interface's network (proxy ARP, so
-// that the router in front delivers them).
+// The addresses a node answers ARP for on an interface: a host its own, a firewall what
+// answers_arp_for says (its own and its global NAT addresses there).
 bool Lab::owns(size_t node, const std::string& interface, Ipv4 address) const {
-  const auto own = address_on(node, interface);
-  if (own && *own == address) return true;
   const Node& n = nodes_[node];
-  if (!n.device || !own) return false;
-  const Snapshot& snap = n.device->snapshot();
-  const InterfaceState& st = snap.interfaces[snap.interface_index(interface)];
-  if (!Prefix::make(st.address, st.prefix_length).contains(address)) return false;
-  for (const auto& server : n.device->config().nat_servers) {
-    if (server.global == address) return true;
-  }
-  for (const auto& pool : snap.nat.pools()) {
-    for (const auto& section : pool.sections) {
-      if (section.contains(address)) return true;
-    }
-  }
-  return false;
+  if (n.host) return n.host->address() == address;
+  return answers_arp_for(*n.device, n.device->snapshot().interface_index(interface), address);
 }
 
 // Where a node sends an IP packet first: the route's next hop (a firewall), the gateway unless
@@ -369,8 +298,8 @@ Ipv4 Lab::next_hop(size_t node, const std::vector<uint8_t>& packet) const {
     if (own.contains(info.dst) || !n.host->gateway()) return info.dst;
     return *n.host->gateway();
   }
-  const Route* r = n.device->snapshot().fib.lookup(info.dst);
-  return r != nullptr && r->next_hop.v != 0 ? r->next_hop : info.dst;
+  const auto hop = next_hop_for(*n.device, info.dst);
+  return hop ? hop->address : info.dst;
 }
 
 void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
@@ -386,25 +315,24 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
   const Port& from = side == 0 ? l->a : l->b;
   const Ipv4 hop = next_hop(node, bytes);
   if (const Mac* known = neighbour(node, *l, side, hop)) {
-    put_on_link(*l, side, ethernet(*known, from.mac, kEtherIpv4, bytes), leg);
+    put_on_link(*l, side, ethernet_frame(*known, from.mac, kEtherTypeIpv4, bytes), leg);
     return;
   }
   // Unknown next hop: the packet waits, a request goes out (once for all that wait), as a host
   // or a firewall does; a few packets wait at most.
-  constexpr size_t kMaxWaiting = 16;
   auto& queue = l->waiting[side][hop.v];
   if (leg != nullptr)
     leg->disposition = "waiting at " + nodes_[node].name + " for the MAC address of " +
                        to_string(hop) + " (ARP unanswered)";
-  if (queue.size() >= kMaxWaiting) {
+  if (queue.size() >= ArpTable::kMaxWaiting) {
     ++link_drops_["arp queue full"];
     return;
   }
   queue.push_back({std::move(bytes), leg});
   if (queue.size() > 1) return;
   const Ipv4 me = address_on(node, interface).value_or(Ipv4{});
-  put_on_link(*l, side,
-              ethernet(kBroadcast, from.mac, kEtherArp, arp_packet(1, from.mac, me, {}, hop)),
+  const ArpMessage request{ArpMessage::kRequest, from.mac, me, {}, hop};
+  put_on_link(*l, side, ethernet_frame(kBroadcastMac, from.mac, kEtherTypeArp, arp_bytes(request)),
               nullptr);
 }
 
@@ -426,7 +354,7 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
                          " -- " + nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")";
   };
   const Port& to = side == 0 ? l.b : l.a;
-  const bool ip = load16(&frame[12]) == kEtherIpv4;
+  const bool ip = load16(&frame[12]) == kEtherTypeIpv4;
   // The IP packet inside the frame, looked at in place (no copy on the per-hop path).
   const std::span<const uint8_t> payload = std::span<const uint8_t>(frame).subspan(14);
   if (!l.up) return lost("link down");
@@ -454,33 +382,33 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
 
 void Lab::arp(size_t node, const std::string& interface, Link& l, int side,
               const std::vector<uint8_t>& frame) {
-  if (frame.size() < 14 + 28) return;
-  const uint8_t* a = &frame[14];
-  if (load16(a) != 1 || load16(a + 2) != kEtherIpv4 || a[4] != 6 || a[5] != 4) return;
-  const uint16_t op = load16(a + 6);
-  Mac sha{};
-  std::copy(a + 8, a + 14, sha.begin());
-  const Ipv4 spa{load32(a + 14)};
-  const Ipv4 tpa{load32(a + 24)};
+  const auto m = parse_arp(std::span<const uint8_t>(frame).subspan(kEthernetHeaderBytes));
+  if (!m) return;
+  const uint16_t op = m->op;
+  const Mac& sha = m->sender_mac;
+  const Ipv4 spa = m->sender;
+  const Ipv4 tpa = m->target;
   const Port& me = side == 0 ? l.a : l.b;
   // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
   const bool for_me = owns(node, interface, tpa);
-  if (op == 2 || (op == 1 && for_me)) {
+  if (op == ArpMessage::kReply || (op == ArpMessage::kRequest && for_me)) {
     if (Device* d = nodes_[node].device.get()) {
       d->arp().learn(d->snapshot().interface_index(interface), spa, sha, d->now());
     } else {
       l.arp[side][spa.v] = sha;
     }
   }
-  if (op == 1 && for_me)
-    put_on_link(l, side, ethernet(sha, me.mac, kEtherArp, arp_packet(2, me.mac, tpa, sha, spa)),
-                nullptr);
+  if (op == ArpMessage::kRequest && for_me) {
+    const ArpMessage reply{ArpMessage::kReply, me.mac, tpa, sha, spa};
+    put_on_link(l, side, ethernet_frame(sha, me.mac, kEtherTypeArp, arp_bytes(reply)), nullptr);
+  }
   // What waited for that address leaves now.
   const auto waiting = l.waiting[side].find(spa.v);
   if (waiting == l.waiting[side].end() || neighbour(node, l, side, spa) == nullptr) return;
   auto packets = std::move(waiting->second);
   l.waiting[side].erase(waiting);
-  for (auto& p : packets) put_on_link(l, side, ethernet(sha, me.mac, kEtherIpv4, p.packet), p.leg);
+  for (auto& p : packets)
+    put_on_link(l, side, ethernet_frame(sha, me.mac, kEtherTypeIpv4, p.packet), p.leg);
 }
 
 bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
@@ -502,14 +430,14 @@ void Lab::arrive(Event& e) {
   if (l == nullptr || e.bytes.size() < 14) return;
   const Port& me = side == 0 ? l->a : l->b;
   if (!std::equal(me.mac.begin(), me.mac.end(), e.bytes.begin()) &&
-      !std::equal(kBroadcast.begin(), kBroadcast.end(), e.bytes.begin()))
+      !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), e.bytes.begin()))
     return;  // another station's frame
   const uint16_t type = load16(&e.bytes[12]);
-  if (type == kEtherArp) {
+  if (type == kEtherTypeArp) {
     arp(e.node, e.interface, *l, side, e.bytes);
     return;
   }
-  if (type != kEtherIpv4) return;
+  if (type != kEtherTypeIpv4) return;
   // The IP packet, without the frame and the padding a short one was given.
   e.bytes.erase(e.bytes.begin(), e.bytes.begin() + 14);
   PacketInfo frame_info;
@@ -553,7 +481,7 @@ void Lab::arrive(Event& e) {
     }
   }
   const Action a = n.device->receive(e.bytes, e.interface, trace, &emitted);
-  if (a == Action::ToDevice) to_device(e.node, e.interface, e.bytes);
+  if (a == Action::ToDevice) to_device(e.node, e.bytes);
   if (e.leg != nullptr) {
     if (a == Action::ToDevice) {
       e.leg->delivered = true;
@@ -580,48 +508,29 @@ void Lab::arrive(Event& e) {
   flush(e.node);
 }
 
-void Lab::to_device(size_t node, const std::string& interface, const std::vector<uint8_t>& bytes) {
-  (void)interface;
-  Device& d = *nodes_[node].device;
-  PacketInfo info;
-  if (parse_ipv4(bytes, info) != DropReason::None || info.is_fragment()) return;
-  const uint32_t at = info.header_length;
-  if (info.protocol == ipproto::kUdp && info.has_l4 &&
-      (info.dst_port == ike::kIkePort || info.dst_port == ike::kNatTraversalPort)) {
-    std::span<const uint8_t> payload(bytes.data() + at + 8, info.total_length - at - 8);
-    if (info.dst_port == ike::kNatTraversalPort) {
-      if (payload.size() == 1 && payload[0] == 0xff) return;  // NAT keepalive
-      if (payload.size() < 4 || load32(payload.data()) != 0) return;
-      payload = payload.subspan(4);
-    }
-    d.ike_receive({info.dst, info.dst_port}, {info.src, info.src_port}, payload);
-    return;
-  }
-  if (info.protocol == ipproto::kIcmp && bytes.size() >= at + 8 && bytes[at] == 8) {
-    // The device answers a ping the security policy let in (service-manage decided already).
-    // The USG answers with a TTL of 255.
-    std::vector<uint8_t> reply = echo_reply(bytes, info, 255);
-    originate(node, std::move(reply));
-  }
+void Lab::to_device(size_t node, const std::vector<uint8_t>& bytes) {
+  if (auto reply = deliver_to_device(*nodes_[node].device, bytes))
+    originate(node, std::move(*reply));
 }
 
 void Lab::originate(size_t node, std::vector<uint8_t> bytes) {
   Device& d = *nodes_[node].device;
   PacketInfo info;
   if (parse_ipv4(bytes, info) != DropReason::None) return;
-  const Route* r = d.snapshot().fib.lookup(info.dst);
-  if (r == nullptr || r->kind == RouteKind::Local || r->kind == RouteKind::Blackhole) {
+  const auto hop = next_hop_for(d, info.dst);
+  if (!hop) {
     ++link_drops_["no route from " + nodes_[node].name];
     return;
   }
-  transmit(node, d.snapshot().interfaces[r->out_if].name, std::move(bytes));
+  transmit(node, d.snapshot().interfaces[hop->interface].name, std::move(bytes));
 }
 
 void Lab::flush(size_t node) {
   Node& n = nodes_[node];
   for (;;) {
     auto datagrams = n.device->ike_take_datagrams();
-    for (const auto& dg : datagrams) originate(node, udp_packet(dg, static_cast<uint16_t>(order_)));
+    for (const auto& dg : datagrams)
+      originate(node, ike_udp_packet(dg, static_cast<uint16_t>(order_)));
     auto released = n.device->take_released();
     auto egress = std::exchange(n.egress, {});
     egress.insert(egress.end(), std::make_move_iterator(released.begin()),

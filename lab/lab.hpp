@@ -18,10 +18,12 @@
 #include <vector>
 
 #include "device/device.hpp"
+#include "device/own_traffic.hpp"
 #include "device/pcap_writer.hpp"
 #include "ike/random_source.hpp"
 #include "lab/host.hpp"
 #include "lab/topology.hpp"
+#include "packet/ethernet.hpp"
 
 namespace vfw::lab {
 
@@ -168,7 +170,7 @@ class Lab {
   void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
                 Leg* leg = nullptr);
   void arrive(Event& e);
-  void to_device(size_t node, const std::string& interface, const std::vector<uint8_t>& bytes);
+  void to_device(size_t node, const std::vector<uint8_t>& bytes);
   void originate(size_t node, std::vector<uint8_t> bytes);  // the device's own packets
   void flush(size_t node);  // IKE datagrams, released packets, forwarded packets
   void set_clock(uint64_t ms);

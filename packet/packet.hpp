@@ -112,4 +112,12 @@ struct PacketSpec {
 
 std::vector<uint8_t> build_packet(const PacketSpec& spec);
 
+// Rewrites an ICMP message's checksum over its whole length (RFC 792).
+void icmp_checksum(uint8_t* icmp, size_t length);
+
+// The echo reply (RFC 792) to an echo request whose header info has parsed: addresses swapped,
+// type 0, the answerer's TTL, both checksums again. Hosts and firewalls answer alike.
+std::vector<uint8_t> echo_reply(std::span<const uint8_t> request, const PacketInfo& info,
+                                uint8_t ttl);
+
 }  // namespace vfw

@@ -84,8 +84,7 @@ TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the t
   CHECK(row(arp, "10.1.1.2 ").find("0200-0000-0001  20        D-0         GE0/0/1") !=
         std::string::npos);
   CHECK(row(arp, "1.1.1.2 ").find("D-0         GE0/0/2") != std::string::npos);
-  CHECK(arp.find("Total:4         Dynamic:2       Static:0     Interface:2") !=
-        std::string::npos);
+  CHECK(arp.find("Total:4         Dynamic:2       Static:0     Interface:2") != std::string::npos);
   // The carrier saw only ESP and IKE between 1.1.1.1 and 2.1.1.1, never 10.x in clear.
   const std::string sessions = typed(*lab->device("fw2"), "display firewall session table");
   INFO(sessions);
