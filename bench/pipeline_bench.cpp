@@ -89,10 +89,12 @@ void BM_FastPath(benchmark::State& state) {
   alignas(64) uint8_t buffers[kBatch][64];
   uint8_t* pointers[kBatch];
   uint32_t lengths[kBatch];
+  uint32_t capacities[kBatch];
   Action actions[kBatch];
   for (size_t b = 0; b < kBatch; ++b) {
     pointers[b] = buffers[b];
     lengths[b] = 64;
+    capacities[b] = 64;
   }
   size_t i = 0;
   uint64_t forwarded = 0;
@@ -101,7 +103,7 @@ void BM_FastPath(benchmark::State& state) {
       flows.write(buffers[b], order[i]);
       i = (i + 1) & (sessions - 1);
     }
-    d.receive_batch(pointers, lengths, kBatch, kLan, actions);
+    d.receive_batch(pointers, lengths, capacities, kBatch, kLan, actions);
     for (Action a : actions) forwarded += a == Action::Forward ? 1 : 0;
   }
   const auto packets = static_cast<uint64_t>(state.iterations()) * kBatch;

@@ -214,8 +214,9 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   return a;
 }
 
-void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
-                           uint16_t interface, Action* actions) {
+void Device::receive_batch(uint8_t* const* packets, uint32_t* lengths, const uint32_t* capacities,
+                           size_t count, uint16_t interface, Action* actions,
+                           std::vector<EmittedPacket>* emitted) {
   settle();
   const uint32_t time = now();
   std::array<PacketContext, kMaxBatch> batch;
@@ -227,13 +228,19 @@ void Device::receive_batch(uint8_t* const* packets, const uint32_t* lengths, siz
       if (done != 0) ctx = PacketContext{};
       ctx.ip = packets[done + i];
       ctx.length = lengths[done + i];
-      ctx.capacity = lengths[done + i];
+      ctx.capacity = capacities[done + i];
       ctx.snap = snapshot_.get();
       ctx.rt = &runtime_;
       ctx.now = time;
       ctx.in_if = interface;
+      ctx.emitted = emitted;
     }
     pipeline_.process_batch({batch.data(), n}, actions + done);
+    for (size_t i = 0; i < n; ++i) {
+      lengths[done + i] = batch[i].length;
+      if (actions[done + i] == Action::Forward && egress_sink_)
+        egress_sink_({packets[done + i], batch[i].length}, batch[i].out_if);
+    }
   }
   if (!runtime_.ike_acquires.empty()) run_ike();
 }

@@ -113,10 +113,14 @@ class Device {
   // Milliseconds of the device clock, for IKE's timers.
   uint64_t now_ms() const;
 
-  // Up to kMaxBatch packets that arrived on one interface, untraced.
+  // Packets that arrived on one interface, untraced, kMaxBatch at a time through the pipeline's
+  // batch path. Each may grow up to its capacity (ESP) and its length is updated; forwarded ones
+  // go to the egress sink as receive() sends them; what the device emits (ICMP errors) goes to
+  // emitted when given.
   static constexpr size_t kMaxBatch = 64;
-  void receive_batch(uint8_t* const* packets, const uint32_t* lengths, size_t count,
-                     uint16_t interface, Action* actions);
+  void receive_batch(uint8_t* const* packets, uint32_t* lengths, const uint32_t* capacities,
+                     size_t count, uint16_t interface, Action* actions,
+                     std::vector<EmittedPacket>* emitted = nullptr);
 
  private:
   // Compiles the configuration into a new snapshot if it changed since the last one.

@@ -30,8 +30,7 @@ std::optional<NextHop> next_hop_for(const Device& d, Ipv4 destination) {
   return NextHop{r->out_if, r->next_hop.v != 0 ? r->next_hop : destination};
 }
 
-std::optional<std::vector<uint8_t>> deliver_to_device(Device& d,
-                                                      std::span<const uint8_t> packet) {
+std::optional<std::vector<uint8_t>> deliver_to_device(Device& d, std::span<const uint8_t> packet) {
   PacketInfo info;
   if (parse_ipv4(packet, info) != DropReason::None || info.is_fragment()) return std::nullopt;
   const uint32_t at = info.header_length;

@@ -396,7 +396,8 @@ TEST_CASE("a batch gives the same verdicts and bytes as packets one by one", "[p
     lengths.push_back(static_cast<uint32_t>(p.size()));
   }
   std::vector<Action> actions(specs.size());
-  batched.receive_batch(pointers.data(), lengths.data(), specs.size(),
+  const std::vector<uint32_t> capacities = lengths;
+  batched.receive_batch(pointers.data(), lengths.data(), capacities.data(), specs.size(),
                         batched.snapshot().interface_index(kLan), actions.data());
   CHECK(actions == expected);
   CHECK(a == b);

@@ -1,0 +1,168 @@
+#include "netio/device_frames.hpp"
+
+#include <algorithm>
+
+#include "packet/packet.hpp"
+
+namespace vfw {
+
+DeviceFrames::DeviceFrames(Device& device, SendFrame send)
+    : device_(device), send_(std::move(send)) {
+  device_.set_egress_sink(
+      [this](std::span<const uint8_t> packet, uint16_t out) { forward(packet, out); });
+}
+
+DeviceFrames::~DeviceFrames() {
+  device_.set_egress_sink({});
+}
+
+void DeviceFrames::attach(uint16_t interface, const MacAddress& mac) {
+  macs_[interface] = mac;
+  device_.arp().set_interface_mac(interface, mac);
+}
+
+void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
+                        std::span<const uint8_t> payload) {
+  const auto mac = macs_.find(out);
+  if (mac == macs_.end()) return;
+  const std::vector<uint8_t> frame = ethernet_frame(dst, mac->second, type, payload);
+  Counters& c = counters_[out];
+  ++c.out_frames;
+  c.out_bytes += frame.size();
+  if (type == kEtherTypeArp) ++c.arp_out;
+  send_(out, frame);
+}
+
+void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
+  const auto own = macs_.find(interface);
+  if (own == macs_.end()) return;
+  Counters& c = counters_[interface];
+  packets_.clear();
+  lengths_.clear();
+  capacities_.clear();
+  for (Frame& f : frames) {
+    ++c.in_frames;
+    c.in_bytes += f.length;
+    if (f.length < kEthernetHeaderBytes) continue;
+    if (!std::equal(own->second.begin(), own->second.end(), f.data) &&
+        !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), f.data)) {
+      ++c.not_for_us;
+      continue;
+    }
+    const uint16_t type = load16(f.data + 12);
+    const std::span<uint8_t> payload(f.data + kEthernetHeaderBytes,
+                                     f.length - kEthernetHeaderBytes);
+    if (type == kEtherTypeArp) {
+      ++c.arp_in;
+      arp(interface, payload);
+      continue;
+    }
+    if (type != kEtherTypeIpv4) continue;
+    // The IP packet without the padding a short frame was given; anything malformed is the
+    // pipeline's to drop and count.
+    uint32_t length = static_cast<uint32_t>(payload.size());
+    if (payload.size() >= 4) length = std::min<uint32_t>(length, load16(payload.data() + 2));
+    packets_.push_back(payload.data());
+    lengths_.push_back(length);
+    capacities_.push_back(f.capacity - static_cast<uint32_t>(kEthernetHeaderBytes));
+  }
+  if (packets_.empty()) return;
+  actions_.resize(packets_.size());
+  emitted_.clear();
+  // Forwarded packets leave through the egress sink (forward) while the batch runs.
+  device_.receive_batch(packets_.data(), lengths_.data(), capacities_.data(), packets_.size(),
+                        interface, actions_.data(), &emitted_);
+  for (size_t i = 0; i < packets_.size(); ++i) {
+    if (actions_[i] != Action::ToDevice) continue;
+    if (auto reply = deliver_to_device(device_, {packets_[i], lengths_[i]})) send_own(*reply);
+  }
+  for (const auto& e : emitted_) send_own(e.bytes);
+  run();
+}
+
+void DeviceFrames::arp(uint16_t interface, std::span<const uint8_t> payload) {
+  const auto m = parse_arp(payload);
+  if (!m) return;
+  // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
+  const bool for_us = answers_arp_for(device_, interface, m->target);
+  if (m->op == ArpMessage::kReply || for_us) {
+    device_.arp().learn(interface, m->sender, m->sender_mac, device_.now());
+    requests_.erase({interface, m->sender.v});
+    for (const auto& p : device_.arp().release(interface, m->sender))
+      emit(interface, m->sender_mac, kEtherTypeIpv4, p);
+  }
+  if (m->op == ArpMessage::kRequest && for_us) {
+    const ArpMessage reply{ArpMessage::kReply, macs_[interface], m->target, m->sender_mac,
+                           m->sender};
+    emit(interface, m->sender_mac, kEtherTypeArp, arp_bytes(reply));
+  }
+}
+
+void DeviceFrames::forward(std::span<const uint8_t> packet, uint16_t out) {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None) return;
+  // The route's next hop for the packet as it leaves (after an ESP encapsulation, the peer's).
+  const auto hop = next_hop_for(device_, info.dst);
+  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet);
+}
+
+void DeviceFrames::send_own(std::span<const uint8_t> packet) {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None) return;
+  const auto hop = next_hop_for(device_, info.dst);
+  if (!hop) return;
+  to_next_hop(hop->interface, hop->address, packet);
+}
+
+void DeviceFrames::to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet) {
+  if (!attached(out)) return;
+  if (const MacAddress* mac = device_.arp().find(out, hop, device_.now())) {
+    emit(out, *mac, kEtherTypeIpv4, packet);
+    return;
+  }
+  const auto wait =
+      device_.arp().wait(out, hop, std::vector<uint8_t>(packet.begin(), packet.end()));
+  if (wait == ArpTable::Wait::Full) ++counters_[out].unresolved;
+  if (wait == ArpTable::Wait::Request) {
+    requests_[{out, hop.v}] = Pending{device_.now_ms(), 1};
+    request(out, hop);
+  }
+}
+
+void DeviceFrames::request(uint16_t out, Ipv4 hop) {
+  const InterfaceState& st = device_.snapshot().interfaces[out];
+  const ArpMessage m{ArpMessage::kRequest, macs_[out], st.has_address ? st.address : Ipv4{},
+                     MacAddress{}, hop};
+  emit(out, kBroadcastMac, kEtherTypeArp, arp_bytes(m));
+}
+
+void DeviceFrames::run() {
+  for (;;) {
+    auto datagrams = device_.ike_take_datagrams();
+    auto released = device_.take_released();
+    for (const auto& d : datagrams) send_own(ike_udp_packet(d, ip_id_++));
+    for (const auto& p : released) forward(p.bytes, p.interface);
+    if (datagrams.empty() && released.empty()) break;
+  }
+  const uint64_t now = device_.now_ms();
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    auto& [key, pending] = *it;
+    if (now - pending.sent_ms < kArpRetryMs) {
+      ++it;
+      continue;
+    }
+    if (pending.tries >= kArpTries) {
+      const Ipv4 hop{key.address};
+      counters_[key.interface].unresolved += device_.arp().release(key.interface, hop).size();
+      it = requests_.erase(it);
+      continue;
+    }
+    ++pending.tries;
+    pending.sent_ms = now;
+    request(key.interface, Ipv4{key.address});
+    ++it;
+  }
+  device_.arp().expire(device_.now());
+}
+
+}  // namespace vfw
