@@ -11,6 +11,10 @@
 #include <memory>
 
 #include "app/line_runner.hpp"
+#include "cli/command_tree.hpp"
+#include "netio/device_frames.hpp"
+#include "netio/host_check.hpp"
+#include "netio/packet_socket.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw {
@@ -37,10 +41,15 @@ class Daemon {
     device_.follow_wall_clock();
     device_.ike().keys_in_log = options_.debug;
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
-    open_sockets();
-    if (sockets_.empty())
-      log("IKE/4/BIND: no interface address of the configuration is on this host");
-    device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
+    if (!options_.binds.empty()) {
+      if (!bind_interfaces()) return 1;
+    } else {
+      open_sockets();
+      if (sockets_.empty())
+        log("IKE/4/BIND: no interface address of the configuration is on this host");
+      device_.set_egress_sink(
+          [this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
+    }
     signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
     schedule_tick();
     if (!options_.socket_path.empty()) open_cli_socket();
@@ -52,6 +61,7 @@ class Daemon {
     }
     log("VFW/6/START: " + device_.config().sysname + " running");
     io_.run();
+    frames_.reset();
     device_.set_egress_sink({});
     return 0;
   }
@@ -84,6 +94,72 @@ class Daemon {
     // debugging ikev2 error / ipsec error: on the terminal, as the device prints them.
     for (const auto& line : device_.ike().take_debug()) std::cout << "\n" << line << "\n";
     std::cout << std::flush;
+  }
+
+  // --bind: each device interface on its Linux interface; the host's own stack must keep off.
+  bool bind_interfaces() {
+    frames_ = std::make_unique<DeviceFrames>(
+        device_, [this](uint16_t interface, std::span<const uint8_t> frame) {
+          const auto it = bound_.find(interface);
+          if (it != bound_.end()) it->second.socket->send(frame);
+        });
+    for (const auto& [name, linux_name] : options_.binds) {
+      const auto normal = cli::normalize_interface(name);
+      const uint16_t index =
+          normal ? device_.snapshot().interface_index(*normal) : uint16_t{kNoInterface};
+      if (index == kNoInterface) {
+        log("VFW/3/BIND: the configuration has no interface " + name);
+        return false;
+      }
+      std::string error;
+      auto socket = PacketSocket::open(linux_name, error);
+      if (!socket) {
+        log("VFW/3/BIND: " + error);
+        return false;
+      }
+      for (const auto& warning : host_stack_warnings(linux_name))
+        log("VFW/4/BIND: " + warning);
+      frames_->attach(index, socket->mac());
+      log("VFW/6/BIND: " + *normal + " on " + linux_name + " (" + mac_text(socket->mac()) +
+          ", MTU " + std::to_string(socket->mtu()) + ")");
+      Bound& b = bound_[index];
+      b.index = index;
+      b.socket = std::move(socket);
+      b.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
+    }
+    for (auto& [index, b] : bound_) wait_frames(b);
+    return true;
+  }
+
+  struct Bound {
+    uint16_t index = 0;
+    std::unique_ptr<PacketSocket> socket;
+    std::unique_ptr<asio::posix::stream_descriptor> descriptor;
+    std::vector<DeviceFrames::Frame> frames;
+  };
+
+  void wait_frames(Bound& b) {
+    b.descriptor->async_wait(asio::posix::stream_descriptor::wait_read,
+                             [this, &b](const boost::system::error_code& ec) {
+                               if (ec) return;
+                               read_frames(b);
+                               wait_frames(b);
+                             });
+  }
+
+  // What is waiting on one interface, a batch at a time, through the pipeline.
+  void read_frames(Bound& b) {
+    for (int rounds = 0; rounds < 16; ++rounds) {
+      const size_t n = b.socket->receive();
+      if (n == 0) break;
+      b.frames.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        b.frames[i] = {b.socket->frame(i), b.socket->length(i), b.socket->capacity(i)};
+      }
+      frames_->receive(b.index, b.frames);
+      if (n < PacketSocket::kBatch / 2) break;
+    }
+    flush_log();
   }
 
   void open_sockets() {
@@ -206,6 +282,11 @@ class Daemon {
   }
 
   void flush_ike() {
+    if (frames_) {
+      frames_->run();
+      flush_log();
+      return;
+    }
     for (auto& d : device_.ike_take_datagrams()) {
       Socket* s = socket_for(d.local.address, d.local.port);
       if (s == nullptr) {
@@ -324,6 +405,8 @@ class Daemon {
   asio::streambuf terminal_input_;
   asio::local::stream_protocol::acceptor acceptor_;
   std::vector<std::unique_ptr<Socket>> sockets_;
+  std::unique_ptr<DeviceFrames> frames_;
+  std::map<uint16_t, Bound> bound_;
   std::map<uint32_t, std::string> interface_of_;
   std::unique_ptr<LineRunner> runner_;
 };

@@ -1,19 +1,27 @@
-// vfw run: the device as a daemon on Boost.Asio, one io_context. IKE listens on UDP 500 and 4500
-// on the addresses of the device's interfaces that this host holds; ESP in UDP arriving on 4500
-// is decrypted by the data plane and shown; packets that leave in a tunnel (packet-trace on the
-// running device) are really sent, UDP-encapsulated, through the 4500 socket. The VRP CLI runs
+// vfw run: the device as a daemon on Boost.Asio, one io_context. With --bind, the device owns
+// Linux interfaces through AF_PACKET: it answers ARP and ping, forwards every frame through the
+// pipeline (sessions, NAT, policy, IPSec to and from real peers) and speaks IKE on them, as a
+// firewall in a VM does (docs/vm.md). Without, IKE listens on UDP 500 and 4500 on the addresses
+// of the device's interfaces that this host holds; ESP in UDP arriving on 4500 is decrypted by
+// the data plane and shown; packets that leave in a tunnel (packet-trace on the running device)
+// are really sent, UDP-encapsulated, through the 4500 socket. The VRP CLI runs
 // on standard input and on a local socket (vfw cli --connect). Logs, in the device's style, go
 // to standard error. SIGTERM and SIGINT stop it cleanly: the peers are told (INFORMATIONAL
 // delete) before it exits.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "device/device.hpp"
 
 namespace vfw {
 
 struct DaemonOptions {
+  // --bind GigabitEthernet0/0/1=eth1: the device's interface on that Linux interface, whole
+  // frames through AF_PACKET (netio/). With any, every packet and IKE use the bound interfaces.
+  std::vector<std::pair<std::string, std::string>> binds;
   std::string socket_path;  // the CLI's local socket; "" for none
   bool terminal = true;     // read CLI lines from standard input
   bool debug = false;       // log at debug level: IKE's keys, for Wireshark

@@ -246,11 +246,22 @@ int run(int argc, char** argv) {
   bool no_terminal = false;
   CLI::App* run_cmd = app.add_subcommand(
       "run",
-      "Run the device: IKE on UDP 500 and 4500 of its interface addresses, the CLI on "
-      "the terminal and on a local socket (docs/ike.md)");
+      "Run the device: on Linux interfaces with --bind (docs/vm.md), else IKE on UDP 500 and "
+      "4500 of its interface addresses; the CLI on the terminal and on a local socket");
   run_cmd->add_option("--config", run_config, "Configuration file (default: the seed's FW1)");
   run_cmd->add_option("--socket", daemon.socket_path, "The CLI's local socket")
       ->default_str(vfw::default_socket_path());
+  std::vector<std::string> binds;
+  run_cmd
+      ->add_option("--bind", binds,
+                   "INTERFACE=LINUX: the device's interface on a Linux interface, through "
+                   "AF_PACKET (repeatable; docs/vm.md)")
+      ->check([](const std::string& v) {
+        const size_t eq = v.find('=');
+        return eq == std::string::npos || eq == 0 || eq + 1 == v.size()
+                   ? std::string("expected INTERFACE=LINUX, as GigabitEthernet0/0/1=eth1")
+                   : std::string();
+      });
   run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
@@ -267,6 +278,7 @@ int run(int argc, char** argv) {
   if (*run_cmd) {
     if (daemon.socket_path.empty()) daemon.socket_path = vfw::default_socket_path();
     daemon.terminal = !no_terminal;
+    for (const auto& b : binds) daemon.binds.emplace_back(b.substr(0, b.find('=')), b.substr(b.find('=') + 1));
     return run_device(run_config, daemon);
   }
   if (*cli_cmd && cli_cmd->count("--connect") > 0)

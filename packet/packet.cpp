@@ -282,6 +282,23 @@ std::string to_hex(std::span<const uint8_t> bytes) {
   return s;
 }
 
+bool complete_transport_checksum(std::span<uint8_t> ip) {
+  PacketInfo info;
+  if (parse_ipv4(ip, info) != DropReason::None || info.is_fragment() || !info.has_l4) return false;
+  const size_t field = info.protocol == ipproto::kTcp ? 16 : info.protocol == ipproto::kUdp ? 6 : 0;
+  if (field == 0) return false;
+  uint8_t* l4 = ip.data() + info.header_length;
+  const size_t l4_len = info.total_length - info.header_length;
+  if (l4_len < field + 2) return false;
+  const uint32_t pseudo = (info.src.v >> 16) + (info.src.v & 0xffff) + (info.dst.v >> 16) +
+                          (info.dst.v & 0xffff) + info.protocol + static_cast<uint32_t>(l4_len);
+  store16(l4 + field, 0);
+  uint16_t sum = internet_checksum({l4, l4_len}, pseudo);
+  if (info.protocol == ipproto::kUdp && sum == 0) sum = 0xffff;  // 0 means "none" in UDP
+  store16(l4 + field, sum);
+  return true;
+}
+
 void icmp_checksum(uint8_t* icmp, size_t length) {
   store16(icmp + 2, 0);
   store16(icmp + 2, internet_checksum({icmp, length}));

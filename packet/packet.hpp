@@ -112,6 +112,11 @@ struct PacketSpec {
 
 std::vector<uint8_t> build_packet(const PacketSpec& spec);
 
+// Computes the TCP or UDP checksum of an unfragmented IPv4 packet whole, pseudo-header included
+// (RFC 793, RFC 768): for a packet whose sender left it to a checksum offload that never ran
+// (a veth's frames read from AF_PACKET). false when it is neither or cannot be parsed.
+bool complete_transport_checksum(std::span<uint8_t> ip);
+
 // Rewrites an ICMP message's checksum over its whole length (RFC 792).
 void icmp_checksum(uint8_t* icmp, size_t length);
 
