@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# vfw as a virtual firewall on real interfaces (issue 13), in the seed's network built in network
+# namespaces: `vfw run --bind` owns FW1's two interfaces through AF_PACKET (no addresses in the
+# host's stack there) and forwards PC1's real traffic. Cases: strongSwan as FW3 with IKEv2 and
+# with IKEv1 main mode; the carrier masquerading FW1 (ESP in UDP 4500 both ways); vfw against
+# vfw, both on real interfaces. Each: ping and a 4 MB TCP exchange checked end to end (SHA-256),
+# from PC1 to PC2 and from PC2 to PC1, through the tunnel; display arp and display ike sa.
+# usage: vm_test.sh VFW_BINARY SOURCE_DIR      (root; exit 77 = skipped, with the reason)
+set -uo pipefail
+vfw=$1
+src=$2
+# shellcheck source=strongswan_lib.sh
+. "$src/tests/integration/strongswan_lib.sh"
+tcp=$src/tests/interop/tcp_check.py
+vfw3_pid=
+stop_vfw3() {
+  [ -z "$vfw3_pid" ] && return 0
+  kill -TERM "$vfw3_pid" 2>/dev/null
+  wait "$vfw3_pid" 2>/dev/null
+  vfw3_pid=
+}
+trap 'stop_vfw3; cleanup' EXIT
+
+# FW1 (or FW3 with "fw3") as `vfw run` on its namespace's two interfaces.
+start_bound() {  # start_bound CONFIG [fw3]
+  local node=${2:-fw1} lan=fw1i wan=fw1o
+  [ "$node" = fw3 ] && lan=fw3i wan=fw3o
+  runs=$((runs + 1))
+  local sock=$work/$node.sock
+  rm -f "$sock"
+  [ "$node" = fw1 ] && log=$work/vfw-$runs.log
+  ip netns exec "vfwt-$node" "$vfw" run --config "$1" --bind "GigabitEthernet0/0/1=$lan" \
+    --bind "GigabitEthernet0/0/2=$wan" --socket "$sock" --no-terminal --debug \
+    >"$work/vfw-$runs.out" 2>"$work/vfw-$runs.log" &
+  if [ "$node" = fw1 ]; then vfw_pid=$!; else vfw3_pid=$!; fi
+  for _ in $(seq 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
+  echo "vfw run ($node) did not open its socket"; cat "$work/vfw-$runs.log"
+  return 1
+}
+# vcli talks to FW1 through $work/cli.sock: FW1's socket under that name.
+fw1_cli() { "$vfw" cli --connect "$work/fw1.sock" -c "$1" 2>&1; }
+
+# PC1's first ping starts IKE (it may be lost meanwhile); then three in a row must come back.
+pings() {  # pings FROM DEST
+  ip netns exec "vfwt-$1" ping -c 1 -W 3 "$2" >/dev/null 2>&1
+  sleep 1
+  ip netns exec "vfwt-$1" ping -c 3 -i 0.3 -W 2 "$2" | grep -q "3 received"
+}
+# 4 MB from one PC to the other: what the server read is what the client sent.
+tcp_exchange() {  # tcp_exchange FROM TO_NODE TO_ADDRESS PORT
+  ip netns exec "vfwt-$2" /usr/bin/python3 "$tcp" server "$4" >"$work/tcp-server" 2>&1 &
+  local server=$!
+  sleep 0.5
+  local sent
+  sent=$(ip netns exec "vfwt-$1" timeout 40 /usr/bin/python3 "$tcp" client "$3" "$4" 4000000 2>&1)
+  wait $server
+  [ -n "$sent" ] && [ "$sent" = "$(cat "$work/tcp-server")" ] && [[ "$sent" == 4000000\ * ]]
+}
+both_ways() {  # both_ways CASE
+  check "$1: PC1 pings PC2 through vfw and the tunnel" pings pc1 10.2.1.2
+  check "$1: 4 MB over TCP from PC1 to PC2, unchanged" tcp_exchange pc1 pc2 10.2.1.2 5001
+  check "$1: PC2 pings PC1" pings pc2 10.1.1.2
+  check "$1: 4 MB over TCP from PC2 to PC1, unchanged" tcp_exchange pc2 pc1 10.1.1.2 5002
+}
+
+# ---- IKEv2, strongSwan as FW3
+"$net" up --bound
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf)"
+start_bound "$src/examples/fw1.cfg"
+check "vfw run --bind says which interface it owns" grep -q "GigabitEthernet0/0/2 on fw1o" "$log"
+check "the host's stack holds no address there: no warning" bash -c "! grep -q 'VFW/4/BIND' '$log'"
+both_ways "IKEv2"
+check "IKEv2: display ike sa shows v2:1 and v2:2 ready" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display ike sa' | grep -q 'RD|ST|A  *v2:2'"
+arp=$(fw1_cli "display arp")
+check "display arp: PC1 learnt on GE0/0/1, the carrier on GE0/0/2" \
+  bash -c "grep -q '^10.1.1.2 .*D-0  *GE0/0/1' <<<\"\$1\" && grep -q '^1.1.1.2 .*D-0  *GE0/0/2' <<<\"\$1\"" _ "$arp"
+stop_vfw
+check "vfw's stop deletes the SAs on strongSwan too" no_sa_left
+"$peer" stop "$work/fw3"
+
+# ---- IKEv1 main mode
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf version=1)"
+start_bound "$(fw1_conf 's/^ remote-address 2.1.1.1$/ remote-address 2.1.1.1\n undo version 2/')"
+both_ways "IKEv1 main mode"
+check "IKEv1: display ike sa shows v1:1 and v1:2" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display ike sa' | grep -q 'v1:2'"
+stop_vfw
+"$peer" stop "$work/fw3"
+
+# ---- the carrier masquerades FW1: FW3 sees 2.1.1.2, ESP in UDP 4500 both ways
+"$net" up --bound --nat
+capture_start "$work/nat.pcap"
+"$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf)"
+start_bound "$src/examples/fw1.cfg"
+both_ways "behind the carrier's NAT"
+capture_stop
+stop_vfw
+"$peer" stop "$work/fw3"
+udp=$(tshark -r "$work/nat.pcap" -Y "udp.port == 4500 && esp" -T fields -e ip.src 2>/dev/null | sort -u)
+check "behind NAT: ESP in UDP 4500 from FW1 and from FW3" \
+  bash -c "grep -qx 1.1.1.1 <<<\"\$1\" && grep -qx 2.1.1.1 <<<\"\$1\"" _ "$udp"
+
+# ---- vfw against vfw, both on real interfaces
+"$net" up --bound --bound-fw3
+start_bound "$src/examples/fw3.cfg" fw3
+start_bound "$src/examples/fw1.cfg"
+both_ways "vfw against vfw"
+check "vfw against vfw: the tunnel is up on both" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display ike sa' | grep -q 'RD|ST|A  *v2:2' &&
+           '$vfw' cli --connect '$work/fw3.sock' -c 'display ike sa' | grep -q 'RD|A  *v2:2'"
+stop_vfw
+stop_vfw3
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
