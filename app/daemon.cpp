@@ -47,8 +47,7 @@ class Daemon {
       open_sockets();
       if (sockets_.empty())
         log("IKE/4/BIND: no interface address of the configuration is on this host");
-      device_.set_egress_sink(
-          [this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
+      device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
     }
     signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
     schedule_tick();
@@ -101,7 +100,7 @@ class Daemon {
     frames_ = std::make_unique<DeviceFrames>(
         device_, [this](uint16_t interface, std::span<const uint8_t> frame) {
           const auto it = bound_.find(interface);
-          if (it != bound_.end()) it->second.socket->send(frame);
+          if (it != bound_.end()) it->second.socket->queue(frame);
         });
     for (const auto& [name, linux_name] : options_.binds) {
       const auto normal = cli::normalize_interface(name);
@@ -117,8 +116,7 @@ class Daemon {
         log("VFW/3/BIND: " + error);
         return false;
       }
-      for (const auto& warning : host_stack_warnings(linux_name))
-        log("VFW/4/BIND: " + warning);
+      for (const auto& warning : host_stack_warnings(linux_name)) log("VFW/4/BIND: " + warning);
       frames_->attach(index, socket->mac());
       log("VFW/6/BIND: " + *normal + " on " + linux_name + " (" + mac_text(socket->mac()) +
           ", MTU " + std::to_string(socket->mtu()) + ")");
@@ -157,6 +155,7 @@ class Daemon {
         b.frames[i] = {b.socket->frame(i), b.socket->length(i), b.socket->capacity(i)};
       }
       frames_->receive(b.index, b.frames);
+      flush_frames();
       if (n < PacketSocket::kBatch / 2) break;
     }
     flush_log();
@@ -281,9 +280,15 @@ class Daemon {
         " (not sent: only UDP-encapsulated tunnels leave a daemon without bound interfaces)");
   }
 
+  // What the bound interfaces queued, sent a batch at a time.
+  void flush_frames() {
+    for (auto& [index, b] : bound_) b.socket->flush();
+  }
+
   void flush_ike() {
     if (frames_) {
       frames_->run();
+      flush_frames();
       flush_log();
       return;
     }

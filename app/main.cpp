@@ -278,7 +278,8 @@ int run(int argc, char** argv) {
   if (*run_cmd) {
     if (daemon.socket_path.empty()) daemon.socket_path = vfw::default_socket_path();
     daemon.terminal = !no_terminal;
-    for (const auto& b : binds) daemon.binds.emplace_back(b.substr(0, b.find('=')), b.substr(b.find('=') + 1));
+    for (const auto& b : binds)
+      daemon.binds.emplace_back(b.substr(0, b.find('=')), b.substr(b.find('=') + 1));
     return run_device(run_config, daemon);
   }
   if (*cli_cmd && cli_cmd->count("--connect") > 0)

@@ -25,7 +25,21 @@ void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
                         std::span<const uint8_t> payload) {
   const auto mac = macs_.find(out);
   if (mac == macs_.end()) return;
-  const std::vector<uint8_t> frame = ethernet_frame(dst, mac->second, type, payload);
+  // A packet forwarded from a frame of the batch running now still has that frame's Ethernet
+  // header in front of it: the header is rewritten there and the frame sent from where it lies,
+  // with no copy. Anything else (the device's own packets, the released ones) gets a new frame.
+  std::vector<uint8_t> made;
+  std::span<const uint8_t> frame;
+  if (in_place_ == payload.data() && payload.size() + kEthernetHeaderBytes >= 60) {
+    uint8_t* header = const_cast<uint8_t*>(payload.data()) - kEthernetHeaderBytes;
+    std::copy(dst.begin(), dst.end(), header);
+    std::copy(mac->second.begin(), mac->second.end(), header + 6);
+    store16(header + 12, type);
+    frame = {header, payload.size() + kEthernetHeaderBytes};
+  } else {
+    made = ethernet_frame(dst, mac->second, type, payload);
+    frame = made;
+  }
   Counters& c = counters_[out];
   ++c.out_frames;
   c.out_bytes += frame.size();
@@ -68,10 +82,19 @@ void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
   }
   if (packets_.empty()) return;
   actions_.resize(packets_.size());
+  // The frames' buffers, for emit() to know a packet that still sits in one.
+  batch_begin_ = nullptr;
+  batch_end_ = nullptr;
+  for (const Frame& f : frames) {
+    if (batch_begin_ == nullptr || f.data < batch_begin_) batch_begin_ = f.data;
+    if (f.data + f.capacity > batch_end_) batch_end_ = f.data + f.capacity;
+  }
   emitted_.clear();
   // Forwarded packets leave through the egress sink (forward) while the batch runs.
   device_.receive_batch(packets_.data(), lengths_.data(), capacities_.data(), packets_.size(),
                         interface, actions_.data(), &emitted_);
+  batch_begin_ = nullptr;
+  batch_end_ = nullptr;
   for (size_t i = 0; i < packets_.size(); ++i) {
     if (actions_[i] != Action::ToDevice) continue;
     if (auto reply = deliver_to_device(device_, {packets_[i], lengths_[i]})) send_own(*reply);
@@ -103,7 +126,11 @@ void DeviceFrames::forward(std::span<const uint8_t> packet, uint16_t out) {
   if (parse_ipv4(packet, info) != DropReason::None) return;
   // The route's next hop for the packet as it leaves (after an ESP encapsulation, the peer's).
   const auto hop = next_hop_for(device_, info.dst);
+  // Forwarded from a frame of this batch: it may leave from where it lies (emit).
+  const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
+  in_place_ = from_batch ? packet.data() : nullptr;
   to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet);
+  in_place_ = nullptr;
 }
 
 void DeviceFrames::send_own(std::span<const uint8_t> packet) {

@@ -81,6 +81,11 @@ class DeviceFrames {
   };
   std::map<ArpTable::Key, Pending> requests_;
   uint16_t ip_id_ = 1;
+  // While a batch runs: the span of its frames' buffers, and the packet being forwarded from one
+  // of them (its Ethernet header is rewritten in place).
+  const uint8_t* batch_begin_ = nullptr;
+  const uint8_t* batch_end_ = nullptr;
+  const uint8_t* in_place_ = nullptr;
   // Scratch for one batch, kept to avoid allocating per batch.
   std::vector<uint8_t*> packets_;
   std::vector<uint32_t> lengths_;

@@ -28,8 +28,8 @@ std::vector<std::string> host_stack_warnings(const std::string& interface) {
   std::ifstream forwarding("/proc/sys/net/ipv4/conf/" + interface + "/forwarding");
   int on = 0;
   if (forwarding >> on && on != 0) {
-    warnings.push_back("this host forwards IPv4 that arrives on " + interface +
-                       " (net.ipv4.conf." + interface +
+    warnings.push_back("this host forwards IPv4 that arrives on " + interface + " (net.ipv4.conf." +
+                       interface +
                        ".forwarding=1), beside vfw: set it to 0 or give vfw a network "
                        "namespace of its own");
   }

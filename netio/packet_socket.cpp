@@ -46,8 +46,7 @@ constexpr size_t kSegmentBytes = 9216 + kEthernetHeaderBytes + PacketSocket::kGr
 
 }  // namespace
 
-std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface,
-                                                 std::string& error) {
+std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, std::string& error) {
   std::unique_ptr<PacketSocket> s(new PacketSocket());
   s->name_ = interface;
   if (interface.empty() || interface.size() >= IFNAMSIZ) {
@@ -154,19 +153,37 @@ size_t PacketSocket::receive() {
   return frames_.size();
 }
 
-bool PacketSocket::send(std::span<const uint8_t> f) {
+void PacketSocket::queue(std::span<const uint8_t> f) {
+  if (out_lengths_.size() == kBatch) flush();
+  out_.insert(out_.end(), f.begin(), f.end());
+  out_lengths_.push_back(static_cast<uint32_t>(f.size()));
+}
+
+void PacketSocket::flush() {
+  if (out_lengths_.empty()) return;
   // Every frame sent is whole and checksummed: an offload header that asks nothing.
-  OffloadHeader none{};
-  std::array<iovec, 2> parts{{{&none, kHeader}, {const_cast<uint8_t*>(f.data()), f.size()}}};
-  msghdr m{};
-  m.msg_iov = parts.data();
-  m.msg_iovlen = parts.size();
-  const ssize_t n = sendmsg(fd_, &m, MSG_DONTWAIT);
-  if (n != static_cast<ssize_t>(kHeader + f.size())) {
-    ++send_errors_;
-    return false;
+  static const OffloadHeader none{};
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<std::array<iovec, 2>, kBatch> parts{};
+  size_t offset = 0;
+  const size_t n = out_lengths_.size();
+  for (size_t i = 0; i < n; ++i) {
+    parts[i] = {
+        {{const_cast<OffloadHeader*>(&none), kHeader}, {out_.data() + offset, out_lengths_[i]}}};
+    offset += out_lengths_[i];
+    messages[i].msg_hdr.msg_iov = parts[i].data();
+    messages[i].msg_hdr.msg_iovlen = 2;
   }
-  return true;
+  size_t sent = 0;
+  while (sent < n) {
+    const int r =
+        sendmmsg(fd_, messages.data() + sent, static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+    if (r <= 0) break;
+    sent += static_cast<size_t>(r);
+  }
+  send_errors_ += n - sent;
+  out_.clear();
+  out_lengths_.clear();
 }
 
 }  // namespace vfw

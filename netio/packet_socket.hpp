@@ -44,7 +44,10 @@ class PacketSocket {
   uint32_t length(size_t i) const { return lengths_[i]; }
   uint32_t capacity(size_t i) const { return capacities_[i]; }
 
-  bool send(std::span<const uint8_t> frame);
+  // A frame to send: queued, then sent with the others in one call (sendmmsg) by flush(), which
+  // the queue calls itself when it is full.
+  void queue(std::span<const uint8_t> frame);
+  void flush();
 
   uint64_t cut() const { return cut_; }                  // super-frames cut into segments
   uint64_t unsupported() const { return unsupported_; }  // super-frames of a kind not cut
@@ -62,6 +65,8 @@ class PacketSocket {
   std::vector<uint8_t*> frames_;
   std::vector<uint32_t> lengths_;
   std::vector<uint32_t> capacities_;
+  std::vector<uint8_t> out_;  // queued frames, one after the other
+  std::vector<uint32_t> out_lengths_;
   uint64_t cut_ = 0;
   uint64_t unsupported_ = 0;
   uint64_t send_errors_ = 0;
