@@ -9,6 +9,7 @@
 #include "app/line_runner.hpp"
 #include "lab.hpp"
 #include "netio/device_frames.hpp"
+#include "netio/segmentation.hpp"
 
 using namespace vfw;
 
@@ -235,4 +236,43 @@ TEST_CASE("the seed's network on frames: PC1's ping brings the tunnel up and rea
   const std::string arp = typed(fw2, "display arp");
   CHECK(arp.find("1.1.1.1 ") != std::string::npos);
   CHECK(arp.find("2.1.1.1 ") != std::string::npos);
+}
+
+TEST_CASE("a TCP super-frame is cut into the segments the wire would carry", "[netio]") {
+  PacketSpec spec = test::tcp("10.1.1.2", 40000, "10.2.1.2", 5001,
+                              tcpflag::kAck | tcpflag::kPsh | tcpflag::kFin | 0x80 /* CWR */);
+  spec.total_length = 20 + 20 + 2500;
+  std::vector<uint8_t> packet = build_packet(spec);
+  store32(&packet[20 + 4], 1000);  // the first byte's sequence number
+  const std::vector<uint8_t> frame = ethernet_frame(mac(1, 1), mac(9, 1), kEtherTypeIpv4, packet);
+  std::vector<std::vector<uint8_t>> segments;
+  REQUIRE(segment_tcp_frame(
+      frame, 1000, [&](std::span<const uint8_t> s) { segments.emplace_back(s.begin(), s.end()); }));
+  REQUIRE(segments.size() == 3);
+  std::vector<uint8_t> payload;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    INFO(i);
+    const std::vector<uint8_t>& s = segments[i];
+    std::span<const uint8_t> ip_part = std::span<const uint8_t>(s).subspan(14);
+    PacketInfo info;
+    REQUIRE(parse_ipv4(ip_part, info) == DropReason::None);
+    CHECK(info.total_length == 40 + (i < 2 ? 1000 : 500));
+    CHECK(internet_checksum(ip_part.first(20)) == 0);  // the IP header's checksum holds
+    CHECK(load16(&ip_part[4]) == static_cast<uint16_t>(load16(&packet[4]) + i));
+    CHECK(load32(&ip_part[20 + 4]) == 1000 + 1000 * i);
+    const uint8_t flags = ip_part[20 + 13];
+    CHECK(((flags & tcpflag::kPsh) != 0) == (i == 2));  // PSH and FIN on the last only
+    CHECK(((flags & tcpflag::kFin) != 0) == (i == 2));
+    CHECK(((flags & 0x80) != 0) == (i == 0));  // CWR on the first only
+    // The TCP checksum holds: computing it again over the segment changes nothing.
+    std::vector<uint8_t> again(ip_part.begin(), ip_part.end());
+    REQUIRE(complete_transport_checksum(again));
+    CHECK(std::equal(again.begin(), again.end(), ip_part.begin()));
+    payload.insert(payload.end(), ip_part.begin() + 40, ip_part.end());
+  }
+  CHECK(std::equal(payload.begin(), payload.end(), packet.begin() + 40));
+  // Not TCP: nothing to cut.
+  const std::vector<uint8_t> udp = ethernet_frame(mac(1, 1), mac(9, 1), kEtherTypeIpv4,
+                                                  build_packet(test::icmp("10.1.1.2", "10.2.1.2")));
+  CHECK_FALSE(segment_tcp_frame(udp, 1000, [](std::span<const uint8_t>) {}));
 }
