@@ -126,6 +126,15 @@ void register_display_commands(CommandEngine& e) {
   });
   t.add("display interface brief",
         with_device([](Device& d, const Args&) { return display_interface_brief(d); }));
+  t.add("display interface",
+        with_device([](Device& d, const Args&) { return display_interface(d, kNoInterface); }));
+  t.add("display interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
+    if (c.device() == nullptr) return "Error: No device is running.";
+    const uint16_t i = c.device()->snapshot().interface_index(a.str("ifname"));
+    if (i == kNoInterface) return "Error: The interface does not exist.";
+    c.out() += display_interface(*c.device(), i);
+    return kOk;
+  });
   t.add("display arp", with_device([](Device& d, const Args&) { return display_arp(d, {}); }));
   t.add("display arp all", with_device([](Device& d, const Args&) { return display_arp(d, {}); }));
   t.add("display arp dynamic",

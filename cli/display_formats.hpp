@@ -9,6 +9,7 @@
 namespace vfw::cli {
 
 std::string display_interface_brief(const Device& d);
+std::string display_interface(const Device& d, uint16_t only);  // kNoInterface: all
 struct ArpFilter {
   bool dynamic_only = false;
   uint16_t interface = kNoInterface;  // display arp interface IF

@@ -1,5 +1,8 @@
 // display interface brief, display ip interface brief: VRP layouts (ntc-templates sample for the
-// first; the VRP5 family's layout for the second).
+// first; the VRP5 family's layout for the second). display interface [IF]: the USG's layout as
+// Huawei's FAQ on firewall interface statistics shows it, with the lines vfw knows: state, zone,
+// description, MTU, address, MAC address, and what crossed the interface (counted by the lab's
+// links or by `vfw run --bind`); the media and queue lines of a physical port are left out.
 #include <cstdarg>
 #include <cstdio>
 
@@ -73,6 +76,47 @@ std::string display_ip_interface_brief(const Device& d) {
   for (const Row& r : all) {
     o += format("%-34s%-21s%-11s%-10s\n", r.name.c_str(), r.address.c_str(), r.phy.c_str(),
                 r.protocol.c_str());
+  }
+  return o;
+}
+
+std::string display_interface(const Device& d, uint16_t only) {
+  const Snapshot& snap = d.snapshot();
+  std::string o;
+  for (uint16_t i = 0; i < snap.interfaces.size(); ++i) {
+    if (only != kNoInterface && i != only) continue;
+    const InterfaceState& st = snap.interfaces[i];
+    const std::string state = st.up ? "UP" : "Administratively DOWN";
+    o += st.name + " current state : " + state + "\n";
+    o += std::string("Line protocol current state : ") + (st.up && st.has_address ? "UP" : "DOWN") +
+         "\n";
+    if (st.zone != kNoZone && st.zone < snap.zones.names.size())
+      o += st.name + " current firewall zone : " + snap.zones.names[st.zone] + "\n";
+    const auto cfg = d.config().interfaces.find(st.name);
+    const std::string description =
+        cfg != d.config().interfaces.end() && !cfg->second.description.empty()
+            ? cfg->second.description
+            : "USG Series, " + st.name + " Interface";
+    o += "Description : " + description + "\n";
+    o += format("The Maximum Transmit Unit is %u bytes, Hold timer is 10(sec)\n", st.mtu);
+    o += "Internet Address is " +
+         (st.has_address ? to_string(st.address) + "/" + std::to_string(st.prefix_length)
+                         : std::string()) +
+         "\n";
+    if (const MacAddress* mac = d.arp().interface_mac(i)) {
+      o += "IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is " + mac_text(*mac) +
+           "\n";
+    }
+    const auto c = d.all_counters().find(i);
+    const Device::InterfaceCounters counted =
+        c != d.all_counters().end() ? c->second : Device::InterfaceCounters{};
+    o += format("    Input: %llu packets, %llu bytes\n",
+                static_cast<unsigned long long>(counted.in_packets),
+                static_cast<unsigned long long>(counted.in_bytes));
+    o += format("    Output: %llu packets, %llu bytes\n",
+                static_cast<unsigned long long>(counted.out_packets),
+                static_cast<unsigned long long>(counted.out_bytes));
+    if (only == kNoInterface && size_t{i} + 1 < snap.interfaces.size()) o += "\n";
   }
   return o;
 }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -95,6 +96,17 @@ class Device {
     settle();
     return ike_;
   }
+  // What crossed each interface (display interface), counted by whoever carries the device's
+  // frames: the lab's links, `vfw run --bind`.
+  struct InterfaceCounters {
+    uint64_t in_packets = 0;
+    uint64_t in_bytes = 0;
+    uint64_t out_packets = 0;
+    uint64_t out_bytes = 0;
+  };
+  InterfaceCounters& counters(uint16_t interface) { return counters_[interface]; }
+  const std::map<uint16_t, InterfaceCounters>& all_counters() const { return counters_; }
+
   // The ARP cache, filled by whoever carries the device's frames (display arp).
   ArpTable& arp() { return arp_; }
   const ArpTable& arp() const { return arp_; }
@@ -134,6 +146,7 @@ class Device {
   mutable Runtime runtime_;
   mutable IkeLink ike_;
   ArpTable arp_;
+  std::map<uint16_t, InterfaceCounters> counters_;
   EgressSink egress_sink_;
   std::vector<EmittedPacket> released_;
   void release_held();

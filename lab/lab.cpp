@@ -354,6 +354,12 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
                          " -- " + nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")";
   };
   const Port& to = side == 0 ? l.b : l.a;
+  const Port& from = side == 0 ? l.a : l.b;
+  if (Device* d = nodes_[from.node].device.get()) {
+    auto& c = d->counters(d->snapshot().interface_index(from.interface));
+    ++c.out_packets;
+    c.out_bytes += frame.size();
+  }
   const bool ip = load16(&frame[12]) == kEtherTypeIpv4;
   // The IP packet inside the frame, looked at in place (no copy on the per-hop path).
   const std::span<const uint8_t> payload = std::span<const uint8_t>(frame).subspan(14);
@@ -429,6 +435,11 @@ void Lab::arrive(Event& e) {
   Link* l = link_of(e.node, e.interface, side);
   if (l == nullptr || e.bytes.size() < 14) return;
   const Port& me = side == 0 ? l->a : l->b;
+  if (Device* d = nodes_[e.node].device.get()) {
+    auto& c = d->counters(d->snapshot().interface_index(e.interface));
+    ++c.in_packets;
+    c.in_bytes += e.bytes.size();
+  }
   if (!std::equal(me.mac.begin(), me.mac.end(), e.bytes.begin()) &&
       !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), e.bytes.begin()))
     return;  // another station's frame

@@ -43,6 +43,9 @@ void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
   Counters& c = counters_[out];
   ++c.out_frames;
   c.out_bytes += frame.size();
+  Device::InterfaceCounters& d = device_.counters(out);
+  ++d.out_packets;
+  d.out_bytes += frame.size();
   if (type == kEtherTypeArp) ++c.arp_out;
   send_(out, frame);
 }
@@ -54,9 +57,12 @@ void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
   packets_.clear();
   lengths_.clear();
   capacities_.clear();
+  Device::InterfaceCounters& d = device_.counters(interface);
   for (Frame& f : frames) {
     ++c.in_frames;
     c.in_bytes += f.length;
+    ++d.in_packets;
+    d.in_bytes += f.length;
     if (f.length < kEthernetHeaderBytes) continue;
     if (!std::equal(own->second.begin(), own->second.end(), f.data) &&
         !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), f.data)) {

@@ -85,6 +85,16 @@ TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the t
         std::string::npos);
   CHECK(row(arp, "1.1.1.2 ").find("D-0         GE0/0/2") != std::string::npos);
   CHECK(arp.find("Total:4         Dynamic:2       Static:0     Interface:2") != std::string::npos);
+  // display interface: the state, the zone, the MAC address, and the frames the links carried
+  // each way: ARP (FW1's request, the carrier's reply), IKE's two exchanges, three pings in ESP.
+  const std::string ge2 = typed(*lab->device("fw1"), "display interface GigabitEthernet0/0/2");
+  INFO(ge2);
+  CHECK(ge2.rfind("GigabitEthernet0/0/2 current state : UP\nLine protocol current state : UP\n"
+                  "GigabitEthernet0/0/2 current firewall zone : untrust\n",
+                  0) == 0);
+  CHECK(ge2.find("Hardware address is 00e0-fc00-0102\n") != std::string::npos);
+  CHECK(ge2.find("    Input: 6 packets, ") != std::string::npos);
+  CHECK(ge2.find("    Output: 6 packets, ") != std::string::npos);
   // The carrier saw only ESP and IKE between 1.1.1.1 and 2.1.1.1, never 10.x in clear.
   const std::string sessions = typed(*lab->device("fw2"), "display firewall session table");
   INFO(sessions);

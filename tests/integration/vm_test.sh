@@ -75,6 +75,9 @@ check "IKEv2: display ike sa shows v2:1 and v2:2 ready" \
 arp=$(fw1_cli "display arp")
 check "display arp: PC1 learnt on GE0/0/1, the carrier on GE0/0/2" \
   bash -c "grep -q '^10.1.1.2 .*D-0  *GE0/0/1' <<<\"\$1\" && grep -q '^1.1.1.2 .*D-0  *GE0/0/2' <<<\"\$1\"" _ "$arp"
+check "display interface: the frames that crossed GE0/0/1, counted" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display interface GigabitEthernet0/0/1' |
+           grep -Eq '^    Input: [0-9]{4,} packets'"
 stop_vfw
 check "vfw's stop deletes the SAs on strongSwan too" no_sa_left
 "$peer" stop "$work/fw3"
