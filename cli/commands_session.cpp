@@ -162,6 +162,41 @@ Result reset_sessions(CommandContext& c, const Args& a) {
 
 }  // namespace
 
+// packet-trace next N [filter]: the next N real packets that match, traced as they arrive on
+// the running device's interfaces (vfw run --bind, the lab); display packet-trace shows them.
+Result packet_trace_next(CommandContext& c, const Args& a) {
+  Device* d = c.device();
+  if (d == nullptr) return "Error: No device is running.";
+  Device::LiveTraceFilter f;
+  if (a.has("ifname")) {
+    f.interface = d->snapshot().interface_index(a.str("ifname"));
+    if (f.interface == kNoInterface) return "Error: The interface does not exist.";
+  }
+  f.protocol = a.has("icmp")  ? ipproto::kIcmp
+               : a.has("tcp") ? ipproto::kTcp
+               : a.has("udp") ? ipproto::kUdp
+                              : uint8_t{0};
+  if (a.has("src")) f.source = a.ip("src");
+  if (a.has("dst")) f.destination = a.ip("dst");
+  if (a.has("dport")) f.destination_port = static_cast<uint16_t>(a.uint("dport"));
+  d->arm_live_trace(f, a.uint("count"));
+  c.out() += "Info: The next " + std::to_string(a.uint("count")) +
+             " packets that match are traced as they arrive; display packet-trace shows them.\n";
+  return kOk;
+}
+
+Result display_packet_trace(CommandContext& c, const Args&) {
+  const Device* d = c.device();
+  if (d == nullptr) return "Error: No device is running.";
+  const auto& traces = d->live_traces();
+  for (size_t i = 0; i < traces.size(); ++i) {
+    c.out() += "== packet " + std::to_string(i + 1) + " ==\n" + traces[i] + "\n";
+  }
+  c.out() += std::to_string(traces.size()) + " traced, " +
+             std::to_string(d->live_trace_remaining()) + " still awaited\n";
+  return kOk;
+}
+
 void register_session_commands(CommandEngine& e) {
   for (View v : {View::User, View::System}) {
     e.tree(v).add(
@@ -181,7 +216,13 @@ void register_session_commands(CommandEngine& e) {
         "{uint:size:20-65535} ] "
         "[ df ] [ repeat {uint:count:1-100} ] [ reverse ] [ json ]",
         packet_trace);
+    e.tree(v).add(
+        "packet-trace next {uint:count:1-100} [ input-interface {iface:ifname} ] [ protocol ( icmp "
+        "| tcp | udp ) ] [ source {ip:src} ] [ destination {ip:dst} ] [ destination-port "
+        "{uint:dport:0-65535} ]",
+        packet_trace_next);
   }
+  e.tree(View::Global).add("display packet-trace", display_packet_trace);
   e.tree(View::User)
       .add("screen-length {uint:lines:0-512} temporary",
            [](CommandContext& c, const Args& a) -> Result {

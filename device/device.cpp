@@ -257,4 +257,33 @@ Action Device::receive(std::vector<uint8_t>& packet, const std::string& interfac
   return a;
 }
 
+bool Device::LiveTraceFilter::matches(uint16_t in, const PacketInfo& p) const {
+  if (interface != kNoInterface && interface != in) return false;
+  if (protocol != 0 && protocol != p.protocol) return false;
+  if (source && *source != p.src) return false;
+  if (destination && *destination != p.dst) return false;
+  if (destination_port && (!p.has_l4 || *destination_port != p.dst_port)) return false;
+  return true;
+}
+
+void Device::arm_live_trace(const LiveTraceFilter& filter, uint32_t count) {
+  live_filter_ = filter;
+  live_remaining_ = count;
+  live_traces_.clear();
+}
+
+bool Device::take_live_trace(uint16_t interface, std::span<const uint8_t> packet) {
+  if (live_remaining_ == 0) return false;
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None || !live_filter_.matches(interface, info))
+    return false;
+  --live_remaining_;
+  return true;
+}
+
+void Device::keep_live_trace(std::string text) {
+  if (live_traces_.size() == kLiveTracesKept) live_traces_.erase(live_traces_.begin());
+  live_traces_.push_back(std::move(text));
+}
+
 }  // namespace vfw

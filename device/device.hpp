@@ -107,6 +107,25 @@ class Device {
   InterfaceCounters& counters(uint16_t interface) { return counters_[interface]; }
   const std::map<uint16_t, InterfaceCounters>& all_counters() const { return counters_; }
 
+  // packet-trace next N: the next real packets that match a filter, as they arrive, are traced
+  // (the others keep the batch path, untraced); display packet-trace shows the traces kept.
+  struct LiveTraceFilter {
+    uint16_t interface = kNoInterface;  // any
+    uint8_t protocol = 0;               // any
+    std::optional<Ipv4> source;
+    std::optional<Ipv4> destination;
+    std::optional<uint16_t> destination_port;
+    bool matches(uint16_t in, const PacketInfo& p) const;
+  };
+  static constexpr size_t kLiveTracesKept = 100;
+  void arm_live_trace(const LiveTraceFilter& filter, uint32_t count);
+  // Whether this packet, arriving on interface, is to be traced (counts it when it is).
+  bool take_live_trace(uint16_t interface, std::span<const uint8_t> packet);
+  bool live_trace_armed() const { return live_remaining_ != 0; }
+  uint32_t live_trace_remaining() const { return live_remaining_; }
+  void keep_live_trace(std::string text);
+  const std::vector<std::string>& live_traces() const { return live_traces_; }
+
   // The ARP cache, filled by whoever carries the device's frames (display arp).
   ArpTable& arp() { return arp_; }
   const ArpTable& arp() const { return arp_; }
@@ -147,6 +166,9 @@ class Device {
   mutable IkeLink ike_;
   ArpTable arp_;
   std::map<uint16_t, InterfaceCounters> counters_;
+  LiveTraceFilter live_filter_;
+  uint32_t live_remaining_ = 0;
+  std::vector<std::string> live_traces_;
   EgressSink egress_sink_;
   std::vector<EmittedPacket> released_;
   void release_held();

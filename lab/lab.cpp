@@ -491,7 +491,13 @@ void Lab::arrive(Event& e) {
                       ", " + std::to_string(info.total_length) + " bytes, input " + e.interface;
     }
   }
+  // packet-trace next on this firewall: a packet that matches is traced and kept there.
+  Trace live;
+  if (trace == nullptr && n.device->live_trace_armed() &&
+      n.device->take_live_trace(n.device->snapshot().interface_index(e.interface), e.bytes))
+    trace = &live;
   const Action a = n.device->receive(e.bytes, e.interface, trace, &emitted);
+  if (trace == &live) n.device->keep_live_trace(vfw::format_trace_text(live));
   if (a == Action::ToDevice) to_device(e.node, e.bytes);
   if (e.leg != nullptr) {
     if (a == Action::ToDevice) {

@@ -82,9 +82,15 @@ void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
     // pipeline's to drop and count.
     uint32_t length = static_cast<uint32_t>(payload.size());
     if (payload.size() >= 4) length = std::min<uint32_t>(length, load16(payload.data() + 2));
+    const uint32_t capacity = f.capacity - static_cast<uint32_t>(kEthernetHeaderBytes);
+    if (device_.live_trace_armed() &&
+        device_.take_live_trace(interface, {payload.data(), length})) {
+      traced(interface, payload.data(), length, capacity);
+      continue;
+    }
     packets_.push_back(payload.data());
     lengths_.push_back(length);
-    capacities_.push_back(f.capacity - static_cast<uint32_t>(kEthernetHeaderBytes));
+    capacities_.push_back(capacity);
   }
   if (packets_.empty()) return;
   actions_.resize(packets_.size());
@@ -107,6 +113,23 @@ void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
   }
   for (const auto& e : emitted_) send_own(e.bytes);
   run();
+}
+
+// A packet packet-trace next asked for: alone through the pipeline, traced (with the
+// explanations), its trace kept on the device; then on its way as any other.
+void DeviceFrames::traced(uint16_t interface, uint8_t* packet, uint32_t length, uint32_t capacity) {
+  Trace trace;
+  std::vector<EmittedPacket> emitted;
+  batch_begin_ = packet;
+  batch_end_ = packet + capacity;
+  const Action a = device_.receive(packet, length, capacity, interface, &trace, &emitted);
+  batch_begin_ = nullptr;
+  batch_end_ = nullptr;
+  device_.keep_live_trace(format_trace_text(trace));
+  if (a == Action::ToDevice) {
+    if (auto reply = deliver_to_device(device_, {packet, length})) send_own(*reply);
+  }
+  for (const auto& e : emitted) send_own(e.bytes);
 }
 
 void DeviceFrames::arp(uint16_t interface, std::span<const uint8_t> payload) {

@@ -66,6 +66,7 @@ class DeviceFrames {
 
  private:
   void arp(uint16_t interface, std::span<const uint8_t> payload);
+  void traced(uint16_t interface, uint8_t* packet, uint32_t length, uint32_t capacity);
   void forward(std::span<const uint8_t> packet, uint16_t out);
   void to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet);
   void request(uint16_t out, Ipv4 hop);

@@ -386,3 +386,27 @@ TEST_CASE("Tab completes the lab's commands, its nodes, hosts, link ends and fau
   CHECK(lab_completions(*lab, "lab fault inject r") == V{"random"});
   CHECK(lab_completions(*lab, "display ").empty());  // the firewall's CLI completes that
 }
+
+TEST_CASE("packet-trace next: the next real packets that match are traced as they arrive",
+          "[lab]") {
+  auto lab = seed_lab();
+  Device& fw1 = *lab->device("fw1");
+  CHECK(typed(fw1, "packet-trace next 2 protocol icmp destination 10.2.1.2") ==
+        "Info: The next 2 packets that match are traced as they arrive; display packet-trace "
+        "shows them.\n");
+  CHECK(typed(fw1, "display packet-trace") == "0 traced, 2 still awaited\n");
+  lab->ping("pc1", *parse_ipv4("10.2.1.2"), 3);
+  const std::string shown = typed(fw1, "display packet-trace");
+  INFO(shown);
+  // The first held while IKE negotiates, the second through the tunnel; the third not traced.
+  CHECK(shown.find("== packet 1 ==") != std::string::npos);
+  CHECK(shown.find("Drop reason:      ipsec-sa-negotiating") != std::string::npos);
+  CHECK(shown.find("== packet 2 ==") != std::string::npos);
+  CHECK(shown.find("outer header 1.1.1.1 -> 2.1.1.1 ESP") != std::string::npos);
+  CHECK(shown.find("== packet 3 ==") == std::string::npos);
+  CHECK(shown.find("2 traced, 0 still awaited\n") != std::string::npos);
+  // A filter that nothing matches traces nothing.
+  typed(fw1, "packet-trace next 1 protocol tcp");
+  lab->ping("pc1", *parse_ipv4("10.2.1.2"), 1);
+  CHECK(typed(fw1, "display packet-trace") == "0 traced, 1 still awaited\n");
+}

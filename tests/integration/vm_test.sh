@@ -69,7 +69,11 @@ both_ways() {  # both_ways CASE
 start_bound "$src/examples/fw1.cfg"
 check "vfw run --bind says which interface it owns" grep -q "GigabitEthernet0/0/2 on fw1o" "$log"
 check "the host's stack holds no address there: no warning" bash -c "! grep -q 'VFW/4/BIND' '$log'"
+fw1_cli "packet-trace next 2 protocol icmp source 10.1.1.2" >/dev/null
 both_ways "IKEv2"
+check "packet-trace next: PC1's next real pings traced, held then through the tunnel" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display packet-trace' |
+           grep -q 'outer header 1.1.1.1 -> 2.1.1.1'"
 check "IKEv2: display ike sa shows v2:1 and v2:2 ready" \
   bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display ike sa' | grep -q 'RD|ST|A  *v2:2'"
 arp=$(fw1_cli "display arp")
