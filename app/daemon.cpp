@@ -15,6 +15,7 @@
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
 #include "netio/packet_socket.hpp"
+#include "netio/tap_device.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw {
@@ -111,12 +112,21 @@ class Daemon {
         return false;
       }
       std::string error;
-      auto socket = PacketSocket::open(linux_name, error);
+      // tap:NAME makes a TAP device; anything else is an existing interface, on AF_PACKET.
+      const bool tap = linux_name.rfind("tap:", 0) == 0;
+      std::unique_ptr<FramePort> socket;
+      if (tap) {
+        socket = TapDevice::open(linux_name.substr(4), error);
+      } else {
+        socket = PacketSocket::open(linux_name, error);
+      }
       if (!socket) {
         log("VFW/3/BIND: " + error);
         return false;
       }
-      for (const auto& warning : host_stack_warnings(linux_name)) log("VFW/4/BIND: " + warning);
+      if (!tap) {
+        for (const auto& warning : host_stack_warnings(linux_name)) log("VFW/4/BIND: " + warning);
+      }
       frames_->attach(index, socket->mac());
       log("VFW/6/BIND: " + *normal + " on " + linux_name + " (" + mac_text(socket->mac()) +
           ", MTU " + std::to_string(socket->mtu()) + ")");
@@ -131,7 +141,7 @@ class Daemon {
 
   struct Bound {
     uint16_t index = 0;
-    std::unique_ptr<PacketSocket> socket;
+    std::unique_ptr<FramePort> socket;
     std::unique_ptr<asio::posix::stream_descriptor> descriptor;
     std::vector<DeviceFrames::Frame> frames;
   };
@@ -156,7 +166,7 @@ class Daemon {
       }
       frames_->receive(b.index, b.frames);
       flush_frames();
-      if (n < PacketSocket::kBatch / 2) break;
+      if (n < 16) break;  // a short read: the queue is drained
     }
     flush_log();
   }

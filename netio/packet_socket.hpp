@@ -12,11 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "netio/frame_port.hpp"
 #include "packet/ethernet.hpp"
 
 namespace vfw {
 
-class PacketSocket {
+class PacketSocket final : public FramePort {
  public:
   // The largest frame read (a 64 KiB super-frame), and the room a frame or segment is given to
   // grow by (an ESP encapsulation) in place.
@@ -27,27 +28,27 @@ class PacketSocket {
   // nullptr with error when the interface cannot be opened (no such interface; AF_PACKET needs
   // CAP_NET_RAW).
   static std::unique_ptr<PacketSocket> open(const std::string& interface, std::string& error);
-  ~PacketSocket();
+  ~PacketSocket() override;
   PacketSocket(const PacketSocket&) = delete;
   PacketSocket& operator=(const PacketSocket&) = delete;
 
-  int fd() const { return fd_; }
-  const std::string& name() const { return name_; }
-  const MacAddress& mac() const { return mac_; }
-  uint32_t mtu() const { return mtu_; }
+  int fd() const override { return fd_; }
+  const std::string& name() const override { return name_; }
+  const MacAddress& mac() const override { return mac_; }
+  uint32_t mtu() const override { return mtu_; }
 
   // The frames waiting now (kBatch reads at most, more frames when super-frames are cut), without
   // blocking: frame(i), length(i) and capacity(i) for i below the count returned. The buffers
   // stay valid until the next call.
-  size_t receive();
-  uint8_t* frame(size_t i) { return frames_[i]; }
-  uint32_t length(size_t i) const { return lengths_[i]; }
-  uint32_t capacity(size_t i) const { return capacities_[i]; }
+  size_t receive() override;
+  uint8_t* frame(size_t i) override { return frames_[i]; }
+  uint32_t length(size_t i) const override { return lengths_[i]; }
+  uint32_t capacity(size_t i) const override { return capacities_[i]; }
 
   // A frame to send: queued, then sent with the others in one call (sendmmsg) by flush(), which
   // the queue calls itself when it is full.
-  void queue(std::span<const uint8_t> frame);
-  void flush();
+  void queue(std::span<const uint8_t> frame) override;
+  void flush() override;
 
   uint64_t cut() const { return cut_; }                  // super-frames cut into segments
   uint64_t unsupported() const { return unsupported_; }  // super-frames of a kind not cut

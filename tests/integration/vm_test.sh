@@ -119,5 +119,22 @@ check "vfw against vfw: the tunnel is up on both" \
 stop_vfw
 stop_vfw3
 
+# ---- a TAP device vfw makes: the namespace's own stack is the device's neighbour on GE0/0/1
+ip netns add vfwt-tap
+trap 'stop_vfw3; stop_vfw; ip netns del vfwt-tap 2>/dev/null; cleanup' EXIT
+rm -f "$work/tap.sock"
+ip netns exec vfwt-tap "$vfw" run --config "$src/examples/fw1.cfg" \
+  --bind GigabitEthernet0/0/1=tap:vtap1 --socket "$work/tap.sock" --no-terminal \
+  >"$work/tap.out" 2>"$work/tap.log" &
+vfw_pid=$!
+for _ in $(seq 50); do [ -S "$work/tap.sock" ] && break; sleep 0.1; done
+ip -n vfwt-tap addr add 10.1.1.2/24 dev vtap1
+check "tap: the host pings GE0/0/1 through the TAP device vfw made" \
+  bash -c "ip netns exec vfwt-tap ping -c 2 -W 2 10.1.1.1 | grep -q '2 received'"
+check "tap: display arp shows the host learnt on GE0/0/1" \
+  bash -c "'$vfw' cli --connect '$work/tap.sock' -c 'display arp' | grep -q '^10.1.1.2 .*D-0  *GE0/0/1'"
+stop_vfw
+ip netns del vfwt-tap
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
