@@ -83,7 +83,8 @@ std::string display_ip_interface_brief(const Device& d) {
 std::string display_interface(const Device& d, uint16_t only) {
   const Snapshot& snap = d.snapshot();
   std::string o;
-  for (uint16_t i = 0; i < snap.interfaces.size(); ++i) {
+  for (size_t index = 0; index < snap.interfaces.size(); ++index) {
+    const auto i = static_cast<uint16_t>(index);
     if (only != kNoInterface && i != only) continue;
     const InterfaceState& st = snap.interfaces[i];
     const std::string state = st.up ? "UP" : "Administratively DOWN";
@@ -116,7 +117,7 @@ std::string display_interface(const Device& d, uint16_t only) {
     o += format("    Output: %llu packets, %llu bytes\n",
                 static_cast<unsigned long long>(counted.out_packets),
                 static_cast<unsigned long long>(counted.out_bytes));
-    if (only == kNoInterface && size_t{i} + 1 < snap.interfaces.size()) o += "\n";
+    if (only == kNoInterface && index + 1 < snap.interfaces.size()) o += "\n";
   }
   return o;
 }

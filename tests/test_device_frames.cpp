@@ -65,6 +65,23 @@ Ipv4 ip(const char* text) {
   return *parse_ipv4(text);
 }
 
+// The seed's FW1 on frames, both interfaces attached; PC1 sends a web request to the internet.
+struct Fw1OnFrames {
+  Device fw1{test::load_example("fw1.cfg")};
+  Wire wire;
+  DeviceFrames frames{fw1, wire.to(1)};
+  uint16_t ge1 = fw1.snapshot().interface_index("GigabitEthernet0/0/1");
+  uint16_t ge2 = fw1.snapshot().interface_index("GigabitEthernet0/0/2");
+  Fw1OnFrames() {
+    frames.attach(ge1, mac(1, 1));
+    frames.attach(ge2, mac(1, 2));
+  }
+  void send_web() {
+    const PacketSpec web = test::tcp("10.1.1.2", 40000, "8.8.8.8", 443);
+    deliver(frames, ge1, ethernet_frame(mac(1, 1), mac(9, 1), kEtherTypeIpv4, build_packet(web)));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a device on frames answers ARP for its address only, learns the asker, answers ping",
@@ -108,25 +125,18 @@ TEST_CASE("a device on frames answers ARP for its address only, learns the asker
 
 TEST_CASE("a forwarded packet waits for its next hop's ARP reply, then leaves translated",
           "[netio]") {
-  Device fw1(test::load_example("fw1.cfg"));
-  Wire wire;
-  DeviceFrames frames(fw1, wire.to(1));
-  const uint16_t ge1 = fw1.snapshot().interface_index("GigabitEthernet0/0/1");
-  const uint16_t ge2 = fw1.snapshot().interface_index("GigabitEthernet0/0/2");
-  frames.attach(ge1, mac(1, 1));
-  frames.attach(ge2, mac(1, 2));
-  const PacketSpec web = test::tcp("10.1.1.2", 40000, "8.8.8.8", 443);
-  deliver(frames, ge1, ethernet_frame(mac(1, 1), mac(9, 1), kEtherTypeIpv4, build_packet(web)));
-  auto& out = wire.sent[{1, ge2}];
+  Fw1OnFrames setup;
+  setup.send_web();
+  auto& out = setup.wire.sent[{1, setup.ge2}];
   REQUIRE(out.size() == 1);
   const auto request = arp_of(out[0]);
   REQUIRE(request);
   CHECK(request->op == ArpMessage::kRequest);
   CHECK(request->target == ip("1.1.1.2"));  // the default route's next hop, not 8.8.8.8
   CHECK(request->sender == ip("1.1.1.1"));
-  // No answer for a second: the request goes again, three times in all, then the packet goes.
+  // The carrier answers: the packet that waited leaves, to its MAC address, translated.
   const MacAddress carrier = mac(2, 1);
-  deliver(frames, ge2,
+  deliver(setup.frames, setup.ge2,
           arp_frame(carrier, ip("1.1.1.2"), ip("1.1.1.1"), ArpMessage::kReply, mac(1, 2)));
   REQUIRE(out.size() == 2);
   const PacketInfo left = ip_of(out[1]);
@@ -138,23 +148,16 @@ TEST_CASE("a forwarded packet waits for its next hop's ARP reply, then leaves tr
 
 TEST_CASE("an unanswered ARP request is sent three times, then its packets are given up",
           "[netio]") {
-  Device fw1(test::load_example("fw1.cfg"));
-  Wire wire;
-  DeviceFrames frames(fw1, wire.to(1));
-  const uint16_t ge1 = fw1.snapshot().interface_index("GigabitEthernet0/0/1");
-  const uint16_t ge2 = fw1.snapshot().interface_index("GigabitEthernet0/0/2");
-  frames.attach(ge1, mac(1, 1));
-  frames.attach(ge2, mac(1, 2));
-  const PacketSpec web = test::tcp("10.1.1.2", 40000, "8.8.8.8", 443);
-  deliver(frames, ge1, ethernet_frame(mac(1, 1), mac(9, 1), kEtherTypeIpv4, build_packet(web)));
+  Fw1OnFrames setup;
+  setup.send_web();
   for (uint32_t t = 1; t <= 4; ++t) {
-    fw1.set_time(t);
-    frames.run();
+    setup.fw1.set_time(t);
+    setup.frames.run();
   }
-  auto& out = wire.sent[{1, ge2}];
+  auto& out = setup.wire.sent[{1, setup.ge2}];
   CHECK(out.size() == 3);
   for (const auto& f : out) CHECK(arp_of(f));
-  CHECK(frames.counters(ge2).unresolved == 1);
+  CHECK(setup.frames.counters(setup.ge2).unresolved == 1);
 }
 
 TEST_CASE("the seed's network on frames: PC1's ping brings the tunnel up and reaches PC2",
