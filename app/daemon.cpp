@@ -111,6 +111,16 @@ class Daemon {
         log("VFW/3/BIND: the configuration has no interface " + name);
         return false;
       }
+      if (bound_.count(index) != 0) {
+        log("VFW/3/BIND: " + *normal + " is bound twice");
+        return false;
+      }
+      for (const auto& [other, b] : bound_) {
+        if (b.linux_name == linux_name) {
+          log("VFW/3/BIND: " + linux_name + " is bound twice");
+          return false;
+        }
+      }
       std::string error;
       // tap:NAME makes a TAP device; anything else is an existing interface, on AF_PACKET.
       const bool tap = linux_name.rfind("tap:", 0) == 0;
@@ -132,6 +142,7 @@ class Daemon {
           ", MTU " + std::to_string(socket->mtu()) + ")");
       Bound& b = bound_[index];
       b.index = index;
+      b.linux_name = linux_name;
       b.socket = std::move(socket);
       b.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
     }
@@ -141,6 +152,7 @@ class Daemon {
 
   struct Bound {
     uint16_t index = 0;
+    std::string linux_name;
     std::unique_ptr<FramePort> socket;
     std::unique_ptr<asio::posix::stream_descriptor> descriptor;
     std::vector<DeviceFrames::Frame> frames;

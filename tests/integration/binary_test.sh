@@ -19,6 +19,12 @@ check() {  # check NAME COMMAND...: the command must succeed
 
 check "stages prints the USG order" \
   bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 ingress 2 ipsec-inbound 3 session 4 server-map 5 dnat 6 route 7 security-policy 8 snat 9 tcp-mss 10 ipsec 11 egress '"
+check "run --bind refuses an interface the configuration lacks, and a malformed binding" bash -c "
+  '$vfw' run --config '$src/examples/fw1.cfg' --bind GigabitEthernet0/0/9=lo --no-terminal \
+    --socket '$tmp/bind.sock' 2>'$tmp/e'; [ \$? -eq 1 ] &&
+  grep -q 'VFW/3/BIND: the configuration has no interface GigabitEthernet0/0/9' '$tmp/e' &&
+  { '$vfw' run --bind GigabitEthernet0/0/1 --no-terminal 2>'$tmp/e'; [ \$? -eq 2 ]; } &&
+  grep -q 'expected INTERFACE=LINUX' '$tmp/e'"
 check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
 
 printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
