@@ -6,11 +6,13 @@
 #include <array>
 #include <boost/asio.hpp>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "app/line_runner.hpp"
+#include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
@@ -40,6 +42,7 @@ class Daemon {
 
   int run() {
     device_.follow_wall_clock();
+    if (!open_log_host()) return 1;
     device_.ike().keys_in_log = options_.debug;
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
     if (!options_.binds.empty()) {
@@ -84,11 +87,50 @@ class Daemon {
   void log(const std::string& line) {
     std::cerr << device_.timestamp() << device_.config().sysname << " " << line << "\n"
               << std::flush;
+    to_log_host(line);
+  }
+
+  // --log-host: the record as syslog over UDP; a log host that is not there loses it, as UDP does.
+  void to_log_host(const std::string& line) {
+    if (!log_host_) return;
+    const auto message = syslog_message(line, device_.config().sysname, std::time(nullptr));
+    if (!message) return;
+    boost::system::error_code ec;
+    log_host_->send_to(asio::buffer(*message), log_host_at_, 0, ec);
+  }
+
+  bool open_log_host() {
+    if (options_.log_host.empty()) return true;
+    const size_t colon = options_.log_host.find(':');
+    const auto address = parse_ipv4(options_.log_host.substr(0, colon));
+    unsigned long port = 514;
+    if (colon != std::string::npos) {
+      const std::string digits = options_.log_host.substr(colon + 1);
+      port = digits.empty() || digits.size() > 5 ||
+                     digits.find_first_not_of("0123456789") != std::string::npos
+                 ? 0
+                 : std::stoul(digits);
+    }
+    if (!address || port == 0 || port > 65535) {
+      log("VFW/3/LOGHOST: " + options_.log_host + " is not ADDRESS[:PORT]");
+      return false;
+    }
+    log_host_at_ = udp::endpoint(asio::ip::address_v4(address->v), static_cast<uint16_t>(port));
+    log_host_ = std::make_unique<udp::socket>(io_);
+    boost::system::error_code ec;
+    log_host_->open(udp::v4(), ec);
+    if (ec) {
+      log("VFW/3/LOGHOST: " + ec.message());
+      log_host_.reset();
+      return false;
+    }
+    return true;
   }
 
   void flush_log() {
     for (const auto& line : device_.ike().take_log()) {
       std::cerr << line << "\n";
+      to_log_host(line);
     }
     std::cerr << std::flush;
     // debugging ikev2 error / ipsec error: on the terminal, as the device prints them.
@@ -434,6 +476,8 @@ class Daemon {
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::unique_ptr<DeviceFrames> frames_;
   std::map<uint16_t, Bound> bound_;
+  std::unique_ptr<udp::socket> log_host_;
+  udp::endpoint log_host_at_;
   std::map<uint32_t, std::string> interface_of_;
   std::unique_ptr<LineRunner> runner_;
 };

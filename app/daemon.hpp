@@ -25,6 +25,8 @@ struct DaemonOptions {
   std::string socket_path;  // the CLI's local socket; "" for none
   bool terminal = true;     // read CLI lines from standard input
   bool debug = false;       // log at debug level: IKE's keys, for Wireshark
+  // --log-host ADDRESS[:PORT]: the log lines also go there as syslog over UDP (app/log_host.hpp)
+  std::string log_host;
 };
 
 // Returns the exit status (0 after a clean stop).

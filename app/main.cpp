@@ -263,6 +263,9 @@ int run(int argc, char** argv) {
                    : std::string();
       });
   run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
+  run_cmd->add_option("--log-host", daemon.log_host,
+                      "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
+                      "info-center loghost sends them");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
 

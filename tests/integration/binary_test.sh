@@ -25,6 +25,29 @@ check "run --bind refuses an interface the configuration lacks, and a malformed 
   grep -q 'VFW/3/BIND: the configuration has no interface GigabitEthernet0/0/9' '$tmp/e' &&
   { '$vfw' run --bind GigabitEthernet0/0/1 --no-terminal 2>'$tmp/e'; [ \$? -eq 2 ]; } &&
   grep -q 'expected INTERFACE=LINUX' '$tmp/e'"
+check "run --log-host sends the log lines as syslog over UDP, the start and the stop" bash -c "
+  /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((\"127.0.0.1\", 0))
+print(s.getsockname()[1], flush=True)
+s.settimeout(10)
+while True:
+    m = s.recv(4096).decode()
+    print(m, flush=True)
+    if \"VFW/6/STOP\" in m:
+        break
+' >'$tmp/syslog' &
+  listener=\$!
+  for _ in \$(seq 50); do [ -s '$tmp/syslog' ] && break; sleep 0.1; done
+  port=\$(head -1 '$tmp/syslog')
+  '$vfw' run --config '$src/examples/fw1.cfg' --no-terminal --socket '$tmp/log.sock' \
+    --log-host 127.0.0.1:\$port 2>/dev/null &
+  daemon=\$!
+  for _ in \$(seq 50); do grep -q START '$tmp/syslog' && break; sleep 0.1; done
+  kill -TERM \$daemon; wait \$daemon; wait \$listener
+  grep -Eq '^<190>[A-Z][a-z]{2} [0-9]{2} [0-9]{4} [0-9:]{8} FW1 %%01VFW/6/START\(l\):FW1 running$' '$tmp/syslog' &&
+  grep -q '%%01VFW/6/STOP(l):SIGTERM' '$tmp/syslog'"
 check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
 
 printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
