@@ -11,8 +11,8 @@ constexpr int kLocal7 = 23;
 bool upper_word(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s) {
-    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
-        c != '_')
+    if (!std::isupper(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && c != '_')
       return false;
   }
   return true;
@@ -39,8 +39,8 @@ std::optional<std::string> syslog_message(std::string_view line, const std::stri
       gmtime_r(&now, &t);
       char date[32];
       std::strftime(date, sizeof date, "%b %d %Y %H:%M:%S", &t);
-      return "<" + std::to_string(kLocal7 * 8 + severity) + ">" + date + " " + sysname +
-             " %%01" + std::string(word.substr(0, word.size() - 1)) + "(l):" + std::string(text);
+      return "<" + std::to_string(kLocal7 * 8 + severity) + ">" + date + " " + sysname + " %%01" +
+             std::string(word.substr(0, word.size() - 1)) + "(l):" + std::string(text);
     }
     if (end == std::string_view::npos) break;
     start = end + 1;

@@ -108,9 +108,7 @@ std::string display_interface(const Device& d, uint16_t only) {
       o += "IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is " + mac_text(*mac) +
            "\n";
     }
-    const auto c = d.all_counters().find(i);
-    const Device::InterfaceCounters counted =
-        c != d.all_counters().end() ? c->second : Device::InterfaceCounters{};
+    const Device::InterfaceCounters counted = d.counted(i);
     o += format("    Input: %llu packets, %llu bytes\n",
                 static_cast<unsigned long long>(counted.in_packets),
                 static_cast<unsigned long long>(counted.in_bytes));

@@ -104,8 +104,14 @@ class Device {
     uint64_t out_packets = 0;
     uint64_t out_bytes = 0;
   };
-  InterfaceCounters& counters(uint16_t interface) { return counters_[interface]; }
-  const std::map<uint16_t, InterfaceCounters>& all_counters() const { return counters_; }
+  // By index, as the data path counts: no lookup beyond the vector's.
+  InterfaceCounters& counters(uint16_t interface) {
+    if (interface >= counters_.size()) counters_.resize(size_t{interface} + 1);
+    return counters_[interface];
+  }
+  InterfaceCounters counted(uint16_t interface) const {
+    return interface < counters_.size() ? counters_[interface] : InterfaceCounters {};
+  }
 
   // packet-trace next N: the next real packets that match a filter, as they arrive, are traced
   // (the others keep the batch path, untraced); display packet-trace shows the traces kept.
@@ -165,7 +171,7 @@ class Device {
   mutable Runtime runtime_;
   mutable IkeLink ike_;
   ArpTable arp_;
-  std::map<uint16_t, InterfaceCounters> counters_;
+  std::vector<InterfaceCounters> counters_;
   LiveTraceFilter live_filter_;
   uint32_t live_remaining_ = 0;
   std::vector<std::string> live_traces_;

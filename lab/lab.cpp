@@ -336,6 +336,16 @@ void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_
               nullptr);
 }
 
+void Lab::count(size_t node, const std::string& interface, size_t bytes, bool out) {
+  Device* d = nodes_[node].device.get();
+  if (d == nullptr) return;  // a host counts nothing
+  const uint16_t i = d->snapshot().interface_index(interface);
+  if (i == kNoInterface) return;
+  Device::InterfaceCounters& c = d->counters(i);
+  ++(out ? c.out_packets : c.in_packets);
+  (out ? c.out_bytes : c.in_bytes) += bytes;
+}
+
 const Lab::Mac* Lab::neighbour(size_t node, const Link& l, int side, Ipv4 address) const {
   // A firewall's cache is its own (display arp); a host's is kept on its side of the link.
   if (const Device* d = nodes_[node].device.get()) {
@@ -355,11 +365,7 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
   };
   const Port& to = side == 0 ? l.b : l.a;
   const Port& from = side == 0 ? l.a : l.b;
-  if (Device* d = nodes_[from.node].device.get()) {
-    auto& c = d->counters(d->snapshot().interface_index(from.interface));
-    ++c.out_packets;
-    c.out_bytes += frame.size();
-  }
+  count(from.node, from.interface, frame.size(), true);
   const bool ip = load16(&frame[12]) == kEtherTypeIpv4;
   // The IP packet inside the frame, looked at in place (no copy on the per-hop path).
   const std::span<const uint8_t> payload = std::span<const uint8_t>(frame).subspan(14);
@@ -435,11 +441,7 @@ void Lab::arrive(Event& e) {
   Link* l = link_of(e.node, e.interface, side);
   if (l == nullptr || e.bytes.size() < 14) return;
   const Port& me = side == 0 ? l->a : l->b;
-  if (Device* d = nodes_[e.node].device.get()) {
-    auto& c = d->counters(d->snapshot().interface_index(e.interface));
-    ++c.in_packets;
-    c.in_bytes += e.bytes.size();
-  }
+  count(e.node, e.interface, e.bytes.size(), false);
   if (!std::equal(me.mac.begin(), me.mac.end(), e.bytes.begin()) &&
       !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), e.bytes.begin()))
     return;  // another station's frame

@@ -161,6 +161,8 @@ class Lab {
   Link* link_of(size_t node, const std::string& interface, int& side);
   Ipv4 next_hop(size_t node, const std::vector<uint8_t>& packet) const;
   const Mac* neighbour(size_t node, const Link& l, int side, Ipv4 address) const;
+  // A frame that left (out) or reached a firewall's interface, on its counters.
+  void count(size_t node, const std::string& interface, size_t bytes, bool out);
   bool owns(size_t node, const std::string& interface, Ipv4 address) const;
   std::optional<Ipv4> address_on(size_t node, const std::string& interface) const;
   // An Ethernet frame onto the link from side: the link's state, MTU, filter and loss decide.

@@ -17,14 +17,16 @@ DeviceFrames::~DeviceFrames() {
 }
 
 void DeviceFrames::attach(uint16_t interface, const MacAddress& mac) {
-  macs_[interface] = mac;
+  if (interface >= ports_.size()) ports_.resize(size_t{interface} + 1);
+  ports_[interface].attached = true;
+  ports_[interface].mac = mac;
   device_.arp().set_interface_mac(interface, mac);
 }
 
 void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
                         std::span<const uint8_t> payload) {
-  const auto mac = macs_.find(out);
-  if (mac == macs_.end()) return;
+  if (!attached(out)) return;
+  Port& port = ports_[out];
   // A packet forwarded from a frame of the batch running now still has that frame's Ethernet
   // header in front of it: the header is rewritten there and the frame sent from where it lies,
   // with no copy. Anything else (the device's own packets, the released ones) gets a new frame.
@@ -33,38 +35,33 @@ void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
   if (in_place_ == payload.data() && payload.size() + kEthernetHeaderBytes >= 60) {
     uint8_t* header = const_cast<uint8_t*>(payload.data()) - kEthernetHeaderBytes;
     std::copy(dst.begin(), dst.end(), header);
-    std::copy(mac->second.begin(), mac->second.end(), header + 6);
+    std::copy(port.mac.begin(), port.mac.end(), header + 6);
     store16(header + 12, type);
     frame = {header, payload.size() + kEthernetHeaderBytes};
   } else {
-    made = ethernet_frame(dst, mac->second, type, payload);
+    made = ethernet_frame(dst, port.mac, type, payload);
     frame = made;
   }
-  Counters& c = counters_[out];
-  ++c.out_frames;
-  c.out_bytes += frame.size();
   Device::InterfaceCounters& d = device_.counters(out);
   ++d.out_packets;
   d.out_bytes += frame.size();
-  if (type == kEtherTypeArp) ++c.arp_out;
+  if (type == kEtherTypeArp) ++port.counters.arp_out;
   send_(out, frame);
 }
 
 void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
-  const auto own = macs_.find(interface);
-  if (own == macs_.end()) return;
-  Counters& c = counters_[interface];
+  if (!attached(interface)) return;
+  const MacAddress& own = ports_[interface].mac;
+  Counters& c = ports_[interface].counters;
   packets_.clear();
   lengths_.clear();
   capacities_.clear();
   Device::InterfaceCounters& d = device_.counters(interface);
   for (Frame& f : frames) {
-    ++c.in_frames;
-    c.in_bytes += f.length;
     ++d.in_packets;
     d.in_bytes += f.length;
     if (f.length < kEthernetHeaderBytes) continue;
-    if (!std::equal(own->second.begin(), own->second.end(), f.data) &&
+    if (!std::equal(own.begin(), own.end(), f.data) &&
         !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), f.data)) {
       ++c.not_for_us;
       continue;
@@ -144,7 +141,7 @@ void DeviceFrames::arp(uint16_t interface, std::span<const uint8_t> payload) {
       emit(interface, m->sender_mac, kEtherTypeIpv4, p);
   }
   if (m->op == ArpMessage::kRequest && for_us) {
-    const ArpMessage reply{ArpMessage::kReply, macs_[interface], m->target, m->sender_mac,
+    const ArpMessage reply{ArpMessage::kReply, ports_[interface].mac, m->target, m->sender_mac,
                            m->sender};
     emit(interface, m->sender_mac, kEtherTypeArp, arp_bytes(reply));
   }
@@ -178,7 +175,7 @@ void DeviceFrames::to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> 
   }
   const auto wait =
       device_.arp().wait(out, hop, std::vector<uint8_t>(packet.begin(), packet.end()));
-  if (wait == ArpTable::Wait::Full) ++counters_[out].unresolved;
+  if (wait == ArpTable::Wait::Full) ++ports_[out].counters.unresolved;
   if (wait == ArpTable::Wait::Request) {
     requests_[{out, hop.v}] = Pending{device_.now_ms(), 1};
     request(out, hop);
@@ -187,7 +184,7 @@ void DeviceFrames::to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> 
 
 void DeviceFrames::request(uint16_t out, Ipv4 hop) {
   const InterfaceState& st = device_.snapshot().interfaces[out];
-  const ArpMessage m{ArpMessage::kRequest, macs_[out], st.has_address ? st.address : Ipv4{},
+  const ArpMessage m{ArpMessage::kRequest, ports_[out].mac, st.has_address ? st.address : Ipv4{},
                      MacAddress{}, hop};
   emit(out, kBroadcastMac, kEtherTypeArp, arp_bytes(m));
 }
@@ -209,7 +206,7 @@ void DeviceFrames::run() {
     }
     if (pending.tries >= kArpTries) {
       const Ipv4 hop{key.address};
-      counters_[key.interface].unresolved += device_.arp().release(key.interface, hop).size();
+      ports_[key.interface].counters.unresolved += device_.arp().release(key.interface, hop).size();
       it = requests_.erase(it);
       continue;
     }

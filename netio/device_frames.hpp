@@ -29,7 +29,9 @@ class DeviceFrames {
 
   // The device's interface is on Ethernet with this MAC address.
   void attach(uint16_t interface, const MacAddress& mac);
-  bool attached(uint16_t interface) const { return macs_.count(interface) != 0; }
+  bool attached(uint16_t interface) const {
+    return interface < ports_.size() && ports_[interface].attached;
+  }
 
   // Frames that arrived on one interface. Each buffer has room up to capacity (an ESP
   // encapsulation grows the packet in place); a frame's bytes are rewritten.
@@ -47,18 +49,15 @@ class DeviceFrames {
   // and on a timer.
   void run();
 
-  // Per interface, what crossed it (display interface).
+  // Per interface, what only the Ethernet side sees (the frames and bytes that crossed it are
+  // the device's own counters: Device::counters, display interface).
   struct Counters {
-    uint64_t in_frames = 0;
-    uint64_t in_bytes = 0;
-    uint64_t out_frames = 0;
-    uint64_t out_bytes = 0;
     uint64_t arp_in = 0;
     uint64_t arp_out = 0;
     uint64_t not_for_us = 0;  // frames to another station's MAC address
     uint64_t unresolved = 0;  // packets given up because their next hop never answered ARP
   };
-  const Counters& counters(uint16_t interface) { return counters_[interface]; }
+  const Counters& counters(uint16_t interface) const { return ports_.at(interface).counters; }
 
   // How often and how many times an unanswered ARP request is sent again.
   static constexpr uint64_t kArpRetryMs = 1000;
@@ -74,8 +73,13 @@ class DeviceFrames {
 
   Device& device_;
   SendFrame send_;
-  std::map<uint16_t, MacAddress> macs_;
-  std::map<uint16_t, Counters> counters_;
+  // By interface index, as the per-packet path reads them.
+  struct Port {
+    bool attached = false;
+    MacAddress mac{};
+    Counters counters;
+  };
+  std::vector<Port> ports_;
   struct Pending {
     uint64_t sent_ms = 0;
     int tries = 0;
