@@ -109,6 +109,8 @@ std::string_view keyword_help(std::string_view keyword) {
       {"mode", "Specify the mode"},
       {"outbound", "Outbound SA"},
       {"packet-trace", "Trace a packet through the forwarding pipeline"},
+      {"next", "Trace the next real packets that match, as they arrive"},
+      {"input-interface", "Specify the interface the packet arrives on"},
       {"pfs", "Specify perfect forward secrecy"},
       {"policy", "Specify an IPSec policy"},
       {"priority", "Priority"},
