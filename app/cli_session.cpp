@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "cli/config_loader.hpp"
 
 namespace vfw {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "device/device.hpp"
 
 namespace vfw {

@@ -11,9 +11,10 @@
 #include <map>
 #include <memory>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
+#include "manage/ssh_server.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
 #include "netio/packet_socket.hpp"
@@ -24,6 +25,7 @@ namespace vfw {
 namespace {
 
 namespace asio = boost::asio;
+using asio::ip::tcp;
 using asio::ip::udp;
 using UnixSocket = asio::local::stream_protocol::socket;
 
@@ -53,11 +55,13 @@ class Daemon {
         log("IKE/4/BIND: no interface address of the configuration is on this host");
       device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
     }
+    start_ssh();
     signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
     schedule_tick();
     if (!options_.socket_path.empty()) open_cli_socket();
     if (options_.terminal) {
       runner_ = std::make_unique<LineRunner>(device_, true);
+      runner_->ctx.save_path = options_.save_path;
       stdin_.assign(::dup(STDIN_FILENO));
       prompt();
       read_terminal();
@@ -429,6 +433,7 @@ class Daemon {
     acceptor_.async_accept(c->socket, [this, c](const boost::system::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
+        c->runner.ctx.save_path = options_.save_path;
         c->runner.ctx.enter_system();
         serve(c);
       }
@@ -455,6 +460,91 @@ class Daemon {
         });
   }
 
+  // SSH on the device's addresses this host holds, on interfaces not bound: with --bind, the
+  // management interface left to the host (GigabitEthernet0/0/0, as the USG's MGMT port); without,
+  // every interface whose address is here. Bound interfaces have no host stack to carry TCP.
+  void start_ssh() {
+    if (options_.ssh_port == 0) return;
+    manage::SshDeviceSide side;
+    side.device = &device_;
+    side.save_path = options_.save_path;
+    side.admission = [this](Ipv4 client, uint16_t port, Ipv4 local, std::string& interface) {
+      return ssh_admission(client, port, local, interface);
+    };
+    side.after_command = [this] { flush_ike(); };
+    side.log = [this](const std::string& line) { log(line); };
+    manage::SshServerOptions o;
+    o.port = options_.ssh_port;
+    o.host_key_path =
+        options_.ssh_host_key.empty() ? default_ssh_host_key_path() : options_.ssh_host_key;
+    ssh_ = std::make_unique<manage::SshServer>(io_, std::move(side), o);
+    bool listening = false;
+    bool key_loaded = false;
+    for (const auto& [name, ifc] : device_.config().interfaces) {
+      if (!ifc.address) continue;
+      const uint16_t index = device_.snapshot().interface_index(name);
+      if (bound_.count(index) != 0) continue;
+      if (!address_on_host(ifc.address->host)) continue;
+      std::string error;
+      if (!key_loaded) {
+        if (!ssh_->load_host_key(error)) {
+          log("SSH/3/HOSTKEY: " + error);
+          ssh_.reset();
+          return;
+        }
+        key_loaded = true;
+        log("SSH/6/HOSTKEY: host key " + o.host_key_path + ", " + ssh_->fingerprint());
+      }
+      if (!ssh_->listen(ifc.address->host, error)) {
+        log("SSH/4/BIND: cannot listen on " + to_string(ifc.address->host) + ":" +
+            std::to_string(o.port) + " (" + name + "): " + error);
+        continue;
+      }
+      listening = true;
+      ssh_interface_[ifc.address->host.v] = name;
+      log("SSH/6/BIND: SSH on " + to_string(ifc.address->host) + ":" + std::to_string(o.port) +
+          " (" + name + ")");
+    }
+    if (!listening) ssh_.reset();
+  }
+
+  // Whether this host holds the address (SSH can only listen where it does).
+  static bool address_on_host(Ipv4 address) {
+    asio::io_context io;
+    tcp::socket probe(io);
+    boost::system::error_code ec;
+    probe.open(tcp::v4(), ec);
+    if (!ec) probe.bind(tcp::endpoint(asio::ip::address_v4(address.v), 0), ec);
+    return !ec;
+  }
+
+  // The device decides as for any packet to it: a SYN from the client arriving on the interface
+  // that holds the address, through the pipeline (service-manage ssh, else the security policy
+  // towards the local zone). Returns "" when SSH may answer, else the reason.
+  std::string ssh_admission(Ipv4 client, uint16_t port, Ipv4 local, std::string& interface) {
+    const auto it = ssh_interface_.find(local.v);
+    if (it == ssh_interface_.end()) return "no interface holds " + to_string(local);
+    interface = it->second;
+    PacketSpec spec;
+    spec.protocol = ipproto::kTcp;
+    spec.src = client;
+    spec.dst = local;
+    spec.src_port = port;
+    // The device's SSH is TCP 22 whatever port vfw listens on (--ssh-port serves unprivileged
+    // runs): the policy is asked about SSH.
+    spec.dst_port = 22;
+    std::vector<uint8_t> syn = build_packet(spec);
+    Trace trace;
+    const Action a = device_.receive(syn, interface, &trace);
+    if (a == Action::ToDevice) return "";
+    for (const auto& step : trace.steps) {
+      if (step.drop != DropReason::None)
+        return std::string(drop_reason_id(step.drop)) +
+               (step.info.empty() ? "" : ": " + step.info.back());
+    }
+    return std::string(drop_reason_id(trace.result.drop));
+  }
+
   void stop(int signal) {
     log(std::string("VFW/6/STOP: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
         ": deleting the IKE SAs and stopping");
@@ -462,6 +552,7 @@ class Daemon {
     device_.ike_tick();
     flush_ike();
     if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
+    if (ssh_) ssh_->stop();
     io_.stop();
   }
 
@@ -479,7 +570,9 @@ class Daemon {
   std::unique_ptr<udp::socket> log_host_;
   udp::endpoint log_host_at_;
   std::map<uint32_t, std::string> interface_of_;
+  std::map<uint32_t, std::string> ssh_interface_;  // address -> the interface SSH listens on
   std::unique_ptr<LineRunner> runner_;
+  std::unique_ptr<manage::SshServer> ssh_;
 };
 
 }  // namespace
@@ -487,6 +580,14 @@ class Daemon {
 int run_daemon(Device& device, const DaemonOptions& options) {
   Daemon d(device, options);
   return d.run();
+}
+
+std::string default_ssh_host_key_path() {
+  if (const char* path = std::getenv("VFW_SSH_HOST_KEY"); path != nullptr && *path != '\0')
+    return path;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") +
+         "/.config/vfw/ssh_host_ed25519_key";
 }
 
 std::string default_socket_path() {

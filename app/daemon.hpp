@@ -27,7 +27,15 @@ struct DaemonOptions {
   bool debug = false;       // log at debug level: IKE's keys, for Wireshark
   // --log-host ADDRESS[:PORT]: the log lines also go there as syslog over UDP (app/log_host.hpp)
   std::string log_host;
+  std::string save_path = "vrpcfg.cfg";  // where `save` without a file name writes
+  // The VRP CLI over SSH on the device's addresses that this host holds on interfaces not bound
+  // (the management interface; manage/ssh_server.hpp). 0: no SSH.
+  uint16_t ssh_port = 22;
+  std::string ssh_host_key;  // "": $VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key
 };
+
+// Where the SSH host key is kept unless --ssh-host-key says.
+std::string default_ssh_host_key_path();
 
 // Returns the exit status (0 after a clean stop).
 int run_daemon(Device& device, const DaemonOptions& options);

@@ -12,7 +12,7 @@
 
 #include "app/cli_session.hpp"
 #include "app/lab_faults.hpp"
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "cli/command_engine.hpp"
 #include "cli/command_tree.hpp"
 

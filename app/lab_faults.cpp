@@ -1,6 +1,6 @@
 #include "app/lab_faults.hpp"
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 
 #include <cstdio>
 #include <utility>

@@ -266,6 +266,13 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--log-host", daemon.log_host,
                       "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
                       "info-center loghost sends them");
+  run_cmd->add_option("--ssh-port", daemon.ssh_port,
+                      "TCP port of the CLI over SSH, on the device's addresses this host holds "
+                      "on interfaces not bound (0: no SSH; docs/vm.md)")
+      ->default_val(22);
+  run_cmd->add_option("--ssh-host-key", daemon.ssh_host_key,
+                      "The SSH host key, made there on first start (default: "
+                      "$VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key)");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
 
@@ -281,6 +288,7 @@ int run(int argc, char** argv) {
   if (*run_cmd) {
     if (daemon.socket_path.empty()) daemon.socket_path = vfw::default_socket_path();
     daemon.terminal = !no_terminal;
+    if (!run_config.empty()) daemon.save_path = run_config;  // `save` writes back there
     for (const auto& b : binds)
       daemon.binds.emplace_back(b.substr(0, b.find('=')), b.substr(b.find('=') + 1));
     return run_device(run_config, daemon);

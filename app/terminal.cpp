@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "app/cli_session.hpp"
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 
 namespace vfw {
 namespace {

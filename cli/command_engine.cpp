@@ -201,6 +201,7 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
         return changed;
       }
     }
+    if (keep_aaa_view_line(ctx, line)) return changed;
     ctx.config().opaque.back().lines.push_back((indented ? "" : " ") +
                                                std::string(trim_right(line)));
     return changed;

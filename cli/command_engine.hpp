@@ -155,6 +155,10 @@ void register_ike_commands(CommandEngine&);
 void register_device_vocabulary(CommandEngine&);  // after the others: fills only the gaps
 // A top-level command vfw keeps verbatim without emulating it (commands_unemulated.cpp).
 void add_unemulated_command(CommandTree& system_tree, const std::string& command);
+// aaa and its manager-user views (commands_aaa.cpp).
+void register_aaa_commands(CommandTree& system_tree);
+// A line typed or loaded in an aaa view, kept where it belongs; false outside aaa views.
+bool keep_aaa_view_line(CommandContext& ctx, std::string_view line);
 
 // The ipsec policy (or policy-template entry) the current view edits.
 config::IpsecPolicy* edited_ipsec_policy(CommandContext& ctx);

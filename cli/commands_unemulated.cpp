@@ -15,7 +15,6 @@ namespace {
 
 // Top-level commands that open a view of their own on the device.
 constexpr std::array kBlockCommands = {
-    "aaa",
     "user-interface",
     "bgp",
     "ospf",
@@ -242,6 +241,7 @@ void add_unemulated_command(CommandTree& system_tree, const std::string& command
 
 void register_unemulated_commands(CommandEngine& e) {
   CommandTree& sys = e.tree(View::System);
+  register_aaa_commands(sys);
   for (std::string_view cmd : kBlockCommands) add_opaque(sys, std::string(cmd), opaque_block(true));
   for (std::string_view cmd : kLineCommands) add_opaque(sys, std::string(cmd), opaque_block(false));
   // "undo info-center enable" and the like: the undo form of an unemulated command is kept too.

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "fuzz_common.hpp"
 
 using namespace vfw;

@@ -6,7 +6,7 @@
 #include <deque>
 #include <map>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "lab.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/segmentation.hpp"

@@ -4,7 +4,7 @@
 // the seed's scenarios, each broken item with its evidence and fix.
 #include <catch2/catch.hpp>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "diagnose/diagnosis.hpp"
 #include "diagnose/negotiation_forecast.hpp"
 #include "diagnose/negotiation_in_memory.hpp"

@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "app/cli_session.hpp"
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "config/render.hpp"
 #include "lab.hpp"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "app/cli_session.hpp"
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "config/render.hpp"
 #include "device/packet_trace.hpp"
 #include "lab.hpp"

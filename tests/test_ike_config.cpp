@@ -2,7 +2,7 @@
 // the pre-shared key never in clear.
 #include <catch2/catch.hpp>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "cli/config_loader.hpp"
 #include "config/render.hpp"
 #include "config/secret.hpp"

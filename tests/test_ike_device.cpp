@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "cli/display_formats.hpp"
 #include "ike/proposals.hpp"
 #include "ike_test_support.hpp"

@@ -4,7 +4,7 @@
 // seed's v1:1 and v1:2 rows, and a failure prints the seed's `debugging ikev1 error` lines.
 #include <catch2/catch.hpp>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "ike_test_support.hpp"
 #include "lab.hpp"
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "ipsec/esp.hpp"
 #include "ipsec/replay_window.hpp"
 #include "lab.hpp"

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "app/lab_console.hpp"
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "lab/lab.hpp"
 
 using namespace vfw;

@@ -2,7 +2,7 @@
 // engineer uses them after fixing a configuration live.
 #include <catch2/catch.hpp>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "lab.hpp"
 
 using namespace vfw;

@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "lab.hpp"
 
 using namespace vfw;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 #include "lab.hpp"
 
 using namespace vfw;

@@ -1,4 +1,4 @@
-#include "app/line_runner.hpp"
+#include "cli/line_runner.hpp"
 
 #include <re2/re2.h>
 #include <algorithm>

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""The VRP CLI over SSH (vfw run): Netmiko's Huawei driver unchanged, isolated sessions, paging,
+`?` help, save's question, the refusals (wrong password, unknown user, a user without service-type
+ssh, an interface without service-manage ssh, exec), the lock-out after repeated failures, the host
+key kept across restarts, SIGTERM with a session open.
+
+vfw listens on loopback addresses (127.1.0.2 on GigabitEthernet0/0/0 with service-manage ssh,
+127.2.0.3 on GigabitEthernet0/0/3 without), so no namespace is needed.
+Usage: ssh_test.py VFW SOURCE_DIR (Debian's python3-netmiko and python3-paramiko)."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import logging
+
+import paramiko
+from netmiko import ConnectHandler
+
+# paramiko logs every refused connection with a traceback; the checks say what happened.
+logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+
+VFW, SRC = sys.argv[1], sys.argv[2]
+MGMT, DATA = "127.1.0.2", "127.2.0.3"
+PASSWORD = "Admin@123"
+passed = failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind((MGMT, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+work = tempfile.mkdtemp(prefix="vfw-ssh-")
+config = os.path.join(work, "fw1.cfg")
+with open(os.path.join(SRC, "examples/fw1.cfg")) as f:
+    text = f.read()
+text = text.replace(" ip address 192.168.0.1 255.255.255.0", f" ip address {MGMT} 255.255.0.0", 1)
+extra = (
+    f"interface GigabitEthernet0/0/3\n ip address {DATA} 255.255.0.0\n#\n"
+    "firewall zone dmz\n set priority 50\n add interface GigabitEthernet0/0/3\n#\n"
+    "aaa\n authentication-scheme default\n"
+    f" manager-user admin\n  password cipher {PASSWORD}\n  service-type ssh terminal\n  level 15\n"
+    f" manager-user webonly\n  password cipher {PASSWORD}\n  service-type web\n  level 3\n#\n"
+)
+text = text.replace("\nreturn", "\n" + extra + "return", 1)
+with open(config, "w") as f:
+    f.write(text)
+port = free_port()
+env = dict(os.environ, HOME=work, VFW_DEVICE_KEY=os.path.join(work, "device.key"))
+host_key = os.path.join(work, "keys", "ssh_host_ed25519_key")
+
+
+class Daemon:
+    def __init__(self):
+        self.log_path = os.path.join(work, f"vfw-{time.time()}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [VFW, "run", "--config", config, "--no-terminal", "--socket", os.path.join(work, "s.sock"),
+             "--ssh-port", str(port), "--ssh-host-key", host_key],
+            stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        deadline = time.time() + 20
+        while "VFW/6/START" not in self.text():
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise SystemExit("vfw run did not start:\n" + self.text())
+            time.sleep(0.1)
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout=5.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.text()):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=20)
+        self.log.close()
+        return rc
+
+
+def client(password=PASSWORD, user="admin", host=MGMT):
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    c.connect(host, port=port, username=user, password=password, look_for_keys=False,
+              allow_agent=False, timeout=5, banner_timeout=5, auth_timeout=5)
+    return c
+
+
+def login_fails(**kwargs):
+    try:
+        client(**kwargs).close()
+        return "logged in"
+    except paramiko.AuthenticationException:
+        return "authentication failed"
+    except (paramiko.SSHException, OSError, EOFError):
+        return "connection refused"
+
+
+class Shell:
+    def __init__(self, c, rows=24):
+        self.channel = c.invoke_shell(term="vt100", width=120, height=rows)
+        self.buffer = ""
+
+    def read_until(self, pattern, timeout=10.0):
+        deadline = time.time() + timeout
+        while not re.search(pattern, self.buffer):
+            if time.time() > deadline:
+                raise AssertionError(f"timed out waiting for {pattern!r}:\n{self.buffer[-1500:]}")
+            if self.channel.recv_ready():
+                self.buffer += self.channel.recv(65536).decode(errors="replace")
+            else:
+                time.sleep(0.02)
+        m = re.search(pattern, self.buffer)
+        seen, self.buffer = self.buffer[:m.end()], self.buffer[m.end():]
+        return seen
+
+    def send(self, keys):
+        self.channel.send(keys)
+
+
+daemon = Daemon()
+log0 = daemon.text()
+check("the host key is made on first start, 0600",
+      os.path.exists(host_key) and (os.stat(host_key).st_mode & 0o777) == 0o600, log0)
+fingerprint = re.search(r"SSH/6/HOSTKEY: host key .*, (SHA256:\S+)", log0)
+check("the daemon logs the key's fingerprint and where SSH listens",
+      fingerprint is not None and f"SSH/6/BIND: SSH on {MGMT}:{port} (GigabitEthernet0/0/0)" in log0, log0)
+
+# Netmiko's Huawei driver, unchanged: login, display, configuration lines, save.
+nm = ConnectHandler(device_type="huawei", host=MGMT, port=port, username="admin", password=PASSWORD)
+check("netmiko finds the user-view prompt", nm.find_prompt() == "<FW1>", nm.find_prompt())
+shown = nm.send_command("display current-configuration")
+check("netmiko reads display current-configuration whole (no pager)",
+      "sysname FW1" in shown and shown.rstrip().endswith("return") and "---- More ----" not in shown,
+      shown[-400:])
+check("the password shows sealed, never in clear",
+      PASSWORD not in shown and re.search(r"password cipher %\^%#\S+%\^%#", shown) is not None)
+out = nm.send_config_set(["ip route-static 10.9.0.0 255.255.0.0 1.1.1.254",
+                          "interface GigabitEthernet0/0/3", "description from-netmiko"])
+check("netmiko's configuration lines are taken", "Error" not in out, out)
+saved = nm.save_config(confirm=True, confirm_response="y")
+check("save asks its question and saves", "Save the configuration successfully." in saved, saved)
+with open(config) as f:
+    on_disk = f.read()
+check("the saved file has the lines netmiko sent, and the password sealed",
+      "ip route-static 10.9.0.0 255.255.0.0 1.1.1.254" in on_disk and "description from-netmiko" in on_disk
+      and PASSWORD not in on_disk and "manager-user admin" in on_disk, on_disk[-800:])
+nm.disconnect()
+check("login and logout are logged as the device logs them",
+      daemon.wait_log(r"SSH/5/SSH_USER_LOGIN: The SSH user succeeded in logging in\. \(ServiceType=stelnet, "
+                      r"UserName=admin, IPAddress=127\.0\.0\.1")
+      and daemon.wait_log(r"SSH/5/SSH_USER_LOGOUT: The SSH user logged out\."), daemon.text()[-800:])
+
+# Two sessions at once, each with its own view and screen length.
+a, b = client(), client()
+sa, sb = Shell(a), Shell(b, rows=10)
+banner = sa.read_until(r"<FW1>")
+check("the login banner counts the VTY users", "of current VTY users on line is" in banner, banner)
+sb.read_until(r"<FW1>")
+sa.send("system-view\r")
+sa.read_until(r"\[FW1\]")
+sa.send("interface GigabitEthernet0/0/1\r")
+sa.read_until(r"\[FW1-GigabitEthernet0/0/1\]")
+sb.send("\r")
+check("a second session keeps its own view", sb.read_until(r"<FW1>").strip().endswith("<FW1>"))
+sa.send("screen-length 0 temporary\r")
+sa.read_until(r"\]")
+sb.send("display current-configuration\r")
+page = sb.read_until(r"---- More ----")
+check("the other session still pages at its terminal's height", page.count("\n") <= 12, page)
+sb.send("q")
+sb.read_until(r"<FW1>")
+sb.send("display ?")
+help_text = sb.read_until(r"<FW1>display ")
+check("? lists what may follow and keeps the line typed",
+      "current-configuration" in help_text and "firewall" in help_text, help_text)
+sb.send("\x15")  # Ctrl+U
+sb.read_until(r"^")
+sb.send("screen-length 0 temporary\r")
+sb.read_until(r"<FW1>")
+sb.send("disp\tcur\t\r")
+completed = sb.read_until(r"return\r\n<FW1>", timeout=20)
+check("Tab completes keywords", "sysname FW1" in completed, completed[-300:])
+sa.send("\x1a")
+check("Ctrl+Z returns to user view", sa.read_until(r"<FW1>").endswith("<FW1>"))
+try:
+    a.get_transport().open_session()
+    second = "opened"
+except paramiko.SSHException:
+    second = "refused"
+check("a session has one channel", second == "refused")
+a.close()
+x = client()
+try:
+    x.get_transport().open_session().exec_command("display version")
+    refused = False
+except paramiko.SSHException:
+    refused = True
+check("exec is refused: the VTY is an interactive CLI", refused)
+x.close()
+b.close()
+
+# Refusals, each logged with its reason; the client learns only that authentication failed.
+check("a wrong password is refused", login_fails(password="wrong") == "authentication failed")
+check("an unknown user is refused", login_fails(user="nobody") == "authentication failed")
+check("a user without service-type ssh is refused", login_fails(user="webonly") == "authentication failed")
+check("the refusals are logged with their reasons",
+      daemon.wait_log(r"FailedReason=The password is wrong, UserName=admin")
+      and daemon.wait_log(r"FailedReason=The user does not exist, UserName=nobody")
+      and daemon.wait_log(r"FailedReason=The service type of the user is not ssh, UserName=webonly"),
+      daemon.text()[-1500:])
+# The lock-out: five failures within five minutes lock the address, the right password included.
+results = [login_fails(password=f"guess{i}") for i in range(7)]
+check("repeated failures lock the address out",
+      results[:2] == ["authentication failed"] * 2 and results[-1] == "connection refused", str(results))
+check("a locked address is refused even with the right password", login_fails() == "connection refused")
+text = daemon.text()
+check("the lock is logged once, and the refusal once",
+      text.count("SSH/4/IP_LOCKED: IP was locked. (IpAddress=127.0.0.1") == 1
+      and text.count("Reason=the address is locked after failed logins") == 1, text[-1500:])
+
+# A restart forgets the lock, as a rebooted device does.
+rc = daemon.stop()
+check("SIGTERM stops the daemon cleanly", rc == 0, daemon.text()[-500:])
+
+daemon = Daemon()
+check("the host key is kept across restarts",
+      fingerprint is not None and fingerprint.group(1) in daemon.text(), daemon.text())
+open_session = client()
+sh = Shell(open_session)
+sh.read_until(r"<FW1>")
+sh.send("display current-configuration | include route-static\r")
+check("the restarted daemon runs the saved configuration",
+      "ip route-static 10.9.0.0 255.255.0.0 1.1.1.254" in sh.read_until(r"<FW1>"))
+try:
+    probe = socket.create_connection((DATA, port), timeout=2)
+    probe.settimeout(3)
+    data = probe.recv(64)
+    probe.close()
+except OSError:
+    data = b""
+check("an interface without service-manage ssh does not answer SSH", not data.startswith(b"SSH-"), data)
+check("the refusal names the interface and the rule",
+      daemon.wait_log(r"SSH_CONNECT_DENY: .*Interface=GigabitEthernet0/0/3, Reason=service-manage-deny"),
+      daemon.text()[-800:])
+rc = daemon.stop()
+# SIGTERM with a session open: a clean stop, the session logged out.
+check("SIGTERM with a session open stops cleanly and logs the session out",
+      rc == 0 and "LogOutReason=The device stops" in daemon.text(), daemon.text()[-800:])
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
