@@ -155,16 +155,16 @@ TEST_CASE("unemulated lines are kept, shown again and reported once", "[cli]") {
   const std::string shown = config::render_current_configuration(r.config);
   CHECK(shown.find(" info-center timestamp log date\n") != std::string::npos);
   CHECK(shown.find(" undo info-center enable\n") != std::string::npos);
-  CHECK(
-      shown.find(
-          "aaa\n authentication-scheme default\n manager-user admin\n  password cipher xyz\n#\n") !=
-      std::string::npos);
+  // aaa is read for its users (config/aaa.hpp): a password in clear is sealed when loaded.
+  CHECK(shown.find("aaa\n authentication-scheme default\n manager-user admin\n  password cipher "
+                   "%^%#") != std::string::npos);
+  CHECK(shown.find("xyz") == std::string::npos);
   CHECK(shown.find(" vrrp vrid 1 virtual-ip 10.1.1.254 active\n") != std::string::npos);
   // "hrp" twice, reported once.
   CHECK(std::count_if(r.notices.begin(), r.notices.end(), [](const std::string& n) {
           return n.find("\"hrp\"") != std::string::npos;
         }) == 1);
-  CHECK(r.notices.size() == 5);  // info-center, undo info-center, aaa, hrp, vrrp
+  CHECK(r.notices.size() == 4);  // info-center, undo info-center, hrp, vrrp
 }
 
 TEST_CASE("a typing mistake is not taken for an unemulated command", "[cli]") {

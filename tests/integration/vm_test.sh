@@ -4,7 +4,9 @@
 # host's stack there) and forwards PC1's real traffic. Cases: strongSwan as FW3 with IKEv2 and
 # with IKEv1 main mode; the carrier masquerading FW1 (ESP in UDP 4500 both ways); vfw against
 # vfw, both on real interfaces. Each: ping and a 4 MB TCP exchange checked end to end (SHA-256),
-# from PC1 to PC2 and from PC2 to PC1, through the tunnel; display arp and display ike sa.
+# from PC1 to PC2 and from PC2 to PC1, through the tunnel; display arp and display ike sa. And the
+# management network: Netmiko from the admin's namespace over SSH to GigabitEthernet0/0/0 (left
+# to FW1's own stack), and guessing passwords locked out.
 # usage: vm_test.sh VFW_BINARY SOURCE_DIR      (root; exit 77 = skipped, with the reason)
 set -uo pipefail
 vfw=$1
@@ -31,6 +33,7 @@ start_bound() {  # start_bound CONFIG [fw3]
   [ "$node" = fw1 ] && log=$work/vfw-$runs.log
   ip netns exec "vfwt-$node" "$vfw" run --config "$1" --bind "GigabitEthernet0/0/1=$lan" \
     --bind "GigabitEthernet0/0/2=$wan" --socket "$sock" --no-terminal --debug \
+    --ssh-host-key "$work/ssh_host_key" \
     >"$work/vfw-$runs.out" 2>"$work/vfw-$runs.log" &
   if [ "$node" = fw1 ]; then vfw_pid=$!; else vfw3_pid=$!; fi
   for _ in $(seq 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
@@ -63,10 +66,13 @@ both_ways() {  # both_ways CASE
   check "$1: 4 MB over TCP from PC2 to PC1, unchanged" tcp_exchange pc2 pc1 10.1.1.2 5002
 }
 
-# ---- IKEv2, strongSwan as FW3
-"$net" up --bound
+# ---- IKEv2, strongSwan as FW3; the management network
+"$net" up --bound --mgmt
 "$peer" start "$work/fw3" vfwt-fw3 "$(fw3_conf)"
-start_bound "$src/examples/fw1.cfg"
+admin='aaa\n manager-user admin\n  password cipher Admin@123\n  service-type ssh\n  level 15\n#\n'
+start_bound "$(fw1_conf "s/^return\$/${admin}return/")"
+check "SSH listens on the management interface, the one left to the host's stack" \
+  grep -q "SSH/6/BIND: SSH on 192.168.0.1:22 (GigabitEthernet0/0/0)" "$log"
 check "vfw run --bind says which interface it owns" grep -q "GigabitEthernet0/0/2 on fw1o" "$log"
 check "the host's stack holds no address there: no warning" bash -c "! grep -q 'VFW/4/BIND' '$log'"
 fw1_cli "packet-trace next 2 protocol icmp source 10.1.1.2" >/dev/null
@@ -82,6 +88,19 @@ check "display arp: PC1 learnt on GE0/0/1, the carrier on GE0/0/2" \
 check "display interface: the frames that crossed GE0/0/1, counted" \
   bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display interface GigabitEthernet0/0/1' |
            grep -Eq '^    Input: [0-9]{4,} packets'"
+ssh_check=$src/tests/interop/ssh_check.py
+check "SSH: Netmiko from the management network logs in, reads, configures and saves" \
+  ip netns exec vfwt-mgmt /usr/bin/python3 "$ssh_check" netmiko 192.168.0.1 admin Admin@123
+check "SSH: the line Netmiko sent is in the saved configuration" \
+  grep -q "^ip route-static 10.8.0.0 255.255.0.0 1.1.1.2" "$work/fw1.cfg"
+guesses=$(RIGHT_PASSWORD=Admin@123 ip netns exec vfwt-mgmt /usr/bin/python3 "$ssh_check" guess \
+  192.168.0.1 admin 6)
+check "SSH: five wrong passwords lock the address out, the right one is then refused too" \
+  bash -c "[ \"\$(head -5 <<<\"\$1\" | sort -u)\" = authentication-failed ] &&
+           [ \"\$(tail -2 <<<\"\$1\" | sort -u)\" = refused ]" _ "$guesses"
+check "SSH: the failures and the lock are logged" \
+  bash -c "[ \$(grep -c 'SSH_USER_LOGIN_FAIL.*The password is wrong, UserName=admin, IPAddress=192.168.0.2' '$log') -eq 5 ] &&
+           grep -q 'SSH/4/IP_LOCKED: IP was locked. (IpAddress=192.168.0.2' '$log'"
 stop_vfw
 check "vfw's stop deletes the SAs on strongSwan too" no_sa_left
 "$peer" stop "$work/fw3"
@@ -135,6 +154,34 @@ check "tap: display arp shows the host learnt on GE0/0/1" \
   bash -c "'$vfw' cli --connect '$work/tap.sock' -c 'display arp' | grep -q '^10.1.1.2 .*D-0  *GE0/0/1'"
 stop_vfw
 ip netns del vfwt-tap
+
+# ---- the container's entry point (scripts/vfw-node): interfaces attached after the start, as
+# containerlab attaches them; the startup configuration copied to the flash, saves going there
+ip netns add vfwt-node
+trap 'stop_vfw3; stop_vfw; ip netns del vfwt-node 2>/dev/null; cleanup' EXIT
+mkdir -p "$work/flash"
+ip netns exec vfwt-node env PATH="$(dirname "$vfw"):$PATH" VFW_FLASH="$work/flash" \
+  VFW_SOCKET="$work/node.sock" "$src/scripts/vfw-node" --config "$src/examples/fw1.cfg" \
+  --bind GigabitEthernet0/0/1=eth1 --bind=GigabitEthernet0/0/2=eth2 \
+  >"$work/node.out" 2>"$work/node.log" &
+vfw_pid=$!
+sleep 1.5
+ip link add vfwt-n1 type veth peer name vfwt-n1p
+ip link add vfwt-n2 type veth peer name vfwt-n2p
+ip link set vfwt-n1 netns vfwt-node
+ip link set vfwt-n2 netns vfwt-node
+ip -n vfwt-node link set vfwt-n1 name eth1
+ip -n vfwt-node link set vfwt-n2 name eth2
+ip link set vfwt-n1p up
+ip link set vfwt-n2p up  # (the peers stay here; deleting the namespace deletes both ends)
+for _ in $(seq 50); do [ -S "$work/node.sock" ] && break; sleep 0.1; done
+check "vfw-node waits for interfaces attached after its start, then runs vfw on them" \
+  bash -c "grep -q 'waiting for eth1' '$work/node.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/node.log'"
+check "vfw-node runs from the startup configuration's copy on the flash; save writes there" \
+  bash -c "'$vfw' cli --connect '$work/node.sock' -c 'sysname FW1-NODE' -c save >/dev/null &&
+           grep -q '^ sysname FW1-NODE' '$work/flash/fw1.cfg' && ! grep -q FW1-NODE '$src/examples/fw1.cfg'"
+stop_vfw
+ip netns del vfwt-node
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

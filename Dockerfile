@@ -1,0 +1,31 @@
+# vfw as a container image: `vfw run` on the container's interfaces, one firewall per container
+# (docs/container.md; examples/containerlab/ for a lab of them).
+#
+#   docker build -t vfw .            (or: podman build -t vfw .)
+#
+# The build stage compiles the binary alone (no tests, no benchmarks); the runtime stage is
+# Debian with the libraries it links and iproute2, and the entry point that waits for the
+# interfaces containerlab attaches after the container has started.
+FROM debian:12 AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      cmake g++ make pkg-config libssl-dev libcli11-dev catch2 libedit-dev libpcap-dev \
+      libre2-dev libyaml-cpp-dev libboost-dev libssh-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY . /src
+RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DVFW_BENCHMARKS=OFF \
+ && cmake --build /build --target vfw -j"$(nproc)"
+
+FROM debian:12
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libssl3 libedit2 libpcap0.8 libre2-9 libyaml-cpp0.7 libssh-4 iproute2 procps \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /build/vfw /usr/local/bin/vfw
+COPY scripts/vfw-node /usr/local/bin/vfw-node
+# The SSH host key and the device key live here: mount a volume to keep them across containers.
+ENV HOME=/var/lib/vfw
+RUN mkdir -p /var/lib/vfw && chmod 700 /var/lib/vfw
+EXPOSE 22
+ENTRYPOINT ["/usr/local/bin/vfw-node"]
+CMD ["--help"]
