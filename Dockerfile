@@ -6,7 +6,9 @@
 # The build stage compiles the binary alone (no tests, no benchmarks); the runtime stage is
 # Debian with the libraries it links and iproute2, and the entry point that waits for the
 # interfaces containerlab attaches after the container has started.
-FROM debian:12 AS build
+# --build-arg BASE_IMAGE=...: another Debian 12 image (a local mirror's).
+ARG BASE_IMAGE=debian:12
+FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config libssl-dev libcli11-dev catch2 libedit-dev libpcap-dev \
@@ -16,7 +18,7 @@ COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DVFW_BENCHMARKS=OFF \
  && cmake --build /build --target vfw -j"$(nproc)"
 
-FROM debian:12
+FROM ${BASE_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libedit2 libpcap0.8 libre2-9 libyaml-cpp0.7 libssh-4 iproute2 procps \
