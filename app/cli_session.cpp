@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "cli/line_runner.hpp"
 #include "cli/config_loader.hpp"
+#include "cli/line_runner.hpp"
 
 namespace vfw {
 namespace {

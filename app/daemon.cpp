@@ -11,9 +11,9 @@
 #include <map>
 #include <memory>
 
-#include "cli/line_runner.hpp"
 #include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
+#include "cli/line_runner.hpp"
 #include "manage/ssh_server.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
@@ -463,6 +463,9 @@ class Daemon {
   // SSH on the device's addresses this host holds, on interfaces not bound: with --bind, the
   // management interface left to the host (GigabitEthernet0/0/0, as the USG's MGMT port); without,
   // every interface whose address is here. Bound interfaces have no host stack to carry TCP.
+  // An address the host does not hold yet (a VM's network still coming up, a container's
+  // management link attached after the start, an address typed later) is tried again every few
+  // seconds.
   void start_ssh() {
     if (options_.ssh_port == 0) return;
     manage::SshDeviceSide side;
@@ -477,35 +480,42 @@ class Daemon {
     o.port = options_.ssh_port;
     o.host_key_path =
         options_.ssh_host_key.empty() ? default_ssh_host_key_path() : options_.ssh_host_key;
+    ssh_key_path_ = o.host_key_path;
     ssh_ = std::make_unique<manage::SshServer>(io_, std::move(side), o);
-    bool listening = false;
-    bool key_loaded = false;
+    listen_ssh();
+  }
+
+  void listen_ssh() {
+    if (!ssh_) return;
     for (const auto& [name, ifc] : device_.config().interfaces) {
-      if (!ifc.address) continue;
-      const uint16_t index = device_.snapshot().interface_index(name);
-      if (bound_.count(index) != 0) continue;
+      if (!ifc.address || ssh_interface_.count(ifc.address->host.v) != 0) continue;
+      if (bound_.count(device_.snapshot().interface_index(name)) != 0) continue;
       if (!address_on_host(ifc.address->host)) continue;
       std::string error;
-      if (!key_loaded) {
+      if (!ssh_key_loaded_) {
         if (!ssh_->load_host_key(error)) {
-          log("SSH/3/HOSTKEY: " + error);
+          log("SSH/3/HOSTKEY: " + error + "; no SSH");
           ssh_.reset();
           return;
         }
-        key_loaded = true;
-        log("SSH/6/HOSTKEY: host key " + o.host_key_path + ", " + ssh_->fingerprint());
+        ssh_key_loaded_ = true;
+        log("SSH/6/HOSTKEY: host key " + ssh_key_path_ + ", " + ssh_->fingerprint());
       }
+      const std::string at = to_string(ifc.address->host) + ":" +
+                             std::to_string(options_.ssh_port) + " (" + name + ")";
+      // The same address is not tried again, listening or not: a port another program holds
+      // is logged once.
+      ssh_interface_[ifc.address->host.v] = name;
       if (!ssh_->listen(ifc.address->host, error)) {
-        log("SSH/4/BIND: cannot listen on " + to_string(ifc.address->host) + ":" +
-            std::to_string(o.port) + " (" + name + "): " + error);
+        log("SSH/4/BIND: cannot listen on " + at + ": " + error);
         continue;
       }
-      listening = true;
-      ssh_interface_[ifc.address->host.v] = name;
-      log("SSH/6/BIND: SSH on " + to_string(ifc.address->host) + ":" + std::to_string(o.port) +
-          " (" + name + ")");
+      log("SSH/6/BIND: SSH on " + at);
     }
-    if (!listening) ssh_.reset();
+    ssh_retry_.expires_after(std::chrono::seconds(5));
+    ssh_retry_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) listen_ssh();
+    });
   }
 
   // Whether this host holds the address (SSH can only listen where it does).
@@ -553,6 +563,7 @@ class Daemon {
     flush_ike();
     if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
     if (ssh_) ssh_->stop();
+    ssh_retry_.cancel();
     io_.stop();
   }
 
@@ -573,6 +584,9 @@ class Daemon {
   std::map<uint32_t, std::string> ssh_interface_;  // address -> the interface SSH listens on
   std::unique_ptr<LineRunner> runner_;
   std::unique_ptr<manage::SshServer> ssh_;
+  asio::steady_timer ssh_retry_{io_};
+  std::string ssh_key_path_;
+  bool ssh_key_loaded_ = false;
 };
 
 }  // namespace

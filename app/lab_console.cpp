@@ -12,9 +12,9 @@
 
 #include "app/cli_session.hpp"
 #include "app/lab_faults.hpp"
-#include "cli/line_runner.hpp"
 #include "cli/command_engine.hpp"
 #include "cli/command_tree.hpp"
+#include "cli/line_runner.hpp"
 
 namespace vfw {
 namespace {

@@ -266,9 +266,10 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--log-host", daemon.log_host,
                       "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
                       "info-center loghost sends them");
-  run_cmd->add_option("--ssh-port", daemon.ssh_port,
-                      "TCP port of the CLI over SSH, on the device's addresses this host holds "
-                      "on interfaces not bound (0: no SSH; docs/vm.md)")
+  run_cmd
+      ->add_option("--ssh-port", daemon.ssh_port,
+                   "TCP port of the CLI over SSH, on the device's addresses this host holds "
+                   "on interfaces not bound (0: no SSH; docs/vm.md)")
       ->default_val(22);
   run_cmd->add_option("--ssh-host-key", daemon.ssh_host_key,
                       "The SSH host key, made there on first start (default: "

@@ -19,26 +19,24 @@ std::string aaa_object(size_t block, const std::string& user) {
 }  // namespace
 
 void register_aaa_commands(CommandTree& system) {
-  system.add(
-      "aaa",
-      [](CommandContext& c, const Args&) -> Result {
-        auto& blocks = c.config().opaque;
-        size_t index = blocks.size();
-        if (!c.loading) {
-          for (size_t i = 0; i < blocks.size(); ++i) {
-            if (config::is_aaa_block(blocks[i])) {
-              index = i;
-              break;
-            }
-          }
+  system.add("aaa", [](CommandContext& c, const Args&) -> Result {
+    auto& blocks = c.config().opaque;
+    size_t index = blocks.size();
+    if (!c.loading) {
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        if (config::is_aaa_block(blocks[i])) {
+          index = i;
+          break;
         }
-        if (index == blocks.size()) {
-          const std::string line(trim_right(c.loading ? c.current_line : "aaa"));
-          blocks.push_back(config::OpaqueBlock{{line}});
-        }
-        c.enter(View::Opaque, aaa_object(index, ""), "aaa");
-        return kOk;
-      });
+      }
+    }
+    if (index == blocks.size()) {
+      const std::string line(trim_right(c.loading ? c.current_line : "aaa"));
+      blocks.push_back(config::OpaqueBlock{{line}});
+    }
+    c.enter(View::Opaque, aaa_object(index, ""), "aaa");
+    return kOk;
+  });
   add_unemulated_command(system, "undo aaa");
 }
 

@@ -36,7 +36,9 @@ std::vector<std::string_view> words(std::string_view s) {
   return out;
 }
 
-bool blank(std::string_view line) { return trim(line).empty(); }
+bool blank(std::string_view line) {
+  return trim(line).empty();
+}
 
 // The cipher forms a device prints a password in, and vfw's own seal.
 bool is_cipher_form(std::string_view text) {
@@ -135,7 +137,9 @@ PasswordCheck check_password(const ManagerUser& user, std::string_view typed) {
   return same ? PasswordCheck::Match : PasswordCheck::Mismatch;
 }
 
-std::string aaa_line_as_kept(std::string_view line) { return sealed_password_line(line); }
+std::string aaa_line_as_kept(std::string_view line) {
+  return sealed_password_line(line);
+}
 
 std::optional<std::string> keep_typed_aaa_line(OpaqueBlock& block, const std::string& user,
                                                std::string_view line) {

@@ -19,7 +19,7 @@ namespace vfw::config {
 
 struct ManagerUser {
   std::string name;
-  std::string password;  // as configured, in a cipher form; empty: none set
+  std::string password;                    // as configured, in a cipher form; empty: none set
   std::vector<std::string> service_types;  // "ssh", "telnet", "terminal", "web", "api", ...
   int level = -1;                          // 0..15; -1: not set
   bool allows(std::string_view service) const;

@@ -33,7 +33,9 @@ bool LoginGuard::failed(Ipv4 source, uint64_t now_ms) {
   return true;
 }
 
-void LoginGuard::succeeded(Ipv4 source) { sources_.erase(source.v); }
+void LoginGuard::succeeded(Ipv4 source) {
+  sources_.erase(source.v);
+}
 
 void LoginGuard::make_room(uint64_t now_ms) {
   if (sources_.size() < kMaxTracked) return;

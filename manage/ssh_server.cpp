@@ -18,8 +18,8 @@
 #include <optional>
 #include <thread>
 
-#include "cli/line_runner.hpp"
 #include "cli/command_engine.hpp"
+#include "cli/line_runner.hpp"
 #include "config/aaa.hpp"
 #include "manage/vty_line.hpp"
 
@@ -93,8 +93,7 @@ bool write_host_key(ssh_key key, const std::string& path, std::string& error) {
 // One client's connection: the thread that speaks SSH with it.
 class Session {
  public:
-  Session(ssh_session s, Ipv4 client, std::string interface)
-      : ssh_(s), client_(client), interface_(std::move(interface)) {}
+  Session(ssh_session s, Ipv4 client) : ssh_(s), client_(client) {}
   ~Session() {
     if (thread_.joinable()) thread_.join();
     ssh_free(ssh_);  // frees the channel too (ssh_disconnect may already have)
@@ -105,7 +104,6 @@ class Session {
   ssh_session ssh_;
   ssh_channel channel_ = nullptr;
   Ipv4 client_;
-  std::string interface_;
   std::thread thread_;
   std::atomic<bool> done{false};
   int rows = 24;
@@ -132,7 +130,8 @@ struct SshServer::Impl {
   std::atomic<bool> stopping{false};
 
   // Runs f on the device's thread and waits for its result; nullopt when the server stops
-  // first. f must check nothing of the session after `stopping` (the posted call may run late).
+  // first. A posted call runs only while the server is not stopping, so a session thread that
+  // stopped waiting (its stack gone) is never touched by it afterwards.
   template <typename F>
   auto on_device(F f) -> std::optional<decltype(f())> {
     using R = decltype(f());
@@ -151,6 +150,13 @@ struct SshServer::Impl {
 
   void log(const std::string& line) {
     if (side.log) side.log(line);
+  }
+
+  // A session thread's record, written by the device's thread like every other.
+  void log_from_session(const std::string& line) {
+    asio::post(io, [this, line] {
+      if (!stopping) log(line);
+    });
   }
 
   void log_logout(const std::string& user, Ipv4 client, const std::string& reason) {
@@ -214,7 +220,7 @@ struct SshServer::Impl {
       ssh_free(s);
       return;
     }
-    auto session = std::make_unique<Session>(s, client, interface);
+    auto session = std::make_unique<Session>(s, client);
     Session* raw = session.get();
     sessions.push_back(std::move(session));
     raw->thread_ = std::thread([this, raw] {
@@ -242,8 +248,8 @@ struct SshServer::Impl {
     ssh_set_server_callbacks(s.ssh_, &login.callbacks);
     ssh_set_auth_methods(s.ssh_, SSH_AUTH_METHOD_PASSWORD);
     if (ssh_handle_key_exchange(s.ssh_) != SSH_OK) {
-      log("SSH/6/SSH_KEX_FAIL: Key exchange with " + to_string(s.client_) +
-          " failed: " + ssh_get_error(s.ssh_));
+      log_from_session("SSH/6/SSH_KEX_FAIL: Key exchange with " + to_string(s.client_) +
+                       " failed: " + ssh_get_error(s.ssh_));
       return;
     }
     const auto user = log_in(s, login);
@@ -252,6 +258,13 @@ struct SshServer::Impl {
       s.in_shell = true;
       shell(s, *user);
       s.in_shell = stopping;  // still in it when the server stopped it
+    } else if (login.user && !stopping) {
+      // Logged in, then gone before a shell: the login has its logout.
+      const std::string who = *login.user;
+      const Ipv4 client = s.client_;
+      asio::post(io, [this, who, client] {
+        if (!stopping) log_logout(who, client, "The connection was closed");
+      });
     }
     ssh_disconnect(s.ssh_);
   }
@@ -503,8 +516,8 @@ struct SshServer::Impl {
       bool open = true;
       while (open && !stopping) {
         uint8_t buffer[1024];
-        const int n = ssh_channel_read_timeout(s.channel_, buffer, sizeof buffer, 0,
-                                               kPollMilliseconds);
+        const int n =
+            ssh_channel_read_timeout(s.channel_, buffer, sizeof buffer, 0, kPollMilliseconds);
         if (n == SSH_ERROR || ssh_channel_is_eof(s.channel_) || !ssh_channel_is_open(s.channel_)) {
           logout_reason = "The connection was closed";
           break;
@@ -545,9 +558,8 @@ struct SshServer::Impl {
   // are listed under the line, which is then drawn again.
   bool complete(Session& s, Cli& cli, VtyLine& vty, const std::string& typed,
                 const std::string& prompt) {
-    const auto choices = on_device([&cli, typed] {
-      return cli::command_engine().completions(cli.runner->ctx, typed);
-    });
+    const auto choices = on_device(
+        [&cli, typed] { return cli::command_engine().completions(cli.runner->ctx, typed); });
     if (!choices) return false;
     if (choices->empty()) return write(s, "\a");
     const size_t start =
@@ -658,7 +670,9 @@ bool SshServer::load_host_key(std::string& error) {
   return true;
 }
 
-std::string SshServer::fingerprint() const { return impl_->fingerprint; }
+std::string SshServer::fingerprint() const {
+  return impl_->fingerprint;
+}
 
 bool SshServer::listen(Ipv4 address, std::string& error) {
   auto& acceptor = impl_->acceptors.emplace_back(impl_->io);

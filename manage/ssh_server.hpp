@@ -29,7 +29,7 @@ class io_context;
 namespace vfw::manage {
 
 struct SshServerOptions {
-  std::string host_key_path;       // made there on first start
+  std::string host_key_path;  // made there on first start
   uint16_t port = 22;
   int login_timeout_seconds = 60;  // key exchange and authentication (`ssh server timeout`)
   int idle_timeout_seconds = 600;  // `idle-timeout 10 0` of the VTYs

@@ -23,9 +23,10 @@ const config::ManagerUser* find_user(const std::vector<config::ManagerUser>& use
 
 }  // namespace
 
-TEST_CASE("manager-users are read from a real device's aaa block, padding and blank lines "
-          "included",
-          "[aaa]") {
+TEST_CASE(
+    "manager-users are read from a real device's aaa block, padding and blank lines "
+    "included",
+    "[aaa]") {
   // As the USG6000V saves it (tests/data/real-configs/13): blocks ending in an empty line, and
   // as hardware prints it (02): lines padded with blanks.
   const auto r = cli::load_config_text(
@@ -70,9 +71,10 @@ TEST_CASE("manager-users are read from a real device's aaa block, padding and bl
         config::PasswordCheck::Match);
 }
 
-TEST_CASE("aaa and manager-user typed at the terminal: the device's views, one block, the "
-          "password sealed",
-          "[aaa][cli]") {
+TEST_CASE(
+    "aaa and manager-user typed at the terminal: the device's views, one block, the "
+    "password sealed",
+    "[aaa][cli]") {
   Device device(config::Config::factory_default());
   LineRunner cli(device, false);
   auto run = [&](const std::string& line) {
@@ -133,8 +135,7 @@ TEST_CASE("aaa and manager-user typed at the terminal: the device's views, one b
   CHECK(find_user(config::manager_users(device.edit()), "bob") == nullptr);
 }
 
-TEST_CASE("a user without a password, or with another machine's seal, cannot log in",
-          "[aaa]") {
+TEST_CASE("a user without a password, or with another machine's seal, cannot log in", "[aaa]") {
   config::ManagerUser u;
   u.name = "x";
   CHECK(config::check_password(u, "") == config::PasswordCheck::NotSet);

@@ -2,8 +2,8 @@
 // the pre-shared key never in clear.
 #include <catch2/catch.hpp>
 
-#include "cli/line_runner.hpp"
 #include "cli/config_loader.hpp"
+#include "cli/line_runner.hpp"
 #include "config/render.hpp"
 #include "config/secret.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <functional>
 
-#include "cli/line_runner.hpp"
 #include "cli/display_formats.hpp"
+#include "cli/line_runner.hpp"
 #include "ike/proposals.hpp"
 #include "ike_test_support.hpp"
 #include "lab.hpp"

@@ -58,9 +58,10 @@ TEST_CASE("? and Tab stop the line where they are typed; typed-ahead keys wait",
   CHECK(vty.typed() == "display cur");  // still typed after the help
 }
 
-TEST_CASE("Ctrl+C abandons the line, Ctrl+Z asks for user view, Ctrl+U erases, arrows walk "
-          "the history",
-          "[ssh][vty]") {
+TEST_CASE(
+    "Ctrl+C abandons the line, Ctrl+Z asks for user view, Ctrl+U erases, arrows walk "
+    "the history",
+    "[ssh][vty]") {
   VtyLine vty(510);
   auto t = type(vty, "abc\x03");
   REQUIRE(t.events.size() == 1);

@@ -266,6 +266,15 @@ check("an interface without service-manage ssh does not answer SSH", not data.st
 check("the refusal names the interface and the rule",
       daemon.wait_log(r"SSH_CONNECT_DENY: .*Interface=GigabitEthernet0/0/3, Reason=service-manage-deny"),
       daemon.text()[-800:])
+# An address given to an interface while the daemon runs gets SSH within seconds.
+late = "127.3.0.4"
+subprocess.run([VFW, "cli", "--connect", os.path.join(work, "s.sock"), "-c", "interface GigabitEthernet0/0/4",
+                "-c", f"ip address {late} 255.255.0.0", "-c", "service-manage enable", "-c",
+                "service-manage ssh permit", "-c", "quit", "-c", "firewall zone trust", "-c",
+                "add interface GigabitEthernet0/0/4"], check=True, capture_output=True, env=env)
+check("an address given while the daemon runs gets SSH within seconds",
+      daemon.wait_log(rf"SSH/6/BIND: SSH on {re.escape(late)}:{port} \(GigabitEthernet0/0/4\)", timeout=12)
+      and login_fails(host=late) == "logged in", daemon.text()[-600:])
 rc = daemon.stop()
 # SIGTERM with a session open: a clean stop, the session logged out.
 check("SIGTERM with a session open stops cleanly and logs the session out",
