@@ -78,7 +78,7 @@ TEST_CASE(
   Device device(config::Config::factory_default());
   LineRunner cli(device, false);
   auto run = [&](const std::string& line) {
-    const auto r = cli.run(line, 0);
+    auto r = cli.run(line, 0);
     INFO(line << "\n" << r.err);
     CHECK(r.ok);
     return r;

@@ -20,8 +20,8 @@ TEST_CASE("five failures within five minutes lock an address out for five minute
   CHECK(guard.first_refusal(a));      // logged once
   CHECK_FALSE(guard.first_refusal(a));
   CHECK_FALSE(guard.failed(a, now + 1000));  // failures while locked add nothing
-  CHECK(guard.locked(a, now + 5 * 60 * 1000 - 1));
-  CHECK_FALSE(guard.locked(a, now + 5 * 60 * 1000));
+  CHECK(guard.locked(a, now + (uint64_t{5} * 60 * 1000) - 1));
+  CHECK_FALSE(guard.locked(a, now + (uint64_t{5} * 60 * 1000)));
 }
 
 TEST_CASE("failures spread wider than the window, or followed by a success, do not lock",
@@ -31,7 +31,7 @@ TEST_CASE("failures spread wider than the window, or followed by a success, do n
   uint64_t now = 0;
   for (int i = 0; i < 20; ++i) {
     CHECK_FALSE(guard.failed(a, now));
-    now += 2 * 60 * 1000;  // three fit in a window of five minutes, never five
+    now += uint64_t{2} * 60 * 1000;  // three fit in a window of five minutes, never five
   }
   CHECK_FALSE(guard.locked(a, now));
   const Ipv4 b = *parse_ipv4("198.51.100.8");
