@@ -12,7 +12,7 @@ FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config libssl-dev libcli11-dev catch2 libedit-dev libpcap-dev \
-      libre2-dev libyaml-cpp-dev libboost-dev libssh-dev \
+      libre2-dev libyaml-cpp-dev libboost-dev libssh-dev libnftnl-dev libmnl-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DVFW_BENCHMARKS=OFF \
@@ -21,7 +21,8 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DVFW_BENCHMARKS=OFF \
 FROM ${BASE_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libedit2 libpcap0.8 libre2-9 libyaml-cpp0.7 libssh-4 iproute2 procps \
+      libssl3 libedit2 libpcap0.8 libre2-9 libyaml-cpp0.7 libssh-4 libnftnl11 libmnl0 \
+      iproute2 procps \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/vfw /usr/local/bin/vfw
 COPY scripts/vfw-node /usr/local/bin/vfw-node

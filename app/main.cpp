@@ -16,9 +16,11 @@
 
 #include "app/cli_session.hpp"
 #include "app/daemon.hpp"
+#include "app/export_nft.hpp"
 #include "app/lab_console.hpp"
 #include "builtin_example.hpp"
 #include "builtin_lab.hpp"
+#include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
 #include "device/packet_trace.hpp"
 #include "diagnose/diagnosis.hpp"
@@ -241,6 +243,30 @@ int run(int argc, char** argv) {
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
+  vfw::ExportNftOptions nft_options;
+  std::string nft_config;
+  std::vector<std::string> nft_binds;
+  CLI::App* export_cmd = app.add_subcommand("export", "The configuration in another system's terms");
+  CLI::App* export_nft_cmd = export_cmd->add_subcommand(
+      "nft", "As an nftables ruleset: `nft -f` text, or applied to the kernel (docs/nftables.md)");
+  export_cmd->require_subcommand(1);
+  export_nft_cmd->add_option("--config", nft_config, "Configuration file (default: the seed's FW1)");
+  export_nft_cmd->add_option("--output", nft_options.output, "Write the ruleset's text there");
+  export_nft_cmd
+      ->add_option("--bind", nft_binds,
+                   "INTERFACE=LINUX: the Linux interface a device interface is (repeatable; "
+                   "default: GigabitEthernet0/0/1 is ge0-0-1)")
+      ->check([](const std::string& v) {
+        const size_t eq = v.find('=');
+        return eq == std::string::npos || eq == 0 || eq + 1 == v.size()
+                   ? std::string("expected INTERFACE=LINUX, as GigabitEthernet0/0/1=eth1")
+                   : std::string();
+      });
+  export_nft_cmd->add_flag("--apply", nft_options.apply,
+                           "Replace vfw's table in the kernel, in one netlink batch");
+  export_nft_cmd->add_option("--netns", nft_options.netns,
+                             "Apply in this network namespace (ip netns's name)");
+
   vfw::DaemonOptions daemon;
   std::string run_config;
   bool no_terminal = false;
@@ -286,6 +312,19 @@ int run(int argc, char** argv) {
   }
 
   if (*check_cmd) return check(files);
+  if (*export_nft_cmd) {
+    auto cfg = starting_config(nft_config);
+    if (!cfg) return 1;
+    for (const auto& b : nft_binds) {
+      const auto name = vfw::cli::normalize_interface(b.substr(0, b.find('=')));
+      if (!name || cfg->interfaces.count(*name) == 0) {
+        std::cerr << "vfw: the configuration has no interface " << b.substr(0, b.find('=')) << "\n";
+        return 2;
+      }
+      nft_options.binds.emplace_back(*name, b.substr(b.find('=') + 1));
+    }
+    return vfw::export_nft(*cfg, nft_options);
+  }
   if (*run_cmd) {
     if (daemon.socket_path.empty()) daemon.socket_path = vfw::default_socket_path();
     daemon.terminal = !no_terminal;

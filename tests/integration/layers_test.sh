@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
 #   packet/ < config/ < zones/ nat/ routing/ ipsec/ < ike/ pipeline/ < stages/ < explain/ < device/
-#   < diagnose/ netio/ < cli/ < manage/ < app/
+#   < diagnose/ netio/ nft/ < cli/ < manage/ < app/
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
 # plane: the device binds the two.
 # usage: layers_test.sh SOURCE_DIR
@@ -20,6 +20,7 @@ declare -A below=(
   [explain]="packet config zones routing nat ipsec pipeline stages"
   [diagnose]="packet config zones routing nat ipsec ike pipeline stages explain device"
   [netio]="packet config zones routing nat ipsec ike pipeline stages explain device"
+  [nft]="packet config"
   [manage]="packet config zones routing nat ipsec ike pipeline stages explain device diagnose netio cli"
 )
 failed=0

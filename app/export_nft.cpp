@@ -1,0 +1,67 @@
+#include "app/export_nft.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "nft/export.hpp"
+#include "nft/netlink.hpp"
+#include "nft/text.hpp"
+
+namespace vfw {
+namespace {
+
+// The file whole or not at all: a temporary beside it, renamed over it.
+bool write_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int export_nft(const config::Config& config, const ExportNftOptions& options) {
+  nft::ExportOptions eo;
+  for (const auto& [device, linux_name] : options.binds) eo.linux_names[device] = linux_name;
+  const nft::Ruleset rs = nft::export_ruleset(config, eo);
+  const std::string text = nft::table_text(rs);
+  if (!rs.not_expressed.empty()) {
+    std::cerr << "# not expressed in nftables the device's way:\n";
+    for (const auto& n : rs.not_expressed) std::cerr << "#   " << n << "\n";
+  }
+  if (!rs.routes.empty()) {
+    std::cerr << "# routes, the kernel's own:\n";
+    for (const auto& r : rs.routes) std::cerr << "#   " << r << "\n";
+  }
+  if (!options.output.empty()) {
+    if (!write_file(options.output, text)) {
+      std::cerr << "vfw: cannot write " << options.output << "\n";
+      return 1;
+    }
+  } else if (!options.apply) {
+    std::cout << text;
+  }
+  if (options.apply) {
+    const nft::ApplyResult r = nft::apply(rs, options.netns);
+    if (!r.ok) {
+      std::cerr << "vfw: " << r.error << "; the previous ruleset is unchanged\n";
+      return 1;
+    }
+    size_t rules = 0;
+    for (const auto& c : rs.chains) rules += c.rules.size();
+    std::cerr << "Applied table ip " << rs.table << ": " << rs.sets.size() << " sets, "
+              << rs.chains.size() << " chains, " << rules << " rules in one netlink batch of "
+              << r.messages << " messages, " << r.batch_bytes << " bytes"
+              << (options.netns.empty() ? "" : " (netns " + options.netns + ")") << ".\n";
+  }
+  return 0;
+}
+
+}  // namespace vfw

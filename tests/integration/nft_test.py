@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""vfw export nft against the kernel: every example and every real configuration of the corpus is
+exported as text and applied through libnftnl in one netlink batch (in a network namespace of its
+own); what `nft list table ip vfw` prints back must be the text vfw printed. The batch replaces
+vfw's table and nothing else. Root and nft; exit 77 (skipped, with the reason) otherwise.
+
+The only freedom allowed: the order of an interface set's elements, which the kernel keeps in a
+hash table and lists in its own order (address sets are interval trees and list sorted, as vfw
+prints them). Usage: nft_test.py VFW SOURCE_DIR"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+VFW, SRC = sys.argv[1], sys.argv[2]
+NS = "vfwn-nft"
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
+
+
+def skip(reason):
+    print(f"skipped: {reason}")
+    sys.exit(77)
+
+
+def normalized(text):
+    """The listing with each interface set's elements sorted."""
+    out, lines, i = [], text.split("\n"), 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip().startswith("elements = {") and i > 0 and "type ifname" in lines[i - 1]:
+            block = line
+            while not block.rstrip().endswith("}"):
+                i += 1
+                block += lines[i]
+            names = sorted(re.findall(r'"[^"]*"', block))
+            out.append("\t\telements = { " + ", ".join(names) + " }")
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+if os.geteuid() != 0:
+    skip("needs root (network namespaces, nftables)")
+if shutil.which("nft") is None:
+    skip("nft is not installed (Debian's nftables)")
+subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+if subprocess.run(["ip", "netns", "add", NS]).returncode != 0:
+    skip("cannot make a network namespace here")
+try:
+    nft = ["ip", "netns", "exec", NS, "nft"]
+    subprocess.run(nft + ["add table ip other; add chain ip other keep"], check=True)
+    configs = sorted(glob.glob(os.path.join(SRC, "examples", "*.cfg"))) + sorted(
+        glob.glob(os.path.join(SRC, "tests", "data", "real-configs", "*.cfg")))
+    batches = []
+    for path in configs:
+        name = os.path.basename(path)
+        text = subprocess.run([VFW, "export", "nft", "--config", path], capture_output=True)
+        applied = subprocess.run([VFW, "export", "nft", "--config", path, "--apply", "--netns", NS],
+                                 capture_output=True, text=True, errors="replace")
+        listed = subprocess.run(nft + ["list", "table", "ip", "vfw"], capture_output=True)
+        ok = (text.returncode == 0 and applied.returncode == 0 and
+              normalized(listed.stdout.decode(errors="surrogateescape")) ==
+              normalized(text.stdout.decode(errors="surrogateescape")))
+        detail = applied.stderr[-500:]
+        if not ok and applied.returncode == 0:
+            import difflib
+            detail = "".join(difflib.unified_diff(
+                normalized(text.stdout.decode(errors="replace")).splitlines(True),
+                normalized(listed.stdout.decode(errors="replace")).splitlines(True)))[:3000]
+        check(f"{name}: applied in one batch, listed back as vfw printed it", ok, detail)
+        m = re.search(r"one netlink batch of (\d+) messages, (\d+) bytes", applied.stderr)
+        if m:
+            batches.append((name, int(m.group(1)), int(m.group(2))))
+    tables = subprocess.run(nft + ["list", "tables"], capture_output=True, text=True).stdout
+    check("the batches replaced vfw's table and left the other tables alone",
+          tables.split() == ["table", "ip", "other", "table", "ip", "vfw"], tables)
+    big = max(batches, key=lambda b: b[2]) if batches else None
+    if big:
+        print(f"     largest batch: {big[0]}, {big[1]} messages, {big[2]} bytes")
+finally:
+    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
