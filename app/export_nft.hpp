@@ -11,7 +11,7 @@
 namespace vfw {
 
 struct ExportNftOptions {
-  std::string output;  // "" : standard output (unless applying)
+  std::string output;                                      // "" : standard output (unless applying)
   std::vector<std::pair<std::string, std::string>> binds;  // device interface -> Linux name
   bool apply = false;
   std::string netns;

@@ -246,11 +246,13 @@ int run(int argc, char** argv) {
   vfw::ExportNftOptions nft_options;
   std::string nft_config;
   std::vector<std::string> nft_binds;
-  CLI::App* export_cmd = app.add_subcommand("export", "The configuration in another system's terms");
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "The configuration in another system's terms");
   CLI::App* export_nft_cmd = export_cmd->add_subcommand(
       "nft", "As an nftables ruleset: `nft -f` text, or applied to the kernel (docs/nftables.md)");
   export_cmd->require_subcommand(1);
-  export_nft_cmd->add_option("--config", nft_config, "Configuration file (default: the seed's FW1)");
+  export_nft_cmd->add_option("--config", nft_config,
+                             "Configuration file (default: the seed's FW1)");
   export_nft_cmd->add_option("--output", nft_options.output, "Write the ruleset's text there");
   export_nft_cmd
       ->add_option("--bind", nft_binds,

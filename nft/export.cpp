@@ -381,8 +381,7 @@ class Exporter {
       }
       // From the device: output.
       if ((src_any || src_local) && (dst_any || !dst_other.empty())) {
-        expand(output, {std::nullopt}, zone_matches(dst_other, false), {}, src, dst, svc, st,
-               name);
+        expand(output, {std::nullopt}, zone_matches(dst_other, false), {}, src, dst, svc, st, name);
       }
     }
     out_.chains.push_back(std::move(input));
@@ -496,8 +495,7 @@ class Exporter {
       }
       expand(c, zone_matches(rule.source_zones, true), zone_matches(rule.destination_zones, false),
              egress, addresses(rule.source_addresses, true),
-             addresses(rule.destination_addresses, false), services(rule.services, name), st,
-             name);
+             addresses(rule.destination_addresses, false), services(rule.services, name), st, name);
     }
     out_.chains.push_back(std::move(c));
   }
@@ -529,7 +527,8 @@ class Exporter {
       const std::string linux = full_linux_name(name);
       if (linux.size() > 15)
         note("interface " + name, "the Linux name " + linux +
-                                      " is longer than 15 characters: cut to " + linux.substr(0, 15));
+                                      " is longer than 15 characters: cut to " +
+                                      linux.substr(0, 15));
     }
   }
 
@@ -546,8 +545,8 @@ class Exporter {
 
 std::string default_linux_name(const std::string& interface) {
   static const std::pair<const char*, const char*> kShort[] = {
-      {"GigabitEthernet", "ge"}, {"Ethernet", "eth"},     {"LoopBack", "lo"},
-      {"Eth-Trunk", "trunk"},    {"Vlanif", "vlanif"},  {"Tunnel", "tun"},
+      {"GigabitEthernet", "ge"}, {"Ethernet", "eth"},       {"LoopBack", "lo"},
+      {"Eth-Trunk", "trunk"},    {"Vlanif", "vlanif"},      {"Tunnel", "tun"},
       {"Virtual-if", "vif"},     {"Virtual-Template", "vt"}};
   std::string rest = interface;
   std::string out;
@@ -558,7 +557,9 @@ std::string default_linux_name(const std::string& interface) {
       break;
     }
   }
-  for (const char c : rest) out += (c == '/' || c == '.') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char c : rest)
+    out += (c == '/' || c == '.') ? '-'
+                                  : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

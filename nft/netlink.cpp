@@ -166,7 +166,8 @@ void build(const Ruleset& rs, Batch& b) {
     nftnl_table* t = nftnl_table_alloc();
     nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, kFamily);
     nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
-    nlmsghdr* h = nftnl_table_nlmsg_build_hdr(b.buffer(), type, kFamily, flags | NLM_F_ACK, b.seq++);
+    nlmsghdr* h =
+        nftnl_table_nlmsg_build_hdr(b.buffer(), type, kFamily, flags | NLM_F_ACK, b.seq++);
     nftnl_table_nlmsg_build_payload(h, t);
     nftnl_table_free(t);
     b.next();
@@ -237,8 +238,8 @@ void build(const Ruleset& rs, Batch& b) {
       }
     }
     if (!s.members.empty() || !s.addresses.empty()) {
-      h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSETELEM, kFamily,
-                                NLM_F_CREATE | NLM_F_ACK, b.seq++);
+      h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE | NLM_F_ACK,
+                                b.seq++);
       nftnl_set_elems_nlmsg_build_payload(h, set);
       b.next();
     }
@@ -418,7 +419,7 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
   // for each, an error for the one it refused (and then none of the batch is applied).
   const size_t expected = b.messages - 2;
   std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> nl(mnl_socket_open(NETLINK_NETFILTER),
-                                                        mnl_socket_close);
+                                                       mnl_socket_close);
   if (!nl || mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     result.error = std::string("cannot open a netfilter netlink socket: ") + std::strerror(errno);
     return result;
@@ -459,7 +460,8 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
       if (h->nlmsg_type == NLMSG_ERROR) {
         const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
         if (err->error != 0) {
-          result.error = std::string("the kernel refused the ruleset: ") + std::strerror(-err->error);
+          result.error =
+              std::string("the kernel refused the ruleset: ") + std::strerror(-err->error);
           return result;
         }
         ++acknowledged;

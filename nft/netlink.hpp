@@ -14,9 +14,9 @@ namespace vfw::nft {
 
 struct ApplyResult {
   bool ok = false;
-  std::string error;        // the kernel's refusal, or why the batch could not be sent
-  size_t batch_bytes = 0;   // the netlink batch's size
-  size_t messages = 0;      // netlink messages in it
+  std::string error;       // the kernel's refusal, or why the batch could not be sent
+  size_t batch_bytes = 0;  // the netlink batch's size
+  size_t messages = 0;     // netlink messages in it
 };
 
 // In the network namespace `netns` (a name under /var/run/netns, as ip netns makes them) when it

@@ -46,7 +46,7 @@ struct Match {
 struct Statement {
   enum class Kind : uint8_t { Accept, Drop, Masquerade, Snat, Dnat };
   Kind kind = Kind::Accept;
-  AddressRange to;                // Snat, Dnat
+  AddressRange to;               // Snat, Dnat
   std::optional<uint16_t> port;  // Dnat, Snat: a port too
 };
 
@@ -67,10 +67,10 @@ struct Chain {
 
 struct Set {
   std::string name;
-  bool interfaces = false;                 // type ifname, else ipv4_addr with intervals
-  std::vector<std::string> members;        // interfaces
-  std::vector<AddressRange> addresses;     // merged, ascending
-  std::string comment;                     // what it stands for (not printed: nft 1.0.6 keeps none)
+  bool interfaces = false;              // type ifname, else ipv4_addr with intervals
+  std::vector<std::string> members;     // interfaces
+  std::vector<AddressRange> addresses;  // merged, ascending
+  std::string comment;                  // what it stands for (not printed: nft 1.0.6 keeps none)
 };
 
 struct Ruleset {

@@ -11,7 +11,9 @@ namespace {
 // line, two addresses per line.
 constexpr const char* kElementBreak = ",\n\t\t\t     ";
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) {
+  return "\"" + text + "\"";
+}
 
 std::string priority_text(const Chain& c) {
   if (c.nat && c.priority == -100) return "dstnat";

@@ -59,38 +59,48 @@ TEST_CASE("zones become interface sets and address sets merged interval sets", "
   const auto rs = exported(kConfig);
   const std::string t = nft::table_text(rs);
   // GigabitEthernet0/0/0 is in trust from the factory, as on the device.
-  CHECK(has(t, "\tset zone_trust {\n\t\ttype ifname\n\t\telements = { \"ge0-0-0\",\n\t\t\t     \"lan\" }\n\t}\n"));
+  CHECK(has(t,
+            "\tset zone_trust {\n\t\ttype ifname\n\t\telements = { \"ge0-0-0\",\n\t\t\t     "
+            "\"lan\" }\n\t}\n"));
   CHECK(has(t, "\tset zone_untrust {\n\t\ttype ifname\n\t\telements = { \"wan\" }\n\t}\n"));
   // Unnamed interfaces get a short Linux-legal name.
   CHECK(has(t, "\tset zone_dmz {\n\t\ttype ifname\n\t\telements = { \"ge0-0-3\" }\n\t}\n"));
   // 10.1.1.0/24 and 10.1.2.0/24 are adjacent: one interval, as the kernel keeps it.
-  CHECK(has(t, "\tset addr_lan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
-               "\t\telements = { 10.1.1.0-10.1.2.255, 10.1.9.5 }\n\t}\n"));
+  CHECK(has(t,
+            "\tset addr_lan {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
+            "\t\telements = { 10.1.1.0-10.1.2.255, 10.1.9.5 }\n\t}\n"));
 }
 
-TEST_CASE("the security policy: forward, input and output by zone, first match, services "
-          "expanded, the default action as the policy",
-          "[nft]") {
+TEST_CASE(
+    "the security policy: forward, input and output by zone, first match, services "
+    "expanded, the default action as the policy",
+    "[nft]") {
   const std::string t = nft::table_text(exported(kConfig));
-  CHECK(has(t, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
-               "\t\tct state established,related accept\n"));
+  CHECK(has(t,
+            "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
+            "\t\tct state established,related accept\n"));
   // One nft rule per service item, each naming the USG rule.
-  CHECK(has(t, "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport 80 "
-               "accept comment \"rule out\"\n"
-               "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport "
-               "8000-8080 accept comment \"rule out\"\n"
-               "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan ip protocol " +
-                   nft::protocol_text(1) + " accept comment \"rule out\"\n"));
+  CHECK(has(t,
+            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport 80 "
+            "accept comment \"rule out\"\n"
+            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport "
+            "8000-8080 accept comment \"rule out\"\n"
+            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan ip protocol " +
+                nft::protocol_text(1) + " accept comment \"rule out\"\n"));
   // After DNAT, as on the device: the policy sees the inside address.
-  CHECK(has(t, "\t\tiifname @zone_untrust oifname @zone_dmz ip daddr 10.3.1.10 accept comment "
-               "\"rule in_www\"\n"));
+  CHECK(has(t,
+            "\t\tiifname @zone_untrust oifname @zone_dmz ip daddr 10.3.1.10 accept comment "
+            "\"rule in_www\"\n"));
   // To the local zone: the input chain, after service-manage.
-  CHECK(has(t, "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
-               "\t\tct state established,related accept\n"));
-  CHECK(has(t, "\t\tiifname \"lan\" icmp type echo-request accept comment \"service-manage ping "
-               "permit on GigabitEthernet0/0/1\"\n"));
-  CHECK(has(t, "\t\tiifname \"lan\" tcp dport 22 drop comment \"service-manage ssh (not "
-               "permitted) on GigabitEthernet0/0/1\"\n"));
+  CHECK(has(t,
+            "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
+            "\t\tct state established,related accept\n"));
+  CHECK(has(t,
+            "\t\tiifname \"lan\" icmp type echo-request accept comment \"service-manage ping "
+            "permit on GigabitEthernet0/0/1\"\n"));
+  CHECK(has(t,
+            "\t\tiifname \"lan\" tcp dport 22 drop comment \"service-manage ssh (not "
+            "permitted) on GigabitEthernet0/0/1\"\n"));
   CHECK_FALSE(has(t, "iifname \"ge0-0-3\" tcp dport"));  // undo service-manage enable
   CHECK(has(t, "\t\tiifname @zone_trust accept comment \"rule to_fw\"\n"));
   CHECK_FALSE(has(t, "rule off"));
@@ -99,19 +109,21 @@ TEST_CASE("the security policy: forward, input and output by zone, first match, 
 TEST_CASE("NAT: nat server both ways, nat-policy no-nat, pool and easy-ip in order", "[nft]") {
   const auto rs = exported(kConfig);
   const std::string t = nft::table_text(rs);
-  CHECK(has(t, "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-               "\t\tip daddr 1.1.1.10 tcp dport 80 dnat to 10.3.1.10:8080 comment \"nat server "
-               "www\"\n\t\tip daddr 1.1.1.11 dnat to 10.3.1.11 comment \"nat server mail\"\n"));
-  CHECK(has(t, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy "
-               "accept;\n"
-               "\t\tip saddr 10.3.1.10 tcp sport 8080 snat to 1.1.1.10:80 comment \"nat server "
-               "www (reverse)\"\n"
-               "\t\tiifname @zone_trust ip daddr 10.8.0.0/16 accept comment \"nat-policy rule "
-               "keep\"\n"
-               "\t\tiifname @zone_trust ip saddr 10.1.2.0/24 snat to 1.1.1.20-1.1.1.29 comment "
-               "\"nat-policy rule pool\"\n"
-               "\t\tiifname @zone_trust oifname \"wan\" masquerade comment \"nat-policy rule "
-               "easy\"\n\t}\n"));
+  CHECK(has(t,
+            "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+            "\t\tip daddr 1.1.1.10 tcp dport 80 dnat to 10.3.1.10:8080 comment \"nat server "
+            "www\"\n\t\tip daddr 1.1.1.11 dnat to 10.3.1.11 comment \"nat server mail\"\n"));
+  CHECK(has(t,
+            "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy "
+            "accept;\n"
+            "\t\tip saddr 10.3.1.10 tcp sport 8080 snat to 1.1.1.10:80 comment \"nat server "
+            "www (reverse)\"\n"
+            "\t\tiifname @zone_trust ip daddr 10.8.0.0/16 accept comment \"nat-policy rule "
+            "keep\"\n"
+            "\t\tiifname @zone_trust ip saddr 10.1.2.0/24 snat to 1.1.1.20-1.1.1.29 comment "
+            "\"nat-policy rule pool\"\n"
+            "\t\tiifname @zone_trust oifname \"wan\" masquerade comment \"nat-policy rule "
+            "easy\"\n\t}\n"));
   CHECK_FALSE(has(t, "nat server mail (reverse)"));  // no-reverse
   REQUIRE(rs.routes.size() == 1);
   CHECK(rs.routes[0] == "ip route add 0.0.0.0/0 via 1.1.1.254");
@@ -124,12 +136,12 @@ TEST_CASE("what nftables cannot do the device's way is listed, never dropped sil
   REQUIRE(r.errors.empty());
   const auto rs = nft::export_ruleset(r.config, {});
   bool ipsec = false;
-  for (const auto& n : rs.not_expressed) ipsec = ipsec || n.find("ipsec policy map1") != std::string::npos;
+  for (const auto& n : rs.not_expressed)
+    ipsec = ipsec || n.find("ipsec policy map1") != std::string::npos;
   CHECK(ipsec);
 }
 
-TEST_CASE("addresses print as nft prints them; intervals merge as the kernel keeps them",
-          "[nft]") {
+TEST_CASE("addresses print as nft prints them; intervals merge as the kernel keeps them", "[nft]") {
   const auto ip = [](const char* t) { return *parse_ipv4(t); };
   CHECK(nft::range_text({ip("10.1.1.1"), ip("10.1.1.1")}) == "10.1.1.1");
   CHECK(nft::range_text({ip("10.1.1.0"), ip("10.1.1.127")}) == "10.1.1.0/25");
