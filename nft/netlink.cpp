@@ -15,10 +15,13 @@
 #include <linux/netfilter/nf_tables.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -144,14 +147,17 @@ class RuleBuilder {
 };
 
 struct Batch {
-  // Pages of a socket buffer each, room for the largest message past a page's end.
-  nftnl_batch* batch = nftnl_batch_alloc(static_cast<uint32_t>(MNL_SOCKET_BUFFER_SIZE),
-                                         static_cast<uint32_t>(MNL_SOCKET_BUFFER_SIZE));
+  // Pages of 256 KiB, each with room for one more message past its end: a batch of tens of
+  // thousands of rules stays within the few dozen buffers one sendmsg takes.
+  nftnl_batch* batch = nftnl_batch_alloc(256 * 1024, 64 * 1024);
   uint32_t seq = static_cast<uint32_t>(std::time(nullptr));
   size_t messages = 0;
   ~Batch() { nftnl_batch_free(batch); }
+  nlmsghdr* last = nullptr;  // the last message before the batch's end
+  uint32_t acked_seq = 0;
   char* buffer() { return static_cast<char*>(nftnl_batch_buffer(batch)); }
   void next() {
+    last = reinterpret_cast<nlmsghdr*>(buffer());
     nftnl_batch_update(batch);
     ++messages;
   }
@@ -166,8 +172,7 @@ void build(const Ruleset& rs, Batch& b) {
     nftnl_table* t = nftnl_table_alloc();
     nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, kFamily);
     nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
-    nlmsghdr* h =
-        nftnl_table_nlmsg_build_hdr(b.buffer(), type, kFamily, flags | NLM_F_ACK, b.seq++);
+    nlmsghdr* h = nftnl_table_nlmsg_build_hdr(b.buffer(), type, kFamily, flags, b.seq++);
     nftnl_table_nlmsg_build_payload(h, t);
     nftnl_table_free(t);
     b.next();
@@ -206,7 +211,7 @@ void build(const Ruleset& rs, Batch& b) {
     nftnl_udata_buf_free(ud);
     // EXCL: two sets of one name are an exporter's bug the kernel must refuse, not merge.
     nlmsghdr* h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSET, kFamily,
-                                        NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, b.seq++);
+                                        NLM_F_CREATE | NLM_F_EXCL, b.seq++);
     nftnl_set_nlmsg_build_payload(h, set);
     b.next();
 
@@ -238,8 +243,7 @@ void build(const Ruleset& rs, Batch& b) {
       }
     }
     if (!s.members.empty() || !s.addresses.empty()) {
-      h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE | NLM_F_ACK,
-                                b.seq++);
+      h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, b.seq++);
       nftnl_set_elems_nlmsg_build_payload(h, set);
       b.next();
     }
@@ -261,7 +265,7 @@ void build(const Ruleset& rs, Batch& b) {
     nftnl_chain_set_s32(chain, NFTNL_CHAIN_PRIO, c.priority);
     nftnl_chain_set_u32(chain, NFTNL_CHAIN_POLICY, c.accept ? NF_ACCEPT : NF_DROP);
     nlmsghdr* h = nftnl_chain_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWCHAIN, kFamily,
-                                              NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, b.seq++);
+                                              NLM_F_CREATE | NLM_F_EXCL, b.seq++);
     nftnl_chain_nlmsg_build_payload(h, chain);
     nftnl_chain_free(chain);
     b.next();
@@ -381,12 +385,17 @@ void build(const Ruleset& rs, Batch& b) {
         nftnl_udata_buf_free(ud);
       }
       nlmsghdr* rh = nftnl_rule_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWRULE, kFamily,
-                                                NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, b.seq++);
+                                                NLM_F_APPEND | NLM_F_CREATE, b.seq++);
       nftnl_rule_nlmsg_build_payload(rh, rule);
       nftnl_rule_free(rule);
       b.next();
     }
   }
+  // The last message asks for the acknowledgement: the kernel reports every refused message
+  // anyway, and aborts the whole batch then; one answer for a batch of thousands of messages
+  // keeps the receive buffer from overflowing.
+  b.last->nlmsg_flags |= NLM_F_ACK;
+  b.acked_seq = b.last->nlmsg_seq;
   nftnl_batch_end(b.buffer(), b.seq++);
   b.next();
 }
@@ -415,9 +424,6 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
   if (!netns.empty() && !enter_netns(netns, result.error)) return result;
   Batch b;
   build(ruleset, b);
-  // Every message but the batch's begin and end asks for an acknowledgement: the kernel's answer
-  // for each, an error for the one it refused (and then none of the batch is applied).
-  const size_t expected = b.messages - 2;
   std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> nl(mnl_socket_open(NETLINK_NETFILTER),
                                                        mnl_socket_close);
   if (!nl || mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -425,10 +431,20 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
     return result;
   }
   const int pages = nftnl_batch_iovec_len(b.batch);
+  if (pages > IOV_MAX) {
+    result.error = "the batch is larger than one send can carry";
+    return result;
+  }
   std::vector<iovec> iov(static_cast<size_t>(pages));
   nftnl_batch_iovec(b.batch, iov.data(), static_cast<uint32_t>(pages));
   for (const auto& v : iov) result.batch_bytes += v.iov_len;
   result.messages = b.messages;
+  // The batch goes in one send, so the socket's buffer must hold it whole (FORCE: past the
+  // system's default limit, as root may).
+  const int fd = mnl_socket_get_fd(nl.get());
+  const int size = static_cast<int>(std::min<size_t>(result.batch_bytes + 4096, 1U << 30));
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   msghdr msg{};
@@ -436,15 +452,15 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
   msg.msg_namelen = sizeof kernel;
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-  if (::sendmsg(mnl_socket_get_fd(nl.get()), &msg, 0) < 0) {
+  if (::sendmsg(fd, &msg, 0) < 0) {
     result.error = std::string("cannot send the batch: ") + std::strerror(errno);
     return result;
   }
+  // The answers: a refusal (error != 0) of any message, or the last message's acknowledgement.
   std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
-  size_t acknowledged = 0;
-  while (acknowledged < expected) {
-    pollfd p{mnl_socket_get_fd(nl.get()), POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) {
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) <= 0) {
       result.error = "the kernel did not answer the batch";
       return result;
     }
@@ -453,7 +469,6 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
       result.error = std::string("cannot read the kernel's answer: ") + std::strerror(errno);
       return result;
     }
-    // Each answer is an acknowledgement (error 0) or the refusal of one message.
     auto* h = reinterpret_cast<nlmsghdr*>(buffer.data());
     auto left = static_cast<int>(n);
     while (mnl_nlmsg_ok(h, left)) {
@@ -464,13 +479,14 @@ ApplyResult apply(const Ruleset& ruleset, const std::string& netns) {
               std::string("the kernel refused the ruleset: ") + std::strerror(-err->error);
           return result;
         }
-        ++acknowledged;
+        if (err->msg.nlmsg_seq == b.acked_seq) {
+          result.ok = true;
+          return result;
+        }
       }
       h = mnl_nlmsg_next(h, &left);
     }
   }
-  result.ok = true;
-  return result;
 }
 
 }  // namespace vfw::nft

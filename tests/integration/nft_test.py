@@ -84,6 +84,27 @@ try:
         m = re.search(r"one netlink batch of (\d+) messages, (\d+) bytes", applied.stderr)
         if m:
             batches.append((name, int(m.group(1)), int(m.group(2))))
+    # A batch of several pages and thousands of messages (one send, one acknowledgement).
+    big = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"vfw-nft-big-{os.getpid()}.cfg")
+    with open(big, "w") as f:
+        f.write("#\ninterface GigabitEthernet0/0/1\n ip address 10.1.0.1 255.255.0.0\n#\n"
+                "firewall zone trust\n add interface GigabitEthernet0/0/1\n#\nsecurity-policy\n")
+        for n in range(3000):
+            f.write(f" rule name r{n}\n  source-zone trust\n  destination-zone untrust\n"
+                    f"  source-address 172.16.{n // 256}.{n % 256} mask 255.255.255.255\n"
+                    f"  service http\n  action permit\n")
+        f.write("#\nreturn\n")
+    try:
+        text = subprocess.run([VFW, "export", "nft", "--config", big], capture_output=True)
+        applied = subprocess.run([VFW, "export", "nft", "--config", big, "--apply", "--netns", NS],
+                                 capture_output=True, text=True, errors="replace")
+        listed = subprocess.run(nft + ["list", "table", "ip", "vfw"], capture_output=True)
+        check("3,000 rules: a batch of several pages, applied and listed back as printed",
+              applied.returncode == 0 and normalized(listed.stdout.decode()) ==
+              normalized(text.stdout.decode()) and listed.stdout.decode().count("comment \"rule r") == 3000,
+              applied.stderr[-300:])
+    finally:
+        os.unlink(big)
     tables = subprocess.run(nft + ["list", "tables"], capture_output=True, text=True).stdout
     check("the batches replaced vfw's table and left the other tables alone",
           tables.split() == ["table", "ip", "other", "table", "ip", "vfw"], tables)
