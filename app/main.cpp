@@ -243,6 +243,13 @@ int run(int argc, char** argv) {
 
   CLI::App* stages = app.add_subcommand("stages", "Print the forwarding order of the pipeline");
 
+  // INTERFACE=LINUX, as vfw run and vfw export nft take it.
+  const auto binding_check = [](const std::string& v) {
+    const size_t eq = v.find('=');
+    return eq == std::string::npos || eq == 0 || eq + 1 == v.size()
+               ? std::string("expected INTERFACE=LINUX, as GigabitEthernet0/0/1=eth1")
+               : std::string();
+  };
   vfw::ExportNftOptions nft_options;
   std::string nft_config;
   std::vector<std::string> nft_binds;
@@ -258,12 +265,7 @@ int run(int argc, char** argv) {
       ->add_option("--bind", nft_binds,
                    "INTERFACE=LINUX: the Linux interface a device interface is (repeatable; "
                    "default: GigabitEthernet0/0/1 is ge0-0-1)")
-      ->check([](const std::string& v) {
-        const size_t eq = v.find('=');
-        return eq == std::string::npos || eq == 0 || eq + 1 == v.size()
-                   ? std::string("expected INTERFACE=LINUX, as GigabitEthernet0/0/1=eth1")
-                   : std::string();
-      });
+      ->check(binding_check);
   export_nft_cmd->add_flag("--apply", nft_options.apply,
                            "Replace vfw's table in the kernel, in one netlink batch");
   export_nft_cmd->add_option("--netns", nft_options.netns,
@@ -284,12 +286,7 @@ int run(int argc, char** argv) {
       ->add_option("--bind", binds,
                    "INTERFACE=LINUX: the device's interface on a Linux interface, through "
                    "AF_PACKET (repeatable; docs/vm.md)")
-      ->check([](const std::string& v) {
-        const size_t eq = v.find('=');
-        return eq == std::string::npos || eq == 0 || eq + 1 == v.size()
-                   ? std::string("expected INTERFACE=LINUX, as GigabitEthernet0/0/1=eth1")
-                   : std::string();
-      });
+      ->check(binding_check);
   run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
   run_cmd->add_option("--log-host", daemon.log_host,
                       "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "

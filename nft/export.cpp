@@ -248,6 +248,17 @@ class Exporter {
             }
   }
 
+  // A nat server's protocol and port as one match: the port (with its protocol) when it has one,
+  // the protocol alone otherwise, nothing for a server of every protocol.
+  static std::optional<Match> server_port(uint8_t protocol, std::optional<uint16_t> port, K kind) {
+    if (protocol == 0) return std::nullopt;
+    Match m;
+    m.protocol = protocol;
+    m.kind = port ? kind : K::Protocol;
+    if (port) m.port_lo = m.port_hi = *port;
+    return m;
+  }
+
   void prerouting() {
     Chain c;
     c.name = "prerouting";
@@ -260,18 +271,8 @@ class Exporter {
       d.kind = K::Destination;
       d.address = {s.global, s.global};
       r.matches.push_back(d);
-      if (s.protocol != 0 && s.global_port) {
-        Match p;
-        p.kind = K::DestinationPort;
-        p.protocol = s.protocol;
-        p.port_lo = p.port_hi = *s.global_port;
-        r.matches.push_back(p);
-      } else if (s.protocol != 0) {
-        Match p;
-        p.kind = K::Protocol;
-        p.protocol = s.protocol;
-        r.matches.push_back(p);
-      }
+      if (const auto p = server_port(s.protocol, s.global_port, K::DestinationPort))
+        r.matches.push_back(*p);
       r.statement.kind = Statement::Kind::Dnat;
       r.statement.to = {s.inside, s.inside};
       if (s.inside_port) r.statement.port = s.inside_port;
@@ -440,18 +441,8 @@ class Exporter {
       src.kind = K::Source;
       src.address = {s.inside, s.inside};
       r.matches.push_back(src);
-      if (s.protocol != 0 && s.inside_port) {
-        Match p;
-        p.kind = K::SourcePort;
-        p.protocol = s.protocol;
-        p.port_lo = p.port_hi = *s.inside_port;
-        r.matches.push_back(p);
-      } else if (s.protocol != 0) {
-        Match p;
-        p.kind = K::Protocol;
-        p.protocol = s.protocol;
-        r.matches.push_back(p);
-      }
+      if (const auto p = server_port(s.protocol, s.inside_port, K::SourcePort))
+        r.matches.push_back(*p);
       r.statement.kind = Statement::Kind::Snat;
       r.statement.to = {s.global, s.global};
       if (s.global_port) r.statement.port = s.global_port;
