@@ -59,6 +59,10 @@ if shutil.which("nft") is None:
 subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
 if subprocess.run(["ip", "netns", "add", NS]).returncode != 0:
     skip("cannot make a network namespace here")
+entered = subprocess.run(["ip", "netns", "exec", NS, "true"], capture_output=True, text=True)
+if entered.returncode != 0:
+    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+    skip("cannot enter a network namespace here (ip netns exec: " + entered.stderr.strip() + ")")
 try:
     nft = ["ip", "netns", "exec", NS, "nft"]
     subprocess.run(nft + ["add table ip other; add chain ip other keep"], check=True)
