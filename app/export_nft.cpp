@@ -1,32 +1,14 @@
 #include "app/export_nft.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <iostream>
+
+#include "cli/atomic_file.hpp"
 
 #include "nft/export.hpp"
 #include "nft/netlink.hpp"
 #include "nft/text.hpp"
 
 namespace vfw {
-namespace {
-
-// The file whole or not at all: a temporary beside it, renamed over it.
-bool write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-}  // namespace
-
 int export_nft(const config::Config& config, const ExportNftOptions& options) {
   nft::ExportOptions eo;
   for (const auto& [device, linux_name] : options.binds) eo.linux_names[device] = linux_name;
@@ -41,8 +23,8 @@ int export_nft(const config::Config& config, const ExportNftOptions& options) {
     for (const auto& r : rs.routes) std::cerr << "#   " << r << "\n";
   }
   if (!options.output.empty()) {
-    if (!write_file(options.output, text)) {
-      std::cerr << "vfw: cannot write " << options.output << "\n";
+    if (const auto why = cli::write_file_atomically(options.output, text)) {
+      std::cerr << "vfw: cannot write " << options.output << " (" << *why << ")\n";
       return 1;
     }
   } else if (!options.apply) {

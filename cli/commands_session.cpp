@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "cli/atomic_file.hpp"
 #include "cli/command_helpers.hpp"
 #include "config/render.hpp"
 #include "device/device.hpp"
@@ -16,67 +17,6 @@
 
 namespace vfw::cli {
 namespace {
-
-// Writes the file atomically: a temporary file in the same folder, fsync, rename over the old
-// one, fsync the folder. A crash leaves the old file or the new one, never half of either. A
-// symbolic link stays a link (its target is what is replaced), and the file keeps its mode; a
-// new file gets the usual mode under the umask, not mkstemp's 0600.
-Result write_atomically(const std::string& requested, const std::string& text) {
-  std::string path = requested;
-  struct stat st {};
-  if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-    char* target = realpath(path.c_str(), nullptr);
-    if (target == nullptr) {
-      return "Error: Failed to save the configuration (the link " + requested +
-             " points nowhere: " + std::strerror(errno) + ").";
-    }
-    path = target;
-    std::free(target);
-  }
-  mode_t mode = 0;
-  if (stat(path.c_str(), &st) == 0) {
-    mode = st.st_mode & 07777;
-  } else {
-    const mode_t mask = umask(0);
-    umask(mask);
-    mode = 0666 & ~mask;
-  }
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0)
-    return "Error: Failed to save the configuration (" + std::string(std::strerror(errno)) + ").";
-  if (fchmod(fd, mode) != 0) {
-    const std::string why = std::strerror(errno);
-    close(fd);
-    unlink(tmp.c_str());
-    return "Error: Failed to save the configuration (" + why + ").";
-  }
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return "Error: Failed to save the configuration (" + why + ").";
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    unlink(tmp.c_str());
-    return "Error: Failed to save the configuration (" + why + ").";
-  }
-  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return kOk;
-}
 
 // The names the device saves to: *.cfg (and *.zip, which it compresses; vfw does not).
 Result check_file_name(const std::string& file) {
@@ -108,8 +48,8 @@ Result save(CommandContext& c, const Args& a) {
     return kOk;
   }
   c.out() += "Now saving the current configuration to the slot 0.\n";
-  if (auto err = write_atomically(path, config::render_current_configuration(c.config())))
-    return err;
+  if (auto why = write_file_atomically(path, config::render_current_configuration(c.config())))
+    return "Error: Failed to save the configuration (" + *why + ").";
   c.out() += "Save the configuration successfully.\n";
   return kOk;
 }
