@@ -14,6 +14,7 @@
 #include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/line_runner.hpp"
+#include "config/secret.hpp"
 #include "manage/ssh_server.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
@@ -599,9 +600,7 @@ int run_daemon(Device& device, const DaemonOptions& options) {
 std::string default_ssh_host_key_path() {
   if (const char* path = std::getenv("VFW_SSH_HOST_KEY"); path != nullptr && *path != '\0')
     return path;
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") +
-         "/.config/vfw/ssh_host_ed25519_key";
+  return config::machine_folder() + "/ssh_host_ed25519_key";
 }
 
 std::string default_socket_path() {

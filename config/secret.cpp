@@ -21,8 +21,7 @@ using Key = std::array<unsigned char, 32>;
 std::string key_path() {
   if (const char* path = std::getenv("VFW_DEVICE_KEY"); path != nullptr && *path != '\0')
     return path;
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.config/vfw/device.key";
+  return machine_folder() + "/device.key";
 }
 
 void make_parents(const std::string& path) {
@@ -63,6 +62,11 @@ constexpr size_t kNonce = 12;
 constexpr size_t kTag = 16;
 
 }  // namespace
+
+std::string machine_folder() {
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.config/vfw";
+}
 
 bool is_sealed(std::string_view text) {
   return text.size() > 2 * kSealMark.size() && text.substr(0, kSealMark.size()) == kSealMark &&

@@ -15,6 +15,10 @@ namespace vfw::config {
 
 inline constexpr std::string_view kSealMark = "%^%#";
 
+// The folder of this machine's vfw, ~/.config/vfw (/tmp/.config/vfw without a HOME): its device
+// key, and the SSH host key of `vfw run`.
+std::string machine_folder();
+
 bool is_sealed(std::string_view text);
 std::string seal_secret(std::string_view clear);
 // nullopt when the text was not sealed by this machine's key, or was altered.
