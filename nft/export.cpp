@@ -55,10 +55,7 @@ class Exporter {
  private:
   // At most 15 characters, as the kernel keeps an interface name (a longer one is noted).
   std::string linux_name(const std::string& interface) const {
-    const auto it = options_.linux_names.find(interface);
-    const std::string name =
-        it != options_.linux_names.end() ? it->second : default_linux_name(interface);
-    return name.substr(0, 15);
+    return full_linux_name(interface).substr(0, 15);
   }
   std::string full_linux_name(const std::string& interface) const {
     const auto it = options_.linux_names.find(interface);
@@ -85,7 +82,6 @@ class Exporter {
       Set s;
       s.name = unique_set_name("zone_", z.name);
       s.interfaces = true;
-      s.comment = "firewall zone " + z.name;
       for (const auto& i : z.interfaces) s.members.push_back(linux_name(i));
       zone_sets_[z.name] = s.name;
       out_.sets.push_back(std::move(s));
@@ -112,7 +108,6 @@ class Exporter {
     if (const auto it = address_sets_.find(name); it != address_sets_.end()) return it->second;
     Set s;
     s.name = unique_set_name("addr_", name);
-    s.comment = "ip address-set " + name;
     std::set<std::string> seen;
     std::vector<AddressRange> ranges;
     collect(name, ranges, seen);
@@ -186,22 +181,10 @@ class Exporter {
         m.protocol = it.protocol;
         ms.push_back(m);
       }
-      if (ports && !any_src) {
-        Match m;
-        m.kind = K::SourcePort;
-        m.protocol = it.protocol;
-        m.port_lo = it.src_lo;
-        m.port_hi = it.src_hi;
-        ms.push_back(m);
-      }
-      if (ports && !any_dst) {
-        Match m;
-        m.kind = K::DestinationPort;
-        m.protocol = it.protocol;
-        m.port_lo = it.dst_lo;
-        m.port_hi = it.dst_hi;
-        ms.push_back(m);
-      }
+      if (ports && !any_src)
+        ms.push_back(port_match(K::SourcePort, it.protocol, it.src_lo, it.src_hi));
+      if (ports && !any_dst)
+        ms.push_back(port_match(K::DestinationPort, it.protocol, it.dst_lo, it.dst_hi));
       out.push_back(std::move(ms));
     }
     return out;
@@ -248,14 +231,23 @@ class Exporter {
             }
   }
 
+  static Match port_match(K kind, uint8_t protocol, uint16_t lo, uint16_t hi) {
+    Match m;
+    m.kind = kind;
+    m.protocol = protocol;
+    m.port_lo = lo;
+    m.port_hi = hi;
+    return m;
+  }
+
   // A nat server's protocol and port as one match: the port (with its protocol) when it has one,
   // the protocol alone otherwise, nothing for a server of every protocol.
   static std::optional<Match> server_port(uint8_t protocol, std::optional<uint16_t> port, K kind) {
     if (protocol == 0) return std::nullopt;
+    if (port) return port_match(kind, protocol, *port, *port);
     Match m;
+    m.kind = K::Protocol;
     m.protocol = protocol;
-    m.kind = port ? kind : K::Protocol;
-    if (port) m.port_lo = m.port_hi = *port;
     return m;
   }
 
