@@ -22,6 +22,7 @@ std::string_view keyword_help(std::string_view keyword) {
       {"type", "Specify the object type"},
       {"object", "Addresses or services"},
       {"acl", "Specify ACL configuration information"},
+      {"aaa", "AAA"},
       {"arp", "Specify ARP (Address Resolution Protocol) information"},
       {"dynamic", "Dynamic entries"},
       {"action", "Specify action"},
