@@ -70,7 +70,6 @@ struct Set {
   bool interfaces = false;              // type ifname, else ipv4_addr with intervals
   std::vector<std::string> members;     // interfaces
   std::vector<AddressRange> addresses;  // merged, ascending
-  std::string comment;                  // what it stands for (not printed: nft 1.0.6 keeps none)
 };
 
 struct Ruleset {
