@@ -13,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "app/cli_session.hpp"
 #include "app/daemon.hpp"
@@ -192,12 +193,18 @@ int run(int argc, char** argv) {
   CLI::App* trace =
       app.add_subcommand("packet-trace", "Trace a packet through the forwarding pipeline");
   trace->add_option("--config", pt.config, "Configuration file")->required();
-  trace->add_option("--input", pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)")
-      ->required();
-  trace->add_option("--protocol", pt.protocol, "icmp, tcp, udp or an IP protocol number")
-      ->required();
-  trace->add_option("--source", pt.source, "Source address")->required();
-  trace->add_option("--destination", pt.destination, "Destination address")->required();
+  // The flow's four are needed unless --flows names a file of flows instead.
+  CLI::Option* flows = trace->add_option(
+      "--flows", pt.flows,
+      "A file of flows, one a line in these options' words (--input ... --destination-port 80), "
+      "traced one after the other through the one device");
+  for (auto [name, into, help] :
+       {std::tuple{"--input", &pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)"},
+        std::tuple{"--protocol", &pt.protocol, "icmp, tcp, udp or an IP protocol number"},
+        std::tuple{"--source", &pt.source, "Source address"},
+        std::tuple{"--destination", &pt.destination, "Destination address"}}) {
+    trace->add_option(name, *into, help)->excludes(flows);
+  }
   trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)")
       ->check(CLI::Range(0, 65535));
   trace->add_option("--destination-port", pt.destination_port, "Destination port (tcp, udp)")

@@ -1,7 +1,9 @@
 #include "device/packet_trace.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
+#include <vector>
 
 #include "device/pcap_writer.hpp"
 
@@ -36,6 +38,24 @@ std::string describe_packet(const PacketSpec& spec, const std::string& input) {
   return text;
 }
 
+// The packet as it left the device, from its bytes: the translated flow, or the tunnel's outer
+// header when it was encapsulated.
+std::string describe_leaving(std::span<const uint8_t> bytes) {
+  PacketInfo info;
+  if (parse_ipv4(bytes, info) != DropReason::None) return "";
+  std::string text = config::protocol_name(info.protocol) + " ";
+  if (info.protocol == ipproto::kIcmp && info.has_l4) {
+    return text + to_string(info.src) + " -> " + to_string(info.dst) + " type " +
+           std::to_string(info.icmp_type) + " code " + std::to_string(info.icmp_code) + " id " +
+           std::to_string(info.src_port);
+  }
+  if ((info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp) && info.has_l4) {
+    return text + to_string(info.src) + ":" + std::to_string(info.src_port) + " -> " +
+           to_string(info.dst) + ":" + std::to_string(info.dst_port);
+  }
+  return text + to_string(info.src) + " -> " + to_string(info.dst);
+}
+
 struct Sent {
   Action action;
   std::vector<uint8_t> bytes;  // as the pipeline left it
@@ -49,6 +69,7 @@ Sent send_bytes(Device& device, std::vector<uint8_t> bytes, std::string descript
   trace.packet = std::move(description);
   std::vector<EmittedPacket> emitted;
   const Action action = device.receive(bytes, input, &trace, &emitted);
+  if (action == Action::Forward) trace.result.leaving = describe_leaving(bytes);
   out << (json ? format_trace_json(trace) : format_trace_text(trace));
   if (pcap != nullptr) {
     // What leaves: the fragments when the packet was fragmented, else the packet; ICMP errors too.
@@ -112,10 +133,14 @@ std::string encapsulate_as_peer(Device& device, const std::vector<uint8_t>& oute
   return "";
 }
 
-}  // namespace
-
-int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out,
-                     std::ostream& err) {
+// One flow: its packet (repeated), and its reply with --reverse.
+int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, std::ostream& err,
+               PcapWriter* pcap) {
+  if (o.input.empty() || o.protocol.empty() || o.source.empty() || o.destination.empty()) {
+    err << "packet-trace: --input, --protocol, --source and --destination are needed (or --flows "
+           "FILE)\n";
+    return 2;
+  }
   PacketSpec spec;
   if (auto number = config::protocol_number(o.protocol)) {
     spec.protocol = *number;
@@ -179,21 +204,13 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   spec.total_length = static_cast<uint16_t>(o.size);
   spec.dont_fragment = o.dont_fragment;
 
-  std::unique_ptr<PcapWriter> pcap;
-  if (!o.pcap.empty()) {
-    pcap = std::make_unique<PcapWriter>(o.pcap);
-    if (!pcap->ok()) {
-      err << "packet-trace: cannot write " << o.pcap << ": " << pcap->error() << "\n";
-      return 2;
-    }
-  }
-  Sent first = send(device, spec, *input, o.json, out, pcap.get());
+  Sent first = send(device, spec, *input, o.json, out, pcap);
   for (int i = 1; i < o.repeat; ++i) {
     if (!o.json) out << "\n";
     PacketSpec next = spec;
     next.ip_id = static_cast<uint16_t>(spec.ip_id + i);
     if (next.protocol == ipproto::kTcp) next.tcp_flags = tcpflag::kAck;
-    send(device, next, *input, o.json, out, pcap.get());
+    send(device, next, *input, o.json, out, pcap);
   }
   if (o.reverse) {
     if (!o.json) out << "\n";
@@ -234,10 +251,139 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
       }
       description += ", encapsulated by the peer";
     }
-    send_bytes(device, std::move(bytes), std::move(description), first.output, o.json, out,
-               pcap.get());
+    send_bytes(device, std::move(bytes), std::move(description), first.output, o.json, out, pcap);
   }
   return 0;
+}
+
+// A flow file's lines, read whole before anything is traced; at most this many bytes a line.
+constexpr size_t kMaxFlowLine = 1024;
+
+}  // namespace
+
+bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::string& error) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < line.size();) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    size_t end = i;
+    while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r') ++end;
+    if (end > i) words.emplace_back(line.substr(i, end - i));
+    i = end;
+  }
+  auto number = [&](const std::string& option, const std::string& word, int low, int high,
+                    int& into) {
+    const auto n = parse_uint(word, static_cast<uint32_t>(high));
+    if (!n || static_cast<int>(*n) < low) {
+      error = option + " takes a number from " + std::to_string(low) + " to " +
+              std::to_string(high) + ", not \"" + word + "\"";
+      return false;
+    }
+    into = static_cast<int>(*n);
+    return true;
+  };
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& option = words[i];
+    if (option == "--df") {
+      flow.dont_fragment = true;
+      continue;
+    }
+    if (option == "--reverse") {
+      flow.reverse = true;
+      continue;
+    }
+    const bool known = option == "--input" || option == "--protocol" || option == "--source" ||
+                       option == "--destination" || option == "--source-port" ||
+                       option == "--destination-port" || option == "--icmp-type" ||
+                       option == "--size" || option == "--repeat";
+    if (!known) {
+      error = "unknown option \"" + option +
+              "\" (a flow takes --input, --protocol, --source, --destination, --source-port, "
+              "--destination-port, --icmp-type, --size, --df, --reverse, --repeat)";
+      return false;
+    }
+    if (i + 1 == words.size()) {
+      error = option + " needs a value";
+      return false;
+    }
+    const std::string& value = words[++i];
+    if (option == "--input") {
+      flow.input = value;
+    } else if (option == "--protocol") {
+      flow.protocol = value;
+    } else if (option == "--source") {
+      flow.source = value;
+    } else if (option == "--destination") {
+      flow.destination = value;
+    } else if (option == "--source-port") {
+      if (!number(option, value, 0, 65535, flow.source_port)) return false;
+    } else if (option == "--destination-port") {
+      if (!number(option, value, 0, 65535, flow.destination_port)) return false;
+    } else if (option == "--icmp-type") {
+      if (!number(option, value, 0, 255, flow.icmp_type)) return false;
+    } else if (option == "--size") {
+      if (!number(option, value, 0, 65535, flow.size)) return false;
+    } else if (!number(option, value, 1, kMaxRepeat, flow.repeat)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out,
+                     std::ostream& err) {
+  // A flow file is read and checked whole first: a mistake on line 900 is reported before the
+  // first packet runs, not after 899 traces.
+  std::vector<PacketTraceOptions> flows;
+  if (!o.flows.empty()) {
+    std::ifstream file(o.flows, std::ios::binary);
+    if (!file) {
+      err << "packet-trace: cannot read " << o.flows << "\n";
+      return 2;
+    }
+    std::string line;
+    for (size_t number = 1; std::getline(file, line); ++number) {
+      if (line.size() > kMaxFlowLine) {
+        err << "packet-trace: " << o.flows << " line " << number << ": longer than " << kMaxFlowLine
+            << " characters\n";
+        return 2;
+      }
+      const size_t first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos || line[first] == '#') continue;
+      PacketTraceOptions flow;
+      flow.json = o.json;
+      std::string error;
+      if (!parse_flow_line(line, flow, error)) {
+        err << "packet-trace: " << o.flows << " line " << number << ": " << error << "\n";
+        return 2;
+      }
+      flows.push_back(std::move(flow));
+    }
+    if (file.bad()) {
+      err << "packet-trace: cannot read " << o.flows << "\n";
+      return 2;
+    }
+  } else {
+    flows.push_back(o);
+  }
+  std::unique_ptr<PcapWriter> pcap;
+  if (!o.pcap.empty()) {
+    pcap = std::make_unique<PcapWriter>(o.pcap);
+    if (!pcap->ok()) {
+      err << "packet-trace: cannot write " << o.pcap << ": " << pcap->error() << "\n";
+      return 2;
+    }
+  }
+  // The flows run one after the other through the one device, as packets through a real one:
+  // what the first made (sessions, NAT ports) is there for the next.
+  int status = 0;
+  for (size_t i = 0; i < flows.size(); ++i) {
+    if (i > 0 && !o.json) out << "\n";
+    const int s = trace_flow(device, flows[i], out, err, pcap.get());
+    if (s != 0 && !o.flows.empty())
+      err << "packet-trace: that was the flow of " << o.flows << "'s entry " << i + 1 << "\n";
+    status = std::max(status, s);
+  }
+  return status;
 }
 
 }  // namespace vfw

@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "device/device.hpp"
 
@@ -25,7 +26,15 @@ struct PacketTraceOptions {
   bool reverse = false;
   int repeat = 1;
   std::string pcap;  // write what leaves the device's interfaces to this file
+  // A file of flows, one a line in the options' own words ("--input g0/0/1 --protocol tcp
+  // --source 10.1.1.10 --destination 8.8.8.8 --destination-port 80"), traced one after the other
+  // through the one device instead of the flow of the options above.
+  std::string flows;
 };
+
+// Reads one line of a flow file into flow (which keeps what the line does not set). False with
+// the reason in error for an unknown option, a missing value or a number out of range.
+bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::string& error);
 
 // At most this many packets a trace (--repeat), as the CLI's `repeat 1-100`.
 inline constexpr int kMaxRepeat = 100;

@@ -64,6 +64,10 @@ struct TraceResult {
   Action action = Action::Drop;
   std::string input;
   std::string output;
+  // The packet as it left, after every translation ("tcp 1.1.1.10:2048 -> 8.8.8.8:80"; the outer
+  // header when it left in a tunnel). Filled by packet-trace, which holds the bytes; empty when the
+  // packet did not leave.
+  std::string leaving;
   DropReason drop = DropReason::None;
   std::vector<TraceWarning> warnings;  // every step's warnings again, beside the action
 };

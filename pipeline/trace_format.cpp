@@ -123,6 +123,7 @@ std::string format_trace_text(const Trace& t) {
   o << "\nResult:\n";
   o << "  Input interface:  " << (t.result.input.empty() ? "-" : t.result.input) << "\n";
   o << "  Output interface: " << (t.result.output.empty() ? "-" : t.result.output) << "\n";
+  if (!t.result.leaving.empty()) o << "  Leaves as:        " << t.result.leaving << "\n";
   o << "  Action:           " << action_name(t.result.action) << "\n";
   for (const auto& w : t.result.warnings) o << "  Warning:          " << w.message << "\n";
   o << "  Drop reason:      "
@@ -176,6 +177,12 @@ std::string format_trace_json(const Trace& t) {
   json_string(o, t.result.input);
   o << ",\"output\":";
   json_string(o, t.result.output);
+  o << ",\"leaving\":";
+  if (t.result.leaving.empty()) {
+    o << "null";
+  } else {
+    json_string(o, t.result.leaving);
+  }
   o << ",\"drop_reason\":";
   if (t.result.drop == DropReason::None) {
     o << "null";

@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "app/cli_session.hpp"
@@ -77,11 +80,13 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   CHECK(json.find(
             "\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
         std::string::npos);
-  CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
-                  "\"output\":\"GigabitEthernet0/0/2\",\"drop_reason\":null,\"warnings\":[{"
-                  "\"message\":\"sent in plain text: nat-policy rule internet translates "
-                  "traffic that ipsec policy map1 10 protects (stage 8, snat)\",\"fix\":[]}]}}") !=
-        std::string::npos);
+  CHECK(
+      json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
+                "\"output\":\"GigabitEthernet0/0/2\",\"leaving\":\"icmp 1.1.1.1 -> 10.2.1.2 type 8 "
+                "code 0 id 2048\",\"drop_reason\":null,\"warnings\":[{"
+                "\"message\":\"sent in plain text: nat-policy rule internet translates "
+                "traffic that ipsec policy map1 10 protects (stage 8, snat)\",\"fix\":[]}]}}") !=
+      std::string::npos);
   // The step where it happens carries the warning with the fix, line by line.
   CHECK(json.find("\"drop_reason\":null,\"warnings\":[{\"message\":\"ipsec policy map1 10 (acl "
                   "3000 rule 5) protects icmp 10.1.1.2 -> 10.2.1.2 as it arrived") !=
@@ -168,4 +173,92 @@ TEST_CASE("every drop is a counter in display firewall statistics system discard
         "Discard statistic information:\n"
         "  Route to NULL0 packets discarded:                         2\n"
         "  Security policy deny packets discarded:                   1\n");
+}
+
+TEST_CASE("--flows traces a file of flows through one device, each leaving as translated",
+          "[trace]") {
+  char dir[] = "/tmp/vfw-flows-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string flows = std::string(dir) + "/flows.txt";
+  {
+    std::ofstream f(flows);
+    f << "# the LAN to the Internet (pool_pat), then a second flow: the next PAT port\n"
+         "--input g0/0/1 --protocol tcp --source 10.1.1.10 --destination 8.8.8.8 "
+         "--source-port 1234 --destination-port 80\n"
+         "\n"
+         "  --input g0/0/1 --protocol tcp --source 10.1.1.10 --destination 8.8.8.8 "
+         "--source-port 1235 --destination-port 443\n"
+         "--input g0/0/2 --protocol tcp --source 8.8.8.8 --destination 1.1.1.3 "
+         "--destination-port 80\n"
+         "--input g0/0/1 --protocol tcp --source 10.1.1.10 --destination 8.8.8.8 "
+         "--destination-port 23\n";
+  }
+  PacketTraceOptions o;
+  o.config = std::string(VFW_SOURCE_DIR) + "/examples/nat-lab.cfg";
+  o.flows = flows;
+  o.json = true;
+  std::ostringstream out, err;
+  REQUIRE(run_packet_trace(o, out, err) == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(out.str());
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);
+  // Both through the one device: the second flow's PAT port follows the first's.
+  CHECK(lines[0].find("\"leaving\":\"tcp 1.1.1.10:2048 -> 8.8.8.8:80\"") != std::string::npos);
+  CHECK(lines[1].find("\"leaving\":\"tcp 1.1.1.10:2049 -> 8.8.8.8:443\"") != std::string::npos);
+  // nat server web: 1.1.1.3:80 -> 192.168.100.10:8080.
+  CHECK(lines[2].find("\"leaving\":\"tcp 8.8.8.8:49152 -> 192.168.100.10:8080\"") !=
+        std::string::npos);
+  // Telnet out is denied: no leaving packet.
+  CHECK(lines[3].find("\"action\":\"drop\"") != std::string::npos);
+  CHECK(lines[3].find("\"leaving\":null") != std::string::npos);
+
+  // The text form says it too.
+  o.json = false;
+  std::ostringstream text, text_err;
+  Device fresh(cli::load_config_file(o.config).config);
+  REQUIRE(vfw::run_packet_trace(fresh, o, text, text_err) == 0);
+  CHECK(text.str().find("  Leaves as:        tcp 1.1.1.10:2048 -> 8.8.8.8:80\n") !=
+        std::string::npos);
+
+  // A mistake anywhere in the file is reported with its line before any flow runs.
+  {
+    std::ofstream f(flows);
+    f << "--input g0/0/1 --protocol icmp --source 10.1.1.10 --destination 8.8.8.8\n"
+         "--input g0/0/1 --protocol tcp --source 10.1.1.10 --destination 8.8.8.8 "
+         "--destination-port 99999\n";
+  }
+  std::ostringstream none, why;
+  CHECK(run_packet_trace(o, none, why) == 2);
+  CHECK(none.str().empty());
+  CHECK(why.str() == "packet-trace: " + flows +
+                         " line 2: --destination-port takes a number from 0 to 65535, not "
+                         "\"99999\"\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a flow line is the command line's options, each checked", "[trace]") {
+  PacketTraceOptions flow;
+  std::string error;
+  REQUIRE(
+      parse_flow_line("--input g0/0/1 --protocol icmp --source 10.1.1.2 --destination "
+                      "10.2.1.2 --source-port 7 --icmp-type 13 --size 100 --df --repeat 2",
+                      flow, error));
+  CHECK(flow.input == "g0/0/1");
+  CHECK(flow.protocol == "icmp");
+  CHECK(flow.source == "10.1.1.2");
+  CHECK(flow.destination == "10.2.1.2");
+  CHECK(flow.source_port == 7);
+  CHECK(flow.icmp_type == 13);
+  CHECK(flow.size == 100);
+  CHECK(flow.dont_fragment);
+  CHECK(flow.repeat == 2);
+  CHECK_FALSE(parse_flow_line("--input", flow, error));
+  CHECK(error == "--input needs a value");
+  CHECK_FALSE(parse_flow_line("--config x.cfg", flow, error));
+  CHECK(error.rfind("unknown option \"--config\"", 0) == 0);
+  CHECK_FALSE(parse_flow_line("--repeat 101", flow, error));
+  CHECK(error == "--repeat takes a number from 1 to 100, not \"101\"");
+  CHECK_FALSE(parse_flow_line("--repeat 0", flow, error));
+  CHECK_FALSE(parse_flow_line("--source-port -1", flow, error));
 }
