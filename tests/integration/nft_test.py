@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 VFW, SRC = sys.argv[1], sys.argv[2]
 NS = "vfwn-nft"
@@ -112,6 +113,29 @@ try:
     tables = subprocess.run(nft + ["list", "tables"], capture_output=True, text=True).stdout
     check("the batches replaced vfw's table and left the other tables alone",
           tables.split() == ["table", "ip", "other", "table", "ip", "vfw"], tables)
+    # A batch the kernel refuses: vfw's table held by another process with `flags owner` (the
+    # kernel lets only its owner change it). Nothing of the batch may be applied.
+    subprocess.run(nft + ["delete", "table", "ip", "vfw"], check=True)
+    holder = subprocess.Popen(nft + ["-i"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True)
+    holder.stdin.write("add table ip vfw { flags owner; }\nadd chain ip vfw keep\n")
+    holder.stdin.flush()
+    held = ""
+    for _ in range(50):
+        held = subprocess.run(nft + ["list", "table", "ip", "vfw"], capture_output=True,
+                              text=True).stdout
+        if "chain keep" in held:
+            break
+        time.sleep(0.1)
+    refused = subprocess.run([VFW, "export", "nft", "--config", configs[0], "--apply", "--netns",
+                              NS], capture_output=True, text=True)
+    after = subprocess.run(nft + ["list", "table", "ip", "vfw"], capture_output=True, text=True).stdout
+    holder.stdin.close()
+    holder.wait()
+    check("a batch the kernel refuses changes nothing: exit 1, the reason, the previous table whole",
+          "chain keep" in held and refused.returncode == 1 and
+          "the kernel refused the ruleset: Operation not permitted; the previous ruleset is "
+          "unchanged" in refused.stderr and after == held, refused.stderr[-300:] + after)
     big = max(batches, key=lambda b: b[2]) if batches else None
     if big:
         print(f"     largest batch: {big[0]}, {big[1]} messages, {big[2]} bytes")
