@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "app/kernel_dataplane.hpp"
 #include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/line_runner.hpp"
@@ -48,9 +49,12 @@ class Daemon {
     if (!open_log_host()) return 1;
     device_.ike().keys_in_log = options_.debug;
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
-    if (!options_.binds.empty()) {
+    if (options_.kernel_dataplane) {
+      if (!start_kernel_dataplane()) return 1;
+    } else if (!options_.binds.empty()) {
       if (!bind_interfaces()) return 1;
-    } else {
+    }
+    if (options_.binds.empty() || options_.kernel_dataplane) {
       open_sockets();
       if (sockets_.empty())
         log("IKE/4/BIND: no interface address of the configuration is on this host");
@@ -141,6 +145,26 @@ class Daemon {
     // debugging ikev2 error / ipsec error: on the terminal, as the device prints them.
     for (const auto& line : device_.ike().take_debug()) std::cout << "\n" << line << "\n";
     std::cout << std::flush;
+  }
+
+  // --dataplane kernel: the kernel forwards; the device's addresses go on the bound interfaces
+  // (where IKE then listens, as without --bind), and the sessions are read from conntrack.
+  bool start_kernel_dataplane() {
+    std::vector<std::pair<std::string, std::string>> binds;
+    for (const auto& [name, linux_name] : options_.binds) {
+      const auto full = cli::normalize_interface(name);
+      if (!full || device_.config().interfaces.count(*full) == 0) {
+        log("VFW/3/BIND: the configuration has no interface " + name);
+        return false;
+      }
+      binds.emplace_back(*full, linux_name);
+    }
+    kernel_ = std::make_unique<KernelDataplane>(device_, std::move(binds),
+                                                [this](const std::string& line) { log(line); });
+    if (!kernel_->start()) return false;
+    kernel_snapshot_ = &device_.snapshot();
+    device_.set_session_source([this] { kernel_->refresh_sessions(); });
+    return true;
   }
 
   // --bind: each device interface on its Linux interface; the host's own stack must keep off.
@@ -387,6 +411,11 @@ class Daemon {
       if (ec) return;
       device_.ike_tick();
       flush_ike();
+      if (kernel_ && &device_.snapshot() != kernel_snapshot_) {
+        // A line typed at the CLI changed the configuration: the kernel follows.
+        kernel_snapshot_ = &device_.snapshot();
+        kernel_->configuration_changed();
+      }
       schedule_tick();
     });
   }
@@ -565,6 +594,9 @@ class Daemon {
     if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
     if (ssh_) ssh_->stop();
     ssh_retry_.cancel();
+    if (kernel_)
+      log("VFW/6/KERNEL: table ip vfw stays in the kernel: it goes on enforcing the last "
+          "configuration (nft delete table ip vfw to remove it)");
     io_.stop();
   }
 
@@ -584,6 +616,8 @@ class Daemon {
   std::map<uint32_t, std::string> interface_of_;
   std::map<uint32_t, std::string> ssh_interface_;  // address -> the interface SSH listens on
   std::unique_ptr<LineRunner> runner_;
+  std::unique_ptr<KernelDataplane> kernel_;
+  const Snapshot* kernel_snapshot_ = nullptr;  // the configuration the kernel holds
   std::unique_ptr<manage::SshServer> ssh_;
   asio::steady_timer ssh_retry_{io_};
   std::string ssh_key_path_;

@@ -22,6 +22,9 @@ struct DaemonOptions {
   // --bind GigabitEthernet0/0/1=eth1: the device's interface on that Linux interface, whole
   // frames through AF_PACKET (netio/). With any, every packet and IKE use the bound interfaces.
   std::vector<std::pair<std::string, std::string>> binds;
+  // --dataplane kernel: the Linux kernel forwards between the bound interfaces, with the
+  // configuration as nftables (app/kernel_dataplane.hpp); vfw keeps the CLI, displays and IKE.
+  bool kernel_dataplane = false;
   std::string socket_path;  // the CLI's local socket; "" for none
   bool terminal = true;     // read CLI lines from standard input
   bool debug = false;       // log at debug level: IKE's keys, for Wireshark

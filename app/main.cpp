@@ -294,6 +294,14 @@ int run(int argc, char** argv) {
                    "INTERFACE=LINUX: the device's interface on a Linux interface, through "
                    "AF_PACKET (repeatable; docs/vm.md)")
       ->check(binding_check);
+  std::string dataplane = "vfw";
+  run_cmd
+      ->add_option("--dataplane", dataplane,
+                   "vfw: vfw forwards the bound interfaces' frames; kernel: the Linux kernel "
+                   "forwards with the configuration as nftables, vfw keeps the CLI, the displays "
+                   "and IKE (docs/nftables.md)")
+      ->check(CLI::IsMember({"vfw", "kernel"}))
+      ->default_str("vfw");
   run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
   run_cmd->add_option("--log-host", daemon.log_host,
                       "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
@@ -337,6 +345,12 @@ int run(int argc, char** argv) {
     if (!run_config.empty()) daemon.save_path = run_config;  // `save` writes back there
     for (const auto& b : binds)
       daemon.binds.emplace_back(b.substr(0, b.find('=')), b.substr(b.find('=') + 1));
+    daemon.kernel_dataplane = dataplane == "kernel";
+    if (daemon.kernel_dataplane && daemon.binds.empty()) {
+      std::cerr << "vfw: --dataplane kernel needs the interfaces the kernel forwards between "
+                   "(--bind INTERFACE=LINUX)\n";
+      return 2;
+    }
     return run_device(run_config, daemon);
   }
   if (*cli_cmd && cli_cmd->count("--connect") > 0)

@@ -70,6 +70,7 @@ std::string hms(uint32_t seconds) {
 }  // namespace
 
 std::string display_session_table(Device& d, bool verbose) {
+  d.refresh_sessions();
   Runtime& rt = d.runtime();
   rt.sweep(d.now());
   const Snapshot& snap = d.snapshot();
