@@ -286,11 +286,49 @@ class Exporter {
       }
       st.port = rule.destination_port;
       const std::string name = "nat-policy rule " + rule.name;
-      expand(c, zone_matches(rule.source_zones, true), {std::nullopt}, {},
-             addresses(rule.source_addresses, true), addresses(rule.destination_addresses, false),
-             services(rule.services, name), st, name);
+      const auto zones = zone_matches(rule.source_zones, true);
+      const auto sources = addresses(rule.source_addresses, true);
+      const auto destinations = addresses(rule.destination_addresses, false);
+      auto svc = services(rule.services, name);
+      if (!st.port) {
+        expand(c, zones, {std::nullopt}, {}, sources, destinations, svc, st, name);
+        continue;
+      }
+      // A port is TCP's or UDP's: the device translates the address alone for other protocols
+      // (an ICMP echo keeps its identifier), where the kernel would map the port onto the ICMP
+      // identifier. So the port goes with TCP and UDP only.
+      std::vector<std::vector<Match>> with_port, without_port;
+      for (auto& alternative : svc) {
+        const uint8_t protocol = protocol_of(alternative);
+        if (alternative.empty()) {
+          for (const uint8_t p : {ipproto::kTcp, ipproto::kUdp}) {
+            Match m;
+            m.kind = K::Protocol;
+            m.protocol = p;
+            with_port.push_back({m});
+          }
+          without_port.emplace_back();
+        } else if (protocol == ipproto::kTcp || protocol == ipproto::kUdp) {
+          with_port.push_back(std::move(alternative));
+        } else {
+          without_port.push_back(std::move(alternative));
+        }
+      }
+      expand(c, zones, {std::nullopt}, {}, sources, destinations, with_port, st, name);
+      Statement address_only = st;
+      address_only.port.reset();
+      expand(c, zones, {std::nullopt}, {}, sources, destinations, without_port, address_only, name);
     }
     out_.chains.push_back(std::move(c));
+  }
+
+  // The protocol a service alternative's matches name (0: none, any protocol).
+  static uint8_t protocol_of(const std::vector<Match>& alternative) {
+    for (const auto& m : alternative) {
+      if (m.kind == K::Protocol || m.kind == K::SourcePort || m.kind == K::DestinationPort)
+        return m.protocol;
+    }
+    return 0;
   }
 
   const AddressRange* group(const std::string& name, const std::string& rule) {

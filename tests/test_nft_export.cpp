@@ -158,3 +158,30 @@ TEST_CASE("addresses print as nft prints them; intervals merge as the kernel kee
   CHECK(nft::default_linux_name("GigabitEthernet0/0/1.100") == "ge0-0-1-100");
   CHECK(nft::default_linux_name("Virtual-Template0") == "vt0");
 }
+
+TEST_CASE("destination NAT to a port: the port for TCP and UDP, the address alone for the rest",
+          "[nft]") {
+  // Found by the differential test: `dnat to A:P` on an ICMP echo makes the kernel map P onto the
+  // echo's identifier; the device translates an ICMP packet's address and leaves it its id.
+  const std::string config =
+      "#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.1 255.255.255.0\n#\n"
+      "firewall zone trust\n add interface GigabitEthernet0/0/1\n#\n"
+      "ip service-set mixed type object\n service 0 protocol tcp destination-port 80\n"
+      " service 1 protocol icmp\n#\n"
+      "nat-policy\n rule name any_service\n  destination-address 192.0.2.106 mask 32\n"
+      "  action destination-nat static address-to-address address 10.10.3.30 8080\n"
+      " rule name mixed\n  destination-address 192.0.2.107 mask 32\n  service mixed\n"
+      "  action destination-nat static address-to-address address 10.10.3.31 8080\n#\nreturn\n";
+  const std::string t = nft::table_text(exported(config));
+  CHECK(has(t,
+            "\t\tip daddr 192.0.2.106 ip protocol tcp dnat to 10.10.3.30:8080 comment "
+            "\"nat-policy rule any_service\"\n"
+            "\t\tip daddr 192.0.2.106 ip protocol udp dnat to 10.10.3.30:8080 comment "
+            "\"nat-policy rule any_service\"\n"
+            "\t\tip daddr 192.0.2.106 dnat to 10.10.3.30 comment \"nat-policy rule "
+            "any_service\"\n"
+            "\t\tip daddr 192.0.2.107 tcp dport 80 dnat to 10.10.3.31:8080 comment "
+            "\"nat-policy rule mixed\"\n"
+            "\t\tip daddr 192.0.2.107 ip protocol icmp dnat to 10.10.3.31 comment "
+            "\"nat-policy rule mixed\"\n"));
+}
