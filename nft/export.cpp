@@ -117,6 +117,24 @@ class Exporter {
     return address_sets_[name];
   }
 
+  // A service item an nftables set of (protocol, destination port) holds: TCP or UDP, any
+  // source port.
+  static bool in_service_set(const ServiceItem& item) {
+    return (item.protocol == ipproto::kTcp || item.protocol == ipproto::kUdp) && item.src_lo == 0 &&
+           item.src_hi == 65535;
+  }
+
+  std::string service_set(const std::string& name, std::vector<ServiceRange> ports) {
+    if (const auto it = service_sets_.find(name); it != service_sets_.end()) return it->second;
+    Set s;
+    s.name = unique_set_name("svc_", name);
+    s.services = true;
+    s.ports = merged(std::move(ports));
+    service_sets_[name] = s.name;
+    out_.sets.push_back(std::move(s));
+    return service_sets_[name];
+  }
+
   // The address alternatives of a rule's field: each one match (none: any address).
   std::vector<std::optional<Match>> addresses(const std::vector<AddressItem>& items, bool source) {
     std::vector<std::optional<Match>> out;
@@ -143,6 +161,7 @@ class Exporter {
   std::vector<std::vector<Match>> services(const std::vector<std::string>& names,
                                            const std::string& rule) {
     std::vector<ServiceItem> items;
+    std::vector<std::vector<Match>> set_alternatives;
     bool any = names.empty();
     for (const auto& n : names) {
       if (n == "any") {
@@ -157,12 +176,28 @@ class Exporter {
       for (const auto& s : cfg_.service_sets) {
         if (s.name != n) continue;
         found = true;
-        for (const auto& [id, item] : s.items) items.push_back(item);
+        // Its TCP and UDP items by destination port become one nftables set; the others (other
+        // protocols, source ports) stay matches of their own.
+        std::vector<ServiceRange> ports;
+        for (const auto& [id, item] : s.items) {
+          if (in_service_set(item)) {
+            ports.push_back({item.protocol, item.dst_lo, item.dst_hi});
+          } else {
+            items.push_back(item);
+          }
+        }
+        if (!ports.empty()) {
+          Match m;
+          m.kind = K::ServiceSet;
+          m.name = service_set(n, std::move(ports));
+          set_alternatives.push_back({m});
+        }
       }
       if (!found) note(rule, "service " + n + " is not defined: the rule matches no service");
     }
-    std::vector<std::vector<Match>> out;
+    std::vector<std::vector<Match>> out = std::move(set_alternatives);
     if (any) {
+      out.clear();
       out.emplace_back();
       return out;
     }
@@ -327,6 +362,7 @@ class Exporter {
     for (const auto& m : alternative) {
       if (m.kind == K::Protocol || m.kind == K::SourcePort || m.kind == K::DestinationPort)
         return m.protocol;
+      if (m.kind == K::ServiceSet) return ipproto::kTcp;  // its elements are TCP's and UDP's
     }
     return 0;
   }
@@ -558,6 +594,7 @@ class Exporter {
   Ruleset out_;
   std::map<std::string, std::string> zone_sets_;
   std::map<std::string, std::string> address_sets_;
+  std::map<std::string, std::string> service_sets_;  // service-set name -> nft set name
   std::set<std::string> used_set_names_;
   std::list<AddressRange> group_ranges_;
 };

@@ -6,7 +6,9 @@
 //                      checked again), the default action as the chains' policy; service-manage
 //                      before the policy in the input chain, as the device checks it first
 //   ip address-set     interval sets (addr_NAME), groups flattened
-//   services           one nft rule per (protocol, ports) item of the rule's services
+//   ip service-set     its TCP and UDP destination ports as an interval set of concatenations
+//                      (svc_NAME: inet_proto . inet_service), its other items and the predefined
+//                      services one nft rule per (protocol, ports) item
 //   nat-policy         the postrouting chain: no-nat `accept`, easy-ip `masquerade`, an address
 //                      group `snat to` its range; destination-nat in the prerouting chain
 //   nat server         prerouting `dnat to` the inside address (and port), and postrouting `snat

@@ -36,6 +36,11 @@ namespace {
 constexpr uint32_t kTypeIpv4Address = 7;
 constexpr uint32_t kTypeInterfaceName = 41;
 constexpr uint32_t kInterfaceNameLength = 16;  // IFNAMSIZ, NUL included
+// inet_proto . inet_service: a concatenation's type is its fields' types, 6 bits each, the first
+// field highest (nft's TYPE_INET_PROTOCOL 12 and TYPE_INET_SERVICE 13).
+constexpr uint32_t kTypeProtocolDotService = (12U << 6) | 13U;
+// A concatenation's key: each field in a 32-bit register of its own.
+constexpr uint32_t kServiceKeyLength = 8;
 // nft's byte-order numbers, in a set's user data.
 constexpr uint32_t kByteOrderHost = 1;
 constexpr uint32_t kByteOrderBigEndian = 2;
@@ -197,6 +202,14 @@ void build(const Ruleset& rs, Batch& b) {
       nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, kTypeInterfaceName);
       nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, kInterfaceNameLength);
       nftnl_set_set_u32(set, NFTNL_SET_FLAGS, 0);
+    } else if (s.services) {
+      nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, kTypeProtocolDotService);
+      nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, kServiceKeyLength);
+      nftnl_set_set_u32(set, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+      // The fields' own lengths (a protocol's byte, a port's two): the kernel's set of intervals
+      // of concatenations (pipapo) needs them.
+      const std::array<uint8_t, 2> fields = {1, 2};
+      nftnl_set_set_data(set, NFTNL_SET_DESC_CONCAT, fields.data(), fields.size());
     } else {
       nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, kTypeIpv4Address);
       nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, 4);
@@ -205,8 +218,9 @@ void build(const Ruleset& rs, Batch& b) {
     // nft reads the key's byte order from the set's user data: an interface name is a string in
     // host order, an address big-endian. Without it, nft would print the names reversed.
     nftnl_udata_buf* ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-    nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
-                        s.interfaces ? kByteOrderHost : kByteOrderBigEndian);
+    if (!s.services)  // a concatenation's fields carry their own byte order
+      nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+                          s.interfaces ? kByteOrderHost : kByteOrderBigEndian);
     nftnl_set_set_data(set, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
     nftnl_udata_buf_free(ud);
     // EXCL: two sets of one name are an exporter's bug the kernel must refuse, not merge.
@@ -226,6 +240,18 @@ void build(const Ruleset& rs, Batch& b) {
         const auto key = interface_key(m);
         element(key.data(), kInterfaceNameLength, false);
       }
+    } else if (s.services) {
+      // Each interval as its first and last key (no end elements, unlike an address interval).
+      for (const auto& p : s.ports) {
+        const std::array<uint8_t, kServiceKeyLength> lo = {
+            p.protocol, 0, 0, 0, static_cast<uint8_t>(p.lo >> 8), static_cast<uint8_t>(p.lo), 0, 0};
+        const std::array<uint8_t, kServiceKeyLength> hi = {
+            p.protocol, 0, 0, 0, static_cast<uint8_t>(p.hi >> 8), static_cast<uint8_t>(p.hi), 0, 0};
+        nftnl_set_elem* e = nftnl_set_elem_alloc();
+        nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, lo.data(), lo.size());
+        nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, hi.data(), hi.size());
+        nftnl_set_elem_add(set, e);
+      }
     } else {
       // An interval set holds each range as its start and the address after its end (flagged as
       // an end); a gap before the first range starts with an end at 0.0.0.0.
@@ -242,7 +268,7 @@ void build(const Ruleset& rs, Batch& b) {
         }
       }
     }
-    if (!s.members.empty() || !s.addresses.empty()) {
+    if (!s.members.empty() || !s.addresses.empty() || !s.ports.empty()) {
       h = nftnl_nlmsg_build_hdr(b.buffer(), NFT_MSG_NEWSETELEM, kFamily, NLM_F_CREATE, b.seq++);
       nftnl_set_elems_nlmsg_build_payload(h, set);
       b.next();
@@ -326,6 +352,24 @@ void build(const Ruleset& rs, Batch& b) {
               l4_loaded = true;
             }
             e.port(m.kind == K::SourcePort ? 0 : 2, m.port_lo, m.port_hi);
+            break;
+          }
+          case K::ServiceSet: {
+            // As nft itself loads it: the protocol into register 1 (widened as nft does), the
+            // destination port into the next 32-bit register, the pair looked up.
+            e.meta(NFT_META_L4PROTO);
+            nftnl_expr* order = e.add("byteorder");
+            nftnl_expr_set_u32(order, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+            nftnl_expr_set_u32(order, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+            nftnl_expr_set_u32(order, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+            nftnl_expr_set_u32(order, NFTNL_EXPR_BYTEORDER_LEN, 1);
+            nftnl_expr_set_u32(order, NFTNL_EXPR_BYTEORDER_SIZE, 2);
+            nftnl_expr* port = e.add("payload");
+            nftnl_expr_set_u32(port, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
+            nftnl_expr_set_u32(port, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
+            nftnl_expr_set_u32(port, NFTNL_EXPR_PAYLOAD_LEN, 2);
+            nftnl_expr_set_u32(port, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG32_01);
+            e.lookup(m.name, set_ids[m.name]);
             break;
           }
           case K::IcmpType: {

@@ -20,6 +20,13 @@ struct AddressRange {
   friend bool operator==(const AddressRange&, const AddressRange&) = default;
 };
 
+// A protocol and a destination port interval of a service set: `tcp . 8000-8080`.
+struct ServiceRange {
+  uint8_t protocol = 0;
+  uint16_t lo = 0, hi = 0;
+  friend bool operator==(const ServiceRange&, const ServiceRange&) = default;
+};
+
 struct Match {
   enum class Kind : uint8_t {
     Established,  // ct state established,related
@@ -35,6 +42,7 @@ struct Match {
     SourcePort,       // tcp|udp sport LO[-HI] (after its protocol)
     DestinationPort,  // tcp|udp dport LO[-HI]
     IcmpType,         // icmp type T (port_lo)
+    ServiceSet,       // meta l4proto . th dport @SET
   };
   Kind kind = Kind::Established;
   std::string name;  // interface or set
@@ -67,9 +75,11 @@ struct Chain {
 
 struct Set {
   std::string name;
-  bool interfaces = false;              // type ifname, else ipv4_addr with intervals
+  bool interfaces = false;              // type ifname
+  bool services = false;                // type inet_proto . inet_service with intervals
   std::vector<std::string> members;     // interfaces
-  std::vector<AddressRange> addresses;  // merged, ascending
+  std::vector<AddressRange> addresses;  // type ipv4_addr with intervals: merged, ascending
+  std::vector<ServiceRange> ports;      // services: merged, by protocol then port
 };
 
 struct Ruleset {
@@ -82,5 +92,8 @@ struct Ruleset {
 
 // Sorts and merges address intervals (overlapping or adjacent), as the kernel keeps them.
 std::vector<AddressRange> merged(std::vector<AddressRange> ranges);
+// The same for a service set's port intervals, per protocol: the kernel refuses overlapping
+// intervals in a set of concatenations.
+std::vector<ServiceRange> merged(std::vector<ServiceRange> ranges);
 
 }  // namespace vfw::nft

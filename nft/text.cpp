@@ -55,6 +55,8 @@ std::string match_text(const Match& m) {
       return protocol_text(m.protocol) + " dport " + port_range(m.port_lo, m.port_hi);
     case K::IcmpType:
       return m.port_lo == 8 ? "icmp type echo-request" : "icmp type " + std::to_string(m.port_lo);
+    case K::ServiceSet:
+      return "meta l4proto . th dport @" + m.name;
   }
   return "";
 }
@@ -83,17 +85,24 @@ std::string statement_text(const Statement& s) {
 
 std::string set_text(const Set& s) {
   std::string o = "\tset " + s.name + " {\n";
-  o += s.interfaces ? "\t\ttype ifname\n" : "\t\ttype ipv4_addr\n\t\tflags interval\n";
+  o += s.interfaces ? "\t\ttype ifname\n"
+       : s.services ? "\t\ttype inet_proto . inet_service\n\t\tflags interval\n"
+                    : "\t\ttype ipv4_addr\n\t\tflags interval\n";
   std::vector<std::string> elements;
   if (s.interfaces) {
     for (const auto& m : s.members) elements.push_back(quoted(m));
+  } else if (s.services) {
+    for (const auto& p : s.ports)
+      elements.push_back(protocol_text(p.protocol) + " . " + port_range(p.lo, p.hi));
   } else {
     for (const auto& r : s.addresses) elements.push_back(range_text(r));
   }
+  // Two addresses a line; interface names and concatenations one a line.
+  const bool one_a_line = s.interfaces || s.services;
   if (!elements.empty()) {
     o += "\t\telements = { ";
     for (size_t i = 0; i < elements.size(); ++i) {
-      if (i > 0) o += (s.interfaces || i % 2 == 0) ? kElementBreak : ", ";
+      if (i > 0) o += (one_a_line || i % 2 == 0) ? kElementBreak : ", ";
       o += elements[i];
     }
     o += " }\n";
@@ -159,6 +168,22 @@ std::vector<AddressRange> merged(std::vector<AddressRange> ranges) {
   for (const auto& r : ranges) {
     if (!out.empty() && (out.back().hi.v == 0xffffffffu || r.lo.v <= out.back().hi.v + 1)) {
       out.back().hi.v = std::max(out.back().hi.v, r.hi.v);
+      continue;
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<ServiceRange> merged(std::vector<ServiceRange> ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const ServiceRange& a, const ServiceRange& b) {
+    return a.protocol != b.protocol ? a.protocol < b.protocol : a.lo < b.lo;
+  });
+  std::vector<ServiceRange> out;
+  for (const auto& r : ranges) {
+    if (!out.empty() && out.back().protocol == r.protocol &&
+        (out.back().hi == 65535 || r.lo <= out.back().hi + 1)) {
+      out.back().hi = std::max(out.back().hi, r.hi);
       continue;
     }
     out.push_back(r);

@@ -79,12 +79,14 @@ TEST_CASE(
   CHECK(has(t,
             "\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
             "\t\tct state established,related accept\n"));
-  // One nft rule per service item, each naming the USG rule.
+  // The service set's TCP and UDP ports as one nftables set of (protocol . port) intervals; the
+  // predefined icmp a match of its own; each nft rule naming the USG rule.
   CHECK(has(t,
-            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport 80 "
-            "accept comment \"rule out\"\n"
-            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan tcp dport "
-            "8000-8080 accept comment \"rule out\"\n"
+            "\tset svc_web {\n\t\ttype inet_proto . inet_service\n\t\tflags interval\n"
+            "\t\telements = { tcp . 80,\n\t\t\t     tcp . 8000-8080 }\n\t}\n"));
+  CHECK(has(t,
+            "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan meta l4proto . th "
+            "dport @svc_web accept comment \"rule out\"\n"
             "\t\tiifname @zone_trust oifname @zone_untrust ip saddr @addr_lan ip protocol " +
                 nft::protocol_text(1) + " accept comment \"rule out\"\n"));
   // After DNAT, as on the device: the policy sees the inside address.
@@ -180,8 +182,18 @@ TEST_CASE("destination NAT to a port: the port for TCP and UDP, the address alon
             "\"nat-policy rule any_service\"\n"
             "\t\tip daddr 192.0.2.106 dnat to 10.10.3.30 comment \"nat-policy rule "
             "any_service\"\n"
-            "\t\tip daddr 192.0.2.107 tcp dport 80 dnat to 10.10.3.31:8080 comment "
-            "\"nat-policy rule mixed\"\n"
+            "\t\tip daddr 192.0.2.107 meta l4proto . th dport @svc_mixed dnat to "
+            "10.10.3.31:8080 comment \"nat-policy rule mixed\"\n"
             "\t\tip daddr 192.0.2.107 ip protocol icmp dnat to 10.10.3.31 comment "
             "\"nat-policy rule mixed\"\n"));
+}
+
+TEST_CASE("a service set's intervals merge per protocol, as the kernel must hold them", "[nft]") {
+  // The kernel refuses overlapping intervals in a set of concatenations.
+  const auto m = nft::merged(std::vector<nft::ServiceRange>{
+      {17, 53, 53}, {6, 8000, 8080}, {6, 80, 80}, {6, 8050, 9000}, {6, 81, 81}, {17, 54, 60}});
+  REQUIRE(m.size() == 3);
+  CHECK(m[0] == nft::ServiceRange{6, 80, 81});
+  CHECK(m[1] == nft::ServiceRange{6, 8000, 9000});
+  CHECK(m[2] == nft::ServiceRange{17, 53, 60});
 }
