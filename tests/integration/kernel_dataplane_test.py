@@ -19,10 +19,11 @@ import tempfile
 import time
 
 sys.stdout.reconfigure(line_buffering=True)  # progress as it happens, under ctest too
+sys.dont_write_bytecode = True  # nothing written beside the sources
+from checks import check, finish, need_namespaces, skip  # noqa: E402
 
 VFW = sys.argv[1]
 FW, A, B = "vfwk-fw", "vfwk-a", "vfwk-b"
-passed = failed = 0
 
 CONFIG = """#
  sysname KFW
@@ -58,21 +59,6 @@ return
 """
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
-
-
-def skip(reason):
-    print(f"skipped: {reason}")
-    sys.exit(77)
-
-
 def run(*command, ns=None, check_rc=True):
     full = (["ip", "netns", "exec", ns] if ns else []) + list(command)
     return subprocess.run(full, check=check_rc, capture_output=True, text=True)
@@ -96,22 +82,13 @@ def down():
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-if os.geteuid() != 0:
-    skip("needs root (network namespaces, nftables)")
-if shutil.which("nft") is None:
-    skip("nft is not installed (Debian's nftables)")
+need_namespaces(FW)
 down()
-if subprocess.run(["ip", "netns", "add", FW], capture_output=True).returncode != 0:
-    skip("cannot make a network namespace here")
-entered = subprocess.run(["ip", "netns", "exec", FW, "true"], capture_output=True, text=True)
-if entered.returncode != 0:
-    down()
-    skip("cannot enter a network namespace here (ip netns exec: " + entered.stderr.strip() + ")")
 
 work = tempfile.mkdtemp(prefix="vfw-kernel-")
 daemon = None
 try:
-    for ns in (A, B):
+    for ns in (FW, A, B):
         run("ip", "netns", "add", ns)
     for ns in (FW, A, B):
         run("ip", "link", "set", "lo", "up", ns=ns)
@@ -207,5 +184,4 @@ finally:
     down()
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -36,6 +36,8 @@ import tempfile
 import time
 
 sys.stdout.reconfigure(line_buffering=True)  # progress as it happens, under ctest too
+sys.dont_write_bytecode = True  # nothing written beside the sources
+from checks import check, finish, need_namespaces, skip  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("vfw")
@@ -70,24 +72,8 @@ PREDEFINED = {"http": ("tcp", 80), "https": ("tcp", 443), "ssh": ("tcp", 22),
               "telnet": ("tcp", 23), "rdp": ("tcp", 3389), "ntp": ("udp", 123),
               "snmp": ("udp", 161), "syslog": ("udp", 514), "icmp": ("icmp", None)}
 
-passed = failed = 0
 DOCUMENTED = {"PAT port kept by the kernel": 0, "address group: any address of the range": 0,
               "server to server": 0, "no-pat group exhausted": 0}
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
-
-
-def skip(reason):
-    print(f"skipped: {reason}")
-    sys.exit(77)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,18 +732,7 @@ def shrink(work, cfg, packets, wire):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root (network namespaces, nftables)")
-    if shutil.which("nft") is None:
-        skip("nft is not installed (Debian's nftables)")
-    probe = "vfwd-probe"
-    subprocess.run(["ip", "netns", "del", probe], stderr=subprocess.DEVNULL)
-    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
-        skip("cannot make a network namespace here")
-    entered = subprocess.run(["ip", "netns", "exec", probe, "true"], capture_output=True, text=True)
-    subprocess.run(["ip", "netns", "del", probe], stderr=subprocess.DEVNULL)
-    if entered.returncode != 0:
-        skip("cannot enter a network namespace here (ip netns exec: " + entered.stderr.strip() + ")")
+    need_namespaces("vfwd-probe")
 
     rng = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="vfw-diff-")
@@ -855,8 +830,7 @@ def main():
         namespaces_down()
         if work:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish()
 
 
 main()

@@ -15,24 +15,11 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # nothing written beside the sources
+from checks import check, finish, need_namespaces  # noqa: E402
+
 VFW, SRC = sys.argv[1], sys.argv[2]
 NS = "vfwn-nft"
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
-
-
-def skip(reason):
-    print(f"skipped: {reason}")
-    sys.exit(77)
 
 
 def normalized(text):
@@ -53,17 +40,8 @@ def normalized(text):
     return "\n".join(out)
 
 
-if os.geteuid() != 0:
-    skip("needs root (network namespaces, nftables)")
-if shutil.which("nft") is None:
-    skip("nft is not installed (Debian's nftables)")
-subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
-if subprocess.run(["ip", "netns", "add", NS]).returncode != 0:
-    skip("cannot make a network namespace here")
-entered = subprocess.run(["ip", "netns", "exec", NS, "true"], capture_output=True, text=True)
-if entered.returncode != 0:
-    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
-    skip("cannot enter a network namespace here (ip netns exec: " + entered.stderr.strip() + ")")
+need_namespaces(NS)
+subprocess.run(["ip", "netns", "add", NS], check=True)
 try:
     nft = ["ip", "netns", "exec", NS, "nft"]
     subprocess.run(nft + ["add table ip other; add chain ip other keep"], check=True)
@@ -142,5 +120,4 @@ try:
 finally:
     subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

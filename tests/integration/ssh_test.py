@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # nothing written beside the sources
+from checks import check, finish  # noqa: E402
+
 import logging
 
 import paramiko
@@ -27,17 +30,6 @@ logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 VFW, SRC = sys.argv[1], sys.argv[2]
 MGMT, DATA = "127.1.0.2", "127.2.0.3"
 PASSWORD = "Admin@123"
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n{detail}" if detail else ""))
 
 
 def free_port():
@@ -280,5 +272,4 @@ rc = daemon.stop()
 check("SIGTERM with a session open stops cleanly and logs the session out",
       rc == 0 and "LogOutReason=The device stops" in daemon.text(), daemon.text()[-800:])
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()
