@@ -163,7 +163,8 @@ class Daemon {
                                                 [this](const std::string& line) { log(line); });
     if (!kernel_->start()) return false;
     kernel_snapshot_ = &device_.snapshot();
-    device_.set_session_source([this] { kernel_->refresh_sessions(); });
+    device_.set_session_source({[this] { kernel_->refresh_sessions(); },
+                                [this](const Session& s) { kernel_->remove_session(s); }});
     return true;
   }
 

@@ -113,6 +113,11 @@ void KernelDataplane::apply_host() {
   }
 }
 
+void KernelDataplane::remove_session(const Session& s) {
+  std::string error;
+  if (!kernel::delete_conntrack(s.fwd, error)) log_("VFW/4/KERNEL: " + error);
+}
+
 void KernelDataplane::refresh_sessions() {
   std::vector<kernel::ConntrackEntry> entries;
   std::string error;

@@ -31,6 +31,8 @@ class KernelDataplane {
   void configuration_changed();
   // The kernel's connections into the device's session table, for a display.
   void refresh_sessions();
+  // reset firewall session table: the kernel forgets the connection too.
+  void remove_session(const Session& s);
 
  private:
   std::vector<kernel::HostAddress> wanted_addresses() const;

@@ -176,6 +176,7 @@ void Device::follow_wall_clock() {
 }
 
 size_t Device::reset_sessions(const SessionFilter& filter) {
+  refresh_sessions();
   std::vector<uint32_t> doomed;
   runtime().sessions.for_each([&](uint32_t i, const Session& s) {
     if (filter.source && s.fwd.src != filter.source->v) return;
@@ -183,7 +184,10 @@ size_t Device::reset_sessions(const SessionFilter& filter) {
     if (filter.protocol && s.fwd.proto != *filter.protocol) return;
     doomed.push_back(i);
   });
-  for (uint32_t i : doomed) runtime_.remove_session(i);
+  for (uint32_t i : doomed) {
+    if (session_source_.remove) session_source_.remove(runtime_.sessions.at(i));
+    runtime_.remove_session(i);
+  }
   return doomed.size();
 }
 

@@ -66,11 +66,16 @@ class Device {
     std::optional<uint8_t> protocol;
   };
   size_t reset_sessions(const SessionFilter& filter);
-  // Where the sessions come from when vfw does not forward (vfw run --dataplane kernel: the
-  // kernel's conntrack): called to fill the session table before a display reads it.
-  void set_session_source(std::function<void()> source) { session_source_ = std::move(source); }
+  // Where the sessions are when vfw does not forward (vfw run --dataplane kernel: the kernel's
+  // conntrack): refresh fills the session table before a display or a reset reads it; remove
+  // takes a session out of its real home when `reset firewall session table` removes it here.
+  struct SessionSource {
+    std::function<void()> refresh;
+    std::function<void(const Session&)> remove;
+  };
+  void set_session_source(SessionSource source) { session_source_ = std::move(source); }
   void refresh_sessions() {
-    if (session_source_) session_source_();
+    if (session_source_.refresh) session_source_.refresh();
   }
 
   // The date display commands print first ("2025-05-07 15:10:12.750 "): the real time, unless a
@@ -185,7 +190,7 @@ class Device {
   std::vector<EmittedPacket> released_;
   void release_held();
   mutable bool dirty_ = true;
-  std::function<void()> session_source_;
+  SessionSource session_source_;
   Pipeline pipeline_;
   uint32_t now_ = 0;
   // Set by follow_wall_clock(): now() is now_ plus the seconds since then.

@@ -35,6 +35,10 @@ std::optional<ConntrackEntry> parse_conntrack_message(std::span<const uint8_t> m
 // reason, when it cannot be read (no CAP_NET_ADMIN, no conntrack module).
 bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error);
 
+// Deletes the kernel's connection whose original direction is this key (vfw's form, as
+// ConntrackEntry::original). False with the reason; a connection already gone is not an error.
+bool delete_conntrack(const FlowKey& original, std::string& error);
+
 // Makes the kernel count packets and bytes per connection (net.netfilter.nf_conntrack_acct), so
 // that the session display has them. False when it cannot be set.
 bool enable_conntrack_accounting(std::string& error);

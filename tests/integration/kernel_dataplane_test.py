@@ -160,6 +160,13 @@ try:
           and " Interface: GigabitEthernet0/0/2" in verbose and "PolicyName: out" in verbose
           and "--> packets: 1 bytes: 60" in verbose, verbose)
 
+    # reset firewall session table: the kernel forgets the connection too.
+    cli("reset firewall session table protocol udp source 10.1.0.2")
+    after = cli("display firewall session table")
+    check("reset firewall session table removes the kernel's connection, and only that one",
+          "203.0.113.9:53" not in after and " icmp  VPN: public --> public  10.1.0.2:" in after,
+          after)
+
     # A rule typed at the CLI: the kernel has it within the daemon's tick.
     cli("system-view", "security-policy", "rule name out", "action deny", "return")
     check("a rule changed at the CLI reaches the kernel: A no longer reaches B",
