@@ -72,7 +72,7 @@ std::vector<LabFault> make_faults() {
   f.push_back(fault(
       "f14", "IKEv2",
       "a nat server for PC1: its reverse server-map entry translates PC1's traffic "
-      "before the policies and the IPSec stage",
+      "before the IPSec stage, which no longer protects it",
       {{"fw1", Lines{"system-view", "nat server web global 1.1.1.10 inside 10.1.1.2", "return"}}}));
   f.push_back(fault("f15", "IKEv2",
                     "FW1 has no route to the peer's private network (only to the peer): the "

@@ -205,12 +205,22 @@ class Run {
         continue;
       }
       f.evidence = evidence_of(*s);
+      // A reverse entry is found at server-map and translates at the snat stage (after the
+      // security policy, as source NAT): its translation is this requirement's all the same.
+      bool translated = moved(*s);
+      if (std::string_view(stage) == "server-map" && s->result == "hit") {
+        if (const TraceStep* applied = find(t, "snat");
+            applied != nullptr && applied->matched.rfind("Nat Server Reverse ", 0) == 0) {
+          translated = moved(*applied);
+          for (auto& line : evidence_of(*applied)) f.evidence.push_back(line);
+        }
+      }
       // The seed forbids the translation because it takes the flow out of the security ACL;
       // one the ACL covers on both sides of it is protected all the same.
-      if (moved(*s) && !s->warnings.empty()) {
+      if (translated && !s->warnings.empty()) {
         f.verdict = ItemStatus::Failed;
         f.fix = fix_of(*s);
-      } else if (moved(*s)) {
+      } else if (translated) {
         f.check =
             "the security ACL covers the translated flow too: the peer's ACL must mirror "
             "the translated flow, not the original one";

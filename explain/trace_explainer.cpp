@@ -184,10 +184,17 @@ class Explainer {
       const std::string after = flow_words(s.after);
       const std::string tail = " before the IPSec stage, whose security ACL sees " + after +
                                " and does not cover it: " + fate();
-      if (s.stage == "snat") {
+      // A nat server's reverse entry translates at the snat stage; the warning goes where the
+      // entry was found, the server-map step, which the seed's requirement 1 names.
+      TraceStep* found_at = step("server-map");
+      const bool reverse_entry =
+          s.stage == "snat" && s.matched.rfind("Nat Server Reverse ", 0) == 0 && found_at;
+      if (s.stage == "snat" && !reverse_entry) {
         explain_snat(s, then, what, tail);
+      } else if (reverse_entry) {
+        explain_server_map(*found_at, s, then, what, tail);
       } else if (s.stage == "server-map") {
-        explain_server_map(s, then, what, tail);
+        explain_server_map(s, s, then, what, tail);
       } else if (s.stage == "dnat") {
         warn(s,
              fate_short() + ": destination NAT translated traffic that " + policy_short(then) +
@@ -243,8 +250,10 @@ class Explainer {
          rule_fix("nat-policy", no_nat, rule.name));
   }
 
-  void explain_server_map(TraceStep& s, const ipsec::SpdMatch& then, const std::string& what,
-                          const std::string& tail) {
+  // at: the step the warning goes to; s: the step that translated (the same, or the snat step
+  // for a reverse entry).
+  void explain_server_map(TraceStep& at, const TraceStep& s, const ipsec::SpdMatch& then,
+                          const std::string& what, const std::string& tail) {
     const bool reverse = s.before.src != s.after.src;
     const config::NatServer* server = nullptr;
     for (const auto& n : cfg_.nat_servers) {
@@ -257,7 +266,7 @@ class Explainer {
       fixed.no_reverse = true;
       std::string line = config::render_nat_server(fixed);
       while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
-      warn(s,
+      warn(at,
            fate_short() + ": the reverse server map of " + by + " translates traffic that " +
                policy_short(then) + " protects",
            what + "the reverse server-map entry of " + by + " translated its source to " +
@@ -267,7 +276,7 @@ class Explainer {
            {"system-view", "undo nat server name " + server->name, line, "return"});
       return;
     }
-    warn(s,
+    warn(at,
          fate_short() + ": the server map of " + by + " translates traffic that " +
              policy_short(then) + " protects",
          what + "the server map of " + by + " translated it to " + flow_words(s.after) + tail,

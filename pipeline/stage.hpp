@@ -72,8 +72,11 @@ struct PacketContext {
 
   // Policy and NAT decisions for the session created at egress
   uint16_t rule = kDefaultRule;
-  bool server_map_reverse = false;  // the server map already translated the source
-  uint8_t session_flags = 0;        // kSessionSnatPort / kSessionSnatAddress
+  // The reverse server-map entry that matched: the source is translated to its global address
+  // at the snat stage, after the security policy (which sees the server's own address, as the
+  // device's does for any source NAT).
+  const ServerMapEntry* server_map_reverse = nullptr;
+  uint8_t session_flags = 0;  // kSessionSnatPort / kSessionSnatAddress
   uint16_t pool = 0;
 
   DropReason drop = DropReason::None;

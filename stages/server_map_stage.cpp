@@ -2,6 +2,11 @@
 
 namespace vfw {
 
+std::string reverse_entry_text(const ServerMapEntry& e) {
+  return "Nat Server Reverse " + e.name + ", " + to_string(e.inside) + "[" + to_string(e.global) +
+         "] -> ANY";
+}
+
 Verdict ServerMapStage::process(PacketContext& ctx) const {
   const StepRecorder step(ctx, name(), "miss");
   const ServerMap& map = ctx.snap->server_map;
@@ -18,15 +23,15 @@ Verdict ServerMapStage::process(PacketContext& ctx) const {
     return Verdict::Continue;
   }
   if (const ServerMapEntry* e = map.reverse(Ipv4{target.src}, target.proto, target.sport)) {
-    target.src = e->global.v;
-    if (e->global_port) target.sport = *e->global_port;
-    ctx.server_map_reverse = true;
+    // Found here, applied at the snat stage: the security policy must see the server's own
+    // address, as it sees any flow's source before its source NAT.
+    ctx.server_map_reverse = e;
     step.result("hit");
-    step.matched([&] {
-      return "Nat Server Reverse " + e->name + ", " + to_string(e->inside) + "[" +
-             to_string(e->global) + "] -> ANY";
+    step.matched([&] { return reverse_entry_text(*e); });
+    step.note([&] {
+      return "the source becomes " + to_string(e->global) +
+             " at the snat stage, after the security policy";
     });
-    translate_to(ctx, target, step.step());
     return Verdict::Continue;
   }
   step.note([&] { return "no server-map entry for " + flow_text(ctx.current); });

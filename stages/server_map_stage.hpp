@@ -1,11 +1,15 @@
 // Stage "server-map": nat server entries. The forward entry translates a packet to the global
 // address to the server's inside address; the reverse entry gives a connection the server opens its
-// global address. A hit creates the session at egress, like any first packet.
+// global address, applied at the snat stage (after the security policy, as source NAT is). A hit
+// creates the session at egress, like any first packet.
 #pragma once
 
 #include "pipeline/stage.hpp"
 
 namespace vfw {
+
+// "Nat Server Reverse NAME, INSIDE[GLOBAL] -> ANY", as display firewall server-map names it.
+std::string reverse_entry_text(const ServerMapEntry& e);
 
 class ServerMapStage final : public Stage {
  public:

@@ -1,5 +1,7 @@
 #include "stages/snat_stage.hpp"
 
+#include "stages/server_map_stage.hpp"
+
 namespace vfw {
 namespace {
 
@@ -40,8 +42,16 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     return Verdict::Continue;
   };
   if (ctx.to_device) return skip("addressed to the device: no source NAT");
-  if (ctx.server_map_reverse)
-    return skip("the source was translated by a nat server reverse entry");
+  if (const ServerMapEntry* e = ctx.server_map_reverse) {
+    // The reverse server-map entry the server-map stage found: the nat server's own source NAT.
+    FlowKey target = ctx.current;
+    target.src = e->global.v;
+    if (e->global_port) target.sport = *e->global_port;
+    step.result("translated");
+    step.matched([&] { return reverse_entry_text(*e); });
+    translate_to(ctx, target, step.step());
+    return Verdict::Continue;
+  }
 
   const Snapshot& snap = *ctx.snap;
   const int idx =

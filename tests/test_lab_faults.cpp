@@ -87,7 +87,7 @@ TEST_CASE("the forwarding faults: the trace names where the packet stops and why
   };
   const Case cases[] = {
       {"f13", "dropped at fw2 by stage route (no-route)", "fw1"},
-      {"f14", "dropped at fw1 by stage security-policy (default-policy-deny)", "fw1"},
+      {"f14", "dropped at fw2 by stage route (no-route)", "fw1"},
       {"f15", "dropped at fw1 by stage route (no-route)", "fw1"},
       {"f16", "dropped at fw1 by stage security-policy (default-policy-deny)", "fw1"},
   };

@@ -135,7 +135,9 @@ TEST_CASE("server-map: the reverse entry gives the server's own connections its 
   REQUIRE(out.action == Action::Forward);
   CHECK(out.step("server-map")->matched.find("Nat Server Reverse mail") != std::string::npos);
   CHECK(out.after.src == *parse_ipv4("1.1.1.4"));
-  CHECK(out.step("snat")->result == "skip");
+  // Applied at the snat stage, after the security policy, which saw the server's own address.
+  CHECK(out.step("snat")->result == "translated");
+  CHECK(out.step("snat")->matched.find("Nat Server Reverse mail") != std::string::npos);
 
   // no-reverse: the DNS server's own traffic is not translated by the server map.
   Sent dns = send(d, udp("192.168.100.30", 53, "8.8.8.8", 53), kDmz);
@@ -402,4 +404,27 @@ TEST_CASE("a batch gives the same verdicts and bytes as packets one by one", "[p
   CHECK(actions == expected);
   CHECK(a == b);
   CHECK(batched.runtime().drops.count == single.runtime().drops.count);
+}
+
+TEST_CASE("server-map: the security policy sees the server's own address, not its global one",
+          "[pipeline][server-map]") {
+  // As the device matches any source before its source NAT (Huawei, "How to Configure Security
+  // Policies to Allow Source NAT"). Found by the kernel differential test: vfw used to translate
+  // at the server-map stage, so a rule naming the server's network never matched its traffic.
+  const auto loaded = cli::load_config_text(
+      "#\ninterface GigabitEthernet0/0/1\n ip address 10.1.0.1 255.255.255.0\n#\n"
+      "interface GigabitEthernet0/0/3\n ip address 172.16.0.1 255.255.255.0\n#\n"
+      "firewall zone untrust\n add interface GigabitEthernet0/0/1\n#\n"
+      "firewall zone dmz\n add interface GigabitEthernet0/0/3\n#\n"
+      "ip route-static 10.10.0.0 16 10.1.0.2\nip route-static 172.20.0.0 16 172.16.0.2\n#\n"
+      "nat server srv0 global 192.0.2.55 inside 10.10.0.162\n"
+      "security-policy\n rule name servers_out\n  source-address 10.10.0.0 mask 16\n"
+      "  action permit\n#\nreturn\n",
+      "server.cfg");
+  REQUIRE(loaded.ok());
+  Device d(loaded.config);
+  Sent out = send(d, icmp("10.10.0.162", "172.20.0.240"), "GigabitEthernet0/0/1");
+  REQUIRE(out.action == Action::Forward);
+  CHECK(out.step("security-policy")->matched.find("servers_out") != std::string::npos);
+  CHECK(out.after.src == *parse_ipv4("192.0.2.55"));
 }
