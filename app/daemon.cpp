@@ -162,7 +162,7 @@ class Daemon {
     kernel_ = std::make_unique<KernelDataplane>(device_, std::move(binds),
                                                 [this](const std::string& line) { log(line); });
     if (!kernel_->start()) return false;
-    kernel_snapshot_ = &device_.snapshot();
+    kernel_generation_ = device_.generation();
     device_.set_session_source({[this] { kernel_->refresh_sessions(); },
                                 [this](const Session& s) { kernel_->remove_session(s); }});
     return true;
@@ -412,9 +412,9 @@ class Daemon {
       if (ec) return;
       device_.ike_tick();
       flush_ike();
-      if (kernel_ && &device_.snapshot() != kernel_snapshot_) {
+      if (kernel_ && device_.generation() != kernel_generation_) {
         // A line typed at the CLI changed the configuration: the kernel follows.
-        kernel_snapshot_ = &device_.snapshot();
+        kernel_generation_ = device_.generation();
         kernel_->configuration_changed();
       }
       schedule_tick();
@@ -618,7 +618,7 @@ class Daemon {
   std::map<uint32_t, std::string> ssh_interface_;  // address -> the interface SSH listens on
   std::unique_ptr<LineRunner> runner_;
   std::unique_ptr<KernelDataplane> kernel_;
-  const Snapshot* kernel_snapshot_ = nullptr;  // the configuration the kernel holds
+  uint64_t kernel_generation_ = 0;  // the configuration the kernel holds
   std::unique_ptr<manage::SshServer> ssh_;
   asio::steady_timer ssh_retry_{io_};
   std::string ssh_key_path_;

@@ -13,22 +13,24 @@ KernelDataplane::KernelDataplane(Device& device,
                                  std::vector<std::pair<std::string, std::string>> binds, Log log)
     : device_(device), binds_(std::move(binds)), log_(std::move(log)) {}
 
+// The policy first, the addresses and routes next, forwarding last: at no moment does the host
+// forward what the configuration does not permit.
 bool KernelDataplane::start() {
+  if (!apply_table()) return false;
   std::string error;
+  // The table's `ct state` rules have loaded conntrack: now its counters can be switched on.
+  if (!kernel::enable_conntrack_accounting(error)) log_("VFW/4/KERNEL: " + error);
+  apply_host();
   if (!kernel::enable_forwarding(error)) {
     log_("VFW/3/KERNEL: " + error);
     return false;
   }
-  apply_host();
-  if (!apply_table()) return false;
-  // The table's `ct state` rules have loaded conntrack: now its counters can be switched on.
-  if (!kernel::enable_conntrack_accounting(error)) log_("VFW/4/KERNEL: " + error);
   return true;
 }
 
 void KernelDataplane::configuration_changed() {
-  apply_host();
   apply_table();
+  apply_host();
 }
 
 bool KernelDataplane::apply_table() {

@@ -41,6 +41,7 @@ std::string Device::timestamp() const {
 void Device::settle() const {
   if (!dirty_) return;
   dirty_ = false;
+  ++generation_;
   auto next = compile(config_);
   // Hit counters belong to rules, not to snapshots: carry them over by rule name.
   // (One pass each way: the CLI applies after every line, with up to thousands of rules.)

@@ -51,6 +51,12 @@ class Device {
     return runtime_;
   }
   const Pipeline& pipeline() const { return pipeline_; }
+  // Counts the compiled configurations: a change since a reader last looked shows as a new
+  // number (what the kernel data plane follows; a snapshot's address could be reused).
+  uint64_t generation() const {
+    settle();
+    return generation_;
+  }
 
   // The device clock in seconds: simulated (tests and the lab move it with set_time), or the
   // wall clock from follow_wall_clock() on, as in `vfw cli`, where sessions age in real time.
@@ -190,6 +196,7 @@ class Device {
   std::vector<EmittedPacket> released_;
   void release_held();
   mutable bool dirty_ = true;
+  mutable uint64_t generation_ = 0;
   SessionSource session_source_;
   Pipeline pipeline_;
   uint32_t now_ = 0;
