@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "kernel/conntrack.hpp"
 #include "nft/export.hpp"
@@ -38,7 +39,10 @@ bool KernelDataplane::apply_table() {
   for (const auto& [device_name, linux_name] : binds_)
     options.linux_names[device_name] = linux_name;
   const nft::Ruleset rs = nft::export_ruleset(device_.config(), options);
-  for (const auto& line : rs.not_expressed) log_("VFW/4/KERNEL: not in the kernel: " + line);
+  for (const auto& line : rs.not_expressed) {
+    // Once each: a configuration change repeats the ones it did not touch.
+    if (reported_.insert(line).second) log_("VFW/4/KERNEL: not in the kernel: " + line);
+  }
   const nft::ApplyResult r = nft::apply(rs, "");
   if (!r.ok) {
     log_("VFW/3/KERNEL: the kernel refused table ip vfw (the previous ruleset stays): " + r.error);

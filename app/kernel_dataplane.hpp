@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,7 @@ class KernelDataplane {
   Log log_;
   std::vector<kernel::HostAddress> addresses_;  // what vfw put on the host, to take back
   std::vector<kernel::HostRoute> routes_;
+  std::set<std::string> reported_;  // what the kernel cannot do, logged once each
 };
 
 }  // namespace vfw

@@ -1,6 +1,7 @@
 #include "device/packet_trace.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -256,8 +257,10 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
   return 0;
 }
 
-// A flow file's lines, read whole before anything is traced; at most this many bytes a line.
+// A flow file's lines, read whole before anything is traced; at most this many bytes a line, and
+// this many flows.
 constexpr size_t kMaxFlowLine = 1024;
+constexpr size_t kMaxFlows = 100000;
 
 }  // namespace
 
@@ -332,23 +335,30 @@ bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::strin
 int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out,
                      std::ostream& err) {
   // A flow file is read and checked whole first: a mistake on line 900 is reported before the
-  // first packet runs, not after 899 traces.
-  std::vector<PacketTraceOptions> flows;
+  // first packet runs, not after 899 traces. Lines and their number are bounded, so that no file
+  // (/dev/zero included) takes more than a few megabytes.
+  std::vector<std::pair<size_t, PacketTraceOptions>> flows;  // line number, flow
   if (!o.flows.empty()) {
     std::ifstream file(o.flows, std::ios::binary);
     if (!file) {
       err << "packet-trace: cannot read " << o.flows << "\n";
       return 2;
     }
-    std::string line;
-    for (size_t number = 1; std::getline(file, line); ++number) {
-      if (line.size() > kMaxFlowLine) {
+    std::array<char, kMaxFlowLine + 1> buffer{};  // the line and its NUL
+    for (size_t number = 1; file.getline(buffer.data(), buffer.size()) || file.gcount() > 0;
+         ++number) {
+      if (file.fail() && !file.eof()) {
         err << "packet-trace: " << o.flows << " line " << number << ": longer than " << kMaxFlowLine
             << " characters\n";
         return 2;
       }
+      const std::string_view line(buffer.data());
       const size_t first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos || line[first] == '#') continue;
+      if (first == std::string_view::npos || line[first] == '#') continue;
+      if (flows.size() == kMaxFlows) {
+        err << "packet-trace: " << o.flows << ": more than " << kMaxFlows << " flows\n";
+        return 2;
+      }
       PacketTraceOptions flow;
       flow.json = o.json;
       std::string error;
@@ -356,14 +366,14 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
         err << "packet-trace: " << o.flows << " line " << number << ": " << error << "\n";
         return 2;
       }
-      flows.push_back(std::move(flow));
+      flows.emplace_back(number, std::move(flow));
     }
     if (file.bad()) {
       err << "packet-trace: cannot read " << o.flows << "\n";
       return 2;
     }
   } else {
-    flows.push_back(o);
+    flows.emplace_back(0, o);
   }
   std::unique_ptr<PcapWriter> pcap;
   if (!o.pcap.empty()) {
@@ -378,9 +388,10 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   int status = 0;
   for (size_t i = 0; i < flows.size(); ++i) {
     if (i > 0 && !o.json) out << "\n";
-    const int s = trace_flow(device, flows[i], out, err, pcap.get());
+    const auto& [line, flow] = flows[i];
+    const int s = trace_flow(device, flow, out, err, pcap.get());
     if (s != 0 && !o.flows.empty())
-      err << "packet-trace: that was the flow of " << o.flows << "'s entry " << i + 1 << "\n";
+      err << "packet-trace: " << o.flows << " line " << line << ": that flow was not traced\n";
     status = std::max(status, s);
   }
   return status;

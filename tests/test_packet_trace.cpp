@@ -234,6 +234,19 @@ TEST_CASE("--flows traces a file of flows through one device, each leaving as tr
   CHECK(why.str() == "packet-trace: " + flows +
                          " line 2: --destination-port takes a number from 0 to 65535, not "
                          "\"99999\"\n");
+  // Hostile files: no end of line, or a line too long, stop at the limit with the reason.
+  o.flows = "/dev/zero";
+  std::ostringstream zero, zero_err;
+  CHECK(run_packet_trace(o, zero, zero_err) == 2);
+  CHECK(zero_err.str() == "packet-trace: /dev/zero line 1: longer than 1024 characters\n");
+  o.flows = flows;
+  {
+    std::ofstream f(flows);
+    f << "# fine\n" << std::string(1025, 'x') << "\n";
+  }
+  std::ostringstream long_out, long_err;
+  CHECK(run_packet_trace(o, long_out, long_err) == 2);
+  CHECK(long_err.str() == "packet-trace: " + flows + " line 2: longer than 1024 characters\n");
   std::filesystem::remove_all(dir);
 }
 
