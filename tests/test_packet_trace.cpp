@@ -175,7 +175,7 @@ TEST_CASE("every drop is a counter in display firewall statistics system discard
         "  Security policy deny packets discarded:                   1\n");
 }
 
-TEST_CASE("--flows traces a file of flows through one device, each leaving as translated",
+TEST_CASE("a file of flows (--flows) is traced through one device, each leaving as translated",
           "[trace]") {
   char dir[] = "/tmp/vfw-flows-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);
