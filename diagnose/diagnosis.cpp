@@ -10,6 +10,7 @@
 #include "diagnose/negotiation_forecast.hpp"
 #include "diagnose/negotiation_in_memory.hpp"
 #include "explain/fix_lines.hpp"
+#include "stages/server_map_stage.hpp"
 
 namespace vfw::diagnose {
 namespace {
@@ -210,7 +211,7 @@ class Run {
       bool translated = moved(*s);
       if (std::string_view(stage) == "server-map" && s->result == "hit") {
         if (const TraceStep* applied = find(t, "snat");
-            applied != nullptr && applied->matched.rfind("Nat Server Reverse ", 0) == 0) {
+            applied != nullptr && applies_reverse_entry(*applied)) {
           translated = moved(*applied);
           for (auto& line : evidence_of(*applied)) f.evidence.push_back(line);
         }

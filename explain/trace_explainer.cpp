@@ -8,6 +8,7 @@
 #include "ipsec/esp.hpp"
 #include "pipeline/stage.hpp"
 #include "stages/ipsec_stage.hpp"
+#include "stages/server_map_stage.hpp"
 
 namespace vfw::explain {
 namespace {
@@ -187,8 +188,7 @@ class Explainer {
       // A nat server's reverse entry translates at the snat stage; the warning goes where the
       // entry was found, the server-map step, which the seed's requirement 1 names.
       TraceStep* found_at = step("server-map");
-      const bool reverse_entry =
-          s.stage == "snat" && s.matched.rfind("Nat Server Reverse ", 0) == 0 && found_at;
+      const bool reverse_entry = applies_reverse_entry(s) && found_at != nullptr;
       if (s.stage == "snat" && !reverse_entry) {
         explain_snat(s, then, what, tail);
       } else if (reverse_entry) {

@@ -2,9 +2,17 @@
 
 namespace vfw {
 
+namespace {
+constexpr std::string_view kReverse = "Nat Server Reverse ";
+}  // namespace
+
 std::string reverse_entry_text(const ServerMapEntry& e) {
-  return "Nat Server Reverse " + e.name + ", " + to_string(e.inside) + "[" + to_string(e.global) +
+  return std::string(kReverse) + e.name + ", " + to_string(e.inside) + "[" + to_string(e.global) +
          "] -> ANY";
+}
+
+bool applies_reverse_entry(const TraceStep& step) {
+  return step.stage == "snat" && step.matched.rfind(kReverse, 0) == 0;
 }
 
 Verdict ServerMapStage::process(PacketContext& ctx) const {

@@ -10,6 +10,9 @@ namespace vfw {
 
 // "Nat Server Reverse NAME, INSIDE[GLOBAL] -> ANY", as display firewall server-map names it.
 std::string reverse_entry_text(const ServerMapEntry& e);
+// The snat step of a trace that applied a reverse entry (found at server-map): what the
+// explanations and `vfw diagnose` attribute to the nat server, not to the nat-policy.
+bool applies_reverse_entry(const TraceStep& step);
 
 class ServerMapStage final : public Stage {
  public:
