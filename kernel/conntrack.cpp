@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 
+#include "kernel/netlink_request.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::kernel {
@@ -172,17 +172,9 @@ bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error) {
 }
 
 bool delete_conntrack(const FlowKey& original, std::string& error) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_NETFILTER);
-  if (nl == nullptr || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot open a netfilter netlink socket: ") + std::strerror(errno);
-    if (nl != nullptr) mnl_socket_close(nl);
-    return false;
-  }
   std::array<uint8_t, 1024> request{};
   nlmsghdr* nlh = mnl_nlmsg_put_header(request.data());
   nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  nlh->nlmsg_seq = static_cast<uint32_t>(std::time(nullptr));
   auto* gen = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
   gen->nfgen_family = AF_INET;
   gen->version = NFNETLINK_V0;
@@ -203,29 +195,17 @@ bool delete_conntrack(const FlowKey& original, std::string& error) {
   }
   mnl_attr_nest_end(nlh, proto);
   mnl_attr_nest_end(nlh, tuple);
-  const uint32_t port = mnl_socket_get_portid(nl);
-  bool ok = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0;
-  if (ok) {
-    std::array<uint8_t, 8192> answer{};
-    const ssize_t n = mnl_socket_recvfrom(nl, answer.data(), answer.size());
-    ok = n >= 0 && (mnl_cb_run(answer.data(), static_cast<size_t>(n), nlh->nlmsg_seq, port, nullptr,
-                               nullptr) >= 0 ||
-                    errno == ENOENT);  // already gone: what was asked
-  }
-  if (!ok) error = std::string("cannot delete the connection: ") + std::strerror(errno);
-  mnl_socket_close(nl);
-  return ok;
-}
-
-bool enable_conntrack_accounting(std::string& error) {
-  std::ofstream f("/proc/sys/net/netfilter/nf_conntrack_acct");
-  f << "1\n";
-  f.flush();
-  if (!f) {
-    error = "cannot set net.netfilter.nf_conntrack_acct (the counters stay 0)";
+  std::string why;
+  // A connection already gone is what was asked.
+  if (!netlink_request(NETLINK_NETFILTER, nlh, true, why)) {
+    error = "cannot delete the connection: " + why;
     return false;
   }
   return true;
+}
+
+bool enable_conntrack_accounting(std::string& error) {
+  return set_sysctl("net.netfilter.nf_conntrack_acct", "1", error);
 }
 
 }  // namespace vfw::kernel

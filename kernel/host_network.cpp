@@ -8,37 +8,11 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <ctime>
-#include <fstream>
+
+#include "kernel/netlink_request.hpp"
 
 namespace vfw::kernel {
 namespace {
-
-// Sends one request and waits for its acknowledgement: false with the kernel's error.
-bool request(nlmsghdr* nlh, std::string& error) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
-  if (nl == nullptr || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot open a routing netlink socket: ") + std::strerror(errno);
-    if (nl != nullptr) mnl_socket_close(nl);
-    return false;
-  }
-  nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  nlh->nlmsg_seq = static_cast<uint32_t>(std::time(nullptr));
-  const uint32_t port = mnl_socket_get_portid(nl);
-  bool ok = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0;
-  if (ok) {
-    std::array<char, 8192> storage{};
-    char* buffer = storage.data();
-    const ssize_t n = mnl_socket_recvfrom(nl, buffer, storage.size());
-    ok = n >= 0 &&
-         mnl_cb_run(buffer, static_cast<size_t>(n), nlh->nlmsg_seq, port, nullptr, nullptr) >= 0;
-  }
-  if (!ok) error = std::strerror(errno);
-  mnl_socket_close(nl);
-  return ok;
-}
 
 bool interface_index(const std::string& name, unsigned& index, std::string& error) {
   index = if_nametoindex(name.c_str());
@@ -67,7 +41,7 @@ bool address_message(const HostAddress& a, uint16_t type, uint16_t flags, std::s
     mnl_attr_put_u32(nlh, IFA_BROADCAST, htonl(a.address.v | ~mask));
   }
   std::string why;
-  if (!request(nlh, why)) {
+  if (!netlink_request(NETLINK_ROUTE, nlh, false, why)) {
     error = to_string(a.address) + "/" + std::to_string(a.prefix_length) + " on " + a.interface +
             ": " + why;
     return false;
@@ -99,7 +73,7 @@ bool route_message(const HostRoute& r, uint16_t type, uint16_t flags, std::strin
     }
   }
   std::string why;
-  if (!request(nlh, why)) {
+  if (!netlink_request(NETLINK_ROUTE, nlh, false, why)) {
     error = "route " + to_string(r.destination) + "/" + std::to_string(r.prefix_length) +
             (r.blackhole ? " blackhole" : " via " + to_string(r.next_hop)) + ": " + why;
     return false;
@@ -126,14 +100,7 @@ bool remove_route(const HostRoute& r, std::string& error) {
 }
 
 bool enable_forwarding(std::string& error) {
-  std::ofstream f("/proc/sys/net/ipv4/ip_forward");
-  f << "1\n";
-  f.flush();
-  if (!f) {
-    error = "cannot set net.ipv4.ip_forward (root, and a writable /proc/sys, are needed)";
-    return false;
-  }
-  return true;
+  return set_sysctl("net.ipv4.ip_forward", "1", error);
 }
 
 }  // namespace vfw::kernel
