@@ -81,7 +81,7 @@ class Exporter {
       if (z.name == "local") continue;
       Set s;
       s.name = unique_set_name("zone_", z.name);
-      s.interfaces = true;
+      s.type = Set::Type::Interfaces;
       for (const auto& i : z.interfaces) s.members.push_back(linux_name(i));
       zone_sets_[z.name] = s.name;
       out_.sets.push_back(std::move(s));
@@ -128,7 +128,7 @@ class Exporter {
     if (const auto it = service_sets_.find(name); it != service_sets_.end()) return it->second;
     Set s;
     s.name = unique_set_name("svc_", name);
-    s.services = true;
+    s.type = Set::Type::Services;
     s.ports = merged(std::move(ports));
     service_sets_[name] = s.name;
     out_.sets.push_back(std::move(s));

@@ -198,11 +198,11 @@ void build(const Ruleset& rs, Batch& b) {
     const uint32_t id = next_id++;
     set_ids[s.name] = id;
     nftnl_set_set_u32(set, NFTNL_SET_ID, id);
-    if (s.interfaces) {
+    if (s.type == Set::Type::Interfaces) {
       nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, kTypeInterfaceName);
       nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, kInterfaceNameLength);
       nftnl_set_set_u32(set, NFTNL_SET_FLAGS, 0);
-    } else if (s.services) {
+    } else if (s.type == Set::Type::Services) {
       nftnl_set_set_u32(set, NFTNL_SET_KEY_TYPE, kTypeProtocolDotService);
       nftnl_set_set_u32(set, NFTNL_SET_KEY_LEN, kServiceKeyLength);
       nftnl_set_set_u32(set, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
@@ -218,9 +218,9 @@ void build(const Ruleset& rs, Batch& b) {
     // nft reads the key's byte order from the set's user data: an interface name is a string in
     // host order, an address big-endian. Without it, nft would print the names reversed.
     nftnl_udata_buf* ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-    if (!s.services)  // a concatenation's fields carry their own byte order
+    if (s.type != Set::Type::Services)  // a concatenation's fields carry their own byte order
       nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
-                          s.interfaces ? kByteOrderHost : kByteOrderBigEndian);
+                          s.type == Set::Type::Interfaces ? kByteOrderHost : kByteOrderBigEndian);
     nftnl_set_set_data(set, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
     nftnl_udata_buf_free(ud);
     // EXCL: two sets of one name are an exporter's bug the kernel must refuse, not merge.
@@ -235,12 +235,12 @@ void build(const Ruleset& rs, Batch& b) {
       if (interval_end) nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
       nftnl_set_elem_add(set, e);
     };
-    if (s.interfaces) {
+    if (s.type == Set::Type::Interfaces) {
       for (const auto& m : s.members) {
         const auto key = interface_key(m);
         element(key.data(), kInterfaceNameLength, false);
       }
-    } else if (s.services) {
+    } else if (s.type == Set::Type::Services) {
       // Each interval as its first and last key (no end elements, unlike an address interval).
       for (const auto& p : s.ports) {
         const std::array<uint8_t, kServiceKeyLength> lo = {

@@ -74,12 +74,16 @@ struct Chain {
 };
 
 struct Set {
+  enum class Type : uint8_t {
+    Addresses,   // type ipv4_addr with intervals: `addresses`
+    Interfaces,  // type ifname: `members`
+    Services,    // type inet_proto . inet_service with intervals: `ports`
+  };
   std::string name;
-  bool interfaces = false;              // type ifname
-  bool services = false;                // type inet_proto . inet_service with intervals
-  std::vector<std::string> members;     // interfaces
-  std::vector<AddressRange> addresses;  // type ipv4_addr with intervals: merged, ascending
-  std::vector<ServiceRange> ports;      // services: merged, by protocol then port
+  Type type = Type::Addresses;
+  std::vector<std::string> members;     // interface names
+  std::vector<AddressRange> addresses;  // merged, ascending
+  std::vector<ServiceRange> ports;      // merged, by protocol then port
 };
 
 struct Ruleset {

@@ -85,20 +85,24 @@ std::string statement_text(const Statement& s) {
 
 std::string set_text(const Set& s) {
   std::string o = "\tset " + s.name + " {\n";
-  o += s.interfaces ? "\t\ttype ifname\n"
-       : s.services ? "\t\ttype inet_proto . inet_service\n\t\tflags interval\n"
-                    : "\t\ttype ipv4_addr\n\t\tflags interval\n";
   std::vector<std::string> elements;
-  if (s.interfaces) {
-    for (const auto& m : s.members) elements.push_back(quoted(m));
-  } else if (s.services) {
-    for (const auto& p : s.ports)
-      elements.push_back(protocol_text(p.protocol) + " . " + port_range(p.lo, p.hi));
-  } else {
-    for (const auto& r : s.addresses) elements.push_back(range_text(r));
+  switch (s.type) {
+    case Set::Type::Interfaces:
+      o += "\t\ttype ifname\n";
+      for (const auto& m : s.members) elements.push_back(quoted(m));
+      break;
+    case Set::Type::Services:
+      o += "\t\ttype inet_proto . inet_service\n\t\tflags interval\n";
+      for (const auto& p : s.ports)
+        elements.push_back(protocol_text(p.protocol) + " . " + port_range(p.lo, p.hi));
+      break;
+    case Set::Type::Addresses:
+      o += "\t\ttype ipv4_addr\n\t\tflags interval\n";
+      for (const auto& r : s.addresses) elements.push_back(range_text(r));
+      break;
   }
   // Two addresses a line; interface names and concatenations one a line.
-  const bool one_a_line = s.interfaces || s.services;
+  const bool one_a_line = s.type != Set::Type::Addresses;
   if (!elements.empty()) {
     o += "\t\telements = { ";
     for (size_t i = 0; i < elements.size(); ++i) {
