@@ -31,21 +31,14 @@ bool read_line(std::istream& in, std::string& line, size_t& characters) {
 
 }  // namespace
 
-bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err) {
-  LineRunner runner(device, true);
-  runner.ctx.enter_system();
-  const LineOutput r = runner.run(line, 0);
-  out << r.out;
-  err << r.err;
-  return r.ok;
-}
-
 int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
             const CliOptions& options) {
-  LineRunner runner(device, true);
+  LineRunner runner(device);
   runner.ctx.save_path = options.save_path;
   bool failed = false;
   size_t line_no = 0;
+  size_t asked_at = 0;  // the line whose command asked the question still pending
+  std::string asked_line;
   std::string typed;
   for (size_t characters = 0; read_line(in, typed, characters);) {
     ++line_no;
@@ -53,9 +46,15 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
       typed.pop_back();
       --characters;
     }
+    // The answer to a question is shown after it, as a terminal echoes the key.
+    if (runner.pending_question() != nullptr) out << typed << "\n";
     const LineOutput r =
         characters > kMaxCommandLine ? too_long_line(characters) : runner.run(typed, 0);
-    out << r.out << std::flush;
+    out << r.out << r.question << std::flush;
+    if (!r.question.empty()) {
+      asked_at = line_no;
+      asked_line = typed;
+    }
     // In a script the error names the line and shows it, so the caret under it points at the
     // offending word.
     if (!r.err.empty()) {
@@ -74,6 +73,14 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
     }
     if (!r.ok) failed = true;
     if (runner.ctx.finished()) break;
+  }
+  if (runner.pending_question() != nullptr) {
+    // The script ended where the device would wait for Y or N: nothing was done.
+    out << "\n" << std::flush;
+    err << "line " << asked_at << ": " << cli::hide_secrets(asked_line) << "\n"
+        << "Error: The question was not answered (the next line answers it); nothing was done.\n"
+        << std::flush;
+    failed = true;
   }
   return failed ? 1 : 0;
 }

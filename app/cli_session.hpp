@@ -1,10 +1,11 @@
 // The terminal around the command engine.
 //
-// Script mode (standard input not a terminal): each line runs as typed, output to standard output,
-// errors to standard error, the exit status is 1 if any line failed; questions are answered yes
-// and nothing pages. Interactive mode (a terminal): libedit line editing and history, `?` help,
-// Tab completion, Ctrl+Z back to user view, and output longer than the screen paged with
-// "  ---- More ----" until `screen-length 0 temporary`.
+// Script mode (standard input not a terminal, or `vfw cli -c`): the lines run as typed at a login,
+// from user view, output to standard output, errors to standard error after `line N: TEXT`, the
+// exit status is 1 if any line failed; a question (save's [Y/N]) is answered by the next line, as
+// a person types it, and nothing pages. Interactive mode (a terminal): libedit line editing and
+// history, `?` help, Tab completion, Ctrl+Z back to user view, and output longer than the screen
+// paged with "  ---- More ----" until `screen-length 0 temporary`.
 //
 // Both modes take `| include REGEX`, `| exclude REGEX` and `| begin REGEX` after display commands,
 // and a line ending in `?` lists what may come next.
@@ -25,12 +26,9 @@ struct CliOptions {
   std::string save_path = "vrpcfg.cfg";  // where `save` without a file name writes
 };
 
-// Script mode over a stream.
+// Script mode over a stream (standard input, or the lines of `vfw cli -c`).
 int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& err,
             const CliOptions& options);
-
-// One line in system view (vfw cli -c). Returns false on error.
-bool run_cli_line(Device& device, const std::string& line, std::ostream& out, std::ostream& err);
 
 // Interactive mode on the controlling terminal (standard input and output).
 int run_terminal(Device& device, const CliOptions& options);

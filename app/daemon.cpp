@@ -65,7 +65,7 @@ class Daemon {
     schedule_tick();
     if (!options_.socket_path.empty()) open_cli_socket();
     if (options_.terminal) {
-      runner_ = std::make_unique<LineRunner>(device_, true);
+      runner_ = std::make_unique<LineRunner>(device_);
       runner_->ctx.save_path = options_.save_path;
       stdin_.assign(::dup(STDIN_FILENO));
       prompt();
@@ -90,7 +90,7 @@ class Daemon {
     UnixSocket socket;
     asio::streambuf input;
     LineRunner runner;
-    CliConnection(asio::io_context& io, Device& d) : socket(io), runner(d, true) {}
+    CliConnection(asio::io_context& io, Device& d) : socket(io), runner(d) {}
   };
 
   void log(const std::string& line) {
@@ -435,7 +435,11 @@ class Daemon {
                              std::cerr << r.err;
                              flush_ike();
                              if (!runner_->ctx.finished()) {
-                               prompt();
+                               // A question (save) is answered by the next line.
+                               if (!r.question.empty())
+                                 std::cout << r.question << std::flush;
+                               else
+                                 prompt();
                                read_terminal();
                              }
                            });
@@ -464,8 +468,8 @@ class Daemon {
     acceptor_.async_accept(c->socket, [this, c](const boost::system::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
+        // A connection starts where a login does, in user view.
         c->runner.ctx.save_path = options_.save_path;
-        c->runner.ctx.enter_system();
         serve(c);
       }
       accept();
@@ -482,8 +486,10 @@ class Daemon {
           if (line.size() > kMaxCommandLine + 1) line.resize(kMaxCommandLine + 1);
           const LineOutput r = c->runner.run(line, 0);
           flush_ike();
-          auto reply = std::make_shared<std::string>(
-              r.out + r.err + kEndOfResponse + (r.ok ? "0" : "1") + c->runner.ctx.prompt() + "\n");
+          // The status: 0 done, 1 failed, ? the command asks and the next line answers.
+          const char* status = !r.question.empty() ? "?" : r.ok ? "0" : "1";
+          auto reply = std::make_shared<std::string>(r.out + r.err + r.question + kEndOfResponse +
+                                                     status + c->runner.ctx.prompt() + "\n");
           asio::async_write(c->socket, asio::buffer(*reply),
                             [this, c, reply](const boost::system::error_code& wec, size_t) {
                               if (!wec && !c->runner.ctx.finished()) serve(c);
@@ -656,7 +662,9 @@ int connect_cli(const std::string& socket_path, const std::vector<std::string>& 
   }
   asio::streambuf input;
   bool all_ok = true;
+  bool asked = false;  // the last command asks a question: the next line answers it
   auto ask = [&](const std::string& line) {
+    if (asked) std::cout << line << "\n";  // the answer, shown after the question as typed
     const std::string out = line + "\n";
     asio::write(socket, asio::buffer(out), ec);
     if (ec) return false;
@@ -668,6 +676,7 @@ int connect_cli(const std::string& socket_path, const std::vector<std::string>& 
     std::string status;
     std::getline(in, status);  // "0<prompt>" or "1<prompt>"
     std::cout << text << std::flush;
+    asked = !status.empty() && status[0] == '?';
     if (!status.empty() && status[0] == '1') all_ok = false;
     return true;
   };
@@ -679,6 +688,12 @@ int connect_cli(const std::string& socket_path, const std::vector<std::string>& 
     for (std::string line; std::getline(std::cin, line);) {
       if (!ask(line)) break;
     }
+  }
+  if (asked) {
+    std::cout << "\n";
+    std::cerr
+        << "vfw: the question was not answered (the next line answers it); nothing was done\n";
+    all_ok = false;
   }
   return all_ok ? 0 : 1;
 }

@@ -103,13 +103,20 @@ class Console {
 
   LineOutput one(const std::string& line, size_t caret_offset) {
     const auto w = words(line);
-    if (!w.empty() && w[0] == "lab") return lab_command(w);
     LineRunner* r = runner();
+    // A line typed while the attached firewall waits for an answer (save) is the answer.
+    if (r != nullptr && r->pending_question() != nullptr) return r->run(line, caret_offset);
+    if (!w.empty() && w[0] == "lab") return lab_command(w);
     if (r == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
     return r->run(line, caret_offset);
   }
 
   const std::string& attached() const { return attached_; }
+  // The attached firewall waits for the answer to a question (save).
+  bool asking() {
+    LineRunner* r = runner();
+    return r != nullptr && r->pending_question() != nullptr;
+  }
 
   // `?`: the lab's commands after "lab", the attached firewall's help otherwise (with the lab's
   // own keyword among the first words).
@@ -139,12 +146,10 @@ class Console {
     if (d == nullptr) return nullptr;
     auto& r = runners_[attached_];
     if (!r) {
-      r = std::make_unique<LineRunner>(*d, script_mode_);
-      if (!script_mode_) r->ctx.confirm = ask_on_terminal;
+      r = std::make_unique<LineRunner>(*d);
     }
     return r.get();
   }
-  bool script_mode_ = true;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 
  private:
@@ -383,7 +388,6 @@ class Console {
 
 int run_lab_terminal(lab::Lab& lab, const LabConsoleOptions& options) {
   Console console(lab, options);
-  console.script_mode_ = false;
   if (console.runner() == nullptr) {
     std::fputs("vfw lab: the lab has no firewall to attach the console to\n", stderr);
     return 1;
@@ -474,12 +478,19 @@ int run_lab_script(lab::Lab& lab, const LabConsoleOptions& options, std::istream
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // The answer to a question (save) is shown after it, as a terminal echoes the key.
+    if (console.asking()) out << line << "\n";
     const LineOutput r =
         line.size() > kMaxCommandLine ? too_long_line(line.size()) : console.run(line);
-    out << r.out << std::flush;
+    out << r.out << r.question << std::flush;
     if (!r.err.empty())
       err << "line " << line_no << ": " << cli::hide_secrets(line) << "\n" << r.err << std::flush;
     if (!r.ok) failed = true;
+  }
+  if (console.asking()) {
+    out << "\n" << std::flush;
+    err << "Error: The question was not answered (the next line answers it); nothing was done.\n";
+    failed = true;
   }
   return failed ? 1 : 0;
 }

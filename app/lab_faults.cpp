@@ -137,7 +137,7 @@ bool inject(lab::Lab& lab, const LabFault& fault, std::string& error) {
       error = "this lab has no firewall " + step.node + " (the faults are the seed lab's)";
       return false;
     }
-    LineRunner run(*d, true);
+    LineRunner run(*d);
     for (const auto& line : step.lines) {
       const LineOutput out = run.run(line, 0);
       if (!out.ok) {

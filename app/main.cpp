@@ -113,10 +113,10 @@ int run_lab(const LabArgs& a) {
   return vfw::run_lab_script(*lab, options, std::cin, std::cout, std::cerr);
 }
 
-int check(const std::vector<std::string>& files) {
+int check(const std::vector<std::string>& files, bool strict) {
   int status = 0;
   for (const auto& file : files) {
-    vfw::cli::LoadResult r = vfw::cli::load_config_file(file);
+    vfw::cli::LoadResult r = vfw::cli::load_config_file(file, {strict});
     for (const auto& n : r.notices) std::cout << file << ": " << n << "\n";
     for (const auto& e : r.errors) std::cerr << e.format();
     if (r.ok()) {
@@ -152,13 +152,16 @@ int cli(const std::string& config, const std::vector<std::string>& commands) {
   if (!cfg) return 1;
   vfw::Device device(std::move(*cfg));
   device.follow_wall_clock();  // sessions age in real time, as on the device
-  if (!commands.empty()) {
-    bool ok = true;
-    for (const auto& c : commands) ok = vfw::run_cli_line(device, c, std::cout, std::cerr) && ok;
-    return ok ? 0 : 1;
-  }
   vfw::CliOptions options;
   if (!config.empty()) options.save_path = config;  // `save` writes back where the session began
+  if (!commands.empty()) {
+    // The -c lines are a script typed at one login: from user view, a question answered by the
+    // next line, each error after the line it came from.
+    std::string script;
+    for (const auto& c : commands) script += c + "\n";
+    std::istringstream in(script);
+    return vfw::run_cli(device, in, std::cout, std::cerr, options);
+  }
   if (isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0)
     return vfw::run_terminal(device, options);
   return vfw::run_cli(device, std::cin, std::cout, std::cerr, options);
@@ -178,7 +181,9 @@ int run(int argc, char** argv) {
   CLI::App* cli_cmd = app.add_subcommand(
       "cli", "The VRP-like command line of one device (the seed's FW1, or --config FILE)");
   cli_cmd->add_option("--config", config, "Start on this configuration file");
-  cli_cmd->add_option("-c", commands, "Run this command in system view and exit (repeatable)");
+  cli_cmd->add_option("-c", commands,
+                      "Run this line and exit (repeatable: the lines of one session, from user "
+                      "view, as typed at a login)");
   std::string connect;
   cli_cmd->add_option("--connect", connect, "Talk to a running `vfw run` through its socket")
       ->expected(0, 1)
@@ -188,6 +193,10 @@ int run(int argc, char** argv) {
   CLI::App* check_cmd =
       app.add_subcommand("check", "Validate configuration files; non-zero exit on errors");
   check_cmd->add_option("CONFIG", files, "Configuration file")->required();
+  bool strict = false;
+  check_cmd->add_flag("--strict", strict,
+                      "A line vfw does not know is an error (for hand-written files); without it, "
+                      "such a line is kept verbatim as the device's own");
 
   vfw::PacketTraceOptions pt;
   CLI::App* trace =
@@ -325,7 +334,7 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  if (*check_cmd) return check(files);
+  if (*check_cmd) return check(files, strict);
   if (*export_nft_cmd) {
     auto cfg = starting_config(nft_config);
     if (!cfg) return 1;

@@ -170,9 +170,8 @@ bool ask_on_terminal(const std::string& question) {
 }
 
 int run_terminal(Device& device, const CliOptions& options) {
-  LineRunner runner(device, false);
+  LineRunner runner(device);
   runner.ctx.save_path = options.save_path;
-  runner.ctx.confirm = ask_on_terminal;
   TerminalHooks hooks;
   hooks.runner = [&]() -> LineRunner& { return runner; };
   hooks.run = [&](const std::string& line, size_t caret) { return runner.run(line, caret); };
@@ -234,9 +233,16 @@ int run_terminal(const TerminalHooks& hooks) {
     if (line.find_first_not_of(" \t") != std::string::npos)
       history(hist, &ev, H_ENTER, line.c_str());
     const size_t caret_offset = t.runner().ctx.prompt().size();
-    const LineOutput r = t.hooks.run(line, caret_offset);
+    LineOutput r = t.hooks.run(line, caret_offset);
     page(r.out, t.runner().ctx.screen_length);
     std::fputs(r.err.c_str(), stdout);
+    // A command that asks (save) has printed what comes before its question; the key pressed
+    // answers it and the command goes on.
+    if (!r.question.empty()) {
+      r = t.runner().answer(ask_on_terminal(r.question));
+      page(r.out, t.runner().ctx.screen_length);
+      std::fputs(r.err.c_str(), stdout);
+    }
     std::fflush(stdout);
     if (t.runner().ctx.finished()) break;
   }

@@ -48,6 +48,15 @@ void CommandContext::note_unemulated(const std::string& what) {
   }
 }
 
+void CommandContext::note_unknown(const std::string& what, const std::string& near) {
+  if (near.empty()) return note_unemulated(what);
+  if (unemulated_seen_.insert(what).second) {
+    notices_.push_back("Info: \"" + what +
+                       "\" is not a command vfw knows (a typing mistake for \"" + near +
+                       "\"?); the line is kept.");
+  }
+}
+
 CommandEngine::CommandEngine() {
   register_system_commands(*this);
   register_interface_commands(*this);
@@ -62,8 +71,8 @@ CommandEngine::CommandEngine() {
   register_device_vocabulary(*this);
   // What acts on the running device or only prints: never run from a configuration file.
   tree(View::Global).mark_operational("display");
+  tree(View::Global).mark_operational("save");
   for (View v : {View::User, View::System}) {
-    tree(v).mark_operational("save");
     tree(v).mark_operational("packet-trace");
     tree(v).mark_operational("reset");
   }
@@ -110,16 +119,20 @@ std::vector<std::pair<std::string, std::string>> CommandEngine::help(const Comma
     tokens.pop_back();
   }
   bool can_end = false;
-  // The first word lists the current view's commands (and display, quit, return), as the device
+  // The first word lists the current view's commands (and those of every view), as the device
   // does; deeper in a line, a parent view's command is helped too, since it would run there.
-  auto trees = trees_for(ctx);
-  if (tokens.empty()) trees.resize(2);
-  for (const CommandTree* tree : trees) {
-    const Node* node = tree->walk(typed, tokens);
-    if (node == nullptr) continue;
+  auto roots = roots_for(ctx, false);
+  if (tokens.empty()) roots.resize(2);
+  for (const Node* node : walk_roots(roots, typed, tokens)) {
     for (const auto& child : node->children) {
       if (child->type == ParamType::Keyword) {
-        if (!partial || iprefix(last, child->name)) add(child->name, child->help);
+        if (partial && !iprefix(last, child->name)) continue;
+        // What the device has and vfw does not run is listed (it is the device's vocabulary,
+        // and abbreviations resolve against it) but says so.
+        add(child->name, child->emulated ? child->help
+                         : child->help.empty()
+                             ? std::string(kNotEmulatedHelp)
+                             : child->help + " (" + std::string(kNotEmulatedHelp) + ")");
       } else if (!partial) {
         add(param_label(*child), child->name);
       }
@@ -141,13 +154,20 @@ std::vector<std::string> CommandEngine::completions(const CommandContext& ctx,
   return out;
 }
 
-std::vector<const CommandTree*> CommandEngine::trees_for(const CommandContext& ctx) const {
-  std::vector<const CommandTree*> out;
+std::vector<Root> CommandEngine::roots_for(const CommandContext& ctx, bool block_only) const {
+  std::vector<Root> out;
   const auto& stack = ctx.stack();
-  out.push_back(&tree(stack.back().view));
-  out.push_back(&tree(View::Global));
-  for (size_t depth = stack.size() - 1; depth-- > 1;) out.push_back(&tree(stack[depth].view));
+  out.push_back({&tree(stack.back().view).root(), 0});
+  out.push_back({&tree(View::Global).root(), 1});
+  if (block_only) return out;
+  for (size_t depth = stack.size() - 1; depth-- > 1;)
+    out.push_back({&tree(stack[depth].view).root(), out.size()});
   return out;
+}
+
+size_t CommandEngine::depth_of(const CommandContext& ctx, size_t rank) {
+  const size_t size = ctx.stack().size();
+  return rank < 2 ? size : size - (rank - 1);
 }
 
 namespace {
@@ -162,6 +182,14 @@ std::string command_words(const std::vector<Token>& tokens, size_t column) {
     out += t.text;
   }
   return out;
+}
+
+// What a command the device has and vfw does not emulate answers when typed: its keywords, as
+// the device would spell them.
+std::string not_emulated_error(const Match& m) {
+  std::string words;
+  for (const std::string& k : m.args.keywords()) words += (words.empty() ? "" : " ") + k;
+  return "Error: \"" + words + "\" is a command of the device that vfw does not emulate.";
 }
 
 }  // namespace
@@ -207,68 +235,56 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
     return changed;
   }
 
-  // Candidate views: the current one, every-view commands, then each parent up to system view.
-  struct Attempt {
-    const CommandTree* tree;
-    size_t depth;  // stack depth to return to before running the handler
-  };
-  std::vector<Attempt> attempts;
-  attempts.push_back({&tree(stack.back().view), stack.size()});
-  attempts.push_back({&tree(View::Global), stack.size()});
-  for (size_t depth = stack.size() - 1; depth-- > 1 && !(ctx.loading && indented);) {
-    attempts.push_back({&tree(stack[depth].view), depth + 1});
+  // The line is resolved against every command the view offers at once (its own, those of
+  // every view, its parents'), as the device does; in a file, an indented line belongs to its
+  // block and is resolved there alone.
+  const auto roots = roots_for(ctx, ctx.loading && indented);
+  auto result = match_roots(roots, line, tokens, ctx.loading);
+  if (auto* m = std::get_if<Match>(&result)) {
+    // A command the device has and vfw does not emulate answers so when typed: nothing the
+    // engineer types at a prompt is kept without being run (a file's lines are kept; they are
+    // the device's own).
+    if (!ctx.loading &&
+        (m->node->kind == CommandKind::Unemulated || m->node->kind == CommandKind::NotEmulated))
+      return LineResult{false, not_emulated_error(*m), 0, false};
+    ctx.pop_to(depth_of(ctx, m->rank));
+    if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+    LineResult ok;
+    ok.may_change_config = m->rank != 1;
+    return ok;
   }
-
-  // The error shown is the current view's when the line began as one of its commands; otherwise
-  // the one that got furthest in any view, as the likeliest meaning of the line.
-  std::optional<SyntaxError> current;
-  std::optional<SyntaxError> best;
-  bool unknown_everywhere = true;
-  for (const Attempt& a : attempts) {
-    auto result = a.tree->match(line, tokens, ctx.loading);
-    if (auto* m = std::get_if<Match>(&result)) {
-      ctx.pop_to(a.depth);
-      if (auto err = m->node->handler(ctx, m->args)) {
-        return LineResult{false, *err, 0, false};
-      }
-      LineResult ok;
-      ok.may_change_config = a.tree != &tree(View::Global);
-      return ok;
-    }
-    const auto& err = std::get<SyntaxError>(result);
-    if (!current) current = err;
-    if (!best || err.column > best->column) best = err;
-    unknown_everywhere = unknown_everywhere && err.unknown_command;
-  }
+  const SyntaxError& err = std::get<SyntaxError>(result);
 
   // A saved configuration holds no typing mistakes: a line that names a command vfw does not
   // have (in any view it could belong to) is the device's, kept verbatim where it stands. A line
   // that is a command vfw has, with a wrong parameter, is still an error.
   if (ctx.loading) {
-    for (const Attempt& a : attempts) {
-      auto result = a.tree->match(line, tokens);
-      if (auto* m = std::get_if<Match>(&result);
-          m != nullptr && !m->abbreviated && m->node->kind == CommandKind::Operational)
-        return LineResult{false,
-                          "Error: This command acts on the running device; a configuration file "
-                          "cannot run it.",
-                          0, false};
-    }
+    auto any = match_roots(roots, line, tokens);
+    if (auto* m = std::get_if<Match>(&any);
+        m != nullptr && !m->abbreviated && m->node->kind == CommandKind::Operational)
+      return LineResult{false,
+                        "Error: This command acts on the running device; a configuration file "
+                        "cannot run it.",
+                        0, false};
   }
-  if (ctx.loading && unknown_everywhere) {
-    const std::string what = command_words(tokens, best->column);
+  if (ctx.loading && err.unknown_command && !ctx.strict) {
+    const std::string what = command_words(tokens, err.column);
     if (!indented || stack.back().view == View::System) {
-      keep_unemulated_block(ctx, line, what);
+      keep_unemulated_block(ctx, line, what, err.near_keyword);
       return changed;
     }
     if (std::vector<std::string>* lines = unemulated_lines(ctx)) {
       lines->push_back(" " + std::string(trim_right(line.substr(tokens.front().column))));
-      ctx.note_unemulated(what);
+      ctx.note_unknown(what, err.near_keyword);
       return changed;
     }
   }
-  const SyntaxError& shown = current->column > 0 ? *current : *best;
-  return LineResult{false, shown.message(), shown.column, true};
+  if (ctx.loading && err.unknown_command && ctx.strict)
+    return LineResult{false,
+                      "Error: \"" + command_words(tokens, err.column) +
+                          "\" is not a command vfw knows (--strict).",
+                      err.column, true};
+  return LineResult{false, err.message(), err.column, true};
 }
 
 const CommandEngine& command_engine() {

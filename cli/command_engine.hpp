@@ -8,6 +8,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -75,18 +76,31 @@ class CommandContext {
 
   // "not emulated" notices are given once per command keyword.
   void note_unemulated(const std::string& what);
+  // A file's line whose words vfw does not know, kept; near: the keyword it may misspell.
+  void note_unknown(const std::string& what, const std::string& near);
   std::vector<std::string> take_notices() { return std::exchange(notices_, {}); }
 
-  bool script_mode = false;  // answers Y/N questions with yes
   // A configuration file is being loaded: configuration commands only, and a line vfw does not
   // know is kept verbatim with the block it belongs to (CommandEngine::execute).
   bool loading = false;
+  // With loading: a line vfw does not know is an error, not kept (`vfw check --strict`, for
+  // hand-written files).
+  bool strict = false;
   bool read_only = false;         // `save` refuses: a session that must write nothing (the fuzzers)
   std::string_view current_line;  // the line being run, as written; valid while it runs
 
-  // Asks a Y/N question (save). Unset or in script mode: yes.
-  std::function<bool(const std::string& question)> confirm;
-  bool ask(const std::string& question) { return script_mode || !confirm || confirm(question); }
+  // A question the running command asks before it acts (save's "Are you sure to continue?[Y/N]").
+  // The command stops there; the session's next line (a key, on a terminal) is the answer, and
+  // `then` finishes the command with it, as the device prints the question, waits, then goes on.
+  using Continuation = std::function<std::optional<std::string>(CommandContext&, bool yes)>;
+  struct Question {
+    std::string text;
+    Continuation then;
+  };
+  void ask(std::string text, Continuation then) {
+    question_ = Question{std::move(text), std::move(then)};
+  }
+  std::optional<Question> take_question() { return std::exchange(question_, std::nullopt); }
   std::string save_path = "vrpcfg.cfg";  // where `save` without a file writes
   int screen_length = -1;                // lines a page; 0: no paging; -1: the terminal's height
 
@@ -97,6 +111,7 @@ class CommandContext {
   std::string out_;
   std::set<std::string> unemulated_seen_;
   std::vector<std::string> notices_;
+  std::optional<Question> question_;
   bool finished_ = false;
 };
 
@@ -121,8 +136,11 @@ class CommandEngine {
                                                         std::string_view typed) const;
   // Tab: the keywords the last, partly typed word may become.
   std::vector<std::string> completions(const CommandContext& ctx, std::string_view typed) const;
-  // The trees a line typed in this view is tried against, in order (for help and completion).
-  std::vector<const CommandTree*> trees_for(const CommandContext& ctx) const;
+  // The trees a line typed in this view is resolved against, ranked: the view's own, the commands
+  // of every view, then each parent's (block_only: the first two, a file's indented line).
+  std::vector<Root> roots_for(const CommandContext& ctx, bool block_only) const;
+  // The view depth a command resolved at this rank runs in (a parent's command moves the prompt).
+  static size_t depth_of(const CommandContext& ctx, size_t rank);
 
  private:
   CommandTree& tree(View view) { return trees_[static_cast<size_t>(view)]; }
@@ -166,7 +184,9 @@ config::IpsecPolicy* edited_ipsec_policy(CommandContext& ctx);
 // (commands_unemulated.cpp); nullptr in a view that edits no object.
 std::vector<std::string>* unemulated_lines(CommandContext& ctx);
 // Keeps a top-level line vfw does not emulate, and the indented lines that follow, as a block.
-void keep_unemulated_block(CommandContext& ctx, std::string_view line, std::string_view command);
+// near: a keyword the line's unknown word may misspell, named in the notice.
+void keep_unemulated_block(CommandContext& ctx, std::string_view line, std::string_view command,
+                           const std::string& near = {});
 
 // The engine is built once; building it is the cost of expanding every pattern.
 const CommandEngine& command_engine();

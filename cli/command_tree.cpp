@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <iterator>
+#include <span>
 #include <stdexcept>
 
 #include "config/services.hpp"
@@ -258,77 +260,6 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
   return d[a.size()][b.size()];
 }
 
-// A word one edit from a keyword of this node (two for long words) is a typing mistake for it:
-// `ip adress`, `firewall zoen`. Only a word unlike every keyword names a command vfw lacks.
-bool near_a_keyword(const Node& node, std::string_view word, bool configuration_only) {
-  if (word.size() < 4) return false;
-  const size_t limit = word.size() >= 8 ? 2 : 1;
-  return std::any_of(node.children.begin(), node.children.end(), [&](const auto& child) {
-    return child->type == ParamType::Keyword && !(configuration_only && child->operational_only) &&
-           edit_distance(word, child->name, limit) <= limit;
-  });
-}
-
-struct Step {
-  const Node* next = nullptr;
-  size_t consumed = 0;
-  std::optional<SyntaxError> error;
-  bool abbreviated = false;             // a keyword matched by a prefix of it
-  std::vector<const Node*> candidates;  // with an Ambiguous error: the keywords it may begin
-
-  static Step to(const Node* next, size_t consumed, bool abbreviated = false) {
-    Step s;
-    s.next = next;
-    s.consumed = consumed;
-    s.abbreviated = abbreviated;
-    return s;
-  }
-  static Step fail(ErrorKind kind, size_t column, std::vector<const Node*> candidates = {}) {
-    Step s;
-    s.error = SyntaxError{kind, column};
-    s.candidates = std::move(candidates);
-    return s;
-  }
-};
-
-Step step(const Node& node, const std::vector<Token>& tokens, size_t i, std::string_view line,
-          Args* args, bool configuration_only = false) {
-  const Token& tok = tokens[i];
-  if (node.children.empty()) return Step::fail(ErrorKind::TooMany, tok.column);
-  const Node* exact = nullptr;
-  std::vector<const Node*> prefixed;
-  for (const auto& child : node.children) {
-    if (child->type != ParamType::Keyword) continue;
-    if (configuration_only && child->operational_only) continue;
-    if (iequals(tok.text, child->name)) exact = child.get();
-    // A file spells the device's commands in full: a word of a command vfw only keeps is not
-    // taken as the abbreviation of a longer one (`l2tp` is not `l2tp-group`).
-    if (configuration_only && child->unemulated_only) continue;
-    if (iprefix(tok.text, child->name)) prefixed.push_back(child.get());
-  }
-  const bool abbreviated = exact == nullptr && prefixed.size() == 1;
-  if (abbreviated) exact = prefixed.front();
-  if (exact != nullptr) {
-    if (args != nullptr) args->add_keyword(exact->name);
-    return Step::to(exact, 1, abbreviated);
-  }
-  bool has_param = false;
-  for (const auto& child : node.children) {
-    if (child->type == ParamType::Keyword) continue;
-    if (configuration_only && child->operational_only) continue;
-    has_param = true;
-    std::string value;
-    if (size_t n = accepts(*child, tokens, i, value, line); n > 0) {
-      if (args != nullptr) args->add(child->name, std::move(value));
-      return Step::to(child.get(), n);
-    }
-  }
-  if (prefixed.size() > 1) {
-    return Step::fail(ErrorKind::Ambiguous, tok.column, std::move(prefixed));
-  }
-  return Step::fail(has_param ? ErrorKind::WrongParameter : ErrorKind::Unrecognized, tok.column);
-}
-
 }  // namespace
 
 std::string SyntaxError::message() const {
@@ -456,6 +387,8 @@ void CommandTree::insert(const std::vector<std::string>& elements, const Handler
       if (!operational) found->operational_only = false;
       if (kind != CommandKind::Unemulated) found->unemulated_only = false;
     }
+    if (kind == CommandKind::Configuration || kind == CommandKind::Operational)
+      found->emulated = true;
     node = found;
   }
   if (!node->handler) {
@@ -501,71 +434,264 @@ void CommandTree::mark_operational(std::string_view keyword_path) {
 std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
                                                     const std::vector<Token>& tokens,
                                                     bool configuration_only) const {
-  return match_from(root_.get(), line, tokens, 0, Match{}, true, configuration_only);
+  const Root roots[] = {{root_.get(), 0}};
+  return match_roots(roots, line, tokens, configuration_only);
 }
 
-std::variant<Match, SyntaxError> CommandTree::match_from(const Node* node, std::string_view line,
-                                                         const std::vector<Token>& tokens, size_t i,
-                                                         Match m, bool keywords_only,
-                                                         bool configuration_only) const {
-  while (i < tokens.size()) {
-    Step s = step(*node, tokens, i, line, &m.args, configuration_only);
-    if (s.error && !s.candidates.empty()) {
-      // A word that begins several keywords: the words after it decide, as on the device (`d cu`
-      // is display current-configuration although `d` begins debugging, delete and dir too).
-      // Exactly one candidate must match the whole line on keywords vfw knows; a match that
-      // ends in the catch-all rest of a command vfw only names proves nothing.
-      std::optional<Match> chosen;
-      size_t strict = 0;
-      std::optional<SyntaxError> deepest;
-      for (const Node* candidate : s.candidates) {
-        Match tried = m;
-        tried.args.add_keyword(candidate->name);
-        tried.abbreviated = true;
-        auto r = match_from(candidate, line, tokens, i + 1, std::move(tried), keywords_only,
-                            configuration_only);
-        if (auto* ok = std::get_if<Match>(&r)) {
-          if (!ok->loose) {
-            ++strict;
-            chosen = std::move(*ok);
+namespace {
+
+// One resolution of a line against the trees of a view. The cursors are the nodes the words so far
+// lead to, one per tree that has the same keyword path (`undo` in the interface view and in the
+// system view), in rank order.
+class Resolver {
+ public:
+  Resolver(std::string_view line, const std::vector<Token>& tokens, bool configuration_only)
+      : line_(line), tokens_(tokens), configuration_only_(configuration_only) {}
+
+  std::variant<Match, SyntaxError> run(std::vector<Root> cursors, size_t i, Match m,
+                                       bool keywords_only) const {
+    while (i < tokens_.size()) {
+      const Token& tok = tokens_[i];
+      // The keywords every tree offers here, by name: the vocabulary an abbreviation is resolved
+      // against is the whole view's (its own commands, those of every view, its parents'), so
+      // that a word the device has in one tree cannot capture a prefix meant for another.
+      std::vector<Root> exact;
+      std::vector<std::pair<std::string_view, std::vector<Root>>> prefixed;
+      bool any_child = false;
+      for (const Root& c : cursors) {
+        for (const auto& child : c.node->children) {
+          any_child = true;
+          if (child->type != ParamType::Keyword) continue;
+          if (configuration_only_ && child->operational_only) continue;
+          if (iequals(tok.text, child->name)) exact.push_back({child.get(), c.rank});
+          // A file spells the device's commands in full: a word of a command vfw only keeps is
+          // not taken as the abbreviation of a longer one (`l2tp` is not `l2tp-group`).
+          if (configuration_only_ && child->unemulated_only) continue;
+          if (!iprefix(tok.text, child->name)) continue;
+          auto group = std::find_if(prefixed.begin(), prefixed.end(),
+                                    [&](const auto& g) { return iequals(g.first, child->name); });
+          if (group == prefixed.end()) {
+            prefixed.push_back({child->name, {}});
+            group = std::prev(prefixed.end());
           }
-        } else if (const auto& e = std::get<SyntaxError>(r);
-                   e.column > s.error->column && (!deepest || e.column > deepest->column)) {
-          deepest = e;
+          group->second.push_back({child.get(), c.rank});
         }
       }
-      if (strict == 1) return std::move(*chosen);
-      if (strict == 0 && deepest && deepest->kind == ErrorKind::Ambiguous) return *deepest;
-      return *s.error;
+      if (!any_child) {
+        // Words after a command spelled in keywords alone: in a file, a longer command of the
+        // device's that vfw lacks (V300's `nat-policy interzone trust untrust outbound`).
+        SyntaxError e{ErrorKind::TooMany, tok.column};
+        e.unknown_command = keywords_only && configuration_only_;
+        return e;
+      }
+      bool abbreviated = false;
+      if (exact.empty() && prefixed.size() == 1) {
+        exact = std::move(prefixed.front().second);
+        abbreviated = true;
+      }
+      if (!exact.empty()) {
+        m.args.add_keyword(exact.front().node->name);
+        m.abbreviated = m.abbreviated || abbreviated;
+        cursors = std::move(exact);
+        ++i;
+        continue;
+      }
+      // A parameter: each tree's in rank order; the first whole match wins, else the error that
+      // got furthest into the line. The rest of a command vfw only keeps or names takes any
+      // words, so it is tried last: it must not capture a word that begins several keywords.
+      bool has_param = false;
+      std::optional<SyntaxError> furthest;
+      auto try_parameters = [&](bool catch_all) -> std::optional<Match> {
+        for (const Root& c : cursors) {
+          for (const auto& child : c.node->children) {
+            if (child->type == ParamType::Keyword || child->takes_anything != catch_all) continue;
+            if (configuration_only_ && child->operational_only) continue;
+            has_param = true;
+            std::string value;
+            const size_t n = accepts(*child, tokens_, i, value, line_);
+            if (n == 0) continue;
+            Match tried = m;
+            tried.args.add(child->name, std::move(value));
+            tried.loose = tried.loose || child->takes_anything;
+            auto r = run({{child.get(), c.rank}}, i + n, std::move(tried), false);
+            if (auto* ok = std::get_if<Match>(&r)) return std::move(*ok);
+            const auto& e = std::get<SyntaxError>(r);
+            if (!furthest || e.column > furthest->column) furthest = e;
+            break;  // a tree commits to its first parameter that takes the word
+          }
+        }
+        return std::nullopt;
+      };
+      if (auto ok = try_parameters(false)) return std::move(*ok);
+      if (furthest) return *furthest;
+      if (prefixed.size() > 1) return decide(prefixed, i, m, keywords_only, tok.column);
+      if (auto ok = try_parameters(true)) return std::move(*ok);
+      if (furthest) return *furthest;
+      SyntaxError e{has_param ? ErrorKind::WrongParameter : ErrorKind::Unrecognized, tok.column};
+      // A word near a keyword is a typing mistake when typed; in a file it may be a word of the
+      // device's that vfw lacks (`sftp` beside `ftp`): kept, with the likelier spelling named.
+      e.near_keyword = near_a_keyword(cursors, tok.text);
+      e.unknown_command = keywords_only && e.kind == ErrorKind::Unrecognized &&
+                          (configuration_only_ || e.near_keyword.empty());
+      return e;
     }
-    if (s.error) {
-      s.error->unknown_command = keywords_only && s.error->kind == ErrorKind::Unrecognized &&
-                                 !near_a_keyword(*node, tokens[i].text, configuration_only);
-      return *s.error;
+    for (const Root& c : cursors) {
+      if (!c.node->handler) continue;
+      m.node = c.node;
+      m.rank = c.rank;
+      // A command vfw only keeps or names proves nothing about what a person meant.
+      m.loose = m.loose || c.node->kind == CommandKind::Unemulated ||
+                c.node->kind == CommandKind::NotEmulated;
+      return m;
     }
-    node = s.next;
-    m.abbreviated = m.abbreviated || s.abbreviated;
-    m.loose = m.loose || node->takes_anything;
-    keywords_only = keywords_only && node->type == ParamType::Keyword;
-    i += s.consumed;
+    return SyntaxError{ErrorKind::Incomplete, line_.find_last_not_of(" \t") + 2};
   }
-  if (!node->handler) {
-    return SyntaxError{ErrorKind::Incomplete, line.find_last_not_of(" \t") + 2};
+
+ private:
+  // A word that begins several keywords: the words after it decide, as on the device (`d cu` is
+  // display current-configuration although `d` begins debugging, delete and dir too). Exactly
+  // one candidate must match the whole line as a command vfw runs; a command vfw only keeps or
+  // names proves nothing.
+  std::variant<Match, SyntaxError> decide(
+      const std::vector<std::pair<std::string_view, std::vector<Root>>>& groups, size_t i,
+      const Match& m, bool keywords_only, size_t column) const {
+    std::optional<Match> chosen;
+    size_t strict = 0;
+    std::optional<SyntaxError> deepest;
+    for (const auto& [name, roots] : groups) {
+      Match tried = m;
+      tried.args.add_keyword(std::string(name));
+      tried.abbreviated = true;
+      auto r = run(roots, i + 1, std::move(tried), keywords_only);
+      if (auto* ok = std::get_if<Match>(&r)) {
+        if (!ok->loose) {
+          ++strict;
+          chosen = std::move(*ok);
+        }
+      } else if (const auto& e = std::get<SyntaxError>(r);
+                 e.column > column && (!deepest || e.column > deepest->column)) {
+        deepest = e;
+      }
+    }
+    if (strict == 1) return std::move(*chosen);
+    if (strict == 0 && deepest && deepest->kind == ErrorKind::Ambiguous) return *deepest;
+    return SyntaxError{ErrorKind::Ambiguous, column};
   }
-  m.node = node;
-  return m;
+
+  // A word one edit from a keyword here (two for long words) is a typing mistake for it: `ip
+  // adress`, `firewall zoen`.
+  std::string near_a_keyword(const std::vector<Root>& cursors, std::string_view word) const {
+    if (word.size() < 4) return {};
+    const size_t limit = word.size() >= 8 ? 2 : 1;
+    for (const Root& c : cursors) {
+      for (const auto& child : c.node->children) {
+        if (child->type == ParamType::Keyword && edit_distance(word, child->name, limit) <= limit)
+          return child->name;
+      }
+    }
+    return {};
+  }
+
+  std::string_view line_;
+  const std::vector<Token>& tokens_;
+  bool configuration_only_;
+};
+
+}  // namespace
+
+std::variant<Match, SyntaxError> match_roots(std::span<const Root> roots, std::string_view line,
+                                             const std::vector<Token>& tokens,
+                                             bool configuration_only) {
+  Resolver r(line, tokens, configuration_only);
+  return r.run(std::vector<Root>(roots.begin(), roots.end()), 0, Match{}, true);
+}
+
+namespace {
+
+struct Walked {
+  std::vector<const Node*> nodes;
+  bool loose = false;  // through the rest of a command vfw only keeps or names
+};
+
+Walked walk_from(std::vector<Root> cursors, std::string_view line, const std::vector<Token>& tokens,
+                 size_t i) {
+  bool loose = false;
+  while (i < tokens.size() && !cursors.empty()) {
+    const Token& tok = tokens[i];
+    std::vector<Root> exact;
+    std::vector<std::pair<std::string_view, std::vector<Root>>> prefixed;
+    for (const Root& c : cursors) {
+      for (const auto& child : c.node->children) {
+        if (child->type != ParamType::Keyword) continue;
+        if (iequals(tok.text, child->name)) exact.push_back({child.get(), c.rank});
+        if (!iprefix(tok.text, child->name)) continue;
+        auto group = std::find_if(prefixed.begin(), prefixed.end(),
+                                  [&](const auto& g) { return iequals(g.first, child->name); });
+        if (group == prefixed.end()) {
+          prefixed.push_back({child->name, {}});
+          group = std::prev(prefixed.end());
+        }
+        group->second.push_back({child.get(), c.rank});
+      }
+    }
+    if (exact.empty() && prefixed.size() == 1) exact = std::move(prefixed.front().second);
+    if (!exact.empty()) {
+      cursors = std::move(exact);
+      ++i;
+      continue;
+    }
+    if (prefixed.size() > 1) {
+      // The words after an ambiguous one decide, as when a line runs: the one keyword whose
+      // commands the rest of the words fit, not counting the catch-all rest of a command vfw only
+      // keeps or names.
+      std::optional<Walked> chosen;
+      size_t strict = 0;
+      for (const auto& [name, roots] : prefixed) {
+        Walked w = walk_from(roots, line, tokens, i + 1);
+        if (w.nodes.empty() || w.loose) continue;
+        ++strict;
+        chosen = std::move(w);
+      }
+      if (strict == 1) return {std::move(chosen->nodes), loose};
+      return {};
+    }
+    std::vector<Root> next;
+    size_t consumed = 0;
+    for (const Root& c : cursors) {
+      for (const auto& child : c.node->children) {
+        if (child->type == ParamType::Keyword) continue;
+        std::string value;
+        const size_t n = accepts(*child, tokens, i, value, line);
+        if (n == 0) continue;
+        if (next.empty()) consumed = n;
+        if (n == consumed) {
+          next.push_back({child.get(), c.rank});
+          loose = loose || child->takes_anything;
+        }
+        break;
+      }
+    }
+    if (next.empty()) return {};
+    cursors = std::move(next);
+    i += consumed;
+  }
+  Walked out;
+  out.loose = loose;
+  for (const Root& c : cursors) out.nodes.push_back(c.node);
+  return out;
+}
+
+}  // namespace
+
+std::vector<const Node*> walk_roots(std::span<const Root> roots, std::string_view line,
+                                    const std::vector<Token>& tokens) {
+  return walk_from(std::vector<Root>(roots.begin(), roots.end()), line, tokens, 0).nodes;
 }
 
 const Node* CommandTree::walk(std::string_view line, const std::vector<Token>& tokens) const {
-  const Node* node = root_.get();
-  size_t i = 0;
-  while (i < tokens.size()) {
-    Step s = step(*node, tokens, i, line, nullptr);
-    if (s.error) return nullptr;
-    node = s.next;
-    i += s.consumed;
-  }
-  return node;
+  const Root roots[] = {{root_.get(), 0}};
+  const auto nodes = walk_roots(roots, line, tokens);
+  return nodes.empty() ? nullptr : nodes.front();
 }
 
 std::optional<std::string> normalize_interface(std::string_view type, std::string_view number) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,11 +25,16 @@ namespace vfw::cli {
 enum class ErrorKind : uint8_t { Unrecognized, Incomplete, Ambiguous, WrongParameter, TooMany };
 
 struct SyntaxError {
+  SyntaxError() = default;
+  SyntaxError(ErrorKind k, size_t c) : kind(k), column(c) {}
   ErrorKind kind = ErrorKind::Unrecognized;
   size_t column = 0;  // offset in the line of the token the caret points at
   // The words before the failing one were all keywords: the line names a command this tree does
   // not have (as opposed to a command it has, typed with a wrong parameter).
   bool unknown_command = false;
+  // With unknown_command: a keyword one or two edits from the word, which a typing mistake
+  // would have meant (`adress` for `address`).
+  std::string near_keyword;
   // "Error: Unrecognized command found at '^' position." and its four siblings.
   std::string message() const;
 };
@@ -70,6 +76,8 @@ class Args {
   Ipv4 ip(std::string_view name) const;
   unsigned mask(std::string_view name) const;
   std::vector<std::string> all(std::string_view name) const;
+  // The keywords of the command, in the order typed, spelled in full.
+  const std::vector<std::string>& keywords() const { return keywords_; }
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;
@@ -107,14 +115,43 @@ struct Node {
   // any words, so it does not count as evidence when the words after an ambiguous keyword
   // decide which command was meant.
   bool takes_anything = false;
+  // A command vfw runs (configuration or operational) passes through this node; `?` marks the
+  // others as the device's words that vfw does not emulate.
+  bool emulated = false;
 };
+
+// What `?` says of a keyword the device has and vfw does not run.
+inline constexpr std::string_view kNotEmulatedHelp = "not emulated by vfw";
 
 struct Match {
   const Node* node = nullptr;
   Args args;
   bool abbreviated = false;  // some keyword was typed as a prefix of itself
-  bool loose = false;        // it ended in the rest of a command vfw only keeps or names
+  // It proves nothing about what was meant: a command vfw only keeps or names, or one that ended
+  // in the rest of such a command.
+  bool loose = false;
+  size_t rank = 0;  // which of the roots it was resolved in (match_roots)
 };
+
+// A tree taking part in the resolution of a line, with its rank: the current view's is 0, then
+// the commands of every view, then each parent view's.
+struct Root {
+  const Node* node = nullptr;
+  size_t rank = 0;
+};
+
+// Matches a line against several trees at once, as the device resolves a line typed in a view:
+// an abbreviation is unique or ambiguous among the keywords of all of them (a word only one tree
+// has cannot capture a prefix another tree's word shares), a keyword several trees have leads
+// into each, and where they all match, the lowest rank wins. With configuration_only the
+// operational commands are not candidates (a file being loaded).
+std::variant<Match, SyntaxError> match_roots(std::span<const Root> roots, std::string_view line,
+                                             const std::vector<Token>& tokens,
+                                             bool configuration_only = false);
+// The nodes the words lead to in the trees (their children are what may come next), for `?`
+// help and completion; empty if the words lead nowhere.
+std::vector<const Node*> walk_roots(std::span<const Root> roots, std::string_view line,
+                                    const std::vector<Token>& tokens);
 
 class CommandTree {
  public:
@@ -142,9 +179,6 @@ class CommandTree {
 
  private:
   void insert(const std::vector<std::string>& elements, const Handler& handler, CommandKind kind);
-  std::variant<Match, SyntaxError> match_from(const Node* node, std::string_view line,
-                                              const std::vector<Token>& tokens, size_t i, Match m,
-                                              bool keywords_only, bool configuration_only) const;
   std::unique_ptr<Node> root_;
 };
 

@@ -149,7 +149,7 @@ void register_ike_commands(CommandEngine& e) {
   peer.add("pre-shared-key {text:key}", [](CommandContext& c, const Args& a) -> Result {
     const std::string& key = a.str("key");
     config::IkePeer& p = current_peer(c);
-    if (config::is_sealed(key)) {
+    if (config::is_cipher_text(key)) {
       if (auto clear = config::open_secret(key)) {
         p.pre_shared_key = *clear;
         p.foreign_psk.clear();

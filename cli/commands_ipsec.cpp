@@ -123,12 +123,15 @@ void register_ipsec_commands(CommandEngine& e) {
              current_proposal(c).auto_mode = a.has("auto");
              return kOk;
            });
-  prop.add("esp encryption-algorithm ( " + ipsec::encryption_keywords() + " )",
+  prop.add("esp encryption-algorithm ( " + ipsec::encryption_keywords() + " | " +
+               std::string(ipsec::kAesV300) + " )",
            [](CommandContext& c, const Args& a) -> Result {
              for (auto e2 = 1; e2 <= 8; ++e2) {
                const auto kw = std::string(ipsec::info(static_cast<ipsec::Encryption>(e2)).keyword);
                if (a.has(kw)) current_proposal(c).esp_encryption = kw;
              }
+             // Kept as written, so that the file prints back as the device saved it.
+             if (a.has(ipsec::kAesV300)) current_proposal(c).esp_encryption = ipsec::kAesV300;
              return kOk;
            });
   auto auth = [](bool esp) {

@@ -255,6 +255,7 @@ void register_object_commands(CommandEngine& e) {
     if (a.has("slo")) {
       item.src_lo = static_cast<uint16_t>(a.uint("slo"));
       item.src_hi = a.has("shi") ? static_cast<uint16_t>(a.uint("shi")) : item.src_lo;
+      item.source_port_given = true;
     }
     if (a.has("dlo")) {
       item.dst_lo = static_cast<uint16_t>(a.uint("dlo"));

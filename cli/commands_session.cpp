@@ -43,14 +43,17 @@ Result save(CommandContext& c, const Args& a) {
   }
   const std::string path = a.has("file") ? a.str("file") : c.save_path;
   c.out() += "The current configuration will be written to the device.\n";
-  if (!c.ask("Are you sure to continue?[Y/N]")) {
-    c.out() += "Info: The configuration was not saved.\n";
+  c.ask("Are you sure to continue?[Y/N]", [path](CommandContext& then, bool yes) -> Result {
+    if (!yes) {
+      then.out() += "Info: The configuration was not saved.\n";
+      return kOk;
+    }
+    then.out() += "Now saving the current configuration to the slot 0.\n";
+    if (auto why = write_file_atomically(path, config::render_current_configuration(then.config())))
+      return "Error: Failed to save the configuration (" + *why + ").";
+    then.out() += "Save the configuration successfully.\n";
     return kOk;
-  }
-  c.out() += "Now saving the current configuration to the slot 0.\n";
-  if (auto why = write_file_atomically(path, config::render_current_configuration(c.config())))
-    return "Error: Failed to save the configuration (" + *why + ").";
-  c.out() += "Save the configuration successfully.\n";
+  });
   return kOk;
 }
 
@@ -144,8 +147,10 @@ void register_session_commands(CommandEngine& e) {
         "[ destination {ip:dst} ]",
         reset_sessions);
   }
+  // save, like display, ping and tracert, is the device's in every view, and runs where it is
+  // typed (the prompt stays).
+  e.tree(View::Global).add("save [ {word:file} ]", save, CommandKind::Operational);
   for (View v : {View::User, View::System}) {
-    e.tree(v).add("save [ {word:file} ]", save);
     // packet-trace input-interface IF protocol P source A destination B [options], in any order
     // after the addresses as the device's diagnostic commands take them.
     e.tree(v).add(

@@ -69,8 +69,9 @@ void register_system_commands(CommandEngine& e) {
           [](CommandContext& c, const Args& a) -> Result {
             const std::string& zone = a.str("zone");
             if (c.config().find_zone(zone) == nullptr) {
-              c.config().zones.push_back(config::Zone{zone, 0, {}, false, {}});
+              c.config().zones.push_back(config::Zone{zone, 0, 0, {}, false, {}});
             }
+            if (a.has("id")) c.config().find_zone(zone)->id = a.uint("id");
             c.enter(View::Zone, zone, "zone-" + zone);
             return kOk;
           });

@@ -108,20 +108,10 @@ constexpr std::array kInterfaceCommands = {
 
 // Rule sub-commands (security-policy and nat-policy) beyond the emulated match conditions.
 constexpr std::array kRuleCommands = {
-    "profile",
-    "application",
-    "time-range",
-    "user",
-    "long-link",
-    "session",
-    "policy",
-    "source-mac",
-    "destination-mac",
-    "parent-group",
-    "tag",
-    "category",
-    "source-region",
-    "destination-region",
+    // A service given inline (`service protocol tcp destination-port 80`) rather than by name.
+    "service protocol", "profile", "application", "time-range",    "user",
+    "long-link",        "session", "policy",      "source-mac",    "destination-mac",
+    "parent-group",     "tag",     "category",    "source-region", "destination-region",
 };
 
 // The prompt the device shows in the view an unemulated block opens:
@@ -228,10 +218,11 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
   return nullptr;
 }
 
-void keep_unemulated_block(CommandContext& c, std::string_view line, std::string_view command) {
+void keep_unemulated_block(CommandContext& c, std::string_view line, std::string_view command,
+                           const std::string& near) {
   const std::string kept(trim_right(line));
   c.config().opaque.push_back(config::OpaqueBlock{{kept}});
-  c.note_unemulated(std::string(command));
+  c.note_unknown(std::string(command), near);
   c.enter(View::Opaque, "", opaque_prompt(kept));
 }
 

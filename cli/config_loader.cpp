@@ -26,12 +26,12 @@ std::string LoadError::format() const {
 }
 
 LoadResult load_config_text(std::string_view text, const std::string& file,
-                            const config::Config& base) {
+                            const config::Config& base, const LoadOptions& options) {
   LoadResult result;
   result.config = base;
   CommandContext ctx(result.config, nullptr);
-  ctx.script_mode = true;
   ctx.loading = true;
+  ctx.strict = options.strict;
   ctx.to_system();
   const CommandEngine& engine = command_engine();
 
@@ -100,7 +100,7 @@ LoadResult refused(const std::string& path, const std::string& why) {
 
 }  // namespace
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, const LoadOptions& options) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return refused(path, "Cannot open the file (" + std::string(std::strerror(errno)) + ").");
@@ -137,7 +137,7 @@ LoadResult load_config_file(const std::string& path) {
   }
   // Old Mac line endings: CR alone separates lines.
   if (text.find('\n') == std::string::npos) std::replace(text.begin(), text.end(), '\r', '\n');
-  LoadResult r = load_config_text(text, path);
+  LoadResult r = load_config_text(text, path, config::Config::factory_default(), options);
   if (r.errors.empty() && r.commands == 0)
     return refused(path, "The file holds no configuration command.");
   return r;

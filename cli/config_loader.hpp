@@ -37,8 +37,16 @@ inline constexpr size_t kMaxConfigBytes = size_t{64} << 20;
 // An error shows at most this much of its line, so that a huge line does not flood the terminal.
 inline constexpr size_t kMaxEchoedLine = 512;
 
+// How a file is read. A saved configuration is the device's own, so by default a line vfw does
+// not know is kept verbatim where it stands; strict (`vfw check --strict`, for hand-written files)
+// makes it an error instead.
+struct LoadOptions {
+  bool strict = false;
+};
+
 LoadResult load_config_text(std::string_view text, const std::string& file,
-                            const config::Config& base = config::Config::factory_default());
-LoadResult load_config_file(const std::string& path);
+                            const config::Config& base = config::Config::factory_default(),
+                            const LoadOptions& options = {});
+LoadResult load_config_file(const std::string& path, const LoadOptions& options = {});
 
 }  // namespace vfw::cli

@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 #include <algorithm>
+#include <cctype>
+#include <utility>
 
 #include <memory>
 
@@ -47,8 +49,15 @@ LineOutput too_long_line(size_t characters) {
   return r;
 }
 
-LineRunner::LineRunner(Device& d, bool script_mode) : device(d), ctx(d.edit(), &d) {
-  ctx.script_mode = script_mode;
+LineRunner::LineRunner(Device& d) : device(d), ctx(d.edit(), &d) {}
+
+LineOutput LineRunner::answer(bool yes) {
+  if (!pending_) return {};
+  const cli::CommandContext::Question q = std::exchange(pending_, std::nullopt).value();
+  cli::LineResult result;
+  if (auto err = q.then(ctx, yes)) result = cli::LineResult{false, *err, 0, false};
+  result.may_change_config = false;
+  return finish(result, {}, 0);
 }
 
 std::string LineRunner::help_text(const std::string& typed) const {
@@ -75,6 +84,13 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
   };
 
   if (line.size() > kMaxCommandLine) return too_long_line(line.size());
+  if (pending_) {
+    // The answer to the question the last command asked, as the device reads it: Y or N.
+    const auto words = cli::tokenize(line);
+    std::string word = words.size() == 1 ? std::string(words.front().text) : "";
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return answer(word == "y" || word == "yes");
+  }
 
   // "display ?" and "dis?": what may come next.
   const size_t last = line.find_last_not_of(" \t");
@@ -114,7 +130,16 @@ LineOutput LineRunner::run(const std::string& raw, size_t caret_offset) {
   const cli::LineResult result = cli::command_engine().execute(ctx, line);
   r.out = ctx.take_output();
   if (!filter_mode.empty()) r.out = filter_output(r.out, filter_mode, *filter);
+  return finish(result, std::move(r), caret_offset);
+}
+
+LineOutput LineRunner::finish(const cli::LineResult& result, LineOutput r, size_t caret_offset) {
+  r.out += ctx.take_output();
   for (const auto& notice : ctx.take_notices()) r.out += notice + "\n";
+  if (auto q = ctx.take_question()) {
+    r.question = q->text;
+    pending_ = std::move(q);
+  }
   if (!result.ok) {
     r.ok = false;
     if (result.syntax) r.err = std::string(caret_offset + result.caret_column, ' ') + "^\n";

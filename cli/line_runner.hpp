@@ -2,7 +2,9 @@
 // `| include|exclude|begin` filters, the caret errors, and the snapshot swap after a change.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "cli/command_engine.hpp"
 #include "device/device.hpp"
@@ -14,9 +16,14 @@ namespace vfw {
 inline constexpr size_t kMaxCommandLine = 510;
 
 struct LineOutput {
+  LineOutput() = default;
+  LineOutput(bool ok_, std::string out_, std::string err_)
+      : ok(ok_), out(std::move(out_)), err(std::move(err_)) {}
   bool ok = true;
   std::string out;
   std::string err;
+  // The command stopped at this question (save); the next line, or answer(), answers it.
+  std::string question;
 };
 
 // The refusal of a line of `characters` characters, longer than kMaxCommandLine.
@@ -24,13 +31,23 @@ LineOutput too_long_line(size_t characters);
 
 class LineRunner {
  public:
-  LineRunner(Device& device, bool script_mode);
-  // caret_offset: the columns before the line on screen (the prompt), for the caret line.
+  explicit LineRunner(Device& device);
+  // caret_offset: the columns before the line on screen (the prompt), for the caret line. While a
+  // question is pending, the line is its answer (y or yes; anything else is no).
   LineOutput run(const std::string& line, size_t caret_offset);
+  // Answers the pending question (a terminal's key); nothing to do if none is pending.
+  LineOutput answer(bool yes);
+  // The question a command asked and no line has answered yet.
+  const std::string* pending_question() const { return pending_ ? &pending_->text : nullptr; }
   std::string help_text(const std::string& typed) const;
 
   Device& device;
   cli::CommandContext ctx;
+
+ private:
+  // Runs the engine on a line or an answer, then applies what changed.
+  LineOutput finish(const cli::LineResult& result, LineOutput r, size_t caret_offset);
+  std::optional<cli::CommandContext::Question> pending_;
 };
 
 }  // namespace vfw

@@ -21,10 +21,10 @@ std::unordered_set<std::string>& Config::route_index() {
 Config Config::factory_default() {
   Config c;
   c.zones = {
-      Zone{"local", 100, {}, true, {}},
-      Zone{"trust", 85, {}, true, {}},
-      Zone{"untrust", 5, {}, true, {}},
-      Zone{"dmz", 50, {}, true, {}},
+      Zone{"local", 100, 0, {}, true, {}},
+      Zone{"trust", 85, 0, {}, true, {}},
+      Zone{"untrust", 5, 0, {}, true, {}},
+      Zone{"dmz", 50, 0, {}, true, {}},
   };
   Interface& mgmt = c.interface("GigabitEthernet0/0/0");
   mgmt.address = Interface::Address{Ipv4{0xc0a80001}, 24};  // 192.168.0.1/24

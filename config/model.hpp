@@ -53,6 +53,7 @@ struct Interface {
 struct Zone {
   std::string name;
   uint32_t priority = 0;
+  uint32_t id = 0;  // `firewall zone name Z id N`: the number the device gave it, 0 when unsaid
   std::vector<std::string> interfaces;
   bool builtin = false;
   std::vector<std::string> opaque;  // sub-commands vfw does not emulate, verbatim
@@ -88,6 +89,9 @@ struct ServiceItem {
   uint8_t protocol = 0;  // 0: any IP protocol
   uint16_t src_lo = 0, src_hi = 65535;
   uint16_t dst_lo = 0, dst_hi = 65535;
+  // The source ports were given: printed back then, even as 0 to 65535 (some releases print
+  // them always, V500R005 only when given).
+  bool source_port_given = false;
   friend bool operator==(const ServiceItem&, const ServiceItem&) = default;
 };
 

@@ -338,8 +338,10 @@ std::string render_current_configuration(const Config& c) {
     for (const auto& [id, item] : s.items) {
       o << " service " << id << " protocol " << protocol_name(item.protocol);
       if (item.protocol == 6 || item.protocol == 17) {
-        o << " source-port " << item.src_lo;
-        if (item.src_hi != item.src_lo) o << " to " << item.src_hi;
+        if (item.source_port_given || item.src_lo != 0 || item.src_hi != 65535) {
+          o << " source-port " << item.src_lo;
+          if (item.src_hi != item.src_lo) o << " to " << item.src_hi;
+        }
         o << " destination-port " << item.dst_lo;
         if (item.dst_hi != item.dst_lo) o << " to " << item.dst_hi;
       }
@@ -372,7 +374,9 @@ std::string render_current_configuration(const Config& c) {
   }
 
   for (const auto& z : c.zones) {
-    o << (z.builtin ? "firewall zone " : "firewall zone name ") << z.name << "\n";
+    o << (z.builtin ? "firewall zone " : "firewall zone name ") << z.name;
+    if (z.id != 0) o << " id " << z.id;
+    o << "\n";
     if (z.builtin || z.priority != 0) o << " set priority " << z.priority << "\n";
     for (const auto& i : z.interfaces) o << " add interface " << i << "\n";
     for (const auto& line : z.opaque) o << line << "\n";

@@ -73,6 +73,15 @@ bool is_sealed(std::string_view text) {
          text.substr(text.size() - kSealMark.size()) == kSealMark;
 }
 
+bool is_cipher_text(std::string_view text) {
+  for (std::string_view mark : {kSealMark, std::string_view("%$%$"), std::string_view("@%@%")}) {
+    if (text.size() > 2 * mark.size() && text.substr(0, mark.size()) == mark &&
+        text.substr(text.size() - mark.size()) == mark)
+      return true;
+  }
+  return false;
+}
+
 std::string seal_secret(std::string_view clear) {
   const Key& key = device_key();
   unsigned char mac[32];

@@ -20,6 +20,9 @@ inline constexpr std::string_view kSealMark = "%^%#";
 std::string machine_folder();
 
 bool is_sealed(std::string_view text);
+// Any of the cipher forms devices print a secret in: %^%#...%^%# (V500, and vfw's own seal),
+// %$%$...%$%$ (V300) and @%@%...@%@%. Another device's cannot be opened here.
+bool is_cipher_text(std::string_view text);
 std::string seal_secret(std::string_view clear);
 // nullopt when the text was not sealed by this machine's key, or was altered.
 std::optional<std::string> open_secret(std::string_view sealed);

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const config::Config start = fuzz::example("ipsec-manual-fw1.cfg");
   if (size > 4096) return 0;
   Device device(start, 1024);  // a small session table: a fresh device per input
-  LineRunner runner(device, true);
+  LineRunner runner(device);
   runner.ctx.read_only = true;
   const std::string input(reinterpret_cast<const char*>(data), size);
   size_t pos = 0;

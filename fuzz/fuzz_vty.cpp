@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const config::Config start = fuzz::example("fw1.cfg");
   if (size > 8192) return 0;
   Device device(start, 1024);
-  LineRunner runner(device, false);
+  LineRunner runner(device);
   runner.ctx.read_only = true;
   manage::VtyLine vty(kMaxCommandLine + 1);
   std::span<const uint8_t> rest(data, size);

@@ -46,6 +46,8 @@ const AuthenticationInfo& info(Authentication a) {
 }
 
 std::optional<Encryption> encryption_from_keyword(std::string_view keyword) {
+  // USG5500 (V300R001) wrote AES with its default, 128-bit key, as plain `aes`.
+  if (keyword == kAesV300) return Encryption::Aes128;
   for (size_t i = 1; i < kEncryption.size(); ++i) {
     if (kEncryption[i].keyword == keyword) return static_cast<Encryption>(i);
   }

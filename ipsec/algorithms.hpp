@@ -46,6 +46,8 @@ struct AuthenticationInfo {
 
 const EncryptionInfo& info(Encryption e);
 const AuthenticationInfo& info(Authentication a);
+// The USG5500's (V300R001) keyword for AES-128, which its saved configurations carry.
+inline constexpr std::string_view kAesV300 = "aes";
 std::optional<Encryption> encryption_from_keyword(std::string_view keyword);
 std::optional<Authentication> authentication_from_keyword(std::string_view keyword);
 

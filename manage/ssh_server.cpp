@@ -460,26 +460,15 @@ struct SshServer::Impl {
     std::string prompt;
     bool finished = false;
     int screen_length = -1;
-    std::optional<std::string> question;  // the command asks; it ran up to the question
-    size_t asked_at = 0;                  // how much of the output came before the question
   };
 
-  // Runs a line on the device thread. A command that asks a question (save) is run twice: first
-  // up to the question, answered no, its output kept only up to it; then, once the client has
-  // answered, again with the answer. That holds because the device's questions come before the
-  // command acts, and it keeps the device's loop free while a person thinks.
+  // Runs a line on the device thread; with an answer, answers the question the last line asked
+  // (the command stopped at it and goes on with the answer).
   std::optional<Ran> run_line(Cli& cli, const std::string& line, std::optional<bool> answer) {
     return on_device([this, &cli, line, answer] {
       Ran ran;
       LineRunner& r = *cli.runner;
-      r.ctx.confirm = [&ran, &r, answer](const std::string& question) {
-        ran.asked_at = r.ctx.out().size();
-        if (answer) return *answer;
-        ran.question = question;
-        return false;
-      };
-      ran.output = r.run(line, r.ctx.prompt().size());
-      r.ctx.confirm = nullptr;
+      ran.output = answer ? r.answer(*answer) : r.run(line, r.ctx.prompt().size());
       if (side.after_command) side.after_command();
       ran.prompt = r.ctx.prompt();
       ran.finished = r.ctx.finished();
@@ -495,7 +484,7 @@ struct SshServer::Impl {
       size_t users = 0;
     };
     const auto start = on_device([this, &cli] {
-      cli.runner = std::make_unique<LineRunner>(*side.device, false);
+      cli.runner = std::make_unique<LineRunner>(*side.device);
       // `save` writes where the daemon's configuration came from.
       cli.runner->ctx.save_path = side.save_path;
       size_t users = 0;
@@ -593,18 +582,16 @@ struct SshServer::Impl {
     if (e.kind == Kind::ToUserView) line = "return";
     auto ran = run_line(cli, line, std::nullopt);
     if (!ran) return false;
-    if (ran->question) {
-      // Up to the question, the question, the key; then the command with the answer.
-      if (!write(s, to_crlf(ran->output.out.substr(0, ran->asked_at)) + *ran->question))
+    if (!ran->output.question.empty()) {
+      // Up to the question, the question, the key; then the command goes on with the answer.
+      if (!write(s, to_crlf(ran->output.out + ran->output.err) + ran->output.question))
         return false;
       const auto key = read_key(s);
       if (!key) return false;
       const bool yes = *key == 'y' || *key == 'Y';
       if (!write(s, std::string(1, static_cast<char>(yes ? *key : 'N')) + "\r\n")) return false;
-      const size_t shown = ran->asked_at;
       ran = run_line(cli, line, yes);
       if (!ran) return false;
-      ran->output.out.erase(0, std::min(shown, ran->output.out.size()));
     }
     if (e.kind == Kind::Help) {
       // The help, then the prompt and what was typed, still typed.

@@ -76,7 +76,7 @@ TEST_CASE(
     "password sealed",
     "[aaa][cli]") {
   Device device(config::Config::factory_default());
-  LineRunner cli(device, false);
+  LineRunner cli(device);
   auto run = [&](const std::string& line) {
     auto r = cli.run(line, 0);
     INFO(line << "\n" << r.err);

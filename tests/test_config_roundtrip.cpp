@@ -61,10 +61,8 @@ TEST_CASE("typed forms are normalised: masks dotted, interface names full", "[co
   const std::string shown = config::render_current_configuration(r.config);
   CHECK(shown.find("interface GigabitEthernet0/0/3\n ip address 172.16.0.1 255.255.0.0\n#\n") !=
         std::string::npos);
-  CHECK(
-      shown.find(
-          "firewall zone name partners\n set priority 60\n add interface GigabitEthernet0/0/3\n") !=
-      std::string::npos);
+  CHECK(shown.find("firewall zone name partners id 4\n set priority 60\n add interface "
+                   "GigabitEthernet0/0/3\n") != std::string::npos);
   CHECK(shown.find("ip route-static 172.20.0.0 255.255.0.0 172.16.0.254 preference 70\n") !=
         std::string::npos);
   CHECK(shown.find("ip route-static 192.0.2.0 255.255.255.0 NULL0\n") != std::string::npos);

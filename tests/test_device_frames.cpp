@@ -56,7 +56,7 @@ PacketInfo ip_of(const std::vector<uint8_t>& frame) {
 }
 
 std::string typed(Device& d, const std::string& line) {
-  LineRunner run(d, true);
+  LineRunner run(d);
   const LineOutput out = run.run(line, 0);
   return out.out + out.err;
 }

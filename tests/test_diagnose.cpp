@@ -63,7 +63,7 @@ bool recorded_by(const std::vector<ike::ErrorRecord>& errors, const std::string&
 
 void type_fix(config::Config& c, const std::vector<std::string>& lines) {
   Device d(c);
-  LineRunner run(d, true);
+  LineRunner run(d);
   for (const auto& line : lines) {
     const LineOutput out = run.run(line, 0);
     INFO(line << "\n" << out.err);

@@ -39,7 +39,7 @@ std::map<Device*, std::unique_ptr<LineRunner>> consoles;
 
 std::string show(Device& d, const std::string& command) {
   auto& runner = consoles[&d];
-  if (!runner) runner = std::make_unique<LineRunner>(d, true);
+  if (!runner) runner = std::make_unique<LineRunner>(d);
   INFO(command);
   const LineOutput r = runner->run(command, 0);
   INFO(r.err);
@@ -127,9 +127,12 @@ TEST_CASE("display filters keep, drop or start from matching lines", "[display]"
   CHECK(show(d, "display zone | exclude priority|interface|^20") ==
         "local\ntrust\n    GigabitEthernet0/0/0\n    GigabitEthernet0/0/1\nuntrust\n    "
         "GigabitEthernet0/0/2\ndmz\n");
-  std::ostringstream out, err;
-  CHECK_FALSE(run_cli_line(d, "sysname X | include Y", out, err));
-  CHECK(err.str() == "          ^\nError: Unrecognized command found at '^' position.\n");
+  show(d, "system-view");
+  LineRunner filtering(d);
+  filtering.ctx.enter_system();
+  const LineOutput r = filtering.run("sysname X | include Y", 0);
+  CHECK_FALSE(r.ok);
+  CHECK(r.err == "          ^\nError: Unrecognized command found at '^' position.\n");
 }
 
 TEST_CASE("a line ending in ? lists what may come next", "[display]") {
@@ -160,10 +163,12 @@ TEST_CASE("save writes a file that loads back identically, and asks first", "[cl
   const std::string path = std::string(dir) + "/saved.cfg";
   show(d, "system-view");
   show(d, "sysname SAVED");
-  const std::string said = show(d, "save " + path);
-  CHECK(said ==
-        "The current configuration will be written to the device.\nNow saving the current "
-        "configuration to the slot 0.\n"
+  // The question comes after the message, and the next line answers it.
+  const LineOutput asked = consoles[&d]->run("save " + path, 0);
+  CHECK(asked.out == "The current configuration will be written to the device.\n");
+  CHECK(asked.question == "Are you sure to continue?[Y/N]");
+  CHECK(show(d, "y") ==
+        "Now saving the current configuration to the slot 0.\n"
         "Save the configuration successfully.\n");
   cli::LoadResult back = cli::load_config_file(path);
   REQUIRE(back.ok());
@@ -171,11 +176,14 @@ TEST_CASE("save writes a file that loads back identically, and asks first", "[cl
         config::render_current_configuration(d.config()));
 
   // Answered no, nothing is written.
-  LineRunner asking(d, false);
-  asking.ctx.confirm = [](const std::string&) { return false; };
-  asking.ctx.enter_system();
-  asking.run("sysname OTHER", 0);
-  asking.run("save " + path, 0);
+  show(d, "sysname OTHER");
+  show(d, "save " + path);
+  CHECK(show(d, "n") == "Info: The configuration was not saved.\n");
+  CHECK(cli::load_config_file(path).config.sysname == "SAVED");
+  // Anything but Y is no; the line after the answer is a command again.
+  show(d, "save " + path);
+  CHECK(show(d, "display current-configuration") == "Info: The configuration was not saved.\n");
+  CHECK(show(d, "display current-configuration | include sysname") == " sysname OTHER\n");
   CHECK(cli::load_config_file(path).config.sysname == "SAVED");
   std::remove(path.c_str());
   rmdir(dir);

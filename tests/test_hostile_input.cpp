@@ -42,7 +42,7 @@ TEST_CASE("display filters run in linear time on long lines and pathological pat
   // stack with `B*$`; `(.*)*x` never returned.
   const std::string long_line(50000, 'B');
   Device d(load_text("#\naaa\n " + long_line + "\n#\nreturn\n"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   const auto start = std::chrono::steady_clock::now();
   LineOutput hit = r.run("display current-configuration | include B*$", 0);
   REQUIRE(hit.ok);
@@ -61,7 +61,7 @@ TEST_CASE("display filters run in linear time on long lines and pathological pat
 TEST_CASE("names and descriptions take the device's lengths and no control characters",
           "[hostile][cli]") {
   Device d(load_example("nat-lab.cfg"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   r.ctx.enter_system();
   REQUIRE(r.run("interface GigabitEthernet0/0/1", 0).ok);
   CHECK(r.run("description " + std::string(242, 'x'), 0).ok);
@@ -136,7 +136,7 @@ TEST_CASE("save takes configuration file names, keeps the file's mode and a link
   REQUIRE(mkdtemp(dir) != nullptr);
   const std::string base = dir;
   Device d(load_example("nat-lab.cfg"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   CHECK(r.run("sa " + base + "/x", 0).err.find("must end with .cfg") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(base + "/x"));
   CHECK(r.run("save " + base + "/x.zip", 0).err.find(".zip is not emulated") != std::string::npos);
@@ -165,7 +165,7 @@ TEST_CASE("a read-only session saves nothing", "[hostile][cli]") {
   char dir[] = "/tmp/vfw-ro-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);
   Device d(load_example("nat-lab.cfg"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   r.ctx.read_only = true;
   const std::string path = std::string(dir) + "/x.cfg";
   CHECK(r.run("save " + path, 0).err.find("read-only") != std::string::npos);
@@ -194,7 +194,7 @@ TEST_CASE("a command line longer than the device's 510 characters is refused, no
   CHECK(errors.find("511") == std::string::npos);
   CHECK(d.snapshot().sysname == "AFTER");
   // The interactive path refuses the same lines.
-  LineRunner r(d, false);
+  LineRunner r(d);
   CHECK(r.run("display " + std::string(600, 'z'), 0).err.find("too long") != std::string::npos);
 }
 
@@ -260,7 +260,7 @@ TEST_CASE("an exhausted NAT pool is a counted drop; the hosts that have addresse
   CHECK(d.runtime().drops[DropReason::NatPoolExhausted] == 1);
   const Sent first_again = send(d, icmp("10.1.1.100", "8.8.8.8", 2), kLan);
   CHECK(first_again.action == Action::Forward);
-  LineRunner r(d, true);
+  LineRunner r(d);
   CHECK(
       r.run("display firewall statistics system discard", 0).out.find("NAT port allocation fail") !=
       std::string::npos);
@@ -270,7 +270,7 @@ TEST_CASE("keys are never shown, saved or echoed in clear; the cipher form loads
           "[hostile][secrets]") {
   const std::string clear = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
   Device fw1(load_example("ipsec-manual-fw1.cfg"));
-  LineRunner r(fw1, true);
+  LineRunner r(fw1);
   const std::string shown = r.run("display current-configuration", 0).out;
   CHECK(shown.find(clear) == std::string::npos);
   CHECK(shown.find(" sa encryption-hex outbound esp cipher %^%#") != std::string::npos);

@@ -47,7 +47,7 @@ TEST_CASE("ike proposal takes several algorithms in order of preference, abbrevi
                    " sa duration 3600\n#\n") != std::string::npos);
   // A wrong algorithm is the device's caret error, under the word.
   Device d;
-  LineRunner run(d, true);
+  LineRunner run(d);
   run.run("system-view", 0);
   run.run("ike proposal 10", 0);
   const auto bad = run.run("encryption-algorithm aes-256 rot13", 0);
@@ -59,7 +59,7 @@ TEST_CASE("ike proposal takes several algorithms in order of preference, abbrevi
 TEST_CASE("the pre-shared key prints sealed, loads back, replaces the old one and is never echoed",
           "[config][ike][secret]") {
   Device d;
-  LineRunner r(d, true);
+  LineRunner r(d);
   r.run("system-view", 0);
   r.run("ike peer fw3", 0);
   r.run("pre-shared-key Old@Key1", 0);

@@ -89,7 +89,7 @@ TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the si
   fw1.fix_wall_clock(1746630612750);
   REQUIRE(fw1.ike_initiate("map1", 10));
   exchange(fw1, fw3);
-  LineRunner r1(fw1, true);
+  LineRunner r1(fw1);
   const std::string shown = r1.run("display ike sa", 0).out;
   const auto sa = fw1.ike().engine().sas().at(0)->conn_id;
   const auto child = fw1.ike().engine().sas().at(0)->children.at(0).conn_id;
@@ -113,7 +113,7 @@ TEST_CASE("display ike sa shows the seed's table: v2:1 and v2:2, RD|ST on the si
   CHECK(shown.find(row(child, "2.1.1.1:500", "RD|ST|A", "v2:2", "2.1.1.1") +
                    row(sa, "2.1.1.1:500", "RD|ST|A", "v2:1", "2.1.1.1")) != std::string::npos);
   CHECK(shown.find("  Number of IKE SA : 2\n") != std::string::npos);
-  LineRunner r3(fw3, true);
+  LineRunner r3(fw3);
   CHECK(r3.run("display ike sa", 0).out.find("RD|A ") != std::string::npos);
   // verbose: the SA's SPIs, algorithms, identity and its CHILD SA's SPIs.
   const std::string verbose = r1.run("display ike sa verbose", 0).out;
@@ -144,7 +144,7 @@ TEST_CASE("display ike proposal prints the default proposal as the USG6000V1 doe
   d.fix_wall_clock(1609146178190);
   setenv("TZ", "UTC", 1);
   tzset();
-  LineRunner r(d, true);
+  LineRunner r(d);
   CHECK(r.run("display ike proposal", 0).out ==
         "2020-12-28 09:02:58.190 \n\nNumber of IKE Proposals: 1\n\n"
         "-------------------------------------------\n"
@@ -211,7 +211,7 @@ TEST_CASE("debugging ikev2 error prints the seed's lines for each failure",
       c.change(cfg);
       Device fw1(load_example("fw1.cfg"));
       Device fw3(std::move(cfg));
-      LineRunner r(fw3, true);
+      LineRunner r(fw3);
       REQUIRE(r.run("debugging ikev2 error", 0).ok);
       REQUIRE(r.run("debugging ipsec error", 0).ok);
       REQUIRE(fw1.ike_initiate("map1", 10));
@@ -288,7 +288,7 @@ TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "
   Device d(
       load_text("ipsec proposal 10\n esp authentication-algorithm sha2-256\n"
                 " esp encryption-algorithm aes-256\n#\n"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   CHECK(r.run("display ipsec proposal name 10", 0).out ==
         "IPSec proposal name: 10\n"
         " Encapsulation mode: Tunnel\n"
@@ -298,7 +298,7 @@ TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "
   CHECK(r.run("display ipsec proposal name 11", 0).out ==
         "Error: The IPSec proposal does not exist.\n");
   Device fw1(load_example("fw1.cfg"));
-  LineRunner r1(fw1, true);
+  LineRunner r1(fw1);
   const std::string policy = r1.run("display ipsec policy", 0).out;
   CHECK(policy.find("IPSec policy group: \"map1\"\nUsing interface: GigabitEthernet0/0/2\n") !=
         std::string::npos);
@@ -314,7 +314,7 @@ TEST_CASE(
   REQUIRE(fw1.ike_initiate("map1", 10));
   exchange(fw1, fw3);
   REQUIRE(fw1.runtime().sad.all().size() == 2);
-  LineRunner r(fw1, true);
+  LineRunner r(fw1);
   r.run("system-view", 0);
   // A new policy entry before map1 moves its position: the SAs follow it.
   REQUIRE(r.run("ipsec policy aaa 5 isakmp", 0).ok);

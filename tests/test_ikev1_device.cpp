@@ -25,7 +25,7 @@ config::Config ikev1(const char* example, const char* mode = "") {
 }
 
 std::string run(Device& d, const std::string& line) {
-  LineRunner r(d, false);
+  LineRunner r(d);
   return r.run(line, 0).out;
 }
 

@@ -335,7 +335,7 @@ TEST_CASE("display ipsec sa shows each SA with its counters, as the device does"
     }
   }
   t.fw1.set_time(884);  // 14 min 44 s, as in the sample
-  LineRunner console(t.fw1, true);
+  LineRunner console(t.fw1);
   const std::string shown = console.run("display ipsec sa", 0).out;
   const std::string path = std::string(VFW_SOURCE_DIR) + "/tests/golden/display-ipsec-sa.txt";
   if (std::getenv("VFW_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << shown;

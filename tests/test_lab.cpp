@@ -46,7 +46,7 @@ std::string row(const std::string& display, const std::string& what) {
 }
 
 std::string typed(Device& d, const std::string& line) {
-  LineRunner run(d, true);
+  LineRunner run(d);
   const LineOutput out = run.run(line, 0);
   return out.out + out.err;
 }
@@ -161,7 +161,7 @@ TEST_CASE("a carrier that drops UDP 500 keeps the tunnel down; a link down stops
 TEST_CASE("a gateway answers a ping only where service-manage permits it", "[lab]") {
   auto lab = seed_lab();
   Device& fw1 = *lab->device("fw1");
-  LineRunner run(fw1, true);
+  LineRunner run(fw1);
   auto type = [&](const char* permit) {
     for (const std::string& line :
          {std::string("system-view"), std::string("interface GigabitEthernet0/0/1"),
@@ -318,7 +318,7 @@ TEST_CASE(
                   "\"GigabitEthernet0/0/1\",\"trace\":{\"device\":\"FW1\"") != std::string::npos);
 
   auto type = [&](const char* node, std::vector<std::string> lines) {
-    LineRunner run(*lab->device(node), true);
+    LineRunner run(*lab->device(node));
     for (const auto& line : lines) REQUIRE(run.run(line, 0).ok);
   };
   auto dropped_at = [&](uint16_t id) {

@@ -167,9 +167,10 @@ TEST_CASE("every drop is a counter in display firewall statistics system discard
   send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 23), "GigabitEthernet0/0/1");
   send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
   send(d, icmp("10.1.1.2", "192.0.2.1"), "GigabitEthernet0/0/1");
-  std::ostringstream out, err;
-  REQUIRE(run_cli_line(d, "display firewall statistics system discard", out, err));
-  CHECK(out.str() ==
+  LineRunner console(d);
+  const LineOutput r = console.run("display firewall statistics system discard", 0);
+  REQUIRE(r.ok);
+  CHECK(r.out ==
         "Discard statistic information:\n"
         "  Route to NULL0 packets discarded:                         2\n"
         "  Security policy deny packets discarded:                   1\n");

@@ -27,7 +27,7 @@ TEST_CASE("after a live fix, reset firewall session table and the next packet sh
   // it. A no-nat rule moved above it fixes new flows, but the established session keeps its
   // translation until it is reset, as on the device.
   Device d(load_example("fw1-misordered-nat.cfg"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   r.ctx.enter_system();
   auto snat_of = [&](uint16_t id) {
     Sent s = send(d, icmp("10.1.1.2", "10.2.1.2", id), kLan);
@@ -66,7 +66,7 @@ TEST_CASE("reset firewall session table takes only the sessions its filter names
   REQUIRE(send(d, icmp("10.1.1.3", "8.8.8.8", 2), kLan).action == Action::Forward);
   REQUIRE(send(d, udp("10.1.1.2", 5000, "8.8.4.4", 53), kLan).action == Action::Forward);
   REQUIRE(d.runtime().sessions.size() == 3);
-  LineRunner r(d, true);
+  LineRunner r(d);
   run(r, "reset firewall session table source 10.1.1.3");
   CHECK(d.runtime().sessions.size() == 2);
   run(r, "reset firewall session table protocol udp destination 8.8.4.4");
@@ -88,7 +88,7 @@ TEST_CASE("the device clock follows the wall clock in the CLI; sessions age by i
   REQUIRE(send(d, icmp("10.1.1.2", "8.8.8.8", 1), kLan).action == Action::Forward);
   // The clock can still be moved on (the lab's simulated time): ICMP sessions age after 20 s.
   d.set_time(d.now() + 21);
-  LineRunner r(d, true);
+  LineRunner r(d);
   CHECK(run(r, "display firewall session table").find("Current Total Sessions : 0") !=
         std::string::npos);
 }
@@ -104,7 +104,7 @@ TEST_CASE("an error only compiling finds reaches the user who typed the line", "
   // A manual SA key of the wrong length for its proposal is found when the SAs are made: the
   // line that made it so gets the warning, at once.
   Device d(load_example("ipsec-manual-fw1.cfg"));
-  LineRunner r(d, true);
+  LineRunner r(d);
   r.ctx.enter_system();
   run(r, "ipsec policy map1 10 manual");
   const LineOutput out = r.run("sa encryption-hex outbound esp a1a1a1a1", 0);

@@ -43,7 +43,7 @@ void type_fix(Device& d, const std::vector<std::string>& lines) {
   REQUIRE_FALSE(lines.empty());
   CHECK(lines.front() == "system-view");
   CHECK(lines.back() == "return");
-  LineRunner run(d, true);
+  LineRunner run(d);
   for (const auto& line : lines) {
     const LineOutput out = run.run(line, 0);
     INFO(line << "\n" << out.err);

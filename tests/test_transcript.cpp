@@ -47,7 +47,7 @@ TEST_CASE("the reference transcript types into vfw with the device's prompts",
   for (const char* name : {"FW1", "FW2"}) {
     INFO(name);
     Device d;
-    LineRunner runner(d, true);
+    LineRunner runner(d);
     const auto lines = transcript_section(name);
     REQUIRE(lines.size() > 50);
     for (const TypedLine& l : lines) {
@@ -65,7 +65,7 @@ TEST_CASE("the reference transcript types into vfw with the device's prompts",
 
 TEST_CASE("the transcript's FW1 ends with the configuration it typed", "[cli][transcript]") {
   Device d;
-  LineRunner runner(d, true);
+  LineRunner runner(d);
   for (const auto& l : transcript_section("FW1")) runner.run(l.command, 0);
   const config::Config& c = d.config();
   REQUIRE(c.acls.count(3000) == 1);

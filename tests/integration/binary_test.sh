@@ -135,6 +135,25 @@ check "a configuration that cannot be read exits 1" bash -c "
     --destination 2.2.2.2 2>/dev/null; [ \$? -eq 1 ]"
 
 check "cli -c runs one command" bash -c "'$vfw' cli -c 'display current-configuration' | grep -qx ' sysname FW1'"
+check "cli -c lines are one session from user view, abbreviations and all, nothing appended" bash -c "
+  '$vfw' cli -c 'sy' -c 'dis cu' -c 'q' -c 'dis cu' -c 'display current-configuration | include disk|quota' >'$tmp/out' &&
+  [ \$(grep -c '^ sysname FW1' '$tmp/out') -eq 2 ] && ! grep -q 'disk-usage\\|quota-policy\\|not emulated' '$tmp/out'"
+check "cli -c starts in user view: a system-view command there is the device's caret error, after line N" bash -c "
+  ! '$vfw' cli -c 'sysname X' 2>'$tmp/e' >/dev/null && head -1 '$tmp/e' | grep -qx 'line 1: sysname X' &&
+  grep -q \"Error: Unrecognized command found at '^' position.\" '$tmp/e'"
+check "save in a script: the question after the message, answered by the next line" bash -c "
+  cp '$src/examples/fw1.cfg' '$tmp/saved.cfg' &&
+  printf 'system-view\\nsysname SAVED\\nsave\\ny\\n' | '$vfw' cli --config '$tmp/saved.cfg' >'$tmp/out' &&
+  grep -q '^Are you sure to continue?\\[Y/N\\]y$' '$tmp/out' &&
+  grep -qx 'Save the configuration successfully.' '$tmp/out' && grep -qx ' sysname SAVED' '$tmp/saved.cfg' &&
+  '$vfw' cli --config '$tmp/saved.cfg' -c sy -c 'sysname NOT' -c save -c n | grep -qx 'Info: The configuration was not saved.' &&
+  grep -qx ' sysname SAVED' '$tmp/saved.cfg' &&
+  ! '$vfw' cli --config '$tmp/saved.cfg' -c sy -c 'sysname NOT' -c save 2>'$tmp/e' >/dev/null &&
+  grep -q 'The question was not answered' '$tmp/e' && grep -qx ' sysname SAVED' '$tmp/saved.cfg'"
+check "check keeps a real file's unknown line and names it; --strict refuses it" bash -c "
+  printf '#\\nsftp server enable\\n#\\nreturn\\n' >'$tmp/sftp.cfg' &&
+  '$vfw' check '$tmp/sftp.cfg' | grep -q 'sftp.cfg: OK' &&
+  ! '$vfw' check --strict '$tmp/sftp.cfg' 2>'$tmp/e' >/dev/null && grep -q 'not a command vfw knows (--strict)' '$tmp/e'"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

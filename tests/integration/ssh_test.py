@@ -260,7 +260,8 @@ check("the refusal names the interface and the rule",
       daemon.text()[-800:])
 # An address given to an interface while the daemon runs gets SSH within seconds.
 late = "127.3.0.4"
-subprocess.run([VFW, "cli", "--connect", os.path.join(work, "s.sock"), "-c", "interface GigabitEthernet0/0/4",
+subprocess.run([VFW, "cli", "--connect", os.path.join(work, "s.sock"), "-c", "system-view",
+                "-c", "interface GigabitEthernet0/0/4",
                 "-c", f"ip address {late} 255.255.0.0", "-c", "service-manage enable", "-c",
                 "service-manage ssh permit", "-c", "quit", "-c", "firewall zone trust", "-c",
                 "add interface GigabitEthernet0/0/4"], check=True, capture_output=True, env=env)
