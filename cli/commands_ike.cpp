@@ -202,8 +202,17 @@ void register_ike_commands(CommandEngine& e) {
              for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
                if (a.has(t)) current_peer(c).remote_id_type = t;
              }
+             current_peer(c).remote_id_inline = false;
              return kOk;
            });
+  // V500R005 also takes the peer's address on the same line, and saves it so.
+  peer.add("remote-id-type ip {ip:id}", [](CommandContext& c, const Args& a) -> Result {
+    config::IkePeer& p = current_peer(c);
+    p.remote_id_type = "ip";
+    p.remote_id = a.str("id");
+    p.remote_id_inline = true;
+    return kOk;
+  });
   peer.add(std::string("local-id-type ( ") + kIdTypes + " )",
            [](CommandContext& c, const Args& a) -> Result {
              for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
@@ -213,6 +222,7 @@ void register_ike_commands(CommandEngine& e) {
            });
   peer.add("remote-id {word:id}", [](CommandContext& c, const Args& a) -> Result {
     current_peer(c).remote_id = a.str("id");
+    current_peer(c).remote_id_inline = false;
     return kOk;
   });
   peer.add("undo remote-id", [](CommandContext& c, const Args&) -> Result {

@@ -266,6 +266,7 @@ struct IkePeer {
   std::string local_id;
   std::string remote_id_type;
   std::string remote_id;
+  bool remote_id_inline = false;  // given as `remote-id-type ip ADDRESS`, printed so
   std::optional<Ipv4> remote_address;
   std::optional<Ipv4> authentication_address;  // remote-address authentication-address
   bool version1 = true;                        // undo version 1 turns IKEv1 off

@@ -274,8 +274,12 @@ std::string render_ike_peer(const IkePeer& p) {
   if (!p.foreign_psk.empty()) o << " pre-shared-key " << p.foreign_psk << "\n";
   if (!p.ike_proposal.empty()) o << " ike-proposal " << p.ike_proposal << "\n";
   if (!p.local_id_type.empty()) o << " local-id-type " << p.local_id_type << "\n";
-  if (!p.remote_id_type.empty()) o << " remote-id-type " << p.remote_id_type << "\n";
-  if (!p.remote_id.empty()) o << " remote-id " << p.remote_id << "\n";
+  if (p.remote_id_inline) {
+    o << " remote-id-type ip " << p.remote_id << "\n";
+  } else {
+    if (!p.remote_id_type.empty()) o << " remote-id-type " << p.remote_id_type << "\n";
+    if (!p.remote_id.empty()) o << " remote-id " << p.remote_id << "\n";
+  }
   if (!p.local_id.empty()) o << " local-id " << p.local_id << "\n";
   for (const auto& line : p.opaque) o << line << "\n";
   if (p.nat_traversal) o << (*p.nat_traversal ? " nat traversal\n" : " undo nat traversal\n");

@@ -805,6 +805,12 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
 void Engine::malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms) {
   // What the seed shows of a pre-shared key mismatch: the responder cannot make sense of the
   // decrypted message 5, logs the chain it found, and tells the initiator PAYLOAD-MALFORMED.
+  record_malformed(sa, error, now_ms);
+  notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kPayloadMalformed);
+  remove(&sa);
+}
+
+void Engine::record_malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms) {
   const std::string from = "Message from peer " + to_string(sa.remote.address) + ": ";
   record(&sa, sa.remote.address, sa.remote.port, "malformed payload",
          error.reason + " (the pre-shared keys differ, or the message was damaged)",
@@ -816,8 +822,6 @@ void Engine::malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms) 
     lines.push_back("17:6847 " + from + "dropping Message due to notification type " +
                     notify_name(error.notify));
   lines.push_back("17:4538 " + from + "Message Sort Error Occurred");
-  notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kPayloadMalformed);
-  remove(&sa);
 }
 
 void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h,
@@ -1519,6 +1523,19 @@ void Engine::on_informational(IsakmpSa& sa, std::span<const uint8_t> message, co
   const bool encrypted = (h.flags & flag::kEncryption) != 0;
   Payloads p;
   DecodeError error;
+  if (encrypted && !sa.established() && sa.state == Phase1State::MainSent5 &&
+      !sa.keys.encryption.empty()) {
+    // The initiator's message 5 reached a peer with another pre-shared key: it answers with an
+    // encrypted INFORMATIONAL this side cannot read either. As the seed's side that cannot
+    // decrypt: the payload chain it finds is recorded, with the seed's lines, and the SA goes.
+    Bytes iv = exchange_iv(*sa.hash, *sa.cipher, sa.iv, h.message_id);
+    Bytes plain;
+    if (!open(message, h, sa, iv, plain, p, error)) {
+      record_malformed(sa, error, now_ms);
+      remove(&sa);
+      return;
+    }
+  }
   if (encrypted) {
     if (!sa.established()) return;
     Bytes iv = exchange_iv(*sa.hash, *sa.cipher, sa.iv, h.message_id);

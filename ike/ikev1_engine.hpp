@@ -208,6 +208,8 @@ class Engine {
                         uint64_t now_ms);
   void on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
   void malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);
+  // The error record and the seed's debugging lines for a message this side cannot make sense of.
+  void record_malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);
   // initial_contact: the peer said INITIAL-CONTACT, so this side's older SAs with it are stale.
   void established(IsakmpSa& sa, bool initial_contact, uint64_t now_ms);
   // Whether sa is this side's only ISAKMP SA with its peer (then it says INITIAL-CONTACT).

@@ -223,6 +223,35 @@ void encode_header(const Header& h, uint8_t* out) {
   store32(out + 24, h.length);
 }
 
+namespace {
+
+// The payload types a message's chain may hold (RFC 2408 3.1, RFC 3947; proposals and transforms
+// live inside an SA payload, never in the chain).
+bool chain_type(uint8_t type) {
+  switch (type) {
+    case payload::kSa:
+    case payload::kKe:
+    case payload::kId:
+    case payload::kCert:
+    case payload::kCertRequest:
+    case payload::kHash:
+    case payload::kSignature:
+    case payload::kNonce:
+    case payload::kNotification:
+    case payload::kDelete:
+    case payload::kVendorId:
+    case payload::kNatD:
+    case payload::kNatOa:
+    case payload::kNatDDraft:
+    case payload::kNatOaDraft:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& out,
                      DecodeError& error) {
   uint8_t type = first;
@@ -232,6 +261,14 @@ bool decode_payloads(std::span<const uint8_t> bytes, uint8_t first, Payloads& ou
     const uint8_t* p = bytes.data() + at;
     const uint8_t next = p[0];
     const uint16_t length = load16(p + 2);
+    // The next payload's type is checked before this one's length, as the device does: what a
+    // wrong key makes of an encrypted message is named by the seed's line for it.
+    if (next != payload::kNone && !chain_type(next) && chain_type(type)) {
+      error.notify = notify::kInvalidPayloadType;
+      error.reason = "Invalid Next Payload of Type " + std::to_string(next) + " in Payload Type " +
+                     std::to_string(type);
+      return false;
+    }
     if (length < kGenericHeader || length > bytes.size() - at)
       return malformed(error, "payload length " + std::to_string(length) + " out of bounds");
     const std::span<const uint8_t> body(p + kGenericHeader, length - kGenericHeader);

@@ -71,3 +71,22 @@ TEST_CASE("typed forms are normalised: masks dotted, interface names full", "[co
   CHECK(shown.find("  service http\n  service https\n") != std::string::npos);
   CHECK(shown.substr(shown.size() - 7) == "return\n");
 }
+
+TEST_CASE("V500R005's lines that once were refused load and print back as written", "[config]") {
+  // From a USG6300 V500 configuration with IPSec and nat server: the peer's address on the
+  // remote-id-type line, sftp server enable, and undo rbl-filter enable in a profile.
+  const std::string text =
+      "#\nsftp server enable\n#\nike peer fw3\n pre-shared-key Test@123\n remote-id-type ip "
+      "2.1.1.1\n remote-address 2.1.1.1\n#\nprofile type mail-filter name mf1\n undo rbl-filter "
+      "enable\n#\nreturn\n";
+  cli::LoadResult r = cli::load_config_text(text, "v500.cfg");
+  for (const auto& e : r.errors) INFO(e.format());
+  REQUIRE(r.ok());
+  const config::IkePeer& p = r.config.ike_peers.at(0);
+  CHECK(p.remote_id_type == "ip");
+  CHECK(p.remote_id == "2.1.1.1");
+  const std::string shown = config::render_current_configuration(r.config);
+  CHECK(shown.find(" remote-id-type ip 2.1.1.1\n") != std::string::npos);
+  CHECK(shown.find("sftp server enable\n") != std::string::npos);
+  CHECK(shown.find(" undo rbl-filter enable\n") != std::string::npos);
+}

@@ -693,3 +693,20 @@ TEST_CASE("IKEv1 INITIAL-CONTACT: a peer that restarted clears the SAs of its pr
   // A phase 1 renewal by the same FW1 says nothing of the kind: the IPsec SAs move instead.
   CHECK(w.fw1.sas().size() == 1);
 }
+
+TEST_CASE("a payload chain's next type is checked before its length, as the seed's line shows",
+          "[ike][ikev1]") {
+  // What a wrong key makes of message 5: an ID payload whose next-payload field says 60 and
+  // whose length is garbage. The device names the type ("Invalid Next Payload of Type 60 in
+  // Payload Type 5"), not the length.
+  const uint8_t chain[] = {60, 0, 0xff, 0xf0, 1, 0, 0, 0, 1, 1, 1, 1};
+  v1::Payloads p;
+  v1::DecodeError error;
+  REQUIRE_FALSE(v1::decode_payloads(chain, v1::payload::kId, p, error));
+  CHECK(error.reason == "Invalid Next Payload of Type 60 in Payload Type 5");
+  CHECK(error.notify == v1::notify::kInvalidPayloadType);
+  // A known next type with a length past the message is a malformed payload.
+  const uint8_t known[] = {v1::payload::kHash, 0, 0xff, 0xf0, 1, 0, 0, 0};
+  REQUIRE_FALSE(v1::decode_payloads(known, v1::payload::kId, p, error));
+  CHECK(error.notify == v1::notify::kPayloadMalformed);
+}

@@ -153,6 +153,16 @@ mismatch "IKEv1 pre-shared keys differ" "malformed payload" strongswan "$v1_only
 seed_line "IKEv1 pre-shared keys differ" "Message from peer 2.1.1.1: Message Sort Error Occurred"
 seed_line "IKEv1 pre-shared keys differ" \
   "Ikev1 error-info record(peer address: 2.1.1.1, error reason: malformed payload,list number: 200)."
+# vfw initiates: strongSwan cannot read message 5 and answers with an encrypted INFORMATIONAL that
+# vfw cannot read either; vfw is then the seed's side that cannot decrypt, and says so.
+mismatch "IKEv1 pre-shared keys differ, vfw initiating" "malformed payload" vfw "$v1_only" \
+  version=1 secret=Other@2026
+# (What a wrong key makes of the message is random: most often a next payload of no known type,
+# the seed's "Invalid Next Payload", else a length out of bounds; the last line is always there.)
+seed_line "IKEv1 pre-shared keys differ, vfw initiating" \
+  "Message from peer 2.1.1.1: Message Sort Error Occurred"
+seed_line "IKEv1 pre-shared keys differ, vfw initiating" \
+  "Ikev1 error-info record(peer address: 2.1.1.1, error reason: malformed payload,list number: 200)."
 mismatch "IKEv1 remote-address missing" "peer address mismatch" strongswan \
   "s/^ remote-address 2.1.1.1$/ remote-address 9.9.9.9\n undo version 2/" version=1 remote=1.1.1.1
 seed_line "IKEv1 remote-address missing" \
