@@ -151,6 +151,7 @@ void register_display_commands(CommandEngine& e) {
   t.add("display ip routing-table",
         with_device([](Device& d, const Args&) { return display_ip_routing_table(d); }));
   t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
+  t.add("display version", with_device([](Device& d, const Args&) { return display_version(d); }));
   t.add("display security-policy rule all",
         with_device([](Device& d, const Args&) { return display_security_policy_all(d); }));
   t.add("display nat-policy rule all",

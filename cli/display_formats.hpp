@@ -18,6 +18,7 @@ std::string display_arp(const Device& d, const ArpFilter& filter);
 std::string display_ip_interface_brief(const Device& d);
 std::string display_ip_routing_table(const Device& d);
 std::string display_zone(const Device& d);
+std::string display_version(const Device& d);
 std::string display_security_policy_all(const Device& d);
 std::string display_nat_policy_all(const Device& d);
 std::string display_acl(const Device& d, int number);  // -1: all

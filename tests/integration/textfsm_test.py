@@ -28,6 +28,15 @@ def check(name, fn):
         print(f"FAILED: {name}: {e!r}")
 
 
+def version():
+    rows = parse("huawei_vrp_display_version.textfsm", "display version", "fw1.cfg")
+    assert len(rows) == 1, rows
+    r = rows[0]
+    assert (r["VRP_VERSION"], r["PRODUCT_VERSION"], r["MODEL"]) == \
+        ("5.170", "USG6000V1 V500R005C10SPC300", "USG6000V1"), r
+    assert r["UPTIME"].startswith("0 weeks, 0 days, 0 hours, "), r
+
+
 def acl_all():
     # The template records a row at each ACL header as well (as in its own sample): the rules are
     # the rows with a sequence number.
@@ -46,6 +55,7 @@ def interface_brief():
     assert by_name["GigabitEthernet0/0/5"]["PHY"] == "*down", by_name
 
 
+check("display version parses with ntc-templates", version)
 check("display acl all parses with ntc-templates", acl_all)
 check("display interface brief parses with ntc-templates", interface_brief)
 print(f"{passed} passed, {failed} failed")
