@@ -112,6 +112,34 @@ Handler show_rule(Rules rules, Render render) {
   };
 }
 
+// display current-configuration interface [IF] | configuration SECTION: the blocks of the
+// configuration whose first line begins with the words, each framed by "#" as the device frames
+// them, then "return".
+std::string configuration_blocks(const config::Config& cfg, const std::string& words) {
+  const std::string text = config::render_current_configuration(cfg);
+  std::string out, block;
+  size_t pos = 0;
+  auto flush = [&] {
+    if (block.compare(0, words.size(), words) == 0 &&
+        (block.size() == words.size() || block[words.size()] == ' ' || block[words.size()] == '\n'))
+      out += "#\n" + block;
+    block.clear();
+  };
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line == "#" || line == "return") {
+      flush();
+      continue;
+    }
+    block += line + "\n";
+  }
+  flush();
+  return out.empty() ? "" : out + "#\nreturn\n";
+}
+
 }  // namespace
 
 void register_display_commands(CommandEngine& e) {
@@ -120,6 +148,19 @@ void register_display_commands(CommandEngine& e) {
     c.out() += config::render_current_configuration(c.config());
     return kOk;
   });
+  t.add("display current-configuration interface [ {iface:ifname} ]",
+        [](CommandContext& c, const Args& a) -> Result {
+          const std::string words = "interface" + (a.has("ifname") ? " " + a.str("ifname") : "");
+          if (a.has("ifname") && c.config().interfaces.count(a.str("ifname")) == 0)
+            return "Error: The interface does not exist.";
+          c.out() += configuration_blocks(c.config(), words);
+          return kOk;
+        });
+  t.add("display current-configuration configuration {text:section:1-80}",
+        [](CommandContext& c, const Args& a) -> Result {
+          c.out() += configuration_blocks(c.config(), a.str("section"));
+          return kOk;
+        });
   t.add("display this", [](CommandContext& c, const Args&) -> Result {
     c.out() += display_this(c);
     return kOk;
@@ -150,6 +191,13 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args&) { return display_ip_interface_brief(d); }));
   t.add("display ip routing-table",
         with_device([](Device& d, const Args&) { return display_ip_routing_table(d); }));
+  t.add("display ip routing-table verbose",
+        with_device([](Device& d, const Args&) { return display_ip_routing_table_verbose(d); }));
+  t.add("display ip routing-table {ip:dest} [ verbose ]", with_device([](Device& d, const Args& a) {
+          return display_ip_routing_table_for(d, a.ip("dest"), a.has("verbose"));
+        }));
+  t.add("display ip routing-table protocol static",
+        with_device([](Device& d, const Args&) { return display_ip_routing_table_static(d); }));
   t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
   t.add("display version", with_device([](Device& d, const Args&) { return display_version(d); }));
   t.add("display security-policy rule all",
@@ -187,6 +235,11 @@ void register_display_commands(CommandEngine& e) {
         }));
   t.add("display ike sa verbose",
         with_device([](Device& d, const Args&) { return display_ike_sa_verbose(d); }));
+  t.add("display ike peer", with_device([](Device& d, const Args&) {
+          std::string o;
+          for (const auto& p : d.config().ike_peers) o += display_ike_peer(d, p.name);
+          return o;
+        }));
   t.add("display ike peer name {word:name}",
         with_device([](Device& d, const Args& a) { return display_ike_peer(d, a.str("name")); }));
   t.add("display ike peer brief",

@@ -17,6 +17,10 @@ struct ArpFilter {
 std::string display_arp(const Device& d, const ArpFilter& filter);
 std::string display_ip_interface_brief(const Device& d);
 std::string display_ip_routing_table(const Device& d);
+std::string display_ip_routing_table_verbose(const Device& d);
+// display ip routing-table ADDRESS [verbose]: the route the address matches longest.
+std::string display_ip_routing_table_for(const Device& d, Ipv4 destination, bool verbose);
+std::string display_ip_routing_table_static(const Device& d);
 std::string display_zone(const Device& d);
 std::string display_version(const Device& d);
 std::string display_security_policy_all(const Device& d);

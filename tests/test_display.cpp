@@ -203,3 +203,38 @@ TEST_CASE("the packet-trace command traces on the running device", "[cli][trace]
   CHECK(show(d, "display firewall session table")
             .find("10.1.1.2:1[1.1.1.1:2048] --> 10.2.1.2:2048") != std::string::npos);
 }
+
+TEST_CASE("display current-configuration by interface and by section, framed as the device does",
+          "[display]") {
+  consoles.clear();
+  Device d(load_example("fw1.cfg"));
+  const std::string one = show(d, "display current-configuration interface GigabitEthernet0/0/1");
+  CHECK(one.rfind("#\ninterface GigabitEthernet0/0/1\n", 0) == 0);
+  CHECK(one.find(" ip address 10.1.1.1 255.255.255.0\n") != std::string::npos);
+  CHECK(one.find("GigabitEthernet0/0/2") == std::string::npos);
+  CHECK(one.size() >= 9);
+  CHECK(one.substr(one.size() - 9) == "#\nreturn\n");
+  const std::string all = show(d, "dis cur int");
+  CHECK(all.find("interface GigabitEthernet0/0/2\n") != std::string::npos);
+  CHECK(all.find("ike peer") == std::string::npos);
+  const std::string ike = show(d, "display current-configuration configuration ike peer");
+  CHECK(ike.rfind("#\nike peer fw3\n", 0) == 0);
+  CHECK(ike.find("interface") == std::string::npos);
+  CHECK(show(d, "display current-configuration configuration nosuch").empty());
+}
+
+TEST_CASE("display ip routing-table for an address, and the static routes", "[display]") {
+  consoles.clear();
+  Device d(load_example("fw1.cfg"));
+  const std::string lookup = show(d, "display ip routing-table 10.2.1.2");
+  CHECK(lookup.find("Routing Table : Public\nSummary Count : 1\n") != std::string::npos);
+  CHECK(lookup.find("        0.0.0.0/0   Static  60   0          RD   1.1.1.2         "
+                    "GigabitEthernet0/0/2\n") != std::string::npos);
+  // The device's own address: the /32 local route.
+  CHECK(show(d, "display ip routing-table 10.1.1.1").find("10.1.1.1/32") != std::string::npos);
+  const std::string statics = show(d, "display ip routing-table protocol static");
+  CHECK(statics.find("Public routing table : Static\n         Destinations : 1        Routes : 1"
+                     "        Configured Routes : 1\n") != std::string::npos);
+  CHECK(statics.find("Static routing table status : <Inactive>\n         Destinations : 0") !=
+        std::string::npos);
+}
