@@ -1,7 +1,9 @@
 #include "app/cli_session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "cli/config_loader.hpp"
 #include "cli/line_runner.hpp"
@@ -51,6 +53,12 @@ int run_cli(Device& device, std::istream& in, std::ostream& out, std::ostream& e
     const LineOutput r =
         characters > kMaxCommandLine ? too_long_line(characters) : runner.run(typed, 0);
     out << r.out << r.question << std::flush;
+    // A command that goes on over time (ping) runs to its end in the wall clock's time, printing
+    // as it goes.
+    while (runner.running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      out << runner.step().out << std::flush;
+    }
     if (!r.question.empty()) {
       asked_at = line_no;
       asked_line = typed;

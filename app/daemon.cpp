@@ -434,6 +434,7 @@ class Daemon {
                              std::cout << r.out;
                              std::cerr << r.err;
                              flush_ike();
+                             if (r.running) return step_terminal();
                              if (!runner_->ctx.finished()) {
                                // A question (save) is answered by the next line.
                                if (!r.question.empty())
@@ -443,6 +444,19 @@ class Daemon {
                                read_terminal();
                              }
                            });
+  }
+
+  // The terminal's command that goes on over time (ping), stepped as the socket's are.
+  void step_terminal() {
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(5));
+    timer->async_wait([this, timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      std::cout << runner_->step().out << std::flush;
+      flush_ike();
+      if (runner_->running()) return step_terminal();
+      prompt();
+      read_terminal();
+    });
   }
 
   void open_cli_socket() {
@@ -477,24 +491,46 @@ class Daemon {
   }
 
   void serve(const std::shared_ptr<CliConnection>& c) {
-    asio::async_read_until(
-        c->socket, c->input, '\n', [this, c](const boost::system::error_code& ec, size_t) {
-          if (ec) return;
-          std::istream in(&c->input);
-          std::string line;
-          std::getline(in, line);
-          if (line.size() > kMaxCommandLine + 1) line.resize(kMaxCommandLine + 1);
-          const LineOutput r = c->runner.run(line, 0);
-          flush_ike();
-          // The status: 0 done, 1 failed, ? the command asks and the next line answers.
-          const char* status = !r.question.empty() ? "?" : r.ok ? "0" : "1";
-          auto reply = std::make_shared<std::string>(r.out + r.err + r.question + kEndOfResponse +
-                                                     status + c->runner.ctx.prompt() + "\n");
-          asio::async_write(c->socket, asio::buffer(*reply),
-                            [this, c, reply](const boost::system::error_code& wec, size_t) {
-                              if (!wec && !c->runner.ctx.finished()) serve(c);
-                            });
+    asio::async_read_until(c->socket, c->input, '\n',
+                           [this, c](const boost::system::error_code& ec, size_t) {
+                             if (ec) return;
+                             std::istream in(&c->input);
+                             std::string line;
+                             std::getline(in, line);
+                             if (line.size() > kMaxCommandLine + 1)
+                               line.resize(kMaxCommandLine + 1);
+                             const LineOutput r = c->runner.run(line, 0);
+                             flush_ike();
+                             respond(c, r, r.ok);
+                           });
+  }
+
+  // The answer to a line: its output, then (once a command that goes on over time is over) the
+  // end of the response, the status and the prompt.
+  void respond(const std::shared_ptr<CliConnection>& c, const LineOutput& r, bool ok) {
+    // The status: 0 done, 1 failed, ? the command asks and the next line answers.
+    const char* status = !r.question.empty() ? "?" : ok ? "0" : "1";
+    auto reply = std::make_shared<std::string>(r.out + r.err + r.question);
+    if (!r.running) *reply += kEndOfResponse + std::string(status) + c->runner.ctx.prompt() + "\n";
+    asio::async_write(
+        c->socket, asio::buffer(*reply),
+        [this, c, reply, running = r.running, ok](const boost::system::error_code& wec, size_t) {
+          if (wec) return;
+          if (running) return step_activity(c, ok);
+          if (!c->runner.ctx.finished()) serve(c);
         });
+  }
+
+  // A command that goes on over time (ping) runs on, a step every few milliseconds, while the
+  // loop goes on carrying packets (its probes' answers among them).
+  void step_activity(const std::shared_ptr<CliConnection>& c, bool ok) {
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(5));
+    timer->async_wait([this, c, timer, ok](const boost::system::error_code& ec) {
+      if (ec) return;
+      const LineOutput s = c->runner.step();
+      flush_ike();
+      respond(c, s, ok);
+    });
   }
 
   // SSH on the device's addresses this host holds, on interfaces not bound: with --bind, the

@@ -66,6 +66,9 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// How far the lab's clock moves between two steps of a command that goes on over time.
+constexpr uint64_t kActivityStepMs = 1;
+
 class Console {
  public:
   Console(lab::Lab& lab, const LabConsoleOptions& options) : lab_(&lab), options_(options) {
@@ -108,7 +111,15 @@ class Console {
     if (r != nullptr && r->pending_question() != nullptr) return r->run(line, caret_offset);
     if (!w.empty() && w[0] == "lab") return lab_command(w);
     if (r == nullptr) return {false, "", "Error: No firewall is attached (lab attach NAME).\n"};
-    return r->run(line, caret_offset);
+    LineOutput out = r->run(line, caret_offset);
+    // A command that goes on over time (the firewall's own ping) runs to its end on the lab's
+    // clock, its probes and their answers carried on the links as it goes.
+    while (r->running()) {
+      lab_->carry_device_traffic();
+      lab_->advance(kActivityStepMs);
+      out.out += r->step().out;
+    }
+    return out;
   }
 
   const std::string& attached() const { return attached_; }

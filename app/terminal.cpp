@@ -4,6 +4,8 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <iostream>
@@ -242,6 +244,12 @@ int run_terminal(const TerminalHooks& hooks) {
       r = t.runner().answer(ask_on_terminal(r.question));
       page(r.out, t.runner().ctx.screen_length);
       std::fputs(r.err.c_str(), stdout);
+    }
+    // A command that goes on over time (ping) prints as it goes, in the wall clock's time.
+    while (t.runner().running()) {
+      std::fflush(stdout);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::fputs(t.runner().step().out.c_str(), stdout);
     }
     std::fflush(stdout);
     if (t.runner().ctx.finished()) break;

@@ -68,6 +68,7 @@ CommandEngine::CommandEngine() {
   register_session_commands(*this);
   register_ipsec_commands(*this);
   register_ike_commands(*this);
+  register_probe_commands(*this);
   register_device_vocabulary(*this);
   // What acts on the running device or only prints: never run from a configuration file.
   tree(View::Global).mark_operational("display");

@@ -101,6 +101,14 @@ class CommandContext {
     question_ = Question{std::move(text), std::move(then)};
   }
   std::optional<Question> take_question() { return std::exchange(question_, std::nullopt); }
+
+  // A command that goes on over time (ping, tracert): it has printed its first lines; each step
+  // runs it on at the device clock's time, printing as it goes, and returns true when it is done.
+  // Whoever runs the session drives it: the lab moves its clock, `vfw run` its timers, `vfw cli`
+  // the wall clock.
+  using Activity = std::function<bool(CommandContext&)>;
+  void start(Activity activity) { activity_ = std::move(activity); }
+  std::optional<Activity> take_activity() { return std::exchange(activity_, std::nullopt); }
   std::string save_path = "vrpcfg.cfg";  // where `save` without a file writes
   int screen_length = -1;                // lines a page; 0: no paging; -1: the terminal's height
 
@@ -112,6 +120,7 @@ class CommandContext {
   std::set<std::string> unemulated_seen_;
   std::vector<std::string> notices_;
   std::optional<Question> question_;
+  std::optional<Activity> activity_;
   bool finished_ = false;
 };
 
@@ -157,6 +166,7 @@ class CommandEngine {
   friend void register_ipsec_commands(CommandEngine&);
   friend void register_ike_commands(CommandEngine&);
   friend void register_device_vocabulary(CommandEngine&);
+  friend void register_probe_commands(CommandEngine&);
 };
 
 // Where each view's commands are registered (cli/commands_*.cpp).
@@ -170,6 +180,7 @@ void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace
 void register_ipsec_commands(CommandEngine&);
 void register_ike_commands(CommandEngine&);
+void register_probe_commands(CommandEngine&);     // ping and tracert from the device itself
 void register_device_vocabulary(CommandEngine&);  // after the others: fills only the gaps
 // A top-level command vfw keeps verbatim without emulating it (commands_unemulated.cpp).
 void add_unemulated_command(CommandTree& system_tree, const std::string& command);

@@ -51,6 +51,21 @@ LineOutput too_long_line(size_t characters) {
 
 LineRunner::LineRunner(Device& d) : device(d), ctx(d.edit(), &d) {}
 
+LineOutput LineRunner::step() {
+  LineOutput r;
+  if (!activity_) return r;
+  const bool done = (*activity_)(ctx);
+  r.out = ctx.take_output();
+  if (done) activity_.reset();
+  r.running = activity_.has_value();
+  return r;
+}
+
+LineOutput LineRunner::cancel() {
+  activity_.reset();
+  return {};
+}
+
 LineOutput LineRunner::answer(bool yes) {
   if (!pending_) return {};
   const cli::CommandContext::Question q = std::exchange(pending_, std::nullopt).value();
@@ -140,6 +155,8 @@ LineOutput LineRunner::finish(const cli::LineResult& result, LineOutput r, size_
     r.question = q->text;
     pending_ = std::move(q);
   }
+  if (auto a = ctx.take_activity()) activity_ = std::move(a);
+  r.running = activity_.has_value();
   if (!result.ok) {
     r.ok = false;
     if (result.syntax) r.err = std::string(caret_offset + result.caret_column, ' ') + "^\n";

@@ -24,6 +24,8 @@ struct LineOutput {
   std::string err;
   // The command stopped at this question (save); the next line, or answer(), answers it.
   std::string question;
+  // The command goes on over time (ping): step() runs it on until this is false.
+  bool running = false;
 };
 
 // The refusal of a line of `characters` characters, longer than kMaxCommandLine.
@@ -37,6 +39,11 @@ class LineRunner {
   LineOutput run(const std::string& line, size_t caret_offset);
   // Answers the pending question (a terminal's key); nothing to do if none is pending.
   LineOutput answer(bool yes);
+  // A command that goes on over time (ping): true until it is done; step() runs it on, at the
+  // device clock's time. cancel() ends it (Ctrl+C), with what it prints when it ends.
+  bool running() const { return activity_.has_value(); }
+  LineOutput step();
+  LineOutput cancel();
   // The question a command asked and no line has answered yet.
   const std::string* pending_question() const { return pending_ ? &pending_->text : nullptr; }
   std::string help_text(const std::string& typed) const;
@@ -48,6 +55,7 @@ class LineRunner {
   // Runs the engine on a line or an answer, then applies what changed.
   LineOutput finish(const cli::LineResult& result, LineOutput r, size_t caret_offset);
   std::optional<cli::CommandContext::Question> pending_;
+  std::optional<cli::CommandContext::Activity> activity_;
 };
 
 }  // namespace vfw

@@ -1,5 +1,6 @@
 #include "device/device.hpp"
 
+#include "device/own_traffic.hpp"
 #include "explain/trace_explainer.hpp"
 
 #include "stages/ipsec_stage.hpp"
@@ -215,6 +216,46 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
   length = ctx.length;
   if (a == Action::Forward && egress_sink_) egress_sink_({packet, length}, ctx.out_if);
+  if (!runtime_.ike_acquires.empty()) run_ike();
+  return a;
+}
+
+Action Device::originate(std::vector<uint8_t>& packet, Trace* trace) {
+  settle();
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None) return Action::Drop;
+  // The interface the source address belongs to stands for where it comes from (the zone is
+  // local whatever it is); an address the device does not have goes with the route's interface.
+  uint16_t in = kNoInterface;
+  for (uint16_t i = 0; i < snapshot_->interfaces.size(); ++i) {
+    const InterfaceState& st = snapshot_->interfaces[i];
+    if (st.has_address && st.address == info.src) in = i;
+  }
+  if (in == kNoInterface) {
+    const Route* r = snapshot_->fib.lookup(info.dst);
+    in = r != nullptr && r->kind != RouteKind::Blackhole ? r->out_if : 0;
+  }
+  auto length = static_cast<uint32_t>(packet.size());
+  packet.resize(packet.size() + 256);  // room for an encapsulation
+  PacketContext ctx;
+  ctx.ip = packet.data();
+  ctx.length = length;
+  ctx.capacity = static_cast<uint32_t>(packet.size());
+  ctx.snap = snapshot_.get();
+  ctx.rt = &runtime_;
+  ctx.now = now();
+  ctx.trace = trace;
+  ctx.in_if = in;
+  ctx.from_device = true;
+  if (trace != nullptr) trace->device = config_.sysname;
+  const Action a = pipeline_.process(ctx);
+  if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
+  packet.resize(ctx.length);
+  if (a == Action::Forward && egress_sink_) egress_sink_(packet, ctx.out_if);
+  if (a == Action::ToDevice) {
+    // To one of its own addresses: the device answers itself.
+    if (auto reply = deliver_to_device(*this, packet)) probes_.answer(*reply, now_ms());
+  }
   if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
 }

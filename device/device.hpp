@@ -16,6 +16,7 @@
 #include "config/model.hpp"
 #include "device/arp_table.hpp"
 #include "device/ike_link.hpp"
+#include "device/own_probes.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
 #include "pipeline/snapshot.hpp"
@@ -167,6 +168,14 @@ class Device {
   // Milliseconds of the device clock, for IKE's timers.
   uint64_t now_ms() const;
 
+  // A packet the device sends itself (ping, tracert): through the pipeline from the local zone,
+  // as the device's own traffic goes (the security policy from local, NAT, the security ACL and
+  // IPSec apply). Forwarded, it leaves through the egress sink; addressed to the device itself,
+  // it is answered at once (the answer to one of its probes lands in probes()).
+  Action originate(std::vector<uint8_t>& packet, Trace* trace = nullptr);
+  // The probes the device's own ping and tracert wait answers for (device/own_probes.hpp).
+  OwnProbes& probes() { return probes_; }
+
   // Packets that arrived on one interface, untraced, kMaxBatch at a time through the pipeline's
   // batch path. Each may grow up to its capacity (ESP) and its length is updated; forwarded ones
   // go to the egress sink as receive() sends them; what the device emits (ICMP errors) goes to
@@ -188,6 +197,7 @@ class Device {
   mutable Runtime runtime_;
   mutable IkeLink ike_;
   ArpTable arp_;
+  OwnProbes probes_;
   std::vector<InterfaceCounters> counters_;
   LiveTraceFilter live_filter_;
   uint32_t live_remaining_ = 0;

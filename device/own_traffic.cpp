@@ -47,6 +47,8 @@ std::optional<std::vector<uint8_t>> deliver_to_device(Device& d, std::span<const
   }
   if (info.protocol == ipproto::kIcmp && packet.size() >= at + 8 && packet[at] == 8)
     return echo_reply(packet, info, 255);
+  // An echo reply or an ICMP error for the device's own ping or tracert.
+  if (info.protocol == ipproto::kIcmp) d.probes().answer(packet, d.now_ms());
   return std::nullopt;
 }
 

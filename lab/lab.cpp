@@ -560,6 +560,12 @@ void Lab::flush(size_t node) {
   }
 }
 
+void Lab::carry_device_traffic() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].device) flush(i);
+  }
+}
+
 void Lab::run(uint64_t until_ms) {
   while (!events_.empty() && events_.top().at_ms <= until_ms) {
     Event e = events_.top();

@@ -53,6 +53,8 @@ class Lab {
   void run(uint64_t until_ms = UINT64_MAX);
   // Moves the clock on by ms, running what falls due and the devices' timers.
   void advance(uint64_t ms);
+  // Carries what the firewalls sent themselves since (their ping's probes, IKE) onto the links.
+  void carry_device_traffic();
 
   // A packet that host sends now, out of its interface.
   bool send(const std::string& host, std::vector<uint8_t> packet);

@@ -477,6 +477,20 @@ struct SshServer::Impl {
     });
   }
 
+  // One step of a command that goes on over time (ping), on the device thread.
+  std::optional<Ran> step_line(Cli& cli) {
+    return on_device([this, &cli] {
+      Ran ran;
+      LineRunner& r = *cli.runner;
+      ran.output = r.step();
+      if (side.after_command) side.after_command();
+      ran.prompt = r.ctx.prompt();
+      ran.finished = r.ctx.finished();
+      ran.screen_length = r.ctx.screen_length;
+      return ran;
+    });
+  }
+
   void shell(Session& s, const std::string& user) {
     Cli cli;
     struct Start {
@@ -598,6 +612,14 @@ struct SshServer::Impl {
       if (!write(s, "\r\n") || !page(s, ran->output.out + ran->output.err, 0)) return false;
       prompt = ran->prompt;
       return write(s, prompt + vty.typed());
+    }
+    // A command that goes on over time (ping): its lines as they come, a step every few
+    // milliseconds, the device's loop free in between to carry its probes and their answers.
+    while (ran->output.running) {
+      if (!write(s, to_crlf(ran->output.out + ran->output.err))) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ran = step_line(cli);
+      if (!ran) return false;
     }
     if (!page(s, ran->output.out, ran->screen_length)) return false;
     if (!write(s, to_crlf(ran->output.err))) return false;

@@ -69,6 +69,7 @@ static_assert(sizeof(Session) == 80);
 inline constexpr uint8_t kSessionSnatPort = 0x01;     // the translated source port was allocated
 inline constexpr uint8_t kSessionSnatAddress = 0x02;  // a no-pat address was allocated
 inline constexpr uint8_t kSessionToDevice = 0x04;     // addressed to the firewall itself
+inline constexpr uint8_t kSessionFromDevice = 0x08;   // the firewall's own: replies are its
 inline constexpr uint16_t kDefaultRule = 0xffff;
 
 struct SessionHit {

@@ -46,6 +46,9 @@ struct PacketContext {
 
   uint16_t in_if = kNoInterface;
   uint8_t in_zone = kNoZone;
+  // The device sent it itself (ping, tracert): it enters from the local zone, in_if naming the
+  // interface its source address belongs to, and its TTL is the one it was given.
+  bool from_device = false;
   FlowKey original;            // the flow as it arrived
   uint64_t original_hash = 0;  // SessionTable::hash(original), computed once (arrive())
   FlowKey current;             // the flow as translated so far

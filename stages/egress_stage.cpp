@@ -55,7 +55,8 @@ bool create_session(PacketContext& ctx) {
   s.in_zone = ctx.in_zone;
   s.out_zone = ctx.out_zone;
   s.rule = ctx.rule;
-  s.flags = static_cast<uint8_t>(ctx.session_flags | (ctx.to_device ? kSessionToDevice : 0));
+  s.flags = static_cast<uint8_t>(ctx.session_flags | (ctx.to_device ? kSessionToDevice : 0) |
+                                 (ctx.from_device ? kSessionFromDevice : 0));
   s.reserved = ctx.pool;
   s.next_hop = ctx.next_hop.v;
   const Route* back = ctx.snap->fib.lookup(Ipv4{ctx.original.src});
@@ -112,7 +113,7 @@ Verdict EgressStage::process(PacketContext& ctx) const {
   }
   if (first_packet && !create_session(ctx))
     return step.drop(DropReason::SessionTableFull, "the session table is full");
-  decrement_ttl(ctx.ip);
+  if (!ctx.from_device) decrement_ttl(ctx.ip);  // the device's own packet leaves as it made it
   // The fragments are built only for someone who takes them (the caller's emitted list) or
   // reads about them (a trace): the untraced data path allocates nothing here.
   if (fragmented && (ctx.emitted != nullptr || step)) {

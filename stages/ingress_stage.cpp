@@ -13,6 +13,14 @@ Verdict IngressStage::process(PacketContext& ctx) const {
   }
   ctx.in_zone = in.zone;
   ctx.arrive(flow_key(ctx.info));
+  if (ctx.from_device) {
+    ctx.in_zone = ctx.snap->local_zone;
+    step.note([&] {
+      return "IPv4, " + std::to_string(ctx.info.total_length) +
+             " bytes, sent by this device (zone local), source " + to_string(Ipv4{ctx.info.src});
+    });
+    return Verdict::Continue;
+  }
   step.note([&] {
     return "IPv4, " + std::to_string(ctx.info.total_length) + " bytes, on " + in.name +
            (in.zone == kNoZone ? " (in no zone)" : "");

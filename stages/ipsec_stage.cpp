@@ -27,8 +27,8 @@ uint32_t largest_inner_packet(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_
 }
 
 DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
-                            uint32_t capacity, uint16_t ip_id) {
-  decrement_ttl(ip);  // the inner packet is forwarded; the outer one is new
+                            uint32_t capacity, uint16_t ip_id, bool forwarded) {
+  if (forwarded) decrement_ttl(ip);  // the inner packet is forwarded; the outer one is new
   for (ipsec::Sa* sa : {esp, ah}) {
     if (sa == nullptr) continue;
     const DropReason r = sa == ah ? ipsec::ah_encapsulate(*sa, ip, length, capacity, ip_id)
@@ -116,7 +116,8 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   }
   const uint32_t inner_length = ctx.length;
   const uint16_t id = ctx.rt->next_ip_id++;
-  if (const DropReason r = protect_outbound(esp, ah, ctx.ip, ctx.length, ctx.capacity, id);
+  if (const DropReason r =
+          protect_outbound(esp, ah, ctx.ip, ctx.length, ctx.capacity, id, !ctx.from_device);
       r != DropReason::None)
     return step.drop(r);
   for (ipsec::Sa* sa : {esp, ah}) {

@@ -14,7 +14,7 @@ namespace vfw {
 // stage does to a packet it protects, and what the device does to a packet held while IKE
 // negotiated. Returns the first failure.
 DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t& length,
-                            uint32_t capacity, uint16_t ip_id);
+                            uint32_t capacity, uint16_t ip_id, bool forwarded = true);
 
 // The bytes ESP and AH add to an inner packet of inner bytes whose IP header is header bytes.
 uint32_t ipsec_overhead(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_t inner, uint32_t header);

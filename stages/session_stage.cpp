@@ -82,7 +82,9 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   ctx.out_zone = hit.reply ? s.in_zone : s.out_zone;
   ctx.out_if = hit.reply ? s.in_if : s.out_if;
   ctx.next_hop = Ipv4{hit.reply ? s.reply_next_hop : s.next_hop};
-  ctx.to_device = !hit.reply && (s.flags & kSessionToDevice) != 0;
+  // A reply to the device's own packet (its ping) is for the device, whatever its address.
+  ctx.to_device =
+      hit.reply ? (s.flags & kSessionFromDevice) != 0 : (s.flags & kSessionToDevice) != 0;
   ctx.rule = s.rule;
   if (ctx.info.more_fragments && !ctx.info.is_later_fragment() &&
       !rt.remember_fragment(ctx.original, ctx.info.ip_id, {hit.index, hit.reply, ctx.now})) {

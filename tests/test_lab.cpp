@@ -410,3 +410,56 @@ TEST_CASE("packet-trace next: the next real packets that match are traced as the
   lab->ping("pc1", *parse_ipv4("10.2.1.2"), 1);
   CHECK(typed(fw1, "display packet-trace") == "0 traced, 1 still awaited\n");
 }
+
+TEST_CASE("ping from the firewall itself goes through its own pipeline, IPSec included",
+          "[lab][ping]") {
+  // The seed's FW1 with a rule that lets its own traffic out: `ping -a 10.1.1.1 10.2.1.2`, as
+  // engineers bring a tunnel up, triggers IKE and comes back through the tunnel.
+  auto run = [](const std::string& script) {
+    auto lab = seed_lab();
+    LabConsoleOptions options;
+    std::istringstream in(script);
+    std::ostringstream out, err;
+    const int status = run_lab_script(*lab, options, in, out, err);
+    return std::make_pair(status, out.str() + err.str());
+  };
+  const auto [denied_status, denied] = run("ping -c 2 -a 10.1.1.1 10.2.1.2\ndisplay ike sa\n");
+  // The seed's policy has no rule from the local zone for 10.1.1.1: the device's own packet is
+  // denied as any other, and nothing is negotiated.
+  CHECK(denied.find("    Request time out\n    Request time out\n") != std::string::npos);
+  CHECK(denied.find("    0 packet(s) received\n    100.00% packet loss\n") != std::string::npos);
+  CHECK(denied.find("v2:1") == std::string::npos);
+  CHECK(denied_status == 0);
+
+  const std::string allow =
+      "system-view\nsecurity-policy\nrule name local_out\nsource-zone local\n"
+      "destination-zone untrust\nsource-address 10.1.1.1 32\naction permit\nreturn\n";
+  const auto [status, out] =
+      run(allow + "ping -a 10.1.1.1 10.2.1.2\ndisplay ike sa\nping -c 3 -s 1000 10.2.1.2\n");
+  CHECK(status == 0);
+  CHECK(out.find("  PING 10.2.1.2: 56  data bytes, press CTRL_C to break\n") != std::string::npos);
+  // PC2's reply crossed FW3 (TTL 64, one hop) and the tunnel.
+  CHECK(out.find("    Reply from 10.2.1.2: bytes=56 Sequence=5 ttl=63 time=") != std::string::npos);
+  CHECK(out.find("\n  --- 10.2.1.2 ping statistics ---\n    5 packet(s) transmitted\n") !=
+        std::string::npos);
+  CHECK(row(out, "v2:2").find("RD|ST") != std::string::npos);
+  // Without -a the source is the outgoing interface's address, 1.1.1.1: outside the tunnel's
+  // ACL, and the seed's ipsec rule lets only 1.1.1.1 to 2.1.1.1 out. Lost, as on the device.
+  CHECK(out.find("    3 packet(s) transmitted\n    0 packet(s) received\n") != std::string::npos);
+}
+
+TEST_CASE("ping from the firewall: its own address, a wrong source, the options", "[lab][ping]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  std::istringstream in(
+      "ping -c 2 -s 100 10.1.1.1\nping -a 10.9.9.9 10.1.1.1\nping -t 50 -c 1 -f 192.0.2.1\n");
+  std::ostringstream out, err;
+  CHECK(run_lab_script(*lab, options, in, out, err) == 1);
+  CHECK(out.str().find("    Reply from 10.1.1.1: bytes=100 Sequence=2 ttl=255 time=1 ms\n") !=
+        std::string::npos);
+  CHECK(out.str().find("    round-trip min/avg/max = 1/1/1 ms\n") != std::string::npos);
+  CHECK(err.str().find("Error: The source address 10.9.9.9 is not an address of this device's "
+                       "interfaces.") != std::string::npos);
+  CHECK(out.str().find("    1 packet(s) transmitted\n    0 packet(s) received\n") !=
+        std::string::npos);
+}
