@@ -14,6 +14,7 @@
 #include "app/kernel_dataplane.hpp"
 #include "app/log_host.hpp"
 #include "cli/command_tree.hpp"
+#include "cli/display_formats.hpp"
 #include "cli/line_runner.hpp"
 #include "config/secret.hpp"
 #include "manage/ssh_server.hpp"
@@ -412,6 +413,7 @@ class Daemon {
       if (ec) return;
       device_.ike_tick();
       flush_ike();
+      cli::sample_process_usage();  // display cpu-usage's windows
       if (kernel_ && device_.generation() != kernel_generation_) {
         // A line typed at the CLI changed the configuration: the kernel follows.
         kernel_generation_ = device_.generation();

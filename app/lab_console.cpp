@@ -67,7 +67,7 @@ std::string base_name(const std::string& path) {
 }
 
 // How far the lab's clock moves between two steps of a command that goes on over time.
-constexpr uint64_t kActivityStepMs = 1;
+constexpr uint64_t kActivityStepMs = 10;
 
 class Console {
  public:

@@ -200,6 +200,16 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args&) { return display_ip_routing_table_static(d); }));
   t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
   t.add("display version", with_device([](Device& d, const Args&) { return display_version(d); }));
+  t.add("display nat server",
+        with_device([](Device& d, const Args&) { return display_nat_server(d); }));
+  t.add("display cpu-usage", [](CommandContext& c, const Args&) -> Result {
+    c.out() += display_cpu_usage();
+    return kOk;
+  });
+  t.add("display memory-usage", [](CommandContext& c, const Args&) -> Result {
+    c.out() += display_memory_usage();
+    return kOk;
+  });
   t.add("display security-policy rule all",
         with_device([](Device& d, const Args&) { return display_security_policy_all(d); }));
   t.add("display nat-policy rule all",
@@ -226,6 +236,8 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args&) { return display_server_map(d); }));
   t.add("display ipsec sa",
         with_device([](Device& d, const Args&) { return display_ipsec_sa(d); }));
+  t.add("display ipsec statistics",
+        with_device([](Device& d, const Args&) { return display_ipsec_statistics(d); }));
   t.add("display ipsec sa brief",
         with_device([](Device& d, const Args&) { return display_ipsec_sa_brief(d); }));
   t.add("display ike sa", with_device([](Device& d, const Args&) { return display_ike_sa(d); }));

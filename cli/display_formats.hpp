@@ -23,6 +23,12 @@ std::string display_ip_routing_table_for(const Device& d, Ipv4 destination, bool
 std::string display_ip_routing_table_static(const Device& d);
 std::string display_zone(const Device& d);
 std::string display_version(const Device& d);
+std::string display_nat_server(const Device& d);
+// The vfw process's own CPU and memory (cli/display_usage.cpp); sample_process_usage() keeps the
+// CPU windows' samples (each display, and each tick of `vfw run`).
+std::string display_cpu_usage();
+std::string display_memory_usage();
+void sample_process_usage();
 std::string display_security_policy_all(const Device& d);
 std::string display_nat_policy_all(const Device& d);
 std::string display_acl(const Device& d, int number);  // -1: all
@@ -31,6 +37,7 @@ std::string display_server_map(const Device& d);
 std::string display_discard(const Device& d);
 std::string display_ipsec_sa(const Device& d);
 std::string display_ipsec_sa_brief(const Device& d);
+std::string display_ipsec_statistics(const Device& d);
 std::string display_ike_sa(const Device& d);
 std::string display_ike_sa_verbose(const Device& d);
 std::string display_ike_peer(const Device& d, const std::string& name);

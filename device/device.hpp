@@ -175,6 +175,18 @@ class Device {
   Action originate(std::vector<uint8_t>& packet, Trace* trace = nullptr);
   // The probes the device's own ping and tracert wait answers for (device/own_probes.hpp).
   OwnProbes& probes() { return probes_; }
+  // ICMP errors the device sends of its own (port unreachable) are rate-limited, as a host's
+  // are: at most kIcmpErrorsPerSecond each second of the device clock, so that a flood of UDP to
+  // it is not reflected.
+  static constexpr uint32_t kIcmpErrorsPerSecond = 100;
+  bool may_send_icmp_error() {
+    const uint32_t second = now();
+    if (second != icmp_error_second_) {
+      icmp_error_second_ = second;
+      icmp_errors_ = 0;
+    }
+    return icmp_errors_++ < kIcmpErrorsPerSecond;
+  }
 
   // Packets that arrived on one interface, untraced, kMaxBatch at a time through the pipeline's
   // batch path. Each may grow up to its capacity (ESP) and its length is updated; forwarded ones
@@ -198,6 +210,8 @@ class Device {
   mutable IkeLink ike_;
   ArpTable arp_;
   OwnProbes probes_;
+  uint32_t icmp_error_second_ = 0;
+  uint32_t icmp_errors_ = 0;
   std::vector<InterfaceCounters> counters_;
   LiveTraceFilter live_filter_;
   uint32_t live_remaining_ = 0;

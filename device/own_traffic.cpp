@@ -47,6 +47,11 @@ std::optional<std::vector<uint8_t>> deliver_to_device(Device& d, std::span<const
   }
   if (info.protocol == ipproto::kIcmp && packet.size() >= at + 8 && packet[at] == 8)
     return echo_reply(packet, info, 255);
+  // UDP to a port the device does not serve: port unreachable, as a host answers (what ends a
+  // tracert at the firewall), within the device's budget of ICMP errors.
+  if (info.protocol == ipproto::kUdp && should_answer_with_icmp_error(packet, info) &&
+      d.may_send_icmp_error())
+    return icmp_error(packet, info, info.dst, 3, 3, 255);
   // An echo reply or an ICMP error for the device's own ping or tracert.
   if (info.protocol == ipproto::kIcmp) d.probes().answer(packet, d.now_ms());
   return std::nullopt;

@@ -33,6 +33,10 @@ std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& pack
                                                 uint64_t now_ms) {
   PacketInfo info;
   if (parse_ipv4(packet, info) != DropReason::None || info.dst != address_) return {};
+  // No one listens on a UDP port of the lab's hosts: a Linux host answers port unreachable
+  // (what ends a tracert at its destination).
+  if (info.protocol == ipproto::kUdp && should_answer_with_icmp_error(packet, info))
+    return {icmp_error(packet, info, address_, 3, 3, 64)};
   if (info.protocol != ipproto::kIcmp || info.is_fragment()) return {};
   const uint32_t at = info.header_length;
   if (packet.size() < at + 8) return {};

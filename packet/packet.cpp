@@ -304,6 +304,36 @@ void icmp_checksum(uint8_t* icmp, size_t length) {
   store16(icmp + 2, internet_checksum({icmp, length}));
 }
 
+std::vector<uint8_t> icmp_error(std::span<const uint8_t> offending, const PacketInfo& info,
+                                Ipv4 from, uint8_t type, uint8_t code, uint8_t ttl) {
+  const size_t quoted = std::min<size_t>(info.total_length, info.header_length + 8);
+  std::vector<uint8_t> p(20 + 8 + quoted, 0);
+  p[0] = 0x45;
+  store16(&p[2], static_cast<uint16_t>(p.size()));
+  p[8] = ttl;
+  p[9] = ipproto::kIcmp;
+  store32(&p[12], from.v);
+  store32(&p[16], info.src.v);
+  store16(&p[10], internet_checksum({p.data(), 20}));
+  uint8_t* icmp = &p[20];
+  icmp[0] = type;
+  icmp[1] = code;
+  std::copy_n(offending.begin(), std::min(quoted, offending.size()), icmp + 8);
+  store16(icmp + 2, internet_checksum({icmp, 8 + quoted}));
+  return p;
+}
+
+bool should_answer_with_icmp_error(std::span<const uint8_t> packet, const PacketInfo& info) {
+  if (info.is_later_fragment()) return false;
+  const uint32_t dst = info.dst.v;
+  if (dst == 0xffffffff || (dst >> 28) == 0xe) return false;
+  if (info.protocol == ipproto::kIcmp) {
+    if (packet.size() <= info.header_length) return false;
+    return !is_icmp_error(packet[info.header_length]);
+  }
+  return true;
+}
+
 std::vector<uint8_t> echo_reply(std::span<const uint8_t> request, const PacketInfo& info,
                                 uint8_t ttl) {
   const uint32_t at = info.header_length;

@@ -125,4 +125,16 @@ void icmp_checksum(uint8_t* icmp, size_t length);
 std::vector<uint8_t> echo_reply(std::span<const uint8_t> request, const PacketInfo& info,
                                 uint8_t ttl);
 
+// ICMP's errors (RFC 792: destination unreachable 3, time exceeded 11, ...).
+inline bool is_icmp_error(uint8_t type) {
+  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+// An ICMP error from `from` about the packet, to its source, quoting its IP header and first 8
+// bytes (RFC 792). No error is ever sent about an ICMP error, nor about a later fragment: the
+// caller checks (should_answer_with_icmp_error).
+std::vector<uint8_t> icmp_error(std::span<const uint8_t> offending, const PacketInfo& info,
+                                Ipv4 from, uint8_t type, uint8_t code, uint8_t ttl);
+// RFC 1122 3.2.2: not about an ICMP error, a later fragment, or a broadcast or multicast.
+bool should_answer_with_icmp_error(std::span<const uint8_t> packet, const PacketInfo& info);
+
 }  // namespace vfw

@@ -37,8 +37,20 @@ Verdict RouteStage::process(PacketContext& ctx) const {
   }
   // Routes through a shut-down interface are not installed (pipeline/snapshot.cpp).
   const InterfaceState& out = snap.interfaces[r->out_if];
-  if (ctx.info.ttl <= 1)
-    return step.drop(DropReason::TtlExpired, "TTL would reach 0 when forwarded");
+  // The device's own packet leaves with the TTL it was given (tracert's first probe has 1).
+  if (ctx.info.ttl <= 1 && !ctx.from_device) {
+    // As a router does, the device tells the source (tracert reads its hops from this).
+    const InterfaceState& in = snap.interfaces[ctx.in_if];
+    const bool answer = ctx.emitted != nullptr && !ctx.from_device && in.has_address &&
+                        should_answer_with_icmp_error({ctx.ip, ctx.length}, ctx.info);
+    if (answer)
+      ctx.emitted->push_back(
+          {ctx.in_if, icmp_error({ctx.ip, ctx.length}, ctx.info, in.address, 11, 0, 255)});
+    return step.drop(DropReason::TtlExpired, [&] {
+      return std::string("TTL would reach 0 when forwarded") +
+             (answer ? ": ICMP time exceeded sent to " + to_string(ctx.info.src) : "");
+    });
+  }
   ctx.out_if = r->out_if;
   ctx.out_zone = out.zone;
   ctx.next_hop = r->next_hop.v != 0 ? r->next_hop : dst;

@@ -16,6 +16,28 @@ void update_tcp_state(Session& s, uint8_t flags, bool reply) {
   }
 }
 
+// The flow of the packet an ICMP error quotes (its IP header and first 8 bytes), keyed as the
+// session table keys it; nullopt when the quote is too short or of another protocol.
+std::optional<FlowKey> quoted_flow(const PacketContext& ctx) {
+  const uint32_t at = ctx.info.header_length + 8;
+  if (ctx.info.total_length < at + 28) return std::nullopt;
+  const uint8_t* q = ctx.ip + at;
+  const size_t ihl = size_t{q[0] & 0x0fu} * 4;
+  if (ihl < 20 || ctx.info.total_length < at + ihl + 8) return std::nullopt;
+  const uint8_t* l4 = q + ihl;
+  FlowKey k{load32(q + 12), load32(q + 16), 0, 0, q[9], {0, 0, 0}};
+  if (k.proto == ipproto::kUdp || k.proto == ipproto::kTcp) {
+    k.sport = load16(l4);
+    k.dport = load16(l4 + 2);
+  } else if (k.proto == ipproto::kIcmp && l4[0] == 8) {
+    k.sport = load16(l4 + 4);
+    k.dport = static_cast<uint16_t>(8 << 8 | l4[1]);
+  } else {
+    return std::nullopt;
+  }
+  return k;
+}
+
 }  // namespace
 
 Verdict SessionStage::process(PacketContext& ctx) const {
@@ -45,6 +67,29 @@ Verdict SessionStage::process(PacketContext& ctx) const {
     rt.remove_session(hit.index);
     found = false;
     step.note("the session of this flow had aged out and was removed");
+  }
+
+  // An ICMP error about a packet the device sent itself (its tracert's probes meet time exceeded
+  // and port unreachable) belongs to that packet's session, and is for the device.
+  if (!found && ctx.original.proto == ipproto::kIcmp && ctx.info.has_l4 &&
+      is_icmp_error(ctx.ip[ctx.info.header_length])) {
+    SessionHit related;
+    if (const auto k = quoted_flow(ctx);
+        k && rt.sessions.find(reverse_of(*k), related) && related.reply &&
+        (rt.sessions.at(related.index).flags & kSessionFromDevice) != 0) {
+      Session& s = rt.sessions.at(related.index);
+      s.last_seen = ctx.now;
+      ctx.has_session = true;
+      ctx.hit = related;
+      ctx.in_zone = s.out_zone;
+      ctx.out_zone = s.in_zone;
+      ctx.to_device = true;
+      ctx.rule = s.rule;
+      step.result("hit");
+      step.matched([&] { return "session " + flow_text(s.fwd) + " (an ICMP error about it)"; });
+      step.note("an ICMP error about the device's own packet: it goes to the device");
+      return Verdict::FastPath;
+    }
   }
 
   if (!found) {

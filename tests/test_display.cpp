@@ -238,3 +238,27 @@ TEST_CASE("display ip routing-table for an address, and the static routes", "[di
   CHECK(statics.find("Static routing table status : <Inactive>\n         Destinations : 0") !=
         std::string::npos);
 }
+
+TEST_CASE("display nat server, cpu-usage and memory-usage", "[display]") {
+  consoles.clear();
+  Device d(load_example("nat-lab.cfg"));
+  const std::string servers = show(d, "display nat server");
+  CHECK(servers.rfind("Server in private network information:\n  server name       : web\n", 0) ==
+        0);
+  CHECK(servers.find("  global-start-addr : 1.1.1.3\n") != std::string::npos);
+  CHECK(servers.find("  inside-start-port : 8080\n") != std::string::npos);
+  CHECK(servers.find("  protocol          : udp\n") != std::string::npos);
+  CHECK(servers.find("  no-reverse        : yes\n") != std::string::npos);
+  CHECK(servers.find("  Total :    3\n") != std::string::npos);
+  // The process's own figures: a used size of this process, below the machine's total.
+  const std::string memory = show(d, "display memory-usage");
+  unsigned long long total = 0, used = 0;
+  REQUIRE(std::sscanf(memory.c_str() + memory.find(" System Total Memory Is:"),
+                      " System Total Memory Is: %llu bytes\n Total Memory Used Is: %llu", &total,
+                      &used) == 2);
+  CHECK(used > 1000000);
+  CHECK(used < total);
+  const std::string cpu = show(d, "display cpu-usage");
+  CHECK(cpu.rfind("CPU Usage Stat. Cycle: 60 (Second)\nCPU Usage            : ", 0) == 0);
+  CHECK(cpu.find("CPU utilization for five seconds: ") != std::string::npos);
+}

@@ -435,7 +435,9 @@ TEST_CASE("ping from the firewall itself goes through its own pipeline, IPSec in
       "system-view\nsecurity-policy\nrule name local_out\nsource-zone local\n"
       "destination-zone untrust\nsource-address 10.1.1.1 32\naction permit\nreturn\n";
   const auto [status, out] =
-      run(allow + "ping -a 10.1.1.1 10.2.1.2\ndisplay ike sa\nping -c 3 -s 1000 10.2.1.2\n");
+      run(allow +
+          "ping -a 10.1.1.1 10.2.1.2\ndisplay ike sa\nping -c 3 -s 1000 10.2.1.2\n"
+          "display ipsec statistics\n");
   CHECK(status == 0);
   CHECK(out.find("  PING 10.2.1.2: 56  data bytes, press CTRL_C to break\n") != std::string::npos);
   // PC2's reply crossed FW3 (TTL 64, one hop) and the tunnel.
@@ -446,6 +448,14 @@ TEST_CASE("ping from the firewall itself goes through its own pipeline, IPSec in
   // Without -a the source is the outgoing interface's address, 1.1.1.1: outside the tunnel's
   // ACL, and the seed's ipsec rule lets only 1.1.1.1 to 2.1.1.1 out. Lost, as on the device.
   CHECK(out.find("    3 packet(s) transmitted\n    0 packet(s) received\n") != std::string::npos);
+  // The probes and their replies counted as the tunnel's security packets.
+  unsigned long long in = 0, sent = 0;
+  const size_t at = out.find("input/output security packets: ");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(std::sscanf(out.c_str() + at, "input/output security packets: %llu/%llu", &in, &sent) ==
+          2);
+  CHECK(in >= 4);
+  CHECK(sent >= 5);
 }
 
 TEST_CASE("ping from the firewall: its own address, a wrong source, the options", "[lab][ping]") {
@@ -462,4 +472,27 @@ TEST_CASE("ping from the firewall: its own address, a wrong source, the options"
                        "interfaces.") != std::string::npos);
   CHECK(out.str().find("    1 packet(s) transmitted\n    0 packet(s) received\n") !=
         std::string::npos);
+}
+
+TEST_CASE("tracert from the firewall: each hop's time exceeded, the end's port unreachable",
+          "[lab][ping]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  std::istringstream in(
+      "tracert 2.1.1.1\ntracert -a 1.1.1.1 -q 2 -m 1 2.1.1.1\n"
+      "system-view\nsecurity-policy\nrule name local_out\nsource-zone local\n"
+      "destination-zone untrust\nsource-address 10.1.1.1 32\naction permit\nreturn\n"
+      "ping -c 1 -a 10.1.1.1 10.2.1.2\ntracert -a 10.1.1.1 -w 500 10.2.1.2\n");
+  std::ostringstream out, err;
+  CHECK(run_lab_script(*lab, options, in, out, err) == 0);
+  const std::string o = out.str();
+  // The carrier (FW2) answers TTL 1 with time exceeded; FW3's own address, port unreachable.
+  CHECK(o.find(" traceroute to  2.1.1.1(2.1.1.1), max hops: 30 ,packet length: 40,press CTRL_C "
+               "to break \n 1 1.1.1.2 1 ms  1 ms  1 ms \n 2 2.1.1.1 1 ms  1 ms  1 ms \n") !=
+        std::string::npos);
+  CHECK(o.find("max hops: 1 ,packet length: 40,press CTRL_C to break \n 1 1.1.1.2 1 ms  1 ms \n") !=
+        std::string::npos);
+  // Through the tunnel (up after the ping): FW3 decapsulates the first probe and its time
+  // exceeded does not come back in the tunnel; PC2 answers the second.
+  CHECK(o.find(" 1 * * * \n 2 10.2.1.2 1 ms  1 ms  1 ms \n") != std::string::npos);
 }

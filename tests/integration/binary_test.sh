@@ -150,6 +150,10 @@ check "save in a script: the question after the message, answered by the next li
   grep -qx ' sysname SAVED' '$tmp/saved.cfg' &&
   ! '$vfw' cli --config '$tmp/saved.cfg' -c sy -c 'sysname NOT' -c save 2>'$tmp/e' >/dev/null &&
   grep -q 'The question was not answered' '$tmp/e' && grep -qx ' sysname SAVED' '$tmp/saved.cfg'"
+check "ping from vfw cli: its own address answers, an unreachable one times out in the device's words" bash -c "
+  '$vfw' cli -c 'ping -c 2 10.1.1.1' -c 'ping -c 1 -t 100 -a 1.1.1.1 192.0.2.1' >'$tmp/out' &&
+  grep -qx '    Reply from 10.1.1.1: bytes=56 Sequence=2 ttl=255 time=1 ms' '$tmp/out' &&
+  grep -qx '    Request time out' '$tmp/out' && grep -qx '    100.00% packet loss' '$tmp/out'"
 check "check keeps a real file's unknown line and names it; --strict refuses it" bash -c "
   printf '#\\nsftp server enable\\n#\\nreturn\\n' >'$tmp/sftp.cfg' &&
   '$vfw' check '$tmp/sftp.cfg' | grep -q 'sftp.cfg: OK' &&

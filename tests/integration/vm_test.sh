@@ -82,6 +82,15 @@ check "packet-trace next: PC1's next real pings traced, held then through the tu
            grep -q 'outer header 1.1.1.1 -> 2.1.1.1'"
 check "IKEv2: display ike sa shows v2:1 and v2:2 ready" \
   bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'display ike sa' | grep -q 'RD|ST|A  *v2:2'"
+check "vfw run: FW1's own ping to FW3's address leaves through its pipeline and bound interface" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'ping -c 3 -a 1.1.1.1 2.1.1.1' |
+           grep -q '^    3 packet(s) received'"
+"$vfw" cli --connect "$work/fw1.sock" -c system-view -c security-policy -c 'rule name local_out' \
+  -c 'source-zone local' -c 'destination-zone untrust' -c 'source-address 10.1.1.1 32' \
+  -c 'action permit' -c return >/dev/null
+check "vfw run: ping -a 10.1.1.1 10.2.1.2 from FW1 itself goes through the tunnel to PC2" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'ping -c 3 -a 10.1.1.1 10.2.1.2' |
+           grep -q '^    3 packet(s) received'"
 arp=$(fw1_cli "display arp")
 check "display arp: PC1 learnt on GE0/0/1, the carrier on GE0/0/2" \
   bash -c "grep -q '^10.1.1.2 .*D-0  *GE0/0/1' <<<\"\$1\" && grep -q '^1.1.1.2 .*D-0  *GE0/0/2' <<<\"\$1\"" _ "$arp"
@@ -178,7 +187,7 @@ for _ in $(seq 50); do [ -S "$work/node.sock" ] && break; sleep 0.1; done
 check "vfw-node waits for interfaces attached after its start, then runs vfw on them" \
   bash -c "grep -q 'waiting for eth1' '$work/node.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/node.log'"
 check "vfw-node runs from the startup configuration's copy on the flash; save writes there" \
-  bash -c "'$vfw' cli --connect '$work/node.sock' -c 'sysname FW1-NODE' -c save >/dev/null &&
+  bash -c "'$vfw' cli --connect '$work/node.sock' -c system-view -c 'sysname FW1-NODE' -c save -c y >/dev/null &&
            grep -q '^ sysname FW1-NODE' '$work/flash/fw1.cfg' && ! grep -q FW1-NODE '$src/examples/fw1.cfg'"
 stop_vfw
 ip netns del vfwt-node
