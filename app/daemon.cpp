@@ -95,6 +95,7 @@ class Daemon {
   };
 
   void log(const std::string& line) {
+    device_.log(line);
     std::cerr << device_.timestamp() << device_.config().sysname << " " << line << "\n"
               << std::flush;
     to_log_host(line);
@@ -139,6 +140,7 @@ class Daemon {
 
   void flush_log() {
     for (const auto& line : device_.ike().take_log()) {
+      device_.log(line);
       std::cerr << line << "\n";
       to_log_host(line);
     }

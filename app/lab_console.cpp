@@ -97,7 +97,7 @@ class Console {
       Device* d = lab_->device(name);
       if (d == nullptr) continue;
       auto debug = d->ike().take_debug();
-      (void)d->ike().take_log();
+      for (const auto& l : d->ike().take_log()) d->log(l);
       if (name != attached_) continue;
       for (const auto& l : debug) r.out += l + "\n";
     }

@@ -200,6 +200,9 @@ void register_display_commands(CommandEngine& e) {
         with_device([](Device& d, const Args&) { return display_ip_routing_table_static(d); }));
   t.add("display zone", with_device([](Device& d, const Args&) { return display_zone(d); }));
   t.add("display version", with_device([](Device& d, const Args&) { return display_version(d); }));
+  t.add("display logbuffer", with_device([](Device& d, const Args&) {
+          return d.logbuffer().display(d.config().sysname);
+        }));
   t.add("display nat server",
         with_device([](Device& d, const Args&) { return display_nat_server(d); }));
   t.add("display cpu-usage", [](CommandContext& c, const Args&) -> Result {

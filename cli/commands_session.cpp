@@ -44,6 +44,10 @@ Result save(CommandContext& c, const Args& a) {
   const std::string path = a.has("file") ? a.str("file") : c.save_path;
   c.out() += "The current configuration will be written to the device.\n";
   c.ask("Are you sure to continue?[Y/N]", [path](CommandContext& then, bool yes) -> Result {
+    if (then.device() != nullptr)
+      then.device()->log(std::string("CFM/4/SAVE: The user chose ") + (yes ? "Y" : "N") +
+                             " when deciding whether to save the configuration to the device.",
+                         's');
     if (!yes) {
       then.out() += "Info: The configuration was not saved.\n";
       return kOk;

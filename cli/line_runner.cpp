@@ -163,6 +163,12 @@ LineOutput LineRunner::finish(const cli::LineResult& result, LineOutput r, size_
     r.err += result.error + "\n";
     return r;
   }
+  if (result.may_change_config && !ctx.current_line.empty()) {
+    // As the device records the commands that configure it (its audit log).
+    device.log("SHELL/5/CMDRECORD: Recorded command information. (Command=\"" +
+                   cli::hide_secrets(cli::trim_right(ctx.current_line)) + "\")",
+               's');
+  }
   if (result.may_change_config) {
     // What only making the SAs finds (a manual SA key of the wrong length for its proposal) is
     // told to whoever typed the line that made it so.

@@ -22,13 +22,15 @@ Device::Device(config::Config cfg, uint32_t session_capacity)
   settle();  // a new device is about to run: its first packet should not pay for compiling
 }
 
-std::string Device::timestamp() const {
-  int64_t ms = fixed_wall_clock_ms_;
-  if (ms < 0) {
-    ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+int64_t Device::wall_clock_ms() const {
+  if (fixed_wall_clock_ms_ >= 0) return fixed_wall_clock_ms_;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
-             .count();
-  }
+      .count();
+}
+
+std::string Device::timestamp() const {
+  const int64_t ms = wall_clock_ms();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   localtime_r(&seconds, &tm);

@@ -16,6 +16,7 @@
 #include "config/model.hpp"
 #include "device/arp_table.hpp"
 #include "device/ike_link.hpp"
+#include "device/log_buffer.hpp"
 #include "device/own_probes.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/runtime.hpp"
@@ -89,6 +90,12 @@ class Device {
   // test fixed it (milliseconds since the epoch).
   std::string timestamp() const;
   void fix_wall_clock(int64_t epoch_ms) { fixed_wall_clock_ms_ = epoch_ms; }
+  // The wall clock's milliseconds since the epoch, as timestamp() reads it.
+  int64_t wall_clock_ms() const;
+
+  // The log buffer (display logbuffer): a line in vfw's words, "IKE/4/X: text", stamped now.
+  void log(std::string_view line, char kind = 'l') { logbuffer_.add(line, wall_clock_ms(), kind); }
+  const LogBuffer& logbuffer() const { return logbuffer_; }
 
   // Runs one packet that arrives on the named interface. The packet is rewritten in place.
   Action receive(std::vector<uint8_t>& packet, const std::string& interface, Trace* trace = nullptr,
@@ -210,6 +217,7 @@ class Device {
   mutable IkeLink ike_;
   ArpTable arp_;
   OwnProbes probes_;
+  LogBuffer logbuffer_;
   uint32_t icmp_error_second_ = 0;
   uint32_t icmp_errors_ = 0;
   std::vector<InterfaceCounters> counters_;

@@ -262,3 +262,24 @@ TEST_CASE("display nat server, cpu-usage and memory-usage", "[display]") {
   CHECK(cpu.rfind("CPU Usage Stat. Cycle: 60 (Second)\nCPU Usage            : ", 0) == 0);
   CHECK(cpu.find("CPU utilization for five seconds: ") != std::string::npos);
 }
+
+TEST_CASE("display logbuffer: the commands that configured the device, newest first", "[display]") {
+  consoles.clear();
+  Device d(load_example("fw1.cfg"));
+  show(d, "system-view");
+  show(d, "ike peer fw3");
+  show(d, "pre-shared-key Secret@123");
+  show(d, "return");
+  const std::string log = show(d, "display logbuffer");
+  CHECK(log.rfind("Logging buffer configuration and contents : enabled\nAllowed max buffer size : "
+                  "1024\nActual buffer size : 512\nChannel number : 4 , Channel name : logbuffer\n",
+                  0) == 0);
+  const size_t key = log.find(
+      " FW1 %%01SHELL/5/CMDRECORD(s)[2]:Recorded command information. "
+      "(Command=\"pre-shared-key ******\")\n");
+  const size_t peer = log.find("(Command=\"ike peer fw3\")");
+  REQUIRE(key != std::string::npos);
+  REQUIRE(peer != std::string::npos);
+  CHECK(key < peer);  // newest first
+  CHECK(log.find("Secret@123") == std::string::npos);
+}
