@@ -9,6 +9,14 @@ namespace vfw::cli {
 std::string_view keyword_help(std::string_view keyword) {
   static const std::map<std::string, std::string, std::less<>> kHelp = {
       {"reset", "Reset operation"},
+      {"ping", "Ping function"},
+      {"tracert", "Trace route function"},
+      {"cpu-usage", "Cpu usage information"},
+      {"memory-usage", "Memory usage information"},
+      {"logbuffer", "Log buffer"},
+      {"version", "System hardware and software version"},
+      {"configuration", "A section of the configuration"},
+      {"protocol", "Protocol"},
       {"auto-neg", "Negotiate the SA before traffic arrives"},
       {"template", "Use an IPSec policy template"},
       {"policy-template", "Specify an IPSec policy template"},

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -317,4 +319,35 @@ TEST_CASE("a command the device has and vfw does not emulate says so when typed"
   REQUIRE(own != std::string::npos);
   CHECK(sysn.substr(own, sysn.find('\n', own) - own).find("not emulated") == std::string::npos);
   CHECK(sysn.find("  sysname-ext") != std::string::npos);
+}
+
+TEST_CASE("the README's list of displays is what display's help offers, no more, no less",
+          "[cli][resolution]") {
+  std::ifstream in(std::string(VFW_SOURCE_DIR) + "/README.md");
+  REQUIRE(in.good());
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // What `display ?` offers that vfw runs (its second words).
+  Device d(load_example("fw1.cfg"));
+  LineRunner r(d);
+  std::vector<std::string> emulated;
+  for (const auto& [word, help] : command_engine().help(r.ctx, "display ")) {
+    if (word == "<cr>" || help.find("not emulated") != std::string::npos) continue;
+    emulated.push_back(word);
+    INFO(word);
+    CHECK(readme.find("`display " + word) != std::string::npos);
+  }
+  REQUIRE(emulated.size() >= 15);
+  // And every display the README's list names is one of them.
+  const size_t list = readme.find("- `display current-configuration");
+  const size_t list_end = readme.find("(layouts: `docs/display-formats.md`)", list);
+  REQUIRE(list != std::string::npos);
+  REQUIRE(list_end != std::string::npos);
+  for (size_t at = readme.find("`display ", list); at != std::string::npos && at < list_end;
+       at = readme.find("`display ", at + 1)) {
+    const size_t start = at + 9;
+    const size_t end = readme.find_first_of(" `", start);
+    const std::string word = readme.substr(start, end - start);
+    INFO(word);
+    CHECK(std::find(emulated.begin(), emulated.end(), word) != emulated.end());
+  }
 }
