@@ -1,6 +1,7 @@
 // Interactive mode: libedit for line editing and history, with the VRP keys bound to our
 // functions: `?` help, Tab completion, Ctrl+Z back to user view. Output pages at the screen height.
 #include <histedit.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -115,6 +116,25 @@ int screen_rows() {
 }
 
 // One key, unbuffered and unechoed.
+// A key typed within ms milliseconds, read without waiting for Enter; -1 when none came.
+int key_waiting(int ms) {
+  termios old{};
+  if (tcgetattr(STDIN_FILENO, &old) != 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return -1;
+  }
+  termios raw = old;
+  raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO | ISIG));
+  raw.c_cc[VMIN] = 0;
+  raw.c_cc[VTIME] = 0;
+  tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+  pollfd p{STDIN_FILENO, POLLIN, 0};
+  unsigned char c = 0;
+  const bool got = ::poll(&p, 1, ms) == 1 && read(STDIN_FILENO, &c, 1) == 1;
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  return got ? c : -1;
+}
+
 int read_key() {
   termios old{};
   tcgetattr(STDIN_FILENO, &old);
@@ -245,11 +265,12 @@ int run_terminal(const TerminalHooks& hooks) {
       page(r.out, t.runner().ctx.screen_length);
       std::fputs(r.err.c_str(), stdout);
     }
-    // A command that goes on over time (ping) prints as it goes, in the wall clock's time.
+    // A command that goes on over time (ping) prints as it goes, in the wall clock's time, until
+    // it ends or Ctrl+C interrupts it.
     while (t.runner().running()) {
       std::fflush(stdout);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      std::fputs(t.runner().step().out.c_str(), stdout);
+      const bool interrupt = key_waiting(5) == 3;
+      std::fputs((interrupt ? t.runner().cancel() : t.runner().step()).out.c_str(), stdout);
     }
     std::fflush(stdout);
     if (t.runner().ctx.finished()) break;

@@ -106,7 +106,10 @@ class CommandContext {
   // runs it on at the device clock's time, printing as it goes, and returns true when it is done.
   // Whoever runs the session drives it: the lab moves its clock, `vfw run` its timers, `vfw cli`
   // the wall clock.
+  // interrupted is set for the last step after Ctrl+C: the command ends there, printing what it
+  // prints when it ends (ping its statistics).
   using Activity = std::function<bool(CommandContext&)>;
+  bool interrupted = false;
   void start(Activity activity) { activity_ = std::move(activity); }
   std::optional<Activity> take_activity() { return std::exchange(activity_, std::nullopt); }
   std::string save_path = "vrpcfg.cfg";  // where `save` without a file writes

@@ -265,6 +265,8 @@ void register_display_commands(CommandEngine& e) {
   t.add("display ipsec policy [ name {word:name} ]", with_device([](Device& d, const Args& a) {
           return display_ipsec_policy(d, a.str("name"));
         }));
+  t.add("display ikev2 statistics error",
+        with_device([](Device& d, const Args&) { return display_ikev2_statistics_error(d); }));
   t.add("display ike error-info",
         with_device([](Device& d, const Args&) { return display_ike_error_info(d); }));
   t.add("display firewall statistics system discard",

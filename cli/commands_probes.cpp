@@ -70,6 +70,11 @@ std::string statistics(const PingRun& p) {
 
 // One step of the run at the device clock's time; true when it is over.
 bool ping_step(Device& d, PingRun& p, CommandContext& c) {
+  if (c.interrupted) {  // Ctrl+C: the statistics of what was sent
+    c.out() += statistics(p);
+    d.probes().close(p.id);
+    return true;
+  }
   const uint64_t now = d.now_ms();
   if (p.waiting) {
     for (const ProbeAnswer& a : d.probes().take(p.id)) {
@@ -174,6 +179,11 @@ std::vector<uint8_t> udp_probe(const TracertRun& t) {
 }
 
 bool tracert_step(Device& d, TracertRun& t, CommandContext& c) {
+  if (c.interrupted) {  // Ctrl+C: the hop's line as far as it went
+    if (t.ttl != 0) c.out() += t.line + "\n";
+    d.probes().close(t.id);
+    return true;
+  }
   const uint64_t now = d.now_ms();
   if (t.waiting) {
     for (const ProbeAnswer& a : d.probes().take(t.id)) {

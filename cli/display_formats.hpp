@@ -44,6 +44,7 @@ std::string display_ike_peer(const Device& d, const std::string& name);
 std::string display_ike_proposal(const Device& d, const std::string& only);  // "": all
 std::string display_ike_peer_brief(const Device& d);
 std::string display_ike_error_info(const Device& d);
+std::string display_ikev2_statistics_error(const Device& d);
 std::string display_ipsec_proposal(const Device& d, const std::string& only);  // "": all
 std::string display_ipsec_policy(const Device& d, const std::string& only);    // "": all
 

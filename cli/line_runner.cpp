@@ -62,8 +62,13 @@ LineOutput LineRunner::step() {
 }
 
 LineOutput LineRunner::cancel() {
+  if (!activity_) return {};
+  ctx.interrupted = true;
+  LineOutput r = step();
+  ctx.interrupted = false;
   activity_.reset();
-  return {};
+  r.running = false;
+  return r;
 }
 
 LineOutput LineRunner::answer(bool yes) {

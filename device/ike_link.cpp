@@ -503,6 +503,7 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
                    std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
     debug_lines(e, timestamp);
     IkeErrorInfo info{std::move(e), timestamp};
+    ++error_counts_[{info.record.version, info.record.reason}];
     error_info_.push_back(std::move(info));
     if (error_info_.size() > kMaxErrorInfo) error_info_.pop_front();
   }

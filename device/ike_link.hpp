@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ class IkeLink {
   // The last failures, newest last (the device keeps a bounded history).
   static constexpr size_t kMaxErrorInfo = 200;
   const std::deque<IkeErrorInfo>& error_info() const { return error_info_; }
+  // Every failure since the device started, by IKE version and reason (display ikev2 statistics
+  // error): the error-info list keeps only the last ones.
+  uint64_t error_count(uint8_t version, const std::string& reason) const {
+    const auto it = error_counts_.find({version, reason});
+    return it == error_counts_.end() ? 0 : it->second;
+  }
   // What happened since last asked, one line each in the device's log style: tunnels up and
   // down, failures. With keys_in_log, also each IKE SA's keys as Wireshark's IKEv2 decryption
   // table takes them (debug level: whoever reads this log can read the tunnel).
@@ -83,6 +90,7 @@ class IkeLink {
   ike::v1::Engine v1_;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
+  std::map<std::pair<uint8_t, std::string>, uint64_t> error_counts_;
   void debug_lines(const ike::ErrorRecord& e, const std::string& timestamp);
   std::vector<std::string> debug_;
   std::string sysname_;

@@ -12,6 +12,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <future>
 #include <list>
 #include <mutex>
@@ -462,13 +463,13 @@ struct SshServer::Impl {
     int screen_length = -1;
   };
 
-  // Runs a line on the device thread; with an answer, answers the question the last line asked
-  // (the command stopped at it and goes on with the answer).
-  std::optional<Ran> run_line(Cli& cli, const std::string& line, std::optional<bool> answer) {
-    return on_device([this, &cli, line, answer] {
+  // Runs what the session does on the device thread (a line, a question's answer, a step of a
+  // command that goes on over time, its Ctrl+C) and reads the session's state after it.
+  std::optional<Ran> on_runner(Cli& cli, const std::function<LineOutput(LineRunner&)>& what) {
+    return on_device([this, &cli, what] {
       Ran ran;
       LineRunner& r = *cli.runner;
-      ran.output = answer ? r.answer(*answer) : r.run(line, r.ctx.prompt().size());
+      ran.output = what(r);
       if (side.after_command) side.after_command();
       ran.prompt = r.ctx.prompt();
       ran.finished = r.ctx.finished();
@@ -476,19 +477,16 @@ struct SshServer::Impl {
       return ran;
     });
   }
-
-  // One step of a command that goes on over time (ping), on the device thread.
-  std::optional<Ran> step_line(Cli& cli) {
-    return on_device([this, &cli] {
-      Ran ran;
-      LineRunner& r = *cli.runner;
-      ran.output = r.step();
-      if (side.after_command) side.after_command();
-      ran.prompt = r.ctx.prompt();
-      ran.finished = r.ctx.finished();
-      ran.screen_length = r.ctx.screen_length;
-      return ran;
+  std::optional<Ran> run_line(Cli& cli, const std::string& line, std::optional<bool> answer) {
+    return on_runner(cli, [&](LineRunner& r) {
+      return answer ? r.answer(*answer) : r.run(line, r.ctx.prompt().size());
     });
+  }
+  std::optional<Ran> step_line(Cli& cli) {
+    return on_runner(cli, [](LineRunner& r) { return r.step(); });
+  }
+  std::optional<Ran> cancel_line(Cli& cli) {
+    return on_runner(cli, [](LineRunner& r) { return r.cancel(); });
   }
 
   void shell(Session& s, const std::string& user) {
@@ -617,8 +615,10 @@ struct SshServer::Impl {
     // milliseconds, the device's loop free in between to carry its probes and their answers.
     while (ran->output.running) {
       if (!write(s, to_crlf(ran->output.out + ran->output.err))) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      ran = step_line(cli);
+      uint8_t key = 0;
+      const int n = ssh_channel_read_timeout(s.channel_, &key, 1, 0, 5);
+      if (n == SSH_ERROR) return false;
+      ran = n == 1 && key == 3 ? cancel_line(cli) : step_line(cli);  // Ctrl+C ends it
       if (!ran) return false;
     }
     if (!page(s, ran->output.out, ran->screen_length)) return false;

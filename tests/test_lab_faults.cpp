@@ -204,3 +204,21 @@ TEST_CASE("a fault's debugging lines on the attached firewall's console, as the 
   CHECK(text.find("  2.1.1.1            500     flow mismatch                         v2") !=
         std::string::npos);
 }
+
+TEST_CASE("display ikev2 statistics error counts the failures by the device's reasons",
+          "[lab][display]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  std::istringstream in(
+      "lab fault inject f01\nlab ping pc1 10.2.1.2 count 1\nlab ping pc1 10.2.1.2 count 1\n"
+      "display ikev2 statistics error\n");
+  std::ostringstream out, err;
+  run_lab_script(*lab, options, in, out, err);
+  const std::string o = out.str();
+  CHECK(o.find("\nError statistics:\n" + std::string(79, '-') + "\nConfig error:\n") !=
+        std::string::npos);
+  // The proposals differ: each attempt is counted (the error-info list keeps the last ones).
+  CHECK(o.find("Phase1 proposal mismatch :") != std::string::npos);
+  CHECK(o.find("Phase1 proposal mismatch :0") == std::string::npos);
+  CHECK(o.find("Flow mismatch            :0\n") != std::string::npos);
+}

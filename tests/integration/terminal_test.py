@@ -181,6 +181,30 @@ def save_asks_first():
             s.close()
 
 
+def ping_and_ctrl_c():
+    # The firewall's own ping prints as the answers come; Ctrl+C ends it with its statistics.
+    s = Session()
+    try:
+        s.read_until("<FW1>")
+        s.send("ping -c 2 10.1.1.1\r")
+        s.read_until("    Reply from 10.1.1.1: bytes=56 Sequence=2 ttl=255")
+        s.read_until("<FW1>")
+    finally:
+        s.close()
+    s = Session("cli")
+    try:
+        s.read_until("<FW1>")
+        s.send("ping -c 100 -a 1.1.1.1 192.0.2.1\r")
+        s.read_until("press CTRL_C to break")
+        s.read_until("    Request time out")
+        s.send("\x03")
+        screen = s.read_until("<FW1>")
+        assert "  --- 192.0.2.1 ping statistics ---" in screen, screen
+        assert " packet(s) transmitted" in screen and "100 packet(s)" not in screen, screen
+    finally:
+        s.close()
+
+
 def lab_console():
     # `vfw` alone: the seed's lab, the console on FW1; lab commands beside the VRP CLI, and the
     # prompt following `lab attach`.
@@ -221,6 +245,7 @@ only = sys.argv[3] if len(sys.argv) > 3 else None
 for name, fn in [("prompts and views", prompts_and_views), ("help and completion", help_and_completion),
                  ("caret errors", caret_errors), ("paging and screen-length", paging_and_screen_length),
                  ("history", history_recall), ("save asks first", save_asks_first),
+                 ("ping and Ctrl+C", ping_and_ctrl_c),
                  ("the lab's console", lab_console)]:
     if only is None or only == name:
         check(name, fn)

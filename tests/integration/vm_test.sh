@@ -85,6 +85,9 @@ check "IKEv2: display ike sa shows v2:1 and v2:2 ready" \
 check "vfw run: FW1's own ping to FW3's address leaves through its pipeline and bound interface" \
   bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'ping -c 3 -a 1.1.1.1 2.1.1.1' |
            grep -q '^    3 packet(s) received'"
+check "vfw run: tracert from FW1: the carrier's time exceeded, then FW3's port unreachable" \
+  bash -c "'$vfw' cli --connect '$work/fw1.sock' -c 'tracert -a 1.1.1.1 -q 1 -w 2000 2.1.1.1' |
+           grep -q '^ 2 2.1.1.1 [0-9]* ms $'"
 "$vfw" cli --connect "$work/fw1.sock" -c system-view -c security-policy -c 'rule name local_out' \
   -c 'source-zone local' -c 'destination-zone untrust' -c 'source-address 10.1.1.1 32' \
   -c 'action permit' -c return >/dev/null
