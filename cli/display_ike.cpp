@@ -403,7 +403,7 @@ std::string display_ikev2_statistics_error(const Device& d) {
     return label + ":" + value + "\n";
   };
   auto two = [](const std::string& a, const std::string& va, const std::string& b,
-                const std::string& vb) { return pad(a + ":" + va, 37) + b + ":" + vb + "\n"; };
+                const std::string& vb) { return pad(a + ":" + va, 38) + b + ":" + vb + "\n"; };
   const std::string dashes(79, '-');
   std::string o = "\nError statistics:\n" + dashes + "\nConfig error:\n";
   o += one("Version error            ", "0");

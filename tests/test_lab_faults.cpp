@@ -221,4 +221,7 @@ TEST_CASE("display ikev2 statistics error counts the failures by the device's re
   CHECK(o.find("Phase1 proposal mismatch :") != std::string::npos);
   CHECK(o.find("Phase1 proposal mismatch :0") == std::string::npos);
   CHECK(o.find("Flow mismatch            :0\n") != std::string::npos);
+  // Two counters a line, the second at column 38, as the device's page shows.
+  CHECK(o.find("\nResponder dh mismatch    :0           Initiator dh mismatch          :0\n") !=
+        std::string::npos);
 }
