@@ -137,6 +137,9 @@ void Device::ike_tick() {
   }
   ike_.tick(now_ms());
   run_ike();
+  // Sessions age as on the device, a bounded slice of the table each tick (the lab ticks every
+  // second, vfw run five times a second): the whole table every few seconds.
+  runtime_.age_slice(now(), kAgingSlice);
 }
 
 std::vector<ike::Datagram> Device::ike_take_datagrams() {

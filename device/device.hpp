@@ -107,7 +107,10 @@ class Device {
   // over UDP 500 and 4500, the lab and the tests in memory) and moves its time on.
   void ike_receive(const ike::Endpoint& local, const ike::Endpoint& remote,
                    std::span<const uint8_t> message);
+  // The device's timers: IKE's (retransmissions, lifetimes, DPD) and the aging of sessions, a
+  // slice of kAgingSlice table slots a tick.
   void ike_tick();
+  static constexpr uint32_t kAgingSlice = 65536;
   std::vector<ike::Datagram> ike_take_datagrams();
   // reset ike sa / reset ipsec sa: the SAs go, the peers are told.
   void ike_reset(bool children_only);

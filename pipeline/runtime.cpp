@@ -37,6 +37,29 @@ void Runtime::sweep(uint32_t now) {
   for (uint32_t i : dead) remove_session(i);
 }
 
+size_t Runtime::age_slice(uint32_t now, uint32_t slots) {
+  const uint32_t capacity = sessions.capacity();
+  if (capacity == 0) return 0;
+  size_t removed = 0;
+  for (uint32_t n = 0; n < slots && n < capacity; ++n) {
+    const uint32_t i = aging_cursor_;
+    aging_cursor_ = aging_cursor_ + 1 == capacity ? 0 : aging_cursor_ + 1;
+    if (sessions.live(i) && expired(sessions.at(i), now)) {
+      remove_session(i);
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+size_t Runtime::reclaim(uint32_t now) {
+  if (now == last_reclaim_) return 0;
+  last_reclaim_ = now;
+  const uint32_t before = sessions.size();
+  sweep(now);
+  return before - sessions.size();
+}
+
 bool Runtime::fragment_room(uint32_t now) {
   if (fragments_.size() < kMaxFragments) return true;
   // At most one sweep a second: under a flood, every refused first fragment rescanning the

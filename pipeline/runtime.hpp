@@ -59,6 +59,13 @@ class Runtime {
   void remove_session(uint32_t index);
   // Removes every aged session (before a display, or periodically).
   void sweep(uint32_t now);
+  // Ages the table as the device does, a slice at a time from where the last slice stopped: at
+  // most `slots` slots of the table are looked at, so a tick never pauses the data plane for
+  // long, and the whole table is visited every capacity / slots ticks. Returns how many went.
+  size_t age_slice(uint32_t now, uint32_t slots);
+  // The table is full: the aged sessions go, at most once a second (a flood of new flows against
+  // a full table of live sessions does not rescan it for each packet). Returns how many went.
+  size_t reclaim(uint32_t now);
 
   // Later fragments of a packet follow the session its first fragment found or created.
   struct FragmentRef {
@@ -94,6 +101,8 @@ class Runtime {
   };
   std::unordered_map<FragmentKey, FragmentRef, FragmentKeyHash> fragments_;
   uint32_t last_fragment_sweep_ = ~0U;  // the second of the last sweep of expired fragments
+  uint32_t aging_cursor_ = 0;           // where the next aging slice starts in the table
+  uint32_t last_reclaim_ = ~0U;         // the second of the last reclaim of a full table
 };
 
 }  // namespace vfw

@@ -65,7 +65,12 @@ bool create_session(PacketContext& ctx) {
   s.packets[0] = 1;
   s.bytes[0] = ctx.counted_length;  // not the encapsulated length egress sees now
   uint32_t index = 0;
-  if (!rt.sessions.insert(s, index)) return false;
+  if (!rt.sessions.insert(s, index)) {
+    // A full table gives back its aged sessions before it refuses a new flow.
+    if (rt.sessions.size() < rt.sessions.capacity() || rt.reclaim(ctx.now) == 0 ||
+        !rt.sessions.insert(s, index))
+      return false;
+  }
   ctx.has_session = true;
   ctx.hit = SessionHit{index, false};
   // Room was checked before the session was made (EgressStage::process).

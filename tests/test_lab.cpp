@@ -496,3 +496,24 @@ TEST_CASE("tracert from the firewall: each hop's time exceeded, the end's port u
   // exceeded does not come back in the tunnel; PC2 answers the second.
   CHECK(o.find(" 1 * * * \n 2 10.2.1.2 1 ms  1 ms  1 ms \n") != std::string::npos);
 }
+
+TEST_CASE("a session table filled by a burst ages on the lab's clock and admits new flows again",
+          "[lab][session]") {
+  // The issue's report: 16,500 UDP flows from PC1 fill FW1's 16,384 sessions; 200 s later (past
+  // UDP's 120 s) they have aged without anyone typing a display, and PC1's ping gets through.
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  std::string script;
+  for (int port = 20000; port < 36500; ++port)
+    script += "lab send pc1 udp 198.51.100.1 " + std::to_string(port) + "\n";
+  script += "lab ping pc1 10.2.1.2 count 1\nlab clock advance 200\nlab ping pc1 10.2.1.2 count 2\n";
+  std::istringstream in(script);
+  std::ostringstream out, err;
+  run_lab_script(*lab, options, in, out, err);
+  const std::string o = out.str();
+  CHECK(o.find("(session-table-full)") != std::string::npos);  // the burst did fill it
+  const size_t after = o.rfind("--- 10.2.1.2 ping statistics ---");
+  REQUIRE(after != std::string::npos);
+  CHECK(o.find("2 packets transmitted, 2 received", after) != std::string::npos);
+  CHECK(lab->device("fw1")->runtime().sessions.size() < 100);
+}

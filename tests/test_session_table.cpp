@@ -2,6 +2,7 @@
 #include <random>
 
 #include "packet/packet.hpp"
+#include "pipeline/runtime.hpp"
 #include "pipeline/session_table.hpp"
 
 using namespace vfw;
@@ -61,4 +62,41 @@ TEST_CASE("erasing keeps every other session reachable (backward-shift deletion)
 TEST_CASE("a session and its index take at most 128 bytes", "[session]") {
   SessionTable t(1 << 16);
   CHECK(t.memory_bytes() / t.capacity() <= 128);
+}
+
+TEST_CASE("sessions age a slice at a time on the clock; a full table gives back its aged ones",
+          "[session]") {
+  Runtime rt(1024);
+  uint32_t idx = 0;
+  for (uint32_t i = 0; i < 1024; ++i) {
+    Session s = make(i);
+    s.fwd.proto = s.rev.proto = ipproto::kUdp;  // 120 s
+    s.last_seen = i < 512 ? 0 : 100;
+    REQUIRE(rt.sessions.insert(s, idx));
+  }
+  // At 150 s the first 512 have aged: a slice of 256 slots removes what it looks at, no more.
+  CHECK(rt.age_slice(150, 256) == 256);
+  CHECK(rt.sessions.size() == 768);
+  CHECK(rt.age_slice(150, 256) == 256);
+  CHECK(rt.age_slice(150, 512) == 0);  // the live half
+  CHECK(rt.sessions.size() == 512);
+  // The cursor wraps: by 300 s every session has aged, and two slices of the whole table see them.
+  CHECK(rt.age_slice(300, 1024) == 512);
+  CHECK(rt.sessions.size() == 0);
+
+  // A full table of aged sessions: reclaim removes them once a second, not at every packet.
+  for (uint32_t i = 0; i < 1024; ++i) {
+    Session s = make(i);
+    s.fwd.proto = s.rev.proto = ipproto::kUdp;
+    REQUIRE(rt.sessions.insert(s, idx));
+  }
+  CHECK(rt.reclaim(500) == 1024);
+  for (uint32_t i = 0; i < 1024; ++i) {
+    Session s = make(i);
+    s.fwd.proto = s.rev.proto = ipproto::kUdp;
+    s.last_seen = 400;
+    REQUIRE(rt.sessions.insert(s, idx));
+  }
+  CHECK(rt.reclaim(500) == 0);  // the same second: no second scan
+  CHECK(rt.reclaim(600) == 1024);
 }
