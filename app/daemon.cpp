@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <array>
 #include <boost/asio.hpp>
 #include <cstdio>
@@ -41,11 +42,13 @@ class Daemon {
       : device_(device),
         options_(options),
         signals_(io_, SIGTERM, SIGINT),
+        hangups_(io_, SIGHUP),
         tick_(io_),
         stdin_(io_),
         acceptor_(io_) {}
 
   int run() {
+    ::signal(SIGPIPE, SIG_IGN);  // a log reader that goes away does not stop the device
     device_.follow_wall_clock();
     if (!open_log_host()) return 1;
     device_.ike().keys_in_log = options_.debug;
@@ -62,7 +65,14 @@ class Daemon {
       device_.set_egress_sink([this](std::span<const uint8_t> p, uint16_t out) { egress(p, out); });
     }
     start_ssh();
+    // Signals (README, "vfw run"): SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 stop the device in order
+    // (its IKE SAs deleted, the peers told, the socket file removed); SIGHUP, a closed terminal,
+    // is logged and ignored, as a firewall goes on when its console goes; SIGPIPE, a log reader
+    // that went away, is ignored from the start (the write fails, the device goes on).
+    signals_.add(SIGUSR1);
+    signals_.add(SIGUSR2);
     signals_.async_wait([this](const boost::system::error_code&, int signal) { stop(signal); });
+    wait_for_hangup();
     schedule_tick();
     if (!options_.socket_path.empty()) open_cli_socket();
     if (options_.terminal) {
@@ -632,15 +642,27 @@ class Daemon {
     return std::string(drop_reason_id(trace.result.drop));
   }
 
+  void wait_for_hangup() {
+    hangups_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log("VFW/4/SIGNAL: SIGHUP: ignored, the device goes on (its terminal went away)");
+      wait_for_hangup();
+    });
+  }
+
   void stop(int signal) {
-    log(std::string("VFW/6/STOP: ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
-        ": deleting the IKE SAs and stopping");
+    const char* name = signal == SIGTERM   ? "SIGTERM"
+                       : signal == SIGINT  ? "SIGINT"
+                       : signal == SIGUSR1 ? "SIGUSR1"
+                                           : "SIGUSR2";
+    log(std::string("VFW/6/STOP: ") + name + ": deleting the IKE SAs and stopping");
     device_.ike().delete_all(device_.now_ms());
     device_.ike_tick();
     flush_ike();
     if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
     if (ssh_) ssh_->stop();
     ssh_retry_.cancel();
+    hangups_.cancel();
     if (kernel_)
       log("VFW/6/KERNEL: table ip vfw stays in the kernel: it goes on enforcing the last "
           "configuration (nft delete table ip vfw to remove it)");
@@ -651,6 +673,7 @@ class Daemon {
   DaemonOptions options_;
   asio::io_context io_;
   asio::signal_set signals_;
+  asio::signal_set hangups_;
   asio::steady_timer tick_;
   asio::posix::stream_descriptor stdin_;
   asio::streambuf terminal_input_;

@@ -48,6 +48,17 @@ while True:
   kill -TERM \$daemon; wait \$daemon; wait \$listener
   grep -Eq '^<190>[A-Z][a-z]{2} [0-9]{2} [0-9]{4} [0-9:]{8} FW1 %%01VFW/6/START\(l\):FW1 running$' '$tmp/syslog' &&
   grep -q '%%01VFW/6/STOP(l):SIGTERM' '$tmp/syslog'"
+check "run: SIGHUP is ignored, a log reader that went away (SIGPIPE) too; SIGUSR1 stops in order" bash -c "
+  { '$vfw' run --config '$src/examples/fw1.cfg' --no-terminal --socket '$tmp/sig.sock' \
+      --ssh-port 0 2>&1 & echo \$! >'$tmp/sig.pid'; } | head -c 1 >/dev/null &
+  for _ in \$(seq 50); do [ -S '$tmp/sig.sock' ] && break; sleep 0.1; done
+  daemon=\$(cat '$tmp/sig.pid')
+  kill -HUP \$daemon; sleep 0.3
+  '$vfw' cli --connect '$tmp/sig.sock' -c 'display version' | grep -q 'USG6000V1' &&
+  '$vfw' cli --connect '$tmp/sig.sock' -c sy -c 'sysname AFTER-HUP' >/dev/null &&
+  kill -0 \$daemon && kill -USR1 \$daemon &&
+  for _ in \$(seq 50); do kill -0 \$daemon 2>/dev/null || break; sleep 0.1; done &&
+  ! kill -0 \$daemon 2>/dev/null && [ ! -e '$tmp/sig.sock' ]"
 check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
 
 printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
