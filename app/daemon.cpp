@@ -1,5 +1,6 @@
 #include "app/daemon.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +51,19 @@ class Daemon {
   int run() {
     ::signal(SIGPIPE, SIG_IGN);  // a log reader that goes away does not stop the device
     device_.follow_wall_clock();
+    // Another vfw run answering on the socket keeps it: this one refuses to start rather than
+    // take the other's CLI away. A socket file no one answers on is a stale one, replaced.
+    if (!options_.socket_path.empty()) {
+      UnixSocket probe(io_);
+      boost::system::error_code ec;
+      probe.connect(asio::local::stream_protocol::endpoint(options_.socket_path), ec);
+      if (!ec) {
+        log("VFW/3/CLI: another vfw run answers on " + options_.socket_path + "; not starting");
+        return 1;
+      }
+    }
+    // What a save interrupted by kill -9 left beside the configuration: never a configuration.
+    remove_interrupted_saves(options_.save_path);
     if (!open_log_host()) return 1;
     device_.ike().keys_in_log = options_.debug;
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
@@ -99,7 +113,9 @@ class Daemon {
   };
   struct CliConnection {
     UnixSocket socket;
-    asio::streambuf input;
+    // A line is at most the device's 510 characters: a longer one without its newline fills the
+    // buffer, the read fails and the connection closes, whatever was sent (no unbounded memory).
+    asio::streambuf input{kMaxCommandLine + 2};
     LineRunner runner;
     CliConnection(asio::io_context& io, Device& d) : socket(io), runner(d) {}
   };
@@ -477,7 +493,7 @@ class Daemon {
     const std::string& path = options_.socket_path;
     const size_t slash = path.rfind('/');
     if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0700);
-    ::unlink(path.c_str());
+    ::unlink(path.c_str());  // a stale one: run() checked that no vfw answers on it
     boost::system::error_code ec;
     acceptor_.open(asio::local::stream_protocol(), ec);
     if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path), ec);
@@ -695,6 +711,22 @@ class Daemon {
 };
 
 }  // namespace
+
+void remove_interrupted_saves(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string folder = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string prefix =
+      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    // write_file_atomically's own temporary names: the prefix and six characters of mkstemp's.
+    if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0)
+      ::unlink((folder + "/" + name).c_str());
+  }
+  ::closedir(dir);
+}
 
 int run_daemon(Device& device, const DaemonOptions& options) {
   Daemon d(device, options);

@@ -41,6 +41,9 @@ struct DaemonOptions {
 std::string default_ssh_host_key_path();
 
 // Returns the exit status (0 after a clean stop).
+// Removes what a save interrupted by kill -9 left beside the configuration at path
+// (`path.tmp-XXXXXX`, cli/atomic_file.hpp's temporary names); vfw run does it when it starts.
+void remove_interrupted_saves(const std::string& path);
 int run_daemon(Device& device, const DaemonOptions& options);
 
 // vfw cli --connect PATH: sends each line of input (or each command) to a running daemon and

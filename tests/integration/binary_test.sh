@@ -59,6 +59,29 @@ check "run: SIGHUP is ignored, a log reader that went away (SIGPIPE) too; SIGUSR
   kill -0 \$daemon && kill -USR1 \$daemon &&
   for _ in \$(seq 50); do kill -0 \$daemon 2>/dev/null || break; sleep 0.1; done &&
   ! kill -0 \$daemon 2>/dev/null && [ ! -e '$tmp/sig.sock' ]"
+check "run: a second vfw run on the same socket refuses to start; a save cut by kill -9 leaves nothing at the next start; a line of any length costs bounded memory" bash -c "
+  cp '$src/examples/fw1.cfg' '$tmp/one.cfg' && echo junk >'$tmp/one.cfg.tmp-AbC123' &&
+  '$vfw' run --config '$tmp/one.cfg' --no-terminal --socket '$tmp/one.sock' --ssh-port 0 2>'$tmp/one.log' &
+  first=\$!
+  for _ in \$(seq 50); do [ -S '$tmp/one.sock' ] && break; sleep 0.1; done
+  '$vfw' run --config '$tmp/one.cfg' --no-terminal --socket '$tmp/one.sock' --ssh-port 0 2>'$tmp/two.log'
+  second=\$?
+  before=\$(awk '/VmRSS/ {print \$2}' /proc/\$first/status)
+  /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+try:
+    for _ in range(256):
+        s.sendall(b\"x\" * 65536)  # 16 MB without a newline
+except OSError:
+    pass
+' '$tmp/one.sock'
+  rss=\$(awk '/VmRSS/ {print \$2}' /proc/\$first/status)
+  answers=\$('$vfw' cli --connect '$tmp/one.sock' -c 'display version' | grep -c USG6000V1)
+  kill -TERM \$first; wait \$first
+  [ \$second -eq 1 ] && grep -q 'another vfw run answers on' '$tmp/two.log' &&
+  [ ! -e '$tmp/one.cfg.tmp-AbC123' ] && [ \$answers -ge 1 ] && [ \$((rss - before)) -lt 8192 ]"
 check "check accepts the examples" "$vfw" check "$src/examples/fw1.cfg" "$src/examples/nat-lab.cfg"
 
 printf '#\ninterface GigabitEthernet0/0/1\n ip address 10.1.1.300 24\n#\nreturn\n' >"$tmp/bad.cfg"
