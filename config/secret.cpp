@@ -24,13 +24,6 @@ std::string key_path() {
   return machine_folder() + "/device.key";
 }
 
-void make_parents(const std::string& path) {
-  for (size_t slash = path.find('/', 1); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    mkdir(path.substr(0, slash).c_str(), 0700);  // an existing folder is fine
-  }
-}
-
 // This machine's key: read, or made once and written atomically (temporary file, rename), 0600.
 Key load_or_make_key() {
   const std::string path = key_path();
@@ -43,7 +36,7 @@ Key load_or_make_key() {
   }
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
     throw std::runtime_error("the random generator failed");
-  make_parents(path);
+  make_folders_for(path);
   const std::string tmp = path + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || write(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size()) ||
@@ -66,6 +59,13 @@ constexpr size_t kTag = 16;
 std::string machine_folder() {
   const char* home = std::getenv("HOME");
   return std::string(home != nullptr && *home != '\0' ? home : "/tmp") + "/.config/vfw";
+}
+
+void make_folders_for(const std::string& path) {
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    mkdir(path.substr(0, slash).c_str(), 0700);  // an existing folder is fine
+  }
 }
 
 bool is_sealed(std::string_view text) {

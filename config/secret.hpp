@@ -18,6 +18,9 @@ inline constexpr std::string_view kSealMark = "%^%#";
 // The folder of this machine's vfw, ~/.config/vfw (/tmp/.config/vfw without a HOME): its device
 // key, and the SSH host key of `vfw run`.
 std::string machine_folder();
+// Makes the folders a file at path needs, each missing one private to its owner (0700): a fresh
+// account's ~/.config/vfw, with ~/.config itself when it is missing too.
+void make_folders_for(const std::string& path);
 
 bool is_sealed(std::string_view text);
 // Any of the cipher forms devices print a secret in: %^%#...%^%# (V500, and vfw's own seal),

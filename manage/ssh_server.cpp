@@ -22,6 +22,7 @@
 #include "cli/command_engine.hpp"
 #include "cli/line_runner.hpp"
 #include "config/aaa.hpp"
+#include "config/secret.hpp"
 #include "manage/vty_line.hpp"
 
 namespace vfw::manage {
@@ -62,11 +63,8 @@ std::string local_time_now() {
 // Writes the key in OpenSSH's format through a temporary file renamed over the path: a crash
 // leaves no half key, and the key is never readable by others, not even for a moment.
 bool write_host_key(ssh_key key, const std::string& path, std::string& error) {
-  const size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    // The folder is made for the key, like ~/.config/vfw; a missing parent further up is an error.
-    ::mkdir(path.substr(0, slash).c_str(), 0700);
-  }
+  // The folders are made for the key, ~/.config/vfw on a fresh account (~/.config too).
+  config::make_folders_for(path);
   const std::string tmp = path + ".tmp";
   const mode_t old = ::umask(077);
   ::unlink(tmp.c_str());

@@ -8,6 +8,7 @@ vfw listens on loopback addresses (127.1.0.2 on GigabitEthernet0/0/0 with servic
 127.2.0.3 on GigabitEthernet0/0/3 without), so no namespace is needed.
 Usage: ssh_test.py VFW SOURCE_DIR (Debian's python3-netmiko and python3-paramiko)."""
 import os
+import stat
 import re
 import signal
 import socket
@@ -57,7 +58,8 @@ with open(config, "w") as f:
     f.write(text)
 port = free_port()
 env = dict(os.environ, HOME=work, VFW_DEVICE_KEY=os.path.join(work, "device.key"))
-host_key = os.path.join(work, "keys", "ssh_host_ed25519_key")
+# A fresh account's: neither ~/.config nor ~/.config/vfw exists yet; vfw makes both, private.
+host_key = os.path.join(work, "fresh-home", ".config", "vfw", "ssh_host_ed25519_key")
 
 
 class Daemon:
@@ -138,6 +140,9 @@ log0 = daemon.text()
 check("the host key is made on first start, 0600",
       os.path.exists(host_key) and (os.stat(host_key).st_mode & 0o777) == 0o600, log0)
 fingerprint = re.search(r"SSH/6/HOSTKEY: host key .*, (SHA256:\S+)", log0)
+check("a fresh account: the key's folders are made, private to their owner (0700)",
+      all(stat.S_IMODE(os.stat(os.path.join(work, "fresh-home", *p)).st_mode) == 0o700
+          for p in ([".config"], [".config", "vfw"])))
 check("the daemon logs the key's fingerprint and where SSH listens",
       fingerprint is not None and f"SSH/6/BIND: SSH on {MGMT}:{port} (GigabitEthernet0/0/0)" in log0, log0)
 
