@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <array>
 #include <boost/asio.hpp>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -120,7 +120,9 @@ class Daemon {
     CliConnection(asio::io_context& io, Device& d) : socket(io), runner(d) {}
   };
 
-  void log(const std::string& line) {
+  void log(const std::string& raw) {
+    // Whatever came from outside (a user name, a banner, an identity) is one line of data.
+    const std::string line = log_safe(raw);
     device_.log(line);
     std::cerr << device_.timestamp() << device_.config().sysname << " " << line << "\n"
               << std::flush;
@@ -165,7 +167,8 @@ class Daemon {
   }
 
   void flush_log() {
-    for (const auto& line : device_.ike().take_log()) {
+    for (const auto& raw : device_.ike().take_log()) {
+      const std::string line = log_safe(raw);  // identities and notifications come from outside
       device_.log(line);
       std::cerr << line << "\n";
       to_log_host(line);
@@ -715,8 +718,7 @@ class Daemon {
 void remove_interrupted_saves(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string folder = slash == std::string::npos ? "." : path.substr(0, slash);
-  const std::string prefix =
-      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
   DIR* dir = ::opendir(folder.c_str());
   if (dir == nullptr) return;
   while (const dirent* e = ::readdir(dir)) {

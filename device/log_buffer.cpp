@@ -29,8 +29,26 @@ bool split(std::string_view line, std::string& module, std::string& text) {
 
 }  // namespace
 
-void LogBuffer::add(std::string_view line, int64_t epoch_ms, char kind) {
-  line = without_timestamp(line);
+std::string log_safe(std::string_view line) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(line.size());
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+void LogBuffer::add(std::string_view raw, int64_t epoch_ms, char kind) {
+  const std::string safe = log_safe(raw);
+  std::string_view line = without_timestamp(safe);
   Line l{epoch_ms, next_++, kind, "", ""};
   if (!split(line, l.module, l.text)) {
     // A line that names no module: the host's own, as vfw's.

@@ -10,6 +10,13 @@
 
 namespace vfw {
 
+// A log line as it may be written anywhere (the console, the log buffer, a syslog host): every
+// byte below 0x20 or at 0x7f (a newline that would start a forged record, an escape sequence
+// that would drive the reader's terminal) shown as \xNN, so that what came from outside (user
+// names, SSH banners, IKE identities) reads as data, one record one line. Applying it twice
+// changes nothing more.
+std::string log_safe(std::string_view line);
+
 class LogBuffer {
  public:
   // The device's logbuffer channel: 512 messages by default, 1024 at most.

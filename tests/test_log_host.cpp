@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/log_host.hpp"
+#include "device/log_buffer.hpp"
 
 using namespace vfw;
 
@@ -19,4 +20,19 @@ TEST_CASE("a log line becomes the syslog message a log host receives", "[cli]") 
   CHECK_FALSE(syslog_message("just text", "FW1", at));
   CHECK_FALSE(syslog_message("VFW/9/START: severity out of range", "FW1", at));
   CHECK_FALSE(syslog_message("vfw/6/start: lower case", "FW1", at));
+}
+
+TEST_CASE("a log line from outside is one line of data wherever it is written", "[log]") {
+  // A user name that would forge a record, and an escape sequence for the reader's terminal.
+  const std::string forged = "User=admin\nFW1 SSH/5/SSH_USER_LOGIN: forged\x1b[2J\x7f";
+  const std::string safe = log_safe(forged);
+  CHECK(safe == "User=admin\\x0aFW1 SSH/5/SSH_USER_LOGIN: forged\\x1b[2J\\x7f");
+  CHECK(log_safe(safe) == safe);  // twice changes nothing more
+  LogBuffer buffer;
+  buffer.add("SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (" + forged + ")", 0);
+  const std::string shown = buffer.display("FW1");
+  CHECK(shown.find("\nFW1 SSH") == std::string::npos);
+  CHECK(shown.find('\x1b') == std::string::npos);
+  CHECK(shown.find("(User=admin\\x0aFW1 SSH/5/SSH_USER_LOGIN: forged\\x1b[2J\\x7f)\n") !=
+        std::string::npos);
 }

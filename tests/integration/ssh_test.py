@@ -240,6 +240,24 @@ check("the lock is logged once, and the refusal once",
       and text.count("Reason=the address is locked after failed logins") == 1, text[-1500:])
 
 # A restart forgets the lock, as a rebooted device does.
+# A user name from outside is data in the log: a newline does not start a forged record, an
+# escape sequence does not reach the reader's terminal (from its own source address, so that the
+# lock-out counted above is not touched).
+forged = "admin\nFW1 SSH/5/SSH_USER_LOGIN: forged\x1b[2J"
+raw = socket.create_connection((MGMT, port), timeout=5, source_address=("127.0.0.9", 0))
+forger = paramiko.SSHClient()
+forger.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+try:
+    forger.connect(MGMT, port=port, username=forged, password="wrong", sock=raw,
+                   look_for_keys=False, allow_agent=False, timeout=5, banner_timeout=5,
+                   auth_timeout=5)
+except (paramiko.SSHException, OSError, EOFError):
+    pass
+forger.close()
+check("a user name with a newline and an escape sequence is logged as one line of data",
+      daemon.wait_log(r"UserName=admin\\x0aFW1 SSH/5/SSH_USER_LOGIN: forged\\x1b\[2J")
+      and "\nFW1 SSH/5/SSH_USER_LOGIN: forged" not in daemon.text()
+      and "\x1b" not in daemon.text(), daemon.text()[-600:])
 rc = daemon.stop()
 check("SIGTERM stops the daemon cleanly", rc == 0, daemon.text()[-500:])
 
