@@ -440,6 +440,40 @@ std::variant<Match, SyntaxError> CommandTree::match(std::string_view line,
 
 namespace {
 
+// The keywords the cursors offer for a word, by name: those it spells in full, and the groups of
+// those it begins (one group a distinct name, with every tree's node of that name), in the order
+// met. The vocabulary an abbreviation is resolved against is thus the whole view's.
+struct KeywordCandidates {
+  std::vector<Root> exact;
+  std::vector<std::pair<std::string_view, std::vector<Root>>> prefixed;
+  bool any_child = false;  // the cursors take some word here
+};
+
+KeywordCandidates keyword_candidates(const std::vector<Root>& cursors, std::string_view word,
+                                     bool configuration_only) {
+  KeywordCandidates k;
+  for (const Root& c : cursors) {
+    for (const auto& child : c.node->children) {
+      k.any_child = true;
+      if (child->type != ParamType::Keyword) continue;
+      if (configuration_only && child->operational_only) continue;
+      if (iequals(word, child->name)) k.exact.push_back({child.get(), c.rank});
+      // A file spells the device's commands in full: a word of a command vfw only keeps is not
+      // taken as the abbreviation of a longer one (`l2tp` is not `l2tp-group`).
+      if (configuration_only && child->unemulated_only) continue;
+      if (!iprefix(word, child->name)) continue;
+      auto group = std::find_if(k.prefixed.begin(), k.prefixed.end(),
+                                [&](const auto& g) { return iequals(g.first, child->name); });
+      if (group == k.prefixed.end()) {
+        k.prefixed.push_back({child->name, {}});
+        group = std::prev(k.prefixed.end());
+      }
+      group->second.push_back({child.get(), c.rank});
+    }
+  }
+  return k;
+}
+
 // One resolution of a line against the trees of a view. The cursors are the nodes the words so far
 // lead to, one per tree that has the same keyword path (`undo` in the interface view and in the
 // system view), in rank order.
@@ -455,29 +489,10 @@ class Resolver {
       // The keywords every tree offers here, by name: the vocabulary an abbreviation is resolved
       // against is the whole view's (its own commands, those of every view, its parents'), so
       // that a word the device has in one tree cannot capture a prefix meant for another.
-      std::vector<Root> exact;
-      std::vector<std::pair<std::string_view, std::vector<Root>>> prefixed;
-      bool any_child = false;
-      for (const Root& c : cursors) {
-        for (const auto& child : c.node->children) {
-          any_child = true;
-          if (child->type != ParamType::Keyword) continue;
-          if (configuration_only_ && child->operational_only) continue;
-          if (iequals(tok.text, child->name)) exact.push_back({child.get(), c.rank});
-          // A file spells the device's commands in full: a word of a command vfw only keeps is
-          // not taken as the abbreviation of a longer one (`l2tp` is not `l2tp-group`).
-          if (configuration_only_ && child->unemulated_only) continue;
-          if (!iprefix(tok.text, child->name)) continue;
-          auto group = std::find_if(prefixed.begin(), prefixed.end(),
-                                    [&](const auto& g) { return iequals(g.first, child->name); });
-          if (group == prefixed.end()) {
-            prefixed.push_back({child->name, {}});
-            group = std::prev(prefixed.end());
-          }
-          group->second.push_back({child.get(), c.rank});
-        }
-      }
-      if (!any_child) {
+      KeywordCandidates k = keyword_candidates(cursors, tok.text, configuration_only_);
+      std::vector<Root>& exact = k.exact;
+      auto& prefixed = k.prefixed;
+      if (!k.any_child) {
         // Words after a command spelled in keywords alone: in a file, a longer command of the
         // device's that vfw lacks (V300's `nat-policy interzone trust untrust outbound`).
         SyntaxError e{ErrorKind::TooMany, tok.column};
@@ -618,22 +633,9 @@ Walked walk_from(std::vector<Root> cursors, std::string_view line, const std::ve
   bool loose = false;
   while (i < tokens.size() && !cursors.empty()) {
     const Token& tok = tokens[i];
-    std::vector<Root> exact;
-    std::vector<std::pair<std::string_view, std::vector<Root>>> prefixed;
-    for (const Root& c : cursors) {
-      for (const auto& child : c.node->children) {
-        if (child->type != ParamType::Keyword) continue;
-        if (iequals(tok.text, child->name)) exact.push_back({child.get(), c.rank});
-        if (!iprefix(tok.text, child->name)) continue;
-        auto group = std::find_if(prefixed.begin(), prefixed.end(),
-                                  [&](const auto& g) { return iequals(g.first, child->name); });
-        if (group == prefixed.end()) {
-          prefixed.push_back({child->name, {}});
-          group = std::prev(prefixed.end());
-        }
-        group->second.push_back({child.get(), c.rank});
-      }
-    }
+    KeywordCandidates k = keyword_candidates(cursors, tok.text, false);
+    std::vector<Root>& exact = k.exact;
+    auto& prefixed = k.prefixed;
     if (exact.empty() && prefixed.size() == 1) exact = std::move(prefixed.front().second);
     if (!exact.empty()) {
       cursors = std::move(exact);

@@ -30,23 +30,17 @@ struct PingRun {
 
 // An echo request of the run's size from its source, with the device's TTL of 255.
 std::vector<uint8_t> echo_request(const PingRun& p, uint16_t seq) {
-  std::vector<uint8_t> packet(20 + 8 + p.size, 0);
-  packet[0] = 0x45;
-  store16(&packet[2], static_cast<uint16_t>(packet.size()));
-  store16(&packet[4], static_cast<uint16_t>(p.id + seq));
-  if (p.dont_fragment) store16(&packet[6], 0x4000);
-  packet[8] = 255;
-  packet[9] = ipproto::kIcmp;
-  store32(&packet[12], p.source.v);
-  store32(&packet[16], p.destination.v);
-  store16(&packet[10], internet_checksum({packet.data(), 20}));
-  uint8_t* icmp = &packet[20];
-  icmp[0] = 8;
-  store16(icmp + 4, p.id);
-  store16(icmp + 6, seq);
-  for (uint32_t i = 0; i < p.size; ++i) icmp[8 + i] = static_cast<uint8_t>(i);
-  store16(icmp + 2, internet_checksum({icmp, 8 + p.size}));
-  return packet;
+  PacketSpec spec;
+  spec.protocol = ipproto::kIcmp;
+  spec.src = p.source;
+  spec.dst = p.destination;
+  spec.src_port = p.id;
+  spec.icmp_sequence = seq;
+  spec.total_length = static_cast<uint16_t>(20 + 8 + p.size);
+  spec.ttl = 255;
+  spec.dont_fragment = p.dont_fragment;
+  spec.ip_id = static_cast<uint16_t>(p.id + seq);
+  return build_packet(spec);
 }
 
 std::string statistics(const PingRun& p) {
@@ -163,19 +157,16 @@ struct TracertRun {
 // A probe of 40 bytes (as the device's header says): UDP from the run's identifier to a port
 // that grows with every probe, with the hop's TTL.
 std::vector<uint8_t> udp_probe(const TracertRun& t) {
-  std::vector<uint8_t> p(40, 0);
-  p[0] = 0x45;
-  store16(&p[2], 40);
-  store16(&p[4], static_cast<uint16_t>(t.id + t.dport));
-  p[8] = static_cast<uint8_t>(t.ttl);
-  p[9] = ipproto::kUdp;
-  store32(&p[12], t.source.v);
-  store32(&p[16], t.destination.v);
-  store16(&p[10], internet_checksum({p.data(), 20}));
-  store16(&p[20], t.id);
-  store16(&p[22], t.dport);
-  store16(&p[24], 20);
-  return p;
+  PacketSpec spec;
+  spec.protocol = ipproto::kUdp;
+  spec.src = t.source;
+  spec.dst = t.destination;
+  spec.src_port = t.id;
+  spec.dst_port = t.dport;
+  spec.total_length = 40;
+  spec.ttl = static_cast<uint8_t>(t.ttl);
+  spec.ip_id = static_cast<uint16_t>(t.id + t.dport);
+  return build_packet(spec);
 }
 
 bool tracert_step(Device& d, TracertRun& t, CommandContext& c) {

@@ -205,6 +205,11 @@ void Device::replace(config::Config cfg) {
 
 Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
                        Trace* trace, std::vector<EmittedPacket>* emitted) {
+  return process(packet, length, capacity, interface, trace, emitted, false);
+}
+
+Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
+                       Trace* trace, std::vector<EmittedPacket>* emitted, bool from_device) {
   PacketContext ctx;
   ctx.ip = packet;
   ctx.length = length;
@@ -216,6 +221,7 @@ Action Device::receive(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   ctx.trace = trace;
   ctx.emitted = emitted;
   ctx.in_if = interface;
+  ctx.from_device = from_device;
   if (trace != nullptr) trace->device = config_.sysname;
   const Action a = pipeline_.process(ctx);
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
@@ -242,26 +248,13 @@ Action Device::originate(std::vector<uint8_t>& packet, Trace* trace) {
   }
   auto length = static_cast<uint32_t>(packet.size());
   packet.resize(packet.size() + 256);  // room for an encapsulation
-  PacketContext ctx;
-  ctx.ip = packet.data();
-  ctx.length = length;
-  ctx.capacity = static_cast<uint32_t>(packet.size());
-  ctx.snap = snapshot_.get();
-  ctx.rt = &runtime_;
-  ctx.now = now();
-  ctx.trace = trace;
-  ctx.in_if = in;
-  ctx.from_device = true;
-  if (trace != nullptr) trace->device = config_.sysname;
-  const Action a = pipeline_.process(ctx);
-  if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
-  packet.resize(ctx.length);
-  if (a == Action::Forward && egress_sink_) egress_sink_(packet, ctx.out_if);
+  const Action a = process(packet.data(), length, static_cast<uint32_t>(packet.size()), in, trace,
+                           nullptr, true);
+  packet.resize(length);
   if (a == Action::ToDevice) {
     // To one of its own addresses: the device answers itself.
     if (auto reply = deliver_to_device(*this, packet)) probes_.answer(*reply, now_ms());
   }
-  if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
 }
 

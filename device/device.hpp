@@ -208,6 +208,9 @@ class Device {
                      std::vector<EmittedPacket>* emitted = nullptr);
 
  private:
+  // One packet through the pipeline, arrived on interface or sent by the device itself.
+  Action process(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
+                 Trace* trace, std::vector<EmittedPacket>* emitted, bool from_device);
   // Compiles the configuration into a new snapshot if it changed since the last one.
   void settle() const;
   // What packets asked of IKE, then what IKE decided, into the SAD.

@@ -261,7 +261,7 @@ std::vector<uint8_t> build_packet(const PacketSpec& spec) {
       l4[0] = spec.icmp_type;
       l4[1] = spec.icmp_code;
       store16(l4 + 4, spec.src_port);
-      store16(l4 + 6, 1);  // sequence number
+      store16(l4 + 6, spec.icmp_sequence);
       store16(l4 + 2, internet_checksum({l4, l4_len}));
       break;
     default:

@@ -100,6 +100,7 @@ struct PacketSpec {
   Ipv4 dst;
   uint16_t src_port = 0;  // ICMP: identifier
   uint16_t dst_port = 0;
+  uint16_t icmp_sequence = 1;
   uint8_t icmp_type = 8;
   uint8_t icmp_code = 0;
   uint8_t tcp_flags = tcpflag::kSyn;
