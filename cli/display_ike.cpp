@@ -411,7 +411,11 @@ std::string display_ikev2_statistics_error(const Device& d) {
            n("peer address mismatch"));
   o += two("Phase1 proposal mismatch ", n("phase1 proposal mismatch"),
            "Phase2 proposal or pfs mismatch", n("phase2 proposal or pfs mismatch"));
-  o += two("Responder dh mismatch    ", n("responder dh mismatch"),
+  // The requests refused before any SA was made are counted by the engine, not recorded.
+  const ike::RefusalCounters& refused = ike.engine().refusals();
+  o += two("Responder dh mismatch    ",
+           std::to_string(ike.error_count(2, "responder dh mismatch") +
+                          refused.responder_dh_mismatch),
            "Initiator dh mismatch          ", n("initiator dh mismatch"));
   o += one("Flow mismatch            ", n("flow mismatch"));
   o += one("ID can not match with any ike peer config                            ",
@@ -424,7 +428,7 @@ std::string display_ikev2_statistics_error(const Device& d) {
   o += one("Invalid length           ", "0");
   o += one("Message-id unordered     ", "0");
   o += one("Unknown exchange type    ", "0");
-  o += one("Invalid cookie           ", "0");
+  o += one("Invalid cookie           ", std::to_string(refused.invalid_cookie));
   o += one("Shortpacket              ", "0");
   o += one("Malformed message        ", n("malformed message"));
   o += one("Malformed payload        ", n("malformed payload"));

@@ -267,6 +267,8 @@ IkeLink::IkeLink() : engine_(ike::EngineConfig{}), v1_(ike::EngineConfig{}) {
   auto counter = std::make_shared<uint32_t>(1);
   engine_.share_conn_ids(counter);
   v1_.share_conn_ids(counter);
+  engine_.share_work_budget(budget_);
+  v1_.share_work_budget(budget_);
 }
 
 void IkeLink::configure(const config::Config& cfg, uint64_t now_ms) {
@@ -498,10 +500,38 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
   if (keys_in_log) log_keys();
   auto errors = engine_.take_errors();
   for (auto& e : v1_.take_errors()) errors.push_back(std::move(e));
+  if (now_seconds != log_second_) {
+    if (const uint64_t unlogged = failure_log_.take_unlogged(); unlogged > 0) {
+      log_.push_back(timestamp + "IKE/4/NEGOTIATION: " + std::to_string(unlogged) +
+                     " more negotiation failures were not logged (at most " +
+                     std::to_string(failure_log_.per_second()) +
+                     " a second; display ike error-info and display ikev2 statistics error "
+                     "have them all)");
+    }
+    // The defences at work, once a second at most: the requests answered with a cookie and
+    // those not answered at all.
+    const uint64_t cookies = engine_.refusals().cookies_sent;
+    const uint64_t busy = budget_->refused();
+    if (cookies != cookies_seen_ || busy != busy_seen_) {
+      log_.push_back(timestamp + "IKE/4/DEFENCE: " + std::to_string(cookies - cookies_seen_) +
+                     " IKE_SA_INIT requests answered with a cookie to return, " +
+                     std::to_string(busy - busy_seen_) +
+                     " new IKE SA requests not answered (Diffie-Hellman budget of " +
+                     std::to_string(budget_->units_per_second()) + " units a second spent); " +
+                     std::to_string(engine_.half_open() + v1_.half_open()) + " half-open");
+      cookies_seen_ = cookies;
+      busy_seen_ = busy;
+    }
+    log_second_ = now_seconds;
+  }
   for (auto& e : errors) {
-    log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
-                   std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
-    debug_lines(e, timestamp);
+    // A flood of failures (malformed or spoofed requests) is counted, not written line by line.
+    if (failure_log_.allow(uint64_t{now_seconds} * 1000)) {
+      log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) +
+                     ":" + std::to_string(e.peer_port) + " failed: " + e.reason + " (" +
+                     e.detail + ")");
+      debug_lines(e, timestamp);
+    }
     IkeErrorInfo info{std::move(e), timestamp};
     ++error_counts_[{info.record.version, info.record.reason}];
     error_info_.push_back(std::move(info));

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/model.hpp"
+#include "device/rate_limited_log.hpp"
 #include "ike/engine.hpp"
 #include "ike/ikev1_engine.hpp"
 #include "ipsec/sad.hpp"
@@ -43,6 +45,10 @@ class IkeLink {
     engine_.set_random(random);
     v1_.set_random(random);
   }
+
+  // The Diffie-Hellman work both engines may do for requesters (ike/work_budget.hpp).
+  ike::WorkBudget& work_budget() { return *budget_; }
+  const ike::WorkBudget& work_budget() const { return *budget_; }
 
   // What the device asks of IKE, whichever version: a message goes to the engine of its version.
   void receive(const ike::Endpoint& local, const ike::Endpoint& remote,
@@ -88,6 +94,12 @@ class IkeLink {
 
   ike::Engine engine_;
   ike::v1::Engine v1_;
+  std::shared_ptr<ike::WorkBudget> budget_ = std::make_shared<ike::WorkBudget>();
+  // A flood of failures is counted, not written line by line (at most 10 a second).
+  RateLimitedLog failure_log_{10};
+  uint32_t log_second_ = UINT32_MAX;  // the second the last summary was made for
+  uint64_t cookies_seen_ = 0;  // the defences' counters when last logged
+  uint64_t busy_seen_ = 0;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
   std::map<std::pair<uint8_t, std::string>, uint64_t> error_counts_;

@@ -182,6 +182,30 @@ std::unique_ptr<DhKey> DhKey::generate(const DhGroup& group, RandomSource& rando
   return dh;
 }
 
+bool DhKey::plausible(const DhGroup& group, std::span<const uint8_t> value) {
+  if (value.size() != group.public_bytes) return false;
+  std::unique_ptr<BN_CTX, BnCtxDeleter> bn(BN_CTX_new());
+  if (!bn) return false;
+  if (group.ecp) {
+    std::unique_ptr<EC_GROUP, EcGroupDeleter> curve(
+        EC_GROUP_new_by_curve_name(curve_nid(group.number)));
+    std::unique_ptr<EC_POINT, EcPointDeleter> point(curve ? EC_POINT_new(curve.get()) : nullptr);
+    std::vector<uint8_t> encoded;
+    encoded.reserve(1 + value.size());
+    encoded.push_back(0x04);
+    encoded.insert(encoded.end(), value.begin(), value.end());
+    // Decoding an uncompressed point checks that it is on the curve.
+    return point && EC_POINT_oct2point(curve.get(), point.get(), encoded.data(), encoded.size(),
+                                       bn.get()) == 1 &&
+           EC_POINT_is_at_infinity(curve.get(), point.get()) == 0;
+  }
+  std::unique_ptr<BIGNUM, BnDeleter> p(modp_prime(group.number));
+  std::unique_ptr<BIGNUM, BnDeleter> y(
+      BN_bin2bn(value.data(), static_cast<int>(value.size()), nullptr));
+  if (!p || !y || !BN_sub_word(p.get(), 1)) return false;
+  return BN_cmp(y.get(), BN_value_one()) > 0 && BN_cmp(y.get(), p.get()) < 0;
+}
+
 DhKey::~DhKey() {
   EVP_PKEY_free(key_);
 }

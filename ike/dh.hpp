@@ -26,6 +26,12 @@ class DhKey {
   DhKey(const DhKey&) = delete;
   DhKey& operator=(const DhKey&) = delete;
 
+  // The checks that cost microseconds, for before the ones that cost a millisecond: the value's
+  // length is the group's, a MODP value lies in 2..p-2 (RFC 6989 2.1), an ECP value is a point of
+  // the curve (RFC 6989 2.3). A value that passes may still be outside the MODP subgroup, which
+  // shared_secret() finds.
+  static bool plausible(const DhGroup& group, std::span<const uint8_t> value);
+
   const DhGroup& group() const { return group_; }
   const std::vector<uint8_t>& public_value() const { return public_; }
   // g^ir, as long as the group's public values (MODP) or the x coordinate (ECP); nullopt when the

@@ -48,6 +48,14 @@ Bytes nat_hash(uint64_t spi_i, uint64_t spi_r, const Endpoint& e) {
   return out;
 }
 
+Bytes sha256(std::span<const uint8_t> message) {
+  Bytes out(32);
+  unsigned int length = 0;
+  if (EVP_Digest(message.data(), message.size(), out.data(), &length, EVP_sha256(), nullptr) != 1)
+    std::abort();
+  return out;
+}
+
 Bytes psk_bytes(const PeerConfig& peer) {
   return Bytes(peer.pre_shared_key.begin(), peer.pre_shared_key.end());
 }
@@ -307,7 +315,8 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
   // Message IDs (RFC 7296 2.2): a request is the next one expected, or the last one again.
   if (!h->is_response()) {
     if (sa->has_response && h->message_id + 1 == sa->peer_request_id) {
-      datagrams_.push_back({sa->local, sa->remote, sa->last_response});
+      if (sha256(message) == sa->answered_digest)
+        datagrams_.push_back({sa->local, sa->remote, sa->last_response});
       return;
     }
     if (h->message_id != sa->peer_request_id) return;
@@ -319,6 +328,7 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
     // Integrity failure: silence (2.21). Malformed contents of an authentic request:
     // INVALID_SYNTAX.
     if (error.notify != 0 && !h->is_response()) {
+      sa->answered_digest = sha256(message);
       PayloadWriter w;
       w.notify(error.notify, error.data);
       ++sa->peer_request_id;
@@ -329,6 +339,7 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
     return;
   }
   sa->last_heard_ms = now_ms;
+  if (!h->is_response()) sa->answered_digest = sha256(message);
   // The peer may have moved (NAT-T floats to 4500; a NAT may change the port).
   if (!(remote == sa->remote)) {
     sa->remote = remote;
@@ -407,12 +418,13 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
     return;
   }
-  if (half_open_ >= kCookieThreshold) {
+  if (half_open_ + budget_->recently_wasted(now_ms) >= kCookieThreshold) {
     const Bytes cookie = cookie_for(*p.nonce, remote.address, h.spi_i);
-    const bool returned = !p.order.empty() && p.order.front() == payload::kNotify &&
-                          p.notifies.front().type == notify::kCookie &&
-                          p.notifies.front().data == cookie;
-    if (!returned) {
+    const bool first = !p.order.empty() && p.order.front() == payload::kNotify &&
+                       p.notifies.front().type == notify::kCookie;
+    if (!first || p.notifies.front().data != cookie) {
+      if (first) ++refusals_.invalid_cookie;
+      ++refusals_.cookies_sent;
       answer_unprotected_error(local, remote, h, notify::kCookie, cookie);
       return;
     }
@@ -467,6 +479,16 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
     answer_unprotected_error(local, remote, h, notify::kInvalidKePayload, group);
     return;
   }
+  // The cheap checks of the peer's value first; then the budget; then the work.
+  if (!DhKey::plausible(*choice->suite.dh, p.ke->data)) {
+    ++refusals_.responder_dh_mismatch;
+    answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
+    return;
+  }
+  if (!budget_->charge(*choice->suite.dh, now_ms)) {
+    ++refusals_.busy;
+    return;  // not answered: the initiator retransmits (RFC 7296 2.1)
+  }
   auto sa = std::make_unique<IkeSa>();
   sa->conn_id = new_conn_id();
   sa->initiator = false;
@@ -484,11 +506,15 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   sa->ni = *p.nonce;
   sa->nr = random_->bytes(kNonceBytes);
   if (!derive_keys(*sa, p.ke->data)) {
-    // The peer's public value is not in the group: the request is malformed.
+    // The peer's public value is not in the group: the request is malformed, and the work it
+    // cost counts towards demanding cookies as a half-open SA would.
+    budget_->wasted(now_ms);
+    ++refusals_.responder_dh_mismatch;
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
     return;
   }
   sa->init_request.assign(m.begin(), m.end());
+  sa->answered_digest = sha256(m);
   Header rh;
   rh.spi_i = sa->spi_i;
   rh.spi_r = sa->spi_r;

@@ -23,6 +23,7 @@
 #include "ike/engine_io.hpp"
 #include "ike/keys.hpp"
 #include "ike/random_source.hpp"
+#include "ike/work_budget.hpp"
 
 namespace vfw::ike {
 
@@ -90,6 +91,18 @@ struct IkeSa {
   uint64_t last_heard_ms = 0;   // the last message from the peer (DPD)
   Bytes last_response;          // to a retransmitted request, the same answer
   bool has_response = false;
+  // SHA-256 of the request last_response answers: only that request, sent again, gets it again
+  // (a forged message with the SPIs and the message ID does not make this side reflect it).
+  Bytes answered_digest;
+};
+
+// What a responder refused before any state, since the engine started (display ikev2 statistics
+// error counts them beside the failures of negotiations).
+struct RefusalCounters {
+  uint64_t responder_dh_mismatch = 0;  // a KE value not in its group
+  uint64_t invalid_cookie = 0;         // a COOKIE returned that this side did not give
+  uint64_t cookies_sent = 0;           // requests answered with a COOKIE to return
+  uint64_t busy = 0;                   // new IKE SAs not answered: the work budget was spent
 };
 
 class Engine {
@@ -103,6 +116,10 @@ class Engine {
   // Where SPIs, nonces, Diffie-Hellman values, IVs and the cookie secret come from (OpenSSL's
   // DRBG unless told otherwise); the source must outlive the engine.
   void set_random(RandomSource& random);
+  // Both engines of a device spend one budget of Diffie-Hellman work (ike/work_budget.hpp).
+  void share_work_budget(std::shared_ptr<WorkBudget> budget) { budget_ = std::move(budget); }
+  const WorkBudget& work_budget() const { return *budget_; }
+  const RefusalCounters& refusals() const { return refusals_; }
   // Both engines of a device number their SAs from one counter, as the device does.
   void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
 
@@ -145,8 +162,10 @@ class Engine {
   static constexpr unsigned kMaxRetransmits = 5;
   // At most this many IKE SAs still negotiating: beyond, new IKE_SA_INIT requests are ignored.
   static constexpr size_t kMaxHalfOpen = 4096;
-  // Beyond this many half-open SAs, an IKE_SA_INIT request must return the cookie this side
-  // answers it with (RFC 7296 2.6): a spoofed source never sees it, so it costs no state.
+  // Beyond this many half-open SAs (counting the Diffie-Hellman computations of the same period
+  // that were spent on values not in the group), an IKE_SA_INIT request must return the cookie
+  // this side answers it with (RFC 7296 2.6): a spoofed source never sees it, so it costs no
+  // state and no Diffie-Hellman work.
   static constexpr size_t kCookieThreshold = 64;
 
  private:
@@ -208,6 +227,8 @@ class Engine {
   std::vector<ErrorRecord> errors_;
   std::shared_ptr<uint32_t> conn_ids_ = std::make_shared<uint32_t>(1);
   size_t half_open_ = 0;                   // responder SAs in InitAnswered
+  std::shared_ptr<WorkBudget> budget_ = std::make_shared<WorkBudget>();
+  RefusalCounters refusals_;
   Bytes cookie_secret_;                    // random, per engine
   std::vector<uint64_t> auto_attempt_ms_;  // per ChildConfig: the last automatic negotiation
   uint64_t next_keepalive_ms_ = 0;

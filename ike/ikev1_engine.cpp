@@ -777,10 +777,23 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
            notify::kInvalidKeyInformation, now_ms);
       return;
     }
+    // The cheap checks of the peer's value first; then the budget; then the work.
+    if (!DhKey::plausible(*sa.group, *p.ke)) {
+      notify_plain(local, remote, h.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
+      fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+           notify::kInvalidKeyInformation, now_ms);
+      return;
+    }
+    if (!budget_->charge(*sa.group, now_ms)) {
+      ++busy_;
+      remove(&sa);  // not answered: the initiator retransmits
+      return;
+    }
     sa.dh = DhKey::generate(*sa.group, *random_);
     sa.ni = *p.nonce;
     sa.nr = random_->bytes(32);
     if (!sa.dh || !derive(sa, *p.ke)) {
+      budget_->wasted(now_ms);
       notify_plain(local, remote, h.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
       fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
            notify::kInvalidKeyInformation, now_ms);
@@ -929,10 +942,22 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
+      if (!DhKey::plausible(*sa.group, *p.ke)) {
+        notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
+        fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+             notify::kInvalidKeyInformation, now_ms);
+        return;
+      }
+      if (!budget_->charge(*sa.group, now_ms)) {
+        ++busy_;
+        sa.flight.received.clear();  // its retransmission is handled afresh, not as answered
+        return;
+      }
       sa.dh = DhKey::generate(*sa.group, *random_);
       sa.ni = *p.nonce;
       sa.nr = random_->bytes(32);
       if (!sa.dh || !derive(sa, *p.ke)) {
+        budget_->wasted(now_ms);
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
         fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
              notify::kInvalidKeyInformation, now_ms);

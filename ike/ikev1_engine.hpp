@@ -22,6 +22,7 @@
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_message.hpp"
 #include "ike/random_source.hpp"
+#include "ike/work_budget.hpp"
 
 namespace vfw::ike::v1 {
 
@@ -131,6 +132,10 @@ class Engine {
   // unless told otherwise); the source must outlive the engine.
   void set_random(RandomSource& random) { random_ = &random; }
   void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
+  // Both engines of a device spend one budget of Diffie-Hellman work (ike/work_budget.hpp).
+  void share_work_budget(std::shared_ptr<WorkBudget> budget) { budget_ = std::move(budget); }
+  // Phase 1 messages not answered because the work budget was spent.
+  uint64_t busy() const { return busy_; }
 
   // An ISAKMP message (without the non-ESP marker) from remote to local.
   void receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
@@ -246,6 +251,8 @@ class Engine {
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
   size_t half_open_ = 0;
+  std::shared_ptr<WorkBudget> budget_ = std::make_shared<WorkBudget>();
+  uint64_t busy_ = 0;
   std::vector<uint64_t> auto_attempt_ms_;
   uint64_t next_keepalive_ms_ = 0;
   std::vector<uint32_t> soft_expired_, hard_expired_;  // SPIs the data plane reported

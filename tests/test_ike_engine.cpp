@@ -1,6 +1,9 @@
 // Two IKEv2 engines negotiating in memory, on a simulated clock: the seed's FW1 (1.1.1.1, branch
 // 10.1.1.0/24) and FW3 (2.1.1.1, headquarters 10.2.1.0/24), and each failure the seed lists,
 // reported on the failing side in its words with the RFC's notification.
+#include <openssl/bn.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
 
@@ -585,4 +588,186 @@ TEST_CASE("sa trigger-mode auto negotiates without traffic, and again after a fa
   // Nothing more while it is up.
   w.advance(60'000);
   CHECK(w.fw1.take_installs().empty());
+}
+
+namespace {
+
+// FW1's first IKE_SA_INIT request with its KE value replaced: what an attacker sends from FW1's
+// address. The value is found by its bytes, FW1's own public value.
+Bytes request_with_ke(Engine& fw1, std::span<const uint8_t> value) {
+  Bytes request = fw1.take_datagrams().at(0).bytes;
+  const Bytes& own = fw1.sas().at(0)->dh->public_value();
+  auto at = std::search(request.begin(), request.end(), own.begin(), own.end());
+  REQUIRE(at != request.end());
+  REQUIRE(value.size() == own.size());
+  std::copy(value.begin(), value.end(), at);
+  return request;
+}
+
+// p - 2 of the MODP-2048 group: inside 2..p-2, so it passes the cheap checks, but a quadratic
+// non-residue (p = 3 mod 4, and 2 is a residue), so it is outside the subgroup of order q, which
+// only the modular exponentiation finds.
+Bytes modp2048_outside_subgroup() {
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  REQUIRE(p != nullptr);
+  REQUIRE(BN_sub_word(p, 2) == 1);
+  Bytes out(256);
+  REQUIRE(BN_bn2binpad(p, out.data(), 256) == 256);
+  BN_free(p);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a flood of IKE_SA_INIT requests with KE values outside the group turns into cookies "
+    "(issue 25)",
+    "[ike][hostile][limits]") {
+  Engine fw3(side(false));
+  Engine fw1(side(true));
+  REQUIRE(fw1.initiate(0, 0));
+  Bytes forged = request_with_ke(fw1, modp2048_outside_subgroup());
+  // 500 requests in one second from FW1's own (spoofed) address, each a new initiator SPI.
+  const Endpoint fw3_end{ip("2.1.1.1"), 500};
+  const Endpoint fw1_end{ip("1.1.1.1"), 500};
+  size_t syntax = 0;
+  size_t cookies = 0;
+  for (uint32_t i = 0; i < 500; ++i) {
+    store32(forged.data(), i + 1);
+    fw3.receive(fw3_end, fw1_end, forged, i * 2);
+    for (const auto& d : fw3.take_datagrams()) {
+      syntax += carries_notify(d, notify::kInvalidSyntax);
+      cookies += carries_notify(d, notify::kCookie);
+    }
+  }
+  // Each of the first ones cost a key pair and a failed check and counts as a half-open SA
+  // would; from the threshold on, the spoofed address gets cookies it never sees, for no work.
+  CHECK(fw3.work_budget().computations() == Engine::kCookieThreshold);
+  CHECK(syntax == Engine::kCookieThreshold);
+  CHECK(cookies == 500 - Engine::kCookieThreshold);
+  CHECK(fw3.refusals().responder_dh_mismatch == Engine::kCookieThreshold);
+  CHECK(fw3.half_open() == 0);
+  // The real FW1, meanwhile, returns the cookie and gets its tunnel.
+  Engine real(side(true));
+  REQUIRE(real.initiate(0, 1000));
+  for (int round = 0; round < 10; ++round) {
+    auto a = real.take_datagrams();
+    auto b = fw3.take_datagrams();
+    if (a.empty() && b.empty()) break;
+    for (auto& d : a) fw3.receive(d.remote, d.local, d.bytes, 1000);
+    for (auto& d : b) real.receive(d.remote, d.local, d.bytes, 1000);
+  }
+  CHECK(real.take_installs().size() == 1);
+  // The wasted work is remembered as long as a half-open SA lives, then forgotten: no cookie.
+  fw3.tick(1000 + WorkBudget::kWastedMemoryMs);
+  store32(forged.data(), 9999);
+  fw3.receive(fw3_end, fw1_end, forged, 1000 + WorkBudget::kWastedMemoryMs);
+  auto answers = fw3.take_datagrams();
+  REQUIRE(answers.size() == 1);
+  CHECK(carries_notify(answers[0], notify::kInvalidSyntax));
+}
+
+TEST_CASE("KE values that fail the cheap checks cost no Diffie-Hellman work", "[ike][hostile]") {
+  Engine fw3(side(false));
+  Bytes zero(256, 0);
+  Bytes one(256, 0);
+  one.back() = 1;
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  Bytes p_less_one(256);
+  REQUIRE(BN_sub_word(p, 1) == 1);
+  REQUIRE(BN_bn2binpad(p, p_less_one.data(), 256) == 256);
+  BN_free(p);
+  Bytes all_ones(256, 0xff);  // above p
+  for (const Bytes* value : {&zero, &one, &p_less_one, &all_ones}) {
+    Engine fw1(side(true));
+    REQUIRE(fw1.initiate(0, 0));
+    const Bytes request = request_with_ke(fw1, *value);
+    fw3.receive({ip("2.1.1.1"), 500}, {ip("1.1.1.1"), 500}, request, 0);
+    auto answers = fw3.take_datagrams();
+    REQUIRE(answers.size() == 1);
+    CHECK(carries_notify(answers[0], notify::kInvalidSyntax));
+  }
+  CHECK(fw3.work_budget().computations() == 0);
+  CHECK(fw3.refusals().responder_dh_mismatch == 4);
+}
+
+TEST_CASE("the Diffie-Hellman budget bounds IKE's work per second, cookies returned or not",
+          "[ike][hostile][limits]") {
+  EngineConfig any = side(false);  // answers any address, as a policy template does
+  any.peers[0].remote_address.reset();
+  any.peers[0].any_address = true;
+  Engine fw3(any);
+  auto budget = std::make_shared<WorkBudget>(10 * WorkBudget::cost(*find_dh_group("group14")));
+  fw3.share_work_budget(budget);
+  // 20 initiators from 20 addresses in the same second: 10 are answered, 10 are not.
+  std::vector<std::unique_ptr<Engine>> initiators;
+  std::vector<Bytes> requests;
+  for (int i = 0; i < 20; ++i) {
+    initiators.push_back(std::make_unique<Engine>(side(true)));
+    REQUIRE(initiators.back()->initiate(0, 0));
+    requests.push_back(initiators.back()->take_datagrams().at(0).bytes);
+  }
+  auto from = [](int i) { return Endpoint{Ipv4{0x0b000001U + static_cast<uint32_t>(i)}, 500}; };
+  size_t answered = 0;
+  for (int i = 0; i < 20; ++i) {
+    fw3.receive({ip("2.1.1.1"), 500}, from(i), requests[i], 100);
+    answered += fw3.take_datagrams().size();
+  }
+  CHECK(answered == 10);
+  CHECK(fw3.refusals().busy == 10);
+  CHECK(budget->refused() == 10);
+  // The next second the unanswered initiators' retransmissions get their answers.
+  for (int i = 10; i < 20; ++i) {
+    fw3.receive({ip("2.1.1.1"), 500}, from(i), requests[i], 1100);
+    answered += fw3.take_datagrams().size();
+  }
+  CHECK(answered == 20);
+  CHECK(fw3.half_open() == 20);
+}
+
+TEST_CASE(
+    "a request with an IKE SA's SPIs and the previous message ID is answered again only when it "
+    "is the same request",
+    "[ike][hostile]") {
+  Wire w(side(true), side(false));
+  std::vector<Datagram> from_fw1;
+  REQUIRE(w.fw1.initiate(0, 0));
+  // FW1's IKE_AUTH request is lost on the way: FW3 holds a half-open SA.
+  w.drop = [&](const Datagram& d) {
+    if (d.local.address != ip("1.1.1.1")) return false;
+    from_fw1.push_back(d);
+    return from_fw1.size() == 2;
+  };
+  w.pump();
+  REQUIRE(w.fw3.sas().size() == 1);
+  REQUIRE(from_fw1.size() == 2);
+  const IkeSa& sa = *w.fw3.sas()[0];
+  const Endpoint fw3_end{ip("2.1.1.1"), 500};
+  const Endpoint fw1_end{ip("1.1.1.1"), 500};
+  // Forged: the SPIs on the wire, a message ID, any encrypted body.
+  auto forged = [&](uint32_t id) {
+    Header h;
+    h.spi_i = sa.spi_i;
+    h.spi_r = sa.spi_r;
+    h.exchange = exchange::kInformational;
+    h.flags = flag::kInitiator;
+    h.message_id = id;
+    PayloadWriter body;
+    body.add(payload::kSk, Bytes(64, 0x5a));
+    return encode_message(h, body);
+  };
+  // Message ID 0 is the IKE_SA_INIT's: its response is not reflected to FW1's address.
+  for (int i = 0; i < 50; ++i) w.fw3.receive(fw3_end, fw1_end, forged(0), 10);
+  CHECK(w.fw3.take_datagrams().empty());
+  // The IKE_AUTH request arrives; then forgeries with its message ID get nothing...
+  w.fw3.receive(fw3_end, fw1_end, from_fw1[1].bytes, 20);
+  auto answer = w.fw3.take_datagrams();
+  REQUIRE(answer.size() == 1);
+  for (int i = 0; i < 50; ++i) w.fw3.receive(fw3_end, fw1_end, forged(1), 30);
+  CHECK(w.fw3.take_datagrams().empty());
+  // ...while the IKE_AUTH request itself, sent again (its response lost), is answered again.
+  w.fw3.receive(fw3_end, fw1_end, from_fw1[1].bytes, 40);
+  auto again = w.fw3.take_datagrams();
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].bytes == answer[0].bytes);
 }

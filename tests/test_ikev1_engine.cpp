@@ -2,6 +2,7 @@
 // 10.1.1.0/24) and FW3 (2.1.1.1, headquarters 10.2.1.0/24). Main mode and aggressive mode with
 // quick mode, NAT traversal, retransmission, rekeying, deletes, DPD, and each IKEv1 failure of the
 // seed reported on the failing side in its words.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
 
@@ -709,4 +710,40 @@ TEST_CASE("a payload chain's next type is checked before its length, as the seed
   const uint8_t known[] = {v1::payload::kHash, 0, 0xff, 0xf0, 1, 0, 0, 0};
   REQUIRE_FALSE(v1::decode_payloads(known, v1::payload::kId, p, error));
   CHECK(error.notify == v1::notify::kPayloadMalformed);
+}
+
+TEST_CASE(
+    "IKEv1 aggressive mode's first message carries a KE: its Diffie-Hellman work is bounded "
+    "per second (issue 25)",
+    "[ikev1][hostile][limits]") {
+  V1Engine fw3(side(false));
+  auto budget = std::make_shared<WorkBudget>(10 * WorkBudget::cost(*find_dh_group("group14")));
+  fw3.share_work_budget(budget);
+  V1Engine fw1(side(true, true));
+  REQUIRE(fw1.initiate(0, 0));
+  Bytes first = fw1.take_datagrams().at(0).bytes;
+  const Endpoint local{ip("2.1.1.1"), 500};
+  const Endpoint remote{ip("1.1.1.1"), 500};
+  // 30 first messages (new initiator cookies) in one second: 10 answered, the rest not, and
+  // they leave no state.
+  size_t answered = 0;
+  for (int i = 0; i < 30; ++i) {
+    store32(first.data(), static_cast<uint32_t>(i + 1));
+    fw3.receive(local, remote, first, 500);
+    answered += fw3.take_datagrams().size();
+  }
+  CHECK(answered == 10);
+  CHECK(fw3.busy() == 20);
+  CHECK(budget->computations() == 10);
+  CHECK(fw3.half_open() == 10);
+  // A value outside the group that passes no cheap check costs nothing; one that only the
+  // exponentiation finds costs one computation and is remembered.
+  const Bytes& own = fw1.sas().at(0)->dh->public_value();
+  auto at = std::search(first.begin(), first.end(), own.begin(), own.end());
+  REQUIRE(at != first.end());
+  std::fill(at, at + static_cast<std::ptrdiff_t>(own.size()), uint8_t{0xff});
+  store32(first.data(), 1000);
+  fw3.receive(local, remote, first, 2000);
+  CHECK(budget->computations() == 10);
+  CHECK(find_error(fw3.take_errors(), "responder dh mismatch"));
 }
