@@ -19,6 +19,8 @@
 #include "cli/display_formats.hpp"
 #include "cli/line_runner.hpp"
 #include "config/secret.hpp"
+#include "device/rate_limited_log.hpp"
+#include "ike/work_budget.hpp"
 #include "manage/ssh_server.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
@@ -36,6 +38,14 @@ using UnixSocket = asio::local::stream_protocol::socket;
 
 // Separates a response from the next on the local socket: the client strips it.
 constexpr char kEndOfResponse = '\x1e';
+// The share of the core IKE may spend on Diffie-Hellman for requesters (ike/work_budget.hpp).
+constexpr double kIkeShareOfCore = 0.2;
+
+std::string two_decimals(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", v);
+  return text;
+}
 
 class Daemon {
  public:
@@ -46,7 +56,8 @@ class Daemon {
         hangups_(io_, SIGHUP),
         tick_(io_),
         stdin_(io_),
-        acceptor_(io_) {}
+        acceptor_(io_),
+        accept_pause_(io_) {}
 
   int run() {
     ::signal(SIGPIPE, SIG_IGN);  // a log reader that goes away does not stop the device
@@ -66,6 +77,16 @@ class Daemon {
     remove_interrupted_saves(options_.save_path);
     if (!open_log_host()) return 1;
     device_.ike().keys_in_log = options_.debug;
+    // What IKE may spend on requesters, from what Diffie-Hellman costs on this machine: a fifth
+    // of the core, so that forwarding keeps the rest under any IKE load (docs/robustness.md).
+    double ms_per_computation = 0;
+    const uint32_t units = ike::measure_units_per_second(kIkeShareOfCore, &ms_per_computation);
+    device_.ike().work_budget().set_units_per_second(units);
+    const uint32_t modp2048 = units / ike::WorkBudget::cost(*ike::find_dh_group(14));
+    log("IKE/6/BUDGET: at most " + std::to_string(modp2048) +
+        " MODP-2048 responder computations a second (" + std::to_string(units) +
+        " units; one takes " + two_decimals(ms_per_computation) + " ms here: " +
+        std::to_string(static_cast<int>(kIkeShareOfCore * 100)) + "% of this core)");
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
     if (options_.kernel_dataplane) {
       if (!start_kernel_dataplane()) return 1;
@@ -518,8 +539,18 @@ class Daemon {
         // A connection starts where a login does, in user view.
         c->runner.ctx.save_path = options_.save_path;
         serve(c);
+        accept();
+        return;
       }
-      accept();
+      // Out of file descriptors (EMFILE, ENFILE) or another failure that would repeat at once:
+      // wait before the next accept rather than spin a core, and say so (once a second at most).
+      if (accept_log_.allow(device_.now_ms()))
+        log("VFW/4/CLI: cannot accept a CLI connection: " + ec.message() +
+            "; trying again in 100 ms" + accept_log_.unlogged_note());
+      accept_pause_.expires_after(std::chrono::milliseconds(100));
+      accept_pause_.async_wait([this](const boost::system::error_code& e) {
+        if (!e) accept();
+      });
     });
   }
 
@@ -697,6 +728,8 @@ class Daemon {
   asio::posix::stream_descriptor stdin_;
   asio::streambuf terminal_input_;
   asio::local::stream_protocol::acceptor acceptor_;
+  asio::steady_timer accept_pause_;  // after a failed accept (EMFILE): a pause, not a spin
+  RateLimitedLog accept_log_{1};
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::unique_ptr<DeviceFrames> frames_;
   std::map<uint16_t, Bound> bound_;

@@ -17,12 +17,16 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "cli/command_engine.hpp"
 #include "cli/line_runner.hpp"
 #include "config/aaa.hpp"
 #include "config/secret.hpp"
+#include "device/rate_limited_log.hpp"
 #include "manage/vty_line.hpp"
 
 namespace vfw::manage {
@@ -109,6 +113,23 @@ class Session {
   std::string input;  // received, not yet taken by the line discipline (typed ahead)
   std::string user;   // who logged in; set by the session's thread, read after it ends
   bool in_shell = false;
+  // Set on the device thread when the login succeeds and a VTY is free: from then on the
+  // session counts against the VTY users, before it against the connections still unproven.
+  bool logged_in = false;
+  // The deadlines of a connection not yet logged in (the device thread's watchdog shuts its
+  // socket down when one passes: libssh itself waits for a silent client for ever).
+  Clock::time_point accepted_at = Clock::now();
+  std::atomic<bool> key_exchange_done{false};
+  std::atomic<bool> timed_out{false};
+  // Held while the session thread closes its socket and while another thread shuts it down, so
+  // that the descriptor shut down is never one the number was reused for.
+  std::mutex socket_mutex;
+  bool socket_closed = false;
+  void shut_down() {
+    std::lock_guard lock(socket_mutex);
+    const int fd = socket_closed ? -1 : ssh_get_fd(ssh_);
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
 };
 
 struct SshServer::Impl {
@@ -127,6 +148,12 @@ struct SshServer::Impl {
   std::list<tcp::acceptor> acceptors;
   std::list<std::unique_ptr<Session>> sessions;  // device thread only
   std::atomic<bool> stopping{false};
+  std::minstd_rand early_drop{std::random_device{}()};  // device thread only
+  RateLimitedLog refusal_log;                           // device thread only
+  RateLimitedLog accept_log{1};                         // device thread only
+  asio::steady_timer accept_pause{io};                  // after a failed accept
+  asio::steady_timer watchdog{io};                      // the unproven connections' deadlines
+  std::vector<tcp::acceptor*> paused;                   // the acceptors it resumes
 
   // Runs f on the device's thread and waits for its result; nullopt when the server stops
   // first. A posted call runs only while the server is not stopping, so a session thread that
@@ -166,8 +193,45 @@ struct SshServer::Impl {
   void accept(tcp::acceptor& acceptor) {
     acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || stopping) return;
-      if (!ec) admit(std::move(s));
-      accept(acceptor);
+      if (!ec) {
+        admit(std::move(s));
+        accept(acceptor);
+        return;
+      }
+      // Out of file descriptors (EMFILE, ENFILE) or another failure that would repeat at once:
+      // a pause before the next accept, not a spinning core; said once a second at most.
+      if (accept_log.allow(side.device->now_ms()))
+        log("SSH/4/ACCEPT: cannot accept an SSH connection: " + ec.message() +
+            "; trying again in 100 ms" + accept_log.unlogged_note());
+      paused.push_back(&acceptor);
+      if (paused.size() > 1) return;  // the pause is already running
+      accept_pause.expires_after(std::chrono::milliseconds(100));
+      accept_pause.async_wait([this](const boost::system::error_code& e) {
+        if (e || stopping) return;  // cancelled: the server may be gone, touch nothing
+        for (tcp::acceptor* a : std::exchange(paused, {})) accept(*a);
+      });
+    });
+  }
+
+  // Once a second on the device thread: a connection still in its key exchange after
+  // key_exchange_seconds, or not logged in after the login timeout, has its socket shut down,
+  // which ends libssh's wait in its thread.
+  void watch() {
+    watchdog.expires_after(std::chrono::seconds(1));
+    watchdog.async_wait([this](const boost::system::error_code& e) {
+      if (e || stopping) return;  // cancelled: the server may be gone, touch nothing
+      const auto now = Clock::now();
+      for (const auto& s : sessions) {
+        if (s->done || s->logged_in || s->timed_out) continue;
+        const auto age = now - s->accepted_at;
+        if ((!s->key_exchange_done && age > std::chrono::seconds(options.key_exchange_seconds)) ||
+            age > std::chrono::seconds(options.login_timeout_seconds)) {
+          s->timed_out = true;
+          s->shut_down();
+        }
+      }
+      reap();
+      watch();
     });
   }
 
@@ -205,10 +269,34 @@ struct SshServer::Impl {
             ", Reason=the address is locked after failed logins)");
       return;
     }
-    if (sessions.size() >= options.max_sessions) {
-      log("SSH/4/SSH_CONNECT_DENY: The SSH connection was refused. (IPAddress=" +
-          to_string(client) + ", Interface=" + interface +
-          ", Reason=the number of VTY users has reached the upper limit)");
+    // Connections not yet logged in are bounded apart from the VTYs (OpenSSH's MaxStartups
+    // model): a few per source, and in total a band where newcomers are refused at random, more
+    // often the fuller it is, up to a hard ceiling. Silent connections cannot hold the VTYs, and
+    // the administrator's next attempt gets through with some chance even under a spread flood.
+    size_t unproven = 0;
+    size_t from_client = 0;
+    for (const auto& other : sessions) {
+      if (other->done || other->logged_in) continue;
+      ++unproven;
+      if (other->client_ == client) ++from_client;
+    }
+    std::string why;
+    if (from_client >= options.preauth_per_source) {
+      why = "the address has " + std::to_string(from_client) + " connections not yet logged in";
+    } else if (unproven >= options.preauth_full) {
+      why = "too many connections are not yet logged in";
+    } else if (unproven >= options.preauth_start) {
+      // Refused with probability 30% at the start of the band, rising linearly to 100% at full.
+      const double span = static_cast<double>(options.preauth_full - options.preauth_start);
+      const double p = 0.3 + 0.7 * static_cast<double>(unproven - options.preauth_start) / span;
+      if (std::uniform_real_distribution<double>(0, 1)(early_drop) < p)
+        why = "too many connections are not yet logged in (" + std::to_string(unproven) + ")";
+    }
+    if (!why.empty()) {
+      if (refusal_log.allow(side.device->now_ms()))
+        log("SSH/4/SSH_CONNECT_DENY: The SSH connection was refused. (IPAddress=" +
+            to_string(client) + ", Interface=" + interface + ", Reason=" + why + ")" +
+            refusal_log.unlogged_note());
       return;
     }
     ssh_session s = ssh_new();
@@ -235,7 +323,9 @@ struct SshServer::Impl {
   };
 
   void serve(Session& s) {
-    long timeout = options.login_timeout_seconds;
+    // The key exchange has a short deadline of its own: a client that says nothing is gone in
+    // seconds, not at the login timeout.
+    long timeout = std::min<long>(options.key_exchange_seconds, options.login_timeout_seconds);
     ssh_options_set(s.ssh_, SSH_OPTIONS_TIMEOUT, &timeout);
     Login login;
     login.server = this;
@@ -247,10 +337,20 @@ struct SshServer::Impl {
     ssh_set_server_callbacks(s.ssh_, &login.callbacks);
     ssh_set_auth_methods(s.ssh_, SSH_AUTH_METHOD_PASSWORD);
     if (ssh_handle_key_exchange(s.ssh_) != SSH_OK) {
+      // libssh's own timeout says nothing; the watchdog's is the same deadline.
+      const std::string why = ssh_get_error(s.ssh_);
       log_from_session("SSH/6/SSH_KEX_FAIL: Key exchange with " + to_string(s.client_) +
-                       " failed: " + ssh_get_error(s.ssh_));
+                       " failed: " +
+                       (s.timed_out || why.empty()
+                            ? "not finished within " +
+                                  std::to_string(options.key_exchange_seconds) + " s"
+                            : why));
+      close(s);
       return;
     }
+    s.key_exchange_done = true;
+    timeout = options.login_timeout_seconds;
+    ssh_options_set(s.ssh_, SSH_OPTIONS_TIMEOUT, &timeout);
     const auto user = log_in(s, login);
     if (user) {
       s.user = *user;
@@ -265,7 +365,14 @@ struct SshServer::Impl {
         if (!stopping) log_logout(who, client, "The connection was closed");
       });
     }
+    close(s);
+  }
+
+  // The connection closed now, not when the device thread reaps the session.
+  static void close(Session& s) {
+    std::lock_guard lock(s.socket_mutex);
     ssh_disconnect(s.ssh_);
+    s.socket_closed = true;
   }
 
   // On the device thread: "" when the user may log in, otherwise why not ("locked" when this
@@ -338,14 +445,29 @@ struct SshServer::Impl {
     const std::string user = name != nullptr ? name : "";
     const std::string typed = password != nullptr ? password : "";
     const Ipv4 client = login->session->client_;
-    const auto verdict = server->on_device(
-        [server, user, typed, client] { return server->check_login(user, typed, client); });
+    Session* session = login->session;
+    const auto verdict = server->on_device([server, user, typed, client, session] {
+      std::string refused = server->check_login(user, typed, client);
+      if (!refused.empty()) return refused;
+      // A VTY for the user, or none: only logged-in users count against the VTY limit.
+      size_t users = 0;
+      for (const auto& other : server->sessions) users += other->done || !other->logged_in ? 0 : 1;
+      if (users >= server->options.max_sessions) {
+        server->log("SSH/4/SSH_CONNECT_DENY: The SSH connection was refused. (IPAddress=" +
+                    to_string(client) +
+                    ", Reason=the number of VTY users has reached the upper limit)");
+        return std::string("full");
+      }
+      session->logged_in = true;
+      return std::string();
+    });
     if (verdict && verdict->empty()) {
       login->user = user;
       return SSH_AUTH_SUCCESS;
     }
     // The device ends the connection after its retries, or at once when the address is locked.
-    if (!verdict || *verdict == "locked" || ++login->failures >= server->options.auth_retries)
+    if (!verdict || *verdict == "locked" || *verdict == "full" ||
+        ++login->failures >= server->options.auth_retries)
       login->give_up = true;
     return SSH_AUTH_DENIED;
   }
@@ -498,7 +620,7 @@ struct SshServer::Impl {
       // `save` writes where the daemon's configuration came from.
       cli.runner->ctx.save_path = side.save_path;
       size_t users = 0;
-      for (const auto& other : sessions) users += other->done ? 0 : 1;
+      for (const auto& other : sessions) users += other->done || !other->logged_in ? 0 : 1;
       return Start{cli.runner->ctx.prompt(), users};
     });
     if (!start) return;
@@ -695,21 +817,21 @@ bool SshServer::listen(Ipv4 address, std::string& error) {
     return false;
   }
   impl_->accept(acceptor);
+  if (impl_->acceptors.size() == 1) impl_->watch();
   return true;
 }
 
 void SshServer::stop() {
   if (impl_->stopping.exchange(true)) return;
+  impl_->accept_pause.cancel();
+  impl_->watchdog.cancel();
   for (auto& a : impl_->acceptors) {
     boost::system::error_code ec;
     a.close(ec);
   }
   // A thread blocked in libssh (key exchange, a write to a client that does not read) wakes up
   // when its socket is shut down.
-  for (auto& s : impl_->sessions) {
-    const int fd = ssh_get_fd(s->ssh_);
-    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
-  }
+  for (auto& s : impl_->sessions) s->shut_down();
   for (auto& s : impl_->sessions) {
     if (s->thread_.joinable()) s->thread_.join();
     if (s->in_shell) impl_->log_logout(s->user, s->client_, "The device stops");

@@ -33,7 +33,13 @@ struct SshServerOptions {
   uint16_t port = 22;
   int login_timeout_seconds = 60;  // key exchange and authentication (`ssh server timeout`)
   int idle_timeout_seconds = 600;  // `idle-timeout 10 0` of the VTYs
-  size_t max_sessions = 10;        // the USG's VTY users
+  size_t max_sessions = 10;        // the USG's VTY users: logged-in users only
+  // Connections not yet logged in (OpenSSH's MaxStartups 10:30:30 and PerSourceMaxStartups 3):
+  // from preauth_start on, newcomers are refused at random (30%, rising to 100% at preauth_full).
+  size_t preauth_per_source = 3;
+  size_t preauth_start = 10;
+  size_t preauth_full = 30;
+  long key_exchange_seconds = 10;  // a client silent this long in the key exchange is gone
   int auth_retries = 3;            // `ssh server authentication-retries`
   LoginGuard::Limits guard;
 };

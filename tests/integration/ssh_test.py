@@ -2,7 +2,8 @@
 """The VRP CLI over SSH (vfw run): Netmiko's Huawei driver unchanged, isolated sessions, paging,
 `?` help, save's question, the refusals (wrong password, unknown user, a user without service-type
 ssh, an interface without service-manage ssh, exec), the lock-out after repeated failures, the host
-key kept across restarts, SIGTERM with a session open.
+key kept across restarts, silent connections that must not lock the administrator out, SIGTERM
+with a session open.
 
 vfw listens on loopback addresses (127.1.0.2 on GigabitEthernet0/0/0 with service-manage ssh,
 127.2.0.3 on GigabitEthernet0/0/3 without), so no namespace is needed.
@@ -98,8 +99,12 @@ class Daemon:
 def client(password=PASSWORD, user="admin", host=MGMT):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(host, port=port, username=user, password=password, look_for_keys=False,
-              allow_agent=False, timeout=5, banner_timeout=5, auth_timeout=5)
+    try:
+        c.connect(host, port=port, username=user, password=password, look_for_keys=False,
+                  allow_agent=False, timeout=5, banner_timeout=5, auth_timeout=5)
+    except BaseException:
+        c.close()  # as ssh does: a refused login closes its connection
+        raise
     return c
 
 
@@ -291,6 +296,56 @@ subprocess.run([VFW, "cli", "--connect", os.path.join(work, "s.sock"), "-c", "sy
 check("an address given while the daemon runs gets SSH within seconds",
       daemon.wait_log(rf"SSH/6/BIND: SSH on {re.escape(late)}:{port} \(GigabitEthernet0/0/4\)", timeout=12)
       and login_fails(host=late) == "logged in", daemon.text()[-600:])
+# Connections not yet logged in (issue 25): each address has at most three; connections that
+# never speak do not hold the VTYs (only logged-in users count); the key exchange's own deadline
+# (10 s) closes them, not the 60 s login timeout.
+same = [socket.create_connection((MGMT, port), timeout=5, source_address=("127.0.6.1", 0))
+        for _ in range(4)]
+same[3].settimeout(3)
+try:
+    fourth = same[3].recv(64)
+except OSError:
+    fourth = b"(no answer)"
+check("a fourth connection not yet logged in from one address is refused",
+      fourth == b"" and daemon.wait_log(r"IPAddress=127\.0\.6\.1, .*Reason=the address has 3 "
+                                        r"connections not yet logged in"),
+      repr(fourth) + daemon.text()[-600:])
+for s in same:
+    s.close()
+time.sleep(1)
+opened = time.time()
+silent = [socket.create_connection((MGMT, port), timeout=5, source_address=(f"127.0.5.{i + 1}", 0))
+          for i in range(12)]
+time.sleep(0.5)
+admin = "connection refused"
+for attempt in range(10):  # past 10 unproven connections newcomers are refused at random (30%+)
+    admin = login_fails()
+    if admin == "logged in":
+        break
+check("twelve silent connections do not lock the administrator out", admin == "logged in",
+      f"{admin} after {attempt + 1} attempts\n" + daemon.text()[-800:])
+
+
+def closed_by_server(s, deadline):
+    s.settimeout(1)
+    while time.time() < deadline:
+        try:
+            if s.recv(4096) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+gone = all(closed_by_server(s, opened + 20) for s in silent)
+check("silent connections are closed by the key exchange's deadline, not the login timeout",
+      gone and time.time() - opened < 15
+      and daemon.wait_log(r"Key exchange with 127\.0\.5\.1 failed: not finished within 10 s"),
+      f"{time.time() - opened:.1f} s\n" + daemon.text()[-600:])
+for s in silent:
+    s.close()
 rc = daemon.stop()
 # SIGTERM with a session open: a clean stop, the session logged out.
 check("SIGTERM with a session open stops cleanly and logs the session out",
