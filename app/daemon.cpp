@@ -24,6 +24,7 @@
 #include "manage/ssh_server.hpp"
 #include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
+#include "netio/link_monitor.hpp"
 #include "netio/packet_socket.hpp"
 #include "netio/tap_device.hpp"
 #include "packet/packet.hpp"
@@ -221,12 +222,23 @@ class Daemon {
     return true;
   }
 
+  struct Bound {
+    uint16_t index = 0;
+    std::string name;  // the device's interface
+    std::string linux_name;
+    bool tap = false;
+    std::unique_ptr<FramePort> socket;
+    std::unique_ptr<asio::posix::stream_descriptor> descriptor;
+    std::vector<DeviceFrames::Frame> frames;
+  };
+
   // --bind: each device interface on its Linux interface; the host's own stack must keep off.
   bool bind_interfaces() {
     frames_ = std::make_unique<DeviceFrames>(
         device_, [this](uint16_t interface, std::span<const uint8_t> frame) {
           const auto it = bound_.find(interface);
-          if (it != bound_.end()) it->second.socket->queue(frame);
+          // An interface whose Linux interface is gone sends nothing until it returns.
+          if (it != bound_.end() && it->second.socket) it->second.socket->queue(frame);
         });
     for (const auto& [name, linux_name] : options_.binds) {
       const auto normal = cli::normalize_interface(name);
@@ -267,21 +279,90 @@ class Daemon {
           ", MTU " + std::to_string(socket->mtu()) + ")");
       Bound& b = bound_[index];
       b.index = index;
+      b.name = *normal;
       b.linux_name = linux_name;
+      b.tap = tap;
       b.socket = std::move(socket);
       b.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
     }
-    for (auto& [index, b] : bound_) wait_frames(b);
+    for (auto& [index, b] : bound_) {
+      wait_frames(b);
+      if (!b.tap && !LinkMonitor::current(b.linux_name).up) link_changed(b, false, "no carrier");
+    }
+    follow_links();
     return true;
   }
 
-  struct Bound {
-    uint16_t index = 0;
-    std::string linux_name;
-    std::unique_ptr<FramePort> socket;
-    std::unique_ptr<asio::posix::stream_descriptor> descriptor;
-    std::vector<DeviceFrames::Frame> frames;
-  };
+  // rtnetlink: an interface under a bound one deleted (its socket closed, the interface down),
+  // an interface of that name back (bound again), a carrier lost or found (down, up).
+  void follow_links() {
+    std::string error;
+    links_ = LinkMonitor::open(error);
+    if (!links_) {
+      log("VFW/4/LINK: " + error + "; an interface that goes away is not followed");
+      return;
+    }
+    links_descriptor_ = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(links_->fd()));
+    wait_links();
+  }
+
+  void wait_links() {
+    links_descriptor_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                  [this](const boost::system::error_code& ec) {
+                                    if (ec) return;
+                                    bool overflowed = false;
+                                    auto events = links_->receive(overflowed);
+                                    if (overflowed) {
+                                      // Some were lost: look at each bound interface afresh.
+                                      events.clear();
+                                      for (const auto& [index, b] : bound_)
+                                        if (!b.tap) events.push_back(LinkMonitor::current(b.linux_name));
+                                    }
+                                    for (const auto& e : events) on_link(e);
+                                    flush_log();
+                                    wait_links();
+                                  });
+  }
+
+  void on_link(const LinkEvent& e) {
+    for (auto& [index, b] : bound_) {
+      if (b.tap || b.linux_name != e.name) continue;
+      const bool same = b.socket && b.socket->ifindex() == e.index;
+      if (b.socket && (e.deleted || e.index == 0 || !same)) {
+        // Gone (or replaced by a new interface of the same name): the old socket reads nothing.
+        b.descriptor.reset();
+        b.socket.reset();
+        log("VFW/4/LINK: " + b.name + " lost " + b.linux_name +
+            " (deleted); down until an interface of that name returns");
+        link_changed(b, false, "");
+      }
+      if (!b.socket && !e.deleted && e.index != 0) {
+        std::string error;
+        auto socket = PacketSocket::open(b.linux_name, error);
+        if (!socket) {
+          log("VFW/3/LINK: " + b.name + ": " + b.linux_name + " is back but cannot be bound: " +
+              error);
+          continue;
+        }
+        frames_->attach(index, socket->mac());
+        b.socket = std::move(socket);
+        b.descriptor =
+            std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
+        wait_frames(b);
+        log("VFW/6/LINK: " + b.name + " bound again on " + b.linux_name + " (" +
+            mac_text(b.socket->mac()) + ", MTU " + std::to_string(b.socket->mtu()) + ")");
+      }
+      if (b.socket) link_changed(b, e.up, e.up ? "" : "no carrier");
+    }
+  }
+
+  // The device's view of the link, logged when it changes.
+  void link_changed(Bound& b, bool up, const std::string& why) {
+    if (!device_.set_link(b.name, up)) return;
+    log("VFW/4/LINK: " + b.name + " (" + b.linux_name + ") is " + (up ? "up" : "down") +
+        (why.empty() ? "" : " (" + why + ")"));
+  }
+
 
   void wait_frames(Bound& b) {
     b.descriptor->async_wait(asio::posix::stream_descriptor::wait_read,
@@ -429,7 +510,8 @@ class Daemon {
 
   // What the bound interfaces queued, sent a batch at a time.
   void flush_frames() {
-    for (auto& [index, b] : bound_) b.socket->flush();
+    for (auto& [index, b] : bound_)
+      if (b.socket) b.socket->flush();
   }
 
   void flush_ike() {
@@ -466,6 +548,9 @@ class Daemon {
       device_.ike_tick();
       flush_ike();
       cli::sample_process_usage();  // display cpu-usage's windows
+      // What the host dropped before vfw read it, for display interface.
+      for (auto& [index, b] : bound_)
+        if (b.socket) device_.counters(index).host_drops += b.socket->take_host_drops();
       if (kernel_ && device_.generation() != kernel_generation_) {
         // A line typed at the CLI changed the configuration: the kernel follows.
         kernel_generation_ = device_.generation();
@@ -733,6 +818,8 @@ class Daemon {
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::unique_ptr<DeviceFrames> frames_;
   std::map<uint16_t, Bound> bound_;
+  std::unique_ptr<LinkMonitor> links_;
+  std::unique_ptr<asio::posix::stream_descriptor> links_descriptor_;
   std::unique_ptr<udp::socket> log_host_;
   udp::endpoint log_host_at_;
   std::map<uint32_t, std::string> interface_of_;

@@ -33,7 +33,8 @@ std::vector<Row> rows(const Device& d) {
   for (const InterfaceState& i : d.snapshot().interfaces) {
     Row r;
     r.name = i.name;
-    r.phy = i.up ? "up" : "*down";
+    // *down is a shutdown; a link the host reports down is plain down, as a pulled cable is.
+    r.phy = i.up ? "up" : i.link_down ? "down" : "*down";
     r.protocol = i.up && i.has_address ? "up" : "down";
     r.address =
         i.has_address ? to_string(i.address) + "/" + std::to_string(i.prefix_length) : "unassigned";
@@ -87,7 +88,7 @@ std::string display_interface(const Device& d, uint16_t only) {
     const auto i = static_cast<uint16_t>(index);
     if (only != kNoInterface && i != only) continue;
     const InterfaceState& st = snap.interfaces[i];
-    const std::string state = st.up ? "UP" : "Administratively DOWN";
+    const std::string state = st.up ? "UP" : st.link_down ? "DOWN" : "Administratively DOWN";
     o += st.name + " current state : " + state + "\n";
     o += std::string("Line protocol current state : ") + (st.up && st.has_address ? "UP" : "DOWN") +
          "\n";
@@ -115,6 +116,10 @@ std::string display_interface(const Device& d, uint16_t only) {
     o += format("    Output: %llu packets, %llu bytes\n",
                 static_cast<unsigned long long>(counted.out_packets),
                 static_cast<unsigned long long>(counted.out_bytes));
+    // vfw run --bind: frames the host's socket dropped before vfw read them (PACKET_STATISTICS).
+    if (counted.host_drops != 0)
+      o += format("    Host drops: %llu frames (the receive queue was full before vfw read them)\n",
+                  static_cast<unsigned long long>(counted.host_drops));
     if (only == kNoInterface && index + 1 < snap.interfaces.size()) o += "\n";
   }
   return o;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,14 @@ class Device {
   // SAs are made at once (a handful of keys), so that their errors reach the line that caused them.
   void apply();
   void replace(config::Config cfg);  // a loaded file: all of it, then apply()
+  // The host says an interface's link went down (its Linux interface gone, or no carrier) or came
+  // back: display interface shows it, and its routes leave the FIB until it returns. The
+  // configuration does not change. false when the state was already so.
+  bool set_link(const std::string& interface, bool up) {
+    const bool changed = up ? links_down_.erase(interface) != 0 : links_down_.insert(interface).second;
+    if (changed) dirty_ = true;
+    return changed;
+  }
 
   const Snapshot& snapshot() const {
     settle();
@@ -131,6 +140,7 @@ class Device {
     uint64_t in_bytes = 0;
     uint64_t out_packets = 0;
     uint64_t out_bytes = 0;
+    uint64_t host_drops = 0;  // vfw run --bind: dropped by the host before vfw read them
   };
   // By index, as the data path counts: no lookup beyond the vector's.
   InterfaceCounters& counters(uint16_t interface) {
@@ -227,6 +237,7 @@ class Device {
   uint32_t icmp_error_second_ = 0;
   uint32_t icmp_errors_ = 0;
   std::vector<InterfaceCounters> counters_;
+  std::set<std::string> links_down_;  // set_link()
   LiveTraceFilter live_filter_;
   uint32_t live_remaining_ = 0;
   std::vector<std::string> live_traces_;

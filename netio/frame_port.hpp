@@ -28,6 +28,10 @@ class FramePort {
   virtual uint32_t capacity(size_t i) const = 0;
   virtual void queue(std::span<const uint8_t> frame) = 0;
   virtual void flush() = 0;
+  // Frames the host dropped before they were read (a receive queue full), since last asked.
+  virtual uint64_t take_host_drops() { return 0; }
+  // The Linux interface index the port is on (0 when it is not a host interface's).
+  virtual int ifindex() const { return 0; }
 };
 
 }  // namespace vfw

@@ -76,6 +76,9 @@ std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, s
   }
   // What this socket sends is not read back.
   setsockopt(s->fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  // Room for bursts: beyond rmem_max with CAP_NET_ADMIN (FORCE), else as much as the host allows.
+  if (setsockopt(s->fd_, SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBuffer, sizeof kReceiveBuffer) != 0)
+    setsockopt(s->fd_, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof kReceiveBuffer);
   sockaddr_ll at{};
   at.sll_family = AF_PACKET;
   at.sll_protocol = htons(ETH_P_ALL);
@@ -86,6 +89,13 @@ std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, s
   }
   s->reads_.resize(kBatch * kReadBytes);
   return s;
+}
+
+uint64_t PacketSocket::take_host_drops() {
+  tpacket_stats stats{};
+  socklen_t length = sizeof stats;
+  if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) return 0;
+  return stats.tp_drops;
 }
 
 PacketSocket::~PacketSocket() {

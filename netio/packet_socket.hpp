@@ -50,6 +50,13 @@ class PacketSocket final : public FramePort {
   void queue(std::span<const uint8_t> frame) override;
   void flush() override;
 
+  // PACKET_STATISTICS: the kernel's count of frames it dropped for this socket (its receive
+  // buffer full), which reading resets.
+  uint64_t take_host_drops() override;
+  int ifindex() const override { return ifindex_; }
+  // The receive buffer asked for: bursts of a line-rate link for tens of milliseconds.
+  static constexpr int kReceiveBuffer = 8 << 20;
+
   uint64_t cut() const { return cut_; }                  // super-frames cut into segments
   uint64_t unsupported() const { return unsupported_; }  // super-frames of a kind not cut
   uint64_t send_errors() const { return send_errors_; }

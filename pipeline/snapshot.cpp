@@ -76,7 +76,8 @@ uint16_t Snapshot::interface_index(const std::string& name) const {
   return kNoInterface;
 }
 
-std::shared_ptr<const Snapshot> compile(const config::Config& cfg) {
+std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
+                                        const std::set<std::string>& links_down) {
   auto s = std::make_shared<Snapshot>();
   s->sysname = cfg.sysname;
   for (const auto& z : cfg.zones) s->zones.names.push_back(z.name);
@@ -92,7 +93,8 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg) {
       st.prefix_length = i.address->length;
     }
     st.mtu = i.mtu;
-    st.up = !i.shutdown;
+    st.link_down = links_down.count(name) != 0;
+    st.up = !i.shutdown && !st.link_down;
     st.service_manage = i.service_manage.enabled;
     st.manage_permitted = manage_bits(i.service_manage.permitted);
     st.tcp_adjust_mss = i.tcp_adjust_mss;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,8 @@ struct InterfaceState {
   Ipv4 address;
   uint8_t prefix_length = 0;
   uint32_t mtu = 1500;
-  bool up = true;
+  bool up = true;          // forwards: not shut down, and its link (if the host said) is up
+  bool link_down = false;  // the host's interface under it is gone or has no carrier
   bool service_manage = true;
   uint8_t manage_permitted = 0;  // ManageService bits
   std::optional<uint16_t> tcp_adjust_mss;
@@ -64,6 +66,9 @@ struct Snapshot {
   uint16_t interface_index(const std::string& name) const;  // kNoInterface when unknown
 };
 
-std::shared_ptr<const Snapshot> compile(const config::Config& cfg);
+// links_down: the interfaces whose link the host reports down (vfw run follows rtnetlink); they
+// forward nothing and their routes are out of the FIB until the link returns.
+std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
+                                        const std::set<std::string>& links_down = {});
 
 }  // namespace vfw

@@ -113,6 +113,37 @@ check "SSH: five wrong passwords lock the address out, the right one is then ref
 check "SSH: the failures and the lock are logged" \
   bash -c "[ \$(grep -c 'SSH_USER_LOGIN_FAIL.*The password is wrong, UserName=admin, IPAddress=192.168.0.2' '$log') -eq 5 ] &&
            grep -q 'SSH/4/IP_LOCKED: IP was locked. (IpAddress=192.168.0.2' '$log'"
+# Issue 25: an interface that goes away under traffic and comes back. The veth under GE0/0/1 is
+# deleted (a containerlab peer restarted), then made again with the same name; its carrier is
+# then lost and found (the peer's end down and up). vfw follows rtnetlink: down, bound again, up.
+brief() { fw1_cli "display interface brief" | awk '$1 == "GigabitEthernet0/0/1" {print $2}'; }
+ip netns exec vfwt-pc1 ping -q -i 0.05 10.2.1.2 >/dev/null 2>&1 &
+flood=$!
+sleep 0.5
+ip -n vfwt-pc1 link del pc1e
+check "an interface deleted under traffic: logged, and display interface brief shows it down" \
+  bash -c "for _ in \$(seq 30); do grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' '$log' && break; sleep 0.1; done
+           grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' '$log' && [ \"\$1\" = down ]" _ "$(sleep 0.5; brief)"
+ip link add pc1e netns vfwt-pc1 type veth peer name fw1i netns vfwt-fw1
+ip -n vfwt-fw1 link set fw1i up
+ip -n vfwt-pc1 link set pc1e up
+ip -n vfwt-pc1 addr add 10.1.1.2/24 dev pc1e
+ip -n vfwt-pc1 route add default via 10.1.1.1
+sleep 1
+check "an interface of that name back: bound again and up, and PC1's pings go through the tunnel" \
+  bash -c "grep -q 'VFW/6/LINK: GigabitEthernet0/0/1 bound again on fw1i' '$log' &&
+           [ \"\$1\" = up ] && ip netns exec vfwt-pc1 ping -c 3 -i 0.3 -W 2 10.2.1.2 | grep -q '3 received'" _ "$(brief)"
+ip -n vfwt-pc1 link set pc1e down
+sleep 0.5
+check "the carrier lost (the peer's end down): display interface brief shows down" \
+  bash -c "[ \"\$1\" = down ] && grep -q 'GigabitEthernet0/0/1 (fw1i) is down (no carrier)' '$log'" _ "$(brief)"
+ip -n vfwt-pc1 link set pc1e up
+ip -n vfwt-pc1 route replace default via 10.1.1.1
+sleep 1
+check "the carrier back: up again, and traffic passes" \
+  bash -c "[ \"\$1\" = up ] && ip netns exec vfwt-pc1 ping -c 3 -i 0.3 -W 2 10.2.1.2 | grep -q '3 received'" _ "$(brief)"
+kill "$flood" 2>/dev/null
+wait "$flood" 2>/dev/null
 stop_vfw
 check "vfw's stop deletes the SAs on strongSwan too" no_sa_left
 "$peer" stop "$work/fw3"
