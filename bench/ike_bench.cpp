@@ -6,6 +6,9 @@
 // cannot do without. Also the memory an established IKE SA and a half-open one hold.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <openssl/bn.h>
+
+#include <algorithm>
 
 #include "ike/engine.hpp"
 #include "ike/ikev1_engine.hpp"
@@ -115,6 +118,56 @@ void BM_PublicKeyCeiling(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// Issue 25: a flood of IKE_SA_INIT requests from the peer's (spoofed) address whose MODP-2048 KE
+// value passes the cheap checks but is outside the group (p - 2), 500 a second on the engine's
+// clock. Defended, the first 64 cost a key pair and a failed check each and then every request
+// gets a cookie; dh_per_request says how many computations a request cost on average over the
+// run. The machine's limit beside it: BM_BadKeUndefended, what each such request cost before
+// (a key pair and the failed check), through the same OpenSSL calls.
+Bytes outside_subgroup() {
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  BN_sub_word(p, 2);
+  Bytes out(256);
+  BN_bn2binpad(p, out.data(), 256);
+  BN_free(p);
+  return out;
+}
+
+void BM_BadKeFlood(benchmark::State& state) {
+  Engine responder(side(false, "group14"));
+  Engine initiator(side(true, "group14"));
+  initiator.initiate(0, 0);
+  Bytes request = initiator.take_datagrams().at(0).bytes;
+  const Bytes& own = initiator.sas().at(0)->dh->public_value();
+  const Bytes bad = outside_subgroup();
+  std::copy(bad.begin(), bad.end(), std::search(request.begin(), request.end(), own.begin(), own.end()));
+  uint64_t now = 0;
+  uint32_t spi = 1;
+  for (auto _ : state) {
+    store32(request.data(), spi++);
+    responder.receive({Ipv4{0x02010101}, 500}, {Ipv4{0x01010101}, 500}, request, now);
+    benchmark::DoNotOptimize(responder.take_datagrams());
+    now += 2;
+  }
+  state.counters["per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["dh_per_request"] =
+      static_cast<double>(responder.work_budget().computations()) /
+      static_cast<double>(state.iterations());
+}
+
+void BM_BadKeUndefended(benchmark::State& state) {
+  const DhGroup& group = *find_dh_group("group14");
+  const Bytes bad = outside_subgroup();
+  for (auto _ : state) {
+    auto key = DhKey::generate(group, system_random());
+    auto shared = key->shared_secret(bad);
+    if (shared) state.SkipWithError("a value outside the group was accepted");
+  }
+  state.counters["per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
 // Memory: the heap an engine holds for n established IKE SAs (each with its CHILD SA) and for n
 // half-open ones (a responder after IKE_SA_INIT), per SA, as glibc's allocator counts it
 // (OpenSSL's allocations included).
@@ -162,4 +215,6 @@ BENCHMARK(BM_PublicKeyCeiling)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Negotiation)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_NegotiationV1)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MemoryPerSa)->Arg(0)->Arg(1)->Iterations(1);
+BENCHMARK(BM_BadKeFlood)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BadKeUndefended)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();
