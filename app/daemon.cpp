@@ -482,8 +482,10 @@ class Daemon {
              std::to_string(inner.protocol) + ", to " +
              (a == Action::ToDevice ? std::string("the device") : r.output);
     }
-    log("IPSEC/6/ESP: ESP from " + to_string(remote.address) + ":" + std::to_string(remote.port) +
-        what);
+    // One line a packet, but at most 10 a second: ESP from outside may be a flood.
+    if (packet_log_.allow(device_.now_ms()))
+      log("IPSEC/6/ESP: ESP from " + to_string(remote.address) + ":" +
+          std::to_string(remote.port) + what + packet_log_.unlogged_note());
     flush_ike();
   }
 
@@ -498,14 +500,18 @@ class Daemon {
         boost::system::error_code ec;
         s->socket->send_to(asio::buffer(payload.data(), payload.size()),
                            udp::endpoint(asio::ip::address_v4(info.dst.v), info.dst_port), 0, ec);
-        log("IPSEC/6/ESP: ESP in UDP to " + to_string(info.dst) + ":" +
-            std::to_string(info.dst_port) + (ec ? " not sent: " + ec.message() : " sent"));
+        if (packet_log_.allow(device_.now_ms()))
+          log("IPSEC/6/ESP: ESP in UDP to " + to_string(info.dst) + ":" +
+              std::to_string(info.dst_port) + (ec ? " not sent: " + ec.message() : " sent") +
+              packet_log_.unlogged_note());
         return;
       }
     }
-    log("VFW/6/EGRESS: " + to_string(info.src) + " -> " + to_string(info.dst) + " leaves " +
-        device_.snapshot().interfaces[out].name +
-        " (not sent: only UDP-encapsulated tunnels leave a daemon without bound interfaces)");
+    if (packet_log_.allow(device_.now_ms()))
+      log("VFW/6/EGRESS: " + to_string(info.src) + " -> " + to_string(info.dst) + " leaves " +
+          device_.snapshot().interfaces[out].name +
+          " (not sent: only UDP-encapsulated tunnels leave a daemon without bound interfaces)" +
+          packet_log_.unlogged_note());
   }
 
   // What the bound interfaces queued, sent a batch at a time.
@@ -815,6 +821,7 @@ class Daemon {
   asio::local::stream_protocol::acceptor acceptor_;
   asio::steady_timer accept_pause_;  // after a failed accept (EMFILE): a pause, not a spin
   RateLimitedLog accept_log_{1};
+  RateLimitedLog packet_log_{10};  // the lines written per packet (ESP, egress) in socket mode
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::unique_ptr<DeviceFrames> frames_;
   std::map<uint16_t, Bound> bound_;

@@ -140,10 +140,10 @@ std::optional<vfw::config::Config> starting_config(const std::string& config) {
   return std::move(loaded.config);
 }
 
-int run_device(const std::string& config, const vfw::DaemonOptions& options) {
+int run_device(const std::string& config, const vfw::DaemonOptions& options, uint32_t sessions) {
   auto cfg = starting_config(config);
   if (!cfg) return 1;
-  vfw::Device device(std::move(*cfg));
+  vfw::Device device(std::move(*cfg), sessions);
   return vfw::run_daemon(device, options);
 }
 
@@ -325,6 +325,11 @@ int run(int argc, char** argv) {
                       "$VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key)");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
+  uint32_t run_sessions = vfw::Device::kDefaultSessionCapacity;
+  run_cmd
+      ->add_option("--sessions", run_sessions,
+                   "The session table's size, as a model's capacity (default 262144)")
+      ->check(CLI::Range(1024U, 16U << 20));
 
   // One exit-code convention (README): 0 done, 1 the configuration or a command failed, 2 a bad
   // argument (CLI11's own codes, 104-109, are folded into it), 3 an internal error.
@@ -360,7 +365,7 @@ int run(int argc, char** argv) {
                    "(--bind INTERFACE=LINUX)\n";
       return 2;
     }
-    return run_device(run_config, daemon);
+    return run_device(run_config, daemon, run_sessions);
   }
   if (*cli_cmd && cli_cmd->count("--connect") > 0)
     return vfw::connect_cli(connect.empty() ? vfw::default_socket_path() : connect, commands);

@@ -203,7 +203,10 @@ ip netns del vfwt-tap
 ip netns add vfwt-node
 trap 'stop_vfw3; stop_vfw; ip netns del vfwt-node 2>/dev/null; cleanup' EXIT
 mkdir -p "$work/flash"
+# The image's home as the Dockerfile makes it: an empty folder (HOME=/var/lib/vfw, mode 0700).
+mkdir -m 700 "$work/node-home"
 ip netns exec vfwt-node env PATH="$(dirname "$vfw"):$PATH" VFW_FLASH="$work/flash" \
+  HOME="$work/node-home" VFW_DEVICE_KEY= \
   VFW_SOCKET="$work/node.sock" "$src/scripts/vfw-node" --config "$src/examples/fw1.cfg" \
   --bind GigabitEthernet0/0/1=eth1 --bind=GigabitEthernet0/0/2=eth2 \
   >"$work/node.out" 2>"$work/node.log" &
@@ -223,6 +226,10 @@ check "vfw-node waits for interfaces attached after its start, then runs vfw on 
 check "vfw-node runs from the startup configuration's copy on the flash; save writes there" \
   bash -c "'$vfw' cli --connect '$work/node.sock' -c system-view -c 'sysname FW1-NODE' -c save -c y >/dev/null &&
            grep -q '^ sysname FW1-NODE' '$work/flash/fw1.cfg' && ! grep -q FW1-NODE '$src/examples/fw1.cfg'"
+check "the image's entry point with an empty home: the SSH host key is made, private (issue 25)" \
+  bash -c "grep -q 'SSH/6/HOSTKEY: made the SSH host key $work/node-home/.config/vfw/ssh_host_ed25519_key' '$work/node.log' &&
+           [ \"\$(stat -c %a '$work/node-home/.config/vfw/ssh_host_ed25519_key')\" = 600 ] &&
+           [ \"\$(stat -c %a '$work/node-home/.config')\" = 700 ] && ! grep -q 'no SSH' '$work/node.log'"
 stop_vfw
 ip netns del vfwt-node
 
