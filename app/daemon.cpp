@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -285,11 +287,12 @@ class Daemon {
       b.socket = std::move(socket);
       b.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
     }
+    // Following first, then looking: a change in between is not lost.
+    follow_links();
     for (auto& [index, b] : bound_) {
       wait_frames(b);
       if (!b.tap && !LinkMonitor::current(b.linux_name).up) link_changed(b, false, "no carrier");
     }
-    follow_links();
     return true;
   }
 
@@ -302,7 +305,14 @@ class Daemon {
       log("VFW/4/LINK: " + error + "; an interface that goes away is not followed");
       return;
     }
-    links_descriptor_ = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(links_->fd()));
+    const int fd = ::fcntl(links_->fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      log(std::string("VFW/4/LINK: ") + std::strerror(errno) +
+          "; an interface that goes away is not followed");
+      links_.reset();
+      return;
+    }
+    links_descriptor_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
     wait_links();
   }
 
@@ -328,7 +338,8 @@ class Daemon {
     for (auto& [index, b] : bound_) {
       if (b.tap || b.linux_name != e.name) continue;
       const bool same = b.socket && b.socket->ifindex() == e.index;
-      if (b.socket && (e.deleted || e.index == 0 || !same)) {
+      // A late deletion of an interface already replaced (another index) is not this one's.
+      if (b.socket && ((e.deleted && same) || (!e.deleted && (e.index == 0 || !same)))) {
         // Gone (or replaced by a new interface of the same name): the old socket reads nothing.
         b.descriptor.reset();
         b.socket.reset();
@@ -344,10 +355,15 @@ class Daemon {
               error);
           continue;
         }
+        const int fd = ::fcntl(socket->fd(), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {  // out of descriptors: tried again at the interface's next event
+          log("VFW/3/LINK: " + b.name + ": " + b.linux_name + " is back but cannot be bound: " +
+              std::strerror(errno));
+          continue;
+        }
         frames_->attach(index, socket->mac());
         b.socket = std::move(socket);
-        b.descriptor =
-            std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(b.socket->fd()));
+        b.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
         wait_frames(b);
         log("VFW/6/LINK: " + b.name + " bound again on " + b.linux_name + " (" +
             mac_text(b.socket->mac()) + ", MTU " + std::to_string(b.socket->mtu()) + ")");

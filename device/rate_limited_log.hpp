@@ -1,7 +1,8 @@
 // At most so many log lines of one kind a second: what a flood from outside (spoofed IKE
-// requests, SSH connection storms) would write line by line is counted instead, and the count is
-// said in the next line written, so that the log stays readable and its disk bounded while
-// nothing goes unreported.
+// requests, SSH connection storms) would write line by line is counted instead, so that the log
+// stays readable and its disk bounded. The count is said in the next line written
+// (unlogged_note), or by whoever asks for it once a second (take_unlogged: the IKE link does);
+// a flood that stops leaves its last count unsaid where no one asks.
 #pragma once
 
 #include <cstdint>

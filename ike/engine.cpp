@@ -418,7 +418,9 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
     return;
   }
-  if (half_open_ + budget_->recently_wasted(now_ms) >= kCookieThreshold) {
+  bool proven = false;  // the request returned this side's cookie: its address is the sender's
+  if (half_open_ + budget_->recently_wasted(now_ms) >= kCookieThreshold ||
+      budget_->under_pressure(now_ms)) {
     const Bytes cookie = cookie_for(*p.nonce, remote.address, h.spi_i);
     const bool first = !p.order.empty() && p.order.front() == payload::kNotify &&
                        p.notifies.front().type == notify::kCookie;
@@ -428,6 +430,7 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
       answer_unprotected_error(local, remote, h, notify::kCookie, cookie);
       return;
     }
+    proven = true;
   }
   // The peers this request may come from: by address, or any for a template's peer.
   std::vector<size_t> candidates;
@@ -485,7 +488,7 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
     answer_unprotected_error(local, remote, h, notify::kInvalidSyntax, {});
     return;
   }
-  if (!budget_->charge(*choice->suite.dh, now_ms)) {
+  if (!budget_->charge(*choice->suite.dh, now_ms, proven)) {
     ++refusals_.busy;
     return;  // not answered: the initiator retransmits (RFC 7296 2.1)
   }

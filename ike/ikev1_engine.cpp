@@ -784,7 +784,8 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
            notify::kInvalidKeyInformation, now_ms);
       return;
     }
-    if (!budget_->charge(*sa.group, now_ms)) {
+    // Aggressive mode's first message proves nothing of its source address: half the budget.
+    if (!budget_->charge(*sa.group, now_ms, false)) {
       ++busy_;
       remove(&sa);  // not answered: the initiator retransmits
       return;
@@ -948,7 +949,8 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
-      if (!budget_->charge(*sa.group, now_ms)) {
+      // Message 3 carries this side's cookie: the address is the sender's.
+      if (!budget_->charge(*sa.group, now_ms, true)) {
         ++busy_;
         sa.flight.received.clear();  // its retransmission is handled afresh, not as answered
         return;

@@ -31,20 +31,30 @@ uint32_t WorkBudget::cost(const DhGroup& group) {
   }
 }
 
-bool WorkBudget::charge(const DhGroup& group, uint64_t now_ms) {
+bool WorkBudget::charge(const DhGroup& group, uint64_t now_ms, bool proven) {
   const uint64_t second = now_ms / 1000;
   if (second != second_) {
     second_ = second;
     units_used_ = 0;
+    unproven_used_ = 0;
   }
   const uint32_t units = cost(group);
-  if (units_used_ + units > units_per_second_) {
+  const bool over = units_used_ + units > units_per_second_ ||
+                    (!proven && unproven_used_ + units > units_per_second_ / 2);
+  if (over) {
     ++refused_;
+    refused_second_ = second;
     return false;
   }
   units_used_ += units;
+  if (!proven) unproven_used_ += units;
   ++computations_;
   return true;
+}
+
+bool WorkBudget::under_pressure(uint64_t now_ms) const {
+  const uint64_t second = now_ms / 1000;
+  return refused_second_ != UINT64_MAX && second - refused_second_ <= 1;
 }
 
 void WorkBudget::wasted(uint64_t now_ms) {
@@ -74,7 +84,8 @@ uint32_t measure_units_per_second(double share, double* ms_per_modp2048) {
       kRounds;
   if (ms_per_modp2048 != nullptr) *ms_per_modp2048 = ms;
   const double units = share * 1000.0 / ms * WorkBudget::cost(group);
-  return std::max<uint32_t>(21, static_cast<uint32_t>(units));
+  // At least two computations in the most costly group: one for each half.
+  return std::max<uint32_t>(42, static_cast<uint32_t>(units));
 }
 
 }  // namespace vfw::ike

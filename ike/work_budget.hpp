@@ -8,8 +8,9 @@
 //    turns into cookies, which that address never sees;
 //  - the computations started in any one second are bounded (in units of work, each group
 //    weighted by its cost), so that forwarding keeps its share of the core under any IKE load,
-//    cookies returned or not. A request beyond the budget is not answered (its sender
-//    retransmits, RFC 7296 2.1) and is counted.
+//    cookies returned or not; requests whose sender has not proved its address may spend half.
+//    A request beyond the budget is not answered (its sender retransmits, RFC 7296 2.1) and is
+//    counted.
 // Sans I/O like the engines: the caller's clock; whoever hosts the device may size the budget
 // from what a computation costs on its machine (vfw run measures it at start).
 #pragma once
@@ -36,8 +37,13 @@ class WorkBudget {
   uint32_t units_per_second() const { return units_per_second_; }
 
   // true, and charged, when this second's budget still holds a computation in group; false and
-  // counted when it does not.
-  bool charge(const DhGroup& group, uint64_t now_ms);
+  // counted when it does not. A request from an address that has not proved it is the sender's
+  // (no cookie returned, IKEv1 aggressive mode's first message) may spend only half the budget,
+  // so that a spoofed flood of one kind cannot starve the peers that prove themselves.
+  bool charge(const DhGroup& group, uint64_t now_ms, bool proven);
+  // Whether a computation was refused in this second or the last: IKEv2 then demands cookies
+  // of every newcomer, which lets those who return one spend the other half.
+  bool under_pressure(uint64_t now_ms) const;
   // A computation was spent on a peer value that is not in the group.
   void wasted(uint64_t now_ms);
   // The wasted computations of the last kWastedMemoryMs (at most kMaxRemembered).
@@ -55,6 +61,8 @@ class WorkBudget {
   uint32_t units_per_second_;
   uint64_t second_ = UINT64_MAX;  // the second (now_ms / 1000) units_used_ counts
   uint32_t units_used_ = 0;
+  uint32_t unproven_used_ = 0;
+  uint64_t refused_second_ = UINT64_MAX;  // the last second a computation was refused in
   std::deque<uint64_t> wasted_until_;  // expiry times, oldest first
   uint64_t computations_ = 0;
   uint64_t refused_ = 0;

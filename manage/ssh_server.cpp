@@ -100,6 +100,7 @@ class Session {
   ~Session() {
     if (thread_.joinable()) thread_.join();
     ssh_free(ssh_);  // frees the channel too (ssh_disconnect may already have)
+    if (watch_fd >= 0) ::close(watch_fd);
   }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -121,14 +122,12 @@ class Session {
   Clock::time_point accepted_at = Clock::now();
   std::atomic<bool> key_exchange_done{false};
   std::atomic<bool> timed_out{false};
-  // Held while the session thread closes its socket and while another thread shuts it down, so
-  // that the descriptor shut down is never one the number was reused for.
-  std::mutex socket_mutex;
-  bool socket_closed = false;
-  void shut_down() {
-    std::lock_guard lock(socket_mutex);
-    const int fd = socket_closed ? -1 : ssh_get_fd(ssh_);
-    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  // A descriptor of the connection's own, for the device thread: shutting it down wakes the
+  // session thread's libssh call, and its number is never one libssh closed and another socket
+  // reused (libssh closes its descriptor itself, on its thread).
+  int watch_fd = -1;
+  void shut_down() const {
+    if (watch_fd >= 0) ::shutdown(watch_fd, SHUT_RDWR);
   }
 };
 
@@ -308,6 +307,7 @@ struct SshServer::Impl {
       return;
     }
     auto session = std::make_unique<Session>(s, client);
+    session->watch_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
     Session* raw = session.get();
     sessions.push_back(std::move(session));
     raw->thread_ = std::thread([this, raw] {
@@ -369,11 +369,7 @@ struct SshServer::Impl {
   }
 
   // The connection closed now, not when the device thread reaps the session.
-  static void close(Session& s) {
-    std::lock_guard lock(s.socket_mutex);
-    ssh_disconnect(s.ssh_);
-    s.socket_closed = true;
-  }
+  static void close(Session& s) { ssh_disconnect(s.ssh_); }
 
   // On the device thread: "" when the user may log in, otherwise why not ("locked" when this
   // attempt locked the address out). Every refusal is logged with its reason; the client only
@@ -447,9 +443,8 @@ struct SshServer::Impl {
     const Ipv4 client = login->session->client_;
     Session* session = login->session;
     const auto verdict = server->on_device([server, user, typed, client, session] {
-      std::string refused = server->check_login(user, typed, client);
-      if (!refused.empty()) return refused;
-      // A VTY for the user, or none: only logged-in users count against the VTY limit.
+      // A VTY for the user first, or none: only logged-in users count against the VTY limit,
+      // and a login refused for want of one is not logged as a success.
       size_t users = 0;
       for (const auto& other : server->sessions) users += other->done || !other->logged_in ? 0 : 1;
       if (users >= server->options.max_sessions) {
@@ -458,8 +453,9 @@ struct SshServer::Impl {
                     ", Reason=the number of VTY users has reached the upper limit)");
         return std::string("full");
       }
-      session->logged_in = true;
-      return std::string();
+      std::string refused = server->check_login(user, typed, client);
+      if (refused.empty()) session->logged_in = true;
+      return refused;
     });
     if (verdict && verdict->empty()) {
       login->user = user;

@@ -12,10 +12,6 @@
 #include <cstring>
 
 namespace vfw {
-namespace {
-// linux/if.h's (1 << 16), which glibc's net/if.h, included for if_nametoindex, does not have.
-constexpr unsigned kLowerUp = 1U << 16;
-}  // namespace
 
 std::unique_ptr<LinkMonitor> LinkMonitor::open(std::string& error) {
   std::unique_ptr<LinkMonitor> m(new LinkMonitor());
@@ -46,10 +42,13 @@ bool LinkMonitor::decode(const void* message, size_t length, LinkEvent& out) {
   out = LinkEvent{};
   out.index = info->ifi_index;
   out.deleted = h->nlmsg_type == RTM_DELLINK;
-  out.up = (info->ifi_flags & IFF_UP) != 0 && (info->ifi_flags & kLowerUp) != 0;
+  // IFF_RUNNING: up with a carrier (the operational state), as SIOCGIFFLAGS says it in current().
+  out.up = (info->ifi_flags & IFF_UP) != 0 && (info->ifi_flags & IFF_RUNNING) != 0;
   // The attributes: only IFLA_IFNAME matters; mnl_attr_validate refuses a malformed one.
   const auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(h, sizeof(ifinfomsg)));
-  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(h));
+  // The message's own end, not its aligned end: a length that is not a multiple of four must
+  // not let an attribute be read past the bytes given.
+  const char* tail = reinterpret_cast<const char*>(h) + h->nlmsg_len;
   while (mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)))) {
     if (mnl_attr_get_type(a) == IFLA_IFNAME) {
       if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) return false;
@@ -66,7 +65,7 @@ std::vector<LinkEvent> LinkMonitor::receive(bool& overflowed) {
   for (int reads = 0; reads < 64; ++reads) {
     const ssize_t n = mnl_socket_recvfrom(nl_, buffer_.data(), buffer_.size());
     if (n < 0) {
-      if (errno == ENOBUFS) {
+      if (errno == ENOBUFS || errno == ENOSPC) {  // events lost, or one cut short
         overflowed = true;
         continue;
       }

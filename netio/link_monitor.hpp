@@ -18,7 +18,7 @@ struct LinkEvent {
   std::string name;  // the Linux interface
   int index = 0;     // its ifindex (a re-created interface has a new one)
   bool deleted = false;
-  bool up = false;  // administratively up with a carrier (IFF_UP and IFF_LOWER_UP)
+  bool up = false;  // administratively up with a carrier (IFF_UP and IFF_RUNNING)
 };
 
 class LinkMonitor {

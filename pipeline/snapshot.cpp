@@ -93,7 +93,8 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
       st.prefix_length = i.address->length;
     }
     st.mtu = i.mtu;
-    st.link_down = links_down.count(name) != 0;
+    // A shutdown is said as one (*down) even when the link is also down.
+    st.link_down = !i.shutdown && links_down.count(name) != 0;
     st.up = !i.shutdown && !st.link_down;
     st.service_manage = i.service_manage.enabled;
     st.manage_permitted = manage_bits(i.service_manage.permitted);

@@ -45,9 +45,8 @@ std::string brief_state(Device& d, const std::string& interface) {
 }  // namespace
 
 TEST_CASE("rtnetlink link messages: decoded, and hostile ones refused", "[link][hostile]") {
-  constexpr unsigned kLowerUp = 1U << 16;
   LinkEvent e;
-  auto m = link_message(RTM_NEWLINK, 7, IFF_UP | kLowerUp, "fw1i");
+  auto m = link_message(RTM_NEWLINK, 7, IFF_UP | IFF_RUNNING, "fw1i");
   REQUIRE(LinkMonitor::decode(m.data(), m.size(), e));
   CHECK(e.name == "fw1i");
   CHECK(e.index == 7);
@@ -70,6 +69,15 @@ TEST_CASE("rtnetlink link messages: decoded, and hostile ones refused", "[link][
   for (size_t n = 0; n < whole.size(); ++n) {
     std::vector<uint8_t> cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n));
     CHECK_FALSE(LinkMonitor::decode(cut.data(), cut.size(), e));
+    // The same cut with its length field saying so: the attributes are walked within it, and
+    // only a cut of the name attribute's padding still decodes (to the whole name).
+    if (n >= sizeof(nlmsghdr)) {
+      reinterpret_cast<nlmsghdr*>(cut.data())->nlmsg_len = static_cast<uint32_t>(n);
+      if (LinkMonitor::decode(cut.data(), cut.size(), e)) {
+        CHECK(e.name == "fw1i");
+        CHECK(n + 3 >= whole.size());
+      }
+    }
   }
   // A name attribute without its terminating NUL.
   auto unterminated = whole;

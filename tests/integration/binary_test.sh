@@ -59,6 +59,13 @@ check "run: SIGHUP is ignored, a log reader that went away (SIGPIPE) too; SIGUSR
   kill -0 \$daemon && kill -USR1 \$daemon &&
   for _ in \$(seq 50); do kill -0 \$daemon 2>/dev/null || break; sleep 0.1; done &&
   ! kill -0 \$daemon 2>/dev/null && [ ! -e '$tmp/sig.sock' ]"
+check "run: SIGUSR2 stops in order too: logged, exit 0, the socket file removed" bash -c "
+  '$vfw' run --config '$src/examples/fw1.cfg' --no-terminal --socket '$tmp/usr2.sock' \
+    --ssh-port 0 2>'$tmp/usr2.log' &
+  daemon=\$!
+  for _ in \$(seq 50); do [ -S '$tmp/usr2.sock' ] && break; sleep 0.1; done
+  kill -USR2 \$daemon; wait \$daemon; status=\$?
+  [ \$status -eq 0 ] && grep -q 'VFW/6/STOP: SIGUSR2' '$tmp/usr2.log' && [ ! -e '$tmp/usr2.sock' ]"
 check "run: a second vfw run on the same socket refuses to start; a save cut by kill -9 leaves nothing at the next start; a line of any length costs bounded memory" bash -c "
   cp '$src/examples/fw1.cfg' '$tmp/one.cfg' && echo junk >'$tmp/one.cfg.tmp-AbC123' || exit 1
   '$vfw' run --config '$tmp/one.cfg' --no-terminal --socket '$tmp/one.sock' --ssh-port 0 2>'$tmp/one.log' &

@@ -121,9 +121,9 @@ ip netns exec vfwt-pc1 ping -q -i 0.05 10.2.1.2 >/dev/null 2>&1 &
 flood=$!
 sleep 0.5
 ip -n vfwt-pc1 link del pc1e
+for _ in $(seq 30); do grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' "$log" && break; sleep 0.1; done
 check "an interface deleted under traffic: logged, and display interface brief shows it down" \
-  bash -c "for _ in \$(seq 30); do grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' '$log' && break; sleep 0.1; done
-           grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' '$log' && [ \"\$1\" = down ]" _ "$(sleep 0.5; brief)"
+  bash -c "grep -q 'VFW/4/LINK: GigabitEthernet0/0/1 lost fw1i (deleted)' '$log' && [ \"\$1\" = down ]" _ "$(brief)"
 ip link add pc1e netns vfwt-pc1 type veth peer name fw1i netns vfwt-fw1
 ip -n vfwt-fw1 link set fw1i up
 ip -n vfwt-pc1 link set pc1e up
