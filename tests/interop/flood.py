@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Load for the soak test (tests/integration/soak_test.sh), sent from inside a namespace:
 
-  flood.py icmp-ids DST COUNT RATE        COUNT echo requests, each a new identifier (a new
-                                          session), RATE a second
+  flood.py icmp-ids DST COUNT RATE [FIRST]
+                                          COUNT echo requests, each a new identifier (a new
+                                          session) from FIRST (default 0) on, RATE a second
   flood.py udp-flows DST RATE SECONDS     new UDP flows (a new source port each) RATE a second
   flood.py ike-bad-ke SRC DST RATE SECONDS
                                           IKEv2 IKE_SA_INIT requests from SRC (spoofed: raw IP)
@@ -49,11 +50,11 @@ def paced(rate, count=None, seconds=None):
         i += 1
 
 
-def icmp_ids(dst, count, rate):
+def icmp_ids(dst, count, rate, first):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     sent = 0
     for i in paced(rate, count=count):
-        body = struct.pack("!BBHHH", 8, 0, 0, i & 0xFFFF, 1) + b"vfw soak"
+        body = struct.pack("!BBHHH", 8, 0, 0, (first + i) & 0xFFFF, 1) + b"vfw soak"
         s.sendto(body[:2] + struct.pack("!H", checksum(body)) + body[4:], (dst, 0))
         sent += 1
     print(f"{sent} echo requests, {sent} identifiers")
@@ -107,7 +108,7 @@ def ike_bad_ke(src, dst, rate, seconds):
 if __name__ == "__main__":
     what, args = sys.argv[1], sys.argv[2:]
     if what == "icmp-ids":
-        icmp_ids(args[0], int(args[1]), float(args[2]))
+        icmp_ids(args[0], int(args[1]), float(args[2]), int(args[3]) if len(args) > 3 else 0)
     elif what == "udp-flows":
         udp_flows(args[0], float(args[1]), float(args[2]))
     elif what == "ike-bad-ke":
