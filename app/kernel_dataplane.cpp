@@ -134,7 +134,7 @@ void KernelDataplane::refresh_sessions() {
   Runtime& rt = device_.runtime();
   const Snapshot& snap = device_.snapshot();
   const uint32_t now = device_.now();
-  rt.sessions.clear();
+  rt.clear_sessions();
   // The interface a packet to this address leaves by, as the device routes it (the kernel
   // routes from the same routes): the reply's way in is the first packet's way out.
   auto interface_to = [&](uint32_t address) -> uint16_t {

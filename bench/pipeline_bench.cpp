@@ -202,7 +202,7 @@ void BM_FirstPacket(benchmark::State& state) {
   for (auto _ : state) {
     if (i == kPackets) {  // the flows are new again: drop their sessions (not timed)
       state.PauseTiming();
-      d.runtime().sessions.clear();
+      d.runtime().clear_sessions();
       i = 0;
       state.ResumeTiming();
     }

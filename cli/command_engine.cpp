@@ -63,6 +63,7 @@ CommandEngine::CommandEngine() {
   register_object_commands(*this);
   register_policy_commands(*this);
   register_nat_commands(*this);
+  register_traffic_policy_commands(*this);
   register_display_commands(*this);
   register_unemulated_commands(*this);
   register_session_commands(*this);

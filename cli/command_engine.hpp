@@ -36,6 +36,9 @@ enum class View : uint8_t {
   SecurityRule,
   PolicyNat,
   NatRule,
+  PolicyTraffic,   // traffic-policy
+  TrafficProfile,  // traffic-policy, profile NAME
+  TrafficRule,     // traffic-policy, rule name NAME
   AddressSet,
   ServiceSet,
   AddressGroup,
@@ -163,6 +166,7 @@ class CommandEngine {
   friend void register_object_commands(CommandEngine&);
   friend void register_policy_commands(CommandEngine&);
   friend void register_nat_commands(CommandEngine&);
+  friend void register_traffic_policy_commands(CommandEngine&);
   friend void register_display_commands(CommandEngine&);
   friend void register_unemulated_commands(CommandEngine&);
   friend void register_session_commands(CommandEngine&);
@@ -178,6 +182,7 @@ void register_interface_commands(CommandEngine&);
 void register_object_commands(CommandEngine&);
 void register_policy_commands(CommandEngine&);
 void register_nat_commands(CommandEngine&);
+void register_traffic_policy_commands(CommandEngine&);  // traffic-policy: connection limits
 void register_display_commands(CommandEngine&);
 void register_unemulated_commands(CommandEngine&);
 void register_session_commands(CommandEngine&);  // save, screen-length, packet-trace

@@ -62,6 +62,22 @@ std::string display_this(CommandContext& c) {
       for (const auto& r : cfg.nat_policy.rules) body += config::render_nat_rule(r);
       return block(body);
     }
+    case View::PolicyTraffic:
+      return block(config::render_traffic_policy(cfg.traffic_policy));
+    case View::TrafficProfile:
+    case View::TrafficRule: {
+      // As in the other rule views: the body alone.
+      std::string text;
+      for (const auto& p : cfg.traffic_policy.profiles) {
+        if (f.view == View::TrafficProfile && p.name == f.object)
+          text = config::render_traffic_profile(p);
+      }
+      for (const auto& r : cfg.traffic_policy.rules) {
+        if (f.view == View::TrafficRule && r.name == f.object)
+          text = config::render_traffic_rule(r);
+      }
+      return text.substr(text.find('\n') + 1);
+    }
     case View::IpsecProposal:
       for (const auto& p : cfg.ipsec_proposals) {
         if (p.name == f.object) return block(config::render_ipsec_proposal(p));

@@ -27,7 +27,6 @@ constexpr std::array kBlockCommands = {
     "hwtacacs-server template",
     "l2tp-group",
     "profile",
-    "traffic-policy",
     "vlan",
     "policy-based-route",
     "dhcp server ip-pool",
@@ -106,7 +105,8 @@ constexpr std::array kInterfaceCommands = {
     "undo port",   "portswitch",
 };
 
-// Rule sub-commands (security-policy and nat-policy) beyond the emulated match conditions.
+// Rule sub-commands (security-policy, nat-policy and traffic-policy) beyond the emulated match
+// conditions.
 constexpr std::array kRuleCommands = {
     // A service given inline (`service protocol tcp destination-port 80`) rather than by name.
     "service protocol", "profile", "application", "time-range",    "user",
@@ -193,6 +193,12 @@ std::vector<std::string>* unemulated_lines(CommandContext& c) {
       return &cfg.nat_policy.opaque;
     case View::NatRule:
       return &cfg.nat_policy.index.find(cfg.nat_policy.rules, object)->opaque;
+    case View::PolicyTraffic:
+      return &cfg.traffic_policy.opaque;
+    case View::TrafficProfile:
+      return &find_named(cfg.traffic_policy.profiles, object)->opaque;
+    case View::TrafficRule:
+      return &cfg.traffic_policy.index.find(cfg.traffic_policy.rules, object)->opaque;
     case View::AddressSet:
       return &find_named(cfg.address_sets, object)->opaque;
     case View::ServiceSet:
@@ -255,9 +261,16 @@ void register_unemulated_commands(CommandEngine& e) {
     auto& p = c.config().nat_policy;
     return p.index.find(p.rules, c.frame().object)->opaque;
   });
+  auto traffic_rule = opaque_sub([](CommandContext& c) -> std::vector<std::string>& {
+    auto& p = c.config().traffic_policy;
+    return p.index.find(p.rules, c.frame().object)->opaque;
+  });
   for (std::string_view cmd : kRuleCommands) {
     add_opaque(e.tree(View::SecurityRule), std::string(cmd), sec_rule);
     add_opaque(e.tree(View::NatRule), std::string(cmd), nat_rule);
+    // In traffic-policy, `profile NAME` is the policy view's own command (a bandwidth profile),
+    // which the rule view reaches as any parent's.
+    if (cmd != "profile") add_opaque(e.tree(View::TrafficRule), std::string(cmd), traffic_rule);
   }
   add_opaque(e.tree(View::AddressGroup), "route",
              opaque_sub([](CommandContext& c) -> std::vector<std::string>& {

@@ -202,6 +202,50 @@ struct NatPolicy {
   std::vector<std::string> opaque;
 };
 
+// traffic-policy (bandwidth management). vfw emulates its connection limits: a profile's
+// `bandwidth ... connection-limit`, applied by the first matching rule whose action is
+// `qos profile NAME` to the sessions it admits. Bandwidth and rate lines are kept verbatim.
+struct ConnectionLimit {
+  bool per_ip = true;  // per-ip: each address's sessions; whole: all the rule's sessions together
+  // upstream | downstream | both, or V500's `total`. Per-ip, a downstream limit counts the
+  // sessions each destination address receives, the others those each source opens.
+  std::string direction;
+  // V500 R001 wrote the direction first (`bandwidth total connection-limit per-ip N`), the V600
+  // reference after the scope (`bandwidth connection-limit per-ip upstream N`): printed as given.
+  bool direction_first = false;
+  uint32_t count = 0;
+  bool by_destination() const { return per_ip && direction == "downstream"; }
+};
+
+struct TrafficProfile {
+  std::string name;
+  std::vector<ConnectionLimit> limits;  // one per scope and direction, in the order given
+  std::vector<std::string> opaque;
+};
+
+struct TrafficRule {
+  std::string name;
+  std::string description;
+  bool disabled = false;
+  std::vector<std::string> source_zones;
+  std::vector<std::string> destination_zones;
+  std::string egress_interface;
+  std::vector<AddressItem> source_addresses;
+  std::vector<AddressItem> destination_addresses;
+  std::vector<std::string> services;
+  enum class Action : uint8_t { Unset, Qos, NoQos } action = Action::Unset;
+  std::string profile;  // action qos profile NAME
+  std::vector<std::string> opaque;
+};
+
+struct TrafficPolicy {
+  bool shown = false;  // the view was entered (or loaded): printed even when empty
+  std::vector<TrafficProfile> profiles;
+  std::vector<TrafficRule> rules;  // in match order
+  NameIndex index;                 // rules by name
+  std::vector<std::string> opaque;
+};
+
 struct AddressGroupSection {
   uint32_t id = 0;
   Ipv4 start, end;
@@ -321,6 +365,7 @@ struct Config {
   std::map<uint32_t, Acl> acls;
   SecurityPolicy security_policy;
   NatPolicy nat_policy;
+  TrafficPolicy traffic_policy;
   std::vector<AddressGroup> address_groups;
   std::vector<NatServer> nat_servers;
   std::vector<IpsecProposal> ipsec_proposals;

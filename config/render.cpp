@@ -160,6 +160,44 @@ std::string render_nat_rule(const NatRule& r) {
   return o.str();
 }
 
+std::string render_traffic_profile(const TrafficProfile& p) {
+  std::ostringstream o;
+  o << " profile " << p.name << "\n";
+  for (const auto& l : p.limits) {
+    const char* scope = l.per_ip ? "per-ip" : "whole";
+    if (l.direction_first) {
+      o << "  bandwidth " << l.direction << " connection-limit " << scope << " " << l.count << "\n";
+    } else {
+      o << "  bandwidth connection-limit " << scope << " " << l.direction << " " << l.count << "\n";
+    }
+  }
+  for (const auto& line : p.opaque) o << " " << line << "\n";
+  return o.str();
+}
+
+std::string render_traffic_rule(const TrafficRule& r) {
+  std::ostringstream o;
+  o << " rule name " << r.name << "\n";
+  if (!r.description.empty()) o << "  description " << r.description << "\n";
+  if (r.disabled) o << "  disable\n";
+  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
+                    r.destination_addresses, r.services);
+  if (!r.egress_interface.empty()) o << "  egress-interface " << r.egress_interface << "\n";
+  for (const auto& line : r.opaque) o << " " << line << "\n";
+  if (r.action == TrafficRule::Action::Qos) o << "  action qos profile " << r.profile << "\n";
+  if (r.action == TrafficRule::Action::NoQos) o << "  action no-qos\n";
+  return o.str();
+}
+
+std::string render_traffic_policy(const TrafficPolicy& p) {
+  std::ostringstream o;
+  o << "traffic-policy\n";
+  for (const auto& line : p.opaque) o << line << "\n";
+  for (const auto& profile : p.profiles) o << render_traffic_profile(profile);
+  for (const auto& r : p.rules) o << render_traffic_rule(r);
+  return o.str();
+}
+
 std::string render_route(const StaticRoute& r) {
   std::ostringstream o;
   o << "ip route-static " << to_string(r.destination.addr) << " " << mask_text(r.destination.len);
@@ -407,6 +445,10 @@ std::string render_current_configuration(const Config& c) {
   for (const auto& line : c.security_policy.opaque) o << line << "\n";
   for (const auto& r : c.security_policy.rules) o << render_security_rule(r);
   o << "#\n";
+  // The device's order: security-policy, traffic-policy, nat-policy.
+  const TrafficPolicy& t = c.traffic_policy;
+  if (t.shown || !t.rules.empty() || !t.profiles.empty() || !t.opaque.empty())
+    o << render_traffic_policy(t) << "#\n";
   if (c.nat_policy.shown || !c.nat_policy.rules.empty() || !c.nat_policy.opaque.empty()) {
     o << "nat-policy\n";
     for (const auto& line : c.nat_policy.opaque) o << line << "\n";

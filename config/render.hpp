@@ -15,6 +15,9 @@ std::string render_current_configuration(const Config& config);
 std::string render_interface_body(const Interface& interface);
 std::string render_security_rule(const SecurityRule& rule);
 std::string render_nat_rule(const NatRule& rule);
+std::string render_traffic_policy(const TrafficPolicy& policy);  // the block, without its "#"
+std::string render_traffic_profile(const TrafficProfile& profile);
+std::string render_traffic_rule(const TrafficRule& rule);
 std::string render_acl_rule(const AclRule& rule);
 std::string render_basic_acl_rule(const AclRule& rule);
 std::string render_route(const StaticRoute& route);

@@ -60,6 +60,10 @@ void Device::settle() const {
     auto it = by_name.find(next->security.rules()[i].name);
     if (it != by_name.end()) hits[i] = it->second;
   }
+  // The connection limits' counts belong to rules too: each rule keeps its slot by name.
+  std::vector<std::string> limiting;
+  for (const auto& r : next->traffic.rules()) limiting.push_back(r.name);
+  runtime_.traffic_slots = runtime_.session_counts.bind(limiting);
   snapshot_ = std::move(next);
   runtime_.security_hits = std::move(hits);
   ike_.configure(config_, now_ms());

@@ -587,6 +587,11 @@ class Exporter {
                                       " is longer than 15 characters: cut to " +
                                       linux.substr(0, 15));
     }
+    for (const auto& r : cfg_.traffic_policy.rules) {
+      if (r.disabled || r.action != config::TrafficRule::Action::Qos) continue;
+      note("traffic-policy rule " + r.name,
+           "its connection limits are not exported (nftables could count them with `ct count`)");
+    }
   }
 
   const config::Config& cfg_;

@@ -36,6 +36,7 @@ namespace vfw {
   X(ServiceManageDeny, "service-manage-deny", "Service-manage deny")                      \
   X(NatPoolExhausted, "nat-pool-exhausted", "NAT port allocation fail")                   \
   X(SessionTableFull, "session-table-full", "Session table full")                         \
+  X(ConnectionLimit, "connection-limit", "Traffic policy connection limit")               \
   X(FragmentNeeded, "fragment-needed-df", "Packet too big (DF set)")                      \
   X(IpsecNoSa, "ipsec-sa-negotiating", "IPSec SA not yet negotiated")                     \
   X(IpsecEncapsulationFailed, "ipsec-encapsulation-failed", "IPSec encapsulation failed") \

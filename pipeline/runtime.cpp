@@ -26,7 +26,14 @@ void Runtime::remove_session(uint32_t index) {
   // The reply arrives at the translated source: rev.dst / rev.dport hold what was allocated.
   if ((s.flags & kSessionSnatPort) != 0) ports.release(Ipv4{s.rev.dst}, s.fwd.proto, s.rev.dport);
   if ((s.flags & kSessionSnatAddress) != 0) addresses.release(s.reserved, Ipv4{s.fwd.src});
+  // Counted by the source as it arrived and the destination as the reply comes from (after DNAT).
+  session_counts.release(index, s.fwd.src, s.rev.src);
   sessions.erase(index);
+}
+
+void Runtime::clear_sessions() {
+  sessions.clear();
+  session_counts.clear();
 }
 
 void Runtime::sweep(uint32_t now) {

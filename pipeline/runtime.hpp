@@ -10,6 +10,7 @@
 #include "nat/port_allocator.hpp"
 #include "packet/drop_reason.hpp"
 #include "pipeline/session_table.hpp"
+#include "traffic/session_counts.hpp"
 
 namespace vfw {
 
@@ -25,9 +26,14 @@ struct AgingTimes {
 
 class Runtime {
  public:
-  explicit Runtime(uint32_t session_capacity) : sessions(session_capacity) {}
+  explicit Runtime(uint32_t session_capacity)
+      : sessions(session_capacity), session_counts(session_capacity) {}
 
   SessionTable sessions;
+  // What traffic-policy's connection limits count, and the slot there of each rule of the
+  // current snapshot's traffic policy (by compiled rule index; set per snapshot).
+  SessionCounts session_counts;
+  std::vector<uint16_t> traffic_slots;
   PortAllocator ports;
   AddressAllocator addresses;
   DropCounters drops;
@@ -55,8 +61,12 @@ class Runtime {
   bool expired(const Session& s, uint32_t now) const {
     return now - s.last_seen > aging.for_session(s);
   }
-  // Removes a session and returns its NAT port or address to the pools.
+  // Removes a session and returns its NAT port or address to the pools and its place in the
+  // connection limits' counts.
   void remove_session(uint32_t index);
+  // Every session at once, with what they counted (not their NAT resources: the caller that
+  // empties the table wholesale rebuilds it, or drops the allocators with it).
+  void clear_sessions();
   // Removes every aged session (before a display, or periodically).
   void sweep(uint32_t now);
   // Ages the table as the device does, a slice at a time from where the last slice stopped: at

@@ -115,6 +115,7 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
   s->fib.build(collect_routes(cfg, *s));
   s->security.build(cfg, s->zones);
   s->nat.build(cfg, s->zones, [&](const std::string& n) { return s->interface_index(n); });
+  s->traffic.build(cfg, s->zones, [&](const std::string& n) { return s->interface_index(n); });
   s->server_map.build(cfg);
   return s;
 }

@@ -13,6 +13,7 @@
 #include "nat/nat_policy.hpp"
 #include "nat/server_map.hpp"
 #include "routing/fib.hpp"
+#include "traffic/traffic_policy.hpp"
 #include "zones/rule_match.hpp"
 #include "zones/security_policy.hpp"
 
@@ -56,6 +57,7 @@ struct Snapshot {
   Fib fib;
   SecurityPolicyTable security;
   NatPolicyTable nat;
+  TrafficPolicyTable traffic;
   ServerMap server_map;
   // Every applied ipsec policy entry by its index (SpdEntry::index), for the post-IPSec check of
   // an SA; nullptr where the policy is not applied to an interface.

@@ -81,6 +81,10 @@ struct PacketContext {
   const ServerMapEntry* server_map_reverse = nullptr;
   uint8_t session_flags = 0;  // kSessionSnatPort / kSessionSnatAddress
   uint16_t pool = 0;
+  // What the session will count under traffic-policy's connection limits (SessionCounts kinds,
+  // 0: nothing), and the slot of the rule that admitted it.
+  uint8_t counted_kinds = 0;
+  uint16_t counted_slot = 0;
 
   DropReason drop = DropReason::None;
   uint8_t stage_index = 0;  // the stage running now (the trace numbers its steps by it)

@@ -71,6 +71,9 @@ bool create_session(PacketContext& ctx) {
         !rt.sessions.insert(s, index))
       return false;
   }
+  // The source as it arrived (before SNAT), the destination as translated (after DNAT): what
+  // the traffic-policy stage counted against.
+  rt.session_counts.charge(index, ctx.counted_slot, ctx.counted_kinds, ctx.original.src, s.rev.src);
   ctx.has_session = true;
   ctx.hit = SessionHit{index, false};
   // Room was checked before the session was made (EgressStage::process).

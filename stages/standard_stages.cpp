@@ -11,6 +11,7 @@
 #include "stages/session_stage.hpp"
 #include "stages/snat_stage.hpp"
 #include "stages/tcp_mss_stage.hpp"
+#include "stages/traffic_policy_stage.hpp"
 
 namespace vfw {
 
@@ -23,6 +24,7 @@ std::vector<std::unique_ptr<Stage>> standard_stages() {
   stages_.push_back(std::make_unique<DnatStage>());
   stages_.push_back(std::make_unique<RouteStage>());
   stages_.push_back(std::make_unique<SecurityPolicyStage>());
+  stages_.push_back(std::make_unique<TrafficPolicyStage>());
   stages_.push_back(std::make_unique<SnatStage>());
   stages_.push_back(std::make_unique<TcpMssStage>());
   stages_.push_back(std::make_unique<IpsecStage>());

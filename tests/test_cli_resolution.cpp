@@ -41,6 +41,9 @@ const std::vector<ViewSetup>& views() {
       {View::SecurityRule, {"system-view", "security-policy", "rule name r_test"}},
       {View::PolicyNat, {"system-view", "nat-policy"}},
       {View::NatRule, {"system-view", "nat-policy", "rule name n_test"}},
+      {View::PolicyTraffic, {"system-view", "traffic-policy"}},
+      {View::TrafficProfile, {"system-view", "traffic-policy", "profile p_test"}},
+      {View::TrafficRule, {"system-view", "traffic-policy", "rule name t_test"}},
       {View::AddressSet, {"system-view", "ip address-set as_test type object"}},
       {View::ServiceSet, {"system-view", "ip service-set ss_test type object"}},
       {View::AddressGroup, {"system-view", "nat address-group g_test"}},
@@ -256,13 +259,40 @@ TEST_CASE("the abbreviations engineers type all day resolve in every view", "[cl
   }
 }
 
+namespace {
+
+// Every line the configuration keeps verbatim, wherever it is kept.
+size_t kept_lines(const config::Config& c) {
+  size_t n = c.vsys_sections.size() + c.security_policy.opaque.size() + c.nat_policy.opaque.size() +
+             c.traffic_policy.opaque.size();
+  for (const auto& b : c.opaque) n += b.lines.size();
+  for (const auto& [name, i] : c.interfaces) n += i.opaque.size();
+  for (const auto& z : c.zones) n += z.opaque.size();
+  for (const auto& [num, a] : c.acls) n += a.opaque.size();
+  for (const auto& r : c.security_policy.rules) n += r.opaque.size();
+  for (const auto& r : c.nat_policy.rules) n += r.opaque.size();
+  for (const auto& r : c.traffic_policy.rules) n += r.opaque.size();
+  for (const auto& p : c.traffic_policy.profiles) n += p.opaque.size();
+  for (const auto& s : c.address_sets) n += s.opaque.size();
+  for (const auto& s : c.service_sets) n += s.opaque.size();
+  for (const auto& g : c.address_groups) n += g.opaque.size();
+  for (const auto& p : c.ipsec_proposals) n += p.opaque.size();
+  for (const auto& p : c.ipsec_policies) n += p.opaque.size();
+  for (const auto& p : c.ipsec_templates) n += p.opaque.size();
+  for (const auto& p : c.ike_proposals) n += p.opaque.size();
+  for (const auto& p : c.ike_peers) n += p.opaque.size();
+  return n;
+}
+
+}  // namespace
+
 TEST_CASE("no typed line adds a command vfw does not emulate to the running configuration",
           "[cli][resolution]") {
   Device d(load_example("fw1.cfg"));
   size_t typed_lines = 0;
   for (const ViewSetup& v : views()) {
     auto runner = stand_in(d, v);
-    const std::string before = config::render_current_configuration(d.config());
+    const size_t kept_before = kept_lines(d.config());
     const auto roots = command_engine().roots_for(runner->ctx, false);
     std::vector<Command> kept;
     for (const Root& root : roots) commands_under(*root.node, {}, kept, false);
@@ -291,7 +321,9 @@ TEST_CASE("no typed line adds a command vfw does not emulate to the running conf
         }
       }
     }
-    CHECK(config::render_current_configuration(d.config()) == before);
+    // A line may have run an emulated command of the view (`profile t9z` in traffic-policy
+    // makes a profile, as on the device); none was kept verbatim.
+    CHECK(kept_lines(d.config()) == kept_before);
   }
   CHECK(typed_lines > 300);
 }

@@ -195,7 +195,7 @@ TEST_CASE("the packet-trace command traces on the running device", "[cli][trace]
   const std::string text = show(d,
                                 "packet-trace input-interface GigabitEthernet0/0/1 protocol icmp "
                                 "source 10.1.1.2 destination 10.2.1.2");
-  CHECK(text.find("Stage 8: snat\n  Result:  translated\n") != std::string::npos);
+  CHECK(text.find("Stage 9: snat\n  Result:  translated\n") != std::string::npos);
   // The session it created is the device's own: the second trace takes the fast path.
   const std::string again = show(
       d, "packet-trace input-interface g0/0/1 protocol icmp source 10.1.1.2 destination 10.2.1.2");

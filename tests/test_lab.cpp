@@ -517,3 +517,33 @@ TEST_CASE("a session table filled by a burst ages on the lab's clock and admits 
   CHECK(o.find("2 packets transmitted, 2 received", after) != std::string::npos);
   CHECK(lab->device("fw1")->runtime().sessions.size() < 100);
 }
+
+TEST_CASE("with a per-ip connection limit one host's burst cannot take the session table",
+          "[lab][session][traffic-policy]") {
+  // The same burst from PC1, FW1 now limiting each trust host to 1,000 sessions: PC1's flows
+  // beyond it are refused by name, the table keeps room, and PC2 still reaches PC1.
+  auto lab = seed_lab();
+  LineRunner fw1(*lab->device("fw1"));
+  for (const char* line :
+       {"system-view", "traffic-policy", "profile per_host",
+        "bandwidth connection-limit per-ip upstream 1000", "quit", "rule name trust_hosts",
+        "source-zone trust", "action qos profile per_host", "return"})
+    REQUIRE(fw1.run(line, 0).ok);
+  LabConsoleOptions options;
+  std::string script = "lab ping pc2 10.1.1.2 count 1\n";  // the tunnel up
+  for (int port = 20000; port < 36500; ++port)
+    script += "lab send pc1 udp 198.51.100.1 " + std::to_string(port) + "\n";
+  script += "lab ping pc2 10.1.1.2 count 2\n";
+  std::istringstream in(script);
+  std::ostringstream out, err;
+  run_lab_script(*lab, options, in, out, err);
+  const std::string o = out.str();
+  CHECK(o.find("(connection-limit)") != std::string::npos);
+  CHECK(o.find("(session-table-full)") == std::string::npos);
+  const Runtime& rt = lab->device("fw1")->runtime();
+  CHECK(rt.sessions.size() < 1100);
+  CHECK(rt.drops[DropReason::ConnectionLimit] == 15500);
+  const size_t after = o.rfind("--- 10.1.1.2 ping statistics ---");
+  REQUIRE(after != std::string::npos);
+  CHECK(o.find("2 packets transmitted, 2 received", after) != std::string::npos);
+}

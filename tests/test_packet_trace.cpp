@@ -44,13 +44,13 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
   // source becomes 1.1.1.1 before the ipsec stage, where the security ACL expects 10.1.1.0/24.
   const std::string text = trace_text(seed_ping("fw1-misordered-nat.cfg"));
   const size_t snat = text.find(
-      "Stage 8: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
+      "Stage 9: snat\n  Result:  translated\n  Matched: nat-policy rule internet\n"
       "  Change:  source 10.1.1.2 -> 1.1.1.1\n");
-  const size_t ipsec = text.find("Stage 10: ipsec\n");
+  const size_t ipsec = text.find("Stage 11: ipsec\n");
   REQUIRE(snat != std::string::npos);
   REQUIRE(ipsec != std::string::npos);
   CHECK(snat < ipsec);
-  CHECK(text.find("Stage 10: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on "
+  CHECK(text.find("Stage 11: ipsec\n  Result:  bypass\n  Matched: ipsec policy map1 on "
                   "GigabitEthernet0/0/2\n"
                   "  Info:    no security ACL rule of policy map1 permits 1.1.1.1:2048 -> "
                   "10.2.1.2:2048 (the source as "
@@ -59,11 +59,11 @@ TEST_CASE("the misordered NAT of the seed's FW1 is readable from the trace alone
 
   // With the no-nat rule the source reaches the ipsec stage untouched.
   const std::string fixed = trace_text(seed_ping("fw1.cfg"));
-  CHECK(fixed.find("Stage 8: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
+  CHECK(fixed.find("Stage 9: snat\n  Result:  no-nat\n  Matched: nat-policy rule no_nat_vpn\n") !=
         std::string::npos);
   CHECK(
       fixed.find(
-          "Stage 10: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
+          "Stage 11: ipsec\n  Result:  drop\n  Matched: ipsec policy map1 10, acl 3000 rule 5\n") !=
       std::string::npos);
   CHECK(fixed.find("  Drop reason:      ipsec-sa-negotiating\n") != std::string::npos);
 }
@@ -73,8 +73,9 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   o.json = true;
   const std::string json = trace_text(o);
   CHECK(json.rfind("{\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) == 0);
-  for (const char* stage : {"ingress", "ipsec-inbound", "session", "server-map", "dnat", "route",
-                            "security-policy", "snat", "tcp-mss", "ipsec", "egress"}) {
+  for (const char* stage :
+       {"ingress", "ipsec-inbound", "session", "server-map", "dnat", "route", "security-policy",
+        "traffic-policy", "snat", "tcp-mss", "ipsec", "egress"}) {
     CHECK(json.find(std::string("{\"stage\":\"") + stage + "\",\"result\":") != std::string::npos);
   }
   CHECK(json.find(
@@ -85,7 +86,7 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
                 "\"output\":\"GigabitEthernet0/0/2\",\"leaving\":\"icmp 1.1.1.1 -> 10.2.1.2 type 8 "
                 "code 0 id 2048\",\"drop_reason\":null,\"warnings\":[{"
                 "\"message\":\"sent in plain text: nat-policy rule internet translates "
-                "traffic that ipsec policy map1 10 protects (stage 8, snat)\",\"fix\":[]}]}}") !=
+                "traffic that ipsec policy map1 10 protects (stage 9, snat)\",\"fix\":[]}]}}") !=
       std::string::npos);
   // The step where it happens carries the warning with the fix, line by line.
   CHECK(json.find("\"drop_reason\":null,\"warnings\":[{\"message\":\"ipsec policy map1 10 (acl "

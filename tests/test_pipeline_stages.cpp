@@ -30,8 +30,8 @@ uint16_t l4_checksum(const std::vector<uint8_t>& p) {
 
 TEST_CASE("the stages run in the USG order", "[pipeline]") {
   const std::vector<std::string_view> expected = {
-      "ingress",         "ipsec-inbound", "session", "server-map", "dnat",  "route",
-      "security-policy", "snat",          "tcp-mss", "ipsec",      "egress"};
+      "ingress",         "ipsec-inbound",  "session", "server-map", "dnat",  "route",
+      "security-policy", "traffic-policy", "snat",    "tcp-mss",    "ipsec", "egress"};
   CHECK(Pipeline(standard_stages()).order() == expected);
 }
 
@@ -40,7 +40,7 @@ TEST_CASE("a first packet traverses every stage; the second takes the session fa
   Device d(load_example("nat-lab.cfg"));
   Sent first = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(first.action == Action::Forward);
-  CHECK(stages_of(first).size() == 11);
+  CHECK(stages_of(first).size() == 12);
   CHECK(first.step("session")->result == "miss");
   Sent second = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(second.action == Action::Forward);

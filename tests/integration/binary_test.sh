@@ -18,7 +18,7 @@ check() {  # check NAME COMMAND...: the command must succeed
 }
 
 check "stages prints the USG order" \
-  bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 ingress 2 ipsec-inbound 3 session 4 server-map 5 dnat 6 route 7 security-policy 8 snat 9 tcp-mss 10 ipsec 11 egress '"
+  bash -c "'$vfw' stages | tr '\n' ' ' | grep -qx '1 ingress 2 ipsec-inbound 3 session 4 server-map 5 dnat 6 route 7 security-policy 8 traffic-policy 9 snat 10 tcp-mss 11 ipsec 12 egress '"
 check "run --bind refuses an interface the configuration lacks, and a malformed binding" bash -c "
   '$vfw' run --config '$src/examples/fw1.cfg' --bind GigabitEthernet0/0/9=lo --no-terminal \
     --socket '$tmp/bind.sock' 2>'$tmp/e'; [ \$? -eq 1 ] &&
@@ -135,10 +135,10 @@ check "check rejects a malformed file with file, line and caret" bash -c "
   grep -q \"bad.cfg:3: Error: Wrong parameter found at '\\^' position.\" '$tmp/e' &&
   grep -qx '            \\^' '$tmp/e'"
 
-check "packet-trace --json is valid JSON with the eleven stages" bash -c "
+check "packet-trace --json is valid JSON with the twelve stages" bash -c "
   '$vfw' packet-trace --config '$src/examples/fw1-misordered-nat.cfg' --input g0/0/1 --protocol icmp \
     --source 10.1.1.2 --destination 10.2.1.2 --json |
-  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"ingress\",\"ipsec-inbound\",\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"snat\",\"tcp-mss\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin); assert [s[\"stage\"] for s in t[\"steps\"]]==[\"ingress\",\"ipsec-inbound\",\"session\",\"server-map\",\"dnat\",\"route\",\"security-policy\",\"traffic-policy\",\"snat\",\"tcp-mss\",\"ipsec\",\"egress\"]; assert t[\"result\"][\"action\"]==\"forward\"'"
 
 check "packet-trace --json carries the misordered NAT's warning and its fix" bash -c "
   '$vfw' packet-trace --config '$src/examples/fw1-misordered-nat.cfg' --input g0/0/1 --protocol icmp \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
-#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < ike/ pipeline/ < stages/ < explain/ < device/
-#   < diagnose/ netio/ nft/ < cli/ < manage/ < app/
+#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ < stages/ < explain/
+#   < device/ < diagnose/ netio/ nft/ < cli/ < manage/ < app/
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
 # plane: the device binds the two.
 # usage: layers_test.sh SOURCE_DIR
@@ -14,14 +14,15 @@ declare -A below=(
   [routing]="packet config"
   [nat]="packet config zones"
   [ipsec]="packet config"
+  [traffic]="packet config zones"
   [ike]="packet ipsec"
-  [pipeline]="packet config zones routing nat ipsec"
-  [stages]="packet config zones routing nat ipsec pipeline"
-  [explain]="packet config zones routing nat ipsec pipeline stages"
-  [diagnose]="packet config zones routing nat ipsec ike pipeline stages explain device"
-  [netio]="packet config zones routing nat ipsec ike pipeline stages explain device"
+  [pipeline]="packet config zones routing nat ipsec traffic"
+  [stages]="packet config zones routing nat ipsec traffic pipeline"
+  [explain]="packet config zones routing nat ipsec traffic pipeline stages"
+  [diagnose]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
+  [netio]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
   [nft]="packet config"
-  [manage]="packet config zones routing nat ipsec ike pipeline stages explain device diagnose netio cli"
+  [manage]="packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose netio cli"
 )
 failed=0
 for folder in "${!below[@]}"; do
