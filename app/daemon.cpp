@@ -88,8 +88,8 @@ class Daemon {
     const uint32_t modp2048 = units / ike::WorkBudget::cost(*ike::find_dh_group(14));
     log("IKE/6/BUDGET: at most " + std::to_string(modp2048) +
         " MODP-2048 responder computations a second (" + std::to_string(units) +
-        " units; one takes " + two_decimals(ms_per_computation) + " ms here: " +
-        std::to_string(static_cast<int>(kIkeShareOfCore * 100)) + "% of this core)");
+        " units; one takes " + two_decimals(ms_per_computation) +
+        " ms here: " + std::to_string(static_cast<int>(kIkeShareOfCore * 100)) + "% of this core)");
     for (const auto& problem : device_.ike().problems()) log("IKE/4/CONFIG: " + problem);
     if (options_.kernel_dataplane) {
       if (!start_kernel_dataplane()) return 1;
@@ -326,7 +326,8 @@ class Daemon {
                                       // Some were lost: look at each bound interface afresh.
                                       events.clear();
                                       for (const auto& [index, b] : bound_)
-                                        if (!b.tap) events.push_back(LinkMonitor::current(b.linux_name));
+                                        if (!b.tap)
+                                          events.push_back(LinkMonitor::current(b.linux_name));
                                     }
                                     for (const auto& e : events) on_link(e);
                                     flush_log();
@@ -351,14 +352,14 @@ class Daemon {
         std::string error;
         auto socket = PacketSocket::open(b.linux_name, error);
         if (!socket) {
-          log("VFW/3/LINK: " + b.name + ": " + b.linux_name + " is back but cannot be bound: " +
-              error);
+          log("VFW/3/LINK: " + b.name + ": " + b.linux_name +
+              " is back but cannot be bound: " + error);
           continue;
         }
         const int fd = ::fcntl(socket->fd(), F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {  // out of descriptors: tried again at the interface's next event
-          log("VFW/3/LINK: " + b.name + ": " + b.linux_name + " is back but cannot be bound: " +
-              std::strerror(errno));
+          log("VFW/3/LINK: " + b.name + ": " + b.linux_name +
+              " is back but cannot be bound: " + std::strerror(errno));
           continue;
         }
         frames_->attach(index, socket->mac());
@@ -378,7 +379,6 @@ class Daemon {
     log("VFW/4/LINK: " + b.name + " (" + b.linux_name + ") is " + (up ? "up" : "down") +
         (why.empty() ? "" : " (" + why + ")"));
   }
-
 
   void wait_frames(Bound& b) {
     b.descriptor->async_wait(asio::posix::stream_descriptor::wait_read,
@@ -500,8 +500,8 @@ class Daemon {
     }
     // One line a packet, but at most 10 a second: ESP from outside may be a flood.
     if (packet_log_.allow(device_.now_ms()))
-      log("IPSEC/6/ESP: ESP from " + to_string(remote.address) + ":" +
-          std::to_string(remote.port) + what + packet_log_.unlogged_note());
+      log("IPSEC/6/ESP: ESP from " + to_string(remote.address) + ":" + std::to_string(remote.port) +
+          what + packet_log_.unlogged_note());
     flush_ike();
   }
 

@@ -140,7 +140,8 @@ void BM_BadKeFlood(benchmark::State& state) {
   Bytes request = initiator.take_datagrams().at(0).bytes;
   const Bytes& own = initiator.sas().at(0)->dh->public_value();
   const Bytes bad = outside_subgroup();
-  std::copy(bad.begin(), bad.end(), std::search(request.begin(), request.end(), own.begin(), own.end()));
+  std::copy(bad.begin(), bad.end(),
+            std::search(request.begin(), request.end(), own.begin(), own.end()));
   uint64_t now = 0;
   uint32_t spi = 1;
   for (auto _ : state) {
@@ -151,9 +152,8 @@ void BM_BadKeFlood(benchmark::State& state) {
   }
   state.counters["per_second"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["dh_per_request"] =
-      static_cast<double>(responder.work_budget().computations()) /
-      static_cast<double>(state.iterations());
+  state.counters["dh_per_request"] = static_cast<double>(responder.work_budget().computations()) /
+                                     static_cast<double>(state.iterations());
 }
 
 void BM_BadKeUndefended(benchmark::State& state) {

@@ -413,10 +413,10 @@ std::string display_ikev2_statistics_error(const Device& d) {
            "Phase2 proposal or pfs mismatch", n("phase2 proposal or pfs mismatch"));
   // The requests refused before any SA was made are counted by the engine, not recorded.
   const ike::RefusalCounters& refused = ike.engine().refusals();
-  o += two("Responder dh mismatch    ",
-           std::to_string(ike.error_count(2, "responder dh mismatch") +
-                          refused.responder_dh_mismatch),
-           "Initiator dh mismatch          ", n("initiator dh mismatch"));
+  o += two(
+      "Responder dh mismatch    ",
+      std::to_string(ike.error_count(2, "responder dh mismatch") + refused.responder_dh_mismatch),
+      "Initiator dh mismatch          ", n("initiator dh mismatch"));
   o += one("Flow mismatch            ", n("flow mismatch"));
   o += one("ID can not match with any ike peer config                            ",
            n("config ID mismatch"));

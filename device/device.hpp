@@ -9,8 +9,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <span>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,7 +44,8 @@ class Device {
   // back: display interface shows it, and its routes leave the FIB until it returns. The
   // configuration does not change. false when the state was already so.
   bool set_link(const std::string& interface, bool up) {
-    const bool changed = up ? links_down_.erase(interface) != 0 : links_down_.insert(interface).second;
+    const bool changed =
+        up ? links_down_.erase(interface) != 0 : links_down_.insert(interface).second;
     if (changed) dirty_ = true;
     return changed;
   }

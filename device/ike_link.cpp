@@ -527,9 +527,8 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
   for (auto& e : errors) {
     // A flood of failures (malformed or spoofed requests) is counted, not written line by line.
     if (failure_log_.allow(uint64_t{now_seconds} * 1000)) {
-      log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) +
-                     ":" + std::to_string(e.peer_port) + " failed: " + e.reason + " (" +
-                     e.detail + ")");
+      log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
+                     std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
       debug_lines(e, timestamp);
     }
     IkeErrorInfo info{std::move(e), timestamp};

@@ -98,7 +98,7 @@ class IkeLink {
   // A flood of failures is counted, not written line by line (at most 10 a second).
   RateLimitedLog failure_log_{10};
   uint32_t log_second_ = UINT32_MAX;  // the second the last summary was made for
-  uint64_t cookies_seen_ = 0;  // the defences' counters when last logged
+  uint64_t cookies_seen_ = 0;         // the defences' counters when last logged
   uint64_t busy_seen_ = 0;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;

@@ -195,8 +195,9 @@ bool DhKey::plausible(const DhGroup& group, std::span<const uint8_t> value) {
     encoded.push_back(0x04);
     encoded.insert(encoded.end(), value.begin(), value.end());
     // Decoding an uncompressed point checks that it is on the curve.
-    return point && EC_POINT_oct2point(curve.get(), point.get(), encoded.data(), encoded.size(),
-                                       bn.get()) == 1 &&
+    return point &&
+           EC_POINT_oct2point(curve.get(), point.get(), encoded.data(), encoded.size(), bn.get()) ==
+               1 &&
            EC_POINT_is_at_infinity(curve.get(), point.get()) == 0;
   }
   std::unique_ptr<BIGNUM, BnDeleter> p(modp_prime(group.number));

@@ -226,7 +226,7 @@ class Engine {
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
   std::shared_ptr<uint32_t> conn_ids_ = std::make_shared<uint32_t>(1);
-  size_t half_open_ = 0;                   // responder SAs in InitAnswered
+  size_t half_open_ = 0;  // responder SAs in InitAnswered
   std::shared_ptr<WorkBudget> budget_ = std::make_shared<WorkBudget>();
   RefusalCounters refusals_;
   Bytes cookie_secret_;                    // random, per engine

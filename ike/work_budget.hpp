@@ -63,7 +63,7 @@ class WorkBudget {
   uint32_t units_used_ = 0;
   uint32_t unproven_used_ = 0;
   uint64_t refused_second_ = UINT64_MAX;  // the last second a computation was refused in
-  std::deque<uint64_t> wasted_until_;  // expiry times, oldest first
+  std::deque<uint64_t> wasted_until_;     // expiry times, oldest first
   uint64_t computations_ = 0;
   uint64_t refused_ = 0;
   uint64_t wasted_total_ = 0;

@@ -339,12 +339,11 @@ struct SshServer::Impl {
     if (ssh_handle_key_exchange(s.ssh_) != SSH_OK) {
       // libssh's own timeout says nothing; the watchdog's is the same deadline.
       const std::string why = ssh_get_error(s.ssh_);
-      log_from_session("SSH/6/SSH_KEX_FAIL: Key exchange with " + to_string(s.client_) +
-                       " failed: " +
-                       (s.timed_out || why.empty()
-                            ? "not finished within " +
-                                  std::to_string(options.key_exchange_seconds) + " s"
-                            : why));
+      log_from_session(
+          "SSH/6/SSH_KEX_FAIL: Key exchange with " + to_string(s.client_) + " failed: " +
+          (s.timed_out || why.empty()
+               ? "not finished within " + std::to_string(options.key_exchange_seconds) + " s"
+               : why));
       close(s);
       return;
     }

@@ -702,7 +702,8 @@ TEST_CASE(
   any.peers[0].any_address = true;
   Engine fw3(any);
   const uint32_t per_second = 10;  // MODP-2048 computations
-  auto budget = std::make_shared<WorkBudget>(per_second * WorkBudget::cost(*find_dh_group("group14")));
+  auto budget =
+      std::make_shared<WorkBudget>(per_second * WorkBudget::cost(*find_dh_group("group14")));
   fw3.share_work_budget(budget);
   // 30 initiators from 30 addresses, all at once.
   std::vector<std::unique_ptr<Engine>> initiators;
