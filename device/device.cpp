@@ -242,9 +242,9 @@ Action Device::originate(std::vector<uint8_t>& packet, Trace* trace) {
   // The interface the source address belongs to stands for where it comes from (the zone is
   // local whatever it is); an address the device does not have goes with the route's interface.
   uint16_t in = kNoInterface;
-  for (uint16_t i = 0; i < snapshot_->interfaces.size(); ++i) {
+  for (size_t i = 0; i < snapshot_->interfaces.size(); ++i) {
     const InterfaceState& st = snapshot_->interfaces[i];
-    if (st.has_address && st.address == info.src) in = i;
+    if (st.has_address && st.address == info.src) in = static_cast<uint16_t>(i);
   }
   if (in == kNoInterface) {
     const Route* r = snapshot_->fib.lookup(info.dst);
