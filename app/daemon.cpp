@@ -20,6 +20,7 @@
 #include "cli/command_tree.hpp"
 #include "cli/display_formats.hpp"
 #include "cli/line_runner.hpp"
+#include "config/interface_name.hpp"
 #include "config/secret.hpp"
 #include "device/rate_limited_log.hpp"
 #include "ike/work_budget.hpp"
@@ -208,7 +209,7 @@ class Daemon {
   bool start_kernel_dataplane() {
     std::vector<std::pair<std::string, std::string>> binds;
     for (const auto& [name, linux_name] : options_.binds) {
-      const auto full = cli::normalize_interface(name);
+      const auto full = config::normalize_interface(name);
       if (!full || device_.config().interfaces.count(*full) == 0) {
         log("VFW/3/BIND: the configuration has no interface " + name);
         return false;
@@ -243,7 +244,7 @@ class Daemon {
           if (it != bound_.end() && it->second.socket) it->second.socket->queue(frame);
         });
     for (const auto& [name, linux_name] : options_.binds) {
-      const auto normal = cli::normalize_interface(name);
+      const auto normal = config::normalize_interface(name);
       const uint16_t index =
           normal ? device_.snapshot().interface_index(*normal) : uint16_t{kNoInterface};
       if (index == kNoInterface) {

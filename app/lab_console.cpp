@@ -15,6 +15,7 @@
 #include "cli/command_engine.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/line_runner.hpp"
+#include "config/words.hpp"
 
 namespace vfw {
 namespace {
@@ -471,12 +472,7 @@ std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed
   }
   std::vector<std::string> out;
   for (const auto& c : candidates) {
-    if (c.size() >= partial.size() &&
-        std::equal(partial.begin(), partial.end(), c.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        }))
-      out.push_back(c);
+    if (config::iprefix(partial, c)) out.push_back(c);
   }
   return out;
 }

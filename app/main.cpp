@@ -23,6 +23,7 @@
 #include "builtin_lab.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
+#include "config/interface_name.hpp"
 #include "device/packet_trace.hpp"
 #include "diagnose/diagnosis.hpp"
 #include "stages/standard_stages.hpp"
@@ -344,7 +345,7 @@ int run(int argc, char** argv) {
     auto cfg = starting_config(nft_config);
     if (!cfg) return 1;
     for (const auto& b : nft_binds) {
-      const auto name = vfw::cli::normalize_interface(b.substr(0, b.find('=')));
+      const auto name = vfw::config::normalize_interface(b.substr(0, b.find('=')));
       if (!name || cfg->interfaces.count(*name) == 0) {
         std::cerr << "vfw: the configuration has no interface " << b.substr(0, b.find('=')) << "\n";
         return 2;

@@ -7,67 +7,16 @@
 #include <span>
 #include <stdexcept>
 
+#include "config/interface_name.hpp"
 #include "config/services.hpp"
+#include "config/words.hpp"
 
 namespace vfw::cli {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool iprefix(std::string_view prefix, std::string_view word) {
-  return prefix.size() <= word.size() && iequals(prefix, word.substr(0, prefix.size()));
-}
-
-struct InterfaceType {
-  std::string_view name;
-  bool slotted;       // numbered slot/card/port (1/0/1) rather than a plain number
-  bool subinterface;  // may carry a ".N" subinterface number (GigabitEthernet1/0/0.10)
-};
-constexpr std::array kInterfaceTypes = {
-    InterfaceType{"GigabitEthernet", true, true}, InterfaceType{"LoopBack", false, false},
-    InterfaceType{"NULL", false, false},          InterfaceType{"Tunnel", false, false},
-    InterfaceType{"Vlanif", false, false},        InterfaceType{"Eth-Trunk", false, true},
-    InterfaceType{"Virtual-if", false, false},    InterfaceType{"Virtual-Template", false, false},
-};
-
-// Each number of an interface name within the device's ranges: slot, card and port of at most
-// four digits, a plain number up to 65535, a subinterface from 1 to 4094.
-bool valid_number(std::string_view number, const InterfaceType& type) {
-  if (const size_t dot = number.find('.'); dot != std::string_view::npos) {
-    if (!type.subinterface) return false;
-    const auto sub = parse_uint(number.substr(dot + 1), 4094);
-    if (!sub || *sub == 0 || number.size() - dot - 1 > 4) return false;
-    number = number.substr(0, dot);
-  }
-  if (number.empty()) return false;
-  int parts = 0;
-  size_t start = 0;
-  while (true) {
-    const size_t slash = number.find('/', start);
-    const std::string_view part = number.substr(start, slash - start);
-    if (part.empty() || part.size() > (type.slotted ? 4 : 5)) return false;
-    if (!std::all_of(part.begin(), part.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
-      return false;
-    if (!type.slotted && !parse_uint(part, 65535)) return false;
-    ++parts;
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return type.slotted ? (parts == 3 || parts == 2) : parts == 1;
-}
-
-// Splits "g1/0/1" into type "g" and number "1/0/1".
-std::pair<std::string_view, std::string_view> split_interface(std::string_view name) {
-  size_t i = 0;
-  while (i < name.size() && !std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
-  return {name.substr(0, i), name.substr(i)};
-}
+using config::iequals;
+using config::iprefix;
+using config::normalize_interface;
 
 // The pattern elements: keyword, {type:name[:lo-hi]}, and the grouping tokens [ ] ( | ).
 std::vector<std::string> split_pattern(std::string_view pattern) {
@@ -694,25 +643,6 @@ const Node* CommandTree::walk(std::string_view line, const std::vector<Token>& t
   const Root roots[] = {{root_.get(), 0}};
   const auto nodes = walk_roots(roots, line, tokens);
   return nodes.empty() ? nullptr : nodes.front();
-}
-
-std::optional<std::string> normalize_interface(std::string_view type, std::string_view number) {
-  if (type.empty()) return std::nullopt;
-  const InterfaceType* found = nullptr;
-  for (const auto& t : kInterfaceTypes) {
-    if (iprefix(type, t.name)) {
-      if (found != nullptr && !iequals(type, t.name)) return std::nullopt;  // ambiguous prefix
-      found = &t;
-      if (iequals(type, t.name)) break;
-    }
-  }
-  if (found == nullptr || !valid_number(number, *found)) return std::nullopt;
-  return std::string(found->name) + std::string(number);
-}
-
-std::optional<std::string> normalize_interface(std::string_view name) {
-  auto [type, number] = split_interface(name);
-  return normalize_interface(type, number);
 }
 
 }  // namespace vfw::cli

@@ -182,10 +182,6 @@ class CommandTree {
   std::unique_ptr<Node> root_;
 };
 
-// The canonical interface name for a typed one ("g1/0/1" -> "GigabitEthernet1/0/1").
-std::optional<std::string> normalize_interface(std::string_view type, std::string_view number);
-std::optional<std::string> normalize_interface(std::string_view name);
-
 // One-line descriptions shown by `?`.
 std::string_view keyword_help(std::string_view keyword);
 

@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
+#include "config/interface_name.hpp"
 #include "device/pcap_writer.hpp"
 
-#include "cli/command_tree.hpp"
 #include "config/services.hpp"
 #include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
@@ -163,7 +163,7 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
   }
   spec.src = *src;
   spec.dst = *dst;
-  const auto input = cli::normalize_interface(o.input);
+  const auto input = config::normalize_interface(o.input);
   if (!input || device.snapshot().interface_index(*input) == kNoInterface) {
     err << "packet-trace: interface \"" << o.input << "\" does not exist on "
         << device.config().sysname << "\n";

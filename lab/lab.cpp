@@ -6,8 +6,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
+#include "config/interface_name.hpp"
+#include "config/words.hpp"
 #include "ipsec/algorithms.hpp"
 
 namespace vfw::lab {
@@ -15,10 +16,7 @@ namespace {
 
 // Node names as a user types them: `lab ping PC1` for the node pc1.
 bool same_name(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return config::iequals(a, b);
 }
 
 // What a link filter names a packet by: "udp 500", "udp 4500", "esp", or "".
@@ -84,7 +82,7 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
     out.node = static_cast<size_t>(it - lab->nodes_.begin());
     out.interface = e.interface;
     if (it->device == nullptr) return;
-    const auto name = cli::normalize_interface(e.interface);
+    const auto name = config::normalize_interface(e.interface);
     if (!name || it->device->snapshot().interface_index(*name) == kNoInterface) {
       errors.push_back("link at line " + std::to_string(line) + ": " + e.node +
                        " has no interface " + e.interface);
@@ -201,7 +199,7 @@ Lab::Link* Lab::link_at(const std::string& endpoint) {
   if (colon == std::string::npos) return nullptr;
   const std::string node = endpoint.substr(0, colon);
   const std::string typed = endpoint.substr(colon + 1);
-  const std::string interface = cli::normalize_interface(typed).value_or(typed);
+  const std::string interface = config::normalize_interface(typed).value_or(typed);
   for (auto& l : links_) {
     for (const Port* p : {&l.a, &l.b}) {
       if (same_name(nodes_[p->node].name, node) &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
-#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ < stages/ < explain/
-#   < device/ < diagnose/ netio/ nft/ < cli/ < manage/ < app/
+#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ kernel/ < stages/
+#   < explain/ < device/ < diagnose/ netio/ nft/ < cli/ < lab/ manage/ < app/
+# Every folder has its row: a folder without one would pass whatever it included.
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
 # plane: the device binds the two.
 # usage: layers_test.sh SOURCE_DIR
@@ -22,9 +23,22 @@ declare -A below=(
   [diagnose]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
   [netio]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
   [nft]="packet config"
+  [device]="packet config zones routing nat ipsec traffic ike pipeline stages explain"
+  [kernel]="packet config zones routing nat ipsec traffic pipeline"
+  [cli]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
+  [lab]="packet config zones routing nat ipsec traffic ike pipeline stages explain device cli"
   [manage]="packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose netio cli"
+  [app]="packet config zones routing nat ipsec traffic ike pipeline kernel stages explain device diagnose netio nft cli lab manage"
 )
 failed=0
+# The product's folders (the tests, benchmarks and fuzzers sit beside them and may see all).
+for dir in $(find . -mindepth 2 -maxdepth 2 \( -name '*.cpp' -o -name '*.hpp' \) | cut -d/ -f2 | sort -u); do
+  case "$dir" in tests | bench | fuzz | build*) continue ;; esac
+  if [ -z "${below[$dir]+set}" ]; then
+    echo "FAILED: $dir/ has no row here: its includes are not checked"
+    failed=1
+  fi
+done
 for folder in "${!below[@]}"; do
   allowed="$folder ${below[$folder]}"
   while IFS=: read -r file _ include; do
