@@ -54,15 +54,6 @@ void register_nat_commands(CommandEngine& e) {
 
   CommandTree& rule = e.tree(View::NatRule);
   register_rule_match_commands<config::NatRule>(rule, current_rule);
-  rule.add("egress-interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
-    current_rule(c).egress_interface = a.str("ifname");
-    return kOk;
-  });
-  rule.add("undo egress-interface [ {iface:ifname} ]",
-           [](CommandContext& c, const Args&) -> Result {
-             current_rule(c).egress_interface.clear();
-             return kOk;
-           });
   rule.add("action ( no-nat | source-nat ( easy-ip | address-group {word:group} ) )", set_action);
   rule.add(
       "action destination-nat ( static address-to-address address {ip:addr} | address-group "

@@ -109,15 +109,6 @@ void register_traffic_policy_commands(CommandEngine& e) {
 
   CommandTree& rule = e.tree(View::TrafficRule);
   register_rule_match_commands<config::TrafficRule>(rule, current_rule);
-  rule.add("egress-interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
-    current_rule(c).egress_interface = a.str("ifname");
-    return kOk;
-  });
-  rule.add("undo egress-interface [ {iface:ifname} ]",
-           [](CommandContext& c, const Args&) -> Result {
-             current_rule(c).egress_interface.clear();
-             return kOk;
-           });
   rule.add("action qos profile {word:profile}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(policy(c).profiles, a.str("profile")) == nullptr)
       return "Error: The profile " + a.str("profile") + " does not exist.";

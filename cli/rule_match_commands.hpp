@@ -1,5 +1,6 @@
-// The match conditions security-policy and nat-policy rules share: zones, addresses, services,
-// description and enable/disable. Registered once for each rule view.
+// The match conditions the policies' rules share (security-policy, nat-policy, traffic-policy):
+// zones, addresses, services, egress interface where the rule has one, description and
+// enable/disable. Registered once for each rule view.
 #pragma once
 
 #include <functional>
@@ -74,6 +75,19 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
   const std::string service_list = "{word:service} [ {word:service} [ {word:service} ] ]";
   t.add("service " + service_list, services(false));
   t.add("undo service " + service_list, services(true));
+
+  // nat-policy and traffic-policy rules may also name the interface the packet leaves by.
+  if constexpr (requires(Rule r) { r.egress_interface; }) {
+    t.add("egress-interface {iface:ifname}", [current](CommandContext& c, const Args& a) -> Result {
+      current(c).egress_interface = a.str("ifname");
+      return kOk;
+    });
+    t.add("undo egress-interface [ {iface:ifname} ]",
+          [current](CommandContext& c, const Args&) -> Result {
+            current(c).egress_interface.clear();
+            return kOk;
+          });
+  }
 
   t.add("description {text:d:1-127}", [current](CommandContext& c, const Args& a) -> Result {
     current(c).description = a.str("d");

@@ -56,15 +56,24 @@ bool interface_order(const std::string& a, const std::string& b) {
   return key(a) < key(b);
 }
 
-void render_rule_match(std::ostream& o, const std::vector<std::string>& src_zones,
-                       const std::vector<std::string>& dst_zones,
-                       const std::vector<AddressItem>& src, const std::vector<AddressItem>& dst,
-                       const std::vector<std::string>& services) {
-  for (const auto& z : src_zones) o << "  source-zone " << z << "\n";
-  for (const auto& z : dst_zones) o << "  destination-zone " << z << "\n";
-  for (const auto& a : src) o << "  source-address " << address_text(a) << "\n";
-  for (const auto& a : dst) o << "  destination-address " << address_text(a) << "\n";
-  for (const auto& s : services) o << "  service " << s << "\n";
+// What every policy's rule prints before its action, in the device's order: name, description,
+// disable, the match conditions, the egress interface (nat-policy and traffic-policy rules), then
+// the lines kept verbatim.
+template <typename Rule>
+void render_rule_head(std::ostream& o, const Rule& r) {
+  o << " rule name " << r.name << "\n";
+  if (!r.description.empty()) o << "  description " << r.description << "\n";
+  if (r.disabled) o << "  disable\n";
+  for (const auto& z : r.source_zones) o << "  source-zone " << z << "\n";
+  for (const auto& z : r.destination_zones) o << "  destination-zone " << z << "\n";
+  for (const auto& a : r.source_addresses) o << "  source-address " << address_text(a) << "\n";
+  for (const auto& a : r.destination_addresses)
+    o << "  destination-address " << address_text(a) << "\n";
+  for (const auto& s : r.services) o << "  service " << s << "\n";
+  if constexpr (requires { r.egress_interface; }) {
+    if (!r.egress_interface.empty()) o << "  egress-interface " << r.egress_interface << "\n";
+  }
+  for (const auto& line : r.opaque) o << " " << line << "\n";
 }
 
 }  // namespace
@@ -110,12 +119,7 @@ std::string render_interface_body(const Interface& i) {
 
 std::string render_security_rule(const SecurityRule& r) {
   std::ostringstream o;
-  o << " rule name " << r.name << "\n";
-  if (!r.description.empty()) o << "  description " << r.description << "\n";
-  if (r.disabled) o << "  disable\n";
-  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
-                    r.destination_addresses, r.services);
-  for (const auto& line : r.opaque) o << " " << line << "\n";
+  render_rule_head(o, r);
   if (r.action != PolicyAction::Unset) {
     o << "  action " << (r.action == PolicyAction::Permit ? "permit" : "deny") << "\n";
   }
@@ -149,13 +153,7 @@ std::string nat_action_text(const NatRule& r) {
 
 std::string render_nat_rule(const NatRule& r) {
   std::ostringstream o;
-  o << " rule name " << r.name << "\n";
-  if (!r.description.empty()) o << "  description " << r.description << "\n";
-  if (r.disabled) o << "  disable\n";
-  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
-                    r.destination_addresses, r.services);
-  if (!r.egress_interface.empty()) o << "  egress-interface " << r.egress_interface << "\n";
-  for (const auto& line : r.opaque) o << " " << line << "\n";
+  render_rule_head(o, r);
   if (r.action != NatAction::Unset) o << "  action " << nat_action_text(r) << "\n";
   return o.str();
 }
@@ -177,13 +175,7 @@ std::string render_traffic_profile(const TrafficProfile& p) {
 
 std::string render_traffic_rule(const TrafficRule& r) {
   std::ostringstream o;
-  o << " rule name " << r.name << "\n";
-  if (!r.description.empty()) o << "  description " << r.description << "\n";
-  if (r.disabled) o << "  disable\n";
-  render_rule_match(o, r.source_zones, r.destination_zones, r.source_addresses,
-                    r.destination_addresses, r.services);
-  if (!r.egress_interface.empty()) o << "  egress-interface " << r.egress_interface << "\n";
-  for (const auto& line : r.opaque) o << " " << line << "\n";
+  render_rule_head(o, r);
   if (r.action == TrafficRule::Action::Qos) o << "  action qos profile " << r.profile << "\n";
   if (r.action == TrafficRule::Action::NoQos) o << "  action no-qos\n";
   return o.str();

@@ -346,6 +346,39 @@ check("silent connections are closed by the key exchange's deadline, not the log
       f"{time.time() - opened:.1f} s\n" + daemon.text()[-600:])
 for s in silent:
     s.close()
+
+
+def greeted(source):
+    """A new silent connection from source: True when the server greets it, False when refused."""
+    s = socket.create_connection((MGMT, port), timeout=5, source_address=(source, 0))
+    s.settimeout(3)
+    try:
+        ok = s.recv(64).startswith(b"SSH-")
+    except OSError:
+        ok = False
+    if not ok:
+        s.close()
+        return None
+    return s
+
+
+# The ceiling: connections not yet logged in are refused at random from 10, all of them at 30.
+time.sleep(1)
+held, attempts = [], 0
+while len(held) < 30 and attempts < 600:
+    s = greeted(f"127.0.{8 + attempts // 200}.{attempts % 200 + 1}")
+    attempts += 1
+    if s is not None:
+        held.append(s)
+time.sleep(1.1)  # the refusals' log lines (10 a second) have room again
+beyond = [greeted(f"127.0.11.{i + 1}") for i in range(20)]
+check("at 30 connections not yet logged in every newcomer is refused",
+      len(held) == 30 and all(b is None for b in beyond)
+      and daemon.wait_log(r"Reason=too many connections are not yet logged in\)"),
+      f"{len(held)} held after {attempts} attempts; {sum(b is not None for b in beyond)} of 20 "
+      "greeted beyond\n" + daemon.text()[-600:])
+for s in held + [b for b in beyond if b is not None]:
+    s.close()
 rc = daemon.stop()
 # SIGTERM with a session open: a clean stop, the session logged out.
 check("SIGTERM with a session open stops cleanly and logs the session out",

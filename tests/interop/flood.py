@@ -5,6 +5,8 @@
                                           COUNT echo requests, each a new identifier (a new
                                           session) from FIRST (default 0) on, RATE a second
   flood.py udp-flows DST RATE SECONDS     new UDP flows (a new source port each) RATE a second
+  flood.py udp-burst DST COUNT SIZE       COUNT datagrams of SIZE bytes to DST:9, as fast as the
+                                          kernel takes them
   flood.py ike-bad-ke SRC DST RATE SECONDS
                                           IKEv2 IKE_SA_INIT requests from SRC (spoofed: raw IP)
                                           to DST:500 offering the seed's proposal with a MODP-2048
@@ -70,6 +72,19 @@ def udp_flows(dst, rate, seconds):
     print(f"{sent} UDP flows")
 
 
+def udp_burst(dst, count, size):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    body = b"v" * size
+    sent = 0
+    for _ in range(count):
+        try:
+            s.sendto(body, (dst, 9))
+            sent += 1
+        except OSError:  # the local queue is full: the burst goes on
+            pass
+    print(f"{sent} datagrams")
+
+
 def ike_sa_init(spi):
     def transform(last, kind, ident, attrs=b""):
         return struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attrs), kind, 0, ident) + attrs
@@ -111,6 +126,8 @@ if __name__ == "__main__":
         icmp_ids(args[0], int(args[1]), float(args[2]), int(args[3]) if len(args) > 3 else 0)
     elif what == "udp-flows":
         udp_flows(args[0], float(args[1]), float(args[2]))
+    elif what == "udp-burst":
+        udp_burst(args[0], int(args[1]), int(args[2]))
     elif what == "ike-bad-ke":
         ike_bad_ke(args[0], args[1], float(args[2]), float(args[3]))
     else:
