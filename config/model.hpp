@@ -123,7 +123,10 @@ struct Acl {
 
 enum class PolicyAction : uint8_t { Unset, Permit, Deny };
 
-struct SecurityRule {
+// What the rules of security-policy, nat-policy and traffic-policy have in common: a name, a
+// description, enable/disable and the match conditions (cli/rule_match_commands.hpp types them,
+// config/render.cpp prints them, zones/rule_match.hpp compiles them).
+struct PolicyRule {
   std::string name;
   std::string description;
   bool disabled = false;
@@ -132,6 +135,9 @@ struct SecurityRule {
   std::vector<AddressItem> source_addresses;
   std::vector<AddressItem> destination_addresses;
   std::vector<std::string> services;  // predefined or service-set names
+};
+
+struct SecurityRule : PolicyRule {
   PolicyAction action = PolicyAction::Unset;
   std::vector<std::string> opaque;  // unemulated sub-commands (profile, application ...), verbatim
 };
@@ -178,16 +184,8 @@ enum class NatAction : uint8_t {
   DestinationGroup,   // destination-nat address-group G [port]
 };
 
-struct NatRule {
-  std::string name;
-  std::string description;
-  bool disabled = false;
-  std::vector<std::string> source_zones;
-  std::vector<std::string> destination_zones;
+struct NatRule : PolicyRule {
   std::string egress_interface;
-  std::vector<AddressItem> source_addresses;
-  std::vector<AddressItem> destination_addresses;
-  std::vector<std::string> services;
   NatAction action = NatAction::Unset;
   std::string address_group;
   Ipv4 destination_address;
@@ -223,16 +221,8 @@ struct TrafficProfile {
   std::vector<std::string> opaque;
 };
 
-struct TrafficRule {
-  std::string name;
-  std::string description;
-  bool disabled = false;
-  std::vector<std::string> source_zones;
-  std::vector<std::string> destination_zones;
+struct TrafficRule : PolicyRule {
   std::string egress_interface;
-  std::vector<AddressItem> source_addresses;
-  std::vector<AddressItem> destination_addresses;
-  std::vector<std::string> services;
   enum class Action : uint8_t { Unset, Qos, NoQos } action = Action::Unset;
   std::string profile;  // action qos profile NAME
   std::vector<std::string> opaque;
