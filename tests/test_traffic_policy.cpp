@@ -204,3 +204,27 @@ TEST_CASE("traffic-policy's commands refuse what the device refuses", "[traffic-
   CHECK(r.run("undo profile p", 0).err ==
         "Error: The profile is referenced by traffic-policy rule r.\n");
 }
+
+TEST_CASE("? describes every keyword of the traffic-policy views", "[traffic-policy][cli]") {
+  Device d(load_example("nat-lab.cfg"));
+  LineRunner r(d);
+  r.ctx.enter_system();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> asked = {
+      {{}, "traffic-policy"},
+      {{"traffic-policy", "profile p"}, "bandwidth "},
+      {{}, "bandwidth connection-limit "},
+      {{}, "bandwidth connection-limit per-ip "},
+      {{}, "bandwidth "},
+      {{"quit", "rule name r"}, "action "},
+      {{}, "action qos "},
+  };
+  for (const auto& [lines, partial] : asked) {
+    for (const auto& line : lines) run(r, line);
+    const auto offered = cli::command_engine().help(r.ctx, partial);
+    REQUIRE_FALSE(offered.empty());
+    for (const auto& [word, help] : offered) {
+      INFO(partial << "? " << word);
+      if (word != "<cr>") CHECK_FALSE(help.empty());
+    }
+  }
+}
