@@ -191,6 +191,10 @@ TEST_CASE("traffic-policy's commands refuse what the device refuses", "[traffic-
   run(r, "bandwidth connection-limit per-ip upstream 7");  // replaces
   CHECK(d.config().traffic_policy.profiles[0].limits.size() == 1);
   CHECK(d.config().traffic_policy.profiles[0].limits[0].count == 7);
+  CHECK(run(r, "display this") == "  bandwidth connection-limit per-ip upstream 7\n");
+  run(r, "bandwidth total connection-limit per-ip 9");  // V500's form beside it, its undo too
+  run(r, "undo bandwidth total connection-limit per-ip");
+  CHECK(d.config().traffic_policy.profiles[0].limits.size() == 1);
   run(r, "undo bandwidth connection-limit per-ip upstream");
   CHECK(r.run("undo bandwidth connection-limit per-ip upstream", 0).err ==
         "Error: The connection limit is not configured.\n");
@@ -200,7 +204,10 @@ TEST_CASE("traffic-policy's commands refuse what the device refuses", "[traffic-
   CHECK(r.run("action qos profile nothing", 0).err ==
         "Error: The profile nothing does not exist.\n");
   run(r, "action qos profile p");
+  CHECK(run(r, "display this") == "  action qos profile p\n");
   run(r, "quit");
+  CHECK(run(r, "display this").find("traffic-policy\n profile p\n rule name r\n") !=
+        std::string::npos);
   CHECK(r.run("undo profile p", 0).err ==
         "Error: The profile is referenced by traffic-policy rule r.\n");
 }
