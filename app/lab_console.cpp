@@ -313,11 +313,12 @@ class Console {
     std::string o;
     bool delivered = false;
     for (const auto& leg : r.legs) {
-      if (leg.label == "reply") continue;
-      o += w[3] + " " + to_string(p.src) + ":49152 -> " + w[4] + ":" + w[5] + " (" + leg.label +
-           "): " + leg.disposition + "\n";
+      if (leg.kind == lab::Lab::LegKind::Reply) continue;
+      o += w[3] + " " + to_string(p.src) + ":49152 -> " + w[4] + ":" + w[5] + " (" +
+           std::string(lab::Lab::leg_id(leg.kind)) + "): " + leg.disposition + "\n";
       delivered = delivered || leg.delivered;
-      if (leg.label == "packet" && !r.negotiation.empty()) o += "  " + r.negotiation + "\n";
+      if (leg.kind == lab::Lab::LegKind::Packet && !r.negotiation.empty())
+        o += "  " + r.negotiation + "\n";
     }
     return {delivered, o, ""};
   }
@@ -361,7 +362,7 @@ class Console {
     const auto r = lab_->trace(w[2], p);
     const bool delivered =
         !r.legs.empty() && std::any_of(r.legs.begin(), r.legs.end(), [](const auto& l) {
-          return l.label != "reply" && l.delivered;
+          return l.kind != lab::Lab::LegKind::Reply && l.delivered;
         });
     return {delivered, json ? lab::Lab::format_trace_json(r) : lab::Lab::format_trace_text(r), ""};
   }

@@ -71,17 +71,18 @@ void register_interface_commands(CommandEngine& e) {
     current(c).service_manage.enabled = false;
     return kOk;
   });
-  t.add("service-manage ( http | https | ping | ssh | snmp | telnet | netconf ) ( permit | deny )",
+  std::string services;  // "http | https | ping | ...", from the one list of them
+  for (const auto& s : config::kManageServices)
+    services += (services.empty() ? "" : " | ") + std::string(s.keyword);
+  t.add("service-manage ( " + services + " ) ( permit | deny )",
         [](CommandContext& c, const Args& a) -> Result {
-          static const std::array<std::string, 7> kNames = {"http", "https",  "ping",   "ssh",
-                                                            "snmp", "telnet", "netconf"};
           auto& permitted = current(c).service_manage.permitted;
-          for (const auto& name : kNames) {
-            if (!a.has(name)) continue;
+          for (const auto& s : config::kManageServices) {
+            if (!a.has(s.keyword)) continue;
             if (a.has("permit")) {
-              add_unique(permitted, name);
+              permitted.add(s.service);
             } else {
-              remove_value(permitted, name);
+              permitted.remove(s.service);
             }
           }
           return kOk;

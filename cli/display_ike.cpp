@@ -178,7 +178,8 @@ std::string display_ike_error_info(const Device& d) {
       when.insert(10, " ");
     }
     o += "  " + pad(to_string(r.peer), 19) + pad(std::to_string(r.peer_port), 8) +
-         pad(r.reason, 38) + pad(r.version == 1 ? "v1" : "v2", 12) + when + "\n";
+         pad(std::string(ike::failure_words(r.reason)), 38) +
+         pad(r.version == 1 ? "v1" : "v2", 12) + when + "\n";
   }
   o += rule(100);
   return o;
@@ -398,7 +399,7 @@ std::string display_ike_peer(const Device& d, const std::string& name) {
 // the packet errors' section; the counters vfw has no such failure for print 0, as on the device.
 std::string display_ikev2_statistics_error(const Device& d) {
   const IkeLink& ike = d.ike();
-  auto n = [&](const char* reason) { return std::to_string(ike.error_count(2, reason)); };
+  auto n = [&](ike::Failure reason) { return std::to_string(ike.error_count(2, reason)); };
   auto one = [](const std::string& label, const std::string& value) {
     return label + ":" + value + "\n";
   };
@@ -408,21 +409,21 @@ std::string display_ikev2_statistics_error(const Device& d) {
   std::string o = "\nError statistics:\n" + dashes + "\nConfig error:\n";
   o += one("Version error            ", "0");
   o += one("Peer address can not match with any ike peer config                  ",
-           n("peer address mismatch"));
-  o += two("Phase1 proposal mismatch ", n("phase1 proposal mismatch"),
-           "Phase2 proposal or pfs mismatch", n("phase2 proposal or pfs mismatch"));
+           n(ike::Failure::PeerAddressMismatch));
+  o += two("Phase1 proposal mismatch ", n(ike::Failure::Phase1ProposalMismatch),
+           "Phase2 proposal or pfs mismatch", n(ike::Failure::Phase2ProposalOrPfsMismatch));
   // The requests refused before any SA was made are counted by the engine, not recorded.
   const ike::RefusalCounters& refused = ike.engine().refusals();
-  o += two(
-      "Responder dh mismatch    ",
-      std::to_string(ike.error_count(2, "responder dh mismatch") + refused.responder_dh_mismatch),
-      "Initiator dh mismatch          ", n("initiator dh mismatch"));
-  o += one("Flow mismatch            ", n("flow mismatch"));
+  o += two("Responder dh mismatch    ",
+           std::to_string(ike.error_count(2, ike::Failure::ResponderDhMismatch) +
+                          refused.responder_dh_mismatch),
+           "Initiator dh mismatch          ", n(ike::Failure::InitiatorDhMismatch));
+  o += one("Flow mismatch            ", n(ike::Failure::FlowMismatch));
   o += one("ID can not match with any ike peer config                            ",
-           n("config ID mismatch"));
+           n(ike::Failure::ConfigIdMismatch));
   o += one("Construct local id fail                                              ", "0");
   o += one("Authentication fail (may be pre-shared-key error)                    ",
-           n("authentication fail"));
+           n(ike::Failure::AuthenticationFail));
   o += one("Peer's flow netmask range is too wide                                ", "0");
   o += dashes + "\nPacket or payload error:\n";
   o += one("Invalid length           ", "0");
@@ -430,8 +431,8 @@ std::string display_ikev2_statistics_error(const Device& d) {
   o += one("Unknown exchange type    ", "0");
   o += one("Invalid cookie           ", std::to_string(refused.invalid_cookie));
   o += one("Shortpacket              ", "0");
-  o += one("Malformed message        ", n("malformed message"));
-  o += one("Malformed payload        ", n("malformed payload"));
+  o += one("Malformed message        ", n(ike::Failure::MalformedMessage));
+  o += one("Malformed payload        ", n(ike::Failure::MalformedPayload));
   o += dashes + "\n";
   return o;
 }

@@ -28,7 +28,8 @@ Config Config::factory_default() {
   };
   Interface& mgmt = c.interface("GigabitEthernet0/0/0");
   mgmt.address = Interface::Address{Ipv4{0xc0a80001}, 24};  // 192.168.0.1/24
-  mgmt.service_manage.permitted = {"http", "https", "ping", "ssh", "telnet"};
+  mgmt.service_manage.permitted = {ManageService::Http, ManageService::Https, ManageService::Ping,
+                                   ManageService::Ssh, ManageService::Telnet};
   c.zones[1].interfaces.push_back("GigabitEthernet0/0/0");
   return c;
 }

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "config/service_manage.hpp"
 #include "packet/address.hpp"
 
 namespace vfw::config {
@@ -25,8 +26,7 @@ struct OpaqueBlock {
 
 struct ServiceManage {
   bool enabled = true;
-  std::vector<std::string>
-      permitted;  // "ping", "ssh", "telnet", "http", "https", "snmp", "netconf"
+  ManageSet permitted;
 };
 
 struct Interface {

@@ -108,7 +108,10 @@ std::string render_interface_body(const Interface& i) {
   }
   if (i.mtu != 1500) o << " mtu " << i.mtu << "\n";
   if (!i.service_manage.enabled) o << " undo service-manage enable\n";
-  for (const auto& s : i.service_manage.permitted) o << " service-manage " << s << " permit\n";
+  for (const auto& s : kManageServices) {
+    if (i.service_manage.permitted.has(s.service))
+      o << " service-manage " << s.keyword << " permit\n";
+  }
   if (i.tcp_adjust_mss) o << " tcp adjust-mss " << *i.tcp_adjust_mss << "\n";
   if (!i.ipsec_policy.empty())
     o << " ipsec policy " << i.ipsec_policy << (i.ipsec_auto_neg ? " auto-neg" : "") << "\n";

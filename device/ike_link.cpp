@@ -390,43 +390,29 @@ std::string debug_time(const std::string& timestamp) {
          timestamp.substr(0, 4) + " " + timestamp.substr(11, 12) + ".1";
 }
 
-// The list number the device prints with each reason (the seed's debugging output).
-int list_number(const std::string& reason) {
-  if (reason == "authentication fail") return 4;
-  if (reason == "config ID mismatch") return 151;
-  if (reason == "peer address mismatch") return 107;
-  return 200;
-}
-
-// IKEv1's list numbers, as the seed's records print them.
-int list_number_v1(const std::string& reason) {
-  if (reason == "phase1 proposal mismatch") return 11;
-  if (reason == "config ID mismatch") return 148;
-  return 200;
-}
-
 }  // namespace
 
 void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestamp) {
   const std::string t = " " + debug_time(timestamp) + " " + sysname_;
   const std::string peer = to_string(e.peer);
   auto ike = [&](const std::string& text) { debug_.push_back(t + " IKE/7/IKE_Debug: \n " + text); };
+  const std::string words(ike::failure_words(e.reason));
   if (e.version == 1 && debug_ikev1_error) {
     // The seed's IKEv1 lines: what the exchange saw, the error-info record, what followed.
     for (const auto& line : e.debug_before) ike("IKE_ERROR " + line);
     ike("IKE_ERROR 0:9946 Ikev1 error-info record(peer address: " + peer + ", error reason: " +
-        e.reason + ",list number: " + std::to_string(list_number_v1(e.reason)) + ").");
+        words + ",list number: " + std::to_string(ike::list_number(e.reason, 1)) + ").");
     for (const auto& line : e.debug_after) ike("IKE_ERROR " + line);
   }
   if (e.version == 2 && debug_ikev2_error) {
-    if (e.reason == "authentication fail")
+    if (e.reason == ike::Failure::AuthenticationFail)
       ike("IKE_ERROR 63:4087 Authentication failed for the peer " + peer);
-    if (e.reason == "config ID mismatch") ike("IKE_ERROR 27:27568 ERROR - " + e.detail);
+    if (e.reason == ike::Failure::ConfigIdMismatch) ike("IKE_ERROR 27:27568 ERROR - " + e.detail);
     ike("IKE_ERROR 56:8841 Ikev2 error Info record(peer address: " + peer + ", error reason: " +
-        e.reason + ",list number: " + std::to_string(list_number(e.reason)) + ").");
+        words + ",list number: " + std::to_string(ike::list_number(e.reason, 2)) + ").");
   }
-  if (debug_ipsec_error &&
-      (e.reason == "flow mismatch" || e.reason == "phase2 proposal or pfs mismatch")) {
+  const std::string_view ipsec_words = ike::columns(e.reason).ipsec_words;
+  if (debug_ipsec_error && !ipsec_words.empty()) {
     const auto& children = engine_.config().children;
     const ike::ChildConfig* c = e.child < children.size() ? &children[e.child] : nullptr;
     if (c == nullptr) {
@@ -435,12 +421,12 @@ void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestam
       }
     }
     const uint32_t ifindex = c != nullptr ? c->ifindex : 0;
-    const uint32_t seq = e.reason == "flow mismatch" || c == nullptr ? 0 : c->seq;
-    debug_.push_back(
-        t + " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] " +
-        (e.reason == "flow mismatch" ? "acl mismatch" : "ipsec proposal or pfs mismatch") +
-        ".(Ifindex=[" + std::to_string(ifindex) + "], SeqNum=[" + std::to_string(seq) +
-        "],PeerAddress=[" + peer + "], PeerPort=[" + std::to_string(e.peer_port) + "])");
+    // The ACL's failure names no policy entry (SeqNum 0); the proposal's names the one it tried.
+    const uint32_t seq = e.reason == ike::Failure::FlowMismatch || c == nullptr ? 0 : c->seq;
+    debug_.push_back(t + " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] " + std::string(ipsec_words) +
+                     ".(Ifindex=[" + std::to_string(ifindex) + "], SeqNum=[" + std::to_string(seq) +
+                     "],PeerAddress=[" + peer + "], PeerPort=[" + std::to_string(e.peer_port) +
+                     "])");
   }
 }
 
@@ -528,11 +514,12 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
     // A flood of failures (malformed or spoofed requests) is counted, not written line by line.
     if (failure_log_.allow(uint64_t{now_seconds} * 1000)) {
       log_.push_back(timestamp + "IKE/4/NEGOTIATION: negotiation with " + to_string(e.peer) + ":" +
-                     std::to_string(e.peer_port) + " failed: " + e.reason + " (" + e.detail + ")");
+                     std::to_string(e.peer_port) + " failed: " +
+                     std::string(ike::failure_words(e.reason)) + " (" + e.detail + ")");
       debug_lines(e, timestamp);
     }
     IkeErrorInfo info{std::move(e), timestamp};
-    ++error_counts_[{info.record.version, info.record.reason}];
+    ++error_counts_[info.record.version == 1 ? 0 : 1][static_cast<size_t>(info.record.reason)];
     error_info_.push_back(std::move(info));
     if (error_info_.size() > kMaxErrorInfo) error_info_.pop_front();
   }

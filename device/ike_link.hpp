@@ -5,6 +5,7 @@
 // (ike/engine.hpp); whoever runs the device carries its datagrams (the daemon, the lab, tests).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -72,9 +73,8 @@ class IkeLink {
   const std::deque<IkeErrorInfo>& error_info() const { return error_info_; }
   // Every failure since the device started, by IKE version and reason (display ikev2 statistics
   // error): the error-info list keeps only the last ones.
-  uint64_t error_count(uint8_t version, const std::string& reason) const {
-    const auto it = error_counts_.find({version, reason});
-    return it == error_counts_.end() ? 0 : it->second;
+  uint64_t error_count(uint8_t version, ike::Failure reason) const {
+    return error_counts_[version == 1 ? 0 : 1][static_cast<size_t>(reason)];
   }
   // What happened since last asked, one line each in the device's log style: tunnels up and
   // down, failures. With keys_in_log, also each IKE SA's keys as Wireshark's IKEv2 decryption
@@ -102,7 +102,7 @@ class IkeLink {
   uint64_t busy_seen_ = 0;
   std::vector<std::string> problems_;
   std::deque<IkeErrorInfo> error_info_;
-  std::map<std::pair<uint8_t, std::string>, uint64_t> error_counts_;
+  std::array<std::array<uint64_t, ike::kFailureCount>, 2> error_counts_{};  // IKEv1, IKEv2
   void debug_lines(const ike::ErrorRecord& e, const std::string& timestamp);
   std::vector<std::string> debug_;
   std::string sysname_;

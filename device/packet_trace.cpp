@@ -84,7 +84,8 @@ Sent send_bytes(Device& device, std::vector<uint8_t> bytes, std::string descript
   }
   bool encapsulated = false;
   for (const auto& step : trace.steps) {
-    encapsulated = encapsulated || (step.stage == "ipsec" && step.result == "encapsulated");
+    encapsulated =
+        encapsulated || (step.stage == StageId::Ipsec && step.result == Outcome::Encapsulated);
   }
   return Sent{action, std::move(bytes), trace.result.output, encapsulated};
 }

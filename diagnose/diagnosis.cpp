@@ -28,7 +28,7 @@ Traced send(Device& d, std::vector<uint8_t> bytes, const std::string& input) {
   return t;
 }
 
-const TraceStep* find(const Trace& t, std::string_view stage) {
+const TraceStep* find(const Trace& t, StageId stage) {
   for (const auto& s : t.steps) {
     if (s.stage == stage) return &s;
   }
@@ -36,7 +36,8 @@ const TraceStep* find(const Trace& t, std::string_view stage) {
 }
 
 std::string step_line(const TraceStep& s) {
-  std::string line = "stage " + std::to_string(s.number) + " " + s.stage + ": " + s.result;
+  std::string line = "stage " + std::to_string(s.number) + " " + std::string(stage_id(s.stage)) +
+                     ": " + std::string(outcome_id(s.result));
   if (!s.matched.empty()) line += ", " + s.matched;
   return line;
 }
@@ -67,28 +68,28 @@ std::vector<std::string> config_lines(const Device& dev, const TraceStep& s) {
   const config::Config& cfg = dev.config();
   const FlowFields f{s.before.in_zone, s.before.out_zone, Ipv4{s.before.src}, Ipv4{s.before.dst},
                      s.before.proto,   s.before.sport,    s.before.dport};
-  if (s.stage == "security-policy" && !s.before.to_device) {
+  if (s.stage == StageId::SecurityPolicy && !s.before.to_device) {
     const int idx = snap.security.match(f);
     if (idx < 0) return lines;
     const std::string& name = snap.security.rules()[static_cast<size_t>(idx)].name;
     for (const auto& r : cfg.security_policy.rules) {
       if (r.name == name) block("security-policy", config::render_security_rule(r));
     }
-  } else if (s.stage == "snat" && !s.before.to_device) {
+  } else if (s.stage == StageId::Snat && !s.before.to_device) {
     const int idx = snap.nat.match_source(f, s.before.out_if);
     if (idx < 0) return lines;
     const std::string& name = snap.nat.source_rules()[static_cast<size_t>(idx)].name;
     for (const auto& r : cfg.nat_policy.rules) {
       if (r.name == name) block("nat-policy", config::render_nat_rule(r));
     }
-  } else if (s.stage == "route") {
+  } else if (s.stage == StageId::Route) {
     const Route* r = snap.fib.lookup(Ipv4{s.before.dst});
     if (r == nullptr || r->kind != RouteKind::Static) return lines;
     for (const auto& st : cfg.routes) {
       if (st.destination.addr == r->prefix.addr && st.destination.len == r->prefix.len)
         lines.push_back("config: " + config::render_route(st));
     }
-  } else if (s.stage == "ipsec" && s.before.out_if < snap.interfaces.size()) {
+  } else if (s.stage == StageId::Ipsec && s.before.out_if < snap.interfaces.size()) {
     const ipsec::SpdMatch m =
         ipsec::spd_lookup(snap.interfaces[s.before.out_if].spd,
                           ipsec::Flow{s.before.proto, Ipv4{s.before.src}, Ipv4{s.before.dst},
@@ -110,7 +111,8 @@ std::string stopped_at(const Trace& t) {
   for (const auto& s : t.steps) {
     if (s.drop != DropReason::None)
       return "the packet is dropped before this stage, at stage " + std::to_string(s.number) + " " +
-             s.stage + " (" + std::string(drop_reason_id(s.drop)) + "): fix that first";
+             std::string(stage_id(s.stage)) + " (" + std::string(drop_reason_id(s.drop)) +
+             "): fix that first";
   }
   return "the packet did not reach this stage";
 }
@@ -183,7 +185,7 @@ class Run {
                     const std::string& direction, std::vector<Finding>& out) {
     auto item = [&](int n, const std::string& title) {
       Finding f;
-      f.item = "requirement " + std::to_string(n) + direction;
+      f.item = {ItemList::Requirement, n, direction};
       f.title = title;
       f.device = device;
       return f;
@@ -194,9 +196,10 @@ class Run {
       out.push_back(std::move(f));
     };
     // 1 and 2: nothing translates the destination before routing.
-    const std::pair<const char*, const char*> translations[] = {
-        {"server-map", "no nat server (server map or its reverse entry) translates the packet"},
-        {"dnat", "no destination-nat rule translates the packet"}};
+    const std::pair<StageId, const char*> translations[] = {
+        {StageId::ServerMap,
+         "no nat server (server map or its reverse entry) translates the packet"},
+        {StageId::Dnat, "no destination-nat rule translates the packet"}};
     int n = 1;
     for (const auto& [stage, title] : translations) {
       Finding f = item(n++, title);
@@ -209,8 +212,8 @@ class Run {
       // A reverse entry is found at server-map and translates at the snat stage (after the
       // security policy, as source NAT): its translation is this requirement's all the same.
       bool translated = moved(*s);
-      if (std::string_view(stage) == "server-map" && s->result == "hit") {
-        if (const TraceStep* applied = find(t, "snat");
+      if (stage == StageId::ServerMap && s->result == Outcome::Hit) {
+        if (const TraceStep* applied = find(t, StageId::Snat);
             applied != nullptr && applies_reverse_entry(*applied)) {
           translated = moved(*applied);
           for (auto& line : evidence_of(*applied)) f.evidence.push_back(line);
@@ -233,7 +236,7 @@ class Run {
       Finding f = item(3,
                        "a route to the peer's network leaves by the interface with the IPSec "
                        "policy");
-      const TraceStep* s = find(t, "route");
+      const TraceStep* s = find(t, StageId::Route);
       if (s == nullptr) {
         unreached(std::move(f));
       } else {
@@ -260,7 +263,7 @@ class Run {
       }
     }
     // 4 and 5: the interzone policy permits it; SNAT leaves it inside the security ACL.
-    auto judged = [&](Finding f, std::string_view stage, auto&& failed) {
+    auto judged = [&](Finding f, StageId stage, auto&& failed) {
       const TraceStep* s = find(t, stage);
       if (s == nullptr) return unreached(std::move(f));
       f.evidence = evidence_of(*s);
@@ -271,26 +274,26 @@ class Run {
       }
       out.push_back(std::move(f));
     };
-    judged(item(4, "the interzone security policy permits it"), "security-policy",
+    judged(item(4, "the interzone security policy permits it"), StageId::SecurityPolicy,
            [](const TraceStep& s) { return s.drop != DropReason::None; });
-    judged(item(5, "source NAT leaves it inside the security ACL"), "snat",
+    judged(item(5, "source NAT leaves it inside the security ACL"), StageId::Snat,
            [](const TraceStep& s) { return !s.warnings.empty(); });
     // 6: the security ACL of the policy covers it.
     {
       Finding f = item(6, "a security ACL rule of the IPSec policy covers it");
-      const TraceStep* s = find(t, "ipsec");
+      const TraceStep* s = find(t, StageId::Ipsec);
       if (s == nullptr) {
         unreached(std::move(f));
       } else {
         f.evidence = {step_line(*s)};
         for (const auto& i : s->info) f.evidence.push_back("  " + i);
         with_config(dev, *s, f);
-        if (s->result == "bypass" || s->result == "skip") {
+        if (s->result == Outcome::Bypass || s->result == Outcome::Skip) {
           f.verdict = ItemStatus::Failed;
-          if (s->result == "skip") {
+          if (s->result == Outcome::Skip) {
             f.check = "see requirement 3" + direction + ": no IPSec policy on the output interface";
           } else if (const Finding* earlier = first_failed(out, device)) {
-            f.check = "see " + earlier->item + ": " + earlier->title;
+            f.check = "see " + earlier->item.text() + ": " + earlier->title;
           } else {
             f.fix = acl_fix(dev, *s);
           }
@@ -299,7 +302,7 @@ class Run {
         // The tunnel's own packets, which the same stage needs.
         if (!s->warnings.empty() && s->drop != DropReason::FragmentNeeded) {
           Finding g = item(4, "the security policy permits IKE and ESP between the gateways");
-          g.item += " (local zone)";
+          g.item.qualifier += " (local zone)";
           g.verdict = ItemStatus::Failed;
           g.evidence = {step_line(*s), "  warning: " + s->warnings.front().message};
           g.fix = s->warnings.front().fix;
@@ -315,10 +318,9 @@ class Run {
   }
 
   // An item configurations cannot answer: why, and what to check instead.
-  static Finding undecidable(std::string item, std::string title, std::string why,
-                             std::string check) {
+  static Finding undecidable(int checklist, std::string title, std::string why, std::string check) {
     Finding f;
-    f.item = std::move(item);
+    f.item = {ItemList::Checklist, checklist, {}};
     f.title = std::move(title);
     f.verdict = ItemStatus::NotDecidable;
     f.evidence = {std::move(why)};
@@ -329,7 +331,7 @@ class Run {
   static const Finding* first_failed(const std::vector<Finding>& out, const std::string& device) {
     for (const auto& f : out) {
       if (f.device == device && f.verdict == ItemStatus::Failed &&
-          f.item.rfind("requirement", 0) == 0)
+          f.item.list == ItemList::Requirement)
         return &f;
     }
     return nullptr;
@@ -350,7 +352,7 @@ class Run {
                       const std::string& input, std::vector<Finding>& out) {
     {
       Finding f;
-      f.item = "checklist 1";
+      f.item = {ItemList::Checklist, 1, {}};
       f.title = "packets from " + to_string(spec_.src) + " reach the gateway " + device;
       f.device = device;
       const auto& i = dev.config().interfaces.at(input);
@@ -364,7 +366,7 @@ class Run {
                       ") holds " + to_string(spec_.src)};
         f.check = "on " + to_string(spec_.src) + ": its default gateway is " +
                   to_string(i.address->host) + " (ping " + to_string(i.address->host) + ")";
-        if (st.service_manage && (st.manage_permitted & kManagePing) == 0) {
+        if (st.service_manage && !st.manage_permitted.has(config::ManageService::Ping)) {
           f.evidence.push_back("a ping to " + to_string(i.address->host) +
                                " is refused: service-manage on " + input +
                                " does not permit ping (the seed's test of this item)");
@@ -380,14 +382,15 @@ class Run {
     }
     {
       Finding f;
-      f.item = "checklist 2";
+      f.item = {ItemList::Checklist, 2, {}};
       f.title = "packets cross from the inside zone to the outside zone";
       f.device = device;
       for (const auto& g : out) {
-        if (g.device == device && (g.item == "requirement 3" || g.item == "requirement 4") &&
+        if (g.device == device &&
+            (g.item.is(ItemList::Requirement, 3) || g.item.is(ItemList::Requirement, 4)) &&
             g.verdict != ItemStatus::Passed) {
           f.verdict = g.verdict == ItemStatus::Failed ? ItemStatus::Failed : ItemStatus::NotReached;
-          f.evidence.push_back("see " + g.item + ": " + g.title);
+          f.evidence.push_back("see " + g.item.text() + ": " + g.title);
         }
       }
       if (f.evidence.empty()) f.evidence = {"requirements 3 and 4 pass"};
@@ -395,33 +398,33 @@ class Run {
     }
     {
       Finding f;
-      f.item = "checklist 3";
+      f.item = {ItemList::Checklist, 3, {}};
       f.title = "packets enter the IPSec module";
       f.device = device;
       for (const auto& g : out) {
-        if (g.device == device && g.item.rfind("requirement", 0) == 0 &&
+        if (g.device == device && g.item.list == ItemList::Requirement &&
             g.verdict != ItemStatus::Passed) {
           if (f.verdict != ItemStatus::Failed)
             f.verdict =
                 g.verdict == ItemStatus::Failed ? ItemStatus::Failed : ItemStatus::NotReached;
-          f.evidence.push_back("see " + g.item + ": " + g.title);
+          f.evidence.push_back("see " + g.item.text() + ": " + g.title);
         }
       }
       if (f.evidence.empty()) {
-        const TraceStep* s = find(t, "ipsec");
+        const TraceStep* s = find(t, StageId::Ipsec);
         f.evidence = {"requirements 1 to 6 pass" +
                       (s != nullptr ? "; " + step_line(*s) : std::string())};
       }
       out.push_back(std::move(f));
     }
     out.push_back(undecidable(
-        "checklist 4", "the NAT device between the gateways keeps the tunnel's session",
+        4, "the NAT device between the gateways keeps the tunnel's session",
         "configurations do not describe the NAT device between the gateways",
         "on the NAT device, that the UDP 4500 session of the tunnel lives longer than the NAT "
         "keepalive interval of the gateways (ike nat-keepalive-timer), and that no one clears it; "
         "`display ike sa` shows peer:4500 when NAT-T is in use"));
     out.push_back(undecidable(
-        "checklist 5", "the carrier lets the IPSec packets through",
+        5, "the carrier lets the IPSec packets through",
         "configurations do not describe the carrier",
         "that UDP 500, UDP 4500 and ESP (IP protocol 50) pass both ways between the gateways: "
         "capture on both uplinks (tshark -f 'udp port 500 or udp port 4500 or ip proto 50') and "
@@ -431,7 +434,7 @@ class Run {
   // The ipsec policy entry whose ACL covers the traffic, on the interface the route chose (or
   // any interface, when the route is missing).
   const config::IpsecPolicy* protecting_entry(const Device& dev, const Trace& t) const {
-    const TraceStep* first = find(t, "session");
+    const TraceStep* first = find(t, StageId::Session);
     if (first == nullptr) return nullptr;
     const ipsec::Flow flow{first->before.proto, Ipv4{first->before.src}, Ipv4{first->before.dst},
                            first->before.sport, first->before.dport};
@@ -449,10 +452,10 @@ class Run {
   void reply_without_peer(const Device& dev, const Trace& t, const std::string& device,
                           std::vector<Finding>& out) {
     Finding f;
-    f.item = "reply";
+    f.item = {ItemList::Reply, 0, {}};
     f.title = "the reply, decapsulated, crosses back into the inside zone";
     f.device = device;
-    const TraceStep* route = find(t, "route");
+    const TraceStep* route = find(t, StageId::Route);
     if (route == nullptr || route->after.to_device ||
         route->after.out_if >= dev.snapshot().interfaces.size()) {
       f.verdict = ItemStatus::NotReached;
@@ -505,13 +508,12 @@ class Run {
   void far_side_undecidable(const config::IpsecPolicy* entry, std::vector<Finding>& out) {
     const std::string without = "without the peer's configuration (--peer)";
     out.push_back(undecidable(
-        "checklist 6",
-        "the peer forwards the decapsulated packets from its outside zone to its inside", without,
+        6, "the peer forwards the decapsulated packets from its outside zone to its inside",
+        without,
         "on the peer: a security-policy rule permitting " + to_string(spec_.src) + " -> " +
             to_string(spec_.dst) + " from its outside zone to its inside zone"));
     out.push_back(sha2_finding(entry, nullptr, 0));
-    out.push_back(undecidable("checklist 8",
-                              "the peer routes the packets to " + to_string(spec_.dst), without,
+    out.push_back(undecidable(8, "the peer routes the packets to " + to_string(spec_.dst), without,
                               "on the peer: a route to " + to_string(spec_.dst) +
                                   " (display ip routing-table " + to_string(spec_.dst) + ")"));
   }
@@ -520,7 +522,7 @@ class Run {
   Finding sha2_finding(const config::IpsecPolicy* entry, const config::Config* peer,
                        uint8_t version) const {
     Finding f;
-    f.item = "checklist 7";
+    f.item = {ItemList::Checklist, 7, {}};
     f.title = "both ends compute SHA-2 the same way (ipsec sha2 compatible)";
     const config::IpsecProposal* prop = nullptr;
     if (entry != nullptr) {
@@ -577,7 +579,7 @@ class Run {
     const std::string me = label(local_);
     const std::string them = label(*peer_);
     Finding forecast_item;
-    forecast_item.item = "negotiation";
+    forecast_item.item = {ItemList::Negotiation, 0, {}};
     forecast_item.title = "the two configurations negotiate (forecast)";
     if (entry == nullptr) {
       forecast_item.verdict = ItemStatus::NotReached;
@@ -612,11 +614,12 @@ class Run {
     if (fc.undecidable) {
       forecast_item.verdict = ItemStatus::NotDecidable;
       forecast_item.evidence.push_back(fc.detail);
-    } else if (!fc.reason.empty() || !fc.starts) {
+    } else if (fc.reason || !fc.starts) {
       forecast_item.verdict = ItemStatus::Failed;
       forecast_item.device = fc.fix_on;
-      if (!fc.reason.empty())
-        forecast_item.evidence.push_back(fc.found_by + " records \"" + fc.reason + "\" (Ikev" +
+      if (fc.reason)
+        forecast_item.evidence.push_back(fc.found_by + " records \"" +
+                                         std::string(ike::failure_words(*fc.reason)) + "\" (Ikev" +
                                          std::to_string(fc.version) + " error-info record)");
       forecast_item.evidence.push_back(fc.detail);
       forecast_item.fix = fc.fix;
@@ -631,15 +634,15 @@ class Run {
     Device fw3(*peer_);
     const NegotiationResult real = negotiate_in_memory(fw1, fw3, entry->name, entry->seq);
     Finding neg;
-    neg.item = "negotiation";
+    neg.item = {ItemList::Negotiation, 0, {}};
     neg.title = "the two configurations negotiate (in memory, with the real engines)";
     neg.verdict = real.up ? ItemStatus::Passed : ItemStatus::Failed;
     auto records = [&](const std::string& who, const std::vector<ike::ErrorRecord>& errors) {
       for (const auto& e : errors)
         neg.evidence.push_back(who + " recorded: Ikev" + std::to_string(e.version) +
                                " error-info record(peer address: " + to_string(e.peer) +
-                               ", error reason: " + e.reason + ")" +
-                               (e.detail.empty() ? "" : " - " + e.detail));
+                               ", error reason: " + std::string(ike::failure_words(e.reason)) +
+                               ")" + (e.detail.empty() ? "" : " - " + e.detail));
     };
     if (!real.started) {
       neg.evidence.push_back(me + " has nothing to start: no usable IKE peer");
@@ -649,8 +652,8 @@ class Run {
     if (real.up) neg.evidence.emplace_back("the IKE SA and the IPSec SA pair are up");
     records(me, real.initiator_errors);
     records(them, real.responder_errors);
-    const bool agree = real.up == (fc.reason.empty() && fc.starts) &&
-                       (fc.reason.empty() || recorded(real, fc.reason));
+    const bool agree =
+        real.up == (!fc.reason && fc.starts) && (!fc.reason || recorded(real, *fc.reason));
     if (!fc.undecidable)
       neg.evidence.push_back(agree ? "as forecast"
                                    : "the forecast said otherwise: please report this");
@@ -674,7 +677,7 @@ class Run {
     }
   }
 
-  static bool recorded(const NegotiationResult& r, const std::string& reason) {
+  static bool recorded(const NegotiationResult& r, ike::Failure reason) {
     auto has = [&](const std::vector<ike::ErrorRecord>& v) {
       return std::any_of(v.begin(), v.end(), [&](const auto& e) { return e.reason == reason; });
     };
@@ -726,16 +729,16 @@ class Run {
     again.ip_id = static_cast<uint16_t>(spec_.ip_id + 1);
     if (again.protocol == ipproto::kTcp) again.tcp_flags = tcpflag::kSyn;
     const Traced sent = send(fw1, build_packet(again), input);
-    const TraceStep* enc = find(sent.trace, "ipsec");
+    const TraceStep* enc = find(sent.trace, StageId::Ipsec);
     Finding six;
-    six.item = "checklist 6";
+    six.item = {ItemList::Checklist, 6, {}};
     six.title = them + " forwards the decapsulated packets from its outside zone to its inside";
     six.device = them;
     Finding eight;
-    eight.item = "checklist 8";
+    eight.item = {ItemList::Checklist, 8, {}};
     eight.title = them + " routes the packets to " + to_string(spec_.dst);
     eight.device = them;
-    if (sent.action != Action::Forward || enc == nullptr || enc->result != "encapsulated") {
+    if (sent.action != Action::Forward || enc == nullptr || enc->result != Outcome::Encapsulated) {
       six.verdict = eight.verdict = ItemStatus::NotReached;
       six.evidence =
           eight.evidence = {me + " did not encapsulate the packet: " + stopped_at(sent.trace)};
@@ -747,7 +750,7 @@ class Run {
     parse_ipv4(sent.bytes, outer);
     const std::string arrival = interface_towards(fw3, outer.dst);
     const Traced in = send(fw3, sent.bytes, arrival);
-    const TraceStep* dec = find(in.trace, "ipsec-inbound");
+    const TraceStep* dec = find(in.trace, StageId::IpsecInbound);
     if (dec != nullptr && dec->drop != DropReason::None) {
       six.verdict = eight.verdict = ItemStatus::NotReached;
       six.evidence = eight.evidence = evidence_of(*dec);
@@ -755,13 +758,13 @@ class Run {
       for (auto& f : out) {
         const bool icv = dec->drop == DropReason::IpsecIcvFailure ||
                          (dec->drop == DropReason::IpsecMalformed && !dec->warnings.empty());
-        if (f.item == "checklist 7" && icv && f.verdict == ItemStatus::Passed) {
+        if (f.item.is(ItemList::Checklist, 7) && icv && f.verdict == ItemStatus::Passed) {
           f.verdict = ItemStatus::Failed;
           f.evidence.push_back(step_line(*dec));
         }
       }
     } else {
-      const TraceStep* pol = find(in.trace, "security-policy");
+      const TraceStep* pol = find(in.trace, StageId::SecurityPolicy);
       if (pol == nullptr) {
         six.verdict = ItemStatus::NotReached;
         six.evidence = {stopped_at(in.trace)};
@@ -772,7 +775,7 @@ class Run {
           six.fix = fix_of(*pol);
         }
       }
-      const TraceStep* route = find(in.trace, "route");
+      const TraceStep* route = find(in.trace, StageId::Route);
       if (route == nullptr) {
         eight.verdict = ItemStatus::NotReached;
         eight.evidence = {stopped_at(in.trace)};
@@ -790,11 +793,12 @@ class Run {
     if (lan.empty()) return;
     const Traced reply = send(fw3, build_packet(reply_of(spec_)), lan);
     Finding back;
-    back.item = "reply";
+    back.item = {ItemList::Reply, 0, {}};
     back.title = "the reply comes back through the tunnel to " + to_string(spec_.src);
     back.device = me;
-    const TraceStep* renc = find(reply.trace, "ipsec");
-    if (reply.action != Action::Forward || renc == nullptr || renc->result != "encapsulated") {
+    const TraceStep* renc = find(reply.trace, StageId::Ipsec);
+    if (reply.action != Action::Forward || renc == nullptr ||
+        renc->result != Outcome::Encapsulated) {
       back.verdict = ItemStatus::Failed;
       back.evidence = {them + " did not encapsulate the reply: " + stopped_at(reply.trace)};
       out.push_back(std::move(back));
@@ -825,11 +829,11 @@ class Run {
     const std::string them = label(*peer_);
     const Snapshot& snap = far.snapshot();
     Finding six;
-    six.item = "checklist 6";
+    six.item = {ItemList::Checklist, 6, {}};
     six.title = them + " forwards the decapsulated packets from its outside zone to its inside";
     six.device = them;
     Finding eight;
-    eight.item = "checklist 8";
+    eight.item = {ItemList::Checklist, 8, {}};
     eight.title = them + " routes the packets to " + to_string(spec_.dst);
     eight.device = them;
     const Route* r = snap.fib.lookup(spec_.dst);
@@ -871,18 +875,10 @@ class Run {
 
 }  // namespace
 
-std::string_view verdict_name(ItemStatus v) {
-  switch (v) {
-    case ItemStatus::Passed:
-      return "passed";
-    case ItemStatus::Failed:
-      return "failed";
-    case ItemStatus::NotReached:
-      return "not reached";
-    case ItemStatus::NotDecidable:
-      return "not decidable";
-  }
-  return "?";
+std::string ItemId::text() const {
+  std::string t(kItemListIds[static_cast<size_t>(list)]);
+  if (number != 0) t += " " + std::to_string(number);
+  return t + qualifier;
 }
 
 bool Diagnosis::failed() const {

@@ -9,6 +9,7 @@
 // configurations (the carrier, a NAT device's sessions), with what to check instead.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,11 +18,62 @@
 
 namespace vfw::diagnose {
 
-enum class ItemStatus : uint8_t { Passed, Failed, NotReached, NotDecidable };
-std::string_view verdict_name(ItemStatus v);  // "passed", "failed", "not reached", "not decidable"
+// X(enum, id): an item's verdict, as the text and the JSON print it.
+#define VFW_ITEM_STATUSES(X)   \
+  X(Passed, "passed")          \
+  X(Failed, "failed")          \
+  X(NotReached, "not reached") \
+  X(NotDecidable, "not decidable")
+
+enum class ItemStatus : uint8_t {
+#define VFW_ENUM(e, id) e,
+  VFW_ITEM_STATUSES(VFW_ENUM)
+#undef VFW_ENUM
+};
+
+inline constexpr std::array kItemStatusIds = {
+#define VFW_ID(e, id) std::string_view{id},
+    VFW_ITEM_STATUSES(VFW_ID)
+#undef VFW_ID
+};
+
+constexpr std::string_view verdict_name(ItemStatus v) {
+  return kItemStatusIds[static_cast<size_t>(v)];
+}
+
+// X(enum, id): the lists of the seed an item belongs to. The forwarding requirements and the
+// service-interruption checklist are numbered as the seed numbers them; the reply (without the
+// peer's configuration) and the negotiation are one item each.
+#define VFW_ITEM_LISTS(X)       \
+  X(Requirement, "requirement") \
+  X(Checklist, "checklist")     \
+  X(Reply, "reply")             \
+  X(Negotiation, "negotiation")
+
+enum class ItemList : uint8_t {
+#define VFW_ENUM(e, id) e,
+  VFW_ITEM_LISTS(VFW_ENUM)
+#undef VFW_ENUM
+};
+
+inline constexpr std::array kItemListIds = {
+#define VFW_ID(e, id) std::string_view{id},
+    VFW_ITEM_LISTS(VFW_ID)
+#undef VFW_ID
+};
+
+struct ItemId {
+  ItemList list = ItemList::Requirement;
+  int number = 0;         // the seed's number in its list; 0 for the reply and the negotiation
+  std::string qualifier;  // " (from 10.2.1.2)" for the reply's requirements, " (local zone)"
+
+  // "requirement 3 (from 10.2.1.2)", "checklist 7", "negotiation": the id in text and JSON.
+  std::string text() const;
+  bool is(ItemList l, int n) const { return list == l && number == n && qualifier.empty(); }
+};
 
 struct Finding {
-  std::string item;    // "requirement 3", "checklist 7", "negotiation"
+  ItemId item;
   std::string title;   // the seed's question, short
   std::string device;  // the gateway it concerns ("FW1"), "" for both
   ItemStatus verdict = ItemStatus::Passed;

@@ -15,8 +15,8 @@ std::string format_diagnosis_text(const Diagnosis& d) {
     ++counts[static_cast<size_t>(f.verdict)];
     std::string verdict(verdict_name(f.verdict));
     if (f.verdict == ItemStatus::Failed) verdict = "FAILED";
-    o << "\n[" << verdict << "] " << f.item << (f.device.empty() ? "" : " (" + f.device + ")")
-      << ": " << f.title << "\n";
+    o << "\n[" << verdict << "] " << f.item.text()
+      << (f.device.empty() ? "" : " (" + f.device + ")") << ": " << f.title << "\n";
     for (const auto& e : f.evidence) o << "    " << e << "\n";
     if (!f.check.empty()) o << "    check: " << f.check << "\n";
     if (!f.fix.empty()) {
@@ -43,7 +43,7 @@ std::string format_diagnosis_json(const Diagnosis& d) {
     const Finding& f = d.findings[i];
     if (i != 0) o << ",";
     o << "{\"item\":";
-    json_string(o, f.item);
+    json_string(o, f.item.text());
     o << ",\"title\":";
     json_string(o, f.title);
     o << ",\"device\":";

@@ -52,9 +52,9 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
   const config::Config& icfg = *in.config;
   const config::Config& rcfg = *re.config;
   const config::IkePeer* ipeer_cfg = icfg.find_ike_peer(in.entry->ike_peer);
-  auto fail = [&](std::string reason, const std::string& found_by, std::string detail,
-                  const std::string& fix_on, std::vector<std::string> fix) {
-    f.reason = std::move(reason);
+  auto fail = [&](std::optional<ike::Failure> reason, const std::string& found_by,
+                  std::string detail, const std::string& fix_on, std::vector<std::string> fix) {
+    f.reason = reason;
     f.found_by = found_by;
     f.detail = std::move(detail);
     f.fix_on = fix_on;
@@ -70,7 +70,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
   f.version = ipeer_cfg->version2 ? 2 : 1;
   if (!ipeer_cfg->remote_address) {
     f.starts = false;
-    return fail("", in.label,
+    return fail(std::nullopt, in.label,
                 in.label + "'s ike peer " + ipeer_cfg->name +
                     " has no remote-address: it answers but never starts a negotiation",
                 in.label,
@@ -92,7 +92,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     if (rpeer_named != nullptr)
       fix = {"system-view", "ike peer " + rpeer_named->name,
              " remote-address " + to_string(in.address), "return"};
-    return fail("peer address mismatch", re.label,
+    return fail(ike::Failure::PeerAddressMismatch, re.label,
                 re.label + " has no ike peer with remote-address " + to_string(in.address) +
                     " (the address " + in.label + " negotiates from)",
                 re.label, fix);
@@ -104,7 +104,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
   if (chosen == answering.end()) {
     const config::IkePeer* p = answering.front();
     return fail(
-        "version mismatch", re.label,
+        ike::Failure::VersionMismatch, re.label,
         in.label + " starts with IKEv" + std::to_string(f.version) + "; " + re.label +
             "'s ike peer " + p->name + " does not speak it",
         re.label,
@@ -183,7 +183,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     const std::string rb =
         f.version == 2 ? "integrity " + joined(rprop.integrity) + ", prf " + joined(rprop.prf)
                        : "authentication " + joined(rprop.authentication);
-    return fail("phase1 proposal mismatch", re.label,
+    return fail(ike::Failure::Phase1ProposalMismatch, re.label,
                 in.label + "'s ike proposal " + iprop.name + " (encryption " +
                     joined(iprop.encryption) + ", " + ib + ", dh " + joined(iprop.dh) + ") and " +
                     re.label + "'s ike proposal " + rprop.name + " (encryption " +
@@ -196,7 +196,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
   const bool key_differs = ip.pre_shared_key != rp.pre_shared_key;
   const bool responder_id_ok = !rp.remote_id || *rp.remote_id == ip.local_id;
   const bool initiator_id_ok = !ip.remote_id || *ip.remote_id == rp.local_id;
-  auto key_fail = [&](const std::string& reason) {
+  auto key_fail = [&](ike::Failure reason) {
     return fail(reason, re.label,
                 "the pre-shared keys of " + in.label + "'s ike peer " + ipeer_cfg->name + " and " +
                     re.label + "'s ike peer " + rpeer_cfg.name +
@@ -212,7 +212,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     const ike::PeerConfig& cp = at_responder ? rp : ip;
     const ike::PeerConfig& op = at_responder ? ip : rp;
     const std::string name = at_responder ? rpeer_cfg.name : ipeer_cfg->name;
-    return fail("config ID mismatch", checker.label,
+    return fail(ike::Failure::ConfigIdMismatch, checker.label,
                 checker.label + "'s ike peer " + name + " expects remote-id " +
                     cp.remote_id->text() + "; " + other.label + " identifies itself as " +
                     op.local_id.text(),
@@ -221,15 +221,15 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
   };
   if (f.version == 2) {
     if (!responder_id_ok) return id_fail(true);
-    if (key_differs) return key_fail("authentication fail");
+    if (key_differs) return key_fail(ike::Failure::AuthenticationFail);
     if (!initiator_id_ok) return id_fail(false);
   } else if (ip.aggressive) {
     if (!responder_id_ok) return id_fail(true);
-    if (key_differs) return key_fail("authentication fail");
+    if (key_differs) return key_fail(ike::Failure::AuthenticationFail);
     if (!initiator_id_ok) return id_fail(false);
   } else {
     // Main mode: a wrong key garbles the encrypted fifth message before any identity is read.
-    if (key_differs) return key_fail("malformed payload");
+    if (key_differs) return key_fail(ike::Failure::MalformedPayload);
     if (!responder_id_ok) return id_fail(true);
     if (!initiator_id_ok) return id_fail(false);
   }
@@ -285,7 +285,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
         theirs += (theirs.empty() ? "" : ", ") + selector_text(c.local_ts[k]) + " to " +
                   selector_text(c.remote_ts[k]);
     }
-    return fail("flow mismatch", re.label,
+    return fail(ike::Failure::FlowMismatch, re.label,
                 in.label + " proposes " + selector_text(ichild->local_ts.front()) + " to " +
                     selector_text(ichild->remote_ts.front()) + "; " + re.label +
                     "'s ACL protects " + (theirs.empty() ? std::string("nothing") : theirs) +
@@ -327,7 +327,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
             : in.label + "'s ipsec proposal " + in.entry->proposal + " and " + re.label +
                   "'s ipsec proposal " + rpolicy->proposal +
                   " differ in transform, encapsulation mode or algorithms";
-    return fail("phase2 proposal or pfs mismatch", re.label, what, re.label, fix);
+    return fail(ike::Failure::Phase2ProposalOrPfsMismatch, re.label, what, re.label, fix);
   }
   if (f.version == 2 && rchild != nullptr && rchild->pfs != ichild->pfs) {
     f.notes.push_back(

@@ -10,10 +10,12 @@
 // same answer.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/model.hpp"
+#include "ike/failure_reason.hpp"
 
 namespace vfw::diagnose {
 
@@ -28,7 +30,7 @@ struct TunnelSide {
 struct NegotiationForecast {
   uint8_t version = 2;   // the version the initiator starts with
   bool starts = true;    // false: the initiator cannot start (no remote-address)
-  std::string reason;    // the device's reason ("phase1 proposal mismatch"); "" when it is up
+  std::optional<ike::Failure> reason;  // the device's reason; none when it comes up
   std::string found_by;  // the label of the side that records it first
   std::string detail;    // what differs
   std::string fix_on;    // the label of the side whose lines change

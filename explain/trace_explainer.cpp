@@ -76,7 +76,7 @@ class Explainer {
   }
 
  private:
-  TraceStep* step(std::string_view stage) {
+  TraceStep* step(StageId stage) {
     for (auto& s : t_.steps) {
       if (s.stage == stage) return &s;
     }
@@ -88,7 +88,7 @@ class Explainer {
   void warn(TraceStep& s, const std::string& summary, std::string message,
             std::vector<std::string> fix = {}) {
     t_.result.warnings.push_back(
-        {summary + " (stage " + std::to_string(s.number) + ", " + s.stage + ")", {}});
+        {summary + " (stage " + std::to_string(s.number) + ", " + std::string(stage_id(s.stage)) + ")", {}});
     s.warnings.push_back({std::move(message), std::move(fix)});
   }
 
@@ -102,7 +102,7 @@ class Explainer {
 
   // The flow as it arrived: after decapsulation when it came out of a tunnel.
   const TraceFlow& arrived() {
-    if (const TraceStep* s = step("session")) return s->before;
+    if (const TraceStep* s = step(StageId::Session)) return s->before;
     return t_.steps.front().before;
   }
 
@@ -147,7 +147,7 @@ class Explainer {
   // --- 1. NAT moved the flow out of the security ACL that covered it -----------------------
   void translated_out_of_tunnel() {
     // Where the packet ended: at the IPSec stage when it got there, else where it was dropped.
-    TraceStep* ip = step("ipsec");
+    TraceStep* ip = step(StageId::Ipsec);
     const TraceFlow& last = ip != nullptr ? ip->before : t_.steps.back().after;
     if (last.to_device) return;
     // The interfaces whose policy could have protected it: the one it left by, or any when it
@@ -174,7 +174,7 @@ class Explainer {
       if (&s == ip) break;
       const bool moved = s.before.src != s.after.src || s.before.dst != s.after.dst ||
                          s.before.sport != s.after.sport || s.before.dport != s.after.dport;
-      if (!moved || s.stage == "ingress" || s.stage == "ipsec-inbound") continue;
+      if (!moved || s.stage == StageId::Ingress || s.stage == StageId::IpsecInbound) continue;
       // The step that took the flow out of the ACL, not an earlier one that kept it in.
       const ipsec::SpdMatch then = ipsec::spd_lookup(out.spd, ipsec_flow(s.before));
       if (then.entry == nullptr || ipsec::spd_lookup(out.spd, ipsec_flow(s.after)).entry != nullptr)
@@ -187,21 +187,21 @@ class Explainer {
                                " and does not cover it: " + fate();
       // A nat server's reverse entry translates at the snat stage; the warning goes where the
       // entry was found, the server-map step, which the seed's requirement 1 names.
-      TraceStep* found_at = step("server-map");
+      TraceStep* found_at = step(StageId::ServerMap);
       const bool reverse_entry = applies_reverse_entry(s) && found_at != nullptr;
-      if (s.stage == "snat" && !reverse_entry) {
+      if (s.stage == StageId::Snat && !reverse_entry) {
         explain_snat(s, then, what, tail);
       } else if (reverse_entry) {
         explain_server_map(*found_at, s, then, what, tail);
-      } else if (s.stage == "server-map") {
+      } else if (s.stage == StageId::ServerMap) {
         explain_server_map(s, s, then, what, tail);
-      } else if (s.stage == "dnat") {
+      } else if (s.stage == StageId::Dnat) {
         warn(s,
              fate_short() + ": destination NAT translated traffic that " + policy_short(then) +
                  " protects",
              what + "destination NAT (" + s.matched + ") translated it to " + after + tail,
              acl_fix(then, s.after));
-      } else if (s.stage == "session") {
+      } else if (s.stage == StageId::Session) {
         warn(s,
              fate_short() + ": this flow's session translates traffic that " + policy_short(then) +
                  " protects",
@@ -293,7 +293,7 @@ class Explainer {
 
   // --- 2. a rule below a broader one never matches ----------------------------------------
   void shadowed_security_rule() {
-    TraceStep* s = step("security-policy");
+    TraceStep* s = step(StageId::SecurityPolicy);
     if (s == nullptr || s->before.to_device || !s->warnings.empty()) return;
     const FlowFields f = fields_of(s->before);
     const int idx = snap_.security.match(f);
@@ -319,7 +319,7 @@ class Explainer {
   }
 
   void shadowed_nat_rule() {
-    TraceStep* s = step("snat");
+    TraceStep* s = step(StageId::Snat);
     if (s == nullptr || s->before.to_device || !s->warnings.empty()) return;
     const FlowFields f = fields_of(s->before);
     const int idx = snap_.nat.match_source(f, s->before.out_if);
@@ -371,7 +371,7 @@ class Explainer {
   }
 
   void route_misses_tunnel() {
-    TraceStep* s = step("route");
+    TraceStep* s = step(StageId::Route);
     if (s == nullptr) return;
     if (s->drop == DropReason::NoRoute) {
       if (auto p = protecting_interface(s->before, kNoInterface)) {
@@ -392,7 +392,7 @@ class Explainer {
     if (!out.spd.empty() && ipsec::spd_lookup(out.spd, ipsec_flow(s->after)).entry != nullptr)
       return;
     // The ACL sees the packet after SNAT: judge by what the ipsec stage saw when it ran.
-    const TraceStep* ip = step("ipsec");
+    const TraceStep* ip = step(StageId::Ipsec);
     const TraceFlow& judged = ip != nullptr ? ip->before : s->after;
     if (auto p = protecting_interface(judged, s->after.out_if)) {
       warn(*s,
@@ -424,7 +424,7 @@ class Explainer {
   }
 
   void policy_blocks_tunnel() {
-    TraceStep* s = step("security-policy");
+    TraceStep* s = step(StageId::SecurityPolicy);
     if (s == nullptr || !s->warnings.empty() || s->before.to_device) return;
     if (s->drop != DropReason::PolicyDeny && s->drop != DropReason::DefaultPolicyDeny) return;
     const int idx = snap_.security.match(fields_of(s->before));
@@ -440,8 +440,8 @@ class Explainer {
       return !covers(deny.src, span_of(src)) || !covers(deny.dst, span_of(dst));
     };
     // Out of the tunnel: the inbound entry whose mirrored ACL let it in.
-    const TraceStep* in = step("ipsec-inbound");
-    if (in != nullptr && in->result == "decapsulated" && valid(s->before.in_if)) {
+    const TraceStep* in = step(StageId::IpsecInbound);
+    if (in != nullptr && in->result == Outcome::Decapsulated && valid(s->before.in_if)) {
       const InterfaceState& iface = snap_.interfaces[s->before.in_if];
       const ipsec::SpdMatch m = ipsec::spd_lookup_inbound(iface.spd, ipsec_flow(s->before));
       if (m.entry == nullptr || deliberate(m.rule->destination, m.rule->source)) return;
@@ -487,9 +487,9 @@ class Explainer {
   }
 
   void local_zone_blocks_ike() {
-    TraceStep* s = step("ipsec");
+    TraceStep* s = step(StageId::Ipsec);
     if (s == nullptr || s->before.to_device || !valid(s->before.out_if)) return;
-    if (s->result != "encapsulated" && s->drop != DropReason::IpsecNoSa) return;
+    if (s->result != Outcome::Encapsulated && s->drop != DropReason::IpsecNoSa) return;
     const InterfaceState& out = snap_.interfaces[s->before.out_if];
     const ipsec::SpdMatch m = ipsec::spd_lookup(out.spd, ipsec_flow(s->before));
     if (m.entry == nullptr || m.entry->manual || !out.has_address) return;
@@ -532,7 +532,7 @@ class Explainer {
 
   // --- 5. DF packets larger than the tunnel's MTU -----------------------------------------
   void too_big_for_tunnel() {
-    TraceStep* s = step("ipsec");
+    TraceStep* s = step(StageId::Ipsec);
     if (s == nullptr || s->drop != DropReason::FragmentNeeded || !valid(s->before.out_if)) return;
     const InterfaceState& out = snap_.interfaces[s->before.out_if];
     const ipsec::SpdMatch m = ipsec::spd_lookup(out.spd, ipsec_flow(s->before));
@@ -590,7 +590,7 @@ class Explainer {
 
   // --- 6. ESP refused on arrival ----------------------------------------------------------
   void refused_on_arrival() {
-    TraceStep* s = step("ipsec-inbound");
+    TraceStep* s = step(StageId::IpsecInbound);
     if (s == nullptr || s->drop == DropReason::None) return;
     const TraceFlow& f = s->before;
     switch (s->drop) {

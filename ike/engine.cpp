@@ -149,19 +149,19 @@ IkeSa* Engine::find_own(uint64_t own_spi) {
   return it == by_own_spi_.end() ? nullptr : it->second;
 }
 
-void Engine::record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
+void Engine::record(Ipv4 peer, uint16_t port, Failure reason, const std::string& detail,
                     uint16_t notify, uint64_t now_ms) {
   errors_.push_back(ErrorRecord::make(peer, port, reason, detail, notify, now_ms, 2));
 }
 
-void Engine::record_for(const IkeSa& sa, const std::string& reason, const std::string& detail,
-                        uint16_t notify, uint64_t now_ms) {
+void Engine::record_for(const IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify,
+                        uint64_t now_ms) {
   record(sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
   errors_.back().peer_index = sa.peer;
   errors_.back().child = sa.child;
 }
 
-void Engine::fail(IkeSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
+void Engine::fail(IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify,
                   uint64_t now_ms) {
   record_for(sa, reason, detail, notify, now_ms);
   remove(&sa);
@@ -334,7 +334,7 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
       ++sa->peer_request_id;
       send_protected(*sa, h->exchange, true, h->message_id, w, now_ms);
       if (sa->state != IkeSaState::Established)
-        fail(*sa, "malformed message", error.reason, error.notify, now_ms);
+        fail(*sa, Failure::MalformedMessage, error.reason, error.notify, now_ms);
     }
     return;
   }
@@ -447,11 +447,11 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
           return !other.version2 && other.remote_address && *other.remote_address == remote.address;
         });
     if (v1_only != config_.peers.end()) {
-      record(remote.address, remote.port, "version mismatch",
+      record(remote.address, remote.port, Failure::VersionMismatch,
              "ike peer " + v1_only->name + " has IKEv2 off (undo version 2); the peer sent IKEv2",
              notify::kNoProposalChosen, now_ms);
     } else {
-      record(remote.address, remote.port, "peer address mismatch",
+      record(remote.address, remote.port, Failure::PeerAddressMismatch,
              "no ike peer has remote-address " + to_string(remote.address),
              notify::kNoProposalChosen, now_ms);
     }
@@ -470,7 +470,7 @@ void Engine::on_init_request(const Endpoint& local, const Endpoint& remote,
   if (!choice) {
     std::string offered;
     for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
-    record(remote.address, remote.port, "phase1 proposal mismatch", "peer offered " + offered,
+    record(remote.address, remote.port, Failure::Phase1ProposalMismatch, "peer offered " + offered,
            notify::kNoProposalChosen, now_ms);
     answer_unprotected_error(local, remote, h, notify::kNoProposalChosen, {});
     return;
@@ -561,8 +561,9 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
       offered = offered || std::find(prop.dh.begin(), prop.dh.end(), group) != prop.dh.end();
     }
     if (group == nullptr || !offered || group == &sa.dh->group()) {
-      fail(sa, "phase1 proposal mismatch", "the peer asked for a DH group this side did not offer",
-           notify::kInvalidKePayload, now_ms);
+      fail(sa, Failure::Phase1ProposalMismatch,
+           "the peer asked for a DH group this side did not offer", notify::kInvalidKePayload,
+           now_ms);
       return;
     }
     sa.dh = DhKey::generate(*group, *random_);
@@ -571,8 +572,8 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
     return;
   }
   if (const Notify* e = p.error(); e != nullptr) {
-    const std::string reason =
-        e->type == notify::kNoProposalChosen ? "phase1 proposal mismatch" : "negotiation refused";
+    const Failure reason = e->type == notify::kNoProposalChosen ? Failure::Phase1ProposalMismatch
+                                                                : Failure::NegotiationRefused;
     fail(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
     return;
   }
@@ -580,7 +581,7 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
     return;  // malformed: ignored
   auto suite = accept_ike(p.sa->front(), peer);
   if (!suite || suite->dh->number != p.ke->group || &sa.dh->group() != suite->dh) {
-    fail(sa, "phase1 proposal mismatch",
+    fail(sa, Failure::Phase1ProposalMismatch,
          "the peer chose " + describe(p.sa->front()) + ", not offered", notify::kNoProposalChosen,
          now_ms);
     return;
@@ -597,7 +598,7 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
     }
   }
   if (!derive_keys(sa, p.ke->data)) {
-    fail(sa, "phase1 proposal mismatch", "the peer's DH public value is not in the group",
+    fail(sa, Failure::Phase1ProposalMismatch, "the peer's DH public value is not in the group",
          notify::kInvalidSyntax, now_ms);
     return;
   }
@@ -628,14 +629,14 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
 
 void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint64_t now_ms) {
   ++sa.peer_request_id;
-  auto refuse = [&](const std::string& reason, const std::string& detail, uint16_t type) {
+  auto refuse = [&](Failure reason, const std::string& detail, uint16_t type) {
     PayloadWriter w;
     w.notify(type);
     send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
     fail(sa, reason, detail, type, now_ms);
   };
   if (!p.idi || !p.auth || !p.sa || !p.tsi || !p.tsr) {
-    refuse("malformed message", "IKE_AUTH request without IDi, AUTH, SA, TSi or TSr",
+    refuse(Failure::MalformedMessage, "IKE_AUTH request without IDi, AUTH, SA, TSi or TSr",
            notify::kInvalidSyntax);
     return;
   }
@@ -653,7 +654,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     if (i == sa.peer || peer_index == SIZE_MAX) peer_index = i;
   }
   if (peer_index == SIZE_MAX) {
-    refuse("config ID mismatch",
+    refuse(Failure::ConfigIdMismatch,
            "Peer remote-name(" + p.idi->text() + ") does not match with " + wanted,
            notify::kAuthenticationFailed);
     return;
@@ -665,7 +666,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
       psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, p.idi->body());
   if (p.auth->method != auth_method::kSharedKeyMic || expected.size() != p.auth->data.size() ||
       CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
-    refuse("authentication fail",
+    refuse(Failure::AuthenticationFail,
            "Authentication failed for the peer " + to_string(sa.remote.address),
            notify::kAuthenticationFailed);
     return;
@@ -710,10 +711,10 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     type = notify::kNoProposalChosen;
     std::string offered;
     for (const auto& prop : *p.sa) offered += (offered.empty() ? "" : "; ") + describe(prop);
-    record_for(sa, "phase2 proposal or pfs mismatch", "peer offered " + offered, type, now_ms);
+    record_for(sa, Failure::Phase2ProposalOrPfsMismatch, "peer offered " + offered, type, now_ms);
   } else {
-    record_for(sa, "flow mismatch", "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr),
-               type, now_ms);
+    record_for(sa, Failure::FlowMismatch,
+               "peer proposed " + describe(*p.tsi) + " to " + describe(*p.tsr), type, now_ms);
   }
   w.notify(type);
   send_protected(sa, exchange::kIkeAuth, true, h.message_id, w, now_ms);
@@ -724,16 +725,16 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   if (!p.auth || !p.idr) {
     const Notify* e = p.error();
     const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
-    const std::string reason = type == notify::kAuthenticationFailed ? "authentication fail"
-                               : type == notify::kNoProposalChosen
-                                   ? "phase2 proposal or pfs mismatch"
-                               : type == notify::kTsUnacceptable ? "flow mismatch"
-                                                                 : "negotiation refused";
+    const Failure reason = type == notify::kAuthenticationFailed ? Failure::AuthenticationFail
+                           : type == notify::kNoProposalChosen
+                               ? Failure::Phase2ProposalOrPfsMismatch
+                           : type == notify::kTsUnacceptable ? Failure::FlowMismatch
+                                                             : Failure::NegotiationRefused;
     fail(sa, reason, "the peer answered " + notify_name(type), type, now_ms);
     return;
   }
   if (peer.remote_id && *peer.remote_id != *p.idr) {
-    fail(sa, "config ID mismatch",
+    fail(sa, Failure::ConfigIdMismatch,
          "Peer remote-name(" + p.idr->text() + ") does not match with " + peer.remote_id->text(),
          notify::kAuthenticationFailed, now_ms);
     return;
@@ -742,7 +743,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
       psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni, sa.keys.pr, p.idr->body());
   if (expected.size() != p.auth->data.size() ||
       CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
-    fail(sa, "authentication fail",
+    fail(sa, Failure::AuthenticationFail,
          "Authentication failed for the peer " + to_string(sa.remote.address),
          notify::kAuthenticationFailed, now_ms);
     return;
@@ -753,15 +754,16 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   schedule_ike_lifetime(sa, now_ms);
   const ChildConfig& child = config_.children[sa.child];
   if (const Notify* e = p.error(); e != nullptr) {
-    const std::string reason =
-        e->type == notify::kTsUnacceptable ? "flow mismatch" : "phase2 proposal or pfs mismatch";
+    const Failure reason = e->type == notify::kTsUnacceptable
+                               ? Failure::FlowMismatch
+                               : Failure::Phase2ProposalOrPfsMismatch;
     record_for(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
     return;
   }
   uint32_t peer_spi = 0;
   if (!p.sa || p.sa->size() != 1 || !accept_child(p.sa->front(), child, false, peer_spi) ||
       !p.tsi || !p.tsr) {
-    record_for(sa, "phase2 proposal or pfs mismatch",
+    record_for(sa, Failure::Phase2ProposalOrPfsMismatch,
                p.sa && !p.sa->empty()
                    ? "the peer chose " + describe(p.sa->front()) + ", not offered"
                    : "the peer's answer has no SA",
@@ -770,7 +772,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   }
   // The peer may narrow the flows, never widen them.
   if (intersect(*p.tsi, child.local_ts) != *p.tsi || intersect(*p.tsr, child.remote_ts) != *p.tsr) {
-    record_for(sa, "flow mismatch",
+    record_for(sa, Failure::FlowMismatch,
                "the peer answered " + describe(*p.tsi) + " to " + describe(*p.tsr),
                notify::kTsUnacceptable, now_ms);
     return;
@@ -1002,7 +1004,7 @@ void Engine::tick(uint64_t now_ms) {
   }
   for (IkeSa* sa : expired) {
     if (sa->awaiting_response && sa->state != IkeSaState::Deleting) {
-      record_for(*sa, sa->liveness_check ? "dpd timeout" : "exchange timeout",
+      record_for(*sa, sa->liveness_check ? Failure::DpdTimeout : Failure::ExchangeTimeout,
                  "no answer to " + std::to_string(kMaxRetransmits + 1) + " transmissions", 0,
                  now_ms);
     }
@@ -1169,7 +1171,7 @@ void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads&
     }
     auto choice = choose_ike(*p.sa, peer, p.ke->group, 8);
     if (!choice) {
-      record_for(sa, "rekey fail", "the peer's IKE SA rekey offers no acceptable proposal",
+      record_for(sa, Failure::RekeyFail, "the peer's IKE SA rekey offers no acceptable proposal",
                  notify::kNoProposalChosen, now_ms);
       refuse(notify::kNoProposalChosen);
       return;
@@ -1267,11 +1269,11 @@ void Engine::on_create_child_request(IkeSa& sa, const Header& h, const Payloads&
     return;  // a rekeyed CHILD SA stays until the peer deletes it
   }
   if (flows_met) {
-    record_for(sa, "phase2 proposal or pfs mismatch",
+    record_for(sa, Failure::Phase2ProposalOrPfsMismatch,
                "CREATE_CHILD_SA offered no acceptable proposal", notify::kNoProposalChosen, now_ms);
     refuse(notify::kNoProposalChosen);
   } else {
-    record_for(sa, "flow mismatch",
+    record_for(sa, Failure::FlowMismatch,
                "CREATE_CHILD_SA proposed " + describe(*p.tsi) + " to " + describe(*p.tsr),
                notify::kTsUnacceptable, now_ms);
     refuse(notify::kTsUnacceptable);
@@ -1283,11 +1285,11 @@ void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now
   sa.pending = PendingCreate{};
   if (const Notify* e = p.error(); e != nullptr || !p.sa || p.sa->size() != 1 || !p.nonce) {
     const uint16_t type = e != nullptr ? e->type : notify::kInvalidSyntax;
-    const std::string reason = pc.ike                            ? "rekey fail"
-                               : type == notify::kTsUnacceptable ? "flow mismatch"
-                               : type == notify::kNoProposalChosen
-                                   ? "phase2 proposal or pfs mismatch"
-                                   : "rekey fail";
+    const Failure reason = pc.ike                            ? Failure::RekeyFail
+                           : type == notify::kTsUnacceptable ? Failure::FlowMismatch
+                           : type == notify::kNoProposalChosen
+                               ? Failure::Phase2ProposalOrPfsMismatch
+                               : Failure::RekeyFail;
     record_for(sa, reason, "the peer answered the rekey with " + notify_name(type), type, now_ms);
     return;
   }
@@ -1298,7 +1300,7 @@ void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now
                       ? pc.dh->shared_secret(p.ke->data)
                       : std::nullopt;
     if (!suite || !shared || chosen.spi.size() != 8) {
-      record_for(sa, "rekey fail", "the peer's answer to the IKE SA rekey is not one offered",
+      record_for(sa, Failure::RekeyFail, "the peer's answer to the IKE SA rekey is not one offered",
                  notify::kNoProposalChosen, now_ms);
       return;
     }
@@ -1317,13 +1319,13 @@ void Engine::on_create_child_response(IkeSa& sa, const Payloads& p, uint64_t now
   if (pc.dh) {
     if (p.ke && p.ke->group == pc.dh->group().number) shared = pc.dh->shared_secret(p.ke->data);
     if (!shared) {
-      record_for(sa, "phase2 proposal or pfs mismatch",
+      record_for(sa, Failure::Phase2ProposalOrPfsMismatch,
                  "the peer's answer has no usable KE payload", notify::kNoProposalChosen, now_ms);
       return;
     }
   }
   if (!accept_child(p.sa->front(), cfg, true, peer_spi)) {
-    record_for(sa, "phase2 proposal or pfs mismatch",
+    record_for(sa, Failure::Phase2ProposalOrPfsMismatch,
                "the peer chose " + describe(p.sa->front()) + ", not offered",
                notify::kNoProposalChosen, now_ms);
     return;

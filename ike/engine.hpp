@@ -171,12 +171,11 @@ class Engine {
  private:
   IkeSa* find_own(uint64_t own_spi);
   void send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms);
-  void fail(IkeSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
-            uint64_t now_ms);
-  void record_for(const IkeSa& sa, const std::string& reason, const std::string& detail,
-                  uint16_t notify, uint64_t now_ms);
-  void record(Ipv4 peer, uint16_t port, const std::string& reason, const std::string& detail,
-              uint16_t notify, uint64_t now_ms);
+  void fail(IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify, uint64_t now_ms);
+  void record_for(const IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify,
+                  uint64_t now_ms);
+  void record(Ipv4 peer, uint16_t port, Failure reason, const std::string& detail, uint16_t notify,
+              uint64_t now_ms);
   void remove(IkeSa* sa);
   uint32_t new_conn_id() { return (*conn_ids_)++; }
 

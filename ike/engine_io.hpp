@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ike/failure_reason.hpp"
 #include "ike/message.hpp"
 #include "ipsec/algorithms.hpp"
 
@@ -54,14 +55,12 @@ struct ChildSaRemoval {
   uint32_t spi_out = 0;
 };
 
-// A negotiation that failed on this side, in the device's words (the seed's error-info records):
-// "phase1 proposal mismatch", "authentication fail", "peer address mismatch", "config ID
-// mismatch", "flow mismatch", "phase2 proposal or pfs mismatch"; with the notification sent or
-// received.
+// A negotiation that failed on this side, for one of the seed's error-info reasons
+// (failure_reason.hpp), with the notification sent or received.
 struct ErrorRecord {
   Ipv4 peer;
   uint16_t peer_port = kIkePort;
-  std::string reason;
+  Failure reason = Failure::NegotiationRefused;
   std::string detail;  // what exactly did not match, for `display ike error-info` and the trace
   uint16_t notify = 0;
   uint64_t at_ms = 0;
@@ -73,12 +72,12 @@ struct ErrorRecord {
   // after the error-info record line.
   std::vector<std::string> debug_before, debug_after;
 
-  static ErrorRecord make(Ipv4 peer, uint16_t port, std::string reason, std::string detail,
+  static ErrorRecord make(Ipv4 peer, uint16_t port, Failure reason, std::string detail,
                           uint16_t notify, uint64_t at_ms, uint8_t version) {
     ErrorRecord e;
     e.peer = peer;
     e.peer_port = port;
-    e.reason = std::move(reason);
+    e.reason = reason;
     e.detail = std::move(detail);
     e.notify = notify;
     e.at_ms = at_ms;

@@ -125,31 +125,38 @@ inline constexpr uint8_t kDerAsn1Dn = 9;
 }  // namespace id
 
 // Notify message types (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706).
+// X(constant, type, name): the notification types RFC 2408 (and RFC 3706) defines that vfw sends or
+// reads, with the names the RFC and the device's debugging print (notify_name).
+#define VFW_IKEV1_NOTIFIES(X)                                  \
+  X(kInvalidPayloadType, 1, "INVALID_PAYLOAD_TYPE")            \
+  X(kDoiNotSupported, 2, "DOI_NOT_SUPPORTED")                  \
+  X(kSituationNotSupported, 3, "SITUATION_NOT_SUPPORTED")      \
+  X(kInvalidCookie, 4, "INVALID_COOKIE")                       \
+  X(kInvalidMajorVersion, 5, "INVALID_MAJOR_VERSION")          \
+  X(kInvalidExchangeType, 7, "INVALID_EXCHANGE_TYPE")          \
+  X(kInvalidFlags, 8, "INVALID_FLAGS")                         \
+  X(kInvalidMessageId, 9, "INVALID_MESSAGE_ID")                \
+  X(kInvalidProtocolId, 10, "INVALID_PROTOCOL_ID")             \
+  X(kInvalidSpi, 11, "INVALID_SPI")                            \
+  X(kInvalidTransformId, 12, "INVALID_TRANSFORM_ID")           \
+  X(kAttributesNotSupported, 13, "ATTRIBUTES_NOT_SUPPORTED")   \
+  X(kNoProposalChosen, 14, "NO_PROPOSAL_CHOSEN")               \
+  X(kBadProposalSyntax, 15, "BAD_PROPOSAL_SYNTAX")             \
+  X(kPayloadMalformed, 16, "PAYLOAD_MALFORMED")                \
+  X(kInvalidKeyInformation, 17, "INVALID_KEY_INFORMATION")     \
+  X(kInvalidIdInformation, 18, "INVALID_ID_INFORMATION")       \
+  X(kInvalidHashInformation, 23, "INVALID_HASH_INFORMATION")   \
+  X(kAuthenticationFailed, 24, "AUTHENTICATION_FAILED")        \
+  X(kUnsupportedExchangeType, 29, "UNSUPPORTED_EXCHANGE_TYPE") \
+  X(kResponderLifetime, 24576, "RESPONDER_LIFETIME")           \
+  X(kInitialContact, 24578, "INITIAL_CONTACT")                 \
+  X(kRUThere, 36136, "R_U_THERE")                              \
+  X(kRUThereAck, 36137, "R_U_THERE_ACK")
+
 namespace notify {
-inline constexpr uint16_t kInvalidPayloadType = 1;
-inline constexpr uint16_t kDoiNotSupported = 2;
-inline constexpr uint16_t kSituationNotSupported = 3;
-inline constexpr uint16_t kInvalidCookie = 4;
-inline constexpr uint16_t kInvalidMajorVersion = 5;
-inline constexpr uint16_t kInvalidExchangeType = 7;
-inline constexpr uint16_t kInvalidFlags = 8;
-inline constexpr uint16_t kInvalidMessageId = 9;
-inline constexpr uint16_t kInvalidProtocolId = 10;
-inline constexpr uint16_t kInvalidSpi = 11;
-inline constexpr uint16_t kInvalidTransformId = 12;
-inline constexpr uint16_t kAttributesNotSupported = 13;
-inline constexpr uint16_t kNoProposalChosen = 14;
-inline constexpr uint16_t kBadProposalSyntax = 15;
-inline constexpr uint16_t kPayloadMalformed = 16;
-inline constexpr uint16_t kInvalidKeyInformation = 17;
-inline constexpr uint16_t kInvalidIdInformation = 18;
-inline constexpr uint16_t kInvalidHashInformation = 23;
-inline constexpr uint16_t kAuthenticationFailed = 24;
-inline constexpr uint16_t kUnsupportedExchangeType = 29;
-inline constexpr uint16_t kResponderLifetime = 24576;
-inline constexpr uint16_t kInitialContact = 24578;
-inline constexpr uint16_t kRUThere = 36136;
-inline constexpr uint16_t kRUThereAck = 36137;
+#define VFW_CONSTANT(k, type, name) inline constexpr uint16_t k = type;
+VFW_IKEV1_NOTIFIES(VFW_CONSTANT)
+#undef VFW_CONSTANT
 }  // namespace notify
 
 // Vendor IDs: RFC 3947's is MD5("RFC 3947"); RFC 3706's DPD ID is fixed.

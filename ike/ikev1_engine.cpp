@@ -284,7 +284,7 @@ void Engine::remove(IsakmpSa* sa) {
   std::erase_if(sas_, [&](const auto& p) { return p.get() == sa; });
 }
 
-void Engine::record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, const std::string& reason,
+void Engine::record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, Failure reason,
                     const std::string& detail, uint16_t notify, uint64_t now_ms) {
   ErrorRecord e = ErrorRecord::make(peer, port, reason, detail, notify, now_ms, 1);
   if (sa != nullptr) {
@@ -294,8 +294,8 @@ void Engine::record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, const std::str
   errors_.push_back(std::move(e));
 }
 
-void Engine::fail(IsakmpSa& sa, const std::string& reason, const std::string& detail,
-                  uint16_t notify, uint64_t now_ms) {
+void Engine::fail(IsakmpSa& sa, Failure reason, const std::string& detail, uint16_t notify,
+                  uint64_t now_ms) {
   record(&sa, sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
   remove(&sa);
 }
@@ -554,7 +554,7 @@ bool Engine::check_peer_id(IsakmpSa& sa, const Id& id, uint64_t now_ms) {
   if (!want || (want->type == id.type && want->data == id.data)) return true;
   const std::string got = sa.peer_id.text();
   const std::string expected = want->text();
-  record(&sa, sa.remote.address, sa.remote.port, "config ID mismatch",
+  record(&sa, sa.remote.address, sa.remote.port, Failure::ConfigIdMismatch,
          "the peer identified as " + got + ", remote-id is " + expected,
          notify::kInvalidIdInformation, now_ms);
   last_error().debug_before.push_back("25:6956 ERROR - Received remote-name(" + got +
@@ -603,7 +603,7 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
   sa.aggressive = peer.aggressive;
   const SecurityAssociation offer = phase1_offer(peer, sa.aggressive);
   if (offer.proposals[0].transforms.empty()) {
-    fail(sa, "phase1 proposal mismatch",
+    fail(sa, Failure::Phase1ProposalMismatch,
          "ike peer " + peer.name + " has no IKEv1 algorithms this side can offer", 0, now_ms);
     return nullptr;
   }
@@ -618,7 +618,7 @@ IsakmpSa* Engine::start_phase1(size_t child, uint64_t now_ms) {
     const DhGroup* g = group ? find_dh_group(static_cast<uint16_t>(*group)) : nullptr;
     sa.dh = g != nullptr ? DhKey::generate(*g, *random_) : nullptr;
     if (!sa.dh) {
-      fail(sa, "phase1 proposal mismatch", "no DH group to offer", 0, now_ms);
+      fail(sa, Failure::Phase1ProposalMismatch, "no DH group to offer", 0, now_ms);
       return nullptr;
     }
     sa.ni = random_->bytes(32);
@@ -655,8 +655,8 @@ void Engine::receive(const Endpoint& local, const Endpoint& remote,
     if ((h->flags & flag::kEncryption) != 0) return;
     Payloads p;
     if (!decode_payloads(m.subspan(kHeaderBytes), h->next_payload, p, error)) {
-      record(nullptr, remote.address, remote.port, "malformed payload", error.reason, error.notify,
-             now_ms);
+      record(nullptr, remote.address, remote.port, Failure::MalformedPayload, error.reason,
+             error.notify, now_ms);
       last_error().debug_before.push_back("17:1053 Message from peer " + to_string(remote.address) +
                                           ": " + error.reason);
       notify_plain(local, remote, h->cky_i, 0, error.notify);
@@ -715,14 +715,14 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
         return !other.version1 && other.remote_address && *other.remote_address == remote.address;
       });
   if (candidates.empty() && v2_only != config_.peers.end()) {
-    record(nullptr, remote.address, remote.port, "version mismatch",
+    record(nullptr, remote.address, remote.port, Failure::VersionMismatch,
            "ike peer " + v2_only->name + " has IKEv1 off (undo version 1); the peer sent IKEv1",
            notify::kNoProposalChosen, now_ms);
     notify_plain(local, remote, h.cky_i, 0, notify::kNoProposalChosen);
     return;
   }
   if (candidates.empty()) {
-    record(nullptr, remote.address, remote.port, "peer address mismatch",
+    record(nullptr, remote.address, remote.port, Failure::PeerAddressMismatch,
            "no ike peer has remote-address " + from, notify::kNoProposalChosen, now_ms);
     last_error().debug_after.push_back(
         "0:3595 Phase 1 Exchange: ike peer configuration not found for peer \"" + from + "\"");
@@ -744,7 +744,7 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
       for (const auto& t : prop.transforms)
         offered += (offered.empty() ? "" : ", ") + transform_text(t);
     }
-    record(nullptr, remote.address, remote.port, "phase1 proposal mismatch",
+    record(nullptr, remote.address, remote.port, Failure::Phase1ProposalMismatch,
            "peer offered " + offered, notify::kNoProposalChosen, now_ms);
     notify_plain(local, remote, h.cky_i, 0, notify::kNoProposalChosen);
     return;
@@ -772,7 +772,7 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
   w.sa(answer);
   if (aggressive) {
     if (p.ke->size() != sa.group->public_bytes) {
-      fail(sa, "phase1 proposal mismatch",
+      fail(sa, Failure::Phase1ProposalMismatch,
            "the peer's KE is not of the group it proposed (" + std::string(sa.group->display) + ")",
            notify::kInvalidKeyInformation, now_ms);
       return;
@@ -780,7 +780,7 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
     // The cheap checks of the peer's value first; then the budget; then the work.
     if (!DhKey::plausible(*sa.group, *p.ke)) {
       notify_plain(local, remote, h.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-      fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+      fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
            notify::kInvalidKeyInformation, now_ms);
       return;
     }
@@ -796,7 +796,7 @@ void Engine::on_first_message(const Endpoint& local, const Endpoint& remote,
     if (!sa.dh || !derive(sa, *p.ke)) {
       budget_->wasted(now_ms);
       notify_plain(local, remote, h.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-      fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+      fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
            notify::kInvalidKeyInformation, now_ms);
       return;
     }
@@ -826,7 +826,7 @@ void Engine::malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms) 
 
 void Engine::record_malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms) {
   const std::string from = "Message from peer " + to_string(sa.remote.address) + ": ";
-  record(&sa, sa.remote.address, sa.remote.port, "malformed payload",
+  record(&sa, sa.remote.address, sa.remote.port, Failure::MalformedPayload,
          error.reason + " (the pre-shared keys differ, or the message was damaged)",
          notify::kPayloadMalformed, now_ms);
   auto& lines = last_error().debug_before;
@@ -880,8 +880,9 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       // attributes in its own order and may state its own lifetime).
       const bool ours = answer.proposals.size() == 1 && answer.proposals[0].transforms.size() == 1;
       if (!ours || !choose_phase1(answer, peer, sa, chosen)) {
-        fail(sa, "phase1 proposal mismatch", "the peer chose a transform this side did not offer",
-             notify::kBadProposalSyntax, now_ms);
+        fail(sa, Failure::Phase1ProposalMismatch,
+             "the peer chose a transform this side did not offer", notify::kBadProposalSyntax,
+             now_ms);
         return;
       }
       sa.peer_nat_t = p.has_vendor_id(kNatTraversalVid) && peer.nat_traversal;
@@ -890,7 +891,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
         sa.dh = DhKey::generate(*sa.group, *random_);
         sa.ni = random_->bytes(32);
         if (!sa.dh) {
-          fail(sa, "phase1 proposal mismatch", "OpenSSL cannot make a key in this group", 0,
+          fail(sa, Failure::Phase1ProposalMismatch, "OpenSSL cannot make a key in this group", 0,
                now_ms);
           return;
         }
@@ -904,19 +905,19 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       }
       // Aggressive mode, message 2: the responder's KE, Nr, IDir and HASH_R.
       if (!p.ke || !p.nonce || p.ids.empty() || !p.hash) {
-        fail(sa, "malformed message", "aggressive mode message 2 lacks a payload",
+        fail(sa, Failure::MalformedMessage, "aggressive mode message 2 lacks a payload",
              notify::kPayloadMalformed, now_ms);
         return;
       }
       sa.nr = *p.nonce;
       if (!derive(sa, *p.ke)) {
-        fail(sa, "initiator dh mismatch", "the peer's DH public value is not in the group",
+        fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
       if (!check_peer_id(sa, p.ids[0], now_ms)) return;
       if (!equal_bytes(*p.hash, hash_r(sa, p.ids[0].body()))) {
-        fail(sa, "authentication fail", "HASH_R does not verify: the pre-shared keys differ",
+        fail(sa, Failure::AuthenticationFail, "HASH_R does not verify: the pre-shared keys differ",
              notify::kInvalidHashInformation, now_ms);
         return;
       }
@@ -939,13 +940,13 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       if (!p.ke || !p.nonce) return;
       if (p.ke->size() != sa.group->public_bytes) {
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, "responder dh mismatch", "the peer's KE is not of the group chosen",
+        fail(sa, Failure::ResponderDhMismatch, "the peer's KE is not of the group chosen",
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
       if (!DhKey::plausible(*sa.group, *p.ke)) {
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+        fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
@@ -961,7 +962,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       if (!sa.dh || !derive(sa, *p.ke)) {
         budget_->wasted(now_ms);
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, "responder dh mismatch", "the peer's DH public value is not in the group",
+        fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
@@ -978,7 +979,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       if (!p.ke || !p.nonce) return;
       sa.nr = *p.nonce;
       if (!derive(sa, *p.ke)) {
-        fail(sa, "initiator dh mismatch", "the peer's DH public value is not in the group",
+        fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
              notify::kInvalidKeyInformation, now_ms);
         return;
       }
@@ -1008,7 +1009,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       if (main && !check_peer_id(sa, p.ids[0], now_ms)) return;
       const Bytes expected = hash_i(sa, main ? p.ids[0].body() : sa.peer_id_body);
       if (!equal_bytes(*p.hash, expected)) {
-        record(&sa, sa.remote.address, sa.remote.port, "authentication fail",
+        record(&sa, sa.remote.address, sa.remote.port, Failure::AuthenticationFail,
                "HASH_I does not verify: the pre-shared keys differ",
                notify::kInvalidHashInformation, now_ms);
         notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidHashInformation);
@@ -1036,7 +1037,7 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
       }
       if (!check_peer_id(sa, p.ids[0], now_ms)) return;
       if (!equal_bytes(*p.hash, hash_r(sa, p.ids[0].body()))) {
-        fail(sa, "authentication fail", "HASH_R does not verify: the pre-shared keys differ",
+        fail(sa, Failure::AuthenticationFail, "HASH_R does not verify: the pre-shared keys differ",
              notify::kInvalidHashInformation, now_ms);
         return;
       }
@@ -1274,7 +1275,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
     send_informational(sa, w);
   };
   if (child == SIZE_MAX) {
-    record(&sa, sa.remote.address, sa.remote.port, "flow mismatch",
+    record(&sa, sa.remote.address, sa.remote.port, Failure::FlowMismatch,
            "peer proposed " + hex_id(qm.idci) + " to " + hex_id(qm.idcr) +
                ", which no security acl of this peer's policies permits",
            notify::kInvalidIdInformation, now_ms);
@@ -1286,7 +1287,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
   qm.child = child;
   // The proposal: this side's single transform, with or without UDP encapsulation as NAT-T
   // decided, and PFS exactly as configured (a group on one side only is a mismatch, as the
-  // seed's "phase2 proposal or pfs mismatch" says).
+  // seed's Failure::Phase2ProposalOrPfsMismatch says).
   const bool udp = sa.nat_local || sa.nat_remote;
   const Transform own = child_transform(c, udp);
   const Proposal* chosen_prop = nullptr;
@@ -1304,7 +1305,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
   const bool pfs_ok = (c.pfs != nullptr) == p.ke.has_value() &&
                       (c.pfs == nullptr || p.ke->size() == c.pfs->public_bytes);
   if (chosen == nullptr || !pfs_ok) {
-    record(&sa, sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",
+    record(&sa, sa.remote.address, sa.remote.port, Failure::Phase2ProposalOrPfsMismatch,
            "peer offered " +
                (offered.empty() ? std::string("no ") +
                                       (c.protocol == protocol::kEsp ? "ESP" : "AH") + " proposal"
@@ -1342,7 +1343,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
     qm.dh = DhKey::generate(*c.pfs, *random_);
     auto s = qm.dh ? qm.dh->shared_secret(*p.ke) : std::nullopt;
     if (!s) {
-      record(&sa, sa.remote.address, sa.remote.port, "phase2 proposal or pfs mismatch",
+      record(&sa, sa.remote.address, sa.remote.port, Failure::Phase2ProposalOrPfsMismatch,
              "the peer's PFS public value is not in the group", notify::kInvalidKeyInformation,
              now_ms);
       inform(notify::kInvalidKeyInformation);
@@ -1375,7 +1376,7 @@ void Engine::on_quick_1(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
 
 void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t now_ms) {
   const ChildConfig& c = config_.children[qm.child];
-  auto give_up = [&](const std::string& reason, const std::string& detail, uint16_t notify) {
+  auto give_up = [&](Failure reason, const std::string& detail, uint16_t notify) {
     record(&sa, sa.remote.address, sa.remote.port, reason, detail, notify, now_ms);
     last_error().child = qm.child;
     std::erase_if(sa.quick, [&](const auto& q) { return q.get() == &qm; });
@@ -1383,29 +1384,29 @@ void Engine::on_quick_2(IsakmpSa& sa, QuickMode& qm, const Payloads& p, uint64_t
   if (!p.sa || !p.nonce || p.sa->proposals.size() != 1 ||
       p.sa->proposals[0].transforms.size() != 1 || p.sa->proposals[0].spi.size() != 4 ||
       p.sa->proposals[0].protocol != c.protocol) {
-    give_up("phase2 proposal or pfs mismatch",
+    give_up(Failure::Phase2ProposalOrPfsMismatch,
             "the peer's answer is not one proposal of this side's", notify::kBadProposalSyntax);
     return;
   }
   const bool udp = sa.nat_local || sa.nat_remote;
   if (!same_transform(p.sa->proposals[0].transforms[0], child_transform(c, udp)) ||
       (c.pfs != nullptr) != p.ke.has_value()) {
-    give_up("phase2 proposal or pfs mismatch",
+    give_up(Failure::Phase2ProposalOrPfsMismatch,
             "the peer answered with a transform this side did not offer",
             notify::kNoProposalChosen);
     return;
   }
   if (qm.has_ids && (p.ids.size() < 2 || p.ids[0].body() != qm.idci.body() ||
                      p.ids[1].body() != qm.idcr.body())) {
-    give_up("flow mismatch", "the peer answered with other client identities",
+    give_up(Failure::FlowMismatch, "the peer answered with other client identities",
             notify::kInvalidIdInformation);
     return;
   }
   if (qm.dh) {
     auto s = qm.dh->shared_secret(*p.ke);
     if (!s) {
-      give_up("phase2 proposal or pfs mismatch", "the peer's PFS public value is not in the group",
-              notify::kInvalidKeyInformation);
+      give_up(Failure::Phase2ProposalOrPfsMismatch,
+              "the peer's PFS public value is not in the group", notify::kInvalidKeyInformation);
       return;
     }
     qm.shared = std::move(*s);
@@ -1624,11 +1625,11 @@ void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted
   if (n.type >= 8192) return;  // a status, nothing failed
   if (!sa.established()) {
     // Phase 1 refused: the seed's lines for it, then the record.
-    std::string reason = "phase1 proposal mismatch";
-    if (n.type == notify::kPayloadMalformed) reason = "malformed payload";
-    if (n.type == notify::kInvalidIdInformation) reason = "config ID mismatch";
+    Failure reason = Failure::Phase1ProposalMismatch;
+    if (n.type == notify::kPayloadMalformed) reason = Failure::MalformedPayload;
+    if (n.type == notify::kInvalidIdInformation) reason = Failure::ConfigIdMismatch;
     if (n.type == notify::kInvalidHashInformation || n.type == notify::kAuthenticationFailed)
-      reason = "authentication fail";
+      reason = Failure::AuthenticationFail;
     std::string detail = "the peer answered " + notify_name(n.type);
     if (n.type == notify::kPayloadMalformed && sa.state == Phase1State::MainSent5)
       detail +=
@@ -1645,7 +1646,7 @@ void Engine::on_notification(IsakmpSa& sa, const Notification& n, bool encrypted
     if (!q->initiator || q->done) continue;
     const bool flow = n.type == notify::kInvalidIdInformation;
     record(&sa, sa.remote.address, sa.remote.port,
-           flow ? "flow mismatch" : "phase2 proposal or pfs mismatch",
+           flow ? Failure::FlowMismatch : Failure::Phase2ProposalOrPfsMismatch,
            "the peer answered " + notify_name(n.type), n.type, now_ms);
     last_error().child = q->child;
     if (flow) {
@@ -1700,7 +1701,7 @@ void Engine::tick(uint64_t now_ms) {
           remove(sa);  // a half-open SA the peer abandoned (or a spoofed source): no record
           continue;
         }
-        fail(*sa, "exchange timeout",
+        fail(*sa, Failure::ExchangeTimeout,
              sa->established() ? "no answer" : "phase 1 got no answer from the peer", 0, now_ms);
         continue;
       }
@@ -1718,7 +1719,7 @@ void Engine::tick(uint64_t now_ms) {
       }
       if (q.flight.awaiting && now_ms >= q.flight.at_ms) {
         if (q.flight.count >= kMaxRetransmits) {
-          record(sa, sa->remote.address, sa->remote.port, "exchange timeout",
+          record(sa, sa->remote.address, sa->remote.port, Failure::ExchangeTimeout,
                  "quick mode got no answer from the peer", 0, now_ms);
           last_error().child = q.child;
           sa->quick.erase(sa->quick.begin() + static_cast<long>(i));
@@ -1760,7 +1761,7 @@ void Engine::tick(uint64_t now_ms) {
     if (dpd != 0 && sa->peer_dpd) {
       if (sa->dpd_sent_ms != 0 && now_ms >= sa->dpd_sent_ms + kRetransmitBaseMs) {
         if (++sa->dpd_tries > kMaxRetransmits) {
-          record(sa, sa->remote.address, sa->remote.port, "dpd timeout",
+          record(sa, sa->remote.address, sa->remote.port, Failure::DpdTimeout,
                  "the peer answered no R-U-THERE", 0, now_ms);
           remove(sa);
           continue;

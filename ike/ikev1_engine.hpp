@@ -178,9 +178,9 @@ class Engine {
   IsakmpSa& create(bool initiator, const Endpoint& local, const Endpoint& remote, size_t peer,
                    uint64_t now_ms);
   void remove(IsakmpSa* sa);
-  void record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, const std::string& reason,
+  void record(const IsakmpSa* sa, Ipv4 peer, uint16_t port, Failure reason,
               const std::string& detail, uint16_t notify, uint64_t now_ms);
-  void fail(IsakmpSa& sa, const std::string& reason, const std::string& detail, uint16_t notify,
+  void fail(IsakmpSa& sa, Failure reason, const std::string& detail, uint16_t notify,
             uint64_t now_ms);
   ErrorRecord& last_error() { return errors_.back(); }
 

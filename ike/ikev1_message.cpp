@@ -422,44 +422,11 @@ Bytes encode_message(Header h, const PayloadWriter& payloads) {
 
 std::string notify_name(uint16_t type) {
   switch (type) {
-    case notify::kInvalidPayloadType:
-      return "INVALID_PAYLOAD_TYPE";
-    case notify::kDoiNotSupported:
-      return "DOI_NOT_SUPPORTED";
-    case notify::kInvalidCookie:
-      return "INVALID_COOKIE";
-    case notify::kInvalidMajorVersion:
-      return "INVALID_MAJOR_VERSION";
-    case notify::kInvalidExchangeType:
-      return "INVALID_EXCHANGE_TYPE";
-    case notify::kInvalidFlags:
-      return "INVALID_FLAGS";
-    case notify::kInvalidMessageId:
-      return "INVALID_MESSAGE_ID";
-    case notify::kInvalidSpi:
-      return "INVALID_SPI";
-    case notify::kNoProposalChosen:
-      return "NO_PROPOSAL_CHOSEN";
-    case notify::kBadProposalSyntax:
-      return "BAD_PROPOSAL_SYNTAX";
-    case notify::kPayloadMalformed:
-      return "PAYLOAD_MALFORMED";
-    case notify::kInvalidKeyInformation:
-      return "INVALID_KEY_INFORMATION";
-    case notify::kInvalidIdInformation:
-      return "INVALID_ID_INFORMATION";
-    case notify::kInvalidHashInformation:
-      return "INVALID_HASH_INFORMATION";
-    case notify::kAuthenticationFailed:
-      return "AUTHENTICATION_FAILED";
-    case notify::kResponderLifetime:
-      return "RESPONDER_LIFETIME";
-    case notify::kInitialContact:
-      return "INITIAL_CONTACT";
-    case notify::kRUThere:
-      return "R_U_THERE";
-    case notify::kRUThereAck:
-      return "R_U_THERE_ACK";
+#define VFW_CASE(k, type, name) \
+  case notify::k:               \
+    return name;
+    VFW_IKEV1_NOTIFIES(VFW_CASE)
+#undef VFW_CASE
     default:
       return "NOTIFY_" + std::to_string(type);
   }

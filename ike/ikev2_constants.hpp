@@ -53,38 +53,43 @@ inline constexpr uint8_t kAh = 2;
 inline constexpr uint8_t kEsp = 3;
 }  // namespace protocol
 
+// X(constant, type, name): the notification types RFC 7296 defines that vfw sends or reads, with
+// the names the RFC and the device's debugging print (notify_name).
+#define VFW_IKEV2_NOTIFIES(X)                                           \
+  X(kUnsupportedCriticalPayload, 1, "UNSUPPORTED_CRITICAL_PAYLOAD")     \
+  X(kInvalidIkeSpi, 4, "INVALID_IKE_SPI")                               \
+  X(kInvalidMajorVersion, 5, "INVALID_MAJOR_VERSION")                   \
+  X(kInvalidSyntax, 7, "INVALID_SYNTAX")                                \
+  X(kInvalidMessageId, 9, "INVALID_MESSAGE_ID")                         \
+  X(kInvalidSpi, 11, "INVALID_SPI")                                     \
+  X(kNoProposalChosen, 14, "NO_PROPOSAL_CHOSEN")                        \
+  X(kInvalidKePayload, 17, "INVALID_KE_PAYLOAD")                        \
+  X(kAuthenticationFailed, 24, "AUTHENTICATION_FAILED")                 \
+  X(kSinglePairRequired, 34, "SINGLE_PAIR_REQUIRED")                    \
+  X(kNoAdditionalSas, 35, "NO_ADDITIONAL_SAS")                          \
+  X(kInternalAddressFailure, 36, "INTERNAL_ADDRESS_FAILURE")            \
+  X(kFailedCpRequired, 37, "FAILED_CP_REQUIRED")                        \
+  X(kTsUnacceptable, 38, "TS_UNACCEPTABLE")                             \
+  X(kInvalidSelectors, 39, "INVALID_SELECTORS")                         \
+  X(kTemporaryFailure, 43, "TEMPORARY_FAILURE")                         \
+  X(kChildSaNotFound, 44, "CHILD_SA_NOT_FOUND")                         \
+  X(kInitialContact, 16384, "INITIAL_CONTACT")                          \
+  X(kSetWindowSize, 16385, "SET_WINDOW_SIZE")                           \
+  X(kAdditionalTsPossible, 16386, "ADDITIONAL_TS_POSSIBLE")             \
+  X(kIpcompSupported, 16387, "IPCOMP_SUPPORTED")                        \
+  X(kNatDetectionSourceIp, 16388, "NAT_DETECTION_SOURCE_IP")            \
+  X(kNatDetectionDestinationIp, 16389, "NAT_DETECTION_DESTINATION_IP")  \
+  X(kCookie, 16390, "COOKIE")                                           \
+  X(kUseTransportMode, 16391, "USE_TRANSPORT_MODE")                     \
+  X(kRekeySa, 16393, "REKEY_SA")                                        \
+  X(kEspTfcPaddingNotSupported, 16394, "ESP_TFC_PADDING_NOT_SUPPORTED") \
+  X(kNonFirstFragmentsAlso, 16395, "NON_FIRST_FRAGMENTS_ALSO")
+
 namespace notify {
-// Errors (below 16384).
-inline constexpr uint16_t kUnsupportedCriticalPayload = 1;
-inline constexpr uint16_t kInvalidIkeSpi = 4;
-inline constexpr uint16_t kInvalidMajorVersion = 5;
-inline constexpr uint16_t kInvalidSyntax = 7;
-inline constexpr uint16_t kInvalidMessageId = 9;
-inline constexpr uint16_t kInvalidSpi = 11;
-inline constexpr uint16_t kNoProposalChosen = 14;
-inline constexpr uint16_t kInvalidKePayload = 17;
-inline constexpr uint16_t kAuthenticationFailed = 24;
-inline constexpr uint16_t kSinglePairRequired = 34;
-inline constexpr uint16_t kNoAdditionalSas = 35;
-inline constexpr uint16_t kInternalAddressFailure = 36;
-inline constexpr uint16_t kFailedCpRequired = 37;
-inline constexpr uint16_t kTsUnacceptable = 38;
-inline constexpr uint16_t kInvalidSelectors = 39;
-inline constexpr uint16_t kTemporaryFailure = 43;
-inline constexpr uint16_t kChildSaNotFound = 44;
-inline constexpr uint16_t kFirstStatus = 16384;
-// Status.
-inline constexpr uint16_t kInitialContact = 16384;
-inline constexpr uint16_t kSetWindowSize = 16385;
-inline constexpr uint16_t kAdditionalTsPossible = 16386;
-inline constexpr uint16_t kIpcompSupported = 16387;
-inline constexpr uint16_t kNatDetectionSourceIp = 16388;
-inline constexpr uint16_t kNatDetectionDestinationIp = 16389;
-inline constexpr uint16_t kCookie = 16390;
-inline constexpr uint16_t kUseTransportMode = 16391;
-inline constexpr uint16_t kRekeySa = 16393;
-inline constexpr uint16_t kEspTfcPaddingNotSupported = 16394;
-inline constexpr uint16_t kNonFirstFragmentsAlso = 16395;
+#define VFW_CONSTANT(k, type, name) inline constexpr uint16_t k = type;
+VFW_IKEV2_NOTIFIES(VFW_CONSTANT)
+#undef VFW_CONSTANT
+inline constexpr uint16_t kFirstStatus = 16384;  // below: errors; from here: status types
 }  // namespace notify
 
 namespace transform {

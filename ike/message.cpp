@@ -426,62 +426,11 @@ std::string exchange_name(uint8_t e) {
 
 std::string notify_name(uint16_t type) {
   switch (type) {
-    case notify::kUnsupportedCriticalPayload:
-      return "UNSUPPORTED_CRITICAL_PAYLOAD";
-    case notify::kInvalidIkeSpi:
-      return "INVALID_IKE_SPI";
-    case notify::kInvalidMajorVersion:
-      return "INVALID_MAJOR_VERSION";
-    case notify::kInvalidSyntax:
-      return "INVALID_SYNTAX";
-    case notify::kInvalidMessageId:
-      return "INVALID_MESSAGE_ID";
-    case notify::kInvalidSpi:
-      return "INVALID_SPI";
-    case notify::kNoProposalChosen:
-      return "NO_PROPOSAL_CHOSEN";
-    case notify::kInvalidKePayload:
-      return "INVALID_KE_PAYLOAD";
-    case notify::kAuthenticationFailed:
-      return "AUTHENTICATION_FAILED";
-    case notify::kSinglePairRequired:
-      return "SINGLE_PAIR_REQUIRED";
-    case notify::kNoAdditionalSas:
-      return "NO_ADDITIONAL_SAS";
-    case notify::kInternalAddressFailure:
-      return "INTERNAL_ADDRESS_FAILURE";
-    case notify::kFailedCpRequired:
-      return "FAILED_CP_REQUIRED";
-    case notify::kTsUnacceptable:
-      return "TS_UNACCEPTABLE";
-    case notify::kInvalidSelectors:
-      return "INVALID_SELECTORS";
-    case notify::kTemporaryFailure:
-      return "TEMPORARY_FAILURE";
-    case notify::kChildSaNotFound:
-      return "CHILD_SA_NOT_FOUND";
-    case notify::kInitialContact:
-      return "INITIAL_CONTACT";
-    case notify::kSetWindowSize:
-      return "SET_WINDOW_SIZE";
-    case notify::kAdditionalTsPossible:
-      return "ADDITIONAL_TS_POSSIBLE";
-    case notify::kIpcompSupported:
-      return "IPCOMP_SUPPORTED";
-    case notify::kNatDetectionSourceIp:
-      return "NAT_DETECTION_SOURCE_IP";
-    case notify::kNatDetectionDestinationIp:
-      return "NAT_DETECTION_DESTINATION_IP";
-    case notify::kCookie:
-      return "COOKIE";
-    case notify::kUseTransportMode:
-      return "USE_TRANSPORT_MODE";
-    case notify::kRekeySa:
-      return "REKEY_SA";
-    case notify::kEspTfcPaddingNotSupported:
-      return "ESP_TFC_PADDING_NOT_SUPPORTED";
-    case notify::kNonFirstFragmentsAlso:
-      return "NON_FIRST_FRAGMENTS_ALSO";
+#define VFW_CASE(k, type, name) \
+  case notify::k:               \
+    return name;
+    VFW_IKEV2_NOTIFIES(VFW_CASE)
+#undef VFW_CASE
     default:
       return "NOTIFY_" + std::to_string(type);
   }

@@ -40,7 +40,7 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
   for (const auto& spec : topology.nodes) {
     Node n;
     n.name = spec.name;
-    if (spec.kind == "host") {
+    if (spec.kind == lab::NodeKind::Host) {
       n.host = std::make_unique<Host>(spec.name, spec.address, spec.prefix_length, spec.gateway,
                                       spec.mtu);
     } else {
@@ -512,8 +512,9 @@ void Lab::arrive(Event& e) {
           trace->result.drop == DropReason::IpsecNoSa
               ? "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)"
               : "dropped at " + n.name +
-                    (at != nullptr ? " by stage " + at->stage : std::string()) + " (" +
-                    std::string(drop_reason_id(trace->result.drop)) + ")";
+                    (at != nullptr ? " by stage " + std::string(stage_id(at->stage))
+                                   : std::string()) +
+                    " (" + std::string(drop_reason_id(trace->result.drop)) + ")";
     }
   }
   // What this packet made leave goes on traced; IKE's and the held packets' do not.
@@ -607,11 +608,11 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
   if (from == nodes_.size() || port.empty()) return r;
   // The legs are filled while the events run: their addresses must not move meanwhile.
   r.legs.reserve(3);
-  Leg reply{"reply", {}, "", false};
-  auto attempt = [&](const std::string& label, uint16_t ip_id) {
-    r.legs.push_back({label, {}, "", false});
+  Leg reply{LegKind::Reply, {}, "", false};
+  auto attempt = [&](LegKind kind, uint16_t ip_id) {
+    r.legs.push_back({kind, {}, "", false});
     Leg* leg = &r.legs.back();
-    reply = {"reply", {}, "", false};
+    reply = {LegKind::Reply, {}, "", false};
     reply_leg_ = &reply;
     PacketSpec p = packet;
     p.ip_id = ip_id;
@@ -621,7 +622,7 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
     if (leg->disposition.empty()) leg->disposition = "no node took it further";
     return leg;
   };
-  const Leg* first = attempt("packet", packet.ip_id);
+  const Leg* first = attempt(LegKind::Packet, packet.ip_id);
   // Held for IKE: what the negotiation did, then the same packet again.
   if (!first->hops.empty() && first->hops.back().trace.result.drop == DropReason::IpsecNoSa) {
     const Hop& held = first->hops.back();
@@ -635,9 +636,10 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
                              "(display ike sa)"
                        : held.node + "'s negotiation failed";
     for (const auto& e : d.ike().error_info())
-      r.negotiation += "; " + held.node + " recorded: error reason: " + e.record.reason +
-                       " (peer " + to_string(e.record.peer) + ")";
-    attempt("second attempt", static_cast<uint16_t>(packet.ip_id + 1));
+      r.negotiation += "; " + held.node + " recorded: error reason: " +
+                       std::string(ike::failure_words(e.record.reason)) + " (peer " +
+                       to_string(e.record.peer) + ")";
+    attempt(LegKind::SecondAttempt, static_cast<uint16_t>(packet.ip_id + 1));
   }
   if (!reply.hops.empty() || !reply.disposition.empty()) r.legs.push_back(reply);
   return r;
@@ -646,7 +648,7 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
 std::string Lab::format_trace_text(const TraceResult& t) {
   std::string o;
   for (const auto& leg : t.legs) {
-    o += "== " + leg.label + " ==\n";
+    o += "== " + std::string(leg_id(leg.kind)) + " ==\n";
     for (size_t i = 0; i < leg.hops.size(); ++i) {
       const Hop& h = leg.hops[i];
       o += "\nHop " + std::to_string(i + 1) + ": " + h.node + ", input " + h.input + "\n";
@@ -658,7 +660,7 @@ std::string Lab::format_trace_text(const TraceResult& t) {
       }
     }
     o += "\nDisposition: " + leg.disposition + "\n";
-    if (leg.label == "packet" && !t.negotiation.empty())
+    if (leg.kind == LegKind::Packet && !t.negotiation.empty())
       o += "Negotiation: " + t.negotiation + "\n";
     o += "\n";
   }
@@ -671,7 +673,7 @@ std::string Lab::format_trace_json(const TraceResult& t) {
   for (size_t l = 0; l < t.legs.size(); ++l) {
     const Leg& leg = t.legs[l];
     o << (l == 0 ? "" : ",") << "{\"label\":";
-    json_string(o, leg.label);
+    json_string(o, leg_id(leg.kind));
     o << ",\"hops\":[";
     for (size_t i = 0; i < leg.hops.size(); ++i) {
       std::string trace = vfw::format_trace_json(leg.hops[i].trace);

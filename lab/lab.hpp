@@ -81,8 +81,26 @@ class Lab {
     std::string input;
     Trace trace;
   };
+  // X(enum, id): the legs of a lab trace, as the text and the JSON name them.
+#define VFW_TRACE_LEGS(X)            \
+  X(Packet, "packet")                \
+  X(SecondAttempt, "second attempt") \
+  X(Reply, "reply")
+  enum class LegKind : uint8_t {
+#define VFW_ENUM(e, id) e,
+    VFW_TRACE_LEGS(VFW_ENUM)
+#undef VFW_ENUM
+  };
+  static constexpr std::string_view leg_id(LegKind k) {
+    constexpr std::array kIds = {
+#define VFW_ID(e, id) std::string_view{id},
+        VFW_TRACE_LEGS(VFW_ID)
+#undef VFW_ID
+    };
+    return kIds[static_cast<size_t>(k)];
+  }
   struct Leg {
-    std::string label;  // "packet", "second attempt", "reply"
+    LegKind kind = LegKind::Packet;
     std::vector<Hop> hops;
     std::string disposition;  // "delivered to pc2 (10.2.1.2)", "dropped at fw1 by ..."
     bool delivered = false;
@@ -96,7 +114,9 @@ class Lab {
   static std::string format_trace_json(const TraceResult& t);
 
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").
-  const std::map<std::string, uint64_t>& link_drops() const { return link_drops_; }
+  const std::map<std::string, uint64_t>& link_drops() const {
+    return link_drops_;
+  }
   bool set_link(const std::string& endpoint, bool up);  // "fw1:GigabitEthernet0/0/2"
   // The link's filter and MTU from now on (a carrier that drops UDP 500, a smaller path MTU).
   bool set_link_impairment(const std::string& endpoint, const std::vector<std::string>& drop,
@@ -111,7 +131,9 @@ class Lab {
   std::vector<std::string> esp_keys();
 
   // A number from the lab's seeded generator (`lab fault inject random`).
-  uint64_t random() { return random_(); }
+  uint64_t random() {
+    return random_();
+  }
 
  private:
   using Mac = MacAddress;

@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace vfw::lab {
 namespace {
@@ -157,22 +160,28 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
       continue;
     }
     if (const YAML::Node kind = body["kind"]) {
-      if (auto t = read.text(kind, field + ".kind")) n.kind = *t;
+      const auto t = read.text(kind, field + ".kind");
+      if (!t) continue;
       // containerlab's own kinds for the same roles are accepted too, so that one file can
       // also start in containerlab (a Huawei VRP image, Linux containers as hosts).
-      if (n.kind == "huawei_vrp") n.kind = "vfw";
-      if (n.kind == "linux") n.kind = "host";
-      if (n.kind != "vfw" && n.kind != "host") {
-        read.error(
-            kind, field + ".kind",
-            "\"" + n.kind + "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
+      constexpr std::pair<std::string_view, NodeKind> kKinds[] = {
+          {"vfw", NodeKind::Firewall},
+          {"huawei_vrp", NodeKind::Firewall},
+          {"host", NodeKind::Host},
+          {"linux", NodeKind::Host}};
+      const auto* found = std::find_if(std::begin(kKinds), std::end(kKinds),
+                                       [&](const auto& k) { return k.first == *t; });
+      if (found == std::end(kKinds)) {
+        read.error(kind, field + ".kind",
+                   "\"" + *t + "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
         continue;
       }
+      n.kind = found->second;
     } else {
       read.error(entry.first, field + ".kind", "missing (vfw or host)");
       continue;
     }
-    if (n.kind == "vfw") {
+    if (n.kind == NodeKind::Firewall) {
       if (const YAML::Node cfg = body["startup-config"]) {
         if (auto t = read.text(cfg, field + ".startup-config")) n.startup_config = *t;
       } else {

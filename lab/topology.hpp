@@ -23,9 +23,13 @@
 
 namespace vfw::lab {
 
+// What a node is. The file's `kind` words for each (vfw's own and containerlab's) are in
+// topology.cpp's table.
+enum class NodeKind : uint8_t { Firewall, Host };
+
 struct NodeSpec {
   std::string name;
-  std::string kind;  // "vfw" or "host" (containerlab's huawei_vrp and linux, read as these)
+  NodeKind kind = NodeKind::Firewall;
   std::string startup_config;  // vfw: the file, relative to the topology file's folder
   // host: its one interface
   Ipv4 address;

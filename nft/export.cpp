@@ -459,22 +459,10 @@ class Exporter {
   // service-manage, per interface, before the policy: a management protocol to the device is
   // accepted or dropped by the interface's list when service-manage is enabled there.
   void service_manage(Chain& input) {
-    struct Service {
-      const char* name;
-      uint8_t protocol;
-      uint16_t port;  // ICMP: the type
-    };
-    constexpr Service kServices[] = {
-        {"http", ipproto::kTcp, 80},     {"https", ipproto::kTcp, 443},
-        {"ping", ipproto::kIcmp, 8},     {"ssh", ipproto::kTcp, 22},
-        {"snmp", ipproto::kUdp, 161},    {"telnet", ipproto::kTcp, 23},
-        {"netconf", ipproto::kTcp, 830},
-    };
     for (const auto& [name, ifc] : cfg_.interfaces) {
       if (!ifc.address || !ifc.service_manage.enabled) continue;
-      for (const auto& s : kServices) {
-        const auto& p = ifc.service_manage.permitted;
-        const bool permitted = std::find(p.begin(), p.end(), s.name) != p.end();
+      for (const auto& s : config::kManageServices) {
+        const bool permitted = ifc.service_manage.permitted.has(s.service);
         Rule r;
         Match in;
         in.kind = K::InInterface;
@@ -486,7 +474,7 @@ class Exporter {
         m.port_lo = m.port_hi = s.port;
         r.matches.push_back(m);
         r.statement.kind = permitted ? Statement::Kind::Accept : Statement::Kind::Drop;
-        r.comment = comment_of("service-manage " + std::string(s.name) +
+        r.comment = comment_of("service-manage " + std::string(s.keyword) +
                                (permitted ? " permit" : " (not permitted)") + " on " + name);
         input.rules.push_back(std::move(r));
       }

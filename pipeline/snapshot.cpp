@@ -5,20 +5,6 @@
 namespace vfw {
 namespace {
 
-uint8_t manage_bits(const std::vector<std::string>& names) {
-  uint8_t bits = 0;
-  for (const auto& n : names) {
-    if (n == "http") bits |= kManageHttp;
-    if (n == "https") bits |= kManageHttps;
-    if (n == "ping") bits |= kManagePing;
-    if (n == "ssh") bits |= kManageSsh;
-    if (n == "snmp") bits |= kManageSnmp;
-    if (n == "telnet") bits |= kManageTelnet;
-    if (n == "netconf") bits |= kManageNetconf;
-  }
-  return bits;
-}
-
 std::vector<Route> collect_routes(const config::Config& cfg, const Snapshot& s) {
   std::vector<Route> direct;
   for (size_t n = 0; n < s.interfaces.size(); ++n) {
@@ -97,7 +83,7 @@ std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
     st.link_down = !i.shutdown && links_down.count(name) != 0;
     st.up = !i.shutdown && !st.link_down;
     st.service_manage = i.service_manage.enabled;
-    st.manage_permitted = manage_bits(i.service_manage.permitted);
+    st.manage_permitted = i.service_manage.permitted;
     st.tcp_adjust_mss = i.tcp_adjust_mss;
     st.ipsec_policy = i.ipsec_policy;
     if (!i.ipsec_policy.empty()) st.spd = ipsec::compile_spd(cfg, i.ipsec_policy);

@@ -22,17 +22,6 @@ namespace vfw {
 inline constexpr uint8_t kNoZone = 0xff;
 inline constexpr uint16_t kNoInterface = 0xffff;
 
-// Management protocols that `service-manage` governs on an interface.
-enum ManageService : uint8_t {
-  kManageHttp = 1 << 0,
-  kManageHttps = 1 << 1,
-  kManagePing = 1 << 2,
-  kManageSsh = 1 << 3,
-  kManageSnmp = 1 << 4,
-  kManageTelnet = 1 << 5,
-  kManageNetconf = 1 << 6,
-};
-
 struct InterfaceState {
   std::string name;
   uint8_t zone = kNoZone;
@@ -43,7 +32,7 @@ struct InterfaceState {
   bool up = true;          // forwards: not shut down, and its link (if the host said) is up
   bool link_down = false;  // the host's interface under it is gone or has no carrier
   bool service_manage = true;
-  uint8_t manage_permitted = 0;  // ManageService bits
+  config::ManageSet manage_permitted;
   std::optional<uint16_t> tcp_adjust_mss;
   std::string ipsec_policy;
   std::vector<ipsec::SpdEntry> spd;  // the applied ipsec policy, compiled

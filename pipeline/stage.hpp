@@ -105,9 +105,8 @@ struct PacketContext {
 // drops: the reason counted, and recorded with its explanation when traced.
 class StepRecorder {
  public:
-  StepRecorder(PacketContext& ctx, std::string_view stage, std::string_view outcome)
-      : ctx_(ctx),
-        step_(ctx.trace != nullptr ? &ctx.trace->add(stage, std::string(outcome)) : nullptr) {
+  StepRecorder(PacketContext& ctx, StageId stage, Outcome outcome)
+      : ctx_(ctx), step_(ctx.trace != nullptr ? &ctx.trace->add(stage, outcome) : nullptr) {
     if (step_ != nullptr) {
       step_->number = size_t{ctx.stage_index} + 1;
       step_->before = flow_of(ctx);
@@ -124,7 +123,7 @@ class StepRecorder {
   explicit operator bool() const { return step_ != nullptr; }
   TraceStep* step() const { return step_; }  // for translate_to()
 
-  void result(std::string_view outcome) const {
+  void result(Outcome outcome) const {
     if (step_ != nullptr) step_->result = outcome;
   }
   template <typename Text>
@@ -143,9 +142,9 @@ class StepRecorder {
     }
   }
   // Drops the packet for reason; why explains it in the trace. outcome is the step's result
-  // ("drop", or "deny" for the security policy).
+  // (Drop, or Deny for the security policy).
   template <typename Why>
-  Verdict drop(DropReason reason, Why&& why, std::string_view outcome = "drop") const {
+  Verdict drop(DropReason reason, Why&& why, Outcome outcome = Outcome::Drop) const {
     if (step_ != nullptr) {
       step_->result = outcome;
       step_->drop = reason;
@@ -155,7 +154,7 @@ class StepRecorder {
   }
   Verdict drop(DropReason reason) const {
     if (step_ != nullptr) {
-      step_->result = "drop";
+      step_->result = Outcome::Drop;
       step_->drop = reason;
     }
     return ctx_.drop_with(reason);
@@ -182,7 +181,8 @@ class StepRecorder {
 class Stage {
  public:
   virtual ~Stage() = default;
-  virtual std::string_view name() const = 0;
+  virtual StageId id() const = 0;
+  std::string_view name() const { return stage_id(id()); }
   // Whether packets of an established session pass this stage too (ipsec and egress do).
   virtual bool on_fast_path() const { return false; }
   virtual Verdict process(PacketContext& ctx) const = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "packet/drop_reason.hpp"
+#include "pipeline/trace_vocabulary.hpp"
 
 namespace vfw {
 
@@ -46,8 +47,8 @@ struct TraceWarning {
 
 struct TraceStep {
   size_t number = 0;  // the stage's place in the pipeline, from 1
-  std::string stage;
-  std::string result;   // hit, miss, permit, deny, translated, forward, drop ...
+  StageId stage = StageId::Ingress;
+  Outcome result = Outcome::Pass;
   std::string matched;  // the rule, route or entry that decided
   std::vector<TraceChange> changes;
   std::vector<std::string> info;
@@ -77,10 +78,10 @@ struct Trace {
   std::string packet;  // one-line description of the packet as it arrived
   std::vector<TraceStep> steps;
   TraceResult result;
-  TraceStep& add(std::string_view stage, std::string outcome) {
+  TraceStep& add(StageId stage, Outcome outcome) {
     TraceStep& step = steps.emplace_back();
     step.stage = stage;
-    step.result = std::move(outcome);
+    step.result = outcome;
     return step;
   }
 };

@@ -107,8 +107,8 @@ std::string format_trace_text(const Trace& t) {
   o << "Device: " << t.device << "\n";
   o << "Packet: " << t.packet << "\n";
   for (const auto& s : t.steps) {
-    o << "\nStage " << s.number << ": " << s.stage << "\n";
-    o << "  Result:  " << s.result << "\n";
+    o << "\nStage " << s.number << ": " << stage_id(s.stage) << "\n";
+    o << "  Result:  " << outcome_id(s.result) << "\n";
     if (!s.matched.empty()) o << "  Matched: " << s.matched << "\n";
     for (const auto& c : s.changes)
       o << "  Change:  " << c.field << " " << c.before << " -> " << c.after << "\n";
@@ -143,9 +143,9 @@ std::string format_trace_json(const Trace& t) {
     const TraceStep& s = t.steps[i];
     if (i != 0) o << ",";
     o << "{\"stage\":";
-    json_string(o, s.stage);
+    json_string(o, stage_id(s.stage));
     o << ",\"result\":";
-    json_string(o, s.result);
+    json_string(o, outcome_id(s.result));
     o << ",\"detail\":{\"matched\":";
     json_string(o, s.matched);
     o << ",\"changes\":[";

@@ -3,7 +3,7 @@
 namespace vfw {
 
 Verdict DnatStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "miss");
+  const StepRecorder step(ctx, id(), Outcome::Miss);
   const NatPolicyTable& nat = ctx.snap->nat;
   const int idx = nat.destination_rules().empty() ? -1 : nat.match_destination(ctx.fields());
   if (idx < 0) {
@@ -23,7 +23,7 @@ Verdict DnatStage::process(PacketContext& ctx) const {
   if (rule.dnat_port && (target.proto == ipproto::kTcp || target.proto == ipproto::kUdp)) {
     target.dport = *rule.dnat_port;
   }
-  step.result("translated");
+  step.result(Outcome::Translated);
   step.matched([&] { return "nat-policy rule " + rule.name + " (destination-nat)"; });
   translate_to(ctx, target, step.step());
   return Verdict::Continue;

@@ -9,7 +9,7 @@ namespace vfw {
 
 class DnatStage final : public Stage {
  public:
-  std::string_view name() const override { return "dnat"; }
+  StageId id() const override { return StageId::Dnat; }
   Verdict process(PacketContext& ctx) const override;
 };
 

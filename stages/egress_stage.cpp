@@ -85,13 +85,13 @@ bool create_session(PacketContext& ctx) {
 }  // namespace
 
 Verdict EgressStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "forward");
+  const StepRecorder step(ctx, id(), Outcome::Forward);
   const bool first_packet = !ctx.has_session;
 
   if (ctx.to_device) {
     if (first_packet && !create_session(ctx))
       return step.drop(DropReason::SessionTableFull, "the session table is full");
-    step.result("to-device");
+    step.result(Outcome::ToDevice);
     if (first_packet) step.note([&] { return "session created: " + flow_text(ctx.original); });
     return Verdict::ToDevice;
   }

@@ -9,7 +9,7 @@ namespace vfw {
 
 class EgressStage final : public Stage {
  public:
-  std::string_view name() const override { return "egress"; }
+  StageId id() const override { return StageId::Egress; }
   bool on_fast_path() const override { return true; }
   Verdict process(PacketContext& ctx) const override;
 };

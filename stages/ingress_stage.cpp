@@ -3,7 +3,7 @@
 namespace vfw {
 
 Verdict IngressStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "valid");
+  const StepRecorder step(ctx, id(), Outcome::Valid);
   if (ctx.in_if >= ctx.snap->interfaces.size()) {
     return step.drop(DropReason::UnknownInterface, "the interface is not one of the device's");
   }

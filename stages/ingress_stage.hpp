@@ -11,7 +11,7 @@ namespace vfw {
 
 class IngressStage final : public Stage {
  public:
-  std::string_view name() const override { return "ingress"; }
+  StageId id() const override { return StageId::Ingress; }
   Verdict process(PacketContext& ctx) const override;
 };
 

@@ -69,7 +69,7 @@ Inbound process_inbound(PacketContext& ctx, const StepRecorder& step) {
     return Inbound::NotIpsec;
   }
 
-  step.result("decapsulated");
+  step.result(Outcome::Decapsulated);
   // The tunnel's own packets need a security policy from the arrival zone to the local zone.
   const FlowFields outer{ctx.in_zone,   ctx.snap->local_zone, info.src,     info.dst,
                          info.protocol, info.src_port,        info.dst_port};
@@ -138,7 +138,7 @@ Inbound process_inbound(PacketContext& ctx, const StepRecorder& step) {
 }  // namespace
 
 Verdict IpsecInboundStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "pass");
+  const StepRecorder step(ctx, id(), Outcome::Pass);
   switch (process_inbound(ctx, step)) {
     case Inbound::Drop:
       return Verdict::Drop;

@@ -11,7 +11,7 @@ namespace vfw {
 
 class IpsecInboundStage final : public Stage {
  public:
-  std::string_view name() const override { return "ipsec-inbound"; }
+  StageId id() const override { return StageId::IpsecInbound; }
   Verdict process(PacketContext& ctx) const override;
 };
 

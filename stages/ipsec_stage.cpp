@@ -39,7 +39,7 @@ DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t
 }
 
 Verdict IpsecStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "skip");
+  const StepRecorder step(ctx, id(), Outcome::Skip);
   if (ctx.to_device) {
     step.note("addressed to the device");
     return Verdict::Continue;
@@ -54,7 +54,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
                          ctx.current.sport, ctx.current.dport};
   const ipsec::SpdMatch m = ipsec::spd_lookup(out.spd, flow);
   if (m.entry == nullptr) {
-    step.result("bypass");
+    step.result(Outcome::Bypass);
     step.matched([&] { return "ipsec policy " + out.ipsec_policy + " on " + out.name; });
     step.note([&] {
       return "no security ACL rule of policy " + out.ipsec_policy + " permits " +
@@ -132,7 +132,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     });
   }
   parse_ipv4({ctx.ip, ctx.length}, ctx.info);
-  step.result("encapsulated");
+  step.result(Outcome::Encapsulated);
   step.note([&] {
     return std::to_string(inner_length) + " bytes -> " + std::to_string(ctx.length) + " bytes (" +
            std::to_string(ctx.length - inner_length) + " bytes of overhead)";

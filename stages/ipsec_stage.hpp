@@ -26,7 +26,7 @@ uint32_t largest_inner_packet(const ipsec::Sa* esp, const ipsec::Sa* ah, uint32_
 
 class IpsecStage final : public Stage {
  public:
-  std::string_view name() const override { return "ipsec"; }
+  StageId id() const override { return StageId::Ipsec; }
   bool on_fast_path() const override { return true; }
   Verdict process(PacketContext& ctx) const override;
 };

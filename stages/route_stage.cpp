@@ -14,7 +14,7 @@ std::string describe(const Route& r, const Snapshot& snap) {
 }  // namespace
 
 Verdict RouteStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "forward");
+  const StepRecorder step(ctx, id(), Outcome::Forward);
   const Snapshot& snap = *ctx.snap;
   const Ipv4 dst{ctx.current.dst};
   const Route* r = snap.fib.lookup(dst);
@@ -26,7 +26,7 @@ Verdict RouteStage::process(PacketContext& ctx) const {
       ctx.to_device = true;
       ctx.out_zone = snap.local_zone;
       ctx.out_if = ctx.in_if;
-      step.result("to-device");
+      step.result(Outcome::ToDevice);
       step.note([&] { return to_string(dst) + " is an address of this device (zone local)"; });
       return Verdict::Continue;
     case RouteKind::Blackhole:

@@ -9,7 +9,7 @@ namespace vfw {
 
 class RouteStage final : public Stage {
  public:
-  std::string_view name() const override { return "route"; }
+  StageId id() const override { return StageId::Route; }
   Verdict process(PacketContext& ctx) const override;
 };
 

@@ -3,27 +3,6 @@
 namespace vfw {
 namespace {
 
-// The service-manage protocol a packet to the device belongs to, or 0 for any other traffic.
-uint8_t management_service(const FlowKey& k) {
-  if (k.proto == ipproto::kIcmp) return k.dport == 0x0800 ? kManagePing : 0;
-  if (k.proto == ipproto::kUdp) return k.dport == 161 ? kManageSnmp : 0;
-  if (k.proto != ipproto::kTcp) return 0;
-  switch (k.dport) {
-    case 22:
-      return kManageSsh;
-    case 23:
-      return kManageTelnet;
-    case 80:
-      return kManageHttp;
-    case 443:
-      return kManageHttps;
-    case 830:
-      return kManageNetconf;
-    default:
-      return 0;
-  }
-}
-
 std::string zone_name(const Snapshot& snap, uint8_t zone) {
   return zone < snap.zones.names.size() ? snap.zones.names[zone] : std::string("(none)");
 }
@@ -32,8 +11,8 @@ std::string zone_name(const Snapshot& snap, uint8_t zone) {
 
 Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   const Snapshot& snap = *ctx.snap;
-  const StepRecorder step(ctx, name(), "permit");
-  auto drop = [&](DropReason reason, auto&& why) { return step.drop(reason, why, "deny"); };
+  const StepRecorder step(ctx, id(), Outcome::Permit);
+  auto drop = [&](DropReason reason, auto&& why) { return step.drop(reason, why, Outcome::Deny); };
   if (ctx.in_zone == kNoZone) {
     return drop(DropReason::InterfaceNoZone, [&] {
       return std::string(snap.interfaces[ctx.in_if].name + " is not in a security zone");
@@ -50,9 +29,9 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
 
   if (ctx.to_device) {
     const InterfaceState& in = snap.interfaces[ctx.in_if];
-    if (const uint8_t service = management_service(ctx.current);
-        service != 0 && in.service_manage) {
-      if ((in.manage_permitted & service) == 0) {
+    if (const auto service = config::manage_service_of(ctx.current.proto, ctx.current.dport);
+        service && in.service_manage) {
+      if (!in.manage_permitted.has(*service)) {
         return drop(DropReason::ServiceManageDeny, [&] {
           return std::string("service-manage on " + in.name +
                              " does not permit this management protocol");

@@ -10,7 +10,7 @@ namespace vfw {
 
 class SecurityPolicyStage final : public Stage {
  public:
-  std::string_view name() const override { return "security-policy"; }
+  StageId id() const override { return StageId::SecurityPolicy; }
   Verdict process(PacketContext& ctx) const override;
 };
 

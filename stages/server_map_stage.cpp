@@ -12,17 +12,17 @@ std::string reverse_entry_text(const ServerMapEntry& e) {
 }
 
 bool applies_reverse_entry(const TraceStep& step) {
-  return step.stage == "snat" && step.matched.rfind(kReverse, 0) == 0;
+  return step.stage == StageId::Snat && step.matched.rfind(kReverse, 0) == 0;
 }
 
 Verdict ServerMapStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "miss");
+  const StepRecorder step(ctx, id(), Outcome::Miss);
   const ServerMap& map = ctx.snap->server_map;
   FlowKey target = ctx.current;
   if (const ServerMapEntry* e = map.forward(Ipv4{target.dst}, target.proto, target.dport)) {
     target.dst = e->inside.v;
     if (e->inside_port) target.dport = *e->inside_port;
-    step.result("hit");
+    step.result(Outcome::Hit);
     step.matched([&] {
       return "Nat Server " + e->name + ", ANY -> " + to_string(e->global) + "[" +
              to_string(e->inside) + "]";
@@ -34,7 +34,7 @@ Verdict ServerMapStage::process(PacketContext& ctx) const {
     // Found here, applied at the snat stage: the security policy must see the server's own
     // address, as it sees any flow's source before its source NAT.
     ctx.server_map_reverse = e;
-    step.result("hit");
+    step.result(Outcome::Hit);
     step.matched([&] { return reverse_entry_text(*e); });
     step.note([&] {
       return "the source becomes " + to_string(e->global) +

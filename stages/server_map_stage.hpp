@@ -16,7 +16,7 @@ bool applies_reverse_entry(const TraceStep& step);
 
 class ServerMapStage final : public Stage {
  public:
-  std::string_view name() const override { return "server-map"; }
+  StageId id() const override { return StageId::ServerMap; }
   Verdict process(PacketContext& ctx) const override;
 };
 

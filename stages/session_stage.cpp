@@ -42,7 +42,7 @@ std::optional<FlowKey> quoted_flow(const PacketContext& ctx) {
 
 Verdict SessionStage::process(PacketContext& ctx) const {
   Runtime& rt = *ctx.rt;
-  const StepRecorder step(ctx, name(), "miss");
+  const StepRecorder step(ctx, id(), Outcome::Miss);
   SessionHit hit;
   bool found = false;
   ctx.counted_length = ctx.info.total_length;
@@ -85,7 +85,7 @@ Verdict SessionStage::process(PacketContext& ctx) const {
       ctx.out_zone = s.in_zone;
       ctx.to_device = true;
       ctx.rule = s.rule;
-      step.result("hit");
+      step.result(Outcome::Hit);
       step.matched([&] { return "session " + flow_text(s.fwd) + " (an ICMP error about it)"; });
       step.note("an ICMP error about the device's own packet: it goes to the device");
       return Verdict::FastPath;
@@ -115,7 +115,7 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   if (ctx.original.proto == ipproto::kTcp && ctx.info.has_l4)
     update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
 
-  step.result("hit");
+  step.result(Outcome::Hit);
   step.matched([&] {
     return "session " + flow_text(s.fwd) +
            (hit.reply ? " (reply direction)" : " (forward direction)");

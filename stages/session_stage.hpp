@@ -10,7 +10,7 @@ namespace vfw {
 
 class SessionStage final : public Stage {
  public:
-  std::string_view name() const override { return "session"; }
+  StageId id() const override { return StageId::Session; }
   bool on_fast_path() const override { return true; }
   Verdict process(PacketContext& ctx) const override;
 };

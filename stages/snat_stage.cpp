@@ -35,9 +35,9 @@ bool allocate_from_pool(PacketContext& ctx, const AddressPool& pool, FlowKey& ta
 }  // namespace
 
 Verdict SnatStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "miss");
+  const StepRecorder step(ctx, id(), Outcome::Miss);
   auto skip = [&](const char* why) {
-    step.result("skip");
+    step.result(Outcome::Skip);
     step.note(why);
     return Verdict::Continue;
   };
@@ -47,7 +47,7 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     FlowKey target = ctx.current;
     target.src = e->global.v;
     if (e->global_port) target.sport = *e->global_port;
-    step.result("translated");
+    step.result(Outcome::Translated);
     step.matched([&] { return reverse_entry_text(*e); });
     translate_to(ctx, target, step.step());
     return Verdict::Continue;
@@ -67,7 +67,7 @@ Verdict SnatStage::process(PacketContext& ctx) const {
 
   switch (rule.action) {
     case config::NatAction::NoNat:
-      step.result("no-nat");
+      step.result(Outcome::NoNat);
       step.note("action no-nat: the source is left as it is");
       return Verdict::Continue;
     case config::NatAction::SourceEasyIp: {
@@ -106,7 +106,7 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     default:
       return Verdict::Continue;
   }
-  step.result("translated");
+  step.result(Outcome::Translated);
   translate_to(ctx, target, step.step());
   return Verdict::Continue;
 }

@@ -9,7 +9,7 @@ namespace vfw {
 
 class SnatStage final : public Stage {
  public:
-  std::string_view name() const override { return "snat"; }
+  StageId id() const override { return StageId::Snat; }
   Verdict process(PacketContext& ctx) const override;
 };
 

@@ -5,7 +5,7 @@
 namespace vfw {
 
 Verdict TcpMssStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "skip");
+  const StepRecorder step(ctx, id(), Outcome::Skip);
   if (ctx.to_device) {
     step.note("addressed to the device");
     return Verdict::Continue;
@@ -18,7 +18,7 @@ Verdict TcpMssStage::process(PacketContext& ctx) const {
     return Verdict::Continue;
   }
   if (const std::optional<uint16_t> before = clamp_tcp_mss(ctx.ip, ctx.info, *limit)) {
-    step.result("clamped");
+    step.result(Outcome::Clamped);
     step.change(
         "tcp-mss", [&] { return std::to_string(*before); }, [&] { return std::to_string(*limit); });
   } else {

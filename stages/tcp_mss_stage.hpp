@@ -9,7 +9,7 @@ namespace vfw {
 
 class TcpMssStage final : public Stage {
  public:
-  std::string_view name() const override { return "tcp-mss"; }
+  StageId id() const override { return StageId::TcpMss; }
   bool on_fast_path() const override { return true; }
   Verdict process(PacketContext& ctx) const override;
 };

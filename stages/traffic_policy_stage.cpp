@@ -3,10 +3,10 @@
 namespace vfw {
 
 Verdict TrafficPolicyStage::process(PacketContext& ctx) const {
-  const StepRecorder step(ctx, name(), "miss");
+  const StepRecorder step(ctx, id(), Outcome::Miss);
   const TrafficPolicyTable& table = ctx.snap->traffic;
   if (!table.limits_sessions()) {
-    step.result("skip");
+    step.result(Outcome::Skip);
     step.note("no traffic-policy rule limits connections");
     return Verdict::Continue;
   }
@@ -17,7 +17,7 @@ Verdict TrafficPolicyStage::process(PacketContext& ctx) const {
   }
   const TrafficRuleEntry& rule = table.rules()[static_cast<size_t>(idx)];
   if (!rule.limits.any()) {
-    step.result("pass");
+    step.result(Outcome::Pass);
     step.matched([&] {
       return "rule " + rule.name +
              (rule.profile.empty() ? std::string(" (no-qos)")
@@ -29,7 +29,7 @@ Verdict TrafficPolicyStage::process(PacketContext& ctx) const {
                             ? ctx.rt->traffic_slots[static_cast<size_t>(idx)]
                             : uint16_t{0};
   const SessionCounts& counts = ctx.rt->session_counts;
-  step.result("pass");
+  step.result(Outcome::Pass);
   step.matched([&] { return "rule " + rule.name + " profile " + rule.profile; });
   // Each limit that is set: the count now, against it.
   struct Check {

@@ -12,7 +12,7 @@ namespace vfw {
 
 class TrafficPolicyStage final : public Stage {
  public:
-  std::string_view name() const override { return "traffic-policy"; }
+  StageId id() const override { return StageId::TrafficPolicy; }
   Verdict process(PacketContext& ctx) const override;
 };
 

@@ -37,7 +37,7 @@ struct Sent {
   Trace trace;
   std::vector<EmittedPacket> emitted;
   DropReason drop() const { return trace.result.drop; }
-  const TraceStep* step(const std::string& stage) const {
+  const TraceStep* step(StageId stage) const {
     for (const auto& s : trace.steps) {
       if (s.stage == stage) return &s;
     }

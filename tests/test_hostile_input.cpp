@@ -215,7 +215,7 @@ TEST_CASE("a flood of new flows beyond the session table leaves established flow
   // The flow established before the flood still passes, on its session.
   const Sent again = send(d, udp("10.1.1.2", 4000, "8.8.8.8", 53), kLan);
   CHECK(again.action == Action::Forward);
-  CHECK(again.step("session")->result == "hit");
+  CHECK(again.step(StageId::Session)->result == Outcome::Hit);
 }
 
 TEST_CASE("a flood of first fragments that never complete does not break fragmented flows",

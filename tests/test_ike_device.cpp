@@ -30,7 +30,7 @@ TEST_CASE("a packet without an SA starts IKE; the tunnel it builds carries the n
 
   Sent first = send(fw1, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(first.drop() == DropReason::IpsecNoSa);
-  const TraceStep* ipsec = first.step("ipsec");
+  const TraceStep* ipsec = first.step(StageId::Ipsec);
   REQUIRE(ipsec != nullptr);
   CHECK(ipsec->info.back().find("negotiation with ike-peer fw3 starts") != std::string::npos);
   CHECK(ipsec->info.back().find("this packet is held") != std::string::npos);
@@ -58,9 +58,9 @@ TEST_CASE("a packet without an SA starts IKE; the tunnel it builds carries the n
 
   Sent arrived = send_bytes(fw3, second.bytes, kWan);
   CHECK(arrived.action == Action::Forward);
-  const TraceStep* in = arrived.step("ipsec-inbound");
+  const TraceStep* in = arrived.step(StageId::IpsecInbound);
   REQUIRE(in != nullptr);
-  CHECK(in->result == "decapsulated");
+  CHECK(in->result == Outcome::Decapsulated);
   // And the reply goes back through FW3's outbound SA to FW1.
   Sent reply = send(fw3, icmp("10.2.1.2", "10.1.1.2", 2), kLan);
   REQUIRE(reply.action == Action::Forward);
@@ -76,9 +76,9 @@ TEST_CASE("a failed negotiation is kept as the device's error-info record", "[ik
   REQUIRE(fw1.ike_initiate("map1", 10));
   exchange(fw1, fw3);
   REQUIRE(fw3.ike().error_info().size() == 1);
-  CHECK(fw3.ike().error_info().back().record.reason == "authentication fail");
+  CHECK(fw3.ike().error_info().back().record.reason == ike::Failure::AuthenticationFail);
   REQUIRE(fw1.ike().error_info().size() == 1);
-  CHECK(fw1.ike().error_info().back().record.reason == "authentication fail");
+  CHECK(fw1.ike().error_info().back().record.reason == ike::Failure::AuthenticationFail);
   CHECK(fw1.runtime().sad.all().empty());
 }
 
@@ -385,5 +385,5 @@ TEST_CASE(
   REQUIRE(fw1b.ike_initiate("map1", 10));
   exchange(fw1b, strict);
   REQUIRE_FALSE(strict.ike().error_info().empty());
-  CHECK(strict.ike().error_info().back().record.reason == "config ID mismatch");
+  CHECK(strict.ike().error_info().back().record.reason == ike::Failure::ConfigIdMismatch);
 }

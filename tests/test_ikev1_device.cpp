@@ -154,7 +154,7 @@ TEST_CASE("debugging ipsec error names the ACL mismatch of an IKEv1 quick mode",
   CHECK(contains(lines, " IPSEC/7/IPSEC-DEBUG: \n [IPSEC-Error] acl mismatch.(Ifindex=["));
   CHECK(contains(lines, "PeerAddress=[1.1.1.1], PeerPort=[500])"));
   REQUIRE(!fw1.ike().error_info().empty());
-  CHECK(fw1.ike().error_info().back().record.reason == "flow mismatch");
+  CHECK(fw1.ike().error_info().back().record.reason == ike::Failure::FlowMismatch);
 }
 
 TEST_CASE("an IKEv1 policy whose ACL has several rules is reported: one flow per quick mode",
@@ -215,6 +215,6 @@ TEST_CASE("undo version 2: an IKEv2 request for that peer is not answered as IKE
   CHECK(fw3.ike().engine().sas().empty());
   CHECK(fw3.runtime().sad.all().empty());
   REQUIRE(!fw3.ike().error_info().empty());
-  CHECK(fw3.ike().error_info().back().record.reason == "version mismatch");
+  CHECK(fw3.ike().error_info().back().record.reason == ike::Failure::VersionMismatch);
   CHECK(fw3.ike().error_info().back().record.detail.find("undo version 2") != std::string::npos);
 }

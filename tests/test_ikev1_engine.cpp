@@ -111,7 +111,7 @@ std::optional<v1::Header> header_of(const Datagram& d) {
 
 const ErrorRecord* find_error(const std::vector<ErrorRecord>& errors, const std::string& reason) {
   for (const auto& e : errors) {
-    if (e.reason == reason) return &e;
+    if (failure_words(e.reason) == reason) return &e;
   }
   return nullptr;
 }

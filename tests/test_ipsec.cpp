@@ -104,12 +104,12 @@ TEST_CASE("two vfw devices with mirrored manual SAs carry traffic both ways", "[
   CHECK(out.after.protocol == ipproto::kEsp);
   CHECK(out.after.src == *parse_ipv4("1.1.1.1"));
   CHECK(out.after.dst == *parse_ipv4("2.1.1.1"));
-  CHECK(out.step("ipsec")->result == "encapsulated");
+  CHECK(out.step(StageId::Ipsec)->result == Outcome::Encapsulated);
 
   Sent in = send_bytes(t.fw3, out.bytes, kWan);
   REQUIRE(in.action == Action::Forward);
-  CHECK(in.trace.steps.at(1).stage == "ipsec-inbound");
-  CHECK(in.trace.steps.at(1).result == "decapsulated");
+  CHECK(in.trace.steps.at(1).stage == StageId::IpsecInbound);
+  CHECK(in.trace.steps.at(1).result == Outcome::Decapsulated);
   CHECK(in.trace.result.output == kLan);
   PacketInfo inner;
   REQUIRE(parse_ipv4(in.bytes, inner) == DropReason::None);
@@ -126,7 +126,7 @@ TEST_CASE("two vfw devices with mirrored manual SAs carry traffic both ways", "[
   Sent home = send_bytes(t.fw1, back.bytes, kWan);
   REQUIRE(home.action == Action::Forward);
   CHECK(home.trace.result.output == kLan);
-  CHECK(home.step("session")->result == "hit");  // FW1's session of the echo request
+  CHECK(home.step(StageId::Session)->result == Outcome::Hit);  // FW1's session of the echo request
 }
 
 TEST_CASE("ESP works with each cipher and in transport mode", "[ipsec]") {
@@ -360,7 +360,7 @@ TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipse
   syn.tcp_mss = 1460;
   Sent out = send(t.fw1, syn, kLan);
   REQUIRE(out.action == Action::Forward);
-  const auto& changes = out.step("tcp-mss")->changes;
+  const auto& changes = out.step(StageId::TcpMss)->changes;
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].field == "tcp-mss");
   CHECK(changes[0].after == "1350");
@@ -375,7 +375,7 @@ TEST_CASE("tcp adjust-mss clamps the MSS of SYNs crossing the interface", "[ipse
   // A smaller MSS is left alone.
   syn.tcp_mss = 1200;
   syn.src_port = 40001;
-  CHECK(send(t.fw1, syn, kLan).step("tcp-mss")->changes.empty());
+  CHECK(send(t.fw1, syn, kLan).step(StageId::TcpMss)->changes.empty());
 }
 
 TEST_CASE("AH and ESP transport mode carry traffic between two devices", "[ipsec]") {
@@ -456,7 +456,7 @@ TEST_CASE("ESP transport mode protects traffic addressed to the peer gateway", "
     rule.destination = Wildcard{*parse_ipv4(fw1 ? "2.1.1.1" : "1.1.1.1"), Ipv4{0}};
     d->apply();
   }
-  t.fw3.edit().interfaces.at(kWan).service_manage.permitted.push_back("ping");
+  t.fw3.edit().interfaces.at(kWan).service_manage.permitted.add(config::ManageService::Ping);
   t.fw3.apply();
   Sent out = send(t.fw1, icmp("10.1.1.2", "2.1.1.1"), kLan);
   REQUIRE(out.action == Action::Forward);
@@ -464,7 +464,7 @@ TEST_CASE("ESP transport mode protects traffic addressed to the peer gateway", "
   CHECK(out.after.src == *parse_ipv4("1.1.1.1"));  // the original header, after SNAT
   Sent in = send_bytes(t.fw3, out.bytes, kWan);
   CHECK(in.action == Action::ToDevice);
-  CHECK(in.step("ipsec-inbound")->result == "decapsulated");
-  CHECK(in.step("security-policy")->matched ==
+  CHECK(in.step(StageId::IpsecInbound)->result == Outcome::Decapsulated);
+  CHECK(in.step(StageId::SecurityPolicy)->matched ==
         "service-manage on GigabitEthernet0/0/2 (untrust -> local)");
 }

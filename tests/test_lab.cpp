@@ -192,8 +192,8 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
       "t.clab.yml", ".");
   CHECK(clab.errors.empty());
   REQUIRE(clab.topology.nodes.size() == 2);
-  CHECK(clab.topology.nodes[0].kind == "vfw");
-  CHECK(clab.topology.nodes[1].kind == "host");
+  CHECK(clab.topology.nodes[0].kind == lab::NodeKind::Firewall);
+  CHECK(clab.topology.nodes[1].kind == lab::NodeKind::Host);
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n") ==
         "t.clab.yml:4: topology.nodes.fw1.startup-config: a vfw node needs its configuration\n");
   CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels:\n"
@@ -297,16 +297,16 @@ TEST_CASE(
   const std::string text = Lab::format_trace_text(t);
   INFO(text);
   REQUIRE(t.legs.size() == 3);
-  CHECK(t.legs[0].label == "packet");
+  CHECK(t.legs[0].kind == Lab::LegKind::Packet);
   CHECK(t.legs[0].disposition == "held at fw1 while IKE negotiates (ipsec-sa-negotiating)");
   CHECK(t.negotiation.rfind("fw1 negotiated its tunnel", 0) == 0);
-  CHECK(t.legs[1].label == "second attempt");
+  CHECK(t.legs[1].kind == Lab::LegKind::SecondAttempt);
   std::vector<std::string> path;
   for (const auto& h : t.legs[1].hops) path.push_back(h.node + " " + h.input);
   CHECK(path == std::vector<std::string>{"fw1 GigabitEthernet0/0/1", "fw2 GigabitEthernet0/0/1",
                                          "fw3 GigabitEthernet0/0/2"});
   CHECK(t.legs[1].disposition == "delivered to pc2 (10.2.1.2)");
-  CHECK(t.legs[2].label == "reply");
+  CHECK(t.legs[2].kind == Lab::LegKind::Reply);
   CHECK(t.legs[2].hops.size() == 3);
   CHECK(t.legs[2].disposition == "delivered to pc1 (10.1.1.2)");
   // Each firewall's hop is its packet-trace, stages and all.

@@ -33,7 +33,7 @@ const LabFault& fault_named(const std::string& name) {
 bool recorded(Lab& lab, const std::string& reason, uint8_t version) {
   for (const char* node : {"fw1", "fw3"}) {
     for (const auto& e : lab.device(node)->ike().error_info()) {
-      if (e.record.reason == reason && e.record.version == version) return true;
+      if (ike::failure_words(e.record.reason) == reason && e.record.version == version) return true;
     }
   }
   return false;

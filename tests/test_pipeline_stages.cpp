@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <set>
 
 #include "lab.hpp"
@@ -15,7 +16,7 @@ const char* kDmz = "GigabitEthernet0/0/3";
 
 std::vector<std::string> stages_of(const Sent& s) {
   std::vector<std::string> names;
-  for (const auto& step : s.trace.steps) names.push_back(step.stage);
+  for (const auto& step : s.trace.steps) names.emplace_back(stage_id(step.stage));
   return names;
 }
 
@@ -41,12 +42,12 @@ TEST_CASE("a first packet traverses every stage; the second takes the session fa
   Sent first = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(first.action == Action::Forward);
   CHECK(stages_of(first).size() == 12);
-  CHECK(first.step("session")->result == "miss");
+  CHECK(first.step(StageId::Session)->result == Outcome::Miss);
   Sent second = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);
   REQUIRE(second.action == Action::Forward);
   CHECK(stages_of(second) == std::vector<std::string>{"ingress", "ipsec-inbound", "session",
                                                       "tcp-mss", "ipsec", "egress"});
-  CHECK(second.step("session")->result == "hit");
+  CHECK(second.step(StageId::Session)->result == Outcome::Hit);
   // The fast path applies the translation recorded at creation.
   CHECK(second.after.src == first.after.src);
   CHECK(second.after.src_port == first.after.src_port);
@@ -89,15 +90,17 @@ TEST_CASE("sessions age out after the USG default times", "[pipeline][session]")
   d.set_time(1000);
   REQUIRE(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).action == Action::Forward);
   d.set_time(1020);
-  CHECK(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).step("session")->result == "hit");
+  CHECK(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).step(StageId::Session)->result == Outcome::Hit);
   d.set_time(1041);  // 21 s after the last packet: the ICMP session (20 s) is gone
-  CHECK(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).step("session")->result == "miss");
+  CHECK(send(d, icmp("10.1.1.2", "8.8.8.8"), kLan).step(StageId::Session)->result == Outcome::Miss);
 
   REQUIRE(send(d, udp("10.1.1.2", 5000, "8.8.8.8", 53), kLan).action == Action::Forward);
   d.set_time(1041 + 120);
-  CHECK(send(d, udp("10.1.1.2", 5000, "8.8.8.8", 53), kLan).step("session")->result == "hit");
+  CHECK(send(d, udp("10.1.1.2", 5000, "8.8.8.8", 53), kLan).step(StageId::Session)->result ==
+        Outcome::Hit);
   d.set_time(1041 + 120 + 121);
-  CHECK(send(d, udp("10.1.1.2", 5000, "8.8.8.8", 53), kLan).step("session")->result == "miss");
+  CHECK(send(d, udp("10.1.1.2", 5000, "8.8.8.8", 53), kLan).step(StageId::Session)->result ==
+        Outcome::Miss);
 }
 
 TEST_CASE("an aged session gives its NAT port back", "[pipeline][nat]") {
@@ -115,11 +118,11 @@ TEST_CASE("server-map: nat server translates the global address to the server",
   Device d(load_example("nat-lab.cfg"));
   Sent in = send(d, tcp("8.8.8.8", 33000, "1.1.1.3", 80), kWan);
   REQUIRE(in.action == Action::Forward);
-  CHECK(in.step("server-map")->result == "hit");
+  CHECK(in.step(StageId::ServerMap)->result == Outcome::Hit);
   CHECK(in.after.dst == *parse_ipv4("192.168.100.10"));
   CHECK(in.after.dst_port == 8080);
   CHECK(in.trace.result.output == kDmz);
-  CHECK(in.step("security-policy")->matched.find("web_in") != std::string::npos);
+  CHECK(in.step(StageId::SecurityPolicy)->matched.find("web_in") != std::string::npos);
 
   PacketSpec reply = tcp("192.168.100.10", 8080, "8.8.8.8", 33000, tcpflag::kSyn | tcpflag::kAck);
   Sent back = send(d, reply, kDmz);
@@ -133,16 +136,16 @@ TEST_CASE("server-map: the reverse entry gives the server's own connections its 
   Device d(load_example("nat-lab.cfg"));
   Sent out = send(d, tcp("192.168.100.20", 45000, "8.8.8.8", 25), kDmz);
   REQUIRE(out.action == Action::Forward);
-  CHECK(out.step("server-map")->matched.find("Nat Server Reverse mail") != std::string::npos);
+  CHECK(out.step(StageId::ServerMap)->matched.find("Nat Server Reverse mail") != std::string::npos);
   CHECK(out.after.src == *parse_ipv4("1.1.1.4"));
   // Applied at the snat stage, after the security policy, which saw the server's own address.
-  CHECK(out.step("snat")->result == "translated");
-  CHECK(out.step("snat")->matched.find("Nat Server Reverse mail") != std::string::npos);
+  CHECK(out.step(StageId::Snat)->result == Outcome::Translated);
+  CHECK(out.step(StageId::Snat)->matched.find("Nat Server Reverse mail") != std::string::npos);
 
   // no-reverse: the DNS server's own traffic is not translated by the server map.
   Sent dns = send(d, udp("192.168.100.30", 53, "8.8.8.8", 53), kDmz);
   REQUIRE(dns.action == Action::Forward);
-  CHECK(dns.step("server-map")->result == "miss");
+  CHECK(dns.step(StageId::ServerMap)->result == Outcome::Miss);
   CHECK(dns.after.src == *parse_ipv4("192.168.100.30"));
 }
 
@@ -150,13 +153,13 @@ TEST_CASE("dnat: a destination-nat rule translates before routing", "[pipeline][
   Device d(load_example("nat-lab.cfg"));
   Sent s = send(d, tcp("8.8.8.8", 33000, "1.1.1.6", 22), kWan);
   REQUIRE(s.action == Action::Forward);
-  CHECK(s.step("dnat")->result == "translated");
+  CHECK(s.step(StageId::Dnat)->result == Outcome::Translated);
   CHECK(s.after.dst == *parse_ipv4("192.168.100.40"));
   CHECK(s.trace.result.output == kDmz);  // routed on the translated address
-  CHECK(s.step("security-policy")->matched.find("ssh_in") != std::string::npos);
+  CHECK(s.step(StageId::SecurityPolicy)->matched.find("ssh_in") != std::string::npos);
   // The rule's service limits it: telnet to the same address is not translated.
   Sent t = send(d, tcp("8.8.8.8", 33001, "1.1.1.6", 23), kWan);
-  CHECK(t.step("dnat")->result == "miss");
+  CHECK(t.step(StageId::Dnat)->result == Outcome::Miss);
 }
 
 TEST_CASE("route: longest prefix, NULL0, no route, TTL and shut-down interfaces",
@@ -164,8 +167,9 @@ TEST_CASE("route: longest prefix, NULL0, no route, TTL and shut-down interfaces"
   Device d(load_example("nat-lab.cfg"));
   Sent small = send(d, icmp("10.1.1.2", "172.30.1.1"), kLan);
   CHECK(small.trace.result.output == "GigabitEthernet0/0/4");
-  CHECK(small.step("route")->matched.find("172.30.0.0/16 Static pre 60 nexthop 172.16.0.2") !=
-        std::string::npos);
+  CHECK(
+      small.step(StageId::Route)->matched.find("172.30.0.0/16 Static pre 60 nexthop 172.16.0.2") !=
+      std::string::npos);
 
   Sent null0 = send(d, icmp("10.1.1.2", "192.0.2.9"), kLan);
   CHECK(null0.drop() == DropReason::BlackholeRoute);
@@ -190,7 +194,7 @@ TEST_CASE("security-policy: first match, deny rules, disabled rules and the defa
   Device d(load_example("nat-lab.cfg"));
   Sent telnet = send(d, tcp("10.1.1.2", 40000, "8.8.8.8", 23), kLan);
   CHECK(telnet.drop() == DropReason::PolicyDeny);
-  CHECK(telnet.step("security-policy")->matched == "rule block_telnet (trust -> untrust)");
+  CHECK(telnet.step(StageId::SecurityPolicy)->matched == "rule block_telnet (trust -> untrust)");
 
   Sent in = send(d, icmp("8.8.8.8", "10.1.1.2"), kWan);  // untrust -> trust: no rule
   CHECK(in.drop() == DropReason::DefaultPolicyDeny);
@@ -208,7 +212,7 @@ TEST_CASE("traffic to the device uses the local zone and service-manage", "[pipe
   Device d(load_example("nat-lab.cfg"));
   Sent ping_lan = send(d, icmp("10.1.1.2", "10.1.1.1"), kLan);
   CHECK(ping_lan.action == Action::ToDevice);
-  CHECK(ping_lan.step("security-policy")->matched ==
+  CHECK(ping_lan.step(StageId::SecurityPolicy)->matched ==
         "service-manage on GigabitEthernet0/0/1 (trust -> local)");
 
   Sent ping_wan = send(d, icmp("8.8.8.8", "1.1.1.1"), kWan);
@@ -220,7 +224,7 @@ TEST_CASE("traffic to the device uses the local zone and service-manage", "[pipe
   Device fw1(load_example("fw1.cfg"));
   Sent peer = send(fw1, udp("2.1.1.1", 500, "1.1.1.1", 500), kWan);
   CHECK(peer.action == Action::ToDevice);
-  CHECK(peer.step("security-policy")->matched == "rule ipsec (untrust -> local)");
+  CHECK(peer.step(StageId::SecurityPolicy)->matched == "rule ipsec (untrust -> local)");
 }
 
 TEST_CASE("an interface outside every zone passes no traffic", "[pipeline][policy]") {
@@ -259,9 +263,9 @@ TEST_CASE("snat: no-pat gives each host its own address, and the pool runs out",
 TEST_CASE("snat: no-nat ahead of easy-ip keeps VPN traffic untranslated", "[pipeline][nat]") {
   Device good(load_example("fw1.cfg"));
   Sent vpn = send(good, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  CHECK(vpn.step("snat")->result == "no-nat");
+  CHECK(vpn.step(StageId::Snat)->result == Outcome::NoNat);
   // The untranslated source matches the security ACL: the packet waits for IKE (no SA yet).
-  CHECK(vpn.step("ipsec")->matched == "ipsec policy map1 10, acl 3000 rule 5");
+  CHECK(vpn.step(StageId::Ipsec)->matched == "ipsec policy map1 10, acl 3000 rule 5");
   CHECK(vpn.drop() == DropReason::IpsecNoSa);
   Sent web = send(good, icmp("10.1.1.2", "8.8.8.8"), kLan);
   CHECK(web.after.src == *parse_ipv4("1.1.1.1"));
@@ -328,7 +332,7 @@ TEST_CASE("later fragments follow the first fragment's session", "[pipeline][ses
   PacketInfo out2;
   REQUIRE(parse_ipv4(f2.bytes, out2) == DropReason::None);
   CHECK(out2.src == out1.src);  // the same source NAT as the first fragment
-  CHECK(f2.step("session")->result == "hit");
+  CHECK(f2.step(StageId::Session)->result == Outcome::Hit);
 
   auto orphan = later;
   store16(&orphan[4], 999);  // another datagram, whose first fragment never came
@@ -425,6 +429,40 @@ TEST_CASE("server-map: the security policy sees the server's own address, not it
   Device d(loaded.config);
   Sent out = send(d, icmp("10.10.0.162", "172.20.0.240"), "GigabitEthernet0/0/1");
   REQUIRE(out.action == Action::Forward);
-  CHECK(out.step("security-policy")->matched.find("servers_out") != std::string::npos);
+  CHECK(out.step(StageId::SecurityPolicy)->matched.find("servers_out") != std::string::npos);
   CHECK(out.after.src == *parse_ipv4("192.0.2.55"));
+}
+
+// docs/packet-trace.md is the schema users script against: its rows for steps[].stage and
+// steps[].result list exactly the words the tables in pipeline/trace_vocabulary.hpp produce.
+TEST_CASE("docs/packet-trace.md lists every stage and every step result the trace prints",
+          "[pipeline][docs]") {
+  std::ifstream in(std::string(VFW_SOURCE_DIR) + "/docs/packet-trace.md");
+  REQUIRE(in);
+  std::string line;
+  std::string stages;
+  std::string results;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `steps[].stage` |", 0) == 0) stages = line;
+    if (line.rfind("| `steps[].result` |", 0) == 0) results = line;
+  }
+  REQUIRE(!stages.empty());
+  REQUIRE(!results.empty());
+  // The words in backquotes after the row's name, up to the first sentence of prose.
+  auto words_of = [](const std::string& row, size_t from) {
+    std::set<std::string> words;
+    for (size_t at = row.find('`', from); at != std::string::npos; at = row.find('`', at + 1)) {
+      const size_t end = row.find('`', at + 1);
+      if (end == std::string::npos) break;
+      words.insert(row.substr(at + 1, end - at - 1));
+      at = end;
+    }
+    return words;
+  };
+  const std::set<std::string> stage_words = words_of(stages.substr(0, stages.find(" in that")), 20);
+  const std::set<std::string> result_words = words_of(results, 21);
+  std::set<std::string> expected_stages(kStageIds.begin(), kStageIds.end());
+  std::set<std::string> expected_results(kOutcomeIds.begin(), kOutcomeIds.end());
+  CHECK(stage_words == expected_stages);
+  CHECK(result_words == expected_results);
 }

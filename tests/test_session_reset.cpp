@@ -31,8 +31,8 @@ TEST_CASE("after a live fix, reset firewall session table and the next packet sh
   r.ctx.enter_system();
   auto snat_of = [&](uint16_t id) {
     Sent s = send(d, icmp("10.1.1.2", "10.2.1.2", id), kLan);
-    const TraceStep* snat = s.step("snat");
-    return snat == nullptr ? std::string("(fast path)") : snat->result;
+    const TraceStep* snat = s.step(StageId::Snat);
+    return snat == nullptr ? std::string("(fast path)") : std::string(outcome_id(snat->result));
   };
   REQUIRE(snat_of(7) == "translated");
   for (const char* line :
@@ -43,7 +43,7 @@ TEST_CASE("after a live fix, reset firewall session table and the next packet sh
   }
   // The same flow rides its session: the old translation, without the snat stage.
   Sent again = send(d, icmp("10.1.1.2", "10.2.1.2", 7), kLan);
-  CHECK(again.step("session")->result == "hit");
+  CHECK(again.step(StageId::Session)->result == Outcome::Hit);
   CHECK(again.after.src == *parse_ipv4("1.1.1.1"));
 
   CHECK(run(r, "display firewall session table").find("Current Total Sessions : 1") !=
@@ -52,12 +52,12 @@ TEST_CASE("after a live fix, reset firewall session table and the next packet sh
   CHECK(run(r, "display firewall session table").find("Current Total Sessions : 0") !=
         std::string::npos);
   Sent fixed = send(d, icmp("10.1.1.2", "10.2.1.2", 7), kLan);
-  CHECK(fixed.step("session")->result == "miss");
-  CHECK(fixed.step("snat")->result == "no-nat");
+  CHECK(fixed.step(StageId::Session)->result == Outcome::Miss);
+  CHECK(fixed.step(StageId::Snat)->result == Outcome::NoNat);
   // The security ACL now sees the untranslated source: the packet is the tunnel's (and waits for
   // an SA, as the example has no keys), no longer sent in plain text.
-  CHECK(fixed.step("ipsec")->matched.rfind("ipsec policy", 0) == 0);
-  CHECK(fixed.step("ipsec")->result != "bypass");
+  CHECK(fixed.step(StageId::Ipsec)->matched.rfind("ipsec policy", 0) == 0);
+  CHECK(fixed.step(StageId::Ipsec)->result != Outcome::Bypass);
 }
 
 TEST_CASE("reset firewall session table takes only the sessions its filter names", "[session]") {

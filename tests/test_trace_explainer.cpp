@@ -28,14 +28,15 @@ config::Config fw1_with(const std::string& from, const std::string& to,
   return load_text(text);
 }
 
-const TraceWarning& only_warning(const Sent& s, const std::string& stage) {
+const TraceWarning& only_warning(const Sent& s, StageId stage) {
   REQUIRE(s.trace.result.warnings.size() == 1);
   const TraceStep* step = s.step(stage);
   REQUIRE(step != nullptr);
   REQUIRE(step->warnings.size() == 1);
   // The result repeats it, pointing at the step.
   CHECK(s.trace.result.warnings[0].message.find("(stage " + std::to_string(step->number) + ", " +
-                                                stage + ")") != std::string::npos);
+                                                std::string(stage_id(stage)) + ")") !=
+        std::string::npos);
   return step->warnings[0];
 }
 
@@ -68,7 +69,7 @@ TEST_CASE("easy-ip above the tunnel's traffic: the SNAT step names policy, rule 
   Device d(load_example("fw1-misordered-nat.cfg"));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.action == Action::Forward);
-  const TraceWarning& w = only_warning(s, "snat");
+  const TraceWarning& w = only_warning(s, StageId::Snat);
   CHECK(has(w.message,
             "ipsec policy map1 10 (acl 3000 rule 5) protects icmp 10.1.1.2 -> "
             "10.2.1.2 as it arrived, but nat-policy rule internet (source-nat easy-ip) "
@@ -93,7 +94,7 @@ TEST_CASE("easy-ip above the tunnel's traffic: the SNAT step names policy, rule 
   type_fix(d, w.fix);
   const Sent again = send(d, icmp("10.1.1.2", "10.2.1.2", 2), kLan);
   check_clean(again);
-  CHECK(again.step("snat")->result == "no-nat");
+  CHECK(again.step(StageId::Snat)->result == Outcome::NoNat);
   CHECK(again.drop() == DropReason::IpsecNoSa);  // now it starts IKE
 }
 
@@ -107,7 +108,7 @@ TEST_CASE("an address pool above the tunnel's traffic: the same warning and fix 
                "nat-policy\n");
   Device d(load_text(text));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  const TraceWarning& w = only_warning(s, "snat");
+  const TraceWarning& w = only_warning(s, StageId::Snat);
   CHECK(has(w.message,
             "nat-policy rule internet (source-nat address-group) translated it to "
             "icmp 1.1.1.1"));
@@ -125,7 +126,7 @@ TEST_CASE("a no-nat rule appended under easy-ip: both rules named, rule move is 
   c.nat_policy.index.clear();
   Device d(c);
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  const TraceWarning& w = only_warning(s, "snat");
+  const TraceWarning& w = only_warning(s, StageId::Snat);
   CHECK(has(w.message,
             "nat-policy rule no_nat_vpn (no-nat) matches it too, but sits below "
             "internet, which matched first"));
@@ -143,7 +144,7 @@ TEST_CASE("a permit under a broader deny: both named, and no warning for a narro
   Device d(fw1_with("security-policy\n", deny_all));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.drop() == DropReason::PolicyDeny);
-  const TraceWarning& w = only_warning(s, "security-policy");
+  const TraceWarning& w = only_warning(s, StageId::SecurityPolicy);
   CHECK(has(w.message,
             "rule trust_to_untrust (permit) matches this packet but sits below rule "
             "block_out (deny), which matches everything trust_to_untrust matches"));
@@ -171,7 +172,7 @@ TEST_CASE("the interzone policy dropping the tunnel's traffic: the missing rule,
                ""));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.drop() == DropReason::DefaultPolicyDeny);
-  const TraceWarning& w = only_warning(s, "security-policy");
+  const TraceWarning& w = only_warning(s, StageId::SecurityPolicy);
   CHECK(has(w.message,
             "the default action (deny) drops trust -> untrust traffic that ipsec "
             "policy map1 10 (acl 3000 rule 5) protects: it never reaches the IPSec "
@@ -193,7 +194,7 @@ TEST_CASE("the local zone without rules for IKE and ESP: the rule between the ga
   Device d(fw1_with(" rule name ipsec\n", " rule name ipsec\n  disable\n"));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.drop() == DropReason::IpsecNoSa);
-  const TraceWarning& w = only_warning(s, "ipsec");
+  const TraceWarning& w = only_warning(s, StageId::Ipsec);
   CHECK(has(w.message, "IKE (UDP 500) from 1.1.1.1 to 2.1.1.1, local -> untrust"));
   CHECK(has(w.message, "IKE (UDP 500) from 2.1.1.1 to 1.1.1.1, untrust -> local"));
   CHECK(has(w.message, "ESP from 2.1.1.1 to 1.1.1.1, untrust -> local"));
@@ -216,7 +217,7 @@ TEST_CASE("no route to the peer's network: IKE is never triggered, the route to 
   Device d(fw1_with("ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\n", ""));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.drop() == DropReason::NoRoute);
-  const TraceWarning& w = only_warning(s, "route");
+  const TraceWarning& w = only_warning(s, StageId::Route);
   CHECK(has(w.message,
             "no route to 10.2.1.2: the packet never reaches GigabitEthernet0/0/2, "
             "where ipsec policy map1 10 (acl 3000 rule 5) would protect it, so it "
@@ -231,7 +232,8 @@ TEST_CASE("no route to the peer's network: IKE is never triggered, the route to 
   Device via(fw1_with("ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\n",
                       "ip route-static 2.1.1.0 255.255.255.0 1.1.1.2\n"));
   const Sent s2 = send(via, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  CHECK(only_warning(s2, "route").fix[1] == "ip route-static 10.2.1.0 255.255.255.0 1.1.1.2");
+  CHECK(only_warning(s2, StageId::Route).fix[1] ==
+        "ip route-static 10.2.1.0 255.255.255.0 1.1.1.2");
 }
 
 TEST_CASE("a route out of an interface without the policy: sent in plain text, the route to use",
@@ -244,7 +246,7 @@ TEST_CASE("a route out of an interface without the policy: sent in plain text, t
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
   CHECK(s.action == Action::Forward);
   CHECK(s.trace.result.output == "GigabitEthernet0/0/3");
-  const TraceWarning& w = only_warning(s, "route");
+  const TraceWarning& w = only_warning(s, StageId::Route);
   CHECK(has(w.message,
             "the route sends the packet out of GigabitEthernet0/0/3, which has no "
             "ipsec policy, but ipsec policy map1 10 (acl 3000 rule 5) on "
@@ -263,7 +265,7 @@ TEST_CASE("a nat server's reverse entry translating the server's tunnel traffic:
                     "nat server web global 1.1.1.10 inside 10.1.1.2\n#\n"
                     "nat-policy\n"));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  const TraceWarning& w = only_warning(s, "server-map");
+  const TraceWarning& w = only_warning(s, StageId::ServerMap);
   CHECK(has(w.message,
             "the reverse server-map entry of nat server web translated its source to "
             "icmp 1.1.1.10 -> 10.2.1.2"));
@@ -282,7 +284,7 @@ TEST_CASE("destination NAT moving the tunnel's traffic out of the ACL: the ACL r
                     "  destination-address 10.2.1.2 mask 255.255.255.255\n"
                     "  action destination-nat static address-to-address address 10.3.1.2\n"));
   const Sent s = send(d, icmp("10.1.1.2", "10.2.1.2"), kLan);
-  const TraceWarning& w = only_warning(s, "dnat");
+  const TraceWarning& w = only_warning(s, StageId::Dnat);
   CHECK(has(w.message, "translated it to icmp 10.1.1.2 -> 10.3.1.2 before the IPSec stage"));
   CHECK(w.fix == std::vector<std::string>{"system-view", "acl number 3000",
                                           " rule permit ip source 10.1.1.2 0 destination "
@@ -292,7 +294,7 @@ TEST_CASE("destination NAT moving the tunnel's traffic out of the ACL: the ACL r
   // Covered now; the no-nat rule does not cover 10.3.1.2, so SNAT must not catch it either.
   const Sent again = send(d, icmp("10.1.1.2", "10.2.1.2", 2), kLan);
   INFO(format_trace_text(again.trace));
-  CHECK(again.step("dnat")->warnings.empty());
+  CHECK(again.step(StageId::Dnat)->warnings.empty());
 }
 
 TEST_CASE("DF packets too large for the tunnel: the overhead by part, tcp adjust-mss as the fix",
@@ -303,7 +305,7 @@ TEST_CASE("DF packets too large for the tunnel: the overhead by part, tcp adjust
   big.dont_fragment = true;
   const Sent s = send(d, big, kLan);
   CHECK(s.drop() == DropReason::FragmentNeeded);
-  const TraceWarning& w = only_warning(s, "ipsec");
+  const TraceWarning& w = only_warning(s, StageId::Ipsec);
   // AES-256-CBC with HMAC-SHA2-256-128 in tunnel mode: 20 + 8 + 16 + padding + 16.
   CHECK(has(w.message,
             "1500 bytes with DF set do not fit the MTU 1500 of GigabitEthernet0/0/2 "
@@ -329,7 +331,7 @@ TEST_CASE("ESP refused on arrival: each reason with what would make it pass", "[
 
   SECTION("plain text that must arrive protected") {
     const Sent s = send(fw3, icmp("10.1.1.2", "10.2.1.2"), kWan);
-    CHECK(has(only_warning(s, "ipsec-inbound").message,
+    CHECK(has(only_warning(s, StageId::IpsecInbound).message,
               "the peer sent it in plain text. It passes when the peer's security ACL covers it"));
   }
   SECTION("an unknown SPI") {
@@ -337,20 +339,20 @@ TEST_CASE("ESP refused on arrival: each reason with what would make it pass", "[
     store32(&bytes[20], 999);
     const Sent s = send_bytes(fw3, bytes, kWan);
     CHECK(s.drop() == DropReason::IpsecUnknownSpi);
-    CHECK(has(only_warning(s, "ipsec-inbound").message, "no inbound SA has this SPI"));
+    CHECK(has(only_warning(s, StageId::IpsecInbound).message, "no inbound SA has this SPI"));
   }
   SECTION("a replay") {
     check_clean(send_bytes(fw3, out.bytes, kWan));
     const Sent s = send_bytes(fw3, out.bytes, kWan);
     CHECK(s.drop() == DropReason::IpsecReplay);
-    CHECK(has(only_warning(s, "ipsec-inbound").message, "anti-replay window (64 packets)"));
+    CHECK(has(only_warning(s, StageId::IpsecInbound).message, "anti-replay window (64 packets)"));
   }
   SECTION("an ICV that does not verify: the keys, or SHA-2 computed differently") {
     auto bytes = out.bytes;
     bytes[bytes.size() - 20] ^= 0x01;
     const Sent s = send_bytes(fw3, bytes, kWan);
     CHECK(s.drop() == DropReason::IpsecIcvFailure);
-    const TraceWarning& w = only_warning(s, "ipsec-inbound");
+    const TraceWarning& w = only_warning(s, StageId::IpsecInbound);
     CHECK(has(w.message, "for a manual SA, this side's inbound keys"));
     CHECK(has(w.message, "`ipsec sha2 compatible enable` on both or on neither"));
   }
@@ -358,7 +360,7 @@ TEST_CASE("ESP refused on arrival: each reason with what would make it pass", "[
     fw3.edit().security_policy.rules[2].disabled = true;  // rule ipsec
     fw3.apply();
     const Sent s = send_bytes(fw3, out.bytes, kWan);
-    const TraceWarning& w = only_warning(s, "ipsec-inbound");
+    const TraceWarning& w = only_warning(s, StageId::IpsecInbound);
     CHECK(has(w.message, "denies the peer's ESP into the local zone (untrust -> local)"));
     type_fix(fw3, w.fix);
     check_clean(send_bytes(fw3, out.bytes, kWan));

@@ -48,7 +48,7 @@ TEST_CASE("a per-ip connection limit stops one source at its count, not the othe
     REQUIRE(udp_flow(d, "10.1.1.2", port).action == Action::Forward);
   Sent fourth = udp_flow(d, "10.1.1.2", 1003);
   CHECK(fourth.drop() == DropReason::ConnectionLimit);
-  const TraceStep* step = fourth.step("traffic-policy");
+  const TraceStep* step = fourth.step(StageId::TrafficPolicy);
   REQUIRE(step != nullptr);
   CHECK(step->matched == "rule lan profile lan_hosts");
   REQUIRE(!step->info.empty());
@@ -94,7 +94,7 @@ TEST_CASE("downstream counts each destination after DNAT; whole counts the rule"
   CHECK(udp_flow(d, "203.0.113.2", 1, "1.1.1.4", kWan).action == Action::Forward);
   Sent third = udp_flow(d, "203.0.113.3", 1, "1.1.1.4", kWan);
   CHECK(third.drop() == DropReason::ConnectionLimit);
-  CHECK(third.step("traffic-policy")->info.back().rfind("192.168.100.20's sessions", 0) == 0);
+  CHECK(third.step(StageId::TrafficPolicy)->info.back().rfind("192.168.100.20's sessions", 0) == 0);
   // Whole: three sessions from any hosts of the rule, then none.
   CHECK(udp_flow(d, "10.1.1.2", 1).action == Action::Forward);
   CHECK(udp_flow(d, "10.1.1.3", 1).action == Action::Forward);
