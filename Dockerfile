@@ -12,7 +12,7 @@ FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config libssl-dev libcli11-dev catch2 libedit-dev libpcap-dev \
-      libre2-dev libyaml-cpp-dev libboost-dev libssh-dev libnftnl-dev libmnl-dev \
+      libre2-dev libyaml-cpp-dev libboost-dev libssh-dev libnftnl-dev libmnl-dev nlohmann-json3-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DVFW_BENCHMARKS=OFF \

@@ -30,6 +30,7 @@
 #include "netio/link_monitor.hpp"
 #include "netio/packet_socket.hpp"
 #include "netio/tap_device.hpp"
+#include "packet/headers.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw {
@@ -261,18 +262,23 @@ class Daemon {
           return false;
         }
       }
-      std::string error;
       // tap:NAME makes a TAP device; anything else is an existing interface, on AF_PACKET.
       const bool tap = linux_name.rfind("tap:", 0) == 0;
       std::unique_ptr<FramePort> socket;
       if (tap) {
-        socket = TapDevice::open(linux_name.substr(4), error);
+        auto opened = TapDevice::open(linux_name.substr(4));
+        if (!opened) {
+          log("VFW/3/BIND: " + opened.error().message);
+          return false;
+        }
+        socket = std::move(*opened);
       } else {
-        socket = PacketSocket::open(linux_name, error);
-      }
-      if (!socket) {
-        log("VFW/3/BIND: " + error);
-        return false;
+        auto opened = PacketSocket::open(linux_name);
+        if (!opened) {
+          log("VFW/3/BIND: " + opened.error().message);
+          return false;
+        }
+        socket = std::move(*opened);
       }
       if (!tap) {
         for (const auto& warning : host_stack_warnings(linux_name)) log("VFW/4/BIND: " + warning);
@@ -300,12 +306,13 @@ class Daemon {
   // rtnetlink: an interface under a bound one deleted (its socket closed, the interface down),
   // an interface of that name back (bound again), a carrier lost or found (down, up).
   void follow_links() {
-    std::string error;
-    links_ = LinkMonitor::open(error);
-    if (!links_) {
-      log("VFW/4/LINK: " + error + "; an interface that goes away is not followed");
+    auto opened = LinkMonitor::open();
+    if (!opened) {
+      log("VFW/4/LINK: " + opened.error().message +
+          "; an interface that goes away is not followed");
       return;
     }
+    links_ = std::move(*opened);
     const int fd = ::fcntl(links_->fd(), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
       log(std::string("VFW/4/LINK: ") + std::strerror(errno) +
@@ -350,13 +357,13 @@ class Daemon {
         link_changed(b, false, "");
       }
       if (!b.socket && !e.deleted && e.index != 0) {
-        std::string error;
-        auto socket = PacketSocket::open(b.linux_name, error);
-        if (!socket) {
+        auto opened = PacketSocket::open(b.linux_name);
+        if (!opened) {
           log("VFW/3/LINK: " + b.name + ": " + b.linux_name +
-              " is back but cannot be bound: " + error);
+              " is back but cannot be bound: " + opened.error().message);
           continue;
         }
+        std::unique_ptr<PacketSocket> socket = std::move(*opened);
         const int fd = ::fcntl(socket->fd(), F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {  // out of descriptors: tried again at the interface's next event
           log("VFW/3/LINK: " + b.name + ": " + b.linux_name +
@@ -472,17 +479,10 @@ class Daemon {
   void esp_in_udp(const ike::Endpoint& local, const ike::Endpoint& remote,
                   std::span<const uint8_t> payload) {
     std::vector<uint8_t> packet(28 + payload.size());
-    uint8_t* ip = packet.data();
-    ip[0] = 0x45;
-    store16(ip + 2, static_cast<uint16_t>(packet.size()));
-    ip[8] = 64;
-    ip[9] = ipproto::kUdp;
-    store32(ip + 12, remote.address.v);
-    store32(ip + 16, local.address.v);
-    store16(ip + 10, internet_checksum({ip, 20}));
-    store16(ip + 20, remote.port);
-    store16(ip + 22, local.port);
-    store16(ip + 24, static_cast<uint16_t>(8 + payload.size()));
+    write_ipv4_header(packet.data(), {0, static_cast<uint16_t>(packet.size()), 0, false, 64,
+                                      ipproto::kUdp, remote.address, local.address});
+    write_udp_header(&packet[20], remote.port, local.port,
+                     static_cast<uint16_t>(8 + payload.size()));
     std::copy(payload.begin(), payload.end(), packet.begin() + 28);
     Trace trace;
     const auto it = interface_of_.find(local.address.v);
@@ -736,10 +736,9 @@ class Daemon {
       if (!ifc.address || ssh_interface_.count(ifc.address->host.v) != 0) continue;
       if (bound_.count(device_.snapshot().interface_index(name)) != 0) continue;
       if (!address_on_host(ifc.address->host)) continue;
-      std::string error;
       if (!ssh_key_loaded_) {
-        if (!ssh_->load_host_key(error)) {
-          log("SSH/3/HOSTKEY: " + error + "; no SSH");
+        if (Status loaded = ssh_->load_host_key(); !loaded) {
+          log("SSH/3/HOSTKEY: " + loaded.error().message + "; no SSH");
           ssh_.reset();
           return;
         }
@@ -751,8 +750,8 @@ class Daemon {
       // The same address is not tried again, listening or not: a port another program holds
       // is logged once.
       ssh_interface_[ifc.address->host.v] = name;
-      if (!ssh_->listen(ifc.address->host, error)) {
-        log("SSH/4/BIND: cannot listen on " + at + ": " + error);
+      if (Status listening = ssh_->listen(ifc.address->host); !listening) {
+        log("SSH/4/BIND: cannot listen on " + at + ": " + listening.error().message);
         continue;
       }
       log("SSH/6/BIND: SSH on " + at);

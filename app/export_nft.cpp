@@ -23,8 +23,9 @@ int export_nft(const config::Config& config, const ExportNftOptions& options) {
     for (const auto& r : rs.routes) std::cerr << "#   " << r << "\n";
   }
   if (!options.output.empty()) {
-    if (const auto why = cli::write_file_atomically(options.output, text)) {
-      std::cerr << "vfw: cannot write " << options.output << " (" << *why << ")\n";
+    if (const Status written = cli::write_file_atomically(options.output, text); !written) {
+      std::cerr << "vfw: cannot write " << options.output << " (" << written.error().message
+                << ")\n";
       return 1;
     }
   } else if (!options.apply) {

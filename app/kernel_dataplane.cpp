@@ -18,12 +18,12 @@ KernelDataplane::KernelDataplane(Device& device,
 // forward what the configuration does not permit.
 bool KernelDataplane::start() {
   if (!apply_table()) return false;
-  std::string error;
   // The table's `ct state` rules have loaded conntrack: now its counters can be switched on.
-  if (!kernel::enable_conntrack_accounting(error)) log_("VFW/4/KERNEL: " + error);
+  if (Status s = kernel::enable_conntrack_accounting(); !s)
+    log_("VFW/4/KERNEL: " + s.error().message);
   apply_host();
-  if (!kernel::enable_forwarding(error)) {
-    log_("VFW/3/KERNEL: " + error);
+  if (Status s = kernel::enable_forwarding(); !s) {
+    log_("VFW/3/KERNEL: " + s.error().message);
     return false;
   }
   return true;
@@ -88,49 +88,41 @@ std::vector<kernel::HostRoute> KernelDataplane::wanted_routes() const {
 // What the configuration wants on the host now: what vfw put there before and is no longer
 // wanted goes, the rest is (re)placed. Addresses first: a route's next hop needs its subnet.
 void KernelDataplane::apply_host() {
-  std::string error;
+  auto report = [&](const Status& s) {
+    if (!s) log_("VFW/4/KERNEL: " + s.error().message);
+    return s.has_value();
+  };
   const auto addresses = wanted_addresses();
   const auto routes = wanted_routes();
   for (const auto& r : routes_) {
-    if (std::find(routes.begin(), routes.end(), r) == routes.end() &&
-        !kernel::remove_route(r, error))
-      log_("VFW/4/KERNEL: " + error);
+    if (std::find(routes.begin(), routes.end(), r) == routes.end()) report(kernel::remove_route(r));
   }
   for (const auto& a : addresses_) {
-    if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() &&
-        !kernel::remove_address(a, error))
-      log_("VFW/4/KERNEL: " + error);
+    if (std::find(addresses.begin(), addresses.end(), a) == addresses.end())
+      report(kernel::remove_address(a));
   }
   addresses_.clear();
   for (const auto& a : addresses) {
-    if (kernel::add_address(a, error)) {
-      addresses_.push_back(a);
-    } else {
-      log_("VFW/4/KERNEL: " + error);
-    }
+    if (report(kernel::add_address(a))) addresses_.push_back(a);
   }
   routes_.clear();
   for (const auto& r : routes) {
-    if (kernel::add_route(r, error)) {
-      routes_.push_back(r);
-    } else {
-      log_("VFW/4/KERNEL: " + error);
-    }
+    if (report(kernel::add_route(r))) routes_.push_back(r);
   }
 }
 
 void KernelDataplane::remove_session(const Session& s) {
-  std::string error;
-  if (!kernel::delete_conntrack(s.fwd, error)) log_("VFW/4/KERNEL: " + error);
+  if (Status done = kernel::delete_conntrack(s.fwd); !done)
+    log_("VFW/4/KERNEL: " + done.error().message);
 }
 
 void KernelDataplane::refresh_sessions() {
-  std::vector<kernel::ConntrackEntry> entries;
-  std::string error;
-  if (!kernel::dump_conntrack(entries, error)) {
-    log_("VFW/4/KERNEL: " + error);
+  Expected<std::vector<kernel::ConntrackEntry>> dumped = kernel::dump_conntrack();
+  if (!dumped) {
+    log_("VFW/4/KERNEL: " + dumped.error().message);
     return;
   }
+  const std::vector<kernel::ConntrackEntry>& entries = *dumped;
   Runtime& rt = device_.runtime();
   const Snapshot& snap = device_.snapshot();
   const uint32_t now = device_.now();

@@ -194,7 +194,8 @@ class Console {
     if (what == "export" && w.size() == 3) return export_to(w[2]);
     if (what == "capture" && (w.size() == 4)) {
       const std::string file = w[3] == "stop" ? "" : w[3];
-      if (const std::string error = lab_->capture(w[2], file); !error.empty()) return fail(error);
+      if (const Status started = lab_->capture(w[2], file); !started)
+        return fail(started.error().message);
       return {true, file.empty() ? "" : "Capturing " + w[2] + "'s link into " + file + ".\n", ""};
     }
     if (what == "keys" && w.size() <= 3) {
@@ -267,8 +268,8 @@ class Console {
         }
       }
       if (f == nullptr) return fail("No fault named " + w[3] + " (lab fault list).");
-      std::string error;
-      if (!inject(*lab_, *f, error)) return fail(error);
+      if (const Status injected = inject(*lab_, *f); !injected)
+        return fail(injected.error().message);
       injected_ = f;
       return {true, "Fault injected. Find it; `lab fault reveal` tells.\n", ""};
     }

@@ -130,27 +130,20 @@ const std::vector<LabFault>& seed_faults() {
   return faults;
 }
 
-bool inject(lab::Lab& lab, const LabFault& fault, std::string& error) {
+Status inject(lab::Lab& lab, const LabFault& fault) {
   for (const auto& step : fault.steps) {
     Device* d = lab.device(step.node);
-    if (d == nullptr) {
-      error = "this lab has no firewall " + step.node + " (the faults are the seed lab's)";
-      return false;
-    }
+    if (d == nullptr)
+      return fail("this lab has no firewall " + step.node + " (the faults are the seed lab's)");
     LineRunner run(*d);
     for (const auto& line : step.lines) {
       const LineOutput out = run.run(line, 0);
-      if (!out.ok) {
-        error = step.node + " refused \"" + line + "\": " + out.err;
-        return false;
-      }
+      if (!out.ok) return fail(step.node + " refused \"" + line + "\": " + out.err);
     }
   }
-  if (!fault.link.empty() && !lab.set_link_impairment(fault.link, fault.drop, fault.mtu)) {
-    error = "this lab has no link at " + fault.link;
-    return false;
-  }
-  return true;
+  if (!fault.link.empty() && !lab.set_link_impairment(fault.link, fault.drop, fault.mtu))
+    return fail("this lab has no link at " + fault.link);
+  return {};
 }
 
 }  // namespace vfw

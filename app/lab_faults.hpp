@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "lab/lab.hpp"
 
 namespace vfw {
@@ -30,8 +31,8 @@ struct LabFault {
 
 const std::vector<LabFault>& seed_faults();
 
-// Types the fault's lines on its firewalls and changes its link; false with error when a line
-// is refused (a lab that is not the seed's).
-bool inject(lab::Lab& lab, const LabFault& fault, std::string& error);
+// Types the fault's lines on its firewalls and changes its link; why not when a line is refused
+// (a lab that is not the seed's).
+Status inject(lab::Lab& lab, const LabFault& fault);
 
 }  // namespace vfw

@@ -17,6 +17,7 @@
 
 #include "app/cli_session.hpp"
 #include "app/daemon.hpp"
+#include "app/exit_status.hpp"
 #include "app/export_nft.hpp"
 #include "app/lab_console.hpp"
 #include "builtin_example.hpp"
@@ -35,7 +36,7 @@ int packet_trace(const vfw::PacketTraceOptions& o) {
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
-  return vfw::run_packet_trace(device, o, std::cout, std::cerr);
+  return vfw::exit_status(vfw::run_packet_trace(device, o, std::cout), "packet-trace", std::cerr);
 }
 
 struct DiagnoseArgs {
@@ -56,11 +57,9 @@ int diagnose(const DiagnoseArgs& a) {
     for (const auto& e : peer->errors) std::cerr << e.format();
     if (!peer->ok()) return 1;
   }
-  std::string error;
-  const auto d =
-      vfw::diagnose::diagnose(local.config, peer ? &peer->config : nullptr, a.options, error);
+  const auto d = vfw::diagnose::diagnose(local.config, peer ? &peer->config : nullptr, a.options);
   if (!d) {
-    std::cerr << "diagnose: " << error << "\n";
+    std::cerr << "diagnose: " << d.error().message << "\n";
     return 2;
   }
   std::cout << (a.json ? vfw::diagnose::format_diagnosis_json(*d)

@@ -24,17 +24,21 @@ const Suite kSuites[] = {{Encryption::AesGcm256, Authentication::None},
                          {Encryption::Aes256, Authentication::Sha256}};
 
 std::unique_ptr<Sa> make_sa(const Suite& s, bool inbound) {
-  auto sa = std::make_unique<Sa>();
-  sa->spi = 0x1000;
-  sa->local = Ipv4{0x01010101};
-  sa->remote = Ipv4{0x02010101};
-  sa->inbound = inbound;
-  sa->replay = ReplayWindow(1024);
   const auto& ei = info(s.enc);
   std::vector<uint8_t> ek(ei.key_bytes + (ei.aead ? 4U : 0U), 0x42);
   std::vector<uint8_t> ak(info(s.auth).key_bytes, 0x24);
-  if (!sa->crypto.init(s.enc, ek, s.auth, ak, !inbound).empty()) std::abort();
-  return sa;
+  SaSpec spec;
+  spec.spi = 0x1000;
+  spec.local = Ipv4{0x01010101};
+  spec.remote = Ipv4{0x02010101};
+  spec.inbound = inbound;
+  spec.encryption = s.enc;
+  spec.encryption_key = ek;
+  spec.authentication = s.auth;
+  spec.authentication_key = ak;
+  auto sa = ipsec::make_sa(spec);
+  if (!sa) std::abort();
+  return std::move(*sa);
 }
 
 std::vector<uint8_t> inner_packet() {

@@ -10,14 +10,13 @@
 
 namespace vfw::cli {
 
-std::optional<std::string> write_file_atomically(const std::string& requested,
-                                                 const std::string& text) {
+Status write_file_atomically(const std::string& requested, const std::string& text) {
   std::string path = requested;
   struct stat st {};
   if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     char* target = realpath(path.c_str(), nullptr);
     if (target == nullptr) {
-      return "the link " + requested + " points nowhere: " + std::strerror(errno);
+      return fail("the link " + requested + " points nowhere: " + std::strerror(errno));
     }
     path = target;
     std::free(target);
@@ -34,12 +33,12 @@ std::optional<std::string> write_file_atomically(const std::string& requested,
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::string tmp = path + ".tmp-XXXXXX";
   const int fd = mkstemp(tmp.data());
-  if (fd < 0) return std::string(std::strerror(errno));
+  if (fd < 0) return fail(std::strerror(errno));
   if (fchmod(fd, mode) != 0) {
     const std::string why = std::strerror(errno);
     close(fd);
     unlink(tmp.c_str());
-    return why;
+    return fail(why);
   }
   size_t written = 0;
   while (written < text.size()) {
@@ -49,21 +48,21 @@ std::optional<std::string> write_file_atomically(const std::string& requested,
       const std::string why = std::strerror(errno);
       close(fd);
       unlink(tmp.c_str());
-      return why;
+      return fail(why);
     }
     written += static_cast<size_t>(n);
   }
   if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     unlink(tmp.c_str());
-    return why;
+    return fail(why);
   }
   const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     fsync(dfd);
     close(dfd);
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace vfw::cli

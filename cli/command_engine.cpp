@@ -219,7 +219,8 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
     if (!ctx.loading) {
       auto global = tree(View::Global).match(line, tokens);
       if (auto* m = std::get_if<Match>(&global)) {
-        if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+        if (Status done = m->node->handler(ctx, m->args); !done)
+          return LineResult{false, std::move(done).error().message, 0, false};
         return {};
       }
       for (size_t depth = stack.size() - 1; !indented && depth-- > 1;) {
@@ -227,7 +228,8 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
         auto* m = std::get_if<Match>(&parent);
         if (m == nullptr || m->node->unemulated()) continue;
         ctx.pop_to(depth + 1);
-        if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+        if (Status done = m->node->handler(ctx, m->args); !done)
+          return LineResult{false, std::move(done).error().message, 0, false};
         return changed;
       }
     }
@@ -250,7 +252,8 @@ LineResult CommandEngine::execute(CommandContext& ctx, std::string_view line) co
         (m->node->kind == CommandKind::Unemulated || m->node->kind == CommandKind::NotEmulated))
       return LineResult{false, not_emulated_error(*m), 0, false};
     ctx.pop_to(depth_of(ctx, m->rank));
-    if (auto err = m->node->handler(ctx, m->args)) return LineResult{false, *err, 0, false};
+    if (Status done = m->node->handler(ctx, m->args); !done)
+      return LineResult{false, std::move(done).error().message, 0, false};
     LineResult ok;
     ok.may_change_config = m->rank != 1;
     return ok;

@@ -95,7 +95,7 @@ class CommandContext {
   // A question the running command asks before it acts (save's "Are you sure to continue?[Y/N]").
   // The command stops there; the session's next line (a key, on a terminal) is the answer, and
   // `then` finishes the command with it, as the device prints the question, waits, then goes on.
-  using Continuation = std::function<std::optional<std::string>(CommandContext&, bool yes)>;
+  using Continuation = std::function<Status(CommandContext&, bool yes)>;
   struct Question {
     std::string text;
     Continuation then;

@@ -11,8 +11,9 @@
 
 namespace vfw::cli {
 
-using Result = std::optional<std::string>;
-inline constexpr Result kOk = std::nullopt;
+// A command's outcome: done, or the device's error line ("Error: ...") that refuses it.
+using Result = Status;
+inline const Result kOk{};
 
 template <typename T, typename Pred>
 T* find_if_ptr(std::vector<T>& v, Pred pred) {

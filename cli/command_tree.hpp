@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "packet/address.hpp"
 
 namespace vfw::cli {
@@ -86,7 +87,8 @@ class Args {
 
 class CommandContext;
 // A handler returns an error message for a semantic error ("Error: ..."), nullopt on success.
-using Handler = std::function<std::optional<std::string>(CommandContext&, const Args&)>;
+// Done, or the device's error line that refuses the command.
+using Handler = std::function<Status(CommandContext&, const Args&)>;
 
 // What running a command does. A configuration file may hold configuration commands only: when
 // loading, operational commands (save, display, reset ...) are not candidates at all, so that a

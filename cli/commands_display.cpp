@@ -108,7 +108,7 @@ template <typename F>
 Handler with_device(F f) {
   return [f](CommandContext& c, const Args& a) -> Result {
     Device* d = c.device();
-    if (d == nullptr) return "Error: No device is running.";
+    if (d == nullptr) return fail("Error: No device is running.");
     c.out() += f(*d, a);
     return kOk;
   };
@@ -124,7 +124,7 @@ Handler show_rule(Rules rules, Render render) {
         return kOk;
       }
     }
-    return "Error: The rule " + a.str("name") + " does not exist.";
+    return fail("Error: The rule " + a.str("name") + " does not exist.");
   };
 }
 
@@ -168,7 +168,7 @@ void register_display_commands(CommandEngine& e) {
         [](CommandContext& c, const Args& a) -> Result {
           const std::string words = "interface" + (a.has("ifname") ? " " + a.str("ifname") : "");
           if (a.has("ifname") && c.config().interfaces.count(a.str("ifname")) == 0)
-            return "Error: The interface does not exist.";
+            return fail("Error: The interface does not exist.");
           c.out() += configuration_blocks(c.config(), words);
           return kOk;
         });
@@ -186,9 +186,9 @@ void register_display_commands(CommandEngine& e) {
   t.add("display interface",
         with_device([](Device& d, const Args&) { return display_interface(d, kNoInterface); }));
   t.add("display interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
-    if (c.device() == nullptr) return "Error: No device is running.";
+    if (c.device() == nullptr) return fail("Error: No device is running.");
     const uint16_t i = c.device()->snapshot().interface_index(a.str("ifname"));
-    if (i == kNoInterface) return "Error: The interface does not exist.";
+    if (i == kNoInterface) return fail("Error: The interface does not exist.");
     c.out() += display_interface(*c.device(), i);
     return kOk;
   });
@@ -197,9 +197,9 @@ void register_display_commands(CommandEngine& e) {
   t.add("display arp dynamic",
         with_device([](Device& d, const Args&) { return display_arp(d, {true}); }));
   t.add("display arp interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
-    if (c.device() == nullptr) return "Error: No device is running.";
+    if (c.device() == nullptr) return fail("Error: No device is running.");
     const uint16_t i = c.device()->snapshot().interface_index(a.str("ifname"));
-    if (i == kNoInterface) return "Error: The interface does not exist.";
+    if (i == kNoInterface) return fail("Error: The interface does not exist.");
     c.out() += display_arp(*c.device(), {false, i});
     return kOk;
   });
@@ -243,8 +243,8 @@ void register_display_commands(CommandEngine& e) {
             [](const config::NatRule& r) { return config::render_nat_rule(r); }));
   t.add("display acl all", with_device([](Device& d, const Args&) { return display_acl(d, -1); }));
   t.add("display acl {uint:num:2000-3999}", [](CommandContext& c, const Args& a) -> Result {
-    if (c.device() == nullptr) return "Error: No device is running.";
-    if (c.config().acls.count(a.uint("num")) == 0) return "Error: The ACL does not exist.";
+    if (c.device() == nullptr) return fail("Error: No device is running.");
+    if (c.config().acls.count(a.uint("num")) == 0) return fail("Error: The ACL does not exist.");
     c.out() += display_acl(*c.device(), static_cast<int>(a.uint("num")));
     return kOk;
   });

@@ -74,10 +74,10 @@ void register_ike_commands(CommandEngine& e) {
   sys.add("undo ike proposal {uint:number:1-99}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& p : c.config().ike_peers) {
       if (p.ike_proposal == a.str("number"))
-        return "Error: The IKE proposal is referenced by ike peer " + p.name + ".";
+        return fail("Error: The IKE proposal is referenced by ike peer " + p.name + ".");
     }
     if (!erase_named(c.config().ike_proposals, a.str("number")))
-      return "Error: The IKE proposal does not exist.";
+      return fail("Error: The IKE proposal does not exist.");
     return kOk;
   });
 
@@ -118,7 +118,7 @@ void register_ike_commands(CommandEngine& e) {
   sys.add("ike peer {word:name}", [](CommandContext& c, const Args& a) -> Result {
     auto& list = c.config().ike_peers;
     if (a.str("name").size() > 15)
-      return "Error: The IKE peer name is a string of 1 to 15 characters.";
+      return fail("Error: The IKE peer name is a string of 1 to 15 characters.");
     if (find_named(list, a.str("name")) == nullptr) {
       config::IkePeer p;
       p.name = a.str("name");
@@ -130,10 +130,10 @@ void register_ike_commands(CommandEngine& e) {
   sys.add("undo ike peer {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& p : c.config().ipsec_policies) {
       if (p.ike_peer == a.str("name"))
-        return "Error: The IKE peer is referenced by ipsec policy " + p.name + ".";
+        return fail("Error: The IKE peer is referenced by ipsec policy " + p.name + ".");
     }
     if (!erase_named(c.config().ike_peers, a.str("name")))
-      return "Error: The IKE peer does not exist.";
+      return fail("Error: The IKE peer does not exist.");
     return kOk;
   });
   sys.add("ike local-name {word:name}", [](CommandContext& c, const Args& a) -> Result {
@@ -163,8 +163,8 @@ void register_ike_commands(CommandEngine& e) {
       return kOk;
     }
     if (key.size() > 127 || key.find(' ') != std::string::npos)
-      return std::string(
-          "Error: The pre-shared key is a string of 1 to 127 characters without spaces.");
+      return fail(std::string(
+          "Error: The pre-shared key is a string of 1 to 127 characters without spaces."));
     p.pre_shared_key = key;  // replaces the old one: never two keys
     p.foreign_psk.clear();
     return kOk;
@@ -176,7 +176,7 @@ void register_ike_commands(CommandEngine& e) {
   });
   peer.add("ike-proposal {uint:number:1-99}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(c.config().ike_proposals, a.str("number")) == nullptr)
-      return "Error: The IKE proposal " + a.str("number") + " does not exist.";
+      return fail("Error: The IKE proposal " + a.str("number") + " does not exist.");
     current_peer(c).ike_proposal = a.str("number");
     return kOk;
   });
@@ -245,7 +245,7 @@ void register_ike_commands(CommandEngine& e) {
     (a.has("1") ? p.version1 : p.version2) = false;
     if (!p.version1 && !p.version2) {
       (a.has("1") ? p.version1 : p.version2) = true;
-      return std::string("Error: IKEv1 and IKEv2 cannot both be disabled.");
+      return fail("Error: IKEv1 and IKEv2 cannot both be disabled.");
     }
     return kOk;
   });
@@ -278,12 +278,12 @@ void register_ike_commands(CommandEngine& e) {
   // The running device's IKE: reset its SAs, and debug its failures on the terminal.
   for (View v : {View::User, View::System}) {
     e.tree(v).add("reset ike sa", [](CommandContext& c, const Args&) -> Result {
-      if (c.device() == nullptr) return std::string("Error: No device is running.");
+      if (c.device() == nullptr) return fail("Error: No device is running.");
       c.device()->ike_reset(false);
       return kOk;
     });
     e.tree(v).add("reset ipsec sa", [](CommandContext& c, const Args&) -> Result {
-      if (c.device() == nullptr) return std::string("Error: No device is running.");
+      if (c.device() == nullptr) return fail("Error: No device is running.");
       c.device()->ike_reset(true);
       return kOk;
     });
@@ -298,18 +298,18 @@ void register_ike_commands(CommandEngine& e) {
   };
   user.add("debugging ( ikev1 | ikev2 | ipsec ) ( error | all )",
            [debug_switch](CommandContext& c, const Args& a) -> Result {
-             if (c.device() == nullptr) return std::string("Error: No device is running.");
+             if (c.device() == nullptr) return fail("Error: No device is running.");
              debug_switch(c, a) = true;
              return kOk;
            });
   user.add("undo debugging ( ikev1 | ikev2 | ipsec ) ( error | all )",
            [debug_switch](CommandContext& c, const Args& a) -> Result {
-             if (c.device() == nullptr) return std::string("Error: No device is running.");
+             if (c.device() == nullptr) return fail("Error: No device is running.");
              debug_switch(c, a) = false;
              return kOk;
            });
   user.add("undo debugging all", [](CommandContext& c, const Args&) -> Result {
-    if (c.device() == nullptr) return std::string("Error: No device is running.");
+    if (c.device() == nullptr) return fail("Error: No device is running.");
     c.device()->ike().debug_ikev1_error = false;
     c.device()->ike().debug_ikev2_error = false;
     c.device()->ike().debug_ipsec_error = false;

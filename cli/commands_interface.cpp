@@ -19,7 +19,7 @@ void register_interface_commands(CommandEngine& e) {
     const Ipv4 host = a.ip("a");
     if (len == 0 || (len < 31 && (host == Prefix::make(host, len).addr ||
                                   host.v == Prefix::make(host, len).last()))) {
-      return "Error: The specified IP address is invalid.";
+      return fail("Error: The specified IP address is invalid.");
     }
     // Two interfaces may not share a subnet, as the device refuses overlapping addresses.
     for (const auto& [name, other] : c.config().interfaces) {
@@ -27,7 +27,7 @@ void register_interface_commands(CommandEngine& e) {
       const Prefix mine = Prefix::make(host, len);
       const Prefix theirs = other.address->network();
       if (mine.contains(theirs.addr) || theirs.contains(mine.addr)) {
-        return "Error: The address overlaps with that of interface " + name + ".";
+        return fail("Error: The address overlaps with that of interface " + name + ".");
       }
     }
     current(c).address = config::Interface::Address{host, static_cast<uint8_t>(len)};
@@ -108,7 +108,7 @@ void register_interface_commands(CommandEngine& e) {
   // A subinterface carries one VLAN (GigabitEthernet1/0/0.10 with `vlan-type dot1q 10`).
   t.add("vlan-type dot1q {uint:vlan:1-4094}", [](CommandContext& c, const Args& a) -> Result {
     if (c.frame().object.find('.') == std::string::npos)
-      return "Error: The command can be used only on a subinterface.";
+      return fail("Error: The command can be used only on a subinterface.");
     current(c).dot1q = static_cast<uint16_t>(a.uint("vlan"));
     return kOk;
   });
@@ -121,9 +121,10 @@ void register_interface_commands(CommandEngine& e) {
   t.add("eth-trunk {uint:trunk:0-255}", [](CommandContext& c, const Args& a) -> Result {
     const std::string& name = c.frame().object;
     if (name.rfind("GigabitEthernet", 0) != 0 || name.find('.') != std::string::npos)
-      return "Error: Only a physical Ethernet port can join an Eth-Trunk.";
+      return fail("Error: Only a physical Ethernet port can join an Eth-Trunk.");
     config::Interface& i = current(c);
-    if (i.address) return "Error: The interface has an IP address; it cannot join an Eth-Trunk.";
+    if (i.address)
+      return fail("Error: The interface has an IP address; it cannot join an Eth-Trunk.");
     c.config().interface("Eth-Trunk" + std::to_string(a.uint("trunk")));
     current(c).trunk = static_cast<uint16_t>(a.uint("trunk"));
     return kOk;

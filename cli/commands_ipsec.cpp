@@ -49,23 +49,23 @@ bool is_hex(const std::string& s) {
 // read.
 // The key as hex digits: typed in clear, or the cipher form display current-configuration and
 // save print (config/secret.hpp). An error never repeats the key.
-std::variant<std::string, Result> key_hex(const Args& a) {
+Expected<std::string> key_hex(const Args& a) {
   const std::string& text = a.str("hex");
   if (config::is_sealed(text)) {
     auto clear = config::open_secret(text);
     if (!clear) {
-      return Result{"Error: The cipher text was not made by this device's key (or was altered)."};
+      return fail("Error: The cipher text was not made by this device's key (or was altered).");
     }
     if (!is_hex(*clear))
-      return Result{"Error: The key must be an even number of hexadecimal digits."};
+      return fail("Error: The key must be an even number of hexadecimal digits.");
     return *clear;
   }
   if (a.has("cipher")) {
-    return Result{
+    return fail(
         "Error: After cipher, give the key's cipher text (%^%#...%^%#) as display "
-        "current-configuration prints it."};
+        "current-configuration prints it.");
   }
-  if (!is_hex(text)) return Result{"Error: The key must be an even number of hexadecimal digits."};
+  if (!is_hex(text)) return fail("Error: The key must be an even number of hexadecimal digits.");
   return text;
 }
 
@@ -104,10 +104,10 @@ void register_ipsec_commands(CommandEngine& e) {
   sys.add("undo ipsec proposal {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& p : c.config().ipsec_policies) {
       if (p.proposal == a.str("name"))
-        return "Error: The proposal is referenced by ipsec policy " + p.name + ".";
+        return fail("Error: The proposal is referenced by ipsec policy " + p.name + ".");
     }
     if (!erase_named(c.config().ipsec_proposals, a.str("name")))
-      return "Error: The proposal does not exist.";
+      return fail("Error: The proposal does not exist.");
     return kOk;
   });
   CommandTree& prop = e.tree(View::IpsecProposal);
@@ -161,27 +161,27 @@ void register_ipsec_commands(CommandEngine& e) {
           [](CommandContext& c, const Args& a) -> Result {
             for (const auto& p : c.config().ipsec_policies) {
               if (p.template_name == a.str("name"))
-                return "Error: The template is referenced by ipsec policy " + p.name + ".";
+                return fail("Error: The template is referenced by ipsec policy " + p.name + ".");
             }
             const auto n = std::erase_if(c.config().ipsec_templates, [&](const auto& p) {
               return p.name == a.str("name") && (!a.has("seq") || p.seq == a.uint("seq"));
             });
-            if (n == 0) return "Error: The IPSec policy template does not exist.";
+            if (n == 0) return fail("Error: The IPSec policy template does not exist.");
             return kOk;
           });
-  sys.add("ipsec policy {word:name} {uint:seq:1-10000} isakmp template {word:template}",
-          [](CommandContext& c, const Args& a) -> Result {
-            const bool exists =
-                std::any_of(c.config().ipsec_templates.begin(), c.config().ipsec_templates.end(),
-                            [&](const auto& t) { return t.name == a.str("template"); });
-            if (!exists)
-              return "Error: The IPSec policy template " + a.str("template") + " does not exist.";
-            auto [p, created] =
-                find_or_insert(c.config().ipsec_policies, a.str("name"), a.uint("seq"));
-            if (!created) return "Error: The IPSec policy already exists.";
-            p->template_name = a.str("template");
-            return kOk;
-          });
+  sys.add(
+      "ipsec policy {word:name} {uint:seq:1-10000} isakmp template {word:template}",
+      [](CommandContext& c, const Args& a) -> Result {
+        const bool exists =
+            std::any_of(c.config().ipsec_templates.begin(), c.config().ipsec_templates.end(),
+                        [&](const auto& t) { return t.name == a.str("template"); });
+        if (!exists)
+          return fail("Error: The IPSec policy template " + a.str("template") + " does not exist.");
+        auto [p, created] = find_or_insert(c.config().ipsec_policies, a.str("name"), a.uint("seq"));
+        if (!created) return fail("Error: The IPSec policy already exists.");
+        p->template_name = a.str("template");
+        return kOk;
+      });
   sys.add("ipsec policy {word:name} {uint:seq:1-10000} ( isakmp | manual )",
           [](CommandContext& c, const Args& a) -> Result {
             const uint32_t seq = a.uint("seq");
@@ -189,10 +189,11 @@ void register_ipsec_commands(CommandEngine& e) {
             if (created) {
               p->manual = a.has("manual");
             } else if (!p->template_name.empty()) {
-              return "Error: The policy already exists and uses template " + p->template_name + ".";
+              return fail("Error: The policy already exists and uses template " + p->template_name +
+                          ".");
             } else if (p->manual != a.has("manual")) {
-              return "Error: The policy already exists in " +
-                     std::string(p->manual ? "manual" : "isakmp") + " mode.";
+              return fail("Error: The policy already exists in " +
+                          std::string(p->manual ? "manual" : "isakmp") + " mode.");
             }
             const std::string mode = p->manual ? "manual" : "isakmp";
             c.enter(View::IpsecPolicy, p->name + " " + std::to_string(seq),
@@ -205,7 +206,7 @@ void register_ipsec_commands(CommandEngine& e) {
             const auto n = std::erase_if(list, [&](const auto& p) {
               return p.name == a.str("name") && (!a.has("seq") || p.seq == a.uint("seq"));
             });
-            if (n == 0) return "Error: The IPSec policy does not exist.";
+            if (n == 0) return fail("Error: The IPSec policy does not exist.");
             return kOk;
           });
   sys.add("ipsec sha2 compatible enable", [](CommandContext& c, const Args&) -> Result {
@@ -233,13 +234,13 @@ void register_ipsec_commands(CommandEngine& e) {
   });
   pol.add("proposal {word:proposal}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(c.config().ipsec_proposals, a.str("proposal")) == nullptr) {
-      return "Error: The IPSec proposal " + a.str("proposal") + " does not exist.";
+      return fail("Error: The IPSec proposal " + a.str("proposal") + " does not exist.");
     }
     current_policy(c).proposal = a.str("proposal");
     return kOk;
   });
   pol.add("ike-peer {word:peer}", [](CommandContext& c, const Args& a) -> Result {
-    if (current_policy(c).manual) return "Error: A manual IPSec policy has no IKE peer.";
+    if (current_policy(c).manual) return fail("Error: A manual IPSec policy has no IKE peer.");
     current_policy(c).ike_peer = a.str("peer");
     return kOk;
   });
@@ -284,27 +285,27 @@ void register_ipsec_commands(CommandEngine& e) {
   pol.add("sa spi ( inbound | outbound ) ( esp | ah ) {uint:spi:256-4294967295}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)
-              return "Error: SPIs are configured only in a manual IPSec policy.";
+              return fail("Error: SPIs are configured only in a manual IPSec policy.");
             keys(current_policy(c), a).spi = a.uint("spi");
             return kOk;
           });
   pol.add("sa encryption-hex ( inbound | outbound ) esp [ simple | cipher ] {text:hex}",
           [](CommandContext& c, const Args& a) -> Result {
             if (!current_policy(c).manual)
-              return "Error: Keys are configured only in a manual IPSec policy.";
+              return fail("Error: Keys are configured only in a manual IPSec policy.");
             auto hex = key_hex(a);
-            if (auto* err = std::get_if<Result>(&hex)) return *err;
-            keys(current_policy(c), a).encryption_hex = std::get<std::string>(hex);
+            if (!hex) return Unexpected(std::move(hex).error());
+            keys(current_policy(c), a).encryption_hex = *hex;
             return kOk;
           });
   pol.add(
       "sa authentication-hex ( inbound | outbound ) ( esp | ah ) [ simple | cipher ] {text:hex}",
       [](CommandContext& c, const Args& a) -> Result {
         if (!current_policy(c).manual)
-          return "Error: Keys are configured only in a manual IPSec policy.";
+          return fail("Error: Keys are configured only in a manual IPSec policy.");
         auto hex = key_hex(a);
-        if (auto* err = std::get_if<Result>(&hex)) return *err;
-        keys(current_policy(c), a).authentication_hex = std::get<std::string>(hex);
+        if (!hex) return Unexpected(std::move(hex).error());
+        keys(current_policy(c), a).authentication_hex = *hex;
         return kOk;
       });
   pol.add("sa trigger-mode ( auto | traffic-based )",

@@ -32,7 +32,8 @@ Result set_action(CommandContext& c, const Args& a) {
   }
   if (a.has("group")) {
     const config::AddressGroup* g = c.config().find_address_group(a.str("group"));
-    if (g == nullptr) return "Error: The address group " + a.str("group") + " does not exist.";
+    if (g == nullptr)
+      return fail("Error: The address group " + a.str("group") + " does not exist.");
     r.address_group = a.str("group");
   }
   if (a.has("port")) r.destination_port = static_cast<uint16_t>(a.uint("port"));
@@ -81,11 +82,11 @@ void register_nat_commands(CommandEngine& e) {
   sys.add("undo nat address-group {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& r : c.config().nat_policy.rules) {
       if (r.address_group == a.str("name")) {
-        return "Error: The address group is referenced by nat-policy rule " + r.name + ".";
+        return fail("Error: The address group is referenced by nat-policy rule " + r.name + ".");
       }
     }
     if (!erase_named(c.config().address_groups, a.str("name"))) {
-      return "Error: The address group " + a.str("name") + " does not exist.";
+      return fail("Error: The address group " + a.str("name") + " does not exist.");
     }
     return kOk;
   });
@@ -102,7 +103,7 @@ void register_nat_commands(CommandEngine& e) {
               s.start = a.ip("start");
               s.end = a.has("end") ? a.ip("end") : s.start;
               if (s.end < s.start)
-                return "Error: The start address must not be greater than the end address.";
+                return fail("Error: The start address must not be greater than the end address.");
               s.id = a.has("id") ? a.uint("id") : static_cast<uint32_t>(g.sections.size());
               std::erase_if(g.sections,
                             [&](const config::AddressGroupSection& x) { return x.id == s.id; });
@@ -114,7 +115,7 @@ void register_nat_commands(CommandEngine& e) {
   group.add("undo section {uint:id:0-255}", [](CommandContext& c, const Args& a) -> Result {
     auto& sections = current_group(c).sections;
     if (std::erase_if(sections, [&](const auto& s) { return s.id == a.uint("id"); }) == 0) {
-      return "Error: The section does not exist.";
+      return fail("Error: The section does not exist.");
     }
     return kOk;
   });
@@ -136,26 +137,27 @@ void register_nat_commands(CommandEngine& e) {
         s.global = a.ip("global");
         s.inside = a.ip("inside");
         if (a.has("gport") != a.has("iport")) {
-          return "Error: The global port and the inside port must be configured together.";
+          return fail("Error: The global port and the inside port must be configured together.");
         }
         if (a.has("gport") && s.protocol != 6 && s.protocol != 17) {
-          return "Error: Ports can be specified only for TCP or UDP.";
+          return fail("Error: Ports can be specified only for TCP or UDP.");
         }
         if (a.has("gport")) {
           s.global_port = config::port_number(s.protocol, a.str("gport"));
           s.inside_port = config::port_number(s.protocol, a.str("iport"));
           if (!s.global_port || !s.inside_port)
-            return "Error: The port name is not valid for this protocol.";
+            return fail("Error: The port name is not valid for this protocol.");
         }
         // unr-route: the device adds a blackhole route for the global address (kept as written).
         s.unr_route = a.has("unr-route");
         s.no_reverse = a.has("no-reverse");
         for (const auto& other : servers) {
-          if (other.name == s.name) return "Error: The NAT server " + s.name + " already exists.";
+          if (other.name == s.name)
+            return fail("Error: The NAT server " + s.name + " already exists.");
           if (other.global == s.global && other.protocol == s.protocol &&
               other.global_port == s.global_port) {
-            return "Error: The global address and port conflict with NAT server " + other.name +
-                   ".";
+            return fail("Error: The global address and port conflict with NAT server " +
+                        other.name + ".");
           }
         }
         s.id = servers.empty() ? 0 : servers.back().id + 1;
@@ -164,7 +166,7 @@ void register_nat_commands(CommandEngine& e) {
       });
   sys.add("undo nat server name {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().nat_servers, a.str("name"))) {
-      return "Error: The NAT server " + a.str("name") + " does not exist.";
+      return fail("Error: The NAT server " + a.str("name") + " does not exist.");
     }
     return kOk;
   });

@@ -60,14 +60,14 @@ Result add_acl_rule(CommandContext& c, const Args& a) {
   auto dst_port = port_arg(a, "dp-", rule.protocol);
   if ((a.has("sp-eq") || a.has("sp-lo") || a.has("dp-eq") || a.has("dp-lo")) &&
       rule.protocol != 6 && rule.protocol != 17) {
-    return "Error: Port can be specified only for TCP or UDP.";
+    return fail("Error: Port can be specified only for TCP or UDP.");
   }
-  if (auto* err = std::get_if<std::string>(&src_port)) return *err;
-  if (auto* err = std::get_if<std::string>(&dst_port)) return *err;
+  if (auto* err = std::get_if<std::string>(&src_port)) return fail(*err);
+  if (auto* err = std::get_if<std::string>(&dst_port)) return fail(*err);
   rule.src_port = std::get<0>(src_port);
   rule.dst_port = std::get<0>(dst_port);
   if ((rule.src_port || rule.dst_port) && rule.protocol != 6 && rule.protocol != 17) {
-    return "Error: Port can be specified only for TCP or UDP.";
+    return fail("Error: Port can be specified only for TCP or UDP.");
   }
   if (a.has("id")) {
     rule.id = a.uint("id");
@@ -101,7 +101,8 @@ void register_object_commands(CommandEngine& e) {
   });
   sys.add("undo acl [ number ] {uint:num:2000-3999}",
           [](CommandContext& c, const Args& a) -> Result {
-            if (c.config().acls.erase(a.uint("num")) == 0) return "Error: The ACL does not exist.";
+            if (c.config().acls.erase(a.uint("num")) == 0)
+              return fail("Error: The ACL does not exist.");
             return kOk;
           });
 
@@ -136,7 +137,7 @@ void register_object_commands(CommandEngine& e) {
       auto& rules = current_acl(c).rules;
       if (std::erase_if(rules, [&](const config::AclRule& r) { return r.id == a.uint("id"); }) ==
           0) {
-        return "Error: The rule does not exist.";
+        return fail("Error: The rule does not exist.");
       }
       return kOk;
     });
@@ -161,14 +162,14 @@ void register_object_commands(CommandEngine& e) {
               set->group = a.has("group");
               if (a.has("id")) set->id = a.uint("id");
             } else if (a.has("type") && set->group != a.has("group")) {
-              return "Error: The address set " + set->name + " exists with another type.";
+              return fail("Error: The address set " + set->name + " exists with another type.");
             }
             c.enter(View::AddressSet, a.str("name"), "object-address-set-" + a.str("name"));
             return kOk;
           });
   sys.add("undo ip address-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().address_sets, a.str("name"))) {
-      return "Error: The address set " + a.str("name") + " does not exist.";
+      return fail("Error: The address set " + a.str("name") + " does not exist.");
     }
     return kOk;
   });
@@ -179,13 +180,14 @@ void register_object_commands(CommandEngine& e) {
            auto* set = find_named(sets, c.frame().object);
            const auto* member = c.config().find_address_set(a.str("member"));
            if (member == nullptr)
-             return "Error: The address set " + a.str("member") + " does not exist.";
+             return fail("Error: The address set " + a.str("member") + " does not exist.");
            // A set may not contain itself, directly or through others.
            std::vector<const config::AddressSet*> pending{member};
            while (!pending.empty()) {
              const auto* s = pending.back();
              pending.pop_back();
-             if (s->name == set->name) return "Error: The address sets would contain each other.";
+             if (s->name == set->name)
+               return fail("Error: The address sets would contain each other.");
              for (const auto& [id, item] : s->items) {
                if (item.kind != config::AddressItem::Kind::Set) continue;
                if (const auto* next = c.config().find_address_set(item.set))
@@ -214,7 +216,7 @@ void register_object_commands(CommandEngine& e) {
       });
   as.add("undo address {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
     auto* set = find_named(c.config().address_sets, c.frame().object);
-    if (set->items.erase(a.uint("id")) == 0) return "Error: The address does not exist.";
+    if (set->items.erase(a.uint("id")) == 0) return fail("Error: The address does not exist.");
     return kOk;
   });
   as.add("description {text:d:1-242}", [](CommandContext& c, const Args& a) -> Result {
@@ -225,7 +227,7 @@ void register_object_commands(CommandEngine& e) {
   sys.add("ip service-set {word:name} [ type object [ {uint:id:0-4294967294} ] ]",
           [](CommandContext& c, const Args& a) -> Result {
             if (config::predefined_service(a.str("name"))) {
-              return "Error: The name conflicts with a predefined service.";
+              return fail("Error: The name conflicts with a predefined service.");
             }
             auto& sets = c.config().service_sets;
             if (find_named(sets, a.str("name")) == nullptr) {
@@ -237,7 +239,7 @@ void register_object_commands(CommandEngine& e) {
           });
   sys.add("undo ip service-set {word:name}", [](CommandContext& c, const Args& a) -> Result {
     if (!erase_named(c.config().service_sets, a.str("name"))) {
-      return "Error: The service set " + a.str("name") + " does not exist.";
+      return fail("Error: The service set " + a.str("name") + " does not exist.");
     }
     return kOk;
   });
@@ -262,7 +264,7 @@ void register_object_commands(CommandEngine& e) {
       item.dst_hi = a.has("dhi") ? static_cast<uint16_t>(a.uint("dhi")) : item.dst_lo;
     }
     if (item.src_lo > item.src_hi || item.dst_lo > item.dst_hi) {
-      return "Error: The start port must not be greater than the end port.";
+      return fail("Error: The start port must not be greater than the end port.");
     }
     const uint32_t id = a.has("id")          ? a.uint("id")
                         : set->items.empty() ? 0
@@ -278,7 +280,7 @@ void register_object_commands(CommandEngine& e) {
   ss.add("service [ {uint:id:0-4294967294} ] protocol ( icmp | {uint:proto:0-255} )", add_service);
   ss.add("undo service {uint:id:0-4294967294}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(c.config().service_sets, c.frame().object)->items.erase(a.uint("id")) == 0) {
-      return "Error: The service does not exist.";
+      return fail("Error: The service does not exist.");
     }
     return kOk;
   });

@@ -111,8 +111,8 @@ Result probe_source(const Device& d, const Args& a, Ipv4 destination, Ipv4& sour
         std::any_of(snap.interfaces.begin(), snap.interfaces.end(),
                     [&](const auto& i) { return i.has_address && i.address == source; });
     if (!own)
-      return "Error: The source address " + to_string(source) +
-             " is not an address of this device's interfaces.";
+      return fail("Error: The source address " + to_string(source) +
+                  " is not an address of this device's interfaces.");
     return kOk;
   }
   const Route* r = snap.fib.lookup(destination);
@@ -124,14 +124,14 @@ Result probe_source(const Device& d, const Args& a, Ipv4 destination, Ipv4& sour
 
 Result ping(CommandContext& c, const Args& a) {
   Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   auto run = std::make_shared<PingRun>();
   run->destination = a.ip("host");
   if (a.has("count")) run->count = a.uint("count");
   if (a.has("size")) run->size = a.uint("size");
   if (a.has("timeout")) run->timeout_ms = a.uint("timeout");
   run->dont_fragment = a.has("-f");
-  if (auto err = probe_source(*d, a, run->destination, run->source)) return err;
+  if (auto err = probe_source(*d, a, run->destination, run->source); !err) return err;
   run->id = d->probes().open();
   c.out() += "  PING " + to_string(run->destination) + ": " + std::to_string(run->size) +
              "  data bytes, press CTRL_C to break\n";
@@ -220,17 +220,17 @@ bool tracert_step(Device& d, TracertRun& t, CommandContext& c) {
 
 Result tracert(CommandContext& c, const Args& a) {
   Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   auto run = std::make_shared<TracertRun>();
   run->destination = a.ip("host");
-  if (auto err = probe_source(*d, a, run->destination, run->source)) return err;
+  if (auto err = probe_source(*d, a, run->destination, run->source); !err) return err;
   if (a.has("first")) run->first_ttl = a.uint("first");
   if (a.has("max")) run->max_ttl = a.uint("max");
   if (a.has("port")) run->port = static_cast<uint16_t>(a.uint("port"));
   if (a.has("probes")) run->probes = a.uint("probes");
   if (a.has("wait")) run->timeout_ms = a.uint("wait");
   if (run->first_ttl > run->max_ttl)
-    return "Error: The first TTL must not be larger than the maximum TTL.";
+    return fail("Error: The first TTL must not be larger than the maximum TTL.");
   run->id = d->probes().open();
   const std::string host = to_string(run->destination);
   c.out() += " traceroute to  " + host + "(" + host +

@@ -29,17 +29,17 @@ Result check_file_name(const std::string& file) {
     }
     return true;
   };
-  if (ends_with(".zip")) return "Error: vfw saves .cfg files only; a .zip is not emulated.";
-  if (!ends_with(".cfg")) return "Error: The file name must end with .cfg.";
+  if (ends_with(".zip")) return fail("Error: vfw saves .cfg files only; a .zip is not emulated.");
+  if (!ends_with(".cfg")) return fail("Error: The file name must end with .cfg.");
   return kOk;
 }
 
 Result save(CommandContext& c, const Args& a) {
-  if (c.read_only) return "Error: This session is read-only; the configuration is not saved.";
+  if (c.read_only) return fail("Error: This session is read-only; the configuration is not saved.");
   // A name typed with the command must be a configuration file's; without one, the file the
   // session started from is written back, whatever its name.
   if (a.has("file")) {
-    if (auto err = check_file_name(a.str("file"))) return err;
+    if (auto err = check_file_name(a.str("file")); !err) return err;
   }
   const std::string path = a.has("file") ? a.str("file") : c.save_path;
   c.out() += "The current configuration will be written to the device.\n";
@@ -53,8 +53,10 @@ Result save(CommandContext& c, const Args& a) {
       return kOk;
     }
     then.out() += "Now saving the current configuration to the slot 0.\n";
-    if (auto why = write_file_atomically(path, config::render_current_configuration(then.config())))
-      return "Error: Failed to save the configuration (" + *why + ").";
+    const Status written =
+        write_file_atomically(path, config::render_current_configuration(then.config()));
+    if (!written)
+      return fail("Error: Failed to save the configuration (" + written.error().message + ").");
     then.out() += "Save the configuration successfully.\n";
     return kOk;
   });
@@ -63,7 +65,7 @@ Result save(CommandContext& c, const Args& a) {
 
 Result packet_trace(CommandContext& c, const Args& a) {
   Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   PacketTraceOptions o;
   o.input = a.str("ifname");
   o.protocol = a.has("proto")  ? a.str("proto")
@@ -80,15 +82,10 @@ Result packet_trace(CommandContext& c, const Args& a) {
   o.dont_fragment = a.has("df");
   o.reverse = a.has("reverse");
   o.json = a.has("json");
-  std::ostringstream out, err;
-  const int status = run_packet_trace(*d, o, out, err);
+  std::ostringstream out;
+  const Status traced = run_packet_trace(*d, o, out);
   c.out() += out.str();
-  if (status != 0) {
-    std::string msg = err.str();
-    if (msg.rfind("packet-trace: ", 0) == 0) msg = msg.substr(14);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    return "Error: " + msg;
-  }
+  if (!traced) return fail("Error: " + traced.error().message);
   return kOk;
 }
 
@@ -96,7 +93,7 @@ Result packet_trace(CommandContext& c, const Args& a) {
 // a flow is a first packet again and meets the configuration as it is now.
 Result reset_sessions(CommandContext& c, const Args& a) {
   Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   Device::SessionFilter f;
   if (a.has("src")) f.source = a.ip("src");
   if (a.has("dst")) f.destination = a.ip("dst");
@@ -113,11 +110,11 @@ Result reset_sessions(CommandContext& c, const Args& a) {
 // the running device's interfaces (vfw run --bind, the lab); display packet-trace shows them.
 Result packet_trace_next(CommandContext& c, const Args& a) {
   Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   Device::LiveTraceFilter f;
   if (a.has("ifname")) {
     f.interface = d->snapshot().interface_index(a.str("ifname"));
-    if (f.interface == kNoInterface) return "Error: The interface does not exist.";
+    if (f.interface == kNoInterface) return fail("Error: The interface does not exist.");
   }
   f.protocol = a.has("icmp")  ? ipproto::kIcmp
                : a.has("tcp") ? ipproto::kTcp
@@ -134,7 +131,7 @@ Result packet_trace_next(CommandContext& c, const Args& a) {
 
 Result display_packet_trace(CommandContext& c, const Args&) {
   const Device* d = c.device();
-  if (d == nullptr) return "Error: No device is running.";
+  if (d == nullptr) return fail("Error: No device is running.");
   const auto& traces = d->live_traces();
   for (size_t i = 0; i < traces.size(); ++i) {
     c.out() += "== packet " + std::to_string(i + 1) + " ==\n" + traces[i] + "\n";

@@ -8,20 +8,20 @@ namespace vfw::cli {
 
 Result check_zone(const config::Config& cfg, const std::string& zone) {
   if (cfg.find_zone(zone) == nullptr)
-    return "Error: The security zone " + zone + " does not exist.";
+    return fail("Error: The security zone " + zone + " does not exist.");
   return kOk;
 }
 
 Result check_address(const config::Config& cfg, const config::AddressItem& item) {
   if (item.kind == config::AddressItem::Kind::Set && cfg.find_address_set(item.set) == nullptr) {
-    return "Error: The address set " + item.set + " does not exist.";
+    return fail("Error: The address set " + item.set + " does not exist.");
   }
   return kOk;
 }
 
 Result check_service(const config::Config& cfg, const std::string& service) {
   if (!config::predefined_service(service) && cfg.find_service_set(service) == nullptr) {
-    return "Error: The service " + service + " does not exist.";
+    return fail("Error: The service " + service + " does not exist.");
   }
   return kOk;
 }
@@ -61,7 +61,7 @@ void register_system_commands(CommandEngine& e) {
   // Zones: the four built-in ones by name, user zones with `firewall zone name`.
   sys.add("firewall zone {word:zone}", [](CommandContext& c, const Args& a) -> Result {
     const std::string& zone = a.str("zone");
-    if (auto err = check_zone(c.config(), zone)) return err;
+    if (auto err = check_zone(c.config(), zone); !err) return err;
     c.enter(View::Zone, zone, "zone-" + zone);
     return kOk;
   });
@@ -77,8 +77,8 @@ void register_system_commands(CommandEngine& e) {
           });
   sys.add("undo firewall zone name {word:zone}", [](CommandContext& c, const Args& a) -> Result {
     config::Zone* z = c.config().find_zone(a.str("zone"));
-    if (z == nullptr) return "Error: The security zone " + a.str("zone") + " does not exist.";
-    if (z->builtin) return "Error: The default security zone cannot be deleted.";
+    if (z == nullptr) return fail("Error: The security zone " + a.str("zone") + " does not exist.");
+    if (z->builtin) return fail("Error: The default security zone cannot be deleted.");
     erase_named(c.config().zones, a.str("zone"));
     return kOk;
   });
@@ -87,11 +87,11 @@ void register_system_commands(CommandEngine& e) {
   zone.add("set priority {uint:priority:1-100}", [](CommandContext& c, const Args& a) -> Result {
     config::Zone* z = c.config().find_zone(c.frame().object);
     if (z->builtin && z->priority != a.uint("priority")) {
-      return "Error: The priority of a default security zone cannot be modified.";
+      return fail("Error: The priority of a default security zone cannot be modified.");
     }
     for (const auto& other : c.config().zones) {
       if (other.name != z->name && other.priority == a.uint("priority")) {
-        return "Error: The priority has been used by another security zone.";
+        return fail("Error: The priority has been used by another security zone.");
       }
     }
     z->priority = a.uint("priority");
@@ -101,7 +101,7 @@ void register_system_commands(CommandEngine& e) {
     const std::string& name = a.str("ifname");
     const std::string current = c.config().zone_of(name);
     if (!current.empty() && current != c.frame().object) {
-      return "Error: The interface has been added to security zone " + current + ".";
+      return fail("Error: The interface has been added to security zone " + current + ".");
     }
     c.config().interface(name);
     add_unique(c.config().find_zone(c.frame().object)->interfaces, name);
@@ -109,7 +109,7 @@ void register_system_commands(CommandEngine& e) {
   });
   zone.add("undo add interface {iface:ifname}", [](CommandContext& c, const Args& a) -> Result {
     if (!remove_value(c.config().find_zone(c.frame().object)->interfaces, a.str("ifname"))) {
-      return "Error: The interface is not in this security zone.";
+      return fail("Error: The interface is not in this security zone.");
     }
     return kOk;
   });
@@ -155,7 +155,7 @@ void register_system_commands(CommandEngine& e) {
           if (a.has("ifname") && r.interface != a.str("ifname")) return false;
           return true;
         });
-        if (routes.size() == before) return "Error: The static route does not exist.";
+        if (routes.size() == before) return fail("Error: The static route does not exist.");
         c.config().route_keys.clear();  // rebuilt on next use
         return kOk;
       });

@@ -50,7 +50,7 @@ Result undo_limit(CommandContext& c, const Args& a) {
   if (std::erase_if(current_profile(c).limits, [&](const config::ConnectionLimit& l) {
         return l.per_ip == per_ip && l.direction == direction;
       }) == 0)
-    return "Error: The connection limit is not configured.";
+    return fail("Error: The connection limit is not configured.");
   return kOk;
 }
 
@@ -77,10 +77,10 @@ void register_traffic_policy_commands(CommandEngine& e) {
   view.add("undo profile {word:name}", [](CommandContext& c, const Args& a) -> Result {
     for (const auto& r : policy(c).rules) {
       if (r.action == config::TrafficRule::Action::Qos && r.profile == a.str("name"))
-        return "Error: The profile is referenced by traffic-policy rule " + r.name + ".";
+        return fail("Error: The profile is referenced by traffic-policy rule " + r.name + ".");
     }
     if (!erase_named(policy(c).profiles, a.str("name")))
-      return "Error: The profile " + a.str("name") + " does not exist.";
+      return fail("Error: The profile " + a.str("name") + " does not exist.");
     return kOk;
   });
   register_rule_list_commands<config::TrafficPolicy>(
@@ -111,7 +111,7 @@ void register_traffic_policy_commands(CommandEngine& e) {
   register_rule_match_commands<config::TrafficRule>(rule, current_rule);
   rule.add("action qos profile {word:profile}", [](CommandContext& c, const Args& a) -> Result {
     if (find_named(policy(c).profiles, a.str("profile")) == nullptr)
-      return "Error: The profile " + a.str("profile") + " does not exist.";
+      return fail("Error: The profile " + a.str("profile") + " does not exist.");
     config::TrafficRule& r = current_rule(c);
     r.action = config::TrafficRule::Action::Qos;
     r.profile = a.str("profile");

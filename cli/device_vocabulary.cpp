@@ -50,7 +50,8 @@ void register_device_vocabulary(CommandEngine& e) {
       tree.add(
           words + " [ {text:rest} ]",
           [words](CommandContext&, const Args&) -> Result {
-            return "Error: \"" + words + "\" is a command of the device that vfw does not emulate.";
+            return fail("Error: \"" + words +
+                        "\" is a command of the device that vfw does not emulate.");
           },
           CommandKind::NotEmulated);
     }

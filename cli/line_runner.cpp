@@ -75,7 +75,8 @@ LineOutput LineRunner::answer(bool yes) {
   if (!pending_) return {};
   const cli::CommandContext::Question q = std::exchange(pending_, std::nullopt).value();
   cli::LineResult result;
-  if (auto err = q.then(ctx, yes)) result = cli::LineResult{false, *err, 0, false};
+  if (Status done = q.then(ctx, yes); !done)
+    result = cli::LineResult{false, std::move(done).error().message, 0, false};
   result.may_change_config = false;
   return finish(result, {}, 0);
 }

@@ -18,7 +18,7 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
       const auto names = a.all("zone");
       // A command applies whole or not at all: every name is checked before any is added.
       for (const auto& z : names) {
-        if (auto err = check_zone(c.config(), z); err && !undo) return err;
+        if (auto err = check_zone(c.config(), z); !err && !undo) return err;
       }
       for (const auto& z : names) {
         if (undo) {
@@ -42,10 +42,11 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
       auto& list = source ? r.source_addresses : r.destination_addresses;
       const config::AddressItem item = address_item(a);
       if (undo) {
-        if (!remove_value(list, item)) return "Error: The address does not exist in the rule.";
+        if (!remove_value(list, item))
+          return fail("Error: The address does not exist in the rule.");
         return kOk;
       }
-      if (auto err = check_address(c.config(), item)) return err;
+      if (auto err = check_address(c.config(), item); !err) return err;
       add_unique(list, item);
       return kOk;
     };
@@ -60,7 +61,7 @@ void register_rule_match_commands(CommandTree& t, std::function<Rule&(CommandCon
       Rule& r = current(c);
       const auto names = a.all("service");
       for (const auto& s : names) {
-        if (auto err = check_service(c.config(), s); err && !undo) return err;
+        if (auto err = check_service(c.config(), s); !err && !undo) return err;
       }
       for (const auto& s : names) {
         if (undo) {
@@ -126,7 +127,7 @@ void register_rule_list_commands(CommandTree& t, View rule_view, std::string pro
   });
   t.add("undo rule name {word:name}", [=](CommandContext& c, const Args& a) -> Result {
     Policy& p = policy(c);
-    if (!erase_named(p.rules, a.str("name"))) return "Error: The rule does not exist.";
+    if (!erase_named(p.rules, a.str("name"))) return fail("Error: The rule does not exist.");
     p.index.clear();
     return kOk;
   });
@@ -135,7 +136,7 @@ void register_rule_list_commands(CommandTree& t, View rule_view, std::string pro
           Policy& p = policy(c);
           Rule* moving = p.index.find(p.rules, a.str("name"));
           if (moving == nullptr || p.index.find(p.rules, a.str("target")) == nullptr) {
-            return "Error: The rule does not exist.";
+            return fail("Error: The rule does not exist.");
           }
           Rule saved = *moving;
           erase_named(p.rules, a.str("name"));
@@ -149,7 +150,7 @@ void register_rule_list_commands(CommandTree& t, View rule_view, std::string pro
   t.add("rule move {word:name} ( top | bottom )", [=](CommandContext& c, const Args& a) -> Result {
     Policy& p = policy(c);
     Rule* moving = p.index.find(p.rules, a.str("name"));
-    if (moving == nullptr) return "Error: The rule does not exist.";
+    if (moving == nullptr) return fail("Error: The rule does not exist.");
     Rule saved = *moving;
     erase_named(p.rules, a.str("name"));
     p.rules.insert(a.has("top") ? p.rules.begin() : p.rules.end(), saved);

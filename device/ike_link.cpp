@@ -265,18 +265,17 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
 
 IkeLink::IkeLink() : engine_(ike::EngineConfig{}), v1_(ike::EngineConfig{}) {
   auto counter = std::make_shared<uint32_t>(1);
-  engine_.share_conn_ids(counter);
-  v1_.share_conn_ids(counter);
-  engine_.share_work_budget(budget_);
-  v1_.share_work_budget(budget_);
+  for (ike::Negotiator* n : negotiators()) {
+    n->share_conn_ids(counter);
+    n->share_work_budget(budget_);
+  }
 }
 
 void IkeLink::configure(const config::Config& cfg, uint64_t now_ms) {
   problems_.clear();
   sysname_ = cfg.sysname;
-  ike::EngineConfig ec = ike_engine_config(cfg, problems_);
-  v1_.configure(ec, now_ms);
-  engine_.configure(std::move(ec), now_ms);
+  const ike::EngineConfig ec = ike_engine_config(cfg, problems_);
+  for (ike::Negotiator* n : negotiators()) n->configure(ec, now_ms);
 }
 
 bool IkeLink::acquire(uint32_t policy_index, uint64_t now_ms) {
@@ -306,33 +305,44 @@ bool IkeLink::initiate(size_t child, uint64_t now_ms) {
 }
 
 void IkeLink::traffic_lifetime(uint32_t spi, bool inbound, bool hard) {
-  engine_.traffic_lifetime(spi, inbound, hard);
-  v1_.traffic_lifetime(spi, inbound, hard);
+  for (ike::Negotiator* n : negotiators()) n->traffic_lifetime(spi, inbound, hard);
 }
 
 void IkeLink::tick(uint64_t now_ms) {
-  engine_.tick(now_ms);
-  v1_.tick(now_ms);
+  for (ike::Negotiator* n : negotiators()) n->tick(now_ms);
 }
 
 uint64_t IkeLink::next_timer_ms() const {
-  return std::min(engine_.next_timer_ms(), v1_.next_timer_ms());
+  uint64_t next = UINT64_MAX;
+  for (const ike::Negotiator* n : negotiators()) next = std::min(next, n->next_timer_ms());
+  return next;
 }
 
 void IkeLink::delete_all(uint64_t now_ms) {
-  engine_.delete_all(now_ms);
-  v1_.delete_all(now_ms);
+  for (ike::Negotiator* n : negotiators()) n->delete_all(now_ms);
 }
 
 void IkeLink::delete_children(uint64_t now_ms) {
-  engine_.delete_children(now_ms);
-  v1_.delete_children(now_ms);
+  for (ike::Negotiator* n : negotiators()) n->delete_children(now_ms);
 }
 
-std::vector<ike::Datagram> IkeLink::take_datagrams() {
-  auto out = engine_.take_datagrams();
-  for (auto& d : v1_.take_datagrams()) out.push_back(std::move(d));
+namespace {
+
+// Everything each negotiator has to say, in one list.
+template <typename T>
+std::vector<T> gathered(const std::array<ike::Negotiator*, 2>& negotiators,
+                        std::vector<T> (ike::Negotiator::*take)()) {
+  std::vector<T> out;
+  for (ike::Negotiator* n : negotiators) {
+    for (auto& x : (n->*take)()) out.push_back(std::move(x));
+  }
   return out;
+}
+
+}  // namespace
+
+std::vector<ike::Datagram> IkeLink::take_datagrams() {
+  return gathered(negotiators(), &ike::Negotiator::take_datagrams);
 }
 
 namespace {
@@ -433,10 +443,8 @@ void IkeLink::debug_lines(const ike::ErrorRecord& e, const std::string& timestam
 void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& timestamp,
                     uint32_t anti_replay_window) {
   const auto& children = engine_.config().children;
-  auto removals = engine_.take_removals();
-  for (auto& r : v1_.take_removals()) removals.push_back(r);
-  auto installs = engine_.take_installs();
-  for (auto& i : v1_.take_installs()) installs.push_back(std::move(i));
+  const auto removals = gathered(negotiators(), &ike::Negotiator::take_removals);
+  const auto installs = gathered(negotiators(), &ike::Negotiator::take_installs);
   for (const auto& r : removals) {
     const uint8_t proto = r.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
     sad.remove_negotiated(r.spi_in, true, proto);
@@ -446,33 +454,34 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
     if (in.child >= children.size()) continue;
     const ike::ChildConfig& child = children[in.child];
     for (const bool inbound : {true, false}) {
-      auto sa = std::make_unique<ipsec::Sa>();
-      sa->spi = inbound ? in.spi_in : in.spi_out;
-      sa->protocol = in.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
-      sa->inbound = inbound;
-      sa->tunnel = in.tunnel;
-      sa->local = in.local;
-      sa->remote = in.remote;
-      sa->udp_encapsulation = in.udp_encapsulation;
-      sa->remote_port = in.remote_port;
-      sa->replay = ipsec::ReplayWindow(anti_replay_window);
-      sa->created = now_seconds;
-      sa->lifetime_seconds = in.lifetime_seconds;
-      sa->lifetime_kilobytes = in.lifetime_kilobytes;
-      sa->policy = child.policy;
-      sa->policy_seq = child.seq;
-      sa->policy_index = child.policy_index;
-      sa->interface = child.interface;
-      sa->conn_id = in.conn_id;
-      const std::string error =
-          inbound ? sa->crypto.init(in.encryption, in.encryption_key_in, in.authentication,
-                                    in.authentication_key_in, false)
-                  : sa->crypto.init(in.encryption, in.encryption_key_out, in.authentication,
-                                    in.authentication_key_out, true);
-      if (!error.empty()) {
-        problems_.push_back("CHILD SA " + std::to_string(sa->spi) + ": " + error);
+      ipsec::SaSpec spec;
+      spec.spi = inbound ? in.spi_in : in.spi_out;
+      spec.protocol = in.protocol == ike::protocol::kAh ? ipproto::kAh : ipproto::kEsp;
+      spec.inbound = inbound;
+      spec.tunnel = in.tunnel;
+      spec.local = in.local;
+      spec.remote = in.remote;
+      spec.udp_encapsulation = in.udp_encapsulation;
+      spec.remote_port = in.remote_port;
+      spec.encryption = in.encryption;
+      spec.encryption_key = inbound ? in.encryption_key_in : in.encryption_key_out;
+      spec.authentication = in.authentication;
+      spec.authentication_key = inbound ? in.authentication_key_in : in.authentication_key_out;
+      spec.anti_replay_window = anti_replay_window;
+      spec.created = now_seconds;
+      spec.lifetime_seconds = in.lifetime_seconds;
+      spec.lifetime_kilobytes = in.lifetime_kilobytes;
+      spec.policy = child.policy;
+      spec.policy_seq = child.seq;
+      spec.policy_index = child.policy_index;
+      spec.interface = child.interface;
+      spec.conn_id = in.conn_id;
+      Expected<std::unique_ptr<ipsec::Sa>> made = ipsec::make_sa(spec);
+      if (!made) {
+        problems_.push_back("CHILD SA " + std::to_string(spec.spi) + ": " + made.error().message);
         continue;
       }
+      std::unique_ptr<ipsec::Sa> sa = std::move(*made);
       log_.push_back(timestamp + "IPSEC/6/SA: " + std::string(inbound ? "inbound" : "outbound") +
                      " " + ipsec::describe(*sa) + ", ipsec policy " + child.policy + " " +
                      std::to_string(child.seq));
@@ -484,8 +493,7 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
                    std::to_string(r.spi_out) + " deleted");
   }
   if (keys_in_log) log_keys();
-  auto errors = engine_.take_errors();
-  for (auto& e : v1_.take_errors()) errors.push_back(std::move(e));
+  auto errors = gathered(negotiators(), &ike::Negotiator::take_errors);
   if (now_seconds != log_second_) {
     if (const uint64_t unlogged = failure_log_.take_unlogged(); unlogged > 0) {
       log_.push_back(timestamp + "IKE/4/NEGOTIATION: " + std::to_string(unlogged) +
@@ -504,7 +512,7 @@ void IkeLink::drain(ipsec::Sad& sad, uint32_t now_seconds, const std::string& ti
                      std::to_string(busy - busy_seen_) +
                      " new IKE SA requests not answered (Diffie-Hellman budget of " +
                      std::to_string(budget_->units_per_second()) + " units a second spent); " +
-                     std::to_string(engine_.half_open() + v1_.half_open()) + " half-open");
+                     std::to_string(half_open()) + " half-open");
       cookies_seen_ = cookies;
       busy_seen_ = busy;
     }

@@ -15,8 +15,8 @@
 
 #include "config/model.hpp"
 #include "device/rate_limited_log.hpp"
-#include "ike/engine.hpp"
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/engine.hpp"
+#include "ike/v2/engine.hpp"
 #include "ipsec/sad.hpp"
 
 namespace vfw {
@@ -43,8 +43,7 @@ class IkeLink {
   const ike::v1::Engine& engine_v1() const { return v1_; }
   // Both engines draw their random bytes from random from now on (a lab's seeded stream).
   void set_random(ike::RandomSource& random) {
-    engine_.set_random(random);
-    v1_.set_random(random);
+    for (ike::Negotiator* n : negotiators()) n->set_random(random);
   }
 
   // The Diffie-Hellman work both engines may do for requesters (ike/work_budget.hpp).
@@ -94,6 +93,10 @@ class IkeLink {
 
   ike::Engine engine_;
   ike::v1::Engine v1_;
+  // Both, driven alike: what one is told, the other is.
+  std::array<ike::Negotiator*, 2> negotiators() { return {&engine_, &v1_}; }
+  std::array<const ike::Negotiator*, 2> negotiators() const { return {&engine_, &v1_}; }
+  size_t half_open() const { return engine_.half_open() + v1_.half_open(); }
   std::shared_ptr<ike::WorkBudget> budget_ = std::make_shared<ike::WorkBudget>();
   // A flood of failures is counted, not written line by line (at most 10 a second).
   RateLimitedLog failure_log_{10};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "packet/headers.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw {
@@ -61,17 +62,9 @@ std::vector<uint8_t> ike_udp_packet(const ike::Datagram& d, uint16_t ip_id) {
   const bool marker = d.local.port == ike::kNatTraversalPort && !d.keepalive;
   const size_t length = 20 + 8 + (marker ? 4 : 0) + d.bytes.size();
   std::vector<uint8_t> p(length, 0);
-  p[0] = 0x45;
-  store16(&p[2], static_cast<uint16_t>(length));
-  store16(&p[4], ip_id);
-  p[8] = 64;
-  p[9] = ipproto::kUdp;
-  store32(&p[12], d.local.address.v);
-  store32(&p[16], d.remote.address.v);
-  store16(&p[10], internet_checksum({p.data(), 20}));
-  store16(&p[20], d.local.port);
-  store16(&p[22], d.remote.port);
-  store16(&p[24], static_cast<uint16_t>(length - 20));
+  write_ipv4_header(p.data(), {0, static_cast<uint16_t>(length), ip_id, false, 64, ipproto::kUdp,
+                               d.local.address, d.remote.address});
+  write_udp_header(&p[20], d.local.port, d.remote.port, static_cast<uint16_t>(length - 20));
   std::copy(d.bytes.begin(), d.bytes.end(), p.begin() + 28 + (marker ? 4 : 0));
   return p;
 }

@@ -99,21 +99,21 @@ Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool
 // The reply to a flow that left in a tunnel, as the peer sends it: the inner reply (to the
 // flow as the device translated it) encapsulated under the SAs the device holds for the inbound
 // direction of that tunnel, ESP first and then AH, keyed from the peer's side.
-std::string encapsulate_as_peer(Device& device, const std::vector<uint8_t>& outer,
-                                std::vector<uint8_t>& bytes) {
+Status encapsulate_as_peer(Device& device, const std::vector<uint8_t>& outer,
+                           std::vector<uint8_t>& bytes) {
   PacketInfo info;
-  if (parse_ipv4(outer, info) != DropReason::None) return "the packet that left is not IPv4";
+  if (parse_ipv4(outer, info) != DropReason::None) return fail("the packet that left is not IPv4");
   const auto& sas = device.runtime().sad.all();
   const ipsec::Sa* out = nullptr;
   for (const auto& sa : sas) {
     if (!sa->inbound && sa->local == info.src && sa->remote == info.dst) out = sa.get();
   }
-  if (out == nullptr) return "no outbound SA to " + to_string(info.dst);
+  if (out == nullptr) return fail("no outbound SA to " + to_string(info.dst));
   std::vector<const ipsec::Sa*> inbound;
   for (const auto& sa : sas) {
     if (sa->inbound && sa->policy_index == out->policy_index) inbound.push_back(sa.get());
   }
-  if (inbound.empty()) return "no inbound SA for policy " + out->policy;
+  if (inbound.empty()) return fail("no inbound SA for policy " + out->policy);
   std::stable_sort(inbound.begin(), inbound.end(), [](const auto* a, const auto* b) {
     return a->protocol == ipproto::kEsp && b->protocol != ipproto::kEsp;
   });
@@ -121,27 +121,30 @@ std::string encapsulate_as_peer(Device& device, const std::vector<uint8_t>& oute
   auto length = static_cast<uint32_t>(bytes.size());
   bytes.resize(bytes.size() + kRoom);
   for (const ipsec::Sa* sa : inbound) {
-    std::string error;
-    std::unique_ptr<ipsec::Sa> peer = ipsec::peer_of(*sa, error);
-    if (peer == nullptr) return error;
+    Expected<std::unique_ptr<ipsec::Sa>> made = ipsec::peer_of(*sa);
+    if (!made) return Unexpected(std::move(made).error());
+    const std::unique_ptr<ipsec::Sa>& peer = *made;
     const DropReason r = sa->protocol == ipproto::kAh
                              ? ipsec::ah_encapsulate(*peer, bytes.data(), length,
                                                      static_cast<uint32_t>(bytes.size()), 0x4000)
                              : ipsec::esp_encapsulate(*peer, bytes.data(), length,
                                                       static_cast<uint32_t>(bytes.size()), 0x4000);
-    if (r != DropReason::None) return "the reply could not be encapsulated";
+    if (r != DropReason::None) return fail("the reply could not be encapsulated");
   }
   bytes.resize(length);
-  return "";
+  return {};
+}
+
+// A request that is not well formed: vfw packet-trace exits 2 for it, 1 for a trace that failed.
+Unexpected<Error> bad(std::string message) {
+  return fail(std::move(message), Errc::InvalidArgument);
 }
 
 // One flow: its packet (repeated), and its reply with --reverse.
-int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, std::ostream& err,
-               PcapWriter* pcap) {
+Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out,
+                  PcapWriter* pcap) {
   if (o.input.empty() || o.protocol.empty() || o.source.empty() || o.destination.empty()) {
-    err << "packet-trace: --input, --protocol, --source and --destination are needed (or --flows "
-           "FILE)\n";
-    return 2;
+    return bad("--input, --protocol, --source and --destination are needed (or --flows FILE)");
   }
   PacketSpec spec;
   if (auto number = config::protocol_number(o.protocol)) {
@@ -149,45 +152,36 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
   } else if (auto n = parse_uint(o.protocol, 255)) {
     spec.protocol = static_cast<uint8_t>(*n);
   } else {
-    err << "packet-trace: unknown protocol \"" << o.protocol << "\" (icmp, tcp, udp or a number)\n";
-    return 2;
+    return bad("unknown protocol \"" + o.protocol + "\" (icmp, tcp, udp or a number)");
   }
   if (spec.protocol == 0) {
-    err << "packet-trace: protocol must be icmp, tcp, udp or a number from 1 to 255\n";
-    return 2;
+    return bad("protocol must be icmp, tcp, udp or a number from 1 to 255");
   }
   auto src = parse_ipv4(o.source);
   auto dst = parse_ipv4(o.destination);
   if (!src || !dst) {
-    err << "packet-trace: --source and --destination take IPv4 addresses\n";
-    return 2;
+    return bad("--source and --destination take IPv4 addresses");
   }
   spec.src = *src;
   spec.dst = *dst;
   const auto input = config::normalize_interface(o.input);
   if (!input || device.snapshot().interface_index(*input) == kNoInterface) {
-    err << "packet-trace: interface \"" << o.input << "\" does not exist on "
-        << device.config().sysname << "\n";
-    return 2;
+    return bad("interface \"" + o.input + "\" does not exist on " + device.config().sysname);
   }
   const bool ports = spec.protocol == ipproto::kTcp || spec.protocol == ipproto::kUdp;
   if (ports && o.destination_port < 0) {
-    err << "packet-trace: --destination-port is needed for tcp and udp\n";
-    return 2;
+    return bad("--destination-port is needed for tcp and udp");
   }
   // Every argument in range, none silently replaced (-1 is "not given").
   if (o.source_port < -1 || o.source_port > 65535 || o.destination_port < -1 ||
       o.destination_port > 65535) {
-    err << "packet-trace: a port is a number from 0 to 65535\n";
-    return 2;
+    return bad("a port is a number from 0 to 65535");
   }
   if (o.icmp_type < -1 || o.icmp_type > 255) {
-    err << "packet-trace: --icmp-type is a number from 0 to 255\n";
-    return 2;
+    return bad("--icmp-type is a number from 0 to 255");
   }
   if (o.repeat < 1 || o.repeat > kMaxRepeat) {
-    err << "packet-trace: --repeat is a number from 1 to " << kMaxRepeat << "\n";
-    return 2;
+    return bad("--repeat is a number from 1 to " + std::to_string(kMaxRepeat));
   }
   // The smallest packet of the protocol: the IP header and the transport header.
   const int smallest =
@@ -195,9 +189,8 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
             : spec.protocol == ipproto::kUdp || spec.protocol == ipproto::kIcmp ? 8
                                                                                 : 0);
   if (o.size != 0 && (o.size < smallest || o.size > 65535)) {
-    err << "packet-trace: --size is the IP total length, from " << smallest
-        << " (the smallest packet of this protocol) to 65535\n";
-    return 2;
+    return bad("--size is the IP total length, from " + std::to_string(smallest) +
+               " (the smallest packet of this protocol) to 65535");
   }
   spec.src_port = static_cast<uint16_t>(o.source_port >= 0 ? o.source_port : (ports ? 49152 : 1));
   spec.dst_port = static_cast<uint16_t>(ports ? o.destination_port : 0);
@@ -217,8 +210,7 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
   if (o.reverse) {
     if (!o.json) out << "\n";
     if (first.action != Action::Forward) {
-      err << "packet-trace: the first packet was not forwarded, so there is no reply to send\n";
-      return 1;
+      return fail("the first packet was not forwarded, so there is no reply to send");
     }
     // The reply answers the flow as the device translated it: the session's reply key (what left
     // in plain text, swapped, when there is no session to ask).
@@ -247,15 +239,14 @@ int trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out, s
     std::vector<uint8_t> bytes = build_packet(reply);
     std::string description = describe_packet(reply, first.output);
     if (first.encapsulated) {
-      if (std::string error = encapsulate_as_peer(device, first.bytes, bytes); !error.empty()) {
-        err << "packet-trace: cannot build the peer's reply: " << error << "\n";
-        return 1;
+      if (const Status made = encapsulate_as_peer(device, first.bytes, bytes); !made) {
+        return fail("cannot build the peer's reply: " + made.error().message);
       }
       description += ", encapsulated by the peer";
     }
     send_bytes(device, std::move(bytes), std::move(description), first.output, o.json, out, pcap);
   }
-  return 0;
+  return {};
 }
 
 // A flow file's lines, read whole before anything is traced; at most this many bytes a line, and
@@ -265,7 +256,7 @@ constexpr size_t kMaxFlows = 100000;
 
 }  // namespace
 
-bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::string& error) {
+Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
   std::vector<std::string> words;
   for (size_t i = 0; i < line.size();) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
@@ -275,15 +266,14 @@ bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::strin
     i = end;
   }
   auto number = [&](const std::string& option, const std::string& word, int low, int high,
-                    int& into) {
+                    int& into) -> Status {
     const auto n = parse_uint(word, static_cast<uint32_t>(high));
     if (!n || static_cast<int>(*n) < low) {
-      error = option + " takes a number from " + std::to_string(low) + " to " +
-              std::to_string(high) + ", not \"" + word + "\"";
-      return false;
+      return fail(option + " takes a number from " + std::to_string(low) + " to " +
+                  std::to_string(high) + ", not \"" + word + "\"");
     }
     into = static_cast<int>(*n);
-    return true;
+    return {};
   };
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& option = words[i];
@@ -300,15 +290,11 @@ bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::strin
                        option == "--destination-port" || option == "--icmp-type" ||
                        option == "--size" || option == "--repeat";
     if (!known) {
-      error = "unknown option \"" + option +
-              "\" (a flow takes --input, --protocol, --source, --destination, --source-port, "
-              "--destination-port, --icmp-type, --size, --df, --reverse, --repeat)";
-      return false;
+      return fail("unknown option \"" + option +
+                  "\" (a flow takes --input, --protocol, --source, --destination, --source-port, "
+                  "--destination-port, --icmp-type, --size, --df, --reverse, --repeat)");
     }
-    if (i + 1 == words.size()) {
-      error = option + " needs a value";
-      return false;
-    }
+    if (i + 1 == words.size()) return fail(option + " needs a value");
     const std::string& value = words[++i];
     if (option == "--input") {
       flow.input = value;
@@ -318,23 +304,26 @@ bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::strin
       flow.source = value;
     } else if (option == "--destination") {
       flow.destination = value;
-    } else if (option == "--source-port") {
-      if (!number(option, value, 0, 65535, flow.source_port)) return false;
-    } else if (option == "--destination-port") {
-      if (!number(option, value, 0, 65535, flow.destination_port)) return false;
-    } else if (option == "--icmp-type") {
-      if (!number(option, value, 0, 255, flow.icmp_type)) return false;
-    } else if (option == "--size") {
-      if (!number(option, value, 0, 65535, flow.size)) return false;
-    } else if (!number(option, value, 1, kMaxRepeat, flow.repeat)) {
-      return false;
+    } else {
+      Status read;
+      if (option == "--source-port") {
+        read = number(option, value, 0, 65535, flow.source_port);
+      } else if (option == "--destination-port") {
+        read = number(option, value, 0, 65535, flow.destination_port);
+      } else if (option == "--icmp-type") {
+        read = number(option, value, 0, 255, flow.icmp_type);
+      } else if (option == "--size") {
+        read = number(option, value, 0, 65535, flow.size);
+      } else {
+        read = number(option, value, 1, kMaxRepeat, flow.repeat);
+      }
+      if (!read) return read;
     }
   }
-  return true;
+  return {};
 }
 
-int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out,
-                     std::ostream& err) {
+Status run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out) {
   // A flow file is read and checked whole first: a mistake on line 900 is reported before the
   // first packet runs, not after 899 traces. Lines and their number are bounded, so that no file
   // (/dev/zero included) takes more than a few megabytes.
@@ -342,60 +331,61 @@ int run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& 
   if (!o.flows.empty()) {
     std::ifstream file(o.flows, std::ios::binary);
     if (!file) {
-      err << "packet-trace: cannot read " << o.flows << "\n";
-      return 2;
+      return bad("cannot read " + o.flows);
     }
     std::array<char, kMaxFlowLine + 1> buffer{};  // the line and its NUL
     for (size_t number = 1; file.getline(buffer.data(), buffer.size()) || file.gcount() > 0;
          ++number) {
       if (file.fail() && !file.eof()) {
-        err << "packet-trace: " << o.flows << " line " << number << ": longer than " << kMaxFlowLine
-            << " characters\n";
-        return 2;
+        return bad(o.flows + " line " + std::to_string(number) + ": longer than " +
+                   std::to_string(kMaxFlowLine) + " characters");
       }
       const std::string_view line(buffer.data());
       const size_t first = line.find_first_not_of(" \t\r");
       if (first == std::string_view::npos || line[first] == '#') continue;
       if (flows.size() == kMaxFlows) {
-        err << "packet-trace: " << o.flows << ": more than " << kMaxFlows << " flows\n";
-        return 2;
+        return bad(o.flows + ": more than " + std::to_string(kMaxFlows) + " flows");
       }
       PacketTraceOptions flow;
       flow.json = o.json;
-      std::string error;
-      if (!parse_flow_line(line, flow, error)) {
-        err << "packet-trace: " << o.flows << " line " << number << ": " << error << "\n";
-        return 2;
+      if (const Status read = parse_flow_line(line, flow); !read) {
+        return bad(o.flows + " line " + std::to_string(number) + ": " + read.error().message);
       }
       flows.emplace_back(number, std::move(flow));
     }
     if (file.bad()) {
-      err << "packet-trace: cannot read " << o.flows << "\n";
-      return 2;
+      return bad("cannot read " + o.flows);
     }
   } else {
     flows.emplace_back(0, o);
   }
   std::unique_ptr<PcapWriter> pcap;
   if (!o.pcap.empty()) {
-    pcap = std::make_unique<PcapWriter>(o.pcap);
-    if (!pcap->ok()) {
-      err << "packet-trace: cannot write " << o.pcap << ": " << pcap->error() << "\n";
-      return 2;
+    auto opened = PcapWriter::open(o.pcap);
+    if (!opened) {
+      return bad("cannot write " + o.pcap + ": " + opened.error().message);
     }
+    pcap = std::move(*opened);
   }
   // The flows run one after the other through the one device, as packets through a real one:
-  // what the first made (sessions, NAT ports) is there for the next.
-  int status = 0;
+  // what the first made (sessions, NAT ports) is there for the next. A flow that fails does not
+  // stop the others: the error has a line for each, and is a bad argument if any was.
+  Error failed;
   for (size_t i = 0; i < flows.size(); ++i) {
     if (i > 0 && !o.json) out << "\n";
     const auto& [line, flow] = flows[i];
-    const int s = trace_flow(device, flow, out, err, pcap.get());
-    if (s != 0 && !o.flows.empty())
-      err << "packet-trace: " << o.flows << " line " << line << ": that flow was not traced\n";
-    status = std::max(status, s);
+    Status traced = trace_flow(device, flow, out, pcap.get());
+    if (traced) continue;
+    if (!failed.message.empty()) failed.message += "\n";
+    failed.message += traced.error().message;
+    if (!o.flows.empty()) {
+      failed.message +=
+          "\n" + o.flows + " line " + std::to_string(line) + ": that flow was not traced";
+    }
+    if (traced.error().code == Errc::InvalidArgument) failed.code = Errc::InvalidArgument;
   }
-  return status;
+  if (!failed.message.empty()) return Unexpected(std::move(failed));
+  return {};
 }
 
 }  // namespace vfw

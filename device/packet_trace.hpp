@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/expected.hpp"
 #include "device/device.hpp"
 
 namespace vfw {
@@ -32,16 +33,16 @@ struct PacketTraceOptions {
   std::string flows;
 };
 
-// Reads one line of a flow file into flow (which keeps what the line does not set). False with
-// the reason in error for an unknown option, a missing value or a number out of range.
-bool parse_flow_line(std::string_view line, PacketTraceOptions& flow, std::string& error);
+// Reads one line of a flow file into flow (which keeps what the line does not set); why not for
+// an unknown option, a missing value or a number out of range.
+Status parse_flow_line(std::string_view line, PacketTraceOptions& flow);
 
 // At most this many packets a trace (--repeat), as the CLI's `repeat 1-100`.
 inline constexpr int kMaxRepeat = 100;
 
-// Runs the trace on device; returns the exit status: 0 when the packets were traced, 1 when the
-// configuration or the trace failed, 2 for a bad argument.
-int run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out,
-                     std::ostream& err);
+// Runs the trace on device, printing to out. Why not, when it could not: InvalidArgument for a
+// request that is not well formed (an option, an interface, the flow file), Failed for a trace
+// that could not finish (no reply to send); a line for each failed flow of a flow file.
+Status run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out);
 
 }  // namespace vfw

@@ -4,14 +4,13 @@
 
 namespace vfw {
 
-PcapWriter::PcapWriter(const std::string& path, bool ethernet) {
-  handle_ = pcap_open_dead(ethernet ? DLT_EN10MB : DLT_RAW, 65535);
-  if (handle_ == nullptr) {
-    error_ = "libpcap could not start a capture";
-    return;
-  }
-  dumper_ = pcap_dump_open(handle_, path.c_str());
-  if (dumper_ == nullptr) error_ = pcap_geterr(handle_);
+Expected<std::unique_ptr<PcapWriter>> PcapWriter::open(const std::string& path, bool ethernet) {
+  std::unique_ptr<PcapWriter> w(new PcapWriter());
+  w->handle_ = pcap_open_dead(ethernet ? DLT_EN10MB : DLT_RAW, 65535);
+  if (w->handle_ == nullptr) return fail("libpcap could not start a capture");
+  w->dumper_ = pcap_dump_open(w->handle_, path.c_str());
+  if (w->dumper_ == nullptr) return fail(pcap_geterr(w->handle_));
+  return w;
 }
 
 PcapWriter::~PcapWriter() {
@@ -20,7 +19,6 @@ PcapWriter::~PcapWriter() {
 }
 
 void PcapWriter::write(std::span<const uint8_t> packet, uint32_t seconds, uint32_t microseconds) {
-  if (dumper_ == nullptr) return;
   pcap_pkthdr header{};
   header.ts.tv_sec = seconds;
   header.ts.tv_usec = microseconds;

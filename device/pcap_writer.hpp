@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+
+#include "base/expected.hpp"
 
 struct pcap;
 struct pcap_dumper;
@@ -13,19 +16,18 @@ namespace vfw {
 
 class PcapWriter {
  public:
-  // Link type RAW (IP packets), or Ethernet frames when ethernet. Check ok() / error().
-  explicit PcapWriter(const std::string& path, bool ethernet = false);
+  // Link type RAW (IP packets), or Ethernet frames when ethernet; libpcap's reason when the file
+  // cannot be made.
+  static Expected<std::unique_ptr<PcapWriter>> open(const std::string& path, bool ethernet = false);
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;
   ~PcapWriter();
-  bool ok() const { return dumper_ != nullptr; }
-  const std::string& error() const { return error_; }
   void write(std::span<const uint8_t> packet, uint32_t seconds, uint32_t microseconds = 0);
 
  private:
+  PcapWriter() = default;
   pcap* handle_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
-  std::string error_;
 };
 
 }  // namespace vfw

@@ -886,13 +886,12 @@ bool Diagnosis::failed() const {
                      [](const Finding& f) { return f.verdict == ItemStatus::Failed; });
 }
 
-std::optional<Diagnosis> diagnose(const config::Config& local, const config::Config* peer,
-                                  const DiagnoseOptions& o, std::string& error) {
+Expected<Diagnosis> diagnose(const config::Config& local, const config::Config* peer,
+                             const DiagnoseOptions& o) {
   const auto from = parse_ipv4(o.from);
   const auto to = parse_ipv4(o.to);
   if (!from || !to) {
-    error = "--from and --to take IPv4 addresses";
-    return std::nullopt;
+    return fail("--from and --to take IPv4 addresses");
   }
   PacketSpec spec;
   spec.src = *from;
@@ -901,22 +900,19 @@ std::optional<Diagnosis> diagnose(const config::Config& local, const config::Con
     spec.src_port = 1;
   } else if (o.protocol == "tcp" || o.protocol == "udp") {
     if (o.port < 1 || o.port > 65535) {
-      error = "--port (1 to 65535) is needed for tcp and udp";
-      return std::nullopt;
+      return fail("--port (1 to 65535) is needed for tcp and udp");
     }
     spec.protocol = o.protocol == "tcp" ? ipproto::kTcp : ipproto::kUdp;
     spec.src_port = 49152;
     spec.dst_port = static_cast<uint16_t>(o.port);
     spec.tcp_flags = tcpflag::kSyn;
   } else {
-    error = "--protocol is icmp, tcp or udp";
-    return std::nullopt;
+    return fail("--protocol is icmp, tcp or udp");
   }
   const Device probe(local);
   const std::string input = interface_towards(probe, *from);
   if (input.empty()) {
-    error = local.sysname + " has no interface or route towards " + o.from;
-    return std::nullopt;
+    return fail(local.sysname + " has no interface or route towards " + o.from);
   }
   return Run(local, peer, spec).run(input);
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "config/model.hpp"
 
 namespace vfw::diagnose {
@@ -95,10 +96,10 @@ struct DiagnoseOptions {
   int port = -1;                  // the destination port for tcp and udp
 };
 
-// nullopt with error set for arguments that name no flow (bad addresses, no interface of the
-// device reaches the source).
-std::optional<Diagnosis> diagnose(const config::Config& local, const config::Config* peer,
-                                  const DiagnoseOptions& options, std::string& error);
+// Why not, for arguments that name no flow (bad addresses, no interface of the device reaches
+// the source).
+Expected<Diagnosis> diagnose(const config::Config& local, const config::Config* peer,
+                             const DiagnoseOptions& options);
 
 std::string format_diagnosis_text(const Diagnosis& d);
 std::string format_diagnosis_json(const Diagnosis& d);

@@ -1,5 +1,7 @@
 // The diagnosis as text for people (one block per item, failures in capitals so that they stand
 // out in a long list) and as JSON for scripts.
+#include <nlohmann/json.hpp>
+
 #include <sstream>
 
 #include "diagnose/diagnosis.hpp"
@@ -33,33 +35,21 @@ std::string format_diagnosis_text(const Diagnosis& d) {
   return o.str();
 }
 
+// docs/diagnose.md's JSON (docs/schemas/diagnose.schema.json).
 std::string format_diagnosis_json(const Diagnosis& d) {
-  std::ostringstream o;
-
-  o << "{\"traffic\":";
-  json_string(o, d.traffic);
-  o << ",\"failed\":" << (d.failed() ? "true" : "false") << ",\"findings\":[";
-  for (size_t i = 0; i < d.findings.size(); ++i) {
-    const Finding& f = d.findings[i];
-    if (i != 0) o << ",";
-    o << "{\"item\":";
-    json_string(o, f.item.text());
-    o << ",\"title\":";
-    json_string(o, f.title);
-    o << ",\"device\":";
-    json_string(o, f.device);
-    o << ",\"verdict\":";
-    json_string(o, verdict_name(f.verdict));
-    o << ",\"evidence\":";
-    json_strings(o, f.evidence);
-    o << ",\"fix\":";
-    json_strings(o, f.fix);
-    o << ",\"check\":";
-    json_string(o, f.check);
-    o << "}";
+  using Json = nlohmann::ordered_json;
+  Json findings = Json::array();
+  for (const Finding& f : d.findings) {
+    findings.push_back(Json{{"item", f.item.text()},
+                            {"title", f.title},
+                            {"device", f.device},
+                            {"verdict", verdict_name(f.verdict)},
+                            {"evidence", f.evidence},
+                            {"fix", f.fix},
+                            {"check", f.check}});
   }
-  o << "]}\n";
-  return o.str();
+  return json_text(
+      Json{{"traffic", d.traffic}, {"failed", d.failed()}, {"findings", std::move(findings)}});
 }
 
 }  // namespace vfw::diagnose

@@ -28,12 +28,12 @@ struct TunnelSide {
 };
 
 struct NegotiationForecast {
-  uint8_t version = 2;   // the version the initiator starts with
-  bool starts = true;    // false: the initiator cannot start (no remote-address)
+  uint8_t version = 2;                 // the version the initiator starts with
+  bool starts = true;                  // false: the initiator cannot start (no remote-address)
   std::optional<ike::Failure> reason;  // the device's reason; none when it comes up
-  std::string found_by;  // the label of the side that records it first
-  std::string detail;    // what differs
-  std::string fix_on;    // the label of the side whose lines change
+  std::string found_by;                // the label of the side that records it first
+  std::string detail;                  // what differs
+  std::string fix_on;                  // the label of the side whose lines change
   std::vector<std::string> fix;
   std::vector<std::string> notes;  // what comes up but fails later (a PFS mismatch under IKEv2)
   bool undecidable = false;        // a key sealed by another device: not comparable

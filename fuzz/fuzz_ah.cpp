@@ -61,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 21 || size > 4000) return 0;
   const bool transport_mode = (data[0] & 1) != 0;
   AhDevice& d = transport_mode ? transport : tunnel;
-  std::string error;
-  auto peer = ipsec::peer_of(*d.inbound, error);
-  if (peer == nullptr) std::abort();
+  auto made = ipsec::peer_of(*d.inbound);
+  if (!made) std::abort();
+  const std::unique_ptr<ipsec::Sa>& peer = *made;
 
   std::vector<uint8_t> packet(data + 1, data + size);
   auto length = static_cast<uint32_t>(size - 1);

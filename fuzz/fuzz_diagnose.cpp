@@ -16,15 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t split = text.find("\n#peer\n");
   cli::LoadResult local = cli::load_config_text(text.substr(0, split), "fw1.cfg");
   if (!local.ok()) return 0;
-  std::string error;
   const diagnose::DiagnoseOptions flow{"10.1.1.2", "10.2.1.2", "icmp", -1};
-  if (auto d = diagnose::diagnose(local.config, nullptr, flow, error)) {
+  if (auto d = diagnose::diagnose(local.config, nullptr, flow)) {
     (void)diagnose::format_diagnosis_json(*d);
   }
   if (split == std::string_view::npos) return 0;
   cli::LoadResult peer = cli::load_config_text(text.substr(split + 7), "fw3.cfg");
   if (!peer.ok()) return 0;
-  if (auto d = diagnose::diagnose(local.config, &peer.config, flow, error)) {
+  if (auto d = diagnose::diagnose(local.config, &peer.config, flow)) {
     (void)diagnose::format_diagnosis_text(*d);
   }
   return 0;

@@ -45,9 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (sa->inbound && sa->protocol == ipproto::kEsp) inbound = sa.get();
   }
   if (inbound == nullptr) std::abort();
-  std::string error;
-  auto peer = ipsec::peer_of(*inbound, error);
-  if (peer == nullptr) std::abort();
+  auto made = ipsec::peer_of(*inbound);
+  if (!made) std::abort();
+  const std::unique_ptr<ipsec::Sa>& peer = *made;
   const bool whole_plaintext = (data[0] & 1) != 0;
   ++data;
   --size;

@@ -55,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.json = (flags & 2) != 0;
   o.reverse = (flags & 4) != 0;
   o.repeat = 1 + ((flags >> 3) & 3);
-  std::ostringstream out, err;
-  const int status = run_packet_trace(device, o, out, err);
-  if (status != 0 && err.str().empty()) std::abort();  // a refusal always says why
+  std::ostringstream out;
+  const Status traced = run_packet_trace(device, o, out);
+  if (!traced && traced.error().message.empty()) std::abort();  // a refusal always says why
   return 0;
 }

@@ -14,23 +14,25 @@
 namespace vfw::ike {
 
 // X(enum, the device's words, IKEv2 list number, IKEv1 list number, the IPSec debug's words)
-#define VFW_IKE_FAILURES(X)                                                   \
-  X(Phase1ProposalMismatch, "phase1 proposal mismatch", 200, 11, "")          \
-  X(Phase2ProposalOrPfsMismatch, "phase2 proposal or pfs mismatch", 200, 200, \
-    "ipsec proposal or pfs mismatch")                                         \
-  X(AuthenticationFail, "authentication fail", 4, 200, "")                    \
-  X(ConfigIdMismatch, "config ID mismatch", 151, 148, "")                     \
-  X(PeerAddressMismatch, "peer address mismatch", 107, 200, "")               \
-  X(FlowMismatch, "flow mismatch", 200, 200, "acl mismatch")                  \
-  X(ResponderDhMismatch, "responder dh mismatch", 200, 200, "")               \
-  X(InitiatorDhMismatch, "initiator dh mismatch", 200, 200, "")               \
-  X(VersionMismatch, "version mismatch", 200, 200, "")                        \
-  X(MalformedMessage, "malformed message", 200, 200, "")                      \
-  X(MalformedPayload, "malformed payload", 200, 200, "")                      \
-  X(NegotiationRefused, "negotiation refused", 200, 200, "")                  \
-  X(ExchangeTimeout, "exchange timeout", 200, 200, "")                        \
-  X(DpdTimeout, "dpd timeout", 200, 200, "")                                  \
-  X(RekeyFail, "rekey fail", 200, 200, "")
+#define VFW_IKE_FAILURES(X)                                                           \
+  X(Phase1ProposalMismatch, "phase1 proposal mismatch", 200, 11, "")                  \
+  X(Phase2ProposalOrPfsMismatch, "phase2 proposal or pfs mismatch", 200, 200,         \
+    "ipsec proposal or pfs mismatch")                                                 \
+  X(AuthenticationFail, "authentication fail", 4, 200, "")                            \
+  X(ConfigIdMismatch, "config ID mismatch", 151, 148, "")                             \
+  X(PeerAddressMismatch, "peer address mismatch", 107, 200, "")                       \
+  X(FlowMismatch, "flow mismatch", 200, 200, "acl mismatch")                          \
+  X(ResponderDhMismatch, "responder dh mismatch", 200, 200, "")                       \
+  X(InitiatorDhMismatch, "initiator dh mismatch", 200, 200, "")                       \
+  X(VersionMismatch, "version mismatch", 200, 200, "")                                \
+  X(MalformedMessage, "malformed message", 200, 200, "")                              \
+  X(MalformedPayload, "malformed payload", 200, 200, "")                              \
+  X(NegotiationRefused, "negotiation refused", 200, 200, "")                          \
+  X(ExchangeTimeout, "exchange timeout", 200, 200, "")                                \
+  X(DpdTimeout, "dpd timeout", 200, 200, "")                                          \
+  X(RekeyFail, "rekey fail", 200, 200, "")                                            \
+  /* vfw's own: the device's crypto never lacks an algorithm, an OpenSSL build can */ \
+  X(CryptoUnavailable, "crypto unavailable", 200, 200, "")
 
 enum class Failure : uint8_t {
 #define VFW_ENUM(e, words, v2, v1, ipsec) e,

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ike/crypto_failure.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::ike::v1 {
@@ -112,7 +113,7 @@ Bytes digest(const Hash& hash, std::span<const uint8_t> data) {
   if (md == nullptr ||
       EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1 ||
       length != out.size())
-    throw std::runtime_error(std::string(hash.prf->digest) + " failed in OpenSSL");
+    throw CryptoFailure(std::string(hash.prf->digest) + " failed in OpenSSL");
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ike/crypto_failure.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::ike {
@@ -55,7 +56,7 @@ Bytes prf(const PrfAlgorithm& alg, std::span<const uint8_t> key, std::span<const
       EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
     // Only an OpenSSL without the digest gets here; the algorithm tables name standard ones.
-    throw std::runtime_error("HMAC-" + std::string(alg.digest) + " failed in OpenSSL");
+    throw CryptoFailure("HMAC-" + std::string(alg.digest) + " failed in OpenSSL");
   }
   return out;
 }

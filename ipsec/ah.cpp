@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ipsec/transport_mode.hpp"
+#include "packet/headers.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::ipsec {
@@ -52,13 +53,9 @@ DropReason ah_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capaci
   if (sa.tunnel) {
     std::memmove(ip + 20 + ah, ip, length);
     const uint8_t tos = ip[20 + ah + 1];
-    ip[0] = 0x45;
-    ip[1] = tos;
-    store16(ip + 4, ip_id);
-    store16(ip + 6, 0);
-    ip[8] = 64;
-    store32(ip + 12, sa.local.v);
-    store32(ip + 16, sa.remote.v);
+    // The checksum is written again below, once the ICV (which treats it as mutable) is in.
+    write_ipv4_header(ip, {tos, static_cast<uint16_t>(total), ip_id, false, 64, ipproto::kAh,
+                           sa.local, sa.remote});
   } else {
     std::memmove(ip + ihl + ah, ip + ihl, length - ihl);
   }

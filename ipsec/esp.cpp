@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "ipsec/transport_mode.hpp"
+#include "packet/headers.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::ipsec {
@@ -19,21 +20,6 @@ constexpr uint32_t kEspHeader = 8;
 uint32_t padded_length(const Sa& sa, uint32_t payload) {
   const uint32_t block = info(sa.crypto.encryption()).block_bytes;
   return (payload + 2 + block - 1) / block * block;  // payload, pad, pad length, next header
-}
-
-void write_outer_header(uint8_t* ip, uint32_t total, uint8_t tos, uint16_t id, uint8_t protocol,
-                        Ipv4 src, Ipv4 dst) {
-  ip[0] = 0x45;
-  ip[1] = tos;
-  store16(ip + 2, static_cast<uint16_t>(total));
-  store16(ip + 4, id);
-  store16(ip + 6, 0);  // DF clear: the outer packet may be fragmented (RFC 4301 section 8.1)
-  ip[8] = 64;
-  ip[9] = protocol;
-  store16(ip + 10, 0);
-  store32(ip + 12, src.v);
-  store32(ip + 16, dst.v);
-  store16(ip + 10, internet_checksum({ip, 20}));
 }
 
 }  // namespace
@@ -96,7 +82,9 @@ DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capac
 
   const uint8_t protocol = sa.udp_encapsulation ? ipproto::kUdp : ipproto::kEsp;
   if (sa.tunnel) {
-    write_outer_header(ip, total, tos, ip_id, protocol, sa.local, sa.remote);
+    // DF clear: the outer packet may be fragmented (RFC 4301 section 8.1).
+    write_ipv4_header(
+        ip, {tos, static_cast<uint16_t>(total), ip_id, false, 64, protocol, sa.local, sa.remote});
   } else {
     // Transport: the original header stays, now carrying ESP.
     store16(ip + 2, static_cast<uint16_t>(total));
@@ -105,11 +93,8 @@ DropReason esp_encapsulate(Sa& sa, uint8_t* ip, uint32_t& length, uint32_t capac
     store16(ip + 10, internet_checksum({ip, inner_ihl}));
   }
   if (udp != 0) {
-    uint8_t* u = ip + ip_header;
-    store16(u, 4500);
-    store16(u + 2, sa.remote_port);
-    store16(u + 4, static_cast<uint16_t>(total - ip_header));
-    store16(u + 6, 0);  // RFC 3948 section 2.1: the checksum may be zero
+    write_udp_header(ip + ip_header, 4500, sa.remote_port,
+                     static_cast<uint16_t>(total - ip_header));
   }
   length = total;
   sa.packets += 1;

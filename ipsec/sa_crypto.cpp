@@ -66,26 +66,26 @@ size_t SaCrypto::icv_bytes() const {
   return info(authentication_).icv_bytes;
 }
 
-std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key, Authentication a,
-                           std::span<const uint8_t> authentication_key, bool encrypt) {
+Status SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key, Authentication a,
+                      std::span<const uint8_t> authentication_key, bool encrypt) {
   release();
   encryption_ = e;
   authentication_ = a;
   const EncryptionInfo& ei = info(e);
   const size_t want = ei.key_bytes + (ei.aead ? 4U : 0U);
   if (encryption_key.size() != want) {
-    return "the encryption key must be " + std::to_string(want) + " bytes for " +
-           std::string(ei.keyword);
+    return fail("the encryption key must be " + std::to_string(want) + " bytes for " +
+                std::string(ei.keyword));
   }
   encryption_key_.assign(encryption_key.begin(), encryption_key.end());
   if (e != Encryption::None) {
     EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, std::string(ei.openssl).c_str(), nullptr);
-    if (cipher == nullptr) return "OpenSSL has no " + std::string(ei.openssl);
+    if (cipher == nullptr) return fail("OpenSSL has no " + std::string(ei.openssl));
     cipher_ = EVP_CIPHER_CTX_new();
     const int ok = EVP_CipherInit_ex(cipher_, cipher, nullptr, encryption_key.data(), nullptr,
                                      encrypt ? 1 : 0);
     EVP_CIPHER_free(cipher);
-    if (ok != 1) return "OpenSSL refused the " + std::string(ei.keyword) + " key";
+    if (ok != 1) return fail("OpenSSL refused the " + std::string(ei.keyword) + " key");
     EVP_CIPHER_CTX_set_padding(cipher_, 0);
     if (ei.aead) std::copy_n(encryption_key.data() + ei.key_bytes, 4, salt_);
     if (encrypt && !ei.aead) {
@@ -103,20 +103,20 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
       const int ready =
           EVP_EncryptInit_ex(iv_generator_, EVP_aes_128_ecb(), nullptr, iv_key, nullptr);
       OPENSSL_cleanse(iv_key, sizeof iv_key);
-      if (ready != 1) return "OpenSSL refused the IV generator";
+      if (ready != 1) return fail("OpenSSL refused the IV generator");
       EVP_CIPHER_CTX_set_padding(iv_generator_, 0);
     }
   }
-  if (ei.aead) return "";  // AES-GCM authenticates by itself
+  if (ei.aead) return {};  // AES-GCM authenticates by itself
   const AuthenticationInfo& ai = info(a);
   if (authentication_key.size() != ai.key_bytes) {
-    return "the authentication key must be " + std::to_string(ai.key_bytes) + " bytes for " +
-           std::string(ai.keyword);
+    return fail("the authentication key must be " + std::to_string(ai.key_bytes) + " bytes for " +
+                std::string(ai.keyword));
   }
   authentication_key_.assign(authentication_key.begin(), authentication_key.end());
-  if (a == Authentication::None) return "";
+  if (a == Authentication::None) return {};
   EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (hmac == nullptr) return "OpenSSL has no HMAC";
+  if (hmac == nullptr) return fail("OpenSSL has no HMAC");
   mac_ = EVP_MAC_CTX_new(hmac);
   EVP_MAC_free(hmac);
   std::string digest(ai.digest);
@@ -125,9 +125,9 @@ std::string SaCrypto::init(Encryption e, std::span<const uint8_t> encryption_key
       OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(mac_, authentication_key.data(), authentication_key.size(), params.data()) !=
       1) {
-    return "OpenSSL refused the " + std::string(ai.keyword) + " key";
+    return fail("OpenSSL refused the " + std::string(ai.keyword) + " key");
   }
-  return "";
+  return {};
 }
 
 bool SaCrypto::cbc(uint8_t* data, size_t len, const uint8_t* iv) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "ipsec/algorithms.hpp"
 
 namespace vfw::ipsec {
@@ -23,9 +24,10 @@ class SaCrypto {
   SaCrypto& operator=(SaCrypto&& other) noexcept;
   ~SaCrypto();
 
-  // encryption_key includes the 4-byte salt for AES-GCM. Returns an error text, or "" when ready.
-  std::string init(Encryption e, std::span<const uint8_t> encryption_key, Authentication a,
-                   std::span<const uint8_t> authentication_key, bool encrypt);
+  // encryption_key includes the 4-byte salt for AES-GCM. Ready, or why not (a key of the wrong
+  // length for its algorithm, an algorithm OpenSSL does not have).
+  Status init(Encryption e, std::span<const uint8_t> encryption_key, Authentication a,
+              std::span<const uint8_t> authentication_key, bool encrypt);
 
   Encryption encryption() const { return encryption_; }
   Authentication authentication() const { return authentication_; }

@@ -116,32 +116,36 @@ std::vector<std::string> Sad::sync_manual(const config::Config& cfg, uint32_t no
           next.push_back(std::move(*kept));
           continue;
         }
-        auto sa = std::make_unique<Sa>();
-        sa->spi = *k.spi;
-        sa->protocol = esp ? 50 : 51;
-        sa->inbound = in;
-        // Under ah-esp, AH protects the ESP packet as it is (tunnel header included): transport
-        // mode.
-        sa->tunnel = prop->tunnel && !outer_ah;
-        sa->local = local->first;
-        sa->remote = *p.tunnel_remote;
-        sa->replay = ReplayWindow(cfg.ipsec_anti_replay_window);
-        sa->created = now;
-        if (p.duration_time) sa->lifetime_seconds = *p.duration_time;
-        if (p.duration_traffic) sa->lifetime_kilobytes = *p.duration_traffic;
-        sa->policy = p.name;
-        sa->policy_seq = p.seq;
-        sa->policy_index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
-        sa->interface = local->second;
-        sa->fingerprint = fingerprint;
         const auto ek = from_hex(k.encryption_hex);
         const auto ak = from_hex(k.authentication_hex);
-        const std::string err = sa->crypto.init(enc, ek, auth, ak, !in);
-        if (!err.empty()) {
-          errors.push_back("ipsec policy " + label + ": " + err);
+        SaSpec spec;
+        spec.spi = *k.spi;
+        spec.protocol = esp ? 50 : 51;
+        spec.inbound = in;
+        // Under ah-esp, AH protects the ESP packet as it is (tunnel header included): transport
+        // mode.
+        spec.tunnel = prop->tunnel && !outer_ah;
+        spec.local = local->first;
+        spec.remote = *p.tunnel_remote;
+        spec.encryption = enc;
+        spec.encryption_key = ek;
+        spec.authentication = auth;
+        spec.authentication_key = ak;
+        spec.anti_replay_window = cfg.ipsec_anti_replay_window;
+        spec.created = now;
+        if (p.duration_time) spec.lifetime_seconds = *p.duration_time;
+        if (p.duration_traffic) spec.lifetime_kilobytes = *p.duration_traffic;
+        spec.policy = p.name;
+        spec.policy_seq = p.seq;
+        spec.policy_index = static_cast<uint32_t>(&p - cfg.ipsec_policies.data());
+        spec.interface = local->second;
+        spec.fingerprint = fingerprint;
+        Expected<std::unique_ptr<Sa>> sa = make_sa(spec);
+        if (!sa) {
+          errors.push_back("ipsec policy " + label + ": " + sa.error().message);
           continue;
         }
-        next.push_back(std::move(sa));
+        next.push_back(std::move(*sa));
       }
   }
   // Dynamic (IKE) SAs are kept as they are; manual ones not carried over are destroyed here.
@@ -181,26 +185,55 @@ void Sad::renumber_negotiated(const config::Config& cfg) {
   reindex();
 }
 
-std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error) {
+Expected<std::unique_ptr<Sa>> make_sa(const SaSpec& spec) {
   auto sa = std::make_unique<Sa>();
-  sa->spi = inbound.spi;
-  sa->protocol = inbound.protocol;
-  sa->inbound = false;
-  sa->tunnel = inbound.tunnel;
-  sa->local = inbound.remote;
-  sa->remote = inbound.local;
-  sa->udp_encapsulation = inbound.udp_encapsulation;
-  sa->remote_port = inbound.remote_port;
-  sa->sequence = inbound.replay.highest();
-  sa->policy = inbound.policy;
-  sa->policy_seq = inbound.policy_seq;
-  sa->policy_index = inbound.policy_index;
+  if (Status ready = sa->crypto.init(spec.encryption, spec.encryption_key, spec.authentication,
+                                     spec.authentication_key, !spec.inbound);
+      !ready)
+    return Unexpected(std::move(ready).error());
+  sa->spi = spec.spi;
+  sa->protocol = spec.protocol;
+  sa->inbound = spec.inbound;
+  sa->tunnel = spec.tunnel;
+  sa->local = spec.local;
+  sa->remote = spec.remote;
+  sa->udp_encapsulation = spec.udp_encapsulation;
+  sa->remote_port = spec.remote_port;
+  sa->sequence = spec.sequence;
+  sa->replay = ReplayWindow(spec.anti_replay_window);
+  sa->created = spec.created;
+  sa->lifetime_seconds = spec.lifetime_seconds;
+  sa->lifetime_kilobytes = spec.lifetime_kilobytes;
+  sa->policy = spec.policy;
+  sa->policy_seq = spec.policy_seq;
+  sa->policy_index = spec.policy_index;
+  sa->interface = spec.interface;
+  sa->fingerprint = spec.fingerprint;
+  sa->conn_id = spec.conn_id;
+  return sa;
+}
+
+Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound) {
   const auto ek = from_hex(inbound.crypto.encryption_key_hex());
   const auto ak = from_hex(inbound.crypto.authentication_key_hex());
-  error =
-      sa->crypto.init(inbound.crypto.encryption(), ek, inbound.crypto.authentication(), ak, true);
-  if (!error.empty()) return nullptr;
-  return sa;
+  SaSpec spec;
+  spec.spi = inbound.spi;
+  spec.protocol = inbound.protocol;
+  spec.inbound = false;
+  spec.tunnel = inbound.tunnel;
+  spec.local = inbound.remote;
+  spec.remote = inbound.local;
+  spec.udp_encapsulation = inbound.udp_encapsulation;
+  spec.remote_port = inbound.remote_port;
+  spec.encryption = inbound.crypto.encryption();
+  spec.encryption_key = ek;
+  spec.authentication = inbound.crypto.authentication();
+  spec.authentication_key = ak;
+  spec.sequence = inbound.replay.highest();
+  spec.policy = inbound.policy;
+  spec.policy_seq = inbound.policy_seq;
+  spec.policy_index = inbound.policy_index;
+  return make_sa(spec);
 }
 
 namespace {

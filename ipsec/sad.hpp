@@ -6,10 +6,12 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "config/model.hpp"
 #include "ipsec/replay_window.hpp"
 #include "ipsec/sa_crypto.hpp"
@@ -43,6 +45,36 @@ struct Sa {
   uint32_t conn_id = 0;     // IKE's connection ID of the CHILD SA (display ike sa), 0 for manual
 };
 
+// Everything an SA is made from, whoever makes it (a manual policy, IKE, packet-trace's peer):
+// make_sa is the one place an Sa is built, and it refuses keys of the wrong length.
+struct SaSpec {
+  uint32_t spi = 0;
+  uint8_t protocol = 50;  // ESP 50, AH 51
+  bool inbound = false;
+  bool tunnel = true;
+  Ipv4 local;
+  Ipv4 remote;
+  bool udp_encapsulation = false;
+  uint16_t remote_port = 4500;
+  Encryption encryption = Encryption::None;
+  std::span<const uint8_t> encryption_key;  // with AES-GCM's 4-byte salt
+  Authentication authentication = Authentication::None;
+  std::span<const uint8_t> authentication_key;
+  uint32_t anti_replay_window = 1024;  // inbound: the window, in packets
+  uint64_t sequence = 0;               // outbound: the last sent
+  uint32_t created = 0;
+  uint32_t lifetime_seconds = 3600;
+  uint32_t lifetime_kilobytes = 10485760;
+  std::string policy;
+  uint32_t policy_seq = 0;
+  uint32_t policy_index = 0;
+  std::string interface;
+  std::string fingerprint;
+  uint32_t conn_id = 0;
+};
+
+Expected<std::unique_ptr<Sa>> make_sa(const SaSpec& spec);
+
 // "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
 std::string describe(const Sa& sa);
 
@@ -52,9 +84,8 @@ std::string wireshark_esp_sa(const Sa& sa);
 
 // The SA the peer sends with to this inbound one: the same SPI and keys, keyed to encrypt, from
 // the peer's side, its sequence just above what this device has accepted. packet-trace --reverse
-// uses it to build the reply the peer would send through the tunnel. nullptr (and error) when the
-// keys cannot be prepared.
-std::unique_ptr<Sa> peer_of(const Sa& inbound, std::string& error);
+// uses it to build the reply the peer would send through the tunnel.
+Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound);
 
 class Sad {
  public:

@@ -123,13 +123,13 @@ std::optional<ConntrackEntry> parse_conntrack_message(std::span<const uint8_t> m
   return e;
 }
 
-bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error) {
-  entries.clear();
+Expected<std::vector<ConntrackEntry>> dump_conntrack() {
+  std::vector<ConntrackEntry> entries;
   mnl_socket* nl = mnl_socket_open(NETLINK_NETFILTER);
   if (nl == nullptr || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot open a netfilter netlink socket: ") + std::strerror(errno);
+    const int why = errno;
     if (nl != nullptr) mnl_socket_close(nl);
-    return false;
+    return fail(std::string("cannot open a netfilter netlink socket: ") + std::strerror(why));
   }
   std::vector<uint8_t> buffer(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
@@ -143,9 +143,9 @@ bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error) {
   gen->res_id = 0;
   const uint32_t port = mnl_socket_get_portid(nl);
   if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-    error = std::string("cannot ask for the conntrack table: ") + std::strerror(errno);
+    const int why = errno;
     mnl_socket_close(nl);
-    return false;
+    return fail(std::string("cannot ask for the conntrack table: ") + std::strerror(why));
   }
   auto each = [](const nlmsghdr* m, void* data) -> int {
     auto& out = *static_cast<std::vector<ConntrackEntry>*>(data);
@@ -157,21 +157,20 @@ bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error) {
   while (status > MNL_CB_STOP) {
     const ssize_t n = mnl_socket_recvfrom(nl, buffer.data(), buffer.size());
     if (n < 0) {
-      error = std::string("cannot read the conntrack table: ") + std::strerror(errno);
+      const int why = errno;
       mnl_socket_close(nl);
-      return false;
+      return fail(std::string("cannot read the conntrack table: ") + std::strerror(why));
     }
     status = mnl_cb_run(buffer.data(), static_cast<size_t>(n), seq, port, each, &entries);
   }
+  const int why = errno;
   mnl_socket_close(nl);
-  if (status < 0) {
-    error = std::string("the kernel refused the conntrack dump: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
+  if (status < 0)
+    return fail(std::string("the kernel refused the conntrack dump: ") + std::strerror(why));
+  return entries;
 }
 
-bool delete_conntrack(const FlowKey& original, std::string& error) {
+Status delete_conntrack(const FlowKey& original) {
   std::array<uint8_t, 1024> request{};
   nlmsghdr* nlh = mnl_nlmsg_put_header(request.data());
   nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
@@ -195,17 +194,14 @@ bool delete_conntrack(const FlowKey& original, std::string& error) {
   }
   mnl_attr_nest_end(nlh, proto);
   mnl_attr_nest_end(nlh, tuple);
-  std::string why;
   // A connection already gone is what was asked.
-  if (!netlink_request(NETLINK_NETFILTER, nlh, true, why)) {
-    error = "cannot delete the connection: " + why;
-    return false;
-  }
-  return true;
+  if (Status sent = netlink_request(NETLINK_NETFILTER, nlh, true); !sent)
+    return fail("cannot delete the connection: " + sent.error().message);
+  return {};
 }
 
-bool enable_conntrack_accounting(std::string& error) {
-  return set_sysctl("net.netfilter.nf_conntrack_acct", "1", error);
+Status enable_conntrack_accounting() {
+  return set_sysctl("net.netfilter.nf_conntrack_acct", "1");
 }
 
 }  // namespace vfw::kernel

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "pipeline/session_table.hpp"
 
 namespace vfw::kernel {
@@ -31,16 +32,16 @@ struct ConntrackEntry {
 // message, another family or a tuple without addresses; never reads past the message.
 std::optional<ConntrackEntry> parse_conntrack_message(std::span<const uint8_t> message);
 
-// Every IPv4 entry of the kernel's table in the current network namespace. False, with the
-// reason, when it cannot be read (no CAP_NET_ADMIN, no conntrack module).
-bool dump_conntrack(std::vector<ConntrackEntry>& entries, std::string& error);
+// Every IPv4 entry of the kernel's table in the current network namespace, or why it cannot be
+// read (no CAP_NET_ADMIN, no conntrack module).
+Expected<std::vector<ConntrackEntry>> dump_conntrack();
 
 // Deletes the kernel's connection whose original direction is this key (vfw's form, as
-// ConntrackEntry::original). False with the reason; a connection already gone is not an error.
-bool delete_conntrack(const FlowKey& original, std::string& error);
+// ConntrackEntry::original). A connection already gone is not an error.
+Status delete_conntrack(const FlowKey& original);
 
 // Makes the kernel count packets and bytes per connection (net.netfilter.nf_conntrack_acct), so
-// that the session display has them. False when it cannot be set.
-bool enable_conntrack_accounting(std::string& error);
+// that the session display has them.
+Status enable_conntrack_accounting();
 
 }  // namespace vfw::kernel

@@ -14,15 +14,15 @@
 namespace vfw::kernel {
 namespace {
 
-bool interface_index(const std::string& name, unsigned& index, std::string& error) {
-  index = if_nametoindex(name.c_str());
-  if (index == 0) error = "no interface " + name + " on this host";
-  return index != 0;
+Expected<unsigned> interface_index(const std::string& name) {
+  const unsigned index = if_nametoindex(name.c_str());
+  if (index == 0) return fail("no interface " + name + " on this host");
+  return index;
 }
 
-bool address_message(const HostAddress& a, uint16_t type, uint16_t flags, std::string& error) {
-  unsigned index = 0;
-  if (!interface_index(a.interface, index, error)) return false;
+Status address_message(const HostAddress& a, uint16_t type, uint16_t flags) {
+  const Expected<unsigned> index = interface_index(a.interface);
+  if (!index) return Unexpected(index.error());
   std::array<char, 8192> storage{};
   char* buffer = storage.data();
   nlmsghdr* nlh = mnl_nlmsg_put_header(buffer);
@@ -32,7 +32,7 @@ bool address_message(const HostAddress& a, uint16_t type, uint16_t flags, std::s
   ifa->ifa_family = AF_INET;
   ifa->ifa_prefixlen = a.prefix_length;
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-  ifa->ifa_index = index;
+  ifa->ifa_index = *index;
   const uint32_t address = htonl(a.address.v);
   mnl_attr_put_u32(nlh, IFA_LOCAL, address);
   mnl_attr_put_u32(nlh, IFA_ADDRESS, address);
@@ -40,16 +40,14 @@ bool address_message(const HostAddress& a, uint16_t type, uint16_t flags, std::s
     const uint32_t mask = a.prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - a.prefix_length);
     mnl_attr_put_u32(nlh, IFA_BROADCAST, htonl(a.address.v | ~mask));
   }
-  std::string why;
-  if (!netlink_request(NETLINK_ROUTE, nlh, false, why)) {
-    error = to_string(a.address) + "/" + std::to_string(a.prefix_length) + " on " + a.interface +
-            ": " + why;
-    return false;
+  if (Status sent = netlink_request(NETLINK_ROUTE, nlh, false); !sent) {
+    return fail(to_string(a.address) + "/" + std::to_string(a.prefix_length) + " on " +
+                a.interface + ": " + sent.error().message);
   }
-  return true;
+  return {};
 }
 
-bool route_message(const HostRoute& r, uint16_t type, uint16_t flags, std::string& error) {
+Status route_message(const HostRoute& r, uint16_t type, uint16_t flags) {
   std::array<char, 8192> storage{};
   char* buffer = storage.data();
   nlmsghdr* nlh = mnl_nlmsg_put_header(buffer);
@@ -67,40 +65,39 @@ bool route_message(const HostRoute& r, uint16_t type, uint16_t flags, std::strin
   if (!r.blackhole) {
     if (r.next_hop.v != 0) mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(r.next_hop.v));
     if (!r.interface.empty()) {
-      unsigned index = 0;
-      if (!interface_index(r.interface, index, error)) return false;
-      mnl_attr_put_u32(nlh, RTA_OIF, index);
+      const Expected<unsigned> index = interface_index(r.interface);
+      if (!index) return Unexpected(index.error());
+      mnl_attr_put_u32(nlh, RTA_OIF, *index);
     }
   }
-  std::string why;
-  if (!netlink_request(NETLINK_ROUTE, nlh, false, why)) {
-    error = "route " + to_string(r.destination) + "/" + std::to_string(r.prefix_length) +
-            (r.blackhole ? " blackhole" : " via " + to_string(r.next_hop)) + ": " + why;
-    return false;
+  if (Status sent = netlink_request(NETLINK_ROUTE, nlh, false); !sent) {
+    return fail("route " + to_string(r.destination) + "/" + std::to_string(r.prefix_length) +
+                (r.blackhole ? " blackhole" : " via " + to_string(r.next_hop)) + ": " +
+                sent.error().message);
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
-bool add_address(const HostAddress& a, std::string& error) {
-  return address_message(a, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, error);
+Status add_address(const HostAddress& a) {
+  return address_message(a, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
 }
 
-bool remove_address(const HostAddress& a, std::string& error) {
-  return address_message(a, RTM_DELADDR, 0, error);
+Status remove_address(const HostAddress& a) {
+  return address_message(a, RTM_DELADDR, 0);
 }
 
-bool add_route(const HostRoute& r, std::string& error) {
-  return route_message(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, error);
+Status add_route(const HostRoute& r) {
+  return route_message(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 }
 
-bool remove_route(const HostRoute& r, std::string& error) {
-  return route_message(r, RTM_DELROUTE, 0, error);
+Status remove_route(const HostRoute& r) {
+  return route_message(r, RTM_DELROUTE, 0);
 }
 
-bool enable_forwarding(std::string& error) {
-  return set_sysctl("net.ipv4.ip_forward", "1", error);
+Status enable_forwarding() {
+  return set_sysctl("net.ipv4.ip_forward", "1");
 }
 
 }  // namespace vfw::kernel

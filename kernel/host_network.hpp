@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::kernel {
@@ -28,13 +29,13 @@ struct HostRoute {
   friend bool operator==(const HostRoute&, const HostRoute&) = default;
 };
 
-// Adds (or replaces) an address on an interface. False with the kernel's reason.
-bool add_address(const HostAddress& a, std::string& error);
-bool remove_address(const HostAddress& a, std::string& error);
+// Adds (or replaces) an address on an interface; the kernel's reason when it refuses.
+Status add_address(const HostAddress& a);
+Status remove_address(const HostAddress& a);
 // Adds (or replaces) a route in the main table, marked as static.
-bool add_route(const HostRoute& r, std::string& error);
-bool remove_route(const HostRoute& r, std::string& error);
+Status add_route(const HostRoute& r);
+Status remove_route(const HostRoute& r);
 // net.ipv4.ip_forward = 1: the host forwards between its interfaces.
-bool enable_forwarding(std::string& error);
+Status enable_forwarding();
 
 }  // namespace vfw::kernel

@@ -11,12 +11,12 @@
 
 namespace vfw::kernel {
 
-bool netlink_request(int bus, nlmsghdr* request, bool absent_is_done, std::string& error) {
+Status netlink_request(int bus, nlmsghdr* request, bool absent_is_done) {
   mnl_socket* nl = mnl_socket_open(bus);
   if (nl == nullptr || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot open a netlink socket: ") + std::strerror(errno);
+    const int why = errno;
     if (nl != nullptr) mnl_socket_close(nl);
-    return false;
+    return fail(std::string("cannot open a netlink socket: ") + std::strerror(why));
   }
   request->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   request->nlmsg_seq = static_cast<uint32_t>(std::time(nullptr));
@@ -29,22 +29,20 @@ bool netlink_request(int bus, nlmsghdr* request, bool absent_is_done, std::strin
                               nullptr, nullptr) >= 0;
     if (!ok && absent_is_done && errno == ENOENT) ok = true;
   }
-  if (!ok) error = std::strerror(errno);
+  const int why = errno;
   mnl_socket_close(nl);
-  return ok;
+  if (!ok) return fail(std::strerror(why));
+  return {};
 }
 
-bool set_sysctl(const std::string& key, const std::string& value, std::string& error) {
+Status set_sysctl(const std::string& key, const std::string& value) {
   std::string path = "/proc/sys/" + key;
   std::replace(path.begin() + 10, path.end(), '.', '/');
   std::ofstream f(path);
   f << value << "\n";
   f.flush();
-  if (!f) {
-    error = "cannot set " + key + " (root and a writable /proc/sys are needed)";
-    return false;
-  }
-  return true;
+  if (!f) return fail("cannot set " + key + " (root and a writable /proc/sys are needed)");
+  return {};
 }
 
 }  // namespace vfw::kernel

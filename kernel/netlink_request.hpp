@@ -6,14 +6,16 @@
 
 #include <string>
 
+#include "base/expected.hpp"
+
 namespace vfw::kernel {
 
 // Sends request (its type, payload and attributes filled in; flags may be) on bus
-// (NETLINK_ROUTE, NETLINK_NETFILTER), asking for an acknowledgement. False with the kernel's
-// reason; with absent_is_done, an ENOENT answer (the object is already gone) counts as done.
-bool netlink_request(int bus, nlmsghdr* request, bool absent_is_done, std::string& error);
+// (NETLINK_ROUTE, NETLINK_NETFILTER), asking for an acknowledgement. The kernel's reason when it
+// refuses; with absent_is_done, an ENOENT answer (the object is already gone) counts as done.
+Status netlink_request(int bus, nlmsghdr* request, bool absent_is_done);
 
 // Writes value to /proc/sys/<key with dots as slashes>: net.ipv4.ip_forward.
-bool set_sysctl(const std::string& key, const std::string& value, std::string& error);
+Status set_sysctl(const std::string& key, const std::string& value);
 
 }  // namespace vfw::kernel

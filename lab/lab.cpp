@@ -226,17 +226,17 @@ std::vector<std::string> Lab::esp_keys() {
   return lines;
 }
 
-std::string Lab::capture(const std::string& endpoint, const std::string& file) {
+Status Lab::capture(const std::string& endpoint, const std::string& file) {
   Link* l = link_at(endpoint);
-  if (l == nullptr) return "no link at " + endpoint;
+  if (l == nullptr) return fail("no link at " + endpoint);
   if (file.empty()) {
     l->capture.reset();
-    return "";
+    return {};
   }
-  auto writer = std::make_shared<PcapWriter>(file, true);
-  if (!writer->ok()) return "cannot write " + file + ": " + writer->error();
-  l->capture = std::move(writer);
-  return "";
+  auto writer = PcapWriter::open(file, true);
+  if (!writer) return fail("cannot write " + file + ": " + writer.error().message);
+  l->capture = std::move(*writer);
+  return {};
 }
 
 bool Lab::set_link(const std::string& endpoint, bool up) {
@@ -667,31 +667,20 @@ std::string Lab::format_trace_text(const TraceResult& t) {
   return o;
 }
 
+// docs/lab.md's JSON (docs/schemas/lab-trace.schema.json): each hop's trace is packet-trace's.
 std::string Lab::format_trace_json(const TraceResult& t) {
-  std::ostringstream o;
-  o << "{\"legs\":[";
-  for (size_t l = 0; l < t.legs.size(); ++l) {
-    const Leg& leg = t.legs[l];
-    o << (l == 0 ? "" : ",") << "{\"label\":";
-    json_string(o, leg_id(leg.kind));
-    o << ",\"hops\":[";
-    for (size_t i = 0; i < leg.hops.size(); ++i) {
-      std::string trace = vfw::format_trace_json(leg.hops[i].trace);
-      while (!trace.empty() && trace.back() == '\n') trace.pop_back();
-      o << (i == 0 ? "" : ",") << "{\"node\":";
-      json_string(o, leg.hops[i].node);
-      o << ",\"input\":";
-      json_string(o, leg.hops[i].input);
-      o << ",\"trace\":" << trace << "}";
-    }
-    o << "],\"disposition\":";
-    json_string(o, leg.disposition);
-    o << ",\"delivered\":" << (leg.delivered ? "true" : "false") << "}";
+  using Json = nlohmann::ordered_json;
+  Json legs = Json::array();
+  for (const Leg& leg : t.legs) {
+    Json hops = Json::array();
+    for (const Hop& h : leg.hops)
+      hops.push_back(Json{{"node", h.node}, {"input", h.input}, {"trace", trace_json(h.trace)}});
+    legs.push_back(Json{{"label", leg_id(leg.kind)},
+                        {"hops", std::move(hops)},
+                        {"disposition", leg.disposition},
+                        {"delivered", leg.delivered}});
   }
-  o << "],\"negotiation\":";
-  json_string(o, t.negotiation);
-  o << "}\n";
-  return o.str();
+  return json_text(Json{{"legs", std::move(legs)}, {"negotiation", t.negotiation}});
 }
 
 Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, uint32_t size,

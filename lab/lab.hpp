@@ -123,7 +123,7 @@ class Lab {
                            uint32_t mtu);
   // `lab capture LINK FILE`: every packet that crosses the link from now on, both ways, into a
   // pcap file (link type RAW) stamped with the lab's clock; an empty file stops it. "" on success.
-  std::string capture(const std::string& endpoint, const std::string& file);
+  Status capture(const std::string& endpoint, const std::string& file);
 
   // `lab keys`: every IPSec SA of the lab's firewalls as a line of Wireshark's esp_sa table
   // ("IPv4","*","*","0xSPI","AES-CBC [RFC3602]","0xKEY","HMAC-SHA-256-128 [RFC4868]","0xKEY"),

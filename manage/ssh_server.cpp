@@ -66,7 +66,7 @@ std::string local_time_now() {
 
 // Writes the key in OpenSSH's format through a temporary file renamed over the path: a crash
 // leaves no half key, and the key is never readable by others, not even for a moment.
-bool write_host_key(ssh_key key, const std::string& path, std::string& error) {
+Status write_host_key(ssh_key key, const std::string& path) {
   // The folders are made for the key, ~/.config/vfw on a fresh account (~/.config too).
   config::make_folders_for(path);
   const std::string tmp = path + ".tmp";
@@ -74,21 +74,17 @@ bool write_host_key(ssh_key key, const std::string& path, std::string& error) {
   ::unlink(tmp.c_str());
   const int rc = ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, tmp.c_str());
   ::umask(old);
-  if (rc != SSH_OK) {
-    error = "cannot write the SSH host key " + tmp;
-    return false;
-  }
+  if (rc != SSH_OK) return fail("cannot write the SSH host key " + tmp);
   const int fd = ::open(tmp.c_str(), O_RDONLY);
   if (fd >= 0) {
     ::fsync(fd);
     ::close(fd);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot write the SSH host key " + path;
     ::unlink(tmp.c_str());
-    return false;
+    return fail("cannot write the SSH host key " + path);
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -370,10 +366,13 @@ struct SshServer::Impl {
   // The connection closed now, not when the device thread reaps the session.
   static void close(Session& s) { ssh_disconnect(s.ssh_); }
 
-  // On the device thread: "" when the user may log in, otherwise why not ("locked" when this
-  // attempt locked the address out). Every refusal is logged with its reason; the client only
-  // hears that authentication failed.
-  std::string check_login(const std::string& name, const std::string& password, Ipv4 client) {
+  // What a login attempt meets: in; refused (another try allowed, up to the retries); refused with
+  // the address locked out (by this attempt or before); refused for want of a VTY.
+  enum class LoginVerdict : uint8_t { Allowed, Refused, Locked, Full };
+
+  // On the device thread. Every refusal is logged with its reason; the client only hears that
+  // authentication failed.
+  LoginVerdict check_login(const std::string& name, const std::string& password, Ipv4 client) {
     const uint64_t now = side.device->now_ms();
     std::string reason;
     if (guard.locked(client, now)) {
@@ -407,18 +406,18 @@ struct SshServer::Impl {
       guard.succeeded(client);
       log("SSH/5/SSH_USER_LOGIN: The SSH user succeeded in logging in. (ServiceType=stelnet, " +
           fields + ")");
-      return "";
+      return LoginVerdict::Allowed;
     }
     log("SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (ServiceType=stelnet, "
         "FailedReason=" +
         reason + ", " + fields + ")");
-    if (guard.locked(client, now)) return "locked";
+    if (guard.locked(client, now)) return LoginVerdict::Locked;
     if (guard.failed(client, now)) {
       log("SSH/4/IP_LOCKED: IP was locked. (IpAddress=" + to_string(client) + ", VpnName=" + kVpn +
           ", Period=" + std::to_string(guard.limits().lock_ms / 60000) + " minutes)");
-      return "locked";
+      return LoginVerdict::Locked;
     }
-    return reason;
+    return LoginVerdict::Refused;
   }
 
   // ---- libssh's server callbacks, on the session thread, during ssh_event_dopoll ----
@@ -450,18 +449,18 @@ struct SshServer::Impl {
         server->log("SSH/4/SSH_CONNECT_DENY: The SSH connection was refused. (IPAddress=" +
                     to_string(client) +
                     ", Reason=the number of VTY users has reached the upper limit)");
-        return std::string("full");
+        return LoginVerdict::Full;
       }
-      std::string refused = server->check_login(user, typed, client);
-      if (refused.empty()) session->logged_in = true;
-      return refused;
+      const LoginVerdict v = server->check_login(user, typed, client);
+      if (v == LoginVerdict::Allowed) session->logged_in = true;
+      return v;
     });
-    if (verdict && verdict->empty()) {
+    if (verdict == LoginVerdict::Allowed) {
       login->user = user;
       return SSH_AUTH_SUCCESS;
     }
     // The device ends the connection after its retries, or at once when the address is locked.
-    if (!verdict || *verdict == "locked" || *verdict == "full" ||
+    if (!verdict || *verdict != LoginVerdict::Refused ||
         ++login->failures >= server->options.auth_retries)
       login->give_up = true;
     return SSH_AUTH_DENIED;
@@ -755,22 +754,18 @@ SshServer::~SshServer() {
   ssh_finalize();
 }
 
-bool SshServer::load_host_key(std::string& error) {
+Status SshServer::load_host_key() {
   const std::string& path = impl_->options.host_key_path;
   ssh_key key = nullptr;
   if (::access(path.c_str(), F_OK) == 0) {
-    if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
-      error = "cannot read the SSH host key " + path;
-      return false;
-    }
+    if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK)
+      return fail("cannot read the SSH host key " + path);
   } else {
-    if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
-      error = "cannot make an SSH host key";
-      return false;
-    }
-    if (!write_host_key(key, path, error)) {
+    if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK)
+      return fail("cannot make an SSH host key");
+    if (Status written = write_host_key(key, path); !written) {
       ssh_key_free(key);
-      return false;
+      return written;
     }
     impl_->log("SSH/6/HOSTKEY: made the SSH host key " + path);
   }
@@ -787,18 +782,17 @@ bool SshServer::load_host_key(std::string& error) {
   ssh_bind_options_set(impl_->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
   // The bind owns the key from here.
   if (ssh_bind_options_set(impl_->bind, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
-    error = "cannot use the SSH host key " + path;
     ssh_key_free(key);
-    return false;
+    return fail("cannot use the SSH host key " + path);
   }
-  return true;
+  return {};
 }
 
 std::string SshServer::fingerprint() const {
   return impl_->fingerprint;
 }
 
-bool SshServer::listen(Ipv4 address, std::string& error) {
+Status SshServer::listen(Ipv4 address) {
   auto& acceptor = impl_->acceptors.emplace_back(impl_->io);
   boost::system::error_code ec;
   const tcp::endpoint at(asio::ip::address_v4(address.v), impl_->options.port);
@@ -807,13 +801,12 @@ bool SshServer::listen(Ipv4 address, std::string& error) {
   if (!ec) acceptor.bind(at, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    error = ec.message();
     impl_->acceptors.pop_back();
-    return false;
+    return fail(ec.message());
   }
   impl_->accept(acceptor);
   if (impl_->acceptors.size() == 1) impl_->watch();
-  return true;
+  return {};
 }
 
 void SshServer::stop() {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "base/expected.hpp"
 #include "device/device.hpp"
 #include "manage/login_guard.hpp"
 
@@ -63,12 +64,12 @@ class SshServer {
   SshServer(const SshServer&) = delete;
   SshServer& operator=(const SshServer&) = delete;
 
-  // Loads the host key, making it first if there is none. False with the reason on failure.
-  bool load_host_key(std::string& error);
+  // Loads the host key, making it first if there is none; why not, when it cannot.
+  Status load_host_key();
   // The host key's SHA-256 fingerprint, as ssh-keygen -l prints it.
   std::string fingerprint() const;
   // Listens on address:port (the device's address on an interface the host holds).
-  bool listen(Ipv4 address, std::string& error);
+  Status listen(Ipv4 address);
   // Closes the listeners, ends every session and waits for their threads.
   void stop();
   size_t sessions() const;

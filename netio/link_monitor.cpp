@@ -13,12 +13,12 @@
 
 namespace vfw {
 
-std::unique_ptr<LinkMonitor> LinkMonitor::open(std::string& error) {
+Expected<std::unique_ptr<LinkMonitor>> LinkMonitor::open() {
   std::unique_ptr<LinkMonitor> m(new LinkMonitor());
   m->nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (m->nl_ == nullptr || mnl_socket_bind(m->nl_, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot follow the host's interfaces (rtnetlink): ") + std::strerror(errno);
-    return nullptr;
+    return fail(std::string("cannot follow the host's interfaces (rtnetlink): ") +
+                std::strerror(errno));
   }
   m->buffer_.resize(MNL_SOCKET_BUFFER_SIZE > 32768 ? MNL_SOCKET_BUFFER_SIZE : 32768);
   return m;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
+
 struct mnl_socket;
 
 namespace vfw {
@@ -24,7 +26,7 @@ struct LinkEvent {
 class LinkMonitor {
  public:
   // nullptr with error when the netlink socket cannot be opened.
-  static std::unique_ptr<LinkMonitor> open(std::string& error);
+  static Expected<std::unique_ptr<LinkMonitor>> open();
   ~LinkMonitor();
   LinkMonitor(const LinkMonitor&) = delete;
   LinkMonitor& operator=(const LinkMonitor&) = delete;

@@ -46,23 +46,20 @@ constexpr size_t kSegmentBytes = 9216 + kEthernetHeaderBytes + PacketSocket::kGr
 
 }  // namespace
 
-std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, std::string& error) {
+Expected<std::unique_ptr<PacketSocket>> PacketSocket::open(const std::string& interface) {
   std::unique_ptr<PacketSocket> s(new PacketSocket());
   s->name_ = interface;
   if (interface.empty() || interface.size() >= IFNAMSIZ) {
-    error = "\"" + interface + "\" is not an interface name";
-    return nullptr;
+    return fail("\"" + interface + "\" is not an interface name");
   }
   s->ifindex_ = static_cast<int>(if_nametoindex(interface.c_str()));
   if (s->ifindex_ == 0) {
-    error = "no interface " + interface + " on this host";
-    return nullptr;
+    return fail("no interface " + interface + " on this host");
   }
   s->fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
   if (s->fd_ < 0) {
-    error = "cannot open a packet socket on " + interface + ": " + std::strerror(errno) +
-            (errno == EPERM ? " (vfw run --bind needs root or CAP_NET_RAW)" : "");
-    return nullptr;
+    return fail("cannot open a packet socket on " + interface + ": " + std::strerror(errno) +
+                (errno == EPERM ? " (vfw run --bind needs root or CAP_NET_RAW)" : ""));
   }
   ifreq req{};
   std::strncpy(req.ifr_name, interface.c_str(), IFNAMSIZ - 1);
@@ -71,8 +68,7 @@ std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, s
   if (ioctl(s->fd_, SIOCGIFMTU, &req) == 0) s->mtu_ = static_cast<uint32_t>(req.ifr_mtu);
   const int one = 1;
   if (setsockopt(s->fd_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) {
-    error = "cannot read offload headers on " + interface + ": " + std::strerror(errno);
-    return nullptr;
+    return fail("cannot read offload headers on " + interface + ": " + std::strerror(errno));
   }
   // What this socket sends is not read back.
   setsockopt(s->fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
@@ -84,8 +80,7 @@ std::unique_ptr<PacketSocket> PacketSocket::open(const std::string& interface, s
   at.sll_protocol = htons(ETH_P_ALL);
   at.sll_ifindex = s->ifindex_;
   if (bind(s->fd_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0) {
-    error = "cannot bind a packet socket to " + interface + ": " + std::strerror(errno);
-    return nullptr;
+    return fail("cannot bind a packet socket to " + interface + ": " + std::strerror(errno));
   }
   s->reads_.resize(kBatch * kReadBytes);
   return s;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "netio/frame_port.hpp"
 #include "packet/ethernet.hpp"
 
@@ -27,7 +28,7 @@ class PacketSocket final : public FramePort {
 
   // nullptr with error when the interface cannot be opened (no such interface; AF_PACKET needs
   // CAP_NET_RAW).
-  static std::unique_ptr<PacketSocket> open(const std::string& interface, std::string& error);
+  static Expected<std::unique_ptr<PacketSocket>> open(const std::string& interface);
   ~PacketSocket() override;
   PacketSocket(const PacketSocket&) = delete;
   PacketSocket& operator=(const PacketSocket&) = delete;

@@ -12,25 +12,22 @@
 
 namespace vfw {
 
-std::unique_ptr<TapDevice> TapDevice::open(const std::string& name, std::string& error) {
+Expected<std::unique_ptr<TapDevice>> TapDevice::open(const std::string& name) {
   std::unique_ptr<TapDevice> t(new TapDevice());
   t->name_ = name;
   if (name.empty() || name.size() >= IFNAMSIZ) {
-    error = "\"" + name + "\" is not an interface name";
-    return nullptr;
+    return fail("\"" + name + "\" is not an interface name");
   }
   t->fd_ = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (t->fd_ < 0) {
-    error = std::string("cannot open /dev/net/tun: ") + std::strerror(errno);
-    return nullptr;
+    return fail(std::string("cannot open /dev/net/tun: ") + std::strerror(errno));
   }
   ifreq req{};
   std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
   req.ifr_flags = IFF_TAP | IFF_NO_PI;
   if (ioctl(t->fd_, TUNSETIFF, &req) != 0) {
-    error = "cannot make the TAP device " + name + ": " + std::strerror(errno) +
-            (errno == EPERM ? " (it needs root or CAP_NET_ADMIN)" : "");
-    return nullptr;
+    return fail("cannot make the TAP device " + name + ": " + std::strerror(errno) +
+                (errno == EPERM ? " (it needs root or CAP_NET_ADMIN)" : ""));
   }
   // Up, so that the host can use it; its MTU as the host has it.
   const int control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

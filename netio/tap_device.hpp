@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "netio/frame_port.hpp"
 
 namespace vfw {
@@ -21,7 +22,7 @@ class TapDevice final : public FramePort {
   static constexpr size_t kCapacity = 9216 + 14 + 256;
 
   // nullptr with error when it cannot be made (/dev/net/tun missing, no CAP_NET_ADMIN).
-  static std::unique_ptr<TapDevice> open(const std::string& name, std::string& error);
+  static Expected<std::unique_ptr<TapDevice>> open(const std::string& name);
   ~TapDevice() override;
   TapDevice(const TapDevice&) = delete;
   TapDevice& operator=(const TapDevice&) = delete;

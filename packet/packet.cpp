@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "packet/headers.hpp"
+
 namespace vfw {
 namespace {
 
@@ -219,14 +221,8 @@ std::vector<uint8_t> build_packet(const PacketSpec& spec) {
   total = std::max(total, 20 + l4_header);
   std::vector<uint8_t> p(total, 0);
   uint8_t* ip = p.data();
-  ip[0] = 0x45;
-  store16(ip + 2, static_cast<uint16_t>(total));
-  store16(ip + 4, spec.ip_id);
-  store16(ip + 6, spec.dont_fragment ? 0x4000 : 0);
-  ip[8] = spec.ttl;
-  ip[9] = spec.protocol;
-  store32(ip + 12, spec.src.v);
-  store32(ip + 16, spec.dst.v);
+  write_ipv4_header(ip, {0, static_cast<uint16_t>(total), spec.ip_id, spec.dont_fragment, spec.ttl,
+                         spec.protocol, spec.src, spec.dst});
   for (size_t i = 20 + l4_header; i < total; ++i) p[i] = static_cast<uint8_t>(i);
   uint8_t* l4 = ip + 20;
   const size_t l4_len = total - 20;
@@ -267,7 +263,6 @@ std::vector<uint8_t> build_packet(const PacketSpec& spec) {
     default:
       break;
   }
-  store16(ip + 10, internet_checksum({ip, 20}));
   return p;
 }
 
@@ -308,13 +303,8 @@ std::vector<uint8_t> icmp_error(std::span<const uint8_t> offending, const Packet
                                 Ipv4 from, uint8_t type, uint8_t code, uint8_t ttl) {
   const size_t quoted = std::min<size_t>(info.total_length, info.header_length + 8);
   std::vector<uint8_t> p(20 + 8 + quoted, 0);
-  p[0] = 0x45;
-  store16(&p[2], static_cast<uint16_t>(p.size()));
-  p[8] = ttl;
-  p[9] = ipproto::kIcmp;
-  store32(&p[12], from.v);
-  store32(&p[16], info.src.v);
-  store16(&p[10], internet_checksum({p.data(), 20}));
+  write_ipv4_header(p.data(), {0, static_cast<uint16_t>(p.size()), 0, false, ttl, ipproto::kIcmp,
+                               from, info.src});
   uint8_t* icmp = &p[20];
   icmp[0] = type;
   icmp[1] = code;

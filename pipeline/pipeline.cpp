@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "packet/headers.hpp"
+
 namespace vfw {
 
 std::string_view action_name(Action a) {
@@ -64,13 +66,8 @@ std::vector<uint8_t> icmp_fragmentation_needed(const PacketContext& ctx, uint32_
   const InterfaceState& in = ctx.snap->interfaces[ctx.in_if];
 
   std::vector<uint8_t> p(20 + 8 + quoted, 0);
-  p[0] = 0x45;
-  store16(&p[2], static_cast<uint16_t>(p.size()));
-  p[8] = 255;
-  p[9] = ipproto::kIcmp;
-  store32(&p[12], in.address.v);
-  store32(&p[16], ctx.original.src);
-  store16(&p[10], internet_checksum({p.data(), 20}));
+  write_ipv4_header(p.data(), {0, static_cast<uint16_t>(p.size()), 0, false, 255, ipproto::kIcmp,
+                               in.address, Ipv4{ctx.original.src}});
   uint8_t* icmp = &p[20];
   icmp[0] = 3;
   icmp[1] = 4;

@@ -4,6 +4,8 @@
 // are built then and never on the untraced path.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -86,13 +88,13 @@ struct Trace {
   }
 };
 
-// s as a JSON string, quoted and escaped; bytes that are not UTF-8 become U+FFFD.
-void json_string(std::ostream& o, std::string_view s);
-// A JSON array of such strings.
-void json_strings(std::ostream& o, const std::vector<std::string>& list);
-
-// Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md.
+// Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md,
+// one line, and as a value for the outputs that embed traces (lab trace).
 std::string format_trace_text(const Trace& t);
 std::string format_trace_json(const Trace& t);
+nlohmann::ordered_json trace_json(const Trace& t);
+// Any of vfw's JSON outputs as the line it prints: compact, keys in the order they were made,
+// bytes that are not UTF-8 replaced by U+FFFD so that the output is always valid JSON.
+std::string json_text(const nlohmann::ordered_json& j);
 
 }  // namespace vfw

@@ -7,9 +7,10 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
-#include "ike/engine.hpp"
 #include "ike/proposals.hpp"
+#include "ike/v2/engine.hpp"
 #include "ike_test_support.hpp"
+#include "ike_wire.hpp"
 #include "packet/packet.hpp"
 
 using namespace vfw;
@@ -54,46 +55,7 @@ EngineConfig side(bool fw1) {
 }
 
 // Carries datagrams between the two engines; nat rewrites what FW3 sees of FW1 (a carrier NAT).
-struct Wire {
-  Engine fw1;
-  Engine fw3;
-  uint64_t now = 0;
-  bool nat = false;
-  std::function<bool(const Datagram&)> drop;  // lose a datagram on the way
-  std::vector<Datagram> fw1_sent, fw3_sent;
-
-  Wire(EngineConfig a, EngineConfig b) : fw1(std::move(a)), fw3(std::move(b)) {}
-
-  void pump() {
-    for (int round = 0; round < 20; ++round) {
-      auto from1 = fw1.take_datagrams();
-      auto from3 = fw3.take_datagrams();
-      if (from1.empty() && from3.empty()) return;
-      for (auto& d : from1) {
-        fw1_sent.push_back(d);
-        if (drop && drop(d)) continue;
-        Endpoint source = d.local;
-        if (nat) source = {ip("2.1.1.2"), static_cast<uint16_t>(d.local.port == 500 ? 2048 : 2049)};
-        fw3.receive(d.remote, source, d.bytes, now);
-      }
-      for (auto& d : from3) {
-        fw3_sent.push_back(d);
-        if (drop && drop(d)) continue;
-        Endpoint destination = d.remote;
-        if (nat)
-          destination = {ip("1.1.1.1"), static_cast<uint16_t>(d.remote.port == 2048 ? 500 : 4500)};
-        fw1.receive(destination, d.local, d.bytes, now);
-      }
-    }
-  }
-
-  void advance(uint64_t ms) {
-    now += ms;
-    fw1.tick(now);
-    fw3.tick(now);
-    pump();
-  }
-};
+using Wire = test::IkeWire<Engine>;
 
 // Two engines' datagrams carried to each other directly, at one time, until both are quiet.
 void converse(Engine& a, Engine& b, uint64_t now) {
@@ -796,4 +758,77 @@ TEST_CASE(
   auto again = w.fw3.take_datagrams();
   REQUIRE(again.size() == 1);
   CHECK(again[0].bytes == answer[0].bytes);
+}
+
+namespace {
+
+// What a test reads of a message on the wire: its exchange, direction, message ID, the payloads
+// outside SK in order, and the first payload inside SK.
+struct OnWire {
+  uint8_t exchange = 0;
+  bool response = false;
+  uint32_t message_id = 0;
+  std::vector<uint8_t> payloads;
+  uint8_t first_in_sk = 0;
+};
+
+OnWire on_wire(const Datagram& d) {
+  DecodeError error;
+  const auto h = decode_header(d.bytes, error);
+  REQUIRE(h);
+  Payloads p;
+  REQUIRE(decode_payloads(std::span<const uint8_t>(d.bytes).subspan(kHeaderBytes), h->next_payload,
+                          p, error));
+  return {h->exchange, h->is_response(), h->message_id, p.order, p.sk_first};
+}
+
+}  // namespace
+
+TEST_CASE("IKEv2 message by message: IKE_SA_INIT and IKE_AUTH as RFC 7296 1.2 draws them",
+          "[ike]") {
+  using namespace payload;
+  Wire w(side(true), side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+
+  // HDR, SAi1, KEi, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP) -->
+  const OnWire m1 = on_wire(w.fw1_to_fw3());
+  CHECK(m1.exchange == exchange::kIkeSaInit);
+  CHECK_FALSE(m1.response);
+  CHECK(m1.message_id == 0);
+  CHECK(m1.payloads == std::vector<uint8_t>{kSa, kKe, kNonce, kNotify, kNotify});
+  CHECK(w.fw3.sas().size() == 1);  // the responder's half-open SA
+
+  // <-- HDR, SAr1, KEr, Nr, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)
+  const OnWire m2 = on_wire(w.fw3_to_fw1());
+  CHECK(m2.exchange == exchange::kIkeSaInit);
+  CHECK(m2.response);
+  CHECK(m2.message_id == 0);
+  CHECK(m2.payloads == std::vector<uint8_t>{kSa, kKe, kNonce, kNotify, kNotify});
+
+  // HDR, SK {IDi, AUTH, SAi2, TSi, TSr} -->
+  const OnWire m3 = on_wire(w.fw1_to_fw3());
+  CHECK(m3.exchange == exchange::kIkeAuth);
+  CHECK_FALSE(m3.response);
+  CHECK(m3.message_id == 1);
+  CHECK(m3.payloads == std::vector<uint8_t>{kSk});
+  CHECK(m3.first_in_sk == kIdi);
+  // The responder has what it needs: its CHILD SA is in before it answers.
+  CHECK(w.fw3.take_installs().size() == 1);
+  CHECK(w.fw1.take_installs().empty());
+
+  // <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+  const OnWire m4 = on_wire(w.fw3_to_fw1());
+  CHECK(m4.exchange == exchange::kIkeAuth);
+  CHECK(m4.response);
+  CHECK(m4.message_id == 1);
+  CHECK(m4.payloads == std::vector<uint8_t>{kSk});
+  CHECK(m4.first_in_sk == kIdr);
+  CHECK(w.fw1.take_installs().size() == 1);
+
+  // Four messages, nothing more in flight, both IKE SAs established.
+  CHECK(w.quiet());
+  CHECK(w.fw1_sent.size() == 2);
+  CHECK(w.fw3_sent.size() == 2);
+  CHECK(w.fw1.sas()[0]->state == IkeSaState::Established);
+  CHECK(w.fw3.sas()[0]->state == IkeSaState::Established);
 }

@@ -8,8 +8,9 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
-#include "ike/ikev1_engine.hpp"
+#include "ike/v1/engine.hpp"
 #include "ike_test_support.hpp"
+#include "ike_wire.hpp"
 #include "packet/packet.hpp"
 
 using namespace vfw;
@@ -63,46 +64,7 @@ EngineConfig side(bool fw1, bool aggressive = false) {
   return c;
 }
 
-struct Wire {
-  V1Engine fw1;
-  V1Engine fw3;
-  uint64_t now = 0;
-  bool nat = false;  // the carrier masquerades FW1 as 2.1.1.2 (500 -> 2048, 4500 -> 2049)
-  std::function<bool(const Datagram&)> drop;
-  std::vector<Datagram> fw1_sent, fw3_sent;
-
-  Wire(EngineConfig a, EngineConfig b) : fw1(std::move(a)), fw3(std::move(b)) {}
-
-  void pump() {
-    for (int round = 0; round < 30; ++round) {
-      auto from1 = fw1.take_datagrams();
-      auto from3 = fw3.take_datagrams();
-      if (from1.empty() && from3.empty()) return;
-      for (auto& d : from1) {
-        fw1_sent.push_back(d);
-        if (d.keepalive || (drop && drop(d))) continue;
-        Endpoint source = d.local;
-        if (nat) source = {ip("2.1.1.2"), static_cast<uint16_t>(d.local.port == 500 ? 2048 : 2049)};
-        fw3.receive(d.remote, source, d.bytes, now);
-      }
-      for (auto& d : from3) {
-        fw3_sent.push_back(d);
-        if (d.keepalive || (drop && drop(d))) continue;
-        Endpoint destination = d.remote;
-        if (nat)
-          destination = {ip("1.1.1.1"), static_cast<uint16_t>(d.remote.port == 2048 ? 500 : 4500)};
-        fw1.receive(destination, d.local, d.bytes, now);
-      }
-    }
-  }
-
-  void advance(uint64_t ms) {
-    now += ms;
-    fw1.tick(now);
-    fw3.tick(now);
-    pump();
-  }
-};
+using Wire = test::IkeWire<V1Engine>;
 
 std::optional<v1::Header> header_of(const Datagram& d) {
   v1::DecodeError e;
@@ -758,4 +720,98 @@ TEST_CASE(
   CHECK(budget->computations() == 6);
   CHECK(budget->wasted_total() == 1);
   CHECK(find_error(fw3.take_errors(), "responder dh mismatch"));
+}
+
+namespace {
+
+struct OnWire {
+  v1::Header header;
+  v1::Payloads payloads;  // empty for an encrypted message
+  bool encrypted() const { return (header.flags & v1::flag::kEncryption) != 0; }
+};
+
+OnWire on_wire(const Datagram& d) {
+  v1::DecodeError error;
+  const auto h = v1::decode_header(d.bytes, error);
+  REQUIRE(h);
+  OnWire out{*h, {}};
+  if (!out.encrypted()) {
+    REQUIRE(v1::decode_payloads(std::span<const uint8_t>(d.bytes).subspan(kHeaderBytes),
+                                h->next_payload, out.payloads, error));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("IKEv1 message by message: main mode and quick mode as RFC 2409 5.4 and 5.5 draw them",
+          "[ikev1]") {
+  Wire w(side(true), side(false));
+  REQUIRE(w.fw1.initiate(0, 0));
+
+  // HDR, SA, VID(RFC 3947), VID(DPD) -->
+  const OnWire m1 = on_wire(w.fw1_to_fw3());
+  CHECK(m1.header.exchange == v1::exchange::kMain);
+  CHECK(m1.header.cky_r == 0);
+  CHECK(m1.payloads.sa);
+  CHECK(m1.payloads.has_vendor_id(v1::kNatTraversalVid));
+  CHECK(m1.payloads.has_vendor_id(v1::kDpdVid));
+  CHECK_FALSE(m1.payloads.ke);
+
+  // <-- HDR, SA, VID(RFC 3947), VID(DPD)
+  const OnWire m2 = on_wire(w.fw3_to_fw1());
+  CHECK(m2.header.cky_i == m1.header.cky_i);
+  CHECK(m2.header.cky_r != 0);
+  CHECK(m2.payloads.sa);
+  CHECK(m2.payloads.has_vendor_id(v1::kNatTraversalVid));
+
+  // HDR, KE, Ni, NAT-D, NAT-D -->
+  const OnWire m3 = on_wire(w.fw1_to_fw3());
+  CHECK(m3.payloads.ke);
+  CHECK(m3.payloads.nonce);
+  CHECK(m3.payloads.nat_d.size() == 2);
+  CHECK_FALSE(m3.payloads.sa);
+
+  // <-- HDR, KE, Nr, NAT-D, NAT-D
+  const OnWire m4 = on_wire(w.fw3_to_fw1());
+  CHECK(m4.payloads.ke);
+  CHECK(m4.payloads.nonce);
+  CHECK(m4.payloads.nat_d.size() == 2);
+
+  // HDR*, IDii, HASH_I -->
+  const OnWire m5 = on_wire(w.fw1_to_fw3());
+  CHECK(m5.encrypted());
+  CHECK(m5.header.exchange == v1::exchange::kMain);
+  CHECK(m5.header.message_id == 0);
+
+  // <-- HDR*, IDir, HASH_R
+  const OnWire m6 = on_wire(w.fw3_to_fw1());
+  CHECK(m6.encrypted());
+  CHECK(m6.header.exchange == v1::exchange::kMain);
+  REQUIRE(w.fw1.sas().size() == 1);
+  CHECK(w.fw1.sas()[0]->established());
+
+  // HDR*, HASH(1), SA, Ni, IDci, IDcr -->
+  const OnWire q1 = on_wire(w.fw1_to_fw3());
+  CHECK(q1.encrypted());
+  CHECK(q1.header.exchange == v1::exchange::kQuick);
+  CHECK(q1.header.message_id != 0);
+
+  // <-- HDR*, HASH(2), SA, Nr, IDci, IDcr
+  const OnWire q2 = on_wire(w.fw3_to_fw1());
+  CHECK(q2.header.exchange == v1::exchange::kQuick);
+  CHECK(q2.header.message_id == q1.header.message_id);
+  // The initiator has the responder's choice and keys: its pair is in before the last message.
+  CHECK(w.fw1.take_installs().size() == 1);
+
+  // HDR*, HASH(3) -->
+  const OnWire q3 = on_wire(w.fw1_to_fw3());
+  CHECK(q3.header.exchange == v1::exchange::kQuick);
+  CHECK(q3.header.message_id == q1.header.message_id);
+  CHECK(w.fw3.take_installs().size() == 1);
+
+  // Nine messages, nothing more in flight.
+  CHECK(w.quiet());
+  CHECK(w.fw1_sent.size() == 5);
+  CHECK(w.fw3_sent.size() == 4);
 }

@@ -46,18 +46,45 @@ TEST_CASE("AES-CBC matches RFC 3602 case 1", "[ipsec][crypto]") {
   ipsec::SaCrypto c;
   REQUIRE(c.init(ipsec::Encryption::Aes128, unhex("06a9214036b8a15b512e03d534120006"),
                  ipsec::Authentication::Sha256, std::vector<uint8_t>(32, 0x0b), true)
-              .empty());
+              .has_value());
   std::string text = "Single block msg";
   std::vector<uint8_t> data(text.begin(), text.end());
   REQUIRE(c.cbc(data.data(), data.size(), unhex("3dafba429d9eb430b422da802c9fac41").data()));
   CHECK(hex(data.data(), data.size()) == "e353779c1079aeb82708942dbe77181a");
 }
 
+TEST_CASE("an SA is made only with keys of its algorithms' lengths", "[ipsec][crypto]") {
+  const std::vector<uint8_t> key16(16, 0x42);
+  const std::vector<uint8_t> key32(32, 0x24);
+  ipsec::SaSpec spec;
+  spec.spi = 0x1000;
+  spec.encryption = ipsec::Encryption::Aes256;
+  spec.encryption_key = key16;
+  spec.authentication = ipsec::Authentication::Sha256;
+  spec.authentication_key = key32;
+  auto short_key = ipsec::make_sa(spec);
+  REQUIRE_FALSE(short_key);
+  CHECK(short_key.error().message == "the encryption key must be 32 bytes for aes-256");
+  spec.encryption_key = key32;
+  spec.authentication_key = key16;
+  auto short_mac = ipsec::make_sa(spec);
+  REQUIRE_FALSE(short_mac);
+  CHECK(short_mac.error().message == "the authentication key must be 32 bytes for sha2-256");
+  spec.authentication_key = key32;
+  spec.anti_replay_window = 128;
+  spec.inbound = true;
+  auto made = ipsec::make_sa(spec);
+  REQUIRE(made);
+  CHECK((*made)->spi == 0x1000);
+  CHECK((*made)->replay.size() == 128);
+  CHECK((*made)->crypto.encryption() == ipsec::Encryption::Aes256);
+}
+
 TEST_CASE("HMAC-SHA-256-128 matches RFC 4868 test case 1", "[ipsec][crypto]") {
   ipsec::SaCrypto c;
   REQUIRE(c.init(ipsec::Encryption::None, {}, ipsec::Authentication::Sha256,
                  std::vector<uint8_t>(32, 0x0b), true)
-              .empty());
+              .has_value());
   const std::string text = "Hi There";
   uint8_t icv[16];
   const std::array<std::span<const uint8_t>, 1> pieces = {
@@ -72,7 +99,7 @@ TEST_CASE("AES-GCM as ESP uses it (RFC 4106) matches the GCM specification's tes
   ipsec::SaCrypto c;
   REQUIRE(c.init(ipsec::Encryption::AesGcm128, std::vector<uint8_t>(20, 0),
                  ipsec::Authentication::None, {}, true)
-              .empty());
+              .has_value());
   std::vector<uint8_t> data(16, 0);
   const uint8_t iv[8] = {0};
   uint8_t tag[16];

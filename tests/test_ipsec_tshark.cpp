@@ -35,8 +35,8 @@ std::string capture_and_decode(Device& fw1, const std::string& name) {
   o.source = "10.1.1.2";
   o.destination = "10.2.1.2";
   o.pcap = pcap;
-  std::ostringstream out, err;
-  REQUIRE(run_packet_trace(fw1, o, out, err) == 0);
+  std::ostringstream out;
+  REQUIRE(run_packet_trace(fw1, o, out));
   const ipsec::Sa* sa = fw1.runtime().sad.outbound("map1", 10);
   REQUIRE(sa != nullptr);
   const std::string decoded =

@@ -67,8 +67,7 @@ TEST_CASE("the negotiation faults: the tunnel stays down and the seed's reason i
       std::snprintf(name, sizeof name, "f%02d", (version == 2 ? 1 : 7) + i);
       INFO(name);
       auto lab = seed_lab();
-      std::string error;
-      REQUIRE(inject(*lab, fault_named(name), error));
+      REQUIRE(inject(*lab, fault_named(name)));
       CHECK(lab->ping("pc1", pc2(), 2).received == 0);
       const std::string reason = i != 1         ? reasons[i]
                                  : version == 1 ? "malformed payload"
@@ -94,8 +93,7 @@ TEST_CASE("the forwarding faults: the trace names where the packet stops and why
   for (const Case& c : cases) {
     INFO(c.fault);
     auto lab = seed_lab();
-    std::string error;
-    REQUIRE(inject(*lab, fault_named(c.fault), error));
+    REQUIRE(inject(*lab, fault_named(c.fault)));
     const Lab::TraceResult t = trace_ping(*lab);
     INFO(Lab::format_trace_text(t));
     REQUIRE_FALSE(t.legs.empty());
@@ -110,14 +108,13 @@ TEST_CASE("the forwarding faults: the trace names where the packet stops and why
 
 TEST_CASE("the carrier's faults: IKE filtered, a path MTU that loses large DF packets",
           "[lab][faults]") {
-  std::string error;
   auto filtered = seed_lab();
-  REQUIRE(inject(*filtered, fault_named("f17"), error));
+  REQUIRE(inject(*filtered, fault_named("f17")));
   CHECK(filtered->ping("pc1", pc2(), 2).received == 0);
   CHECK(filtered->link_drops().at("filter udp 500") >= 1);
 
   auto mtu = seed_lab();
-  REQUIRE(inject(*mtu, fault_named("f18"), error));
+  REQUIRE(inject(*mtu, fault_named("f18")));
   CHECK(mtu->ping("pc1", pc2(), 1).received == 1);  // small packets pass
   CHECK(mtu->ping("pc1", pc2(), 2, 1400, true).received == 0);
   CHECK(mtu->link_drops().at("mtu") >= 2);
@@ -126,10 +123,9 @@ TEST_CASE("the carrier's faults: IKE filtered, a path MTU that loses large DF pa
 TEST_CASE(
     "a carrier that translates and drops UDP 4500: NAT-T alone works, the drop stops IKE_AUTH",
     "[lab][faults]") {
-  std::string error;
   // The fault's lines without its filter: the tunnel comes up through the NAT on port 4500.
   auto translated = seed_lab();
-  REQUIRE(inject(*translated, fault_named("f20"), error));
+  REQUIRE(inject(*translated, fault_named("f20")));
   REQUIRE(translated->set_link_impairment("fw2:GigabitEthernet0/0/2", {}, 0));
   CHECK(translated->ping("pc1", pc2(), 2).received == 2);
   const auto& sas = translated->device("fw1")->ike().engine().sas();
@@ -141,7 +137,7 @@ TEST_CASE(
   // With the filter: IKE_SA_INIT passes on 500, IKE_AUTH on 4500 is lost, retransmitted, and
   // the exchange times out after its six transmissions.
   auto lab = seed_lab();
-  REQUIRE(inject(*lab, fault_named("f20"), error));
+  REQUIRE(inject(*lab, fault_named("f20")));
   CHECK(lab->ping("pc1", pc2(), 2).received == 0);
   const auto& pending = lab->device("fw1")->ike().engine().sas();
   REQUIRE(pending.size() == 1);
@@ -158,8 +154,7 @@ TEST_CASE(
 TEST_CASE("SHA-2 computed differently: the tunnel is up, every ESP packet refused on arrival",
           "[lab][faults]") {
   auto lab = seed_lab();
-  std::string error;
-  REQUIRE(inject(*lab, fault_named("f19"), error));
+  REQUIRE(inject(*lab, fault_named("f19")));
   CHECK(lab->ping("pc1", pc2(), 2).received == 0);
   CHECK(lab->device("fw1")->runtime().sad.outbound("map1", 10) != nullptr);
   CHECK(lab->device("fw3")->runtime().drops[DropReason::IpsecMalformed] >= 1);

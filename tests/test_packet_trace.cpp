@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/cli_session.hpp"
+#include "app/exit_status.hpp"
 #include "device/packet_trace.hpp"
 #include "lab.hpp"
 
@@ -28,7 +29,7 @@ int run_packet_trace(const PacketTraceOptions& o, std::ostream& out, std::ostrea
   for (const auto& e : loaded.errors) err << e.format();
   if (!loaded.ok()) return 1;
   Device device(std::move(loaded.config));
-  return vfw::run_packet_trace(device, o, out, err);
+  return exit_status(vfw::run_packet_trace(device, o, out), "packet-trace", err);
 }
 
 std::string trace_text(const PacketTraceOptions& o, int expected_status = 0) {
@@ -217,9 +218,9 @@ TEST_CASE("a file of flows (--flows) is traced through one device, each leaving 
 
   // The text form says it too.
   o.json = false;
-  std::ostringstream text, text_err;
+  std::ostringstream text;
   Device fresh(cli::load_config_file(o.config).config);
-  REQUIRE(vfw::run_packet_trace(fresh, o, text, text_err) == 0);
+  REQUIRE(vfw::run_packet_trace(fresh, o, text));
   CHECK(text.str().find("  Leaves as:        tcp 1.1.1.10:2048 -> 8.8.8.8:80\n") !=
         std::string::npos);
 
@@ -254,11 +255,10 @@ TEST_CASE("a file of flows (--flows) is traced through one device, each leaving 
 
 TEST_CASE("a flow line is the command line's options, each checked", "[trace]") {
   PacketTraceOptions flow;
-  std::string error;
   REQUIRE(
       parse_flow_line("--input g0/0/1 --protocol icmp --source 10.1.1.2 --destination "
                       "10.2.1.2 --source-port 7 --icmp-type 13 --size 100 --df --repeat 2",
-                      flow, error));
+                      flow));
   CHECK(flow.input == "g0/0/1");
   CHECK(flow.protocol == "icmp");
   CHECK(flow.source == "10.1.1.2");
@@ -268,12 +268,13 @@ TEST_CASE("a flow line is the command line's options, each checked", "[trace]") 
   CHECK(flow.size == 100);
   CHECK(flow.dont_fragment);
   CHECK(flow.repeat == 2);
-  CHECK_FALSE(parse_flow_line("--input", flow, error));
-  CHECK(error == "--input needs a value");
-  CHECK_FALSE(parse_flow_line("--config x.cfg", flow, error));
-  CHECK(error.rfind("unknown option \"--config\"", 0) == 0);
-  CHECK_FALSE(parse_flow_line("--repeat 101", flow, error));
-  CHECK(error == "--repeat takes a number from 1 to 100, not \"101\"");
-  CHECK_FALSE(parse_flow_line("--repeat 0", flow, error));
-  CHECK_FALSE(parse_flow_line("--source-port -1", flow, error));
+  auto error = [&](std::string_view line) {
+    const Status read = parse_flow_line(line, flow);
+    return read ? std::string("(read)") : read.error().message;
+  };
+  CHECK(error("--input") == "--input needs a value");
+  CHECK(error("--config x.cfg").rfind("unknown option \"--config\"", 0) == 0);
+  CHECK(error("--repeat 101") == "--repeat takes a number from 1 to 100, not \"101\"");
+  CHECK(error("--repeat 0") == "--repeat takes a number from 1 to 100, not \"0\"");
+  CHECK(error("--source-port -1") == "--source-port takes a number from 0 to 65535, not \"-1\"");
 }

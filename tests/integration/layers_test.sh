@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
-#   packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ kernel/ < stages/
+#   base/ < packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ kernel/ < stages/
 #   < explain/ < device/ < diagnose/ netio/ nft/ < cli/ < lab/ manage/ < app/
 # Every folder has its row: a folder without one would pass whatever it included.
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
@@ -9,30 +9,31 @@
 set -u
 cd "$1"
 declare -A below=(
-  [packet]=""
-  [config]="packet"
-  [zones]="packet config"
-  [routing]="packet config"
-  [nat]="packet config zones"
-  [ipsec]="packet config"
-  [traffic]="packet config zones"
-  [ike]="packet ipsec"
-  [pipeline]="packet config zones routing nat ipsec traffic"
-  [stages]="packet config zones routing nat ipsec traffic pipeline"
-  [explain]="packet config zones routing nat ipsec traffic pipeline stages"
-  [diagnose]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
-  [netio]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
-  [nft]="packet config"
-  [device]="packet config zones routing nat ipsec traffic ike pipeline stages explain"
-  [kernel]="packet config zones routing nat ipsec traffic pipeline"
-  [cli]="packet config zones routing nat ipsec traffic ike pipeline stages explain device"
-  [lab]="packet config zones routing nat ipsec traffic ike pipeline stages explain device cli"
-  [manage]="packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose netio cli"
-  [app]="packet config zones routing nat ipsec traffic ike pipeline kernel stages explain device diagnose netio nft cli lab manage"
+  [base]=""
+  [packet]="base"
+  [config]="base packet"
+  [zones]="base packet config"
+  [routing]="base packet config"
+  [nat]="base packet config zones"
+  [ipsec]="base packet config"
+  [traffic]="base packet config zones"
+  [ike]="base packet ipsec"
+  [pipeline]="base packet config zones routing nat ipsec traffic"
+  [stages]="base packet config zones routing nat ipsec traffic pipeline"
+  [explain]="base packet config zones routing nat ipsec traffic pipeline stages"
+  [diagnose]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device"
+  [netio]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device"
+  [nft]="base packet config"
+  [device]="base packet config zones routing nat ipsec traffic ike pipeline stages explain"
+  [kernel]="base packet config zones routing nat ipsec traffic pipeline"
+  [cli]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device"
+  [lab]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device cli"
+  [manage]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose netio cli"
+  [app]="base packet config zones routing nat ipsec traffic ike pipeline kernel stages explain device diagnose netio nft cli lab manage"
 )
 failed=0
 # The product's folders (the tests, benchmarks and fuzzers sit beside them and may see all).
-for dir in $(find . -mindepth 2 -maxdepth 2 \( -name '*.cpp' -o -name '*.hpp' \) | cut -d/ -f2 | sort -u); do
+for dir in $(find . -mindepth 2 \( -name '*.cpp' -o -name '*.hpp' \) | cut -d/ -f2 | sort -u); do
   case "$dir" in tests | bench | fuzz | build*) continue ;; esac
   if [ -z "${below[$dir]+set}" ]; then
     echo "FAILED: $dir/ has no row here: its includes are not checked"
@@ -48,7 +49,7 @@ for folder in "${!below[@]}"; do
       echo "FAILED: $file includes $dir/, which is above $folder/"
       failed=1 ;;
     esac
-  done < <(grep -n '#include "' "$folder"/*.cpp "$folder"/*.hpp 2>/dev/null)
+  done < <(grep -rn '#include "' "$folder" --include='*.cpp' --include='*.hpp' 2>/dev/null)
 done
 [ $failed -eq 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed"
 exit $failed

@@ -21,6 +21,7 @@
 #include "ike/engine_io.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_message.hpp"
+#include "ike/negotiator.hpp"
 #include "ike/random_source.hpp"
 #include "ike/work_budget.hpp"
 
@@ -121,41 +122,45 @@ struct IsakmpSa {
   bool established() const { return state == Phase1State::Established; }
 };
 
-class Engine {
+class Engine final : public Negotiator {
  public:
   explicit Engine(EngineConfig config);
 
-  void configure(EngineConfig config, uint64_t now_ms);
+  void configure(EngineConfig config, uint64_t now_ms) override;
   const EngineConfig& config() const { return config_; }
   // Both engines of a device number their SAs from one counter, as the device does.
   // Where cookies, SPIs, message IDs, nonces and Diffie-Hellman values come from (OpenSSL's DRBG
   // unless told otherwise); the source must outlive the engine.
-  void set_random(RandomSource& random) { random_ = &random; }
-  void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
+  void set_random(RandomSource& random) override { random_ = &random; }
+  void share_conn_ids(std::shared_ptr<uint32_t> counter) override {
+    conn_ids_ = std::move(counter);
+  }
   // Both engines of a device spend one budget of Diffie-Hellman work (ike/work_budget.hpp).
-  void share_work_budget(std::shared_ptr<WorkBudget> budget) { budget_ = std::move(budget); }
+  void share_work_budget(std::shared_ptr<WorkBudget> budget) override {
+    budget_ = std::move(budget);
+  }
   // Phase 1 messages not answered because the work budget was spent.
   uint64_t busy() const { return busy_; }
 
   // An ISAKMP message (without the non-ESP marker) from remote to local.
   void receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
-               uint64_t now_ms);
+               uint64_t now_ms) override;
   // Negotiates the policy entry's IPsec SAs: a quick mode on the peer's ISAKMP SA, after a phase 1
   // when there is none. false when one is under way or established, or the entry cannot.
-  bool initiate(size_t child, uint64_t now_ms);
-  void traffic_lifetime(uint32_t spi, bool inbound, bool hard);
-  void tick(uint64_t now_ms);
-  uint64_t next_timer_ms() const;
-  void delete_all(uint64_t now_ms);
-  void delete_children(uint64_t now_ms);
+  bool initiate(size_t child, uint64_t now_ms) override;
+  void traffic_lifetime(uint32_t spi, bool inbound, bool hard) override;
+  void tick(uint64_t now_ms) override;
+  uint64_t next_timer_ms() const override;
+  void delete_all(uint64_t now_ms) override;
+  void delete_children(uint64_t now_ms) override;
 
-  std::vector<Datagram> take_datagrams() { return std::exchange(datagrams_, {}); }
-  std::vector<ChildSaInstall> take_installs() { return std::exchange(installs_, {}); }
-  std::vector<ChildSaRemoval> take_removals() { return std::exchange(removals_, {}); }
-  std::vector<ErrorRecord> take_errors() { return std::exchange(errors_, {}); }
+  std::vector<Datagram> take_datagrams() override { return std::exchange(datagrams_, {}); }
+  std::vector<ChildSaInstall> take_installs() override { return std::exchange(installs_, {}); }
+  std::vector<ChildSaRemoval> take_removals() override { return std::exchange(removals_, {}); }
+  std::vector<ErrorRecord> take_errors() override { return std::exchange(errors_, {}); }
 
   const std::vector<std::unique_ptr<IsakmpSa>>& sas() const { return sas_; }
-  size_t half_open() const { return half_open_; }
+  size_t half_open() const override { return half_open_; }
 
   static constexpr uint64_t kRetransmitBaseMs = 2000;
   static constexpr unsigned kMaxRetransmits = 5;
@@ -175,6 +180,11 @@ class Engine {
 
   uint32_t new_conn_id() { return (*conn_ids_)++; }
   IsakmpSa* find(const Header& h);
+  // The entry points' work; the public ones turn a CryptoFailure into an error record.
+  bool start(size_t child, uint64_t now_ms);
+  void handle(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
+              uint64_t now_ms);
+  void run_timers(uint64_t now_ms);
   IsakmpSa& create(bool initiator, const Endpoint& local, const Endpoint& remote, size_t peer,
                    uint64_t now_ms);
   void remove(IsakmpSa* sa);

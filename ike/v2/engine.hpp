@@ -22,6 +22,7 @@
 #include "ike/engine_config.hpp"
 #include "ike/engine_io.hpp"
 #include "ike/keys.hpp"
+#include "ike/negotiator.hpp"
 #include "ike/random_source.hpp"
 #include "ike/work_budget.hpp"
 
@@ -105,53 +106,57 @@ struct RefusalCounters {
   uint64_t busy = 0;                   // new IKE SAs not answered: the work budget was spent
 };
 
-class Engine {
+class Engine final : public Negotiator {
  public:
   explicit Engine(EngineConfig config);
 
   // The configuration changed: new peers and policies apply to new negotiations; the SAs of a
   // peer or policy entry that is gone are deleted (the peer told), the others carry on.
-  void configure(EngineConfig config, uint64_t now_ms);
+  void configure(EngineConfig config, uint64_t now_ms) override;
   const EngineConfig& config() const { return config_; }
   // Where SPIs, nonces, Diffie-Hellman values, IVs and the cookie secret come from (OpenSSL's
   // DRBG unless told otherwise); the source must outlive the engine.
-  void set_random(RandomSource& random);
+  void set_random(RandomSource& random) override;
   // Both engines of a device spend one budget of Diffie-Hellman work (ike/work_budget.hpp).
-  void share_work_budget(std::shared_ptr<WorkBudget> budget) { budget_ = std::move(budget); }
+  void share_work_budget(std::shared_ptr<WorkBudget> budget) override {
+    budget_ = std::move(budget);
+  }
   const WorkBudget& work_budget() const { return *budget_; }
   const RefusalCounters& refusals() const { return refusals_; }
   // Both engines of a device number their SAs from one counter, as the device does.
-  void share_conn_ids(std::shared_ptr<uint32_t> counter) { conn_ids_ = std::move(counter); }
+  void share_conn_ids(std::shared_ptr<uint32_t> counter) override {
+    conn_ids_ = std::move(counter);
+  }
 
   // An IKE message (without the non-ESP marker) from remote to local.
   void receive(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
-               uint64_t now_ms);
+               uint64_t now_ms) override;
 
   // Starts the negotiation for a policy entry (traffic matched its ACL, or auto-neg). false when
   // one is already under way or established, or the entry cannot initiate.
-  bool initiate(size_t child, uint64_t now_ms);
+  bool initiate(size_t child, uint64_t now_ms) override;
 
   // The data plane says a CHILD SA (by one of its SPIs) has carried most of its traffic-based
   // lifetime (soft: renew it now) or all of it (hard: delete it); the next tick acts.
-  void traffic_lifetime(uint32_t spi, bool inbound, bool hard);
+  void traffic_lifetime(uint32_t spi, bool inbound, bool hard) override;
 
   // Retransmissions and timeouts due by now.
-  void tick(uint64_t now_ms);
+  void tick(uint64_t now_ms) override;
   // When tick() next has something to do (UINT64_MAX: nothing pending).
-  uint64_t next_timer_ms() const;
+  uint64_t next_timer_ms() const override;
 
   // Deletes every IKE SA (and its CHILD SAs), telling the peers (reset ike sa).
-  void delete_all(uint64_t now_ms);
+  void delete_all(uint64_t now_ms) override;
   // Deletes every CHILD SA, telling the peers; the IKE SAs stay (reset ipsec sa).
-  void delete_children(uint64_t now_ms);
+  void delete_children(uint64_t now_ms) override;
 
-  std::vector<Datagram> take_datagrams() { return std::exchange(datagrams_, {}); }
-  std::vector<ChildSaInstall> take_installs() { return std::exchange(installs_, {}); }
-  std::vector<ChildSaRemoval> take_removals() { return std::exchange(removals_, {}); }
-  std::vector<ErrorRecord> take_errors() { return std::exchange(errors_, {}); }
+  std::vector<Datagram> take_datagrams() override { return std::exchange(datagrams_, {}); }
+  std::vector<ChildSaInstall> take_installs() override { return std::exchange(installs_, {}); }
+  std::vector<ChildSaRemoval> take_removals() override { return std::exchange(removals_, {}); }
+  std::vector<ErrorRecord> take_errors() override { return std::exchange(errors_, {}); }
 
   const std::vector<std::unique_ptr<IkeSa>>& sas() const { return sas_; }
-  size_t half_open() const { return half_open_; }
+  size_t half_open() const override { return half_open_; }
 
   // sa trigger-mode auto: an entry without its SAs is negotiated at most this often.
   static constexpr uint64_t kAutoRetryMs = 30'000;
@@ -169,6 +174,11 @@ class Engine {
   static constexpr size_t kCookieThreshold = 64;
 
  private:
+  // The entry points' work; the public ones turn a CryptoFailure into an error record.
+  bool start(size_t child, uint64_t now_ms);
+  void handle(const Endpoint& local, const Endpoint& remote, std::span<const uint8_t> message,
+              uint64_t now_ms);
+  void run_timers(uint64_t now_ms);
   IkeSa* find_own(uint64_t own_spi);
   void send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms);
   void fail(IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify, uint64_t now_ms);
