@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "device/ike_link.hpp"
+#include "ike/authentication.hpp"
 #include "fuzz_common.hpp"
 
 using namespace vfw;

@@ -132,20 +132,6 @@ Bytes child_keymat(const PrfAlgorithm& alg, std::span<const uint8_t> sk_d,
   return prf_plus(alg, sk_d, seed, length);
 }
 
-Bytes psk_auth(const PrfAlgorithm& alg, std::span<const uint8_t> psk,
-               std::span<const uint8_t> real_message, std::span<const uint8_t> peer_nonce,
-               std::span<const uint8_t> sk_p, std::span<const uint8_t> id_body) {
-  static constexpr std::string_view kKeyPad = "Key Pad for IKEv2";
-  const Bytes pad(kKeyPad.begin(), kKeyPad.end());
-  Bytes key = prf(alg, psk, pad);
-  Bytes octets(real_message.begin(), real_message.end());
-  append(octets, peer_nonce);
-  append(octets, prf(alg, sk_p, id_body));
-  Bytes auth = prf(alg, key, octets);
-  wipe(key);
-  return auth;
-}
-
 void wipe(Bytes& b) {
   if (!b.empty()) OPENSSL_cleanse(b.data(), b.size());
   b.clear();

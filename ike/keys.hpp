@@ -42,12 +42,6 @@ Bytes child_keymat(const PrfAlgorithm& alg, std::span<const uint8_t> sk_d,
                    std::span<const uint8_t> shared_secret, std::span<const uint8_t> ni,
                    std::span<const uint8_t> nr, size_t length);
 
-// The pre-shared-key AUTH of RFC 7296 2.15: prf (prf (Shared Secret, "Key Pad for IKEv2"),
-// <RealMessage> | <Nonce of the other side> | prf (SK_p, <ID payload body>)).
-Bytes psk_auth(const PrfAlgorithm& alg, std::span<const uint8_t> psk,
-               std::span<const uint8_t> real_message, std::span<const uint8_t> peer_nonce,
-               std::span<const uint8_t> sk_p, std::span<const uint8_t> id_body);
-
 // Wipes key material that is no longer needed.
 void wipe(Bytes& b);
 

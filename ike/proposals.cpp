@@ -13,48 +13,18 @@ Transform encryption_transform(const EncryptionAlgorithm& e) {
   return t;
 }
 
-// The ESP/AH transforms of ipsec proposal algorithms (IANA IKEv2 transform IDs).
+// The ESP/AH transforms of ipsec proposal algorithms: the IKEv2 columns of ipsec/algorithms.
 std::optional<Transform> esp_encryption(ipsec::Encryption e) {
-  switch (e) {
-    case ipsec::Encryption::Des:
-      return Transform{transform::kEncryption, 2, std::nullopt};
-    case ipsec::Encryption::TripleDes:
-      return Transform{transform::kEncryption, encr::k3Des, std::nullopt};
-    case ipsec::Encryption::Aes128:
-      return Transform{transform::kEncryption, encr::kAesCbc, 128};
-    case ipsec::Encryption::Aes192:
-      return Transform{transform::kEncryption, encr::kAesCbc, 192};
-    case ipsec::Encryption::Aes256:
-      return Transform{transform::kEncryption, encr::kAesCbc, 256};
-    case ipsec::Encryption::AesGcm128:
-      return Transform{transform::kEncryption, encr::kAesGcm16, 128};
-    case ipsec::Encryption::AesGcm192:
-      return Transform{transform::kEncryption, encr::kAesGcm16, 192};
-    case ipsec::Encryption::AesGcm256:
-      return Transform{transform::kEncryption, encr::kAesGcm16, 256};
-    case ipsec::Encryption::None:
-      return std::nullopt;
-  }
-  return std::nullopt;
+  const ipsec::EncryptionInfo& i = ipsec::info(e);
+  if (i.ikev2_encr == 0) return std::nullopt;
+  return Transform{transform::kEncryption, i.ikev2_encr,
+                   i.key_bits != 0 ? std::optional<uint16_t>(i.key_bits) : std::nullopt};
 }
 
 std::optional<Transform> esp_integrity(ipsec::Authentication a) {
-  switch (a) {
-    case ipsec::Authentication::Md5:
-      return Transform{transform::kIntegrity, integ::kHmacMd5_96, std::nullopt};
-    case ipsec::Authentication::Sha1:
-      return Transform{transform::kIntegrity, integ::kHmacSha1_96, std::nullopt};
-    case ipsec::Authentication::Sha256:
-      return Transform{transform::kIntegrity, integ::kHmacSha256_128, std::nullopt};
-    case ipsec::Authentication::Sha384:
-      return Transform{transform::kIntegrity, integ::kHmacSha384_192, std::nullopt};
-    case ipsec::Authentication::Sha512:
-      return Transform{transform::kIntegrity, integ::kHmacSha512_256, std::nullopt};
-    case ipsec::Authentication::Sha256Truncated96:  // IKEv1's compatibility only, never offered
-    case ipsec::Authentication::None:
-      return std::nullopt;
-  }
-  return std::nullopt;
+  const ipsec::AuthenticationInfo& i = ipsec::info(a);
+  if (i.ikev2_integ == 0) return std::nullopt;
+  return Transform{transform::kIntegrity, i.ikev2_integ, std::nullopt};
 }
 
 bool has(const Proposal& p, const Transform& t) {

@@ -33,6 +33,12 @@ struct EncryptionInfo {
   bool aead;                 // AES-GCM: 4-byte salt after the key (RFC 4106), 16-byte ICV
   std::string_view display;  // display ipsec sa: "ESP-ENCRYPT-AES-256"
   std::string_view tshark;   // Wireshark's esp_sa name
+  // How IKE names it (IANA's registries), so that both engines read one row instead of each
+  // keeping a switch: the IKEv2 transform type 1 ID (0: never offered), the IKEv1 ESP transform
+  // ID (RFC 2407 4.4.4), and the key length attribute both send (0: none, the key is fixed).
+  uint16_t ikev2_encr;
+  uint8_t ikev1_esp;
+  uint16_t key_bits;
 };
 
 struct AuthenticationInfo {
@@ -42,6 +48,12 @@ struct AuthenticationInfo {
   uint8_t icv_bytes;         // truncated HMAC (RFC 2403, 2404, 4868)
   std::string_view display;  // "SHA2-256-128"
   std::string_view tshark;
+  // How IKE names it (IANA's registries): the IKEv2 transform type 3 ID (0: never offered), the
+  // IKEv1 Authentication Algorithm attribute of an ESP or AH transform (RFC 2407 4.5) and the
+  // IKEv1 AH transform ID (RFC 2407 4.4.3).
+  uint16_t ikev2_integ;
+  uint16_t ikev1_auth_attribute;
+  uint8_t ikev1_ah;
 };
 
 const EncryptionInfo& info(Encryption e);

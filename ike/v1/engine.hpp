@@ -221,7 +221,18 @@ class Engine final : public Negotiator {
   void on_first_message(const Endpoint& local, const Endpoint& remote,
                         std::span<const uint8_t> message, const Header& h, const Payloads& p,
                         uint64_t now_ms);
+  // A phase 1 message after the first: decoded (decrypted from message 5 on), then handed to
+  // the step its SA's state awaits.
   void on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Header& h, uint64_t now_ms);
+  // The steps (phase1.cpp, main_mode.cpp, aggressive_mode.cpp). answer_chosen: false when the
+  // negotiation ended there.
+  bool answer_chosen(IsakmpSa& sa, const Header& h, const Payloads& p, uint64_t now_ms);
+  void main_send_3(IsakmpSa& sa, uint64_t now_ms);
+  void main_answer_3(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
+  void main_send_5(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
+  void main_finish(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
+  void aggressive_finish(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
+  void last_from_initiator(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
   void malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);
   // The error record and the seed's debugging lines for a message this side cannot make sense of.
   void record_malformed(IsakmpSa& sa, const DecodeError& error, uint64_t now_ms);

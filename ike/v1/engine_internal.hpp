@@ -28,12 +28,6 @@ Bytes be32(uint32_t v);
 Bytes cookies(uint64_t cky_i, uint64_t cky_r);
 void append(Bytes& out, std::span<const uint8_t> b);
 bool equal_bytes(std::span<const uint8_t> a, std::span<const uint8_t> b);
-// ESP's and AH's transform IDs and Authentication Algorithm attribute for an ipsec proposal's
-// algorithms (RFC 2407 4.4.4, 4.5).
-uint8_t esp_transform(ipsec::Encryption e);
-uint16_t key_bits(ipsec::Encryption e);
-uint16_t auth_attribute(ipsec::Authentication a);
-uint8_t ah_transform(ipsec::Authentication a);
 Lifetimes lifetimes_of(const std::vector<Attribute>& attributes, uint16_t type_attribute,
                        uint16_t duration_attribute);
 // The shorter of this side's lifetime and the peer's (0: this side sets none).

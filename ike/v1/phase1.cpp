@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ike/authentication.hpp"
 #include "ike/crypto_failure.hpp"
 #include "ike/v1/engine_internal.hpp"
 #include "packet/packet.hpp"
@@ -131,21 +132,13 @@ bool Engine::derive(IsakmpSa& sa, std::span<const uint8_t> peer_ke) {
 }
 
 Bytes Engine::hash_i(const IsakmpSa& sa, std::span<const uint8_t> id_body) const {
-  Bytes input = sa.gxi;
-  append(input, sa.gxr);
-  append(input, cookies(sa.cky_i, sa.cky_r));
-  append(input, sa.sa_i_body);
-  append(input, id_body);
-  return prf(*sa.hash->prf, sa.keys.skeyid, input);
+  return phase1_hash(*sa.hash->prf, sa.keys.skeyid, sa.gxi, sa.gxr, sa.cky_i, sa.cky_r,
+                     sa.sa_i_body, id_body);
 }
 
 Bytes Engine::hash_r(const IsakmpSa& sa, std::span<const uint8_t> id_body) const {
-  Bytes input = sa.gxr;
-  append(input, sa.gxi);
-  append(input, cookies(sa.cky_r, sa.cky_i));
-  append(input, sa.sa_i_body);
-  append(input, id_body);
-  return prf(*sa.hash->prf, sa.keys.skeyid, input);
+  return phase1_hash(*sa.hash->prf, sa.keys.skeyid, sa.gxr, sa.gxi, sa.cky_r, sa.cky_i,
+                     sa.sa_i_body, id_body);
 }
 
 Id Engine::own_id(const IsakmpSa& sa) const {
@@ -368,190 +361,86 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
   }
   sa.flight.received.assign(message.begin(), message.end());
   sa.flight.awaiting = false;
-  const PeerConfig& peer = config_.peers[sa.peer];
-  const std::string from = to_string(sa.remote.address);
-
   switch (sa.state) {
     case Phase1State::MainSent1:
-    case Phase1State::AggressiveSent1: {
-      if (h.exchange !=
-              (sa.state == Phase1State::MainSent1 ? exchange::kMain : exchange::kAggressive) ||
-          !p.sa)
-        return;
-      if (sa.cky_r == 0) sa.cky_r = h.cky_r;
-      Transform chosen;
-      const SecurityAssociation& answer = *p.sa;
-      // The answer must be one transform, of algorithms this side offered (the peer writes its
-      // attributes in its own order and may state its own lifetime).
-      const bool ours = answer.proposals.size() == 1 && answer.proposals[0].transforms.size() == 1;
-      if (!ours || !choose_phase1(answer, peer, sa, chosen)) {
-        fail(sa, Failure::Phase1ProposalMismatch,
-             "the peer chose a transform this side did not offer", notify::kBadProposalSyntax,
-             now_ms);
-        return;
-      }
-      sa.peer_nat_t = p.has_vendor_id(kNatTraversalVid) && peer.nat_traversal;
-      sa.peer_dpd = p.has_vendor_id(kDpdVid);
+    case Phase1State::AggressiveSent1:
+      if (!answer_chosen(sa, h, p, now_ms)) return;
       if (sa.state == Phase1State::MainSent1) {
-        sa.dh = DhKey::generate(*sa.group, *random_);
-        sa.ni = random_->bytes(32);
-        if (!sa.dh) {
-          fail(sa, Failure::Phase1ProposalMismatch, "OpenSSL cannot make a key in this group", 0,
-               now_ms);
-          return;
-        }
-        PayloadWriter w;
-        w.add(payload::kKe, sa.dh->public_value());
-        w.add(payload::kNonce, sa.ni);
-        if (sa.peer_nat_t) nat_d(w, sa);
-        sa.state = Phase1State::MainSent3;
-        send_flight(sa, sa.flight, encode_message(header(sa, exchange::kMain, 0), w), true, now_ms);
-        return;
+        main_send_3(sa, now_ms);
+      } else {
+        aggressive_finish(sa, p, now_ms);
       }
-      // Aggressive mode, message 2: the responder's KE, Nr, IDir and HASH_R.
-      if (!p.ke || !p.nonce || p.ids.empty() || !p.hash) {
-        fail(sa, Failure::MalformedMessage, "aggressive mode message 2 lacks a payload",
-             notify::kPayloadMalformed, now_ms);
-        return;
-      }
-      sa.nr = *p.nonce;
-      if (!derive(sa, *p.ke)) {
-        fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
-             notify::kInvalidKeyInformation, now_ms);
-        return;
-      }
-      if (!check_peer_id(sa, p.ids[0], now_ms)) return;
-      if (!equal_bytes(*p.hash, hash_r(sa, p.ids[0].body()))) {
-        fail(sa, Failure::AuthenticationFail, "HASH_R does not verify: the pre-shared keys differ",
-             notify::kInvalidHashInformation, now_ms);
-        return;
-      }
-      detect_nat(sa, p);
-      if (sa.nat_local || sa.nat_remote) {
-        sa.local.port = kNatTraversalPort;
-        sa.remote.port = kNatTraversalPort;
-      }
-      PayloadWriter w;
-      w.add(payload::kHash, hash_i(sa, own_id(sa).body()));
-      if (sa.peer_nat_t) nat_d(w, sa);
-      if (first_contact(sa)) w.notification(initial_contact_notification(sa));
-      // RFC 3947 4: the third message goes encrypted.
-      send_flight(sa, sa.flight, seal(header(sa, exchange::kAggressive, 0), w, sa, sa.iv), false,
-                  now_ms);
-      established(sa, false, now_ms);
       return;
-    }
-    case Phase1State::MainSent2: {
-      if (!p.ke || !p.nonce) return;
-      if (p.ke->size() != sa.group->public_bytes) {
-        notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, Failure::ResponderDhMismatch, "the peer's KE is not of the group chosen",
-             notify::kInvalidKeyInformation, now_ms);
-        return;
-      }
-      if (!DhKey::plausible(*sa.group, *p.ke)) {
-        notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
-             notify::kInvalidKeyInformation, now_ms);
-        return;
-      }
-      // Message 3 carries this side's cookie: the address is the sender's.
-      if (!budget_->charge(*sa.group, now_ms, true)) {
-        ++busy_;
-        sa.flight.received.clear();  // its retransmission is handled afresh, not as answered
-        return;
-      }
-      sa.dh = DhKey::generate(*sa.group, *random_);
-      sa.ni = *p.nonce;
-      sa.nr = random_->bytes(32);
-      if (!sa.dh || !derive(sa, *p.ke)) {
-        budget_->wasted(now_ms);
-        notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidKeyInformation);
-        fail(sa, Failure::ResponderDhMismatch, "the peer's DH public value is not in the group",
-             notify::kInvalidKeyInformation, now_ms);
-        return;
-      }
-      detect_nat(sa, p);
-      PayloadWriter w;
-      w.add(payload::kKe, sa.dh->public_value());
-      w.add(payload::kNonce, sa.nr);
-      if (sa.peer_nat_t) nat_d(w, sa);
-      sa.state = Phase1State::MainSent4;
-      send_flight(sa, sa.flight, encode_message(header(sa, exchange::kMain, 0), w), true, now_ms);
+    case Phase1State::MainSent2:
+      main_answer_3(sa, p, now_ms);
       return;
-    }
-    case Phase1State::MainSent3: {
-      if (!p.ke || !p.nonce) return;
-      sa.nr = *p.nonce;
-      if (!derive(sa, *p.ke)) {
-        fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
-             notify::kInvalidKeyInformation, now_ms);
-        return;
-      }
-      detect_nat(sa, p);
-      if (sa.nat_local || sa.nat_remote) {
-        // RFC 3947 4: from message 5 on, both sides talk on port 4500.
-        sa.local.port = kNatTraversalPort;
-        sa.remote.port = kNatTraversalPort;
-      }
-      const Id me = own_id(sa);
-      PayloadWriter w;
-      w.id(me);
-      w.add(payload::kHash, hash_i(sa, me.body()));
-      if (first_contact(sa)) w.notification(initial_contact_notification(sa));
-      sa.state = Phase1State::MainSent5;
-      send_flight(sa, sa.flight, seal(header(sa, exchange::kMain, 0), w, sa, sa.iv), true, now_ms);
+    case Phase1State::MainSent3:
+      main_send_5(sa, p, now_ms);
       return;
-    }
     case Phase1State::MainSent4:
-    case Phase1State::AggressiveSent2: {
-      const bool main = sa.state == Phase1State::MainSent4;
-      if (!p.hash || (main && p.ids.empty())) {
-        malformed(sa, {notify::kPayloadMalformed, "message without its ID or HASH payload"},
-                  now_ms);
-        return;
-      }
-      if (main && !check_peer_id(sa, p.ids[0], now_ms)) return;
-      const Bytes expected = hash_i(sa, main ? p.ids[0].body() : sa.peer_id_body);
-      if (!equal_bytes(*p.hash, expected)) {
-        record(&sa, sa.remote.address, sa.remote.port, Failure::AuthenticationFail,
-               "HASH_I does not verify: the pre-shared keys differ",
-               notify::kInvalidHashInformation, now_ms);
-        notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidHashInformation);
-        remove(&sa);
-        return;
-      }
-      if (!main) detect_nat(sa, p);
-      if (main) {
-        const Id me = own_id(sa);
-        PayloadWriter w;
-        w.id(me);
-        w.add(payload::kHash, hash_r(sa, me.body()));
-        send_flight(sa, sa.flight, seal(header(sa, exchange::kMain, 0), w, sa, sa.iv), false,
-                    now_ms);
-      }
-      --half_open_;
-      established(sa, initial_contact(p), now_ms);
+    case Phase1State::AggressiveSent2:
+      last_from_initiator(sa, p, now_ms);
       return;
-    }
-    case Phase1State::MainSent5: {
-      if (p.ids.empty() || !p.hash) {
-        malformed(sa, {notify::kPayloadMalformed, "message 6 without its ID or HASH payload"},
-                  now_ms);
-        return;
-      }
-      if (!check_peer_id(sa, p.ids[0], now_ms)) return;
-      if (!equal_bytes(*p.hash, hash_r(sa, p.ids[0].body()))) {
-        fail(sa, Failure::AuthenticationFail, "HASH_R does not verify: the pre-shared keys differ",
-             notify::kInvalidHashInformation, now_ms);
-        return;
-      }
-      established(sa, initial_contact(p), now_ms);
+    case Phase1State::MainSent5:
+      main_finish(sa, p, now_ms);
       return;
-    }
     case Phase1State::Established:
       return;
   }
+}
+
+// Messages 2 of main and aggressive mode, as the initiator reads them: the one transform the
+// responder chose, of those this side offered, and the peer's vendor IDs.
+bool Engine::answer_chosen(IsakmpSa& sa, const Header& h, const Payloads& p, uint64_t now_ms) {
+  const PeerConfig& peer = config_.peers[sa.peer];
+  if (h.exchange !=
+          (sa.state == Phase1State::MainSent1 ? exchange::kMain : exchange::kAggressive) ||
+      !p.sa)
+    return false;
+  if (sa.cky_r == 0) sa.cky_r = h.cky_r;
+  Transform chosen;
+  const SecurityAssociation& answer = *p.sa;
+  // The answer must be one transform, of algorithms this side offered (the peer writes its
+  // attributes in its own order and may state its own lifetime).
+  const bool ours = answer.proposals.size() == 1 && answer.proposals[0].transforms.size() == 1;
+  if (!ours || !choose_phase1(answer, peer, sa, chosen)) {
+    fail(sa, Failure::Phase1ProposalMismatch, "the peer chose a transform this side did not offer",
+         notify::kBadProposalSyntax, now_ms);
+    return false;
+  }
+  sa.peer_nat_t = p.has_vendor_id(kNatTraversalVid) && peer.nat_traversal;
+  sa.peer_dpd = p.has_vendor_id(kDpdVid);
+  return true;
+}
+
+// The initiator's last message, as the responder reads it: main mode's 5 (HDR*, IDii, HASH_I),
+// answered with 6 (HDR*, IDir, HASH_R), or aggressive mode's 3 (HDR*, HASH_I).
+void Engine::last_from_initiator(IsakmpSa& sa, const Payloads& p, uint64_t now_ms) {
+  const bool main = sa.state == Phase1State::MainSent4;
+  if (!p.hash || (main && p.ids.empty())) {
+    malformed(sa, {notify::kPayloadMalformed, "message without its ID or HASH payload"}, now_ms);
+    return;
+  }
+  if (main && !check_peer_id(sa, p.ids[0], now_ms)) return;
+  const Bytes expected = hash_i(sa, main ? p.ids[0].body() : sa.peer_id_body);
+  if (!proof_matches(*p.hash, expected)) {
+    record(&sa, sa.remote.address, sa.remote.port, Failure::AuthenticationFail,
+           "HASH_I does not verify: the pre-shared keys differ", notify::kInvalidHashInformation,
+           now_ms);
+    notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidHashInformation);
+    remove(&sa);
+    return;
+  }
+  if (!main) detect_nat(sa, p);
+  if (main) {
+    const Id me = own_id(sa);
+    PayloadWriter w;
+    w.id(me);
+    w.add(payload::kHash, hash_r(sa, me.body()));
+    send_flight(sa, sa.flight, seal(header(sa, exchange::kMain, 0), w, sa, sa.iv), false, now_ms);
+  }
+  --half_open_;
+  established(sa, initial_contact(p), now_ms);
 }
 
 bool Engine::first_contact(const IsakmpSa& sa) const {

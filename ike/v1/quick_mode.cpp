@@ -24,7 +24,10 @@ Transform Engine::child_transform(const ChildConfig& c, bool udp) const {
   Transform t;
   t.number = 1;
   const bool esp = c.protocol == protocol::kEsp;
-  t.id = esp ? esp_transform(c.encryption) : ah_transform(c.authentication);
+  // The numbers are the IKEv1 columns of the algorithms' rows (ipsec/algorithms.cpp).
+  const ipsec::EncryptionInfo& encryption = ipsec::info(c.encryption);
+  const ipsec::AuthenticationInfo& authentication = ipsec::info(c.authentication);
+  t.id = esp ? encryption.ikev1_esp : authentication.ikev1_ah;
   t.attributes.push_back({ipsec_attr::kLifeType, life::kSeconds});
   t.attributes.push_back({ipsec_attr::kLifeDuration, c.lifetime_seconds});
   if (c.lifetime_kilobytes != 0) {
@@ -35,10 +38,10 @@ Transform Engine::child_transform(const ChildConfig& c, bool udp) const {
   const uint16_t mode = c.tunnel ? (udp ? encapsulation::kUdpTunnel : encapsulation::kTunnel)
                                  : (udp ? encapsulation::kUdpTransport : encapsulation::kTransport);
   t.attributes.push_back({ipsec_attr::kEncapsulation, mode});
-  if (c.authentication != ipsec::Authentication::None && !ipsec::info(c.encryption).aead)
-    t.attributes.push_back({ipsec_attr::kAuthentication, auth_attribute(c.authentication)});
-  if (esp && key_bits(c.encryption) != 0)
-    t.attributes.push_back({ipsec_attr::kKeyLength, key_bits(c.encryption)});
+  if (c.authentication != ipsec::Authentication::None && !encryption.aead)
+    t.attributes.push_back({ipsec_attr::kAuthentication, authentication.ikev1_auth_attribute});
+  if (esp && encryption.key_bits != 0)
+    t.attributes.push_back({ipsec_attr::kKeyLength, encryption.key_bits});
   return t;
 }
 

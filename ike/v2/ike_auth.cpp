@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "ike/authentication.hpp"
 #include "ike/crypto_failure.hpp"
 #include "ike/proposals.hpp"
 #include "ike/v2/engine_internal.hpp"
@@ -49,8 +50,7 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
   const Bytes psk = psk_bytes(peer);
   const Bytes expected =
       psk_auth(*sa.suite.prf, psk, sa.init_request, sa.nr, sa.keys.pi, p.idi->body());
-  if (p.auth->method != auth_method::kSharedKeyMic || expected.size() != p.auth->data.size() ||
-      CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
+  if (!psk_auth_matches(*p.auth, expected)) {
     refuse(Failure::AuthenticationFail,
            "Authentication failed for the peer " + to_string(sa.remote.address),
            notify::kAuthenticationFailed);
@@ -126,8 +126,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   }
   const Bytes expected =
       psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni, sa.keys.pr, p.idr->body());
-  if (expected.size() != p.auth->data.size() ||
-      CRYPTO_memcmp(expected.data(), p.auth->data.data(), expected.size()) != 0) {
+  if (!psk_auth_matches(*p.auth, expected)) {
     fail(sa, Failure::AuthenticationFail,
          "Authentication failed for the peer " + to_string(sa.remote.address),
          notify::kAuthenticationFailed, now_ms);

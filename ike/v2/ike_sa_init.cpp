@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "ike/authentication.hpp"
 #include "ike/crypto_failure.hpp"
 #include "ike/proposals.hpp"
 #include "ike/v2/engine_internal.hpp"
