@@ -10,8 +10,8 @@
 
 #include <algorithm>
 
-#include "ike/v2/engine.hpp"
 #include "ike/v1/engine.hpp"
+#include "ike/v2/engine.hpp"
 #include "packet/packet.hpp"
 
 using namespace vfw;

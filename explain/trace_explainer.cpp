@@ -87,8 +87,9 @@ class Explainer {
   // at the step.
   void warn(TraceStep& s, const std::string& summary, std::string message,
             std::vector<std::string> fix = {}) {
-    t_.result.warnings.push_back(
-        {summary + " (stage " + std::to_string(s.number) + ", " + std::string(stage_id(s.stage)) + ")", {}});
+    t_.result.warnings.push_back({summary + " (stage " + std::to_string(s.number) + ", " +
+                                      std::string(stage_id(s.stage)) + ")",
+                                  {}});
     s.warnings.push_back({std::move(message), std::move(fix)});
   }
 

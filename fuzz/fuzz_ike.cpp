@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "device/ike_link.hpp"
-#include "ike/authentication.hpp"
 #include "fuzz_common.hpp"
+#include "ike/authentication.hpp"
 
 using namespace vfw;
 using namespace vfw::ike;
