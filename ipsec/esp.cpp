@@ -13,8 +13,8 @@
 namespace vfw::ipsec {
 namespace {
 
-constexpr uint32_t kOuterHeader = 20;
-constexpr uint32_t kUdpHeader = 8;
+constexpr uint32_t kOuterHeader = kIpv4HeaderBytes;
+constexpr uint32_t kUdpHeader = kUdpHeaderBytes;
 constexpr uint32_t kEspHeader = 8;
 
 uint32_t padded_length(const Sa& sa, uint32_t payload) {

@@ -23,23 +23,14 @@ void Engine::aggressive_finish(IsakmpSa& sa, const Payloads& p, uint64_t now_ms)
          notify::kPayloadMalformed, now_ms);
     return;
   }
-  sa.nr = *p.nonce;
-  if (!derive(sa, *p.ke)) {
-    fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
-         notify::kInvalidKeyInformation, now_ms);
-    return;
-  }
+  if (!initiator_keys(sa, p, now_ms)) return;
   if (!check_peer_id(sa, p.ids[0], now_ms)) return;
   if (!proof_matches(*p.hash, hash_r(sa, p.ids[0].body()))) {
     fail(sa, Failure::AuthenticationFail, "HASH_R does not verify: the pre-shared keys differ",
          notify::kInvalidHashInformation, now_ms);
     return;
   }
-  detect_nat(sa, p);
-  if (sa.nat_local || sa.nat_remote) {
-    sa.local.port = kNatTraversalPort;
-    sa.remote.port = kNatTraversalPort;
-  }
+  float_after_nat_detection(sa, p);
   PayloadWriter w;
   w.add(payload::kHash, hash_i(sa, own_id(sa).body()));
   if (sa.peer_nat_t) nat_d(w, sa);

@@ -227,6 +227,8 @@ class Engine final : public Negotiator {
   // The steps (phase1.cpp, main_mode.cpp, aggressive_mode.cpp). answer_chosen: false when the
   // negotiation ended there.
   bool answer_chosen(IsakmpSa& sa, const Header& h, const Payloads& p, uint64_t now_ms);
+  bool initiator_keys(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
+  void float_after_nat_detection(IsakmpSa& sa, const Payloads& p);
   void main_send_3(IsakmpSa& sa, uint64_t now_ms);
   void main_answer_3(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);
   void main_send_5(IsakmpSa& sa, const Payloads& p, uint64_t now_ms);

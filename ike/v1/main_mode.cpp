@@ -73,18 +73,8 @@ void Engine::main_answer_3(IsakmpSa& sa, const Payloads& p, uint64_t now_ms) {
 // Main mode message 4, as the initiator reads it, and message 5 (HDR*, IDii, HASH_I).
 void Engine::main_send_5(IsakmpSa& sa, const Payloads& p, uint64_t now_ms) {
   if (!p.ke || !p.nonce) return;
-  sa.nr = *p.nonce;
-  if (!derive(sa, *p.ke)) {
-    fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
-         notify::kInvalidKeyInformation, now_ms);
-    return;
-  }
-  detect_nat(sa, p);
-  if (sa.nat_local || sa.nat_remote) {
-    // RFC 3947 4: from message 5 on, both sides talk on port 4500.
-    sa.local.port = kNatTraversalPort;
-    sa.remote.port = kNatTraversalPort;
-  }
+  if (!initiator_keys(sa, p, now_ms)) return;
+  float_after_nat_detection(sa, p);
   const Id me = own_id(sa);
   PayloadWriter w;
   w.id(me);

@@ -389,6 +389,25 @@ void Engine::on_phase1(IsakmpSa& sa, std::span<const uint8_t> message, const Hea
   }
 }
 
+// The initiator's keys from the responder's KE and Nr (main mode message 4, aggressive mode
+// message 2); false when the negotiation ended there.
+bool Engine::initiator_keys(IsakmpSa& sa, const Payloads& p, uint64_t now_ms) {
+  sa.nr = *p.nonce;
+  if (derive(sa, *p.ke)) return true;
+  fail(sa, Failure::InitiatorDhMismatch, "the peer's DH public value is not in the group",
+       notify::kInvalidKeyInformation, now_ms);
+  return false;
+}
+
+// RFC 3947 4: once NAT-D shows a NAT, both sides talk on port 4500 from the next message on.
+void Engine::float_after_nat_detection(IsakmpSa& sa, const Payloads& p) {
+  detect_nat(sa, p);
+  if (sa.nat_local || sa.nat_remote) {
+    sa.local.port = kNatTraversalPort;
+    sa.remote.port = kNatTraversalPort;
+  }
+}
+
 // Messages 2 of main and aggressive mode, as the initiator reads them: the one transform the
 // responder chose, of those this side offered, and the peer's vendor IDs.
 bool Engine::answer_chosen(IsakmpSa& sa, const Header& h, const Payloads& p, uint64_t now_ms) {
