@@ -22,10 +22,10 @@
 #include "cli/line_runner.hpp"
 #include "config/interface_name.hpp"
 #include "config/secret.hpp"
+#include "device/ethernet_front_end.hpp"
 #include "device/rate_limited_log.hpp"
 #include "ike/work_budget.hpp"
 #include "manage/ssh_server.hpp"
-#include "netio/device_frames.hpp"
 #include "netio/host_check.hpp"
 #include "netio/link_monitor.hpp"
 #include "netio/packet_socket.hpp"
@@ -233,13 +233,13 @@ class Daemon {
     bool tap = false;
     std::unique_ptr<FramePort> socket;
     std::unique_ptr<asio::posix::stream_descriptor> descriptor;
-    std::vector<DeviceFrames::Frame> frames;
+    std::vector<EthernetFrontEnd::Frame> frames;
   };
 
   // --bind: each device interface on its Linux interface; the host's own stack must keep off.
   bool bind_interfaces() {
-    frames_ = std::make_unique<DeviceFrames>(
-        device_, [this](uint16_t interface, std::span<const uint8_t> frame) {
+    frames_ = std::make_unique<EthernetFrontEnd>(
+        device_, [this](uint16_t interface, std::span<const uint8_t> frame, EthernetFrontEnd::Tag) {
           const auto it = bound_.find(interface);
           // An interface whose Linux interface is gone sends nothing until it returns.
           if (it != bound_.end() && it->second.socket) it->second.socket->queue(frame);
@@ -839,7 +839,7 @@ class Daemon {
   RateLimitedLog accept_log_{1};
   RateLimitedLog packet_log_{10};  // the lines written per packet (ESP, egress) in socket mode
   std::vector<std::unique_ptr<Socket>> sockets_;
-  std::unique_ptr<DeviceFrames> frames_;
+  std::unique_ptr<EthernetFrontEnd> frames_;
   std::map<uint16_t, Bound> bound_;
   std::unique_ptr<LinkMonitor> links_;
   std::unique_ptr<asio::posix::stream_descriptor> links_descriptor_;

@@ -19,14 +19,15 @@ const MacAddress* ArpTable::find(uint16_t interface, Ipv4 address, uint32_t now)
   return &it->second.mac;
 }
 
-ArpTable::Wait ArpTable::wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet) {
+ArpTable::Wait ArpTable::wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet,
+                              uint64_t tag) {
   auto& queue = waiting_[{interface, address.v}];
   if (queue.size() >= kMaxWaiting) return Wait::Full;
-  queue.push_back(std::move(packet));
+  queue.push_back({std::move(packet), tag});
   return queue.size() == 1 ? Wait::Request : Wait::Queued;
 }
 
-std::vector<std::vector<uint8_t>> ArpTable::release(uint16_t interface, Ipv4 address) {
+std::vector<ArpTable::Waiting> ArpTable::release(uint16_t interface, Ipv4 address) {
   const auto it = waiting_.find({interface, address.v});
   if (it == waiting_.end()) return {};
   auto packets = std::move(it->second);

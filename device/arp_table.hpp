@@ -42,10 +42,15 @@ class ArpTable {
   const MacAddress* find(uint16_t interface, Ipv4 address, uint32_t now) const;
   // A packet for a neighbour whose address is unknown: it waits. Request when it is the first
   // (a request should go out), Queued when one is out already, Full when it was dropped.
+  // tag: whatever the carrier follows the packet by (EthernetFrontEnd::Tag), handed back.
   enum class Wait : uint8_t { Request, Queued, Full };
-  Wait wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet);
+  struct Waiting {
+    std::vector<uint8_t> packet;
+    uint64_t tag = 0;
+  };
+  Wait wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet, uint64_t tag = 0);
   // What waited for that neighbour, now that it is known.
-  std::vector<std::vector<uint8_t>> release(uint16_t interface, Ipv4 address);
+  std::vector<Waiting> release(uint16_t interface, Ipv4 address);
   // The addresses whose request is out, for a retry.
   std::vector<Key> unresolved() const;
   // Entries older than the aging time go; so do packets that waited for an address that never
@@ -62,7 +67,7 @@ class ArpTable {
 
  private:
   std::map<Key, Entry> entries_;
-  std::map<Key, std::vector<std::vector<uint8_t>>> waiting_;
+  std::map<Key, std::vector<Waiting>> waiting_;
   std::map<uint16_t, MacAddress> own_;
 };
 

@@ -1,19 +1,20 @@
-// Ethernet frames of arbitrary bytes into a device on frames (netio/device_frames.hpp), as `vfw
-// run --bind` reads them off a wire: ARP, IPv4, anything; in a batch of up to four, on either
-// interface; and the same bytes cut as a TCP super-frame with an arbitrary segment size. Nothing
-// crashes, nothing reads or writes outside its frame, whatever the device sends is a whole frame.
+// Ethernet frames of arbitrary bytes into a device's Ethernet front end
+// (device/ethernet_front_end.hpp), as `vfw run --bind` reads them off a wire: ARP, IPv4, anything;
+// in a batch of up to four, on either interface; and the same bytes cut as a TCP super-frame with
+// an arbitrary segment size. Nothing crashes, nothing reads or writes outside its frame, whatever
+// the device sends is a whole frame.
 #include <cstdint>
 #include <vector>
 
+#include "device/ethernet_front_end.hpp"
 #include "fuzz_common.hpp"
-#include "netio/device_frames.hpp"
 #include "netio/segmentation.hpp"
 
 using namespace vfw;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Device device(fuzz::example("fw1.cfg"));
-  static DeviceFrames frames(device, [](uint16_t, std::span<const uint8_t> frame) {
+  static EthernetFrontEnd frames(device, [](uint16_t, std::span<const uint8_t> frame, uint64_t) {
     if (frame.size() < 60) std::abort();  // every frame sent is a whole Ethernet frame
   });
   static const bool attached = [] {
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint16_t segment_size = static_cast<uint16_t>(data[2] * 7);
   std::span<const uint8_t> rest(data + 3, size - 3);
   std::vector<std::vector<uint8_t>> buffers;
-  std::vector<DeviceFrames::Frame> batch;
+  std::vector<EthernetFrontEnd::Frame> batch;
   const size_t each = rest.size() / count;
   for (size_t i = 0; i < count; ++i) {
     const auto part = rest.subspan(i * each, i + 1 == count ? rest.size() - i * each : each);

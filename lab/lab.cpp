@@ -31,6 +31,23 @@ std::string filter_class(std::span<const uint8_t> bytes) {
   return "";
 }
 
+// packet-trace's words for the packet a firewall receives: "tcp 10.1.1.2:40000 -> 10.2.1.2:80,
+// 60 bytes, input GigabitEthernet0/0/1".
+std::string packet_line(std::span<const uint8_t> packet, const std::string& input) {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None) return "";
+  const std::string proto = info.protocol == ipproto::kIcmp  ? "icmp"
+                            : info.protocol == ipproto::kTcp ? "tcp"
+                            : info.protocol == ipproto::kUdp ? "udp"
+                            : info.protocol == ipproto::kEsp ? "esp"
+                                                             : std::to_string(info.protocol);
+  const bool ports =
+      info.has_l4 && (info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp);
+  return proto + " " + to_string(info.src) + (ports ? ":" + std::to_string(info.src_port) : "") +
+         " -> " + to_string(info.dst) + (ports ? ":" + std::to_string(info.dst_port) : "") + ", " +
+         std::to_string(info.total_length) + " bytes, input " + input;
+}
+
 }  // namespace
 
 std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::string>& errors,
@@ -66,14 +83,21 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
     lab->nodes_.push_back(std::move(n));
   }
   if (!errors.empty()) return nullptr;
-  // A device's forwarded packets land in its node's egress list, carried on after it ran.
+  // Each firewall on Ethernet through the front end `vfw run --bind` uses; its frames go onto
+  // the lab's links.
   for (size_t i = 0; i < lab->nodes_.size(); ++i) {
-    if (Device* d = lab->nodes_[i].device.get()) {
-      Lab* self = lab.get();
-      d->set_egress_sink([self, i](std::span<const uint8_t> packet, uint16_t out) {
-        self->nodes_[i].egress.push_back({out, std::vector<uint8_t>(packet.begin(), packet.end())});
-      });
-    }
+    Node& n = lab->nodes_[i];
+    if (n.device == nullptr) continue;
+    Lab* self = lab.get();
+    n.frames = std::make_unique<EthernetFrontEnd>(
+        *n.device, [self, i](uint16_t out, std::span<const uint8_t> frame, Tag tag) {
+          self->from_firewall(i, out, frame, tag);
+        });
+    n.frames->set_wait_observer([self, i](Tag tag, uint16_t, Ipv4 hop) {
+      if (Leg* leg = self->leg_of(tag))
+        leg->disposition = "waiting at " + self->nodes_[i].name + " for the MAC address of " +
+                           to_string(hop) + " (ARP unanswered)";
+    });
   }
   lab->set_clock(0);
   auto port = [&](const Endpoint& e, int line, Port& out) {
@@ -101,8 +125,8 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
              static_cast<uint8_t>(p.node >> 8),
              static_cast<uint8_t>(p.node),
              ++ports_of[p.node]};
-    if (Device* d = lab->nodes_[p.node].device.get())
-      d->arp().set_interface_mac(d->snapshot().interface_index(p.interface), p.mac);
+    if (const Node& n = lab->nodes_[p.node]; n.device != nullptr)
+      n.frames->attach(n.device->snapshot().interface_index(p.interface), p.mac);
   };
   for (const auto& spec : topology.links) {
     Link l;
@@ -268,93 +292,19 @@ Lab::Link* Lab::link_of(size_t node, const std::string& interface, int& side) {
   return nullptr;
 }
 
-std::optional<Ipv4> Lab::address_on(size_t node, const std::string& interface) const {
-  const Node& n = nodes_[node];
-  if (n.host) return n.host->address();
-  const Snapshot& snap = n.device->snapshot();
-  const uint16_t i = snap.interface_index(interface);
-  if (i == kNoInterface || !snap.interfaces[i].has_address) return std::nullopt;
-  return snap.interfaces[i].address;
+Lab::Tag Lab::follow(Leg* leg) {
+  if (leg == nullptr) return 0;
+  followed_.push_back(leg);
+  return followed_base_ + followed_.size();
 }
 
-// The addresses a node answers ARP for on an interface: a host its own, a firewall what
-// answers_arp_for says (its own and its global NAT addresses there).
-bool Lab::owns(size_t node, const std::string& interface, Ipv4 address) const {
-  const Node& n = nodes_[node];
-  if (n.host) return n.host->address() == address;
-  return answers_arp_for(*n.device, n.device->snapshot().interface_index(interface), address);
+Lab::Leg* Lab::leg_of(Tag tag) const {
+  if (tag <= followed_base_ || tag > followed_base_ + followed_.size()) return nullptr;
+  return followed_[tag - followed_base_ - 1];
 }
 
-// Where a node sends an IP packet first: the route's next hop (a firewall), the gateway unless
-// the destination is on the host's own network (a host); else the destination itself.
-Ipv4 Lab::next_hop(size_t node, const std::vector<uint8_t>& packet) const {
-  PacketInfo info;
-  if (parse_ipv4(packet, info) != DropReason::None) return Ipv4{};
-  const Node& n = nodes_[node];
-  if (n.host) {
-    const Prefix own = Prefix::make(n.host->address(), n.host->prefix_length());
-    if (own.contains(info.dst) || !n.host->gateway()) return info.dst;
-    return *n.host->gateway();
-  }
-  const auto hop = next_hop_for(*n.device, info.dst);
-  return hop ? hop->address : info.dst;
-}
-
-void Lab::transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
-                   Leg* leg) {
-  int side = 0;
-  Link* l = link_of(node, interface, side);
-  if (l == nullptr) {
-    ++link_drops_["no link"];
-    if (leg != nullptr)
-      leg->disposition = "lost: " + nodes_[node].name + ":" + interface + " has no link";
-    return;
-  }
-  const Port& from = side == 0 ? l->a : l->b;
-  const Ipv4 hop = next_hop(node, bytes);
-  if (const Mac* known = neighbour(node, *l, side, hop)) {
-    put_on_link(*l, side, ethernet_frame(*known, from.mac, kEtherTypeIpv4, bytes), leg);
-    return;
-  }
-  // Unknown next hop: the packet waits, a request goes out (once for all that wait), as a host
-  // or a firewall does; a few packets wait at most.
-  auto& queue = l->waiting[side][hop.v];
-  if (leg != nullptr)
-    leg->disposition = "waiting at " + nodes_[node].name + " for the MAC address of " +
-                       to_string(hop) + " (ARP unanswered)";
-  if (queue.size() >= ArpTable::kMaxWaiting) {
-    ++link_drops_["arp queue full"];
-    return;
-  }
-  queue.push_back({std::move(bytes), leg});
-  if (queue.size() > 1) return;
-  const Ipv4 me = address_on(node, interface).value_or(Ipv4{});
-  const ArpMessage request{ArpMessage::kRequest, from.mac, me, {}, hop};
-  put_on_link(*l, side, ethernet_frame(kBroadcastMac, from.mac, kEtherTypeArp, arp_bytes(request)),
-              nullptr);
-}
-
-void Lab::count(size_t node, const std::string& interface, size_t bytes, bool out) {
-  Device* d = nodes_[node].device.get();
-  if (d == nullptr) return;  // a host counts nothing
-  const uint16_t i = d->snapshot().interface_index(interface);
-  if (i == kNoInterface) return;
-  Device::InterfaceCounters& c = d->counters(i);
-  ++(out ? c.out_packets : c.in_packets);
-  (out ? c.out_bytes : c.in_bytes) += bytes;
-}
-
-const Lab::Mac* Lab::neighbour(size_t node, const Link& l, int side, Ipv4 address) const {
-  // A firewall's cache is its own (display arp); a host's is kept on its side of the link.
-  if (const Device* d = nodes_[node].device.get()) {
-    const Port& me = side == 0 ? l.a : l.b;
-    return d->arp().find(d->snapshot().interface_index(me.interface), address, d->now());
-  }
-  const auto it = l.arp[side].find(address.v);
-  return it == l.arp[side].end() ? nullptr : &it->second;
-}
-
-void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
+void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Tag tag) {
+  Leg* leg = leg_of(tag);
   auto lost = [&](const std::string& why) {
     ++link_drops_[why];
     if (leg != nullptr)
@@ -362,8 +312,6 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
                          " -- " + nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")";
   };
   const Port& to = side == 0 ? l.b : l.a;
-  const Port& from = side == 0 ? l.a : l.b;
-  count(from.node, from.interface, frame.size(), true);
   const bool ip = load16(&frame[12]) == kEtherTypeIpv4;
   // The IP packet inside the frame, looked at in place (no copy on the per-hop path).
   const std::span<const uint8_t> payload = std::span<const uint8_t>(frame).subspan(14);
@@ -387,38 +335,7 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg) {
                      static_cast<uint32_t>(now_ms_ % 1000) * 1000);
   }
   events_.push(
-      Event{now_ms_ + l.spec.delay_ms, order_++, to.node, to.interface, std::move(frame), leg});
-}
-
-void Lab::arp(size_t node, const std::string& interface, Link& l, int side,
-              const std::vector<uint8_t>& frame) {
-  const auto m = parse_arp(std::span<const uint8_t>(frame).subspan(kEthernetHeaderBytes));
-  if (!m) return;
-  const uint16_t op = m->op;
-  const Mac& sha = m->sender_mac;
-  const Ipv4 spa = m->sender;
-  const Ipv4 tpa = m->target;
-  const Port& me = side == 0 ? l.a : l.b;
-  // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
-  const bool for_me = owns(node, interface, tpa);
-  if (op == ArpMessage::kReply || (op == ArpMessage::kRequest && for_me)) {
-    if (Device* d = nodes_[node].device.get()) {
-      d->arp().learn(d->snapshot().interface_index(interface), spa, sha, d->now());
-    } else {
-      l.arp[side][spa.v] = sha;
-    }
-  }
-  if (op == ArpMessage::kRequest && for_me) {
-    const ArpMessage reply{ArpMessage::kReply, me.mac, tpa, sha, spa};
-    put_on_link(l, side, ethernet_frame(sha, me.mac, kEtherTypeArp, arp_bytes(reply)), nullptr);
-  }
-  // What waited for that address leaves now.
-  const auto waiting = l.waiting[side].find(spa.v);
-  if (waiting == l.waiting[side].end() || neighbour(node, l, side, spa) == nullptr) return;
-  auto packets = std::move(waiting->second);
-  l.waiting[side].erase(waiting);
-  for (auto& p : packets)
-    put_on_link(l, side, ethernet_frame(sha, me.mac, kEtherTypeIpv4, p.packet), p.leg);
+      Event{now_ms_ + l.spec.delay_ms, order_++, to.node, to.interface, std::move(frame), tag});
 }
 
 bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
@@ -434,129 +351,156 @@ bool Lab::send(const std::string& host, std::vector<uint8_t> packet) {
   return false;
 }
 
+// A host sends an IP packet out of its interface: to its gateway unless the destination is on its
+// own network, resolved by ARP first (the packet waits, one request goes out for all that wait).
+void Lab::transmit(size_t host, const std::string& interface, std::vector<uint8_t> bytes, Tag tag) {
+  Leg* leg = leg_of(tag);
+  int side = 0;
+  Link* l = link_of(host, interface, side);
+  if (l == nullptr) {
+    ++link_drops_["no link"];
+    if (leg != nullptr)
+      leg->disposition = "lost: " + nodes_[host].name + ":" + interface + " has no link";
+    return;
+  }
+  const Host& h = *nodes_[host].host;
+  PacketInfo info;
+  if (parse_ipv4(bytes, info) != DropReason::None) return;
+  const Prefix own = Prefix::make(h.address(), h.prefix_length());
+  const Ipv4 hop = own.contains(info.dst) || !h.gateway() ? info.dst : *h.gateway();
+  const Port& from = side == 0 ? l->a : l->b;
+  if (const auto known = l->arp[side].find(hop.v); known != l->arp[side].end()) {
+    put_on_link(*l, side, ethernet_frame(known->second, from.mac, kEtherTypeIpv4, bytes), tag);
+    return;
+  }
+  auto& queue = l->waiting[side][hop.v];
+  if (leg != nullptr)
+    leg->disposition = "waiting at " + nodes_[host].name + " for the MAC address of " +
+                       to_string(hop) + " (ARP unanswered)";
+  if (queue.size() >= ArpTable::kMaxWaiting) {
+    ++link_drops_["arp queue full"];
+    return;
+  }
+  queue.push_back({std::move(bytes), tag});
+  if (queue.size() > 1) return;
+  const ArpMessage request{ArpMessage::kRequest, from.mac, h.address(), {}, hop};
+  put_on_link(*l, side, ethernet_frame(kBroadcastMac, from.mac, kEtherTypeArp, arp_bytes(request)),
+              0);
+}
+
+void Lab::host_arp(Link& l, int side, const std::vector<uint8_t>& frame) {
+  const auto m = parse_arp(std::span<const uint8_t>(frame).subspan(kEthernetHeaderBytes));
+  if (!m) return;
+  const Port& me = side == 0 ? l.a : l.b;
+  // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
+  const bool for_me = nodes_[me.node].host->address() == m->target;
+  if (m->op == ArpMessage::kReply || (m->op == ArpMessage::kRequest && for_me))
+    l.arp[side][m->sender.v] = m->sender_mac;
+  if (m->op == ArpMessage::kRequest && for_me) {
+    const ArpMessage reply{ArpMessage::kReply, me.mac, m->target, m->sender_mac, m->sender};
+    put_on_link(l, side, ethernet_frame(m->sender_mac, me.mac, kEtherTypeArp, arp_bytes(reply)), 0);
+  }
+  // What waited for that address leaves now.
+  const auto waiting = l.waiting[side].find(m->sender.v);
+  if (waiting == l.waiting[side].end() || l.arp[side].count(m->sender.v) == 0) return;
+  auto packets = std::move(waiting->second);
+  l.waiting[side].erase(waiting);
+  for (auto& p : packets)
+    put_on_link(l, side, ethernet_frame(m->sender_mac, me.mac, kEtherTypeIpv4, p.packet), p.tag);
+}
+
+void Lab::from_firewall(size_t node, uint16_t out, std::span<const uint8_t> frame, Tag tag) {
+  const std::string& interface = nodes_[node].device->snapshot().interfaces[out].name;
+  int side = 0;
+  Link* l = link_of(node, interface, side);
+  if (l == nullptr) {
+    ++link_drops_["no link"];
+    if (Leg* leg = leg_of(tag))
+      leg->disposition = "lost: " + nodes_[node].name + ":" + interface + " has no link";
+    return;
+  }
+  put_on_link(*l, side, std::vector<uint8_t>(frame.begin(), frame.end()), tag);
+}
+
 void Lab::arrive(Event& e) {
   int side = 0;
   Link* l = link_of(e.node, e.interface, side);
-  if (l == nullptr || e.bytes.size() < 14) return;
-  const Port& me = side == 0 ? l->a : l->b;
-  count(e.node, e.interface, e.bytes.size(), false);
+  if (l == nullptr || e.bytes.size() < kEthernetHeaderBytes) return;
+  if (nodes_[e.node].host)
+    arrive_at_host(e, *l, side);
+  else
+    arrive_at_firewall(e);
+}
+
+void Lab::arrive_at_host(Event& e, Link& l, int side) {
+  const Port& me = side == 0 ? l.a : l.b;
   if (!std::equal(me.mac.begin(), me.mac.end(), e.bytes.begin()) &&
       !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), e.bytes.begin()))
     return;  // another station's frame
   const uint16_t type = load16(&e.bytes[12]);
   if (type == kEtherTypeArp) {
-    arp(e.node, e.interface, *l, side, e.bytes);
+    host_arp(l, side, e.bytes);
     return;
   }
   if (type != kEtherTypeIpv4) return;
   // The IP packet, without the frame and the padding a short one was given.
-  e.bytes.erase(e.bytes.begin(), e.bytes.begin() + 14);
-  PacketInfo frame_info;
-  if (parse_ipv4(e.bytes, frame_info) == DropReason::None &&
-      frame_info.total_length < e.bytes.size())
-    e.bytes.resize(frame_info.total_length);
-  Node& n = nodes_[e.node];
-  if (n.host) {
-    PacketInfo info;
-    const bool mine =
-        parse_ipv4(e.bytes, info) == DropReason::None && info.dst == n.host->address();
-    if (e.leg != nullptr) {
-      e.leg->delivered = mine;
-      e.leg->disposition = mine ? "delivered to " + n.name + " (" + to_string(info.dst) + ")"
-                                : "reached " + n.name + ", which is not " + to_string(info.dst);
-    }
-    // The traced packet's answer is the reply leg's packet.
-    Leg* reply = e.leg != nullptr && mine ? std::exchange(reply_leg_, nullptr) : nullptr;
-    for (auto& r : n.host->receive(e.bytes, now_ms_)) transmit(e.node, e.interface, r, reply);
-    return;
-  }
-  std::vector<EmittedPacket> emitted;
-  Trace* trace = nullptr;
-  if (e.leg != nullptr) {
-    e.leg->hops.push_back({n.name, e.interface, {}});
-    trace = &e.leg->hops.back().trace;
-    // The packet as this firewall receives it, in packet-trace's words.
-    PacketInfo info;
-    if (parse_ipv4(e.bytes, info) == DropReason::None) {
-      const std::string proto = info.protocol == ipproto::kIcmp  ? "icmp"
-                                : info.protocol == ipproto::kTcp ? "tcp"
-                                : info.protocol == ipproto::kUdp ? "udp"
-                                : info.protocol == ipproto::kEsp ? "esp"
-                                                                 : std::to_string(info.protocol);
-      const bool ports =
-          info.has_l4 && (info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp);
-      trace->packet = proto + " " + to_string(info.src) +
-                      (ports ? ":" + std::to_string(info.src_port) : "") + " -> " +
-                      to_string(info.dst) + (ports ? ":" + std::to_string(info.dst_port) : "") +
-                      ", " + std::to_string(info.total_length) + " bytes, input " + e.interface;
-    }
-  }
-  // packet-trace next on this firewall: a packet that matches is traced and kept there.
-  Trace live;
-  if (trace == nullptr && n.device->live_trace_armed() &&
-      n.device->take_live_trace(n.device->snapshot().interface_index(e.interface), e.bytes))
-    trace = &live;
-  const Action a = n.device->receive(e.bytes, e.interface, trace, &emitted);
-  if (trace == &live) n.device->keep_live_trace(vfw::format_trace_text(live));
-  if (a == Action::ToDevice) to_device(e.node, e.bytes);
-  if (e.leg != nullptr) {
-    if (a == Action::ToDevice) {
-      e.leg->delivered = true;
-      e.leg->disposition = "delivered to " + n.name + " itself";
-    } else if (a == Action::Drop) {
-      const TraceStep* at = nullptr;
-      for (const auto& st : trace->steps) {
-        if (st.drop != DropReason::None) at = &st;
-      }
-      e.leg->disposition =
-          trace->result.drop == DropReason::IpsecNoSa
-              ? "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)"
-              : "dropped at " + n.name +
-                    (at != nullptr ? " by stage " + std::string(stage_id(at->stage))
-                                   : std::string()) +
-                    " (" + std::string(drop_reason_id(trace->result.drop)) + ")";
-    }
-  }
-  // What this packet made leave goes on traced; IKE's and the held packets' do not.
-  auto forwarded = std::exchange(n.egress, {});
-  for (auto& p : forwarded)
-    transmit(e.node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes), e.leg);
-  for (auto& p : emitted)
-    transmit(e.node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes));
-  flush(e.node);
-}
-
-void Lab::to_device(size_t node, const std::vector<uint8_t>& bytes) {
-  if (auto reply = deliver_to_device(*nodes_[node].device, bytes))
-    originate(node, std::move(*reply));
-}
-
-void Lab::originate(size_t node, std::vector<uint8_t> bytes) {
-  Device& d = *nodes_[node].device;
+  e.bytes.erase(e.bytes.begin(), e.bytes.begin() + kEthernetHeaderBytes);
   PacketInfo info;
-  if (parse_ipv4(bytes, info) != DropReason::None) return;
-  const auto hop = next_hop_for(d, info.dst);
-  if (!hop) {
-    ++link_drops_["no route from " + nodes_[node].name];
+  const bool parsed = parse_ipv4(e.bytes, info) == DropReason::None;
+  if (parsed && info.total_length < e.bytes.size()) e.bytes.resize(info.total_length);
+  Node& n = nodes_[e.node];
+  const bool mine = parsed && info.dst == n.host->address();
+  Leg* leg = leg_of(e.tag);
+  if (leg != nullptr) {
+    leg->delivered = mine;
+    leg->disposition = mine ? "delivered to " + n.name + " (" + to_string(info.dst) + ")"
+                            : "reached " + n.name + ", which is not " + to_string(info.dst);
+  }
+  // The traced packet's answer is the reply leg's packet.
+  const Tag reply = follow(leg != nullptr && mine ? std::exchange(reply_leg_, nullptr) : nullptr);
+  for (auto& r : n.host->receive(e.bytes, now_ms_)) transmit(e.node, e.interface, r, reply);
+}
+
+void Lab::arrive_at_firewall(Event& e) {
+  Node& n = nodes_[e.node];
+  const uint16_t in = n.device->snapshot().interface_index(e.interface);
+  // Room for an ESP encapsulation to grow the packet where it lies.
+  constexpr size_t kTailroom = 128;
+  const auto length = static_cast<uint32_t>(e.bytes.size());
+  e.bytes.resize(e.bytes.size() + kTailroom);
+  EthernetFrontEnd::Frame frame{e.bytes.data(), length, static_cast<uint32_t>(e.bytes.size())};
+  Leg* leg = leg_of(e.tag);
+  if (leg == nullptr) {
+    n.frames->receive(in, {&frame, 1});
     return;
   }
-  transmit(node, d.snapshot().interfaces[hop->interface].name, std::move(bytes));
+  Trace trace;
+  trace.packet = packet_line(std::span<const uint8_t>(e.bytes).subspan(
+                                 kEthernetHeaderBytes, length - kEthernetHeaderBytes),
+                             e.interface);
+  const auto a = n.frames->receive_traced(in, frame, trace, e.tag);
+  if (!a) return;  // ARP, or not for this firewall
+  leg->hops.push_back({n.name, e.interface, std::move(trace)});
+  const Trace& t = leg->hops.back().trace;
+  if (*a == Action::ToDevice) {
+    leg->delivered = true;
+    leg->disposition = "delivered to " + n.name + " itself";
+  } else if (*a == Action::Drop) {
+    const TraceStep* at = nullptr;
+    for (const auto& st : t.steps) {
+      if (st.drop != DropReason::None) at = &st;
+    }
+    leg->disposition = t.result.drop == DropReason::IpsecNoSa
+                           ? "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)"
+                           : "dropped at " + n.name +
+                                 (at != nullptr ? " by stage " + std::string(stage_id(at->stage))
+                                                : std::string()) +
+                                 " (" + std::string(drop_reason_id(t.result.drop)) + ")";
+  }
 }
 
 void Lab::flush(size_t node) {
-  Node& n = nodes_[node];
-  for (;;) {
-    auto datagrams = n.device->ike_take_datagrams();
-    for (const auto& dg : datagrams)
-      originate(node, ike_udp_packet(dg, static_cast<uint16_t>(order_)));
-    auto released = n.device->take_released();
-    auto egress = std::exchange(n.egress, {});
-    egress.insert(egress.end(), std::make_move_iterator(released.begin()),
-                  std::make_move_iterator(released.end()));
-    for (auto& p : egress)
-      transmit(node, n.device->snapshot().interfaces[p.interface].name, std::move(p.bytes));
-    if (datagrams.empty() && egress.empty()) return;
-  }
+  nodes_[node].frames->run();
 }
 
 void Lab::carry_device_traffic() {
@@ -616,7 +560,7 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
     reply_leg_ = &reply;
     PacketSpec p = packet;
     p.ip_id = ip_id;
-    transmit(from, port, build_packet(p), leg);
+    transmit(from, port, build_packet(p), follow(leg));
     run();
     reply_leg_ = nullptr;
     if (leg->disposition.empty()) leg->disposition = "no node took it further";
@@ -627,8 +571,6 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
   if (!first->hops.empty() && first->hops.back().trace.result.drop == DropReason::IpsecNoSa) {
     const Hop& held = first->hops.back();
     Device& d = *device(held.node);
-    const size_t before = d.ike().error_info().size();
-    (void)before;
     bool up = false;
     for (const auto& sa : d.runtime().sad.all()) up = up || !sa->inbound;
     r.negotiation = up ? held.node +
@@ -642,6 +584,8 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
     attempt(LegKind::SecondAttempt, static_cast<uint16_t>(packet.ip_id + 1));
   }
   if (!reply.hops.empty() || !reply.disposition.empty()) r.legs.push_back(reply);
+  followed_base_ += followed_.size();
+  followed_.clear();
   return r;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "device/device.hpp"
+#include "device/ethernet_front_end.hpp"
 #include "device/own_traffic.hpp"
 #include "device/pcap_writer.hpp"
 #include "ike/random_source.hpp"
@@ -137,35 +138,39 @@ class Lab {
 
  private:
   using Mac = MacAddress;
+  // What a followed packet's frames carry through the front ends and the links, to find its leg
+  // (0: not followed).
+  using Tag = EthernetFrontEnd::Tag;
   struct Port {
     size_t node = 0;
     std::string interface;  // the device's normalised name, or the host's as written
     Mac mac{};
   };
-  // An IP packet waiting for the MAC address of its next hop.
+  // An IP packet a host holds while it asks for the MAC address of its next hop.
   struct Pending {
     std::vector<uint8_t> packet;
-    Leg* leg = nullptr;
+    Tag tag = 0;
   };
   struct Link {
     Port a, b;
     LinkSpec spec;
     bool up = true;
     std::shared_ptr<PcapWriter> capture;  // set by `lab capture`
-    // A host side's ARP cache (a firewall keeps its own: Device::arp) and what waits on each
-    // side: [0] for a's side, [1] for b's.
+    // A host side's ARP cache and what waits on it: [0] for a's side, [1] for b's. A firewall
+    // keeps its own in its front end (Device::arp).
     std::array<std::map<uint32_t, Mac>, 2> arp;
     std::array<std::map<uint32_t, std::vector<Pending>>, 2> waiting;
   };
   struct Node {
     std::string name;
     std::unique_ptr<Device> device;
+    // The firewall on Ethernet, as `vfw run --bind` puts it: its frames, ARP and own traffic.
+    std::unique_ptr<EthernetFrontEnd> frames;
     // The device's IKE randomness: seeded by the lab's and the node's names, so that a lab
     // repeats its SPIs, nonces, keys and captures byte for byte (its keys are printed by
     // `lab keys` anyway: a lab's secrets are for learning, not for protecting).
     std::unique_ptr<ike::SeededRandom> random;
     std::unique_ptr<Host> host;
-    std::vector<EmittedPacket> egress;  // what the device forwarded while it ran a packet
   };
   struct Event {
     uint64_t at_ms;
@@ -173,7 +178,7 @@ class Lab {
     size_t node;
     std::string interface;
     std::vector<uint8_t> bytes;
-    Leg* leg = nullptr;  // set for the packet `lab trace` follows
+    Tag tag = 0;  // set for the packet `lab trace` follows
     bool operator>(const Event& o) const {
       return at_ms != o.at_ms ? at_ms > o.at_ms : order > o.order;
     }
@@ -183,22 +188,19 @@ class Lab {
   Link* link_at(const std::string& endpoint);
   // The link and the side (0: a, 1: b) a node's interface is on; nullptr when none.
   Link* link_of(size_t node, const std::string& interface, int& side);
-  Ipv4 next_hop(size_t node, const std::vector<uint8_t>& packet) const;
-  const Mac* neighbour(size_t node, const Link& l, int side, Ipv4 address) const;
-  // A frame that left (out) or reached a firewall's interface, on its counters.
-  void count(size_t node, const std::string& interface, size_t bytes, bool out);
-  bool owns(size_t node, const std::string& interface, Ipv4 address) const;
-  std::optional<Ipv4> address_on(size_t node, const std::string& interface) const;
+  Tag follow(Leg* leg);
+  Leg* leg_of(Tag tag) const;
   // An Ethernet frame onto the link from side: the link's state, MTU, filter and loss decide.
-  void put_on_link(Link& l, int side, std::vector<uint8_t> frame, Leg* leg);
-  void arp(size_t node, const std::string& interface, Link& l, int side,
-           const std::vector<uint8_t>& frame);
-  void transmit(size_t node, const std::string& interface, std::vector<uint8_t> bytes,
-                Leg* leg = nullptr);
+  void put_on_link(Link& l, int side, std::vector<uint8_t> frame, Tag tag);
+  // A frame a firewall's front end sends out of its interface.
+  void from_firewall(size_t node, uint16_t out, std::span<const uint8_t> frame, Tag tag);
   void arrive(Event& e);
-  void to_device(size_t node, const std::vector<uint8_t>& bytes);
-  void originate(size_t node, std::vector<uint8_t> bytes);  // the device's own packets
-  void flush(size_t node);  // IKE datagrams, released packets, forwarded packets
+  void arrive_at_firewall(Event& e);
+  void arrive_at_host(Event& e, Link& l, int side);
+  // A host's side: its ARP and the packets it sends.
+  void host_arp(Link& l, int side, const std::vector<uint8_t>& frame);
+  void transmit(size_t host, const std::string& interface, std::vector<uint8_t> bytes, Tag tag = 0);
+  void flush(size_t node);  // IKE datagrams, released packets, ARP's retries
   void set_clock(uint64_t ms);
 
   std::string name_;
@@ -210,6 +212,10 @@ class Lab {
   std::mt19937_64 random_{1};
   std::map<std::string, uint64_t> link_drops_;
   Leg* reply_leg_ = nullptr;  // where a traced packet's reply goes, while a trace runs
+  // The legs of the trace running now, tagged from followed_base_ + 1 on; a trace's end moves
+  // the base past them, so that a tag still waiting somewhere names no leg.
+  std::vector<Leg*> followed_;
+  Tag followed_base_ = 0;
 };
 
 }  // namespace vfw::lab

@@ -365,6 +365,42 @@ TEST_CASE("links carry Ethernet: a host asks ARP for its gateway, and waits when
   CHECK(lab->ping("pc1", *parse_ipv4("10.1.1.1"), 1).received == 1);
 }
 
+TEST_CASE(
+    "a lab's firewall is on Ethernet as vfw run is: a next hop that never answers is asked three "
+    "times a second apart, then given up",
+    "[lab]") {
+  auto lab = seed_lab();
+  Device& fw1 = *lab->device("fw1");
+  // FW1's default route to an address on the carrier's network that no one holds.
+  LineRunner run(fw1);
+  for (const char* line : {"system-view", "ip route-static 0.0.0.0 0.0.0.0 1.1.1.9",
+                           "undo ip route-static 0.0.0.0 0.0.0.0 1.1.1.2", "return"}) {
+    const LineOutput out = run.run(line, 0);
+    REQUIRE(out.err.empty());
+  }
+  Device& fw2 = *lab->device("fw2");
+  const uint16_t fw2_in = fw2.snapshot().interface_index("GigabitEthernet0/0/1");
+  const uint64_t before = fw2.counters(fw2_in).in_packets;
+  PacketSpec web;
+  web.protocol = ipproto::kTcp;
+  web.src = *parse_ipv4("10.1.1.2");
+  web.dst = *parse_ipv4("8.8.8.8");
+  web.src_port = 40000;
+  web.dst_port = 443;
+  const Lab::TraceResult t = lab->trace("pc1", web);
+  REQUIRE(t.legs.size() == 1);
+  // FW1 forwarded it (its trace is there) and holds it while it asks for 1.1.1.9.
+  REQUIRE(t.legs[0].hops.size() == 1);
+  CHECK(t.legs[0].hops[0].trace.result.action == Action::Forward);
+  CHECK(t.legs[0].disposition == "waiting at fw1 for the MAC address of 1.1.1.9 (ARP unanswered)");
+  // The broadcast request reached the carrier's side, then two retries, then nothing more.
+  CHECK(fw2.counters(fw2_in).in_packets - before == 1);
+  lab->advance(10'000);
+  CHECK(fw2.counters(fw2_in).in_packets - before == 3);
+  lab->advance(10'000);
+  CHECK(fw2.counters(fw2_in).in_packets - before == 3);
+}
+
 TEST_CASE("Tab completes the lab's commands, its nodes, hosts, link ends and faults", "[lab]") {
   auto lab = seed_lab();
   using V = std::vector<std::string>;

@@ -1,4 +1,4 @@
-#include "netio/device_frames.hpp"
+#include "device/ethernet_front_end.hpp"
 
 #include <algorithm>
 
@@ -6,25 +6,25 @@
 
 namespace vfw {
 
-DeviceFrames::DeviceFrames(Device& device, SendFrame send)
+EthernetFrontEnd::EthernetFrontEnd(Device& device, SendFrame send)
     : device_(device), send_(std::move(send)) {
   device_.set_egress_sink(
       [this](std::span<const uint8_t> packet, uint16_t out) { forward(packet, out); });
 }
 
-DeviceFrames::~DeviceFrames() {
+EthernetFrontEnd::~EthernetFrontEnd() {
   device_.set_egress_sink({});
 }
 
-void DeviceFrames::attach(uint16_t interface, const MacAddress& mac) {
+void EthernetFrontEnd::attach(uint16_t interface, const MacAddress& mac) {
   if (interface >= ports_.size()) ports_.resize(size_t{interface} + 1);
   ports_[interface].attached = true;
   ports_[interface].mac = mac;
   device_.arp().set_interface_mac(interface, mac);
 }
 
-void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
-                        std::span<const uint8_t> payload) {
+void EthernetFrontEnd::emit(uint16_t out, const MacAddress& dst, uint16_t type,
+                            std::span<const uint8_t> payload, Tag tag) {
   if (!attached(out)) return;
   Port& port = ports_[out];
   // A packet forwarded from a frame of the batch running now still has that frame's Ethernet
@@ -46,50 +46,61 @@ void DeviceFrames::emit(uint16_t out, const MacAddress& dst, uint16_t type,
   ++d.out_packets;
   d.out_bytes += frame.size();
   if (type == kEtherTypeArp) ++port.counters.arp_out;
-  send_(out, frame);
+  send_(out, frame, tag);
 }
 
-void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
-  if (!attached(interface)) return;
-  const MacAddress& own = ports_[interface].mac;
-  Counters& c = ports_[interface].counters;
+std::optional<std::span<uint8_t>> EthernetFrontEnd::ipv4_for_us(uint16_t interface,
+                                                                const Frame& f) {
+  if (!attached(interface)) return std::nullopt;
+  Port& port = ports_[interface];
+  Device::InterfaceCounters& d = device_.counters(interface);
+  ++d.in_packets;
+  d.in_bytes += f.length;
+  if (f.length < kEthernetHeaderBytes) return std::nullopt;
+  if (!std::equal(port.mac.begin(), port.mac.end(), f.data) &&
+      !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), f.data)) {
+    ++port.counters.not_for_us;
+    return std::nullopt;
+  }
+  const uint16_t type = load16(f.data + 12);
+  const std::span<uint8_t> payload(f.data + kEthernetHeaderBytes, f.length - kEthernetHeaderBytes);
+  if (type == kEtherTypeArp) {
+    ++port.counters.arp_in;
+    arp(interface, payload);
+    return std::nullopt;
+  }
+  if (type != kEtherTypeIpv4) return std::nullopt;
+  // The IP packet without the padding a short frame was given; anything malformed is the
+  // pipeline's to drop and count.
+  uint32_t length = static_cast<uint32_t>(payload.size());
+  if (payload.size() >= 4) length = std::min<uint32_t>(length, load16(payload.data() + 2));
+  return payload.first(length);
+}
+
+void EthernetFrontEnd::receive(uint16_t interface, std::span<Frame> frames) {
   packets_.clear();
   lengths_.clear();
   capacities_.clear();
-  Device::InterfaceCounters& d = device_.counters(interface);
   for (Frame& f : frames) {
-    ++d.in_packets;
-    d.in_bytes += f.length;
-    if (f.length < kEthernetHeaderBytes) continue;
-    if (!std::equal(own.begin(), own.end(), f.data) &&
-        !std::equal(kBroadcastMac.begin(), kBroadcastMac.end(), f.data)) {
-      ++c.not_for_us;
-      continue;
-    }
-    const uint16_t type = load16(f.data + 12);
-    const std::span<uint8_t> payload(f.data + kEthernetHeaderBytes,
-                                     f.length - kEthernetHeaderBytes);
-    if (type == kEtherTypeArp) {
-      ++c.arp_in;
-      arp(interface, payload);
-      continue;
-    }
-    if (type != kEtherTypeIpv4) continue;
-    // The IP packet without the padding a short frame was given; anything malformed is the
-    // pipeline's to drop and count.
-    uint32_t length = static_cast<uint32_t>(payload.size());
-    if (payload.size() >= 4) length = std::min<uint32_t>(length, load16(payload.data() + 2));
+    const auto packet = ipv4_for_us(interface, f);
+    if (!packet) continue;
+    const auto length = static_cast<uint32_t>(packet->size());
     const uint32_t capacity = f.capacity - static_cast<uint32_t>(kEthernetHeaderBytes);
-    if (device_.live_trace_armed() &&
-        device_.take_live_trace(interface, {payload.data(), length})) {
-      traced(interface, payload.data(), length, capacity);
+    // packet-trace next: a packet that matches goes alone, traced, its trace kept on the device.
+    if (device_.live_trace_armed() && device_.take_live_trace(interface, *packet)) {
+      Trace trace;
+      one(interface, packet->data(), length, capacity, &trace, 0);
+      device_.keep_live_trace(format_trace_text(trace));
       continue;
     }
-    packets_.push_back(payload.data());
+    packets_.push_back(packet->data());
     lengths_.push_back(length);
     capacities_.push_back(capacity);
   }
-  if (packets_.empty()) return;
+  if (packets_.empty()) {
+    run();
+    return;
+  }
   actions_.resize(packets_.size());
   // The frames' buffers, for emit() to know a packet that still sits in one.
   batch_begin_ = nullptr;
@@ -112,24 +123,36 @@ void DeviceFrames::receive(uint16_t interface, std::span<Frame> frames) {
   run();
 }
 
-// A packet packet-trace next asked for: alone through the pipeline, traced (with the
-// explanations), its trace kept on the device; then on its way as any other.
-void DeviceFrames::traced(uint16_t interface, uint8_t* packet, uint32_t length, uint32_t capacity) {
-  Trace trace;
+std::optional<Action> EthernetFrontEnd::receive_traced(uint16_t interface, Frame frame,
+                                                       Trace& trace, Tag tag) {
+  const auto packet = ipv4_for_us(interface, frame);
+  if (!packet) return std::nullopt;
+  const Action a = one(interface, packet->data(), static_cast<uint32_t>(packet->size()),
+                       frame.capacity - static_cast<uint32_t>(kEthernetHeaderBytes), &trace, tag);
+  run();
+  return a;
+}
+
+// One packet alone through the pipeline, traced; what it makes the device forward carries its tag,
+// the device's answers and ICMP errors do not (they are the device's own packets).
+Action EthernetFrontEnd::one(uint16_t interface, uint8_t* packet, uint32_t length,
+                             uint32_t capacity, Trace* trace, Tag tag) {
   std::vector<EmittedPacket> emitted;
   batch_begin_ = packet;
   batch_end_ = packet + capacity;
-  const Action a = device_.receive(packet, length, capacity, interface, &trace, &emitted);
+  tag_ = tag;
+  const Action a = device_.receive(packet, length, capacity, interface, trace, &emitted);
+  tag_ = 0;
   batch_begin_ = nullptr;
   batch_end_ = nullptr;
-  device_.keep_live_trace(format_trace_text(trace));
   if (a == Action::ToDevice) {
     if (auto reply = deliver_to_device(device_, {packet, length})) send_own(*reply);
   }
   for (const auto& e : emitted) send_own(e.bytes);
+  return a;
 }
 
-void DeviceFrames::arp(uint16_t interface, std::span<const uint8_t> payload) {
+void EthernetFrontEnd::arp(uint16_t interface, std::span<const uint8_t> payload) {
   const auto m = parse_arp(payload);
   if (!m) return;
   // RFC 826: the sender is learnt by whoever the request is for, and from every reply.
@@ -138,16 +161,16 @@ void DeviceFrames::arp(uint16_t interface, std::span<const uint8_t> payload) {
     device_.arp().learn(interface, m->sender, m->sender_mac, device_.now());
     requests_.erase({interface, m->sender.v});
     for (const auto& p : device_.arp().release(interface, m->sender))
-      emit(interface, m->sender_mac, kEtherTypeIpv4, p);
+      emit(interface, m->sender_mac, kEtherTypeIpv4, p.packet, p.tag);
   }
   if (m->op == ArpMessage::kRequest && for_us) {
     const ArpMessage reply{ArpMessage::kReply, ports_[interface].mac, m->target, m->sender_mac,
                            m->sender};
-    emit(interface, m->sender_mac, kEtherTypeArp, arp_bytes(reply));
+    emit(interface, m->sender_mac, kEtherTypeArp, arp_bytes(reply), 0);
   }
 }
 
-void DeviceFrames::forward(std::span<const uint8_t> packet, uint16_t out) {
+void EthernetFrontEnd::forward(std::span<const uint8_t> packet, uint16_t out) {
   PacketInfo info;
   if (parse_ipv4(packet, info) != DropReason::None) return;
   // The route's next hop for the packet as it leaves (after an ESP encapsulation, the peer's).
@@ -155,41 +178,51 @@ void DeviceFrames::forward(std::span<const uint8_t> packet, uint16_t out) {
   // Forwarded from a frame of this batch: it may leave from where it lies (emit).
   const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
   in_place_ = from_batch ? packet.data() : nullptr;
-  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet);
+  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet,
+              from_batch ? tag_ : 0);
   in_place_ = nullptr;
 }
 
-void DeviceFrames::send_own(std::span<const uint8_t> packet) {
+bool EthernetFrontEnd::send_own(std::span<const uint8_t> packet) {
   PacketInfo info;
-  if (parse_ipv4(packet, info) != DropReason::None) return;
+  if (parse_ipv4(packet, info) != DropReason::None) return false;
   const auto hop = next_hop_for(device_, info.dst);
-  if (!hop) return;
-  to_next_hop(hop->interface, hop->address, packet);
+  if (!hop) {
+    ++unrouted_;
+    return false;
+  }
+  to_next_hop(hop->interface, hop->address, packet, 0);
+  return true;
 }
 
-void DeviceFrames::to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet) {
+void EthernetFrontEnd::to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet,
+                                   Tag tag) {
   if (!attached(out)) return;
   if (const MacAddress* mac = device_.arp().find(out, hop, device_.now())) {
-    emit(out, *mac, kEtherTypeIpv4, packet);
+    emit(out, *mac, kEtherTypeIpv4, packet, tag);
     return;
   }
   const auto wait =
-      device_.arp().wait(out, hop, std::vector<uint8_t>(packet.begin(), packet.end()));
-  if (wait == ArpTable::Wait::Full) ++ports_[out].counters.unresolved;
+      device_.arp().wait(out, hop, std::vector<uint8_t>(packet.begin(), packet.end()), tag);
+  if (wait == ArpTable::Wait::Full) {
+    ++ports_[out].counters.unresolved;
+    return;
+  }
+  if (tag != 0 && wait_observer_) wait_observer_(tag, out, hop);
   if (wait == ArpTable::Wait::Request) {
     requests_[{out, hop.v}] = Pending{device_.now_ms(), 1};
     request(out, hop);
   }
 }
 
-void DeviceFrames::request(uint16_t out, Ipv4 hop) {
+void EthernetFrontEnd::request(uint16_t out, Ipv4 hop) {
   const InterfaceState& st = device_.snapshot().interfaces[out];
   const ArpMessage m{ArpMessage::kRequest, ports_[out].mac, st.has_address ? st.address : Ipv4{},
                      MacAddress{}, hop};
-  emit(out, kBroadcastMac, kEtherTypeArp, arp_bytes(m));
+  emit(out, kBroadcastMac, kEtherTypeArp, arp_bytes(m), 0);
 }
 
-void DeviceFrames::run() {
+void EthernetFrontEnd::run() {
   for (;;) {
     auto datagrams = device_.ike_take_datagrams();
     auto released = device_.take_released();

@@ -1,4 +1,4 @@
-// A device on Ethernet (netio/device_frames): ARP answered and learnt, a ping to an interface
+// A device on Ethernet (device/ethernet_front_end): ARP answered and learnt, a ping to an interface
 // answered, a forwarded packet waiting for its next hop's ARP reply, and the seed's network built
 // from three devices on frames (FW1, the carrier, FW3) carrying PC1's ping to PC2 through the
 // IKEv2 tunnel it brings up. What `vfw run --bind` does on AF_PACKET, without sockets.
@@ -7,8 +7,8 @@
 #include <map>
 
 #include "cli/line_runner.hpp"
+#include "device/ethernet_front_end.hpp"
 #include "lab.hpp"
-#include "netio/device_frames.hpp"
 #include "netio/segmentation.hpp"
 
 using namespace vfw;
@@ -22,17 +22,18 @@ MacAddress mac(uint8_t node, uint8_t port) {
 // Frames that leave, by (device, interface).
 struct Wire {
   std::map<std::pair<int, uint16_t>, std::vector<std::vector<uint8_t>>> sent;
-  DeviceFrames::SendFrame to(int device) {
-    return [this, device](uint16_t interface, std::span<const uint8_t> frame) {
-      sent[{device, interface}].emplace_back(frame.begin(), frame.end());
-    };
+  EthernetFrontEnd::SendFrame to(int device) {
+    return
+        [this, device](uint16_t interface, std::span<const uint8_t> frame, EthernetFrontEnd::Tag) {
+          sent[{device, interface}].emplace_back(frame.begin(), frame.end());
+        };
   }
 };
 
-void deliver(DeviceFrames& f, uint16_t interface, std::vector<uint8_t> frame) {
+void deliver(EthernetFrontEnd& f, uint16_t interface, std::vector<uint8_t> frame) {
   frame.resize(frame.size() + 128);  // room for ESP
-  DeviceFrames::Frame one{frame.data(), static_cast<uint32_t>(frame.size() - 128),
-                          static_cast<uint32_t>(frame.size())};
+  EthernetFrontEnd::Frame one{frame.data(), static_cast<uint32_t>(frame.size() - 128),
+                              static_cast<uint32_t>(frame.size())};
   f.receive(interface, {&one, 1});
 }
 
@@ -69,7 +70,7 @@ Ipv4 ip(const char* text) {
 struct Fw1OnFrames {
   Device fw1{test::load_example("fw1.cfg")};
   Wire wire;
-  DeviceFrames frames{fw1, wire.to(1)};
+  EthernetFrontEnd frames{fw1, wire.to(1)};
   uint16_t ge1 = fw1.snapshot().interface_index("GigabitEthernet0/0/1");
   uint16_t ge2 = fw1.snapshot().interface_index("GigabitEthernet0/0/2");
   Fw1OnFrames() {
@@ -88,7 +89,7 @@ TEST_CASE("a device on frames answers ARP for its address only, learns the asker
           "[netio]") {
   Device fw1(test::load_example("fw1.cfg"));
   Wire wire;
-  DeviceFrames frames(fw1, wire.to(1));
+  EthernetFrontEnd frames(fw1, wire.to(1));
   const uint16_t ge1 = fw1.snapshot().interface_index("GigabitEthernet0/0/1");
   const MacAddress fw1_mac = mac(1, 1);
   frames.attach(ge1, fw1_mac);
@@ -186,10 +187,11 @@ TEST_CASE("the seed's network on frames: PC1's ping brings the tunnel up and rea
   };
   const MacAddress pc2 = mac(9, 2);
   const uint16_t fw3_lan = index(2, "GigabitEthernet0/0/1");
-  std::vector<std::unique_ptr<DeviceFrames>> frames;
+  std::vector<std::unique_ptr<EthernetFrontEnd>> frames;
   for (int d = 0; d < 3; ++d) {
-    frames.push_back(std::make_unique<DeviceFrames>(
-        *devices[d], [&, d](uint16_t interface, std::span<const uint8_t> frame) {
+    frames.push_back(std::make_unique<EthernetFrontEnd>(
+        *devices[d],
+        [&, d](uint16_t interface, std::span<const uint8_t> frame, EthernetFrontEnd::Tag) {
           std::vector<uint8_t> bytes(frame.begin(), frame.end());
           if (d == 2 && interface == fw3_lan) {
             // PC2 answers ARP for itself and keeps the rest.
