@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/run/cli_socket.hpp"  // connect_cli and default_socket_path, for main
 #include "device/device.hpp"
 
 namespace vfw {
@@ -45,12 +46,5 @@ std::string default_ssh_host_key_path();
 // (`path.tmp-XXXXXX`, cli/atomic_file.hpp's temporary names); vfw run does it when it starts.
 void remove_interrupted_saves(const std::string& path);
 int run_daemon(Device& device, const DaemonOptions& options);
-
-// vfw cli --connect PATH: sends each line of input (or each command) to a running daemon and
-// prints what it answers. Returns 0 when every line succeeded.
-int connect_cli(const std::string& socket_path, const std::vector<std::string>& commands);
-
-// The default socket of a daemon: $XDG_RUNTIME_DIR/vfw.sock, else /tmp/vfw-UID/vfw.sock.
-std::string default_socket_path();
 
 }  // namespace vfw
