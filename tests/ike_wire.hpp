@@ -45,6 +45,16 @@ struct IkeWire {
     deliver_to_fw1(d);
     return d;
   }
+  // The next message FW3 sent, taken off the wire before FW1 has it: a test may change it, then
+  // hand it over (give_fw1).
+  ike::Datagram hold_fw3_to_fw1() {
+    collect();
+    REQUIRE_FALSE(to_fw1_.empty());
+    ike::Datagram d = std::move(to_fw1_.front());
+    to_fw1_.pop_front();
+    return d;
+  }
+  void give_fw1(const ike::Datagram& d) { deliver_to_fw1(d); }
   // Nothing more in flight either way.
   bool quiet() {
     collect();

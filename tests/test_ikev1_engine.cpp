@@ -66,6 +66,25 @@ EngineConfig side(bool fw1, bool aggressive = false) {
 
 using Wire = test::IkeWire<V1Engine>;
 
+// A message as the RFC's diagrams show it: its header, and its payloads when in the clear.
+struct OnWire {
+  v1::Header header;
+  v1::Payloads payloads;  // empty for an encrypted message
+  bool encrypted() const { return (header.flags & v1::flag::kEncryption) != 0; }
+};
+
+OnWire on_wire(const Datagram& d) {
+  v1::DecodeError error;
+  const auto h = v1::decode_header(d.bytes, error);
+  REQUIRE(h);
+  OnWire out{*h, {}};
+  if (!out.encrypted()) {
+    REQUIRE(v1::decode_payloads(std::span<const uint8_t>(d.bytes).subspan(kHeaderBytes),
+                                h->next_payload, out.payloads, error));
+  }
+  return out;
+}
+
 std::optional<v1::Header> header_of(const Datagram& d) {
   v1::DecodeError e;
   return v1::decode_header(d.bytes, e);
@@ -140,26 +159,42 @@ TEST_CASE("IKEv1 aggressive mode: three messages, the identities in clear, then 
           "[ikev1]") {
   Wire w(side(true, true), side(false));
   REQUIRE(w.fw1.initiate(0, 0));
-  w.pump();
-  // Aggressive mode: FW1 sends 1 and 3, FW3 sends 2; then quick mode.
-  CHECK(w.fw1_sent.size() == 4);
-  CHECK(w.fw3_sent.size() == 2);
-  auto h = header_of(w.fw1_sent[0]);
-  REQUIRE(h);
-  CHECK(h->exchange == v1::exchange::kAggressive);
-  v1::Payloads p;
-  v1::DecodeError e;
-  REQUIRE(v1::decode_payloads(std::span(w.fw1_sent[0].bytes).subspan(kHeaderBytes), h->next_payload,
-                              p, e));
-  REQUIRE(p.ids.size() == 1);
-  CHECK(p.ke.has_value());
-  CHECK(p.has_vendor_id(v1::kNatTraversalVid));
+
+  // HDR, SA, KE, Ni, IDii, VID(RFC 3947), VID(DPD) -->   (RFC 2409 5.4, aggressive mode)
+  const OnWire m1 = on_wire(w.fw1_to_fw3());
+  CHECK(m1.header.exchange == v1::exchange::kAggressive);
+  CHECK(m1.payloads.sa);
+  CHECK(m1.payloads.ke);
+  CHECK(m1.payloads.nonce);
+  REQUIRE(m1.payloads.ids.size() == 1);  // the identity in clear: no protection in this mode
+  CHECK(m1.payloads.has_vendor_id(v1::kNatTraversalVid));
+
+  // <-- HDR, SA, KE, Nr, IDir, HASH_R, NAT-D, NAT-D
+  const OnWire m2 = on_wire(w.fw3_to_fw1());
+  CHECK(m2.header.exchange == v1::exchange::kAggressive);
+  CHECK_FALSE(m2.encrypted());
+  CHECK(m2.payloads.ke);
+  CHECK(m2.payloads.ids.size() == 1);
+  CHECK(m2.payloads.hash);
+  CHECK(m2.payloads.nat_d.size() == 2);
+
+  // HDR*, HASH_I, NAT-D, NAT-D -->
+  const OnWire m3 = on_wire(w.fw1_to_fw3());
+  CHECK(m3.header.exchange == v1::exchange::kAggressive);
+  REQUIRE(w.fw3.sas().size() == 1);
+  CHECK(w.fw3.sas()[0]->aggressive);
+  CHECK(w.fw3.sas()[0]->established());
+
+  // Quick mode: HASH(1), SA, Ni, IDci, IDcr --> ; <-- HASH(2) ... ; HASH(3) -->
+  CHECK(on_wire(w.fw1_to_fw3()).header.exchange == v1::exchange::kQuick);
+  CHECK(on_wire(w.fw3_to_fw1()).header.exchange == v1::exchange::kQuick);
+  CHECK(on_wire(w.fw1_to_fw3()).header.exchange == v1::exchange::kQuick);
+  CHECK(w.quiet());
   auto a = w.fw1.take_installs();
   auto b = w.fw3.take_installs();
   REQUIRE(a.size() == 1);
   REQUIRE(b.size() == 1);
   check_pair(a[0], b[0]);
-  CHECK(w.fw3.sas()[0]->aggressive);
 }
 
 TEST_CASE("IKEv1 algorithms: each phase 1 cipher and hash, each ESP and AH transform", "[ikev1]") {
@@ -721,28 +756,6 @@ TEST_CASE(
   CHECK(budget->wasted_total() == 1);
   CHECK(find_error(fw3.take_errors(), "responder dh mismatch"));
 }
-
-namespace {
-
-struct OnWire {
-  v1::Header header;
-  v1::Payloads payloads;  // empty for an encrypted message
-  bool encrypted() const { return (header.flags & v1::flag::kEncryption) != 0; }
-};
-
-OnWire on_wire(const Datagram& d) {
-  v1::DecodeError error;
-  const auto h = v1::decode_header(d.bytes, error);
-  REQUIRE(h);
-  OnWire out{*h, {}};
-  if (!out.encrypted()) {
-    REQUIRE(v1::decode_payloads(std::span<const uint8_t>(d.bytes).subspan(kHeaderBytes),
-                                h->next_payload, out.payloads, error));
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("IKEv1 message by message: main mode and quick mode as RFC 2409 5.4 and 5.5 draw them",
           "[ikev1]") {
