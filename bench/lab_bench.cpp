@@ -47,14 +47,14 @@ struct Chain {
     topology.name = "chain";
     lab::NodeSpec a;
     a.name = "a";
-    a.kind = "host";
+    a.kind = lab::NodeKind::Host;
     a.address = *parse_ipv4("10.0.0.2");
     a.gateway = *parse_ipv4("10.0.0.1");
     topology.nodes.push_back(a);
     for (int i = 1; i <= kFirewalls; ++i) {
       lab::NodeSpec f;
       f.name = "fw" + std::to_string(i);
-      f.kind = "vfw";
+      f.kind = lab::NodeKind::Firewall;
       f.startup_config = f.name + ".cfg";
       files[f.startup_config] = firewall_config(i);
       topology.nodes.push_back(f);

@@ -100,10 +100,11 @@ void register_ike_commands(CommandEngine& e) {
   prop.add("authentication-method ( pre-share | rsa-signature | digital-envelope )",
            [](CommandContext& c, const Args& a) -> Result {
              if (!a.has("pre-share")) c.note_unemulated("authentication-method (certificates)");
-             current_proposal(c).authentication_method = a.has("pre-share") ? "pre-share"
-                                                         : a.has("rsa-signature")
-                                                             ? "rsa-signature"
-                                                             : "digital-envelope";
+             for (const auto word : config::kAuthenticationMethodWords) {
+               if (a.has(std::string(word)))
+                 current_proposal(c).authentication_method =
+                     *config::parse_AuthenticationMethod(word);
+             }
              return kOk;
            });
   prop.add("sa duration {uint:seconds:60-604800}", [](CommandContext& c, const Args& a) -> Result {
@@ -199,8 +200,9 @@ void register_ike_commands(CommandEngine& e) {
   });
   peer.add(std::string("remote-id-type ( ") + kIdTypes + " )",
            [](CommandContext& c, const Args& a) -> Result {
-             for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
-               if (a.has(t)) current_peer(c).remote_id_type = t;
+             for (const auto word : config::kIdTypeWords) {
+               if (!word.empty() && a.has(std::string(word)))
+                 current_peer(c).remote_id_type = *config::parse_IdType(word);
              }
              current_peer(c).remote_id_inline = false;
              return kOk;
@@ -208,15 +210,16 @@ void register_ike_commands(CommandEngine& e) {
   // V500R005 also takes the peer's address on the same line, and saves it so.
   peer.add("remote-id-type ip {ip:id}", [](CommandContext& c, const Args& a) -> Result {
     config::IkePeer& p = current_peer(c);
-    p.remote_id_type = "ip";
+    p.remote_id_type = config::IdType::Ip;
     p.remote_id = a.str("id");
     p.remote_id_inline = true;
     return kOk;
   });
   peer.add(std::string("local-id-type ( ") + kIdTypes + " )",
            [](CommandContext& c, const Args& a) -> Result {
-             for (const char* t : {"ip", "fqdn", "user-fqdn", "dn", "any"}) {
-               if (a.has(t)) current_peer(c).local_id_type = t;
+             for (const auto word : config::kIdTypeWords) {
+               if (!word.empty() && a.has(std::string(word)))
+                 current_peer(c).local_id_type = *config::parse_IdType(word);
              }
              return kOk;
            });
@@ -233,13 +236,13 @@ void register_ike_commands(CommandEngine& e) {
     current_peer(c).local_id = a.str("id");
     return kOk;
   });
-  peer.add("exchange-mode ( main | aggressive | auto )",
-           [](CommandContext& c, const Args& a) -> Result {
-             current_peer(c).exchange_mode = a.has("main")         ? "main"
-                                             : a.has("aggressive") ? "aggressive"
-                                                                   : "auto";
-             return kOk;
-           });
+  peer.add(
+      "exchange-mode ( main | aggressive | auto )", [](CommandContext& c, const Args& a) -> Result {
+        current_peer(c).exchange_mode = a.has("main")         ? config::ExchangeMode::Main
+                                        : a.has("aggressive") ? config::ExchangeMode::Aggressive
+                                                              : config::ExchangeMode::Auto;
+        return kOk;
+      });
   peer.add("undo version ( 1 | 2 )", [](CommandContext& c, const Args& a) -> Result {
     config::IkePeer& p = current_peer(c);
     (a.has("1") ? p.version1 : p.version2) = false;

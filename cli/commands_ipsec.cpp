@@ -310,7 +310,8 @@ void register_ipsec_commands(CommandEngine& e) {
       });
   pol.add("sa trigger-mode ( auto | traffic-based )",
           [](CommandContext& c, const Args& a) -> Result {
-            current_policy(c).trigger_mode = a.has("auto") ? "auto" : "traffic-based";
+            current_policy(c).trigger_mode =
+                a.has("auto") ? config::TriggerMode::Auto : config::TriggerMode::TrafficBased;
             return kOk;
           });
   for (const char* kw : {"route inject", "sa force-detection", "anti-replay", "policy enable",

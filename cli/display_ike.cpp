@@ -39,6 +39,11 @@ std::string upper(std::string s) {
   return s;
 }
 
+// An ID type as the displays print it: "IP" when none was typed.
+std::string id_type_shown(config::IdType type) {
+  return type == config::IdType::Unset ? "IP" : upper(std::string(config::keyword(type)));
+}
+
 // "aes-256" -> the display name the device prints ("AES-256"); group14 -> "MODP-2048".
 std::string shown_algorithms(const std::vector<std::string>& keywords, char kind) {
   std::string out;
@@ -127,9 +132,10 @@ std::string display_ike_proposal(const Device& d, const std::string& only) {
     };
     o += rule(43);
     o += " IKE Proposal: " + std::string(p.name == "default" ? "Default" : p.name) + "\n";
-    field("Authentication Method", p.authentication_method == "pre-share"
-                                       ? "PRE_SHARED "
-                                       : upper(p.authentication_method) + " ");
+    field("Authentication Method",
+          p.authentication_method == config::AuthenticationMethod::PreShare
+              ? "PRE_SHARED "
+              : upper(std::string(config::keyword(p.authentication_method))) + " ");
     field("Authentication Algorithm", shown_algorithms(p.authentication, 'a'));
     field("Encryption Algorithm", shown_algorithms(p.encryption, 'e'));
     field("Diffie-Hellman Group", shown_algorithms(p.dh, 'd'));
@@ -150,8 +156,10 @@ std::string display_ike_peer_brief(const Device& d) {
   o += rule(75);
   for (const auto& p : peers) {
     const std::string version = p.version1 && p.version2 ? "v1v2" : p.version1 ? "v1" : "v2";
-    const std::string mode = p.exchange_mode.empty() ? "main" : p.exchange_mode;
-    const std::string id = p.local_id_type.empty() ? "IP" : upper(p.local_id_type);
+    const std::string mode = p.exchange_mode == config::ExchangeMode::Unset
+                                 ? "main"
+                                 : std::string(config::keyword(p.exchange_mode));
+    const std::string id = id_type_shown(p.local_id_type);
     o += pad(p.name, 17) + pad(version, 9) + pad(mode, 16) +
          pad(p.ike_proposal.empty() ? "default" : p.ike_proposal, 11) + pad(id, 10) +
          (p.remote_address ? to_string(*p.remote_address) : "0.0.0.0") + "\n";
@@ -273,7 +281,7 @@ std::string display_ipsec_policy(const Device& d, const std::string& only) {
     field("IPSec SA local duration(traffic based)",
           std::to_string(e.duration_traffic.value_or(10485760)) + " kilobytes");
     const bool auto_mode =
-        e.trigger_mode == "auto" ||
+        e.trigger_mode == config::TriggerMode::Auto ||
         std::any_of(cfg.interfaces.begin(), cfg.interfaces.end(), [&](const auto& kv) {
           return kv.second.ipsec_policy == p.name && kv.second.ipsec_auto_neg;
         });
@@ -377,13 +385,15 @@ std::string display_ike_peer(const Device& d, const std::string& name) {
   };
   o += "------------------------------------------\n";
   field("Peer name", p->name);
-  field("Exchange mode",
-        p->exchange_mode.empty() ? "main on phase 1" : p->exchange_mode + " on phase 1");
+  field("Exchange mode", (p->exchange_mode == config::ExchangeMode::Unset
+                              ? std::string("main")
+                              : std::string(config::keyword(p->exchange_mode))) +
+                             " on phase 1");
   field("Pre-shared-key", p->pre_shared_key.empty() && p->foreign_psk.empty() ? "none" : "******");
   field("Proposal", p->ike_proposal.empty() ? "default" : p->ike_proposal);
-  field("Local ID type", p->local_id_type.empty() ? "IP" : upper(p->local_id_type));
+  field("Local ID type", id_type_shown(p->local_id_type));
   if (!p->local_id.empty()) field("Local ID", p->local_id);
-  field("Remote ID type", p->remote_id_type.empty() ? "IP" : upper(p->remote_id_type));
+  field("Remote ID type", id_type_shown(p->remote_id_type));
   if (!p->remote_id.empty()) field("Remote ID", p->remote_id);
   field("Peer IP address", p->remote_address ? to_string(*p->remote_address) : "0.0.0.0");
   field("VPN instance", "public");

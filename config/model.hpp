@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "config/ike_keywords.hpp"
 #include "config/service_manage.hpp"
 #include "packet/address.hpp"
 
@@ -280,7 +281,7 @@ struct IkeProposal {
   std::vector<std::string> encryption = {"aes-256"};
   std::vector<std::string> dh = {"group14"};
   std::vector<std::string> authentication = {"sha2-256"};  // IKEv1's; IKEv2 uses integrity and prf
-  std::string authentication_method = "pre-share";
+  AuthenticationMethod authentication_method = AuthenticationMethod::PreShare;
   std::vector<std::string> integrity = {"hmac-sha2-256"};
   std::vector<std::string> prf = {"hmac-sha2-256"};
   uint32_t duration = 86400;  // sa duration, seconds
@@ -292,13 +293,13 @@ struct IkeProposal {
 // ike peer NAME
 struct IkePeer {
   std::string name;
-  std::string exchange_mode;   // IKEv1's, as typed ("auto", "main", "aggressive"); "" unset
+  ExchangeMode exchange_mode = ExchangeMode::Unset;  // IKEv1's phase 1
   std::string pre_shared_key;  // in clear: only ever printed sealed (config/secret.hpp)
   std::string foreign_psk;     // a cipher text another device sealed: kept as written, unusable
   std::string ike_proposal;    // the proposal's number; "" the default proposal
-  std::string local_id_type;   // ip | fqdn | user-fqdn | dn ...; "" unset
+  IdType local_id_type = IdType::Unset;
   std::string local_id;
-  std::string remote_id_type;
+  IdType remote_id_type = IdType::Unset;
   std::string remote_id;
   bool remote_id_inline = false;  // given as `remote-id-type ip ADDRESS`, printed so
   std::optional<Ipv4> remote_address;
@@ -337,7 +338,7 @@ struct IpsecPolicy {
   std::optional<Ipv4> tunnel_remote;
   std::optional<uint32_t> duration_time;
   std::optional<uint32_t> duration_traffic;
-  std::string trigger_mode;  // sa trigger-mode auto | traffic-based; "" unset (traffic-based)
+  TriggerMode trigger_mode = TriggerMode::Unset;  // unset: traffic-based
   ManualSaKeys esp_in, esp_out, ah_in, ah_out;
   std::vector<std::string> opaque;
 };

@@ -266,7 +266,8 @@ std::string render_ipsec_policy(const IpsecPolicy& p) {
   manual("outbound", "esp", p.esp_out);
   manual("inbound", "ah", p.ah_in);
   manual("outbound", "ah", p.ah_out);
-  if (!p.trigger_mode.empty()) o << " sa trigger-mode " << p.trigger_mode << "\n";
+  if (p.trigger_mode != TriggerMode::Unset)
+    o << " sa trigger-mode " << keyword(p.trigger_mode) << "\n";
   for (const auto& line : p.opaque) o << line << "\n";
   return o.str();
 }
@@ -287,7 +288,7 @@ std::string render_ike_proposal(const IkeProposal& p) {
   o << " encryption-algorithm " << joined(p.encryption) << "\n";
   o << " dh " << joined(p.dh) << "\n";
   o << " authentication-algorithm " << joined(p.authentication) << "\n";
-  o << " authentication-method " << p.authentication_method << "\n";
+  o << " authentication-method " << keyword(p.authentication_method) << "\n";
   o << " integrity-algorithm " << joined(p.integrity) << "\n";
   o << " prf " << joined(p.prf) << "\n";
   if (p.duration != 86400) o << " sa duration " << p.duration << "\n";
@@ -300,17 +301,19 @@ std::string render_ike_peer(const IkePeer& p) {
   o << "ike peer " << p.name << "\n";
   if (!p.version1) o << " undo version 1\n";
   if (!p.version2) o << " undo version 2\n";
-  if (!p.exchange_mode.empty()) o << " exchange-mode " << p.exchange_mode << "\n";
+  if (p.exchange_mode != ExchangeMode::Unset)
+    o << " exchange-mode " << keyword(p.exchange_mode) << "\n";
   // The key never prints in clear: the device's cipher form (config/secret.hpp), or the cipher
   // text another device made, as it was loaded.
   if (!p.pre_shared_key.empty()) o << " pre-shared-key " << seal_secret(p.pre_shared_key) << "\n";
   if (!p.foreign_psk.empty()) o << " pre-shared-key " << p.foreign_psk << "\n";
   if (!p.ike_proposal.empty()) o << " ike-proposal " << p.ike_proposal << "\n";
-  if (!p.local_id_type.empty()) o << " local-id-type " << p.local_id_type << "\n";
+  if (p.local_id_type != IdType::Unset) o << " local-id-type " << keyword(p.local_id_type) << "\n";
   if (p.remote_id_inline) {
     o << " remote-id-type ip " << p.remote_id << "\n";
   } else {
-    if (!p.remote_id_type.empty()) o << " remote-id-type " << p.remote_id_type << "\n";
+    if (p.remote_id_type != IdType::Unset)
+      o << " remote-id-type " << keyword(p.remote_id_type) << "\n";
     if (!p.remote_id.empty()) o << " remote-id " << p.remote_id << "\n";
   }
   if (!p.local_id.empty()) o << " local-id " << p.local_id << "\n";

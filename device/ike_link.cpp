@@ -39,11 +39,11 @@ ike::Identification fqdn_id(const std::string& name) {
 
 // An identity as the device spells it: by its id type when one is set, else an address if it
 // reads as one and a name otherwise.
-ike::Identification identity(const std::string& type, const std::string& value) {
-  if (type == "ip" || (type.empty() && parse_ipv4(value))) {
+ike::Identification identity(config::IdType type, const std::string& value) {
+  if (type == config::IdType::Ip || (type == config::IdType::Unset && parse_ipv4(value))) {
     if (auto a = parse_ipv4(value)) return ipv4_id(*a);
   }
-  if (type == "user-fqdn") {
+  if (type == config::IdType::UserFqdn) {
     ike::Identification id = fqdn_id(value);
     id.type = ike::id_type::kRfc822Address;
     return id;
@@ -112,7 +112,7 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     pc.nat_traversal = p->nat_traversal.value_or(true);
     pc.version1 = p->version1;
     pc.version2 = p->version2;
-    pc.aggressive = p->exchange_mode == "aggressive";
+    pc.aggressive = p->exchange_mode == config::ExchangeMode::Aggressive;
     // dpd type periodic [dpd idle-time N]: the device's default idle time is 30 s.
     for (const auto& line : p->opaque) {
       if (line.rfind(" dpd type periodic", 0) == 0 && pc.dpd_seconds == 0) pc.dpd_seconds = 30;
@@ -161,9 +161,9 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     // Who this side is: local-id (by its type), the local name for fqdn, else the address.
     if (!p->local_id.empty()) {
       pc.local_id = identity(p->local_id_type, p->local_id);
-    } else if (p->local_id_type == "fqdn" && !cfg.ike_local_name.empty()) {
+    } else if (p->local_id_type == config::IdType::Fqdn && !cfg.ike_local_name.empty()) {
       pc.local_id = fqdn_id(cfg.ike_local_name);
-    } else if (p->local_id_type == "fqdn") {
+    } else if (p->local_id_type == config::IdType::Fqdn) {
       pc.local_id = fqdn_id(cfg.sysname);
     } else {
       pc.local_id = ipv4_id(local);
@@ -206,7 +206,8 @@ ike::EngineConfig ike_engine_config(const config::Config& cfg, std::vector<std::
     c.local_address = local;
     c.policy_index = static_cast<uint32_t>(&policy - cfg.ipsec_policies.data());
     c.responder_only = template_entry;
-    c.auto_negotiate = policy.trigger_mode == "auto" || entry.trigger_mode == "auto" ||
+    c.auto_negotiate = policy.trigger_mode == config::TriggerMode::Auto ||
+                       entry.trigger_mode == config::TriggerMode::Auto ||
                        cfg.interfaces.at(interface).ipsec_auto_neg;
     if (!selectors(cfg.acls.at(*entry.acl), c.local_ts, c.remote_ts, problems)) {
       problems.push_back(label + ": acl " + std::to_string(*entry.acl) + " permits nothing");

@@ -26,25 +26,7 @@ inline IkeProposalConfig group14_proposal() {
 
 // One side of the seed's tunnel: FW1 when branch, FW3 otherwise.
 inline EngineConfig side(bool fw1) {
-  EngineConfig c;
-  PeerConfig peer;
-  peer.name = fw1 ? "fw3" : "fw1";
-  peer.proposals = {group14_proposal()};
-  peer.pre_shared_key = "Seed@2026";
-  peer.remote_address = ip(fw1 ? "2.1.1.1" : "1.1.1.1");
-  peer.local_id = ip_id(fw1 ? "1.1.1.1" : "2.1.1.1");
-  c.peers.push_back(peer);
-  ChildConfig child;
-  child.policy = "map1";
-  child.seq = 10;
-  child.peer = 0;
-  child.local_address = ip(fw1 ? "1.1.1.1" : "2.1.1.1");
-  const auto branch = subnet("10.1.1.0", "10.1.1.255");
-  const auto hq = subnet("10.2.1.0", "10.2.1.255");
-  child.local_ts = {fw1 ? branch : hq};
-  child.remote_ts = {fw1 ? hq : branch};
-  c.children.push_back(child);
-  return c;
+  return seed_side(fw1, group14_proposal());
 }
 
 // Carries datagrams between the two engines; nat rewrites what FW3 sees of FW1 (a carrier NAT).

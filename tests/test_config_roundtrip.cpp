@@ -83,7 +83,7 @@ TEST_CASE("V500R005's lines that once were refused load and print back as writte
   for (const auto& e : r.errors) INFO(e.format());
   REQUIRE(r.ok());
   const config::IkePeer& p = r.config.ike_peers.at(0);
-  CHECK(p.remote_id_type == "ip");
+  CHECK(p.remote_id_type == config::IdType::Ip);
   CHECK(p.remote_id == "2.1.1.1");
   const std::string shown = config::render_current_configuration(r.config);
   CHECK(shown.find(" remote-id-type ip 2.1.1.1\n") != std::string::npos);

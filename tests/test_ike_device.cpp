@@ -182,7 +182,7 @@ TEST_CASE("debugging ikev2 error prints the seed's lines for each failure",
         "address mismatch,list number: 107)."}},
       {"remote-id",
        [](config::Config& c) {
-         c.ike_peers.at(0).remote_id_type = "fqdn";
+         c.ike_peers.at(0).remote_id_type = config::IdType::Fqdn;
          c.ike_peers.at(0).remote_id = "fw3";
        },
        {"IKE_ERROR 27:27568 ERROR - Peer remote-name(1.1.1.1) does not match with fw3",
@@ -261,7 +261,7 @@ TEST_CASE("the engine's view of a configuration: dpd, auto-neg, identities, ACL 
           "[ike][device][config]") {
   config::Config cfg = load_example("fw1.cfg");
   cfg.ike_peers.at(0).opaque = {" dpd type periodic", " dpd idle-time 15"};
-  cfg.ike_peers.at(0).local_id_type = "fqdn";
+  cfg.ike_peers.at(0).local_id_type = config::IdType::Fqdn;
   cfg.ike_local_name = "branch";
   cfg.interfaces.at("GigabitEthernet0/0/2").ipsec_auto_neg = true;
   std::vector<std::string> problems;

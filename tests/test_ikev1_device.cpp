@@ -20,7 +20,8 @@ constexpr const char* kWan = "GigabitEthernet0/0/2";
 config::Config ikev1(const char* example, const char* mode = "") {
   config::Config c = load_example(example);
   c.ike_peers.at(0).version2 = false;
-  c.ike_peers.at(0).exchange_mode = mode;
+  c.ike_peers.at(0).exchange_mode =
+      config::parse_ExchangeMode(mode).value_or(config::ExchangeMode::Unset);
   return c;
 }
 

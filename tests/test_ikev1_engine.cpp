@@ -41,26 +41,9 @@ IkeProposalConfig proposal(const char* cipher = "aes-256", const char* hash = "s
 
 // One side of the seed's tunnel, IKEv1 only (undo version 2): FW1 when fw1, FW3 otherwise.
 EngineConfig side(bool fw1, bool aggressive = false) {
-  EngineConfig c;
-  PeerConfig peer;
-  peer.name = fw1 ? "fw3" : "fw1";
-  peer.proposals = {proposal()};
-  peer.pre_shared_key = "Seed@2026";
-  peer.remote_address = ip(fw1 ? "2.1.1.1" : "1.1.1.1");
-  peer.local_id = ip_id(fw1 ? "1.1.1.1" : "2.1.1.1");
-  peer.version2 = false;
-  peer.aggressive = aggressive;
-  c.peers.push_back(peer);
-  ChildConfig child;
-  child.policy = "map1";
-  child.seq = 10;
-  child.peer = 0;
-  child.local_address = ip(fw1 ? "1.1.1.1" : "2.1.1.1");
-  const auto branch = subnet("10.1.1.0", "10.1.1.255");
-  const auto hq = subnet("10.2.1.0", "10.2.1.255");
-  child.local_ts = {fw1 ? branch : hq};
-  child.remote_ts = {fw1 ? hq : branch};
-  c.children.push_back(child);
+  EngineConfig c = test::seed_side(fw1, proposal());
+  c.peers[0].version2 = false;
+  c.peers[0].aggressive = aggressive;
   return c;
 }
 
