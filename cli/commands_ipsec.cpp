@@ -254,6 +254,10 @@ void register_ipsec_commands(CommandEngine& e) {
         }
         return kOk;
       });
+  pol.add("undo pfs", [](CommandContext& c, const Args&) -> Result {
+    current_policy(c).pfs.clear();
+    return kOk;
+  });
   pol.add("tunnel local ( {ip:local_ip} | applied-interface )",
           [](CommandContext& c, const Args& a) -> Result {
             config::IpsecPolicy& p = current_policy(c);

@@ -142,6 +142,31 @@ std::string Identification::text() const {
   return s;
 }
 
+std::string id_type_name(uint8_t type) {
+  switch (type) {
+    case id_type::kIpv4Address:
+      return "ID_IPV4_ADDR";
+    case id_type::kFqdn:
+      return "ID_FQDN";
+    case id_type::kRfc822Address:
+      return "ID_RFC822_ADDR";
+    case id_type::kDerAsn1Dn:
+      return "ID_DER_ASN1_DN";
+    default:
+      return "ID type " + std::to_string(type);
+  }
+}
+
+std::pair<std::string, std::string> id_texts(const Identification& a, const Identification& b) {
+  std::string ta = a.text();
+  std::string tb = b.text();
+  if (ta == tb && a.type != b.type) {
+    ta += " (" + id_type_name(a.type) + ")";
+    tb += " (" + id_type_name(b.type) + ")";
+  }
+  return {ta, tb};
+}
+
 const Notify* Payloads::find_notify(uint16_t type) const {
   for (const auto& n : notifies) {
     if (n.type == type) return &n;

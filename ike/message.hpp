@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ike/ikev2_constants.hpp"
@@ -59,6 +60,12 @@ struct Identification {
   std::string text() const;  // "2.1.1.1", "fw3"
   bool operator==(const Identification&) const = default;  // the same type and the same data
 };
+
+// The RFC's name of an ID type: "ID_IPV4_ADDR", "ID_FQDN", "ID_RFC822_ADDR", "ID_DER_ASN1_DN".
+std::string id_type_name(uint8_t type);
+// Two identities as text a person can tell apart: their values, and their types too when the
+// values read the same (an FQDN "2.1.1.1" is not the address 2.1.1.1).
+std::pair<std::string, std::string> id_texts(const Identification& a, const Identification& b);
 
 struct Authentication {
   uint8_t method = auth_method::kSharedKeyMic;

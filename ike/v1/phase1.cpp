@@ -157,8 +157,7 @@ bool Engine::check_peer_id(IsakmpSa& sa, const Id& id, uint64_t now_ms) {
   sa.peer_id_body = id.body();
   const auto& want = config_.peers[sa.peer].remote_id;
   if (!want || (want->type == id.type && want->data == id.data)) return true;
-  const std::string got = sa.peer_id.text();
-  const std::string expected = want->text();
+  const auto [got, expected] = id_texts(sa.peer_id, *want);
   record(&sa, sa.remote.address, sa.remote.port, Failure::ConfigIdMismatch,
          "the peer identified as " + got + ", remote-id is " + expected,
          notify::kInvalidIdInformation, now_ms);

@@ -34,14 +34,18 @@ void Engine::on_auth_request(IkeSa& sa, const Header& h, const Payloads& p, uint
     if (peer.remote_address ? *peer.remote_address != sa.remote.address : !peer.any_address)
       continue;
     if (peer.remote_id && *peer.remote_id != *p.idi) {
-      wanted += (wanted.empty() ? "" : ", ") + peer.remote_id->text();
+      wanted += (wanted.empty() ? "" : ", ") + id_texts(*p.idi, *peer.remote_id).second;
       continue;
     }
     if (i == sa.peer || peer_index == SIZE_MAX) peer_index = i;
   }
   if (peer_index == SIZE_MAX) {
     refuse(Failure::ConfigIdMismatch,
-           "Peer remote-name(" + p.idi->text() + ") does not match with " + wanted,
+           "Peer remote-name(" +
+               (wanted.find(" (ID_") != std::string::npos
+                    ? p.idi->text() + " (" + id_type_name(p.idi->type) + ")"
+                    : p.idi->text()) +
+               ") does not match with " + wanted,
            notify::kAuthenticationFailed);
     return;
   }
@@ -120,7 +124,8 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   }
   if (peer.remote_id && *peer.remote_id != *p.idr) {
     fail(sa, Failure::ConfigIdMismatch,
-         "Peer remote-name(" + p.idr->text() + ") does not match with " + peer.remote_id->text(),
+         "Peer remote-name(" + id_texts(*p.idr, *peer.remote_id).first + ") does not match with " +
+             id_texts(*p.idr, *peer.remote_id).second,
          notify::kAuthenticationFailed, now_ms);
     return;
   }
