@@ -28,6 +28,7 @@
 #include "device/packet_trace.hpp"
 #include "diagnose/diagnosis.hpp"
 #include "stages/standard_stages.hpp"
+#include "verify/fix_proof.hpp"
 
 namespace {
 
@@ -57,7 +58,9 @@ int diagnose(const DiagnoseArgs& a) {
     for (const auto& e : peer->errors) std::cerr << e.format();
     if (!peer->ok()) return 1;
   }
-  const auto d = vfw::diagnose::diagnose(local.config, peer ? &peer->config : nullptr, a.options);
+  // Every fix printed has been typed into a copy and run again (verify/fix_proof.hpp).
+  const auto d =
+      vfw::verify::diagnose_proven(local.config, peer ? &peer->config : nullptr, a.options);
   if (!d) {
     std::cerr << "diagnose: " << d.error().message << "\n";
     return 2;

@@ -44,12 +44,14 @@ constexpr std::string_view verdict_name(ItemStatus v) {
 
 // X(enum, id): the lists of the seed an item belongs to. The forwarding requirements and the
 // service-interruption checklist are numbered as the seed numbers them; the reply (without the
-// peer's configuration) and the negotiation are one item each.
+// peer's configuration), the negotiation and the lab (the flow carried through a lab of the two
+// gateways, verify/fix_proof.hpp) are one item each.
 #define VFW_ITEM_LISTS(X)       \
   X(Requirement, "requirement") \
   X(Checklist, "checklist")     \
   X(Reply, "reply")             \
-  X(Negotiation, "negotiation")
+  X(Negotiation, "negotiation") \
+  X(Lab, "lab")
 
 enum class ItemList : uint8_t {
 #define VFW_ENUM(e, id) e,
@@ -73,6 +75,14 @@ struct ItemId {
   bool is(ItemList l, int n) const { return list == l && number == n && qualifier.empty(); }
 };
 
+// How a fix was proven before it was printed (verify/fix_proof.hpp): what ran on the fixed
+// copies of the configurations, and the candidates that were not printed, each with why.
+struct FixProof {
+  bool verified = false;
+  std::vector<std::string> ran;
+  std::vector<std::string> rejected;
+};
+
 struct Finding {
   ItemId item;
   std::string title;   // the seed's question, short
@@ -80,7 +90,10 @@ struct Finding {
   ItemStatus verdict = ItemStatus::Passed;
   std::vector<std::string> evidence;
   std::vector<std::string> fix;  // lines to type on device, system-view to return
-  std::string check;             // what to check by hand when configurations cannot tell
+  // Other fixes for the same item, in order of more change: tried when fix cannot be proven.
+  std::vector<std::vector<std::string>> alternatives;
+  std::string check;  // what to check by hand when configurations cannot tell
+  FixProof proof;
 };
 
 struct Diagnosis {

@@ -22,9 +22,12 @@ std::string format_diagnosis_text(const Diagnosis& d) {
     for (const auto& e : f.evidence) o << "    " << e << "\n";
     if (!f.check.empty()) o << "    check: " << f.check << "\n";
     if (!f.fix.empty()) {
-      o << "    fix" << (f.device.empty() ? "" : " on " + f.device) << ":\n";
+      o << "    fix" << (f.device.empty() ? "" : " on " + f.device)
+        << (f.proof.verified ? " (verified)" : "") << ":\n";
       for (const auto& line : f.fix) o << "      " << line << "\n";
     }
+    for (const auto& r : f.proof.ran) o << "    verified: " << r << "\n";
+    for (const auto& r : f.proof.rejected) o << "    not printed: " << r << "\n";
   }
   o << "\n"
     << counts[static_cast<size_t>(ItemStatus::Failed)] << " failed, "
@@ -46,7 +49,10 @@ std::string format_diagnosis_json(const Diagnosis& d) {
                             {"verdict", verdict_name(f.verdict)},
                             {"evidence", f.evidence},
                             {"fix", f.fix},
-                            {"check", f.check}});
+                            {"check", f.check},
+                            {"proof", Json{{"verified", f.proof.verified},
+                                           {"ran", f.proof.ran},
+                                           {"rejected", f.proof.rejected}}}});
   }
   return json_text(
       Json{{"traffic", d.traffic}, {"failed", d.failed()}, {"findings", std::move(findings)}});

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "config/render.hpp"
+#include "config/secret.hpp"
 #include "device/ike_link.hpp"
 #include "ike/proposals.hpp"
 
@@ -38,6 +39,33 @@ std::string acl_address(const ike::TrafficSelector& t) {
   const uint32_t wild = t.end.v - t.start.v;
   if (wild == 0xffffffffU) return "any";
   return to_string(t.start) + " " + (wild == 0 ? std::string("0") : to_string(Ipv4{wild}));
+}
+
+// The device's id type for an identity as carried (remote-id-type's keyword).
+config::IdType id_type_keyword(const ike::Identification& id) {
+  switch (id.type) {
+    case ike::id_type::kIpv4Address:
+      return config::IdType::Ip;
+    case ike::id_type::kRfc822Address:
+      return config::IdType::UserFqdn;
+    case ike::id_type::kDerAsn1Dn:
+      return config::IdType::Dn;
+    default:
+      return config::IdType::Fqdn;
+  }
+}
+
+// "fqdn fw9", "ip 2.1.1.1": an identity with its type, since two of the same text and different
+// types do not match.
+std::string id_words(const ike::Identification& id) {
+  return std::string(config::keyword(id_type_keyword(id))) + " " + id.text();
+}
+
+// The view of an ipsec policy entry, as typed to enter it.
+std::string policy_view(const config::IpsecPolicy& p) {
+  if (p.is_template) return "ipsec policy-template " + p.name + " " + std::to_string(p.seq);
+  return "ipsec policy " + p.name + " " + std::to_string(p.seq) +
+         (p.manual ? " manual" : " isakmp");
 }
 
 struct Engines {
@@ -202,9 +230,10 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
                     re.label + "'s ike peer " + rpeer_cfg.name +
                     " differ (compared here, printed nowhere)",
                 re.label,
+                // The initiator's key in the device's cipher form: typed as printed, it reveals
+                // nothing (config/secret.hpp).
                 {"system-view", "ike peer " + rpeer_cfg.name,
-                 " pre-shared-key <the key of " + in.label + "'s ike peer " + ipeer_cfg->name + ">",
-                 "return"});
+                 " pre-shared-key " + config::seal_secret(ipeer_cfg->pre_shared_key), "return"});
   };
   auto id_fail = [&](bool at_responder) {
     const TunnelSide& checker = at_responder ? re : in;
@@ -212,12 +241,15 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     const ike::PeerConfig& cp = at_responder ? rp : ip;
     const ike::PeerConfig& op = at_responder ? ip : rp;
     const std::string name = at_responder ? rpeer_cfg.name : ipeer_cfg->name;
+    // The type is part of the identity: both are fixed, whichever differs.
     return fail(ike::Failure::ConfigIdMismatch, checker.label,
                 checker.label + "'s ike peer " + name + " expects remote-id " +
-                    cp.remote_id->text() + "; " + other.label + " identifies itself as " +
-                    op.local_id.text(),
+                    id_words(*cp.remote_id) + "; " + other.label + " identifies itself as " +
+                    id_words(op.local_id),
                 checker.label,
-                {"system-view", "ike peer " + name, " remote-id " + op.local_id.text(), "return"});
+                {"system-view", "ike peer " + name,
+                 " remote-id-type " + std::string(config::keyword(id_type_keyword(op.local_id))),
+                 " remote-id " + op.local_id.text(), "return"});
   };
   if (f.version == 2) {
     if (!responder_id_ok) return id_fail(true);
@@ -306,10 +338,7 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     std::vector<std::string> fix = {"system-view"};
     const bool pfs_differs = rchild != nullptr && rchild->pfs != ichild->pfs;
     if (pfs_differs) {
-      fix.push_back(rpolicy->is_template
-                        ? "ipsec policy-template " + rpolicy->name + " " +
-                              std::to_string(rpolicy->seq)
-                        : "ipsec policy " + rpolicy->name + " " + std::to_string(rpolicy->seq));
+      fix.push_back(policy_view(*rpolicy));
       fix.push_back(in.entry->pfs.empty() ? " undo pfs" : " pfs " + in.entry->pfs);
     } else if (iprop2 != nullptr) {
       std::istringstream lines(config::render_ipsec_proposal(*iprop2));
@@ -330,12 +359,17 @@ NegotiationForecast forecast_negotiation(const TunnelSide& in, const TunnelSide&
     return fail(ike::Failure::Phase2ProposalOrPfsMismatch, re.label, what, re.label, fix);
   }
   if (f.version == 2 && rchild != nullptr && rchild->pfs != ichild->pfs) {
-    f.notes.push_back(
-        "PFS differs (" + in.label + ": " +
-        (in.entry->pfs.empty() ? std::string("none") : in.entry->pfs) + ", " + re.label + ": " +
-        (rpolicy->pfs.empty() ? std::string("none") : rpolicy->pfs) +
-        "): the first CHILD SA comes up (IKE_AUTH carries no key exchange), but its first rekey "
-        "(CREATE_CHILD_SA) fails with phase2 proposal or pfs mismatch");
+    // IKE_AUTH carries no key exchange, so the first CHILD SA comes up; its first rekey
+    // (CREATE_CHILD_SA, with or without KE) is where the PFS settings must agree.
+    return fail(ike::Failure::Phase2ProposalOrPfsMismatch, re.label,
+                "PFS differs (" + in.label + ": " +
+                    (in.entry->pfs.empty() ? std::string("none") : in.entry->pfs) + ", " +
+                    re.label + ": " + (rpolicy->pfs.empty() ? std::string("none") : rpolicy->pfs) +
+                    "): the first CHILD SA comes up (IKE_AUTH carries no key exchange), but its "
+                    "first rekey (CREATE_CHILD_SA) fails with phase2 proposal or pfs mismatch",
+                re.label,
+                {"system-view", policy_view(*rpolicy),
+                 in.entry->pfs.empty() ? " undo pfs" : " pfs " + in.entry->pfs, "return"});
   }
   return f;
 }

@@ -137,4 +137,25 @@ PacketSpec reply_of(const PacketSpec& p) {
   return r;
 }
 
+Expected<PacketSpec> flow_spec(const DiagnoseOptions& o) {
+  const auto from = parse_ipv4(o.from);
+  const auto to = parse_ipv4(o.to);
+  if (!from || !to) return fail("--from and --to take IPv4 addresses");
+  PacketSpec spec;
+  spec.src = *from;
+  spec.dst = *to;
+  if (o.protocol == "icmp") {
+    spec.src_port = 1;
+  } else if (o.protocol == "tcp" || o.protocol == "udp") {
+    if (o.port < 1 || o.port > 65535) return fail("--port (1 to 65535) is needed for tcp and udp");
+    spec.protocol = o.protocol == "tcp" ? ipproto::kTcp : ipproto::kUdp;
+    spec.src_port = 49152;
+    spec.dst_port = static_cast<uint16_t>(o.port);
+    spec.tcp_flags = tcpflag::kSyn;
+  } else {
+    return fail("--protocol is icmp, tcp or udp");
+  }
+  return spec;
+}
+
 }  // namespace vfw::diagnose

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "device/device.hpp"
+#include "diagnose/diagnosis.hpp"
 #include "packet/packet.hpp"
 #include "pipeline/trace.hpp"
 
@@ -35,6 +37,9 @@ std::string stopped_at(const Trace& t);
 // route back to it leaves by.
 std::string interface_towards(const Device& d, Ipv4 host);
 std::string flow_words(const PacketSpec& p);
+// The packet a diagnosis follows: from, to, the protocol and port; why not, for options that
+// name no flow.
+Expected<PacketSpec> flow_spec(const DiagnoseOptions& o);
 // The answer the destination sends: addresses and ports swapped, an echo reply, a SYN-ACK.
 PacketSpec reply_of(const PacketSpec& p);
 

@@ -470,11 +470,35 @@ class Explainer {
                     const std::string& middle, const std::optional<Wildcard>& src,
                     const std::optional<Wildcard>& dst, const std::string& above) {
     const std::string zones = zone(s.before.in_zone) + " -> " + zone(s.before.out_zone);
+    // A rule that would permit it, disabled: enabling it is the least change.
+    if (const config::SecurityRule* off = disabled_permit_for(fields_of(s.before), above)) {
+      warn(s, summary,
+           denied + " drops " + zones + middle + "rule " + off->name +
+               " would permit it, but it is disabled",
+           {"system-view", "security-policy", " rule name " + off->name, "  enable", "  quit",
+            "return"});
+      return;
+    }
     warn(s, summary, denied + " drops " + zones + middle + zones + " needs a rule that permits it",
          rule_fix("security-policy",
                   permit_rule("ipsec_" + zone(s.before.in_zone) + "_" + zone(s.before.out_zone),
                               s.before.in_zone, s.before.out_zone, src, dst),
                   above));
+  }
+
+  // The first disabled permit rule that would match the flow, above the rule that denied it
+  // (above: its name; "" for the default action).
+  const config::SecurityRule* disabled_permit_for(const FlowFields& f,
+                                                  const std::string& above) const {
+    for (const auto& r : cfg_.security_policy.rules) {
+      if (!above.empty() && r.name == above) return nullptr;
+      if (!r.disabled || r.action != config::PolicyAction::Permit) continue;
+      const CompiledMatch m =
+          compile_match(cfg_, snap_.zones, r.source_zones, r.destination_zones, r.source_addresses,
+                        r.destination_addresses, r.services);
+      if (m.matches(f)) return &r;
+    }
+    return nullptr;
   }
 
   bool permitted(const FlowFields& f, std::string& denied_by) const {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layers read one way: a folder includes only itself and the folders below it.
 #   base/ < packet/ < config/ < zones/ nat/ routing/ ipsec/ < traffic/ ike/ pipeline/ kernel/ < stages/
-#   < explain/ < device/ < diagnose/ netio/ nft/ < cli/ < lab/ manage/ < app/
+#   < explain/ < device/ < diagnose/ netio/ nft/ < cli/ < lab/ manage/ < verify/ < app/
 # Every folder has its row: a folder without one would pass whatever it included.
 # ike/ (the IKE engine, sans I/O) sees the packet helpers and the IPSec algorithms, not the data
 # plane: the device binds the two.
@@ -29,7 +29,8 @@ declare -A below=(
   [cli]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device"
   [lab]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device cli"
   [manage]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose netio cli"
-  [app]="base packet config zones routing nat ipsec traffic ike pipeline kernel stages explain device diagnose netio nft cli lab manage"
+  [verify]="base packet config zones routing nat ipsec traffic ike pipeline stages explain device diagnose cli lab"
+  [app]="base packet config zones routing nat ipsec traffic ike pipeline kernel stages explain device diagnose netio nft cli lab manage verify"
 )
 failed=0
 # The product's folders (the tests, benchmarks and fuzzers sit beside them and may see all).

@@ -1,0 +1,286 @@
+#include "verify/fix_proof.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "cli/line_runner.hpp"
+#include "config/render.hpp"
+#include "device/device.hpp"
+#include "diagnose/trace_evidence.hpp"
+#include "lab/lab.hpp"
+
+namespace vfw::verify {
+namespace {
+
+using diagnose::Diagnosis;
+using diagnose::Finding;
+using diagnose::ItemStatus;
+
+// An item as two diagnoses name it: its id and its question (the device it names may change
+// with its verdict: a failed negotiation names the side to fix).
+bool same_item(const Finding& a, const Finding& b) {
+  return a.item.text() == b.item.text() && a.title == b.title;
+}
+
+const Finding* find_item(const Diagnosis& d, const Finding& f) {
+  for (const auto& g : d.findings) {
+    if (same_item(g, f)) return &g;
+  }
+  return nullptr;
+}
+
+// The fix as one line for a sentence: its commands without system-view and return.
+std::string fix_words(const std::vector<std::string>& lines) {
+  std::string o;
+  for (const auto& line : lines) {
+    const auto first = line.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const std::string word = line.substr(first);
+    if (word == "system-view" || word == "return") continue;
+    o += (o.empty() ? "" : "; ") + word;
+  }
+  return o;
+}
+
+std::string first_line(const std::string& text) {
+  std::string line;
+  for (size_t at = 0; at < text.size();) {
+    const size_t nl = text.find('\n', at);
+    line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    if (line.find_first_not_of(" ^") != std::string::npos) break;
+    at = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  return line;
+}
+
+// The interface of a device that carries its tunnel: one with an ipsec policy and an address.
+std::optional<std::string> tunnel_interface(const config::Config& c) {
+  for (const auto& [name, i] : c.interfaces) {
+    if (!i.ipsec_policy.empty() && i.address) return name;
+  }
+  return std::nullopt;
+}
+
+// Where a gateway's traffic to far leaves through its tunnel interface: the next hop its route
+// names when it is on that interface's network, else an address of that network that is not the
+// gateway's own (the carrier answers there; a gateway without a route will not find it).
+Ipv4 carrier_side(const Device& d, const config::Interface::Address& own, Ipv4 far) {
+  const Prefix net = own.network();
+  if (const Route* r = d.snapshot().fib.lookup(far);
+      r != nullptr && r->next_hop != Ipv4{} && net.contains(r->next_hop))
+    return r->next_hop;
+  Ipv4 pick{net.addr.v + 1};
+  if (pick == own.host) pick.v += 1;
+  return pick;
+}
+
+std::string carrier_config(const config::Interface::Address& a,
+                           const config::Interface::Address& b) {
+  auto iface = [](const char* name, const config::Interface::Address& at) {
+    return std::string("interface ") + name + "\n ip address " + to_string(at.host) + " " +
+           to_string(Prefix::make(at.host, at.length).mask()) + "\n#\n";
+  };
+  return "sysname carrier\n#\n" + iface("GigabitEthernet0/0/1", a) +
+         iface("GigabitEthernet0/0/2", b) +
+         "firewall zone untrust\n add interface GigabitEthernet0/0/1\n add interface "
+         "GigabitEthernet0/0/2\n#\nsecurity-policy\n default action permit\n#\nreturn\n";
+}
+
+}  // namespace
+
+Expected<config::Config> apply_fix(const config::Config& cfg,
+                                   const std::vector<std::string>& lines) {
+  Device d(cfg);
+  LineRunner r(d);
+  for (const auto& line : lines) {
+    LineOutput out = r.run(line, 0);
+    // A question (reset ike sa, save) is answered yes, as the person typing the fix would.
+    if (out.ok && !out.question.empty()) out = r.answer(true);
+    if (!out.ok) {
+      const auto first = line.find_first_not_of(' ');
+      return fail("`" + (first == std::string::npos ? line : line.substr(first)) +
+                  "`: " + first_line(out.err + out.out));
+    }
+  }
+  return d.config();
+}
+
+LabOutcome carry_through_lab(const config::Config& local, const config::Config& peer,
+                             const diagnose::DiagnoseOptions& o) {
+  LabOutcome r;
+  const auto spec = diagnose::flow_spec(o);
+  if (!spec) {
+    r.what = spec.error().message;
+    return r;
+  }
+  const Device a(local);
+  const Device b(peer);
+  const std::string lan_a = diagnose::interface_towards(a, spec->src);
+  const std::string lan_b = diagnose::interface_towards(b, spec->dst);
+  const auto wan_a = tunnel_interface(local);
+  const auto wan_b = tunnel_interface(peer);
+  if (lan_a.empty() || lan_b.empty() || !wan_a || !wan_b || lan_a == *wan_a || lan_b == *wan_b ||
+      !local.interfaces.at(lan_a).address || !peer.interfaces.at(lan_b).address) {
+    r.what =
+        "the two configurations do not describe a host behind each gateway and a tunnel "
+        "interface on each";
+    return r;
+  }
+  const auto& la = *local.interfaces.at(lan_a).address;
+  const auto& lb = *peer.interfaces.at(lan_b).address;
+  const auto& wa = *local.interfaces.at(*wan_a).address;
+  const auto& wb = *peer.interfaces.at(*wan_b).address;
+  lab::Topology t;
+  t.name = "diagnose";
+  auto host = [&](const char* name, Ipv4 address, const config::Interface::Address& gateway) {
+    lab::NodeSpec n;
+    n.name = name;
+    n.kind = lab::NodeKind::Host;
+    n.address = address;
+    n.prefix_length = gateway.length;
+    n.gateway = gateway.host;
+    t.nodes.push_back(n);
+  };
+  auto firewall = [&](const char* name) {
+    lab::NodeSpec n;
+    n.name = name;
+    n.startup_config = std::string(name) + ".cfg";
+    t.nodes.push_back(n);
+  };
+  auto link = [&](const char* an, std::string ai, const char* bn, std::string bi) {
+    lab::LinkSpec l;
+    l.a = {an, std::move(ai)};
+    l.b = {bn, std::move(bi)};
+    t.links.push_back(l);
+  };
+  std::map<std::string, std::string> files{{"fw1.cfg", config::render_current_configuration(local)},
+                                           {"fw3.cfg", config::render_current_configuration(peer)}};
+  host("pc1", spec->src, la);
+  firewall("fw1");
+  firewall("fw3");
+  host("pc2", spec->dst, lb);
+  link("pc1", "eth1", "fw1", lan_a);
+  link("fw3", lan_b, "pc2", "eth1");
+  if (wa.network().contains(wb.host)) {
+    link("fw1", *wan_a, "fw3", *wan_b);  // on one network: no carrier between them
+  } else {
+    const config::Interface::Address ca{carrier_side(a, wa, wb.host), wa.length};
+    const config::Interface::Address cb{carrier_side(b, wb, wa.host), wb.length};
+    files["carrier.cfg"] = carrier_config(ca, cb);
+    firewall("carrier");
+    link("fw1", *wan_a, "carrier", "GigabitEthernet0/0/1");
+    link("carrier", "GigabitEthernet0/0/2", "fw3", *wan_b);
+  }
+  std::vector<std::string> errors;
+  auto lab = lab::Lab::create(t, errors, &files);
+  if (lab == nullptr) {
+    r.what = errors.empty() ? "the lab could not be built" : errors.front();
+    return r;
+  }
+  r.built = true;
+  const lab::Lab::TraceResult trace = lab->trace("pc1", *spec);
+  const lab::Lab::Leg* out = nullptr;
+  const lab::Lab::Leg* back = nullptr;
+  for (const auto& leg : trace.legs) {
+    if (leg.kind == lab::Lab::LegKind::Reply)
+      back = &leg;
+    else
+      out = &leg;
+  }
+  const bool echo = spec->protocol == ipproto::kIcmp;
+  r.delivered = out != nullptr && out->delivered && (!echo || (back != nullptr && back->delivered));
+  r.what = "lab trace pc1 (" + to_string(spec->src) + ") to " + to_string(spec->dst) + ": " +
+           (out == nullptr ? std::string("nothing left pc1") : out->disposition);
+  if (echo && back != nullptr) r.what += "; its reply: " + back->disposition;
+  if (echo && back == nullptr && out != nullptr && out->delivered) r.what += "; no reply came";
+  return r;
+}
+
+namespace {
+
+// Tries fix lines for a failed finding: typed into a copy, the diagnosis again, the lab. "" when
+// they are proven (f.proof.ran says how), else why not.
+std::string try_fix(Finding& f, const std::vector<std::string>& lines, const Diagnosis& before,
+                    const config::Config& local, const config::Config* peer,
+                    const diagnose::DiagnoseOptions& o) {
+  const bool on_peer = peer != nullptr && f.device == peer->sysname && f.device != local.sysname;
+  const auto fixed = apply_fix(on_peer ? *peer : local, lines);
+  if (!fixed) return "vfw's CLI refuses " + fixed.error().message;
+  const config::Config& l2 = on_peer ? local : *fixed;
+  const config::Config* p2 = on_peer ? &*fixed : peer;
+  const auto again = diagnose::diagnose(l2, p2, o);
+  if (!again) return "diagnose cannot run on the fixed configuration: " + again.error().message;
+  const Finding* same = find_item(*again, f);
+  if (same != nullptr && same->verdict == ItemStatus::Failed)
+    return "after it, " + f.item.text() + " still fails" +
+           (same->evidence.empty() ? "" : ": " + same->evidence.back());
+  for (const auto& g : again->findings) {
+    const Finding* was = find_item(before, g);
+    if (g.verdict == ItemStatus::Failed && was != nullptr && was->verdict == ItemStatus::Passed)
+      return "after it, " + g.item.text() + " fails" +
+             (g.evidence.empty() ? "" : ": " + g.evidence.back());
+  }
+  std::vector<std::string> ran = {"typed into a copy of " + f.device +
+                                  "'s configuration, diagnose ran again: " + f.item.text() + " " +
+                                  (same == nullptr ? std::string("is no longer found")
+                                                   : std::string(verdict_name(same->verdict))) +
+                                  ", no passed item fails"};
+  if (peer != nullptr && !again->failed()) {
+    const LabOutcome lab = carry_through_lab(l2, *p2, o);
+    if (lab.built && !lab.delivered)
+      return "after it, nothing fails in diagnose but the lab of the fixed configurations does "
+             "not carry the flow: " +
+             lab.what;
+    if (lab.built)
+      ran.push_back("the lab of the fixed configurations carries the flow: " + lab.what);
+  }
+  f.proof.ran = std::move(ran);
+  return "";
+}
+
+}  // namespace
+
+Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::Config* peer,
+                                    const diagnose::DiagnoseOptions& o) {
+  auto first = diagnose::diagnose(local, peer, o);
+  if (!first) return first;
+  Diagnosis d = std::move(*first);
+  const Diagnosis before = d;
+  for (auto& f : d.findings) {
+    if (f.verdict != ItemStatus::Failed || f.fix.empty()) continue;
+    std::vector<std::vector<std::string>> candidates = {f.fix};
+    candidates.insert(candidates.end(), f.alternatives.begin(), f.alternatives.end());
+    f.fix.clear();
+    f.alternatives.clear();
+    for (const auto& lines : candidates) {
+      const std::string why = try_fix(f, lines, before, local, peer, o);
+      if (why.empty()) {
+        f.fix = lines;
+        f.proof.verified = true;
+        break;
+      }
+      f.proof.rejected.push_back(fix_words(lines) + ": " + why);
+    }
+  }
+  // Nothing failed: the lab carries the flow, or the diagnosis missed what stops it.
+  if (peer != nullptr && !d.failed()) {
+    const LabOutcome lab = carry_through_lab(local, *peer, o);
+    if (lab.built) {
+      Finding f;
+      f.item = {diagnose::ItemList::Lab, 0, {}};
+      f.title =
+          "a lab of the two gateways (a host behind each, a carrier between them) carries "
+          "the flow";
+      f.verdict = lab.delivered ? ItemStatus::Passed : ItemStatus::Failed;
+      f.evidence = {lab.what};
+      if (!lab.delivered)
+        f.check =
+            "the lab shows what the checklists did not: run `vfw lab` with the two "
+            "configurations and `lab trace` the flow";
+      d.findings.push_back(std::move(f));
+    }
+  }
+  return d;
+}
+
+}  // namespace vfw::verify
