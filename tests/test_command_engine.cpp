@@ -205,7 +205,7 @@ TEST_CASE("a command that fails changes nothing", "[cli]") {
         std::vector<std::string>{"trust", "untrust"});
 }
 
-TEST_CASE("a route typed again updates it; 20,000 distinct routes are all kept", "[cli]") {
+TEST_CASE("a route typed again updates it, 20,000 distinct routes are all kept", "[cli]") {
   Typist t;
   for (uint32_t i = 0; i < 20000; ++i) {
     const std::string net = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0";

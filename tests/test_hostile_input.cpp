@@ -252,7 +252,7 @@ TEST_CASE("a flood of first fragments that never complete does not break fragmen
   CHECK(send_bytes(d, fragment(4000, 1, false), kLan).action == Action::Forward);
 }
 
-TEST_CASE("an exhausted NAT pool is a counted drop; the hosts that have addresses keep them",
+TEST_CASE("an exhausted NAT pool is a counted drop, the hosts that have addresses keep them",
           "[hostile][limits]") {
   // nat-lab: hosts 10.1.1.100-110 share the no-pat pool 1.1.1.20-21.
   Device d(load_example("nat-lab.cfg"));
@@ -269,7 +269,7 @@ TEST_CASE("an exhausted NAT pool is a counted drop; the hosts that have addresse
       std::string::npos);
 }
 
-TEST_CASE("keys are never shown, saved or echoed in clear; the cipher form loads back",
+TEST_CASE("keys are never shown, saved or echoed in clear, the cipher form loads back",
           "[hostile][secrets]") {
   const std::string clear = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
   Device fw1(load_example("ipsec-manual-fw1.cfg"));

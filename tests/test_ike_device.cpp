@@ -21,7 +21,7 @@ constexpr const char* kWan = "GigabitEthernet0/0/2";
 
 }  // namespace
 
-TEST_CASE("a packet without an SA starts IKE; the tunnel it builds carries the next one",
+TEST_CASE("a packet without an SA starts IKE, the tunnel it builds carries the next one",
           "[ike][device]") {
   Device fw1(load_example("fw1.cfg"));
   Device fw3(load_example("fw3.cfg"));
@@ -227,7 +227,7 @@ TEST_CASE("debugging ikev2 error prints the seed's lines for each failure",
   }
 }
 
-TEST_CASE("after a rekey the tunnel carries traffic on the new SAs; the old ones are gone",
+TEST_CASE("after a rekey the tunnel carries traffic on the new SAs, the old ones are gone",
           "[ike][device][rekey]") {
   config::Config a = load_example("fw1.cfg");
   config::Config b = load_example("fw3.cfg");
@@ -355,7 +355,7 @@ TEST_CASE("sa duration traffic-based: the SA is renewed once most of its kilobyt
 }
 
 TEST_CASE(
-    "a policy template answers a peer it has no address for; authentication-address checks "
+    "a policy template answers a peer it has no address for, authentication-address checks "
     "its identity",
     "[ike][device]") {
   // FW3 as a head office that answers any branch: ipsec policy-template, ike peer without

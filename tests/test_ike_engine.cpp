@@ -369,7 +369,7 @@ TEST_CASE("CREATE_CHILD_SA rekeys the CHILD SA before its lifetime ends, with an
   }
 }
 
-TEST_CASE("the IKE SA is rekeyed with CREATE_CHILD_SA; its CHILD SAs carry on under the new one",
+TEST_CASE("the IKE SA is rekeyed with CREATE_CHILD_SA, its CHILD SAs carry on under the new one",
           "[ike][rekey]") {
   EngineConfig a = side(true);
   EngineConfig b = side(false);
@@ -571,7 +571,7 @@ TEST_CASE("KE values that fail the cheap checks cost no Diffie-Hellman work", "[
 }
 
 TEST_CASE(
-    "the Diffie-Hellman budget bounds IKE's work per second; under pressure cookies let the "
+    "the Diffie-Hellman budget bounds IKE's work per second, under pressure cookies let the "
     "initiators that prove their address through, every one in the end",
     "[ike][hostile][limits]") {
   EngineConfig any = side(false);  // answers any address, as a policy template does

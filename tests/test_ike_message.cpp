@@ -146,7 +146,7 @@ TEST_CASE("the PRF is HMAC as RFC 4231 gives it, and prf+ chains it as RFC 7296 
   CHECK(prf_plus(sha256, key, seed, 40) == expected);
 }
 
-TEST_CASE("Diffie-Hellman in every group: both sides reach the same secret; a bad value is refused",
+TEST_CASE("Diffie-Hellman in every group: both sides reach the same secret, a bad value is refused",
           "[ike]") {
   for (const auto& g : dh_groups()) {
     INFO(g.display);

@@ -108,7 +108,7 @@ TEST_CASE("display ike sa shows IKEv1 as the seed does: v1:1 and v1:2, RD|ST on 
         std::string::npos);
 }
 
-TEST_CASE("debugging ikev1 error prints the seed's lines; display ike error-info says v1",
+TEST_CASE("debugging ikev1 error prints the seed's lines, display ike error-info says v1",
           "[ikev1][device][display]") {
   config::Config other = ikev1("fw3.cfg");
   other.ike_proposals.at(0).encryption = {"aes-128"};

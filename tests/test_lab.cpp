@@ -53,7 +53,7 @@ std::string typed(Device& d, const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3; the tunnel comes up",
+TEST_CASE("the seed's lab: PC1 pings PC2 through FW1, the carrier and FW3, the tunnel comes up",
           "[lab]") {
   auto lab = seed_lab();
   CHECK(lab->name() == "seed");
@@ -138,7 +138,7 @@ TEST_CASE("a lab run is deterministic: the same pings give the same output, byte
   CHECK(ra.text.find("time=30.0 ms") != std::string::npos);  // two crossings of the 15 ms link
 }
 
-TEST_CASE("a carrier that drops UDP 500 keeps the tunnel down; a link down stops everything",
+TEST_CASE("a carrier that drops UDP 500 keeps the tunnel down, a link down stops everything",
           "[lab]") {
   auto lab =
       seed_lab("    - endpoints: [\"fw2:GigabitEthernet0/0/2\", \"fw3:GigabitEthernet0/0/2\"]\n",
@@ -286,7 +286,7 @@ TEST_CASE(
 
 TEST_CASE(
     "lab trace follows the packet across the firewalls and back: held for IKE, then "
-    "delivered; a drop named on each firewall",
+    "delivered, a drop named on each firewall",
     "[lab]") {
   auto lab = seed_lab();
   PacketSpec ping;

@@ -143,7 +143,7 @@ TEST_CASE("what nftables cannot do the device's way is listed, never dropped sil
   CHECK(ipsec);
 }
 
-TEST_CASE("addresses print as nft prints them; intervals merge as the kernel keeps them", "[nft]") {
+TEST_CASE("addresses print as nft prints them, intervals merge as the kernel keeps them", "[nft]") {
   const auto ip = [](const char* t) { return *parse_ipv4(t); };
   CHECK(nft::range_text({ip("10.1.1.1"), ip("10.1.1.1")}) == "10.1.1.1");
   CHECK(nft::range_text({ip("10.1.1.0"), ip("10.1.1.127")}) == "10.1.1.0/25");

@@ -133,7 +133,7 @@ TEST_CASE("valid options are accepted and skipped", "[packet]") {
   CHECK(info.dst_port == 53);
 }
 
-TEST_CASE("later fragments carry no ports; first fragments do", "[packet]") {
+TEST_CASE("later fragments carry no ports, first fragments do", "[packet]") {
   auto p = build_packet(udp_spec());
   PacketInfo info;
   store16(&p[6], 0x2000);  // MF, offset 0

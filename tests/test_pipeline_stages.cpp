@@ -36,7 +36,7 @@ TEST_CASE("the stages run in the USG order", "[pipeline]") {
   CHECK(Pipeline(standard_stages()).order() == expected);
 }
 
-TEST_CASE("a first packet traverses every stage; the second takes the session fast path",
+TEST_CASE("a first packet traverses every stage, the second takes the session fast path",
           "[pipeline][session]") {
   Device d(load_example("nat-lab.cfg"));
   Sent first = send(d, icmp("10.1.1.2", "8.8.8.8"), kLan);

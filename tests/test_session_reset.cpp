@@ -79,7 +79,7 @@ TEST_CASE("reset firewall session table takes only the sessions its filter names
   CHECK(send(d, icmp("10.1.1.3", "8.8.8.8", 2), kLan).action == Action::Forward);
 }
 
-TEST_CASE("the device clock follows the wall clock in the CLI; sessions age by it", "[session]") {
+TEST_CASE("the device clock follows the wall clock in the CLI, sessions age by it", "[session]") {
   Device d(load_example("nat-lab.cfg"));
   d.set_time(1000);
   d.follow_wall_clock();

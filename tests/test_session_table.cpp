@@ -31,7 +31,7 @@ TEST_CASE("a session is found from both directions", "[session]") {
   CHECK_FALSE(t.find(make(2).fwd, hit));
 }
 
-TEST_CASE("a full table refuses new sessions; erasing makes room", "[session]") {
+TEST_CASE("a full table refuses new sessions, erasing makes room", "[session]") {
   SessionTable t(4);
   uint32_t idx = 0;
   for (uint32_t i = 0; i < 4; ++i) REQUIRE(t.insert(make(i), idx));
@@ -64,7 +64,7 @@ TEST_CASE("a session and its index take at most 128 bytes", "[session]") {
   CHECK(t.memory_bytes() / t.capacity() <= 128);
 }
 
-TEST_CASE("sessions age a slice at a time on the clock; a full table gives back its aged ones",
+TEST_CASE("sessions age a slice at a time on the clock, a full table gives back its aged ones",
           "[session]") {
   Runtime rt(1024);
   uint32_t idx = 0;

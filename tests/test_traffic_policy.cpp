@@ -82,7 +82,7 @@ TEST_CASE("sessions that age or are reset give their place back", "[traffic-poli
   CHECK(udp_flow(d, "10.1.1.2", 5).action == Action::Forward);
 }
 
-TEST_CASE("downstream counts each destination after DNAT; whole counts the rule",
+TEST_CASE("downstream counts each destination after DNAT, whole counts the rule",
           "[traffic-policy][nat]") {
   // The nat server mail (1.1.1.4 -> 192.168.100.20): the limit protects the server itself.
   Device d = limited(
@@ -103,7 +103,7 @@ TEST_CASE("downstream counts each destination after DNAT; whole counts the rule"
 }
 
 TEST_CASE(
-    "first match: a no-qos rule above exempts its traffic; a rule keeps its counts across "
+    "first match: a no-qos rule above exempts its traffic, a rule keeps its counts across "
     "configuration changes",
     "[traffic-policy][cli]") {
   Device d = limited({"traffic-policy", "profile p", "bandwidth connection-limit per-ip both 1",

@@ -28,7 +28,7 @@ Typed type(VtyLine& vty, std::string_view keys) {
 
 }  // namespace
 
-TEST_CASE("keys become lines with their echo; CR, LF and CR LF each end one line", "[ssh][vty]") {
+TEST_CASE("keys become lines with their echo, CR, LF and CR LF each end one line", "[ssh][vty]") {
   VtyLine vty(510);
   const auto t = type(vty, "disp\x7fplay\r\nsys\nquit\r");
   REQUIRE(t.events.size() == 3);
@@ -38,7 +38,7 @@ TEST_CASE("keys become lines with their echo; CR, LF and CR LF each end one line
   CHECK(t.echo == "disp\b \bplay\r\nsys\r\nquit\r\n");
 }
 
-TEST_CASE("? and Tab stop the line where they are typed; typed-ahead keys wait", "[ssh][vty]") {
+TEST_CASE("? and Tab stop the line where they are typed, typed-ahead keys wait", "[ssh][vty]") {
   VtyLine vty(510);
   std::string echo;
   std::optional<VtyEvent> event;
