@@ -640,7 +640,9 @@ Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, 
            std::to_string(size) + ") bytes of data.\n";
   std::vector<double> times;
   const uint64_t start = now_ms_;
-  constexpr uint16_t kId = 0x4c61;  // "La"
+  // Each run its own identifier, as Linux ping takes one per run: a run after a change does not
+  // ride the previous run's session.
+  const uint16_t kId = ping_id_++;
   for (int seq = 1; seq <= count; ++seq) {
     const uint64_t sent_at = now_ms_;
     send(host, h->echo_request(destination, kId, static_cast<uint16_t>(seq), size, dont_fragment));

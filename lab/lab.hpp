@@ -211,7 +211,8 @@ class Lab {
   uint64_t order_ = 0;
   std::mt19937_64 random_{1};
   std::map<std::string, uint64_t> link_drops_;
-  Leg* reply_leg_ = nullptr;  // where a traced packet's reply goes, while a trace runs
+  Leg* reply_leg_ = nullptr;   // where a traced packet's reply goes, while a trace runs
+  uint16_t ping_id_ = 0x4c61;  // the next lab ping's ICMP identifier ("La", then on)
   // The legs of the trace running now, tagged from followed_base_ + 1 on; a trace's end moves
   // the base past them, so that a tag still waiting somewhere names no leg.
   std::vector<Leg*> followed_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "cli/line_runner.hpp"
 #include "config/render.hpp"
@@ -198,44 +199,92 @@ LabOutcome carry_through_lab(const config::Config& local, const config::Config& 
 
 namespace {
 
-// Tries fix lines for a failed finding: typed into a copy, the diagnosis again, the lab. "" when
-// they are proven (f.proof.ran says how), else why not.
-std::string try_fix(Finding& f, const std::vector<std::string>& lines, const Diagnosis& before,
-                    const config::Config& local, const config::Config* peer,
-                    const diagnose::DiagnoseOptions& o) {
-  const bool on_peer = peer != nullptr && f.device == peer->sysname && f.device != local.sysname;
-  const auto fixed = apply_fix(on_peer ? *peer : local, lines);
-  if (!fixed) return "vfw's CLI refuses " + fixed.error().message;
-  const config::Config& l2 = on_peer ? local : *fixed;
-  const config::Config* p2 = on_peer ? &*fixed : peer;
-  const auto again = diagnose::diagnose(l2, p2, o);
-  if (!again) return "diagnose cannot run on the fixed configuration: " + again.error().message;
-  const Finding* same = find_item(*again, f);
-  if (same != nullptr && same->verdict == ItemStatus::Failed)
-    return "after it, " + f.item.text() + " still fails" +
-           (same->evidence.empty() ? "" : ": " + same->evidence.back());
+// The lines to type on one device, as a proven fix prints them.
+struct DeviceLines {
+  std::string device;
+  std::vector<std::string> lines;
+};
+
+// What trying a fix came to: the lines on each device (more than the candidate when the item
+// needed another fix too) and how they were proven, or why not.
+struct Attempt {
+  std::string why_not;  // "" when proven
+  std::vector<DeviceLines> fixes;
+  std::vector<std::string> ran;
+};
+
+// Tries fix lines for a failed finding: typed into a copy, the diagnosis again, the lab. When
+// the item still fails but with another fix (a second fault behind the first: the key once the
+// proposals agree), that fix is typed too, on whichever device it names, a few steps at most:
+// several failures fixed together when one alone cannot pass.
+Attempt try_fix(const Finding& f, const std::vector<std::string>& lines, const Diagnosis& before,
+                const config::Config& local, const config::Config* peer,
+                const diagnose::DiagnoseOptions& o) {
+  Attempt at;
+  config::Config l2 = local;
+  std::optional<config::Config> p2;
+  if (peer != nullptr) p2 = *peer;
+  DeviceLines step{f.device, lines};
+  const Finding* same = nullptr;
+  Expected<Diagnosis> again = fail("not run");
+  constexpr int kMostSteps = 4;
+  for (int n = 0;; ++n) {
+    const bool on_peer = p2 && step.device == p2->sysname && step.device != l2.sysname;
+    const auto fixed = apply_fix(on_peer ? *p2 : l2, step.lines);
+    if (!fixed) {
+      at.why_not = "vfw's CLI refuses " + fixed.error().message;
+      return at;
+    }
+    (on_peer ? *p2 : l2) = *fixed;
+    at.fixes.push_back(step);
+    again = diagnose::diagnose(l2, p2 ? &*p2 : nullptr, o);
+    if (!again) {
+      at.why_not = "diagnose cannot run on the fixed configuration: " + again.error().message;
+      return at;
+    }
+    same = find_item(*again, f);
+    if (same == nullptr || same->verdict != ItemStatus::Failed) break;
+    const bool progress = !same->fix.empty() && same->fix != step.lines;
+    if (!progress || n + 1 == kMostSteps) {
+      at.why_not = "after it, " + f.item.text() + " still fails" +
+                   (same->evidence.empty() ? "" : ": " + same->evidence.back());
+      return at;
+    }
+    step = {same->device.empty() ? f.device : same->device, same->fix};
+  }
   for (const auto& g : again->findings) {
     const Finding* was = find_item(before, g);
-    if (g.verdict == ItemStatus::Failed && was != nullptr && was->verdict == ItemStatus::Passed)
-      return "after it, " + g.item.text() + " fails" +
-             (g.evidence.empty() ? "" : ": " + g.evidence.back());
+    if (g.verdict == ItemStatus::Failed && was != nullptr && was->verdict == ItemStatus::Passed) {
+      at.why_not = "after it, " + g.item.text() + " fails" +
+                   (g.evidence.empty() ? "" : ": " + g.evidence.back());
+      return at;
+    }
   }
-  std::vector<std::string> ran = {"typed into a copy of " + f.device +
-                                  "'s configuration, diagnose ran again: " + f.item.text() + " " +
-                                  (same == nullptr ? std::string("is no longer found")
-                                                   : std::string(verdict_name(same->verdict))) +
-                                  ", no passed item fails"};
-  if (peer != nullptr && !again->failed()) {
+  std::string where;
+  int devices = 0;
+  for (const auto& fx : at.fixes) {
+    if (where.find(fx.device + "'s") != std::string::npos) continue;
+    where += (where.empty() ? "" : " and ") + fx.device + "'s";
+    ++devices;
+  }
+  at.ran.push_back("typed into a copy of " + where + " configuration" + (devices > 1 ? "s" : "") +
+                   ", diagnose ran again: " + f.item.text() + " " +
+                   (same == nullptr ? std::string("is no longer found")
+                                    : std::string(verdict_name(same->verdict))) +
+                   ", no passed item fails");
+  if (p2 && !again->failed()) {
     const LabOutcome lab = carry_through_lab(l2, *p2, o);
-    if (lab.built && !lab.delivered)
-      return "after it, nothing fails in diagnose but the lab of the fixed configurations does "
-             "not carry the flow: " +
-             lab.what;
+    if (lab.built && !lab.delivered) {
+      at.why_not =
+          "after it, nothing fails in diagnose but the lab of the fixed configurations does not "
+          "carry the flow: " +
+          lab.what;
+      return at;
+    }
     if (lab.built)
-      ran.push_back("the lab of the fixed configurations carries the flow: " + lab.what);
+      at.ran.push_back("the lab of the fixed configurations carries the flow: " + lab.what);
   }
-  f.proof.ran = std::move(ran);
-  return "";
+  return at;
 }
 
 }  // namespace
@@ -246,6 +295,7 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
   if (!first) return first;
   Diagnosis d = std::move(*first);
   const Diagnosis before = d;
+  std::vector<Finding> together;
   for (auto& f : d.findings) {
     if (f.verdict != ItemStatus::Failed || f.fix.empty()) continue;
     std::vector<std::vector<std::string>> candidates = {f.fix};
@@ -253,15 +303,31 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
     f.fix.clear();
     f.alternatives.clear();
     for (const auto& lines : candidates) {
-      const std::string why = try_fix(f, lines, before, local, peer, o);
-      if (why.empty()) {
-        f.fix = lines;
-        f.proof.verified = true;
-        break;
+      Attempt at = try_fix(f, lines, before, local, peer, o);
+      if (!at.why_not.empty()) {
+        f.proof.rejected.push_back(fix_words(lines) + ": " + at.why_not);
+        continue;
       }
-      f.proof.rejected.push_back(fix_words(lines) + ": " + why);
+      // The lines for the finding's device, one block after another; another device's part of
+      // the same fix is a finding of its own, proven together.
+      f.proof.verified = true;
+      f.proof.ran = at.ran;
+      for (const auto& fx : at.fixes) {
+        if (fx.device == f.device) {
+          f.fix.insert(f.fix.end(), fx.lines.begin(), fx.lines.end());
+          continue;
+        }
+        Finding other = f;
+        other.device = fx.device;
+        other.fix = fx.lines;
+        other.evidence = {"the second half of " + f.device + "'s fix: " + fix_words(fx.lines)};
+        other.proof.ran = {"proven together with the fix on " + f.device};
+        together.push_back(std::move(other));
+      }
+      break;
     }
   }
+  for (auto& t : together) d.findings.push_back(std::move(t));
   // Nothing failed: the lab carries the flow, or the diagnosis missed what stops it.
   if (peer != nullptr && !d.failed()) {
     const LabOutcome lab = carry_through_lab(local, *peer, o);

@@ -229,7 +229,16 @@ void Engine::on_init_response(IkeSa& sa, std::span<const uint8_t> m, const Heade
   if (const Notify* e = p.error(); e != nullptr) {
     const Failure reason = e->type == notify::kNoProposalChosen ? Failure::Phase1ProposalMismatch
                                                                 : Failure::NegotiationRefused;
-    fail(sa, reason, "the peer answered " + notify_name(e->type), e->type, now_ms);
+    // NO_PROPOSAL_CHOSEN answers both a proposal the peer cannot take and an address it has no
+    // ike peer for (or one with IKEv2 off): the record says both, as the peer alone can tell.
+    fail(sa, reason,
+         "the peer answered " + notify_name(e->type) +
+             (e->type == notify::kNoProposalChosen
+                  ? ": no proposal in common, or the peer has no ike peer for this address "
+                    "(remote-address " +
+                        to_string(sa.local.address) + ") or has IKEv2 off there"
+                  : std::string()),
+         e->type, now_ms);
     return;
   }
   if (!p.sa || p.sa->size() != 1 || !p.ke || !p.nonce || h.spi_r == 0)
