@@ -16,6 +16,8 @@
 #include "cli/command_tree.hpp"
 #include "cli/line_runner.hpp"
 #include "config/words.hpp"
+#include "diagnose/diagnosis.hpp"
+#include "verify/fix_proof.hpp"
 
 namespace vfw {
 namespace {
@@ -27,6 +29,8 @@ constexpr const char* kLabCommands[] = {
     "lab ping HOST DEST [count N] [size N] [df]",
     "lab send HOST tcp|udp DEST PORT",
     "lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]",
+    "lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]",
+    "lab fix N",
     "lab capture NODE:INTERFACE FILE|stop",
     "lab keys [FILE]",
     "lab clock advance SECONDS",
@@ -163,6 +167,12 @@ class Console {
     return r.get();
   }
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  // The fixes the last lab diagnose printed, by number.
+  struct LabFix {
+    std::string node;
+    std::vector<std::string> lines;
+  };
+  std::vector<LabFix> fixes_;
 
  private:
   static LineOutput fail(const std::string& message) {
@@ -181,6 +191,8 @@ class Console {
     }
     if (what == "ping" && w.size() >= 4) return ping(w);
     if (what == "trace" && w.size() >= 4) return trace(w);
+    if (what == "diagnose" && w.size() >= 4) return diagnose(w);
+    if (what == "fix" && w.size() == 3) return fix(w[2]);
     if (what == "clock" && w.size() == 4 && w[2] == "advance") {
       const auto seconds = parse_uint(w[3], 86400 * 365);
       if (!seconds) return fail("lab clock advance takes seconds, from 0 to 31536000.");
@@ -210,7 +222,9 @@ class Console {
     if (what == "fault" && w.size() >= 3) return fault(w);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
-        "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab clock "
+        "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab diagnose "
+        "HOST "
+        "DEST [protocol P] [port N], lab fix N, lab clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send HOST tcp|udp DEST PORT, lab "
         "capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault list|inject|reveal|clear, "
         "lab "
@@ -368,6 +382,103 @@ class Console {
     return {delivered, json ? lab::Lab::format_trace_json(r) : lab::Lab::format_trace_text(r), ""};
   }
 
+  // The firewall whose interface holds address, by node name; "" when none.
+  std::string firewall_holding(Ipv4 address) const {
+    for (const auto& n : lab_->node_names()) {
+      const Device* d = lab_->device(n);
+      if (d == nullptr) continue;
+      for (const auto& [name, i] : d->config().interfaces) {
+        if (i.address && i.address->host == address) return n;
+      }
+    }
+    return "";
+  }
+
+  // lab diagnose HOST DEST [protocol P] [port N]: vfw diagnose on the lab's live configurations:
+  // the host's gateway, and the firewall at the other end of its tunnel (the ike peer's
+  // remote-address) as the peer. Its fixes are proven as vfw diagnose proves them and numbered
+  // for lab fix.
+  LineOutput diagnose(const std::vector<std::string>& w) {
+    const lab::Host* h = lab_->host(w[2]);
+    if (h == nullptr) return fail("No host named " + w[2] + " in the lab.");
+    if (!h->gateway()) return fail(w[2] + " has no gateway.");
+    const std::string near = firewall_holding(*h->gateway());
+    if (near.empty()) return fail("No firewall of the lab holds " + to_string(*h->gateway()) + ".");
+    diagnose::DiagnoseOptions o;
+    o.from = to_string(h->address());
+    o.to = w[3];
+    for (size_t i = 4; i + 1 < w.size(); i += 2) {
+      if (w[i] == "protocol") {
+        o.protocol = w[i + 1];
+      } else if (w[i] == "port") {
+        const auto n = parse_uint(w[i + 1], 65535);
+        if (!n) return fail("port is a number from 1 to 65535.");
+        o.port = static_cast<int>(*n);
+      } else {
+        return fail("lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]: \"" + w[i] +
+                    "\" is not one of them.");
+      }
+    }
+    if (w.size() % 2 != 0) return fail("lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]");
+    const Device& local = *lab_->device(near);
+    std::string far;
+    for (const auto& p : local.config().ike_peers) {
+      if (p.remote_address && far.empty()) far = firewall_holding(*p.remote_address);
+    }
+    const Device* peer = far.empty() ? nullptr : lab_->device(far);
+    const auto d = verify::diagnose_proven(local.config(), peer ? &peer->config() : nullptr, o);
+    if (!d) return fail(d.error().message);
+    fixes_.clear();
+    std::string text = diagnose::format_diagnosis_text(*d);
+    for (const auto& f : d->findings) {
+      if (f.fix.empty()) continue;
+      // The finding names the device by its sysname; the lab by its node.
+      std::string node = near;
+      if (peer != nullptr && f.device == peer->config().sysname) node = far;
+      fixes_.push_back({node, f.fix});
+    }
+    if (!fixes_.empty()) {
+      text += "\nThe proven fixes (lab fix N types one into the firewall it names):\n";
+      for (size_t i = 0; i < fixes_.size(); ++i) {
+        std::string words;
+        for (const auto& line : fixes_[i].lines) {
+          const auto at = line.find_first_not_of(' ');
+          if (at == std::string::npos || line == "system-view" || line == "return") continue;
+          words += (words.empty() ? "" : "; ") + line.substr(at);
+        }
+        text += "  " + std::to_string(i + 1) + ". on " + fixes_[i].node + ": " + words + "\n";
+      }
+    }
+    return {!d->failed(), text, ""};
+  }
+
+  // lab fix N: the fix numbered N by the last lab diagnose, typed into its firewall line by
+  // line, as a person would at its console (the lines and the device's answers shown).
+  LineOutput fix(const std::string& number) {
+    const auto n = parse_uint(number, 1000);
+    if (!n || *n == 0 || *n > fixes_.size())
+      return fail(fixes_.empty()
+                      ? "No fix to type: run lab diagnose first."
+                      : "lab fix takes a number from 1 to " + std::to_string(fixes_.size()) + ".");
+    const LabFix& f = fixes_[*n - 1];
+    Device* d = lab_->device(f.node);
+    if (d == nullptr) return fail("No firewall named " + f.node + " in the lab.");
+    LineRunner typing(*d);
+    std::string out;
+    for (const auto& line : f.lines) {
+      out += typing.ctx.prompt() + line + "\n";
+      LineOutput r = typing.run(line, typing.ctx.prompt().size());
+      out += r.out + r.err;
+      if (r.ok && !r.question.empty()) {  // reset ike sa, save: answered yes, as the fix means
+        out += r.question + "y\n";
+        r = typing.answer(true);
+        out += r.out + r.err;
+      }
+      if (!r.ok) return {false, out, ""};
+    }
+    return {true, out, ""};
+  }
+
   LineOutput export_to(const std::string& dir) {
     if (options_.topology_text.empty())
       return fail("This lab was started from its own files: they are already on disk.");
@@ -439,8 +550,8 @@ std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed
   } else if (w[0] != "lab") {
     return {};
   } else if (w.size() == 1) {
-    candidates = {"list", "attach", "ping", "send",  "trace", "capture",
-                  "keys", "clock",  "link", "fault", "export"};
+    candidates = {"list",    "attach", "ping",  "send", "trace", "diagnose", "fix",
+                  "capture", "keys",   "clock", "link", "fault", "export"};
   } else {
     const std::string& sub = w[1];
     const size_t at = w.size();  // the position of the word being typed
@@ -448,7 +559,7 @@ std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed
       for (const auto& n : lab.node_names()) {
         if (lab.device(n) != nullptr) candidates.push_back(n);
       }
-    } else if ((sub == "ping" || sub == "send" || sub == "trace") && at == 2) {
+    } else if ((sub == "ping" || sub == "send" || sub == "trace" || sub == "diagnose") && at == 2) {
       candidates = lab.host_names();
     } else if (sub == "ping" && at >= 4) {
       candidates = {"count", "size", "df"};

@@ -279,7 +279,8 @@ TEST_CASE(
         "line 2: lab attach pc1\nError: No firewall named pc1 in the lab.\n"
         "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
         "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab trace HOST DEST [protocol P] "
-        "[port N] [json], lab clock advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
+        "[port N] [json], lab diagnose HOST DEST [protocol P] [port N], lab fix N, lab clock "
+        "advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
         "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault "
         "list|inject|reveal|clear, lab export DIR.\n");
 }
@@ -405,8 +406,9 @@ TEST_CASE("Tab completes the lab's commands, its nodes, hosts, link ends and fau
   auto lab = seed_lab();
   using V = std::vector<std::string>;
   CHECK(lab_completions(*lab, "l") == V{"lab"});
-  CHECK(lab_completions(*lab, "lab ") == V{"list", "attach", "ping", "send", "trace", "capture",
-                                           "keys", "clock", "link", "fault", "export"});
+  CHECK(lab_completions(*lab, "lab ") == V{"list", "attach", "ping", "send", "trace", "diagnose",
+                                           "fix", "capture", "keys", "clock", "link", "fault",
+                                           "export"});
   CHECK(lab_completions(*lab, "lab c") == V{"capture", "clock"});
   CHECK(lab_completions(*lab, "lab at") == V{"attach"});
   // attach: the firewalls only; ping: the hosts only; whatever case the user types in.
@@ -582,4 +584,37 @@ TEST_CASE("with a per-ip connection limit one host's burst cannot take the sessi
   const size_t after = o.rfind("--- 10.1.1.2 ping statistics ---");
   REQUIRE(after != std::string::npos);
   CHECK(o.find("2 packets transmitted, 2 received", after) != std::string::npos);
+}
+
+TEST_CASE(
+    "in the lab, where learners are: break FW3, lab diagnose, lab fix N as printed, and the "
+    "ping comes back",
+    "[lab][diagnose][proof]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  // FW3's key broken at its console, as a learner would; the ping fails.
+  std::istringstream in(
+      "lab attach fw3\nsystem-view\nike peer fw1\npre-shared-key Wrong@2026\nreturn\n"
+      "lab ping pc1 10.2.1.2 count 2\n"
+      "lab diagnose pc1 10.2.1.2\n"
+      "lab fix 9\n"
+      "lab fix 1\n"
+      "lab ping pc1 10.2.1.2 count 3\n"
+      "lab diagnose pc1 10.2.1.2\n");
+  std::ostringstream out, err;
+  run_lab_script(*lab, options, in, out, err);
+  const std::string text = out.str() + err.str();
+  INFO(text);
+  // The first ping is lost, the diagnosis names FW3's key and numbers its proven fix.
+  CHECK(text.find("2 packets transmitted, 0 received") != std::string::npos);
+  CHECK(text.find("FW3 records \"authentication fail\"") != std::string::npos);
+  CHECK(text.find("fix on FW3 (verified):") != std::string::npos);
+  CHECK(text.find("  1. on fw3: ike peer fw1; pre-shared-key %^%#") != std::string::npos);
+  // lab fix 1 types it at FW3's console; the next ping gets through, nothing fails any more.
+  CHECK(text.find("[FW3-ike-peer-fw1]") != std::string::npos);
+  CHECK(text.find("3 packets transmitted, 3 received") != std::string::npos);
+  CHECK(text.find("0 failed,") != std::string::npos);
+  CHECK(text.find("[passed] lab:") != std::string::npos);
+  // A number the diagnosis did not print.
+  CHECK(text.find("Error: lab fix takes a number from 1 to 1.") != std::string::npos);
 }
