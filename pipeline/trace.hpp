@@ -72,6 +72,9 @@ struct TraceResult {
   // packet did not leave.
   std::string leaving;
   DropReason drop = DropReason::None;
+  // Not dropped but held: the IPSec stage keeps it while IKE negotiates and sends it through the
+  // tunnel once it is up (drop is ipsec-sa-negotiating, for the counters and the JSON).
+  bool held = false;
   std::vector<TraceWarning> warnings;  // every step's warnings again, beside the action
 };
 

@@ -28,9 +28,13 @@ std::string format_trace_text(const Trace& t) {
   o << "  Input interface:  " << (t.result.input.empty() ? "-" : t.result.input) << "\n";
   o << "  Output interface: " << (t.result.output.empty() ? "-" : t.result.output) << "\n";
   if (!t.result.leaving.empty()) o << "  Leaves as:        " << t.result.leaving << "\n";
-  o << "  Action:           " << action_name(t.result.action) << "\n";
+  // A packet held for IKE is not lost: it says so, and what it waits for.
+  o << "  Action:           "
+    << (t.result.held ? std::string_view("held (sent through the tunnel once IKE brings it up)")
+                      : action_name(t.result.action))
+    << "\n";
   for (const auto& w : t.result.warnings) o << "  Warning:          " << w.message << "\n";
-  o << "  Drop reason:      "
+  o << (t.result.held ? "  Held for:         " : "  Drop reason:      ")
     << (t.result.drop == DropReason::None ? std::string_view("-") : drop_reason_id(t.result.drop))
     << "\n";
   return o.str();

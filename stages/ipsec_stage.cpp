@@ -88,6 +88,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
         queue.push_back({m.entry->index, ctx.out_if,
                          std::vector<uint8_t>(ctx.ip, ctx.ip + ctx.length), ctx.now});
         held = true;
+        if (ctx.trace != nullptr) ctx.trace->result.held = true;
       }
     }
     return step.drop(DropReason::IpsecNoSa, [&] {

@@ -438,7 +438,7 @@ TEST_CASE("packet-trace next: the next real packets that match are traced as the
   INFO(shown);
   // The first held while IKE negotiates, the second through the tunnel; the third not traced.
   CHECK(shown.find("== packet 1 ==") != std::string::npos);
-  CHECK(shown.find("Drop reason:      ipsec-sa-negotiating") != std::string::npos);
+  CHECK(shown.find("Held for:         ipsec-sa-negotiating") != std::string::npos);
   CHECK(shown.find("== packet 2 ==") != std::string::npos);
   CHECK(shown.find("outer header 1.1.1.1 -> 2.1.1.1 ESP") != std::string::npos);
   CHECK(shown.find("== packet 3 ==") == std::string::npos);
