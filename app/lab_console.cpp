@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <vector>
 
@@ -35,7 +36,7 @@ constexpr const char* kLabCommands[] = {
     "lab keys [FILE]",
     "lab clock advance SECONDS",
     "lab link down|up NODE:INTERFACE",
-    "lab fault list|inject NAME|random|reveal|clear",
+    "lab fault list|inject NAME|random [seed N]|reveal|clear",
     "lab export DIR",
 };
 
@@ -271,11 +272,25 @@ class Console {
       for (const auto& f : faults) o += "  " + f.name + "  " + f.hint + "\n";
       return {true, o, ""};
     }
-    if (w[2] == "inject" && w.size() == 4) {
+    const bool seeded = w.size() == 6 && w[3] == "random" && w[4] == "seed";
+    if (w[2] == "inject" && (w.size() == 4 || seeded)) {
       if (injected_ != nullptr) return fail("A fault is injected already: lab fault clear first.");
       const LabFault* f = nullptr;
+      std::string said = "Fault injected. Find it; `lab fault reveal` tells.\n";
       if (w[3] == "random") {
-        f = &faults[static_cast<size_t>(lab_->random() % faults.size())];
+        // A different fault each run unless a seed is given; the seed is printed, so that the
+        // same fault can be had again (a class, a bug report).
+        uint64_t seed = std::random_device{}();
+        if (seeded) {
+          const auto n = parse_uint(w[5], UINT32_MAX);
+          if (!n)
+            return fail("lab fault inject random seed N: N is a number from 0 to 4294967295.");
+          seed = *n;
+        }
+        f = &faults[static_cast<size_t>(std::mt19937_64{seed}() % faults.size())];
+        said = "Fault injected (random, seed " + std::to_string(seed) +
+               ": `lab fault inject random seed " + std::to_string(seed) +
+               "` injects the same one). Find it; `lab fault reveal` tells.\n";
       } else {
         for (const auto& x : faults) {
           if (x.name == w[3]) f = &x;
@@ -285,7 +300,7 @@ class Console {
       if (const Status injected = inject(*lab_, *f); !injected)
         return fail(injected.error().message);
       injected_ = f;
-      return {true, "Fault injected. Find it; `lab fault reveal` tells.\n", ""};
+      return {true, said, ""};
     }
     if (w[2] == "reveal" && w.size() == 3) {
       if (injected_ == nullptr) return fail("No fault is injected.");
@@ -307,7 +322,7 @@ class Console {
       injected_ = nullptr;
       return {true, "The lab is as it started.\n", ""};
     }
-    return fail("lab fault list | inject NAME|random | reveal | clear");
+    return fail("lab fault list | inject NAME|random [seed N] | reveal | clear");
   }
 
   // lab send HOST tcp|udp DEST PORT: one packet (a SYN for TCP), and where it ended.

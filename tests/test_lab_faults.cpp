@@ -2,6 +2,7 @@
 // typed shows the seed's symptoms (the error-info record with the seed's reason, the trace's
 // disposition and warning, the link's drops), and `lab fault clear` brings the lab back.
 #include <catch2/catch.hpp>
+#include <set>
 #include <sstream>
 
 #include "app/lab_console.hpp"
@@ -219,4 +220,33 @@ TEST_CASE("display ikev2 statistics error counts the failures by the device's re
   // Two counters a line, the second at column 38, as the device's page shows.
   CHECK(o.find("\nResponder dh mismatch    :0           Initiator dh mismatch          :0\n") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "lab fault inject random: another fault each run, its seed printed, the same one again "
+    "with seed N",
+    "[lab][faults]") {
+  auto inject = [](const std::string& line) {
+    auto lab = seed_lab();
+    LabConsoleOptions options;
+    std::istringstream in(line + "\nlab fault reveal\n");
+    std::ostringstream out, err;
+    run_lab_script(*lab, options, in, out, err);
+    return out.str() + err.str();
+  };
+  const std::string first = inject("lab fault inject random");
+  INFO(first);
+  const size_t at = first.find("seed ");
+  REQUIRE(at != std::string::npos);
+  const std::string seed = first.substr(at + 5, first.find(':', at) - at - 5);
+  // The seed printed gives the same fault again.
+  const std::string again = inject("lab fault inject random seed " + seed);
+  auto revealed = [](const std::string& text) { return text.substr(text.find("\nf") + 1, 4); };
+  CHECK(revealed(again) == revealed(first));
+  // Without a seed, the runs do not all inject the same fault (20 faults; 8 runs all alike would
+  // happen once in 20^7).
+  std::set<std::string> seen;
+  for (int i = 0; i < 8; ++i) seen.insert(revealed(inject("lab fault inject random")));
+  CHECK(seen.size() > 1);
+  CHECK(inject("lab fault inject random seed x").find("N is a number") != std::string::npos);
 }
