@@ -87,8 +87,15 @@ std::string display_ipsec_sa(const Device& d) {
       const uint32_t held = d.now() - any.created;
       o += format("    Holding time      : %ud %uh %um %us\n", held / 86400, held / 3600 % 24,
                   held / 60 % 60, held % 60);
-      o += "    Tunnel local      : " + to_string(any.local) + (e.manual ? "" : ":500") + "\n";
-      o += "    Tunnel remote     : " + to_string(any.remote) + (e.manual ? "" : ":500") + "\n";
+      // The ports IKE (and ESP in UDP) use: 500 both ends, or after NAT-T's float 4500 here and
+      // whatever port the peer's NAT gave it there.
+      const std::string local_port = e.manual ? "" : any.udp_encapsulation ? ":4500" : ":500";
+      const std::string remote_port = e.manual ? ""
+                                      : any.udp_encapsulation
+                                          ? ":" + std::to_string(any.remote_port)
+                                          : ":500";
+      o += "    Tunnel local      : " + to_string(any.local) + local_port + "\n";
+      o += "    Tunnel remote     : " + to_string(any.remote) + remote_port + "\n";
       if (rule != nullptr) {
         o += "    Flow source       : " + flow(rule->source, rule->protocol, rule->src_port) + "\n";
         o += "    Flow destination  : " + flow(rule->destination, rule->protocol, rule->dst_port) +

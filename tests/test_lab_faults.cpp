@@ -7,6 +7,7 @@
 
 #include "app/lab_console.hpp"
 #include "app/lab_faults.hpp"
+#include "cli/line_runner.hpp"
 
 using namespace vfw;
 using namespace vfw::lab;
@@ -134,6 +135,17 @@ TEST_CASE(
   CHECK(sas[0]->state == ike::IkeSaState::Established);
   CHECK(sas[0]->remote.port == ike::kNatTraversalPort);
   CHECK(sas[0]->nat_local);  // FW1 knows it is the one behind the NAT
+  // display ipsec sa shows the ports the tunnel floated to: 4500 here, the NAT's port there.
+  LineRunner fw1(*translated->device("fw1"));
+  const std::string shown = fw1.run("display ipsec sa", 0).out;
+  INFO(shown);
+  CHECK(shown.find("    Tunnel local      : 1.1.1.1:4500\n") != std::string::npos);
+  CHECK(shown.find("    Tunnel remote     : 2.1.1.1:4500\n") != std::string::npos);
+  LineRunner fw3(*translated->device("fw3"));
+  const std::string far = fw3.run("display ipsec sa", 0).out;
+  INFO(far);
+  CHECK(far.find("    Tunnel local      : 2.1.1.1:4500\n") != std::string::npos);
+  CHECK(far.find(":500\n") == std::string::npos);
 
   // With the filter: IKE_SA_INIT passes on 500, IKE_AUTH on 4500 is lost, retransmitted, and
   // the exchange times out after its six transmissions.
