@@ -90,9 +90,7 @@ struct Finding {
   ItemStatus verdict = ItemStatus::Passed;
   std::vector<std::string> evidence;
   std::vector<std::string> fix;  // lines to type on device, system-view to return
-  // Other fixes for the same item, in order of more change: tried when fix cannot be proven.
-  std::vector<std::vector<std::string>> alternatives;
-  std::string check;  // what to check by hand when configurations cannot tell
+  std::string check;             // what to check by hand when configurations cannot tell
   FixProof proof;
 };
 

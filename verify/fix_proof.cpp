@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "cli/line_runner.hpp"
 #include "config/render.hpp"
@@ -298,33 +299,27 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
   std::vector<Finding> together;
   for (auto& f : d.findings) {
     if (f.verdict != ItemStatus::Failed || f.fix.empty()) continue;
-    std::vector<std::vector<std::string>> candidates = {f.fix};
-    candidates.insert(candidates.end(), f.alternatives.begin(), f.alternatives.end());
-    f.fix.clear();
-    f.alternatives.clear();
-    for (const auto& lines : candidates) {
-      Attempt at = try_fix(f, lines, before, local, peer, o);
-      if (!at.why_not.empty()) {
-        f.proof.rejected.push_back(fix_words(lines) + ": " + at.why_not);
+    const std::vector<std::string> lines = std::exchange(f.fix, {});
+    Attempt at = try_fix(f, lines, before, local, peer, o);
+    if (!at.why_not.empty()) {
+      f.proof.rejected.push_back(fix_words(lines) + ": " + at.why_not);
+      continue;
+    }
+    // The lines for the finding's device, one block after another; another device's part of
+    // the same fix is a finding of its own, proven together.
+    f.proof.verified = true;
+    f.proof.ran = at.ran;
+    for (const auto& fx : at.fixes) {
+      if (fx.device == f.device) {
+        f.fix.insert(f.fix.end(), fx.lines.begin(), fx.lines.end());
         continue;
       }
-      // The lines for the finding's device, one block after another; another device's part of
-      // the same fix is a finding of its own, proven together.
-      f.proof.verified = true;
-      f.proof.ran = at.ran;
-      for (const auto& fx : at.fixes) {
-        if (fx.device == f.device) {
-          f.fix.insert(f.fix.end(), fx.lines.begin(), fx.lines.end());
-          continue;
-        }
-        Finding other = f;
-        other.device = fx.device;
-        other.fix = fx.lines;
-        other.evidence = {"the second half of " + f.device + "'s fix: " + fix_words(fx.lines)};
-        other.proof.ran = {"proven together with the fix on " + f.device};
-        together.push_back(std::move(other));
-      }
-      break;
+      Finding other = f;
+      other.device = fx.device;
+      other.fix = fx.lines;
+      other.evidence = {"the second half of " + f.device + "'s fix: " + fix_words(fx.lines)};
+      other.proof.ran = {"proven together with the fix on " + f.device};
+      together.push_back(std::move(other));
     }
   }
   for (auto& t : together) d.findings.push_back(std::move(t));
