@@ -111,11 +111,11 @@ void Device::release_held() {
                          runtime_.next_ip_id++) != DropReason::None)
       continue;
     packet.resize(length);
-    if (egress_sink_) {
-      egress_sink_(packet, out);
-    } else if (released_.size() < Runtime::kMaxHeld) {
-      released_.push_back({out, std::move(packet)});
-    }
+    // Queued, never sent from here: the negotiation's last message (IKEv1's quick mode 3, which
+    // the responder waits for before it installs its inbound SA) is queued by the same drain
+    // and must leave first, or the peer drops this packet as `IPSec SPI not found`. Whoever
+    // carries the device's traffic sends its IKE datagrams, then take_released().
+    if (released_.size() < Runtime::kMaxHeld) released_.push_back({out, std::move(packet)});
   }
 }
 

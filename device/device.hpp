@@ -180,8 +180,9 @@ class Device {
   using EgressSink = std::function<void(std::span<const uint8_t> packet, uint16_t interface)>;
   void set_egress_sink(EgressSink sink) { egress_sink_ = std::move(sink); }
 
-  // Packets that waited for IKE and left through the new SA, when no egress sink is set (tests,
-  // the lab): taken by whoever carries them on.
+  // Packets that waited for IKE and left through the new SA: taken by whoever carries the
+  // device's traffic on (the Ethernet front end, the daemon's sockets, the tests), after the
+  // IKE datagrams that brought the SA up.
   std::vector<EmittedPacket> take_released() { return std::exchange(released_, {}); }
   // How long a packet waits for its tunnel before it is given up.
   static constexpr uint32_t kHoldSeconds = 30;

@@ -142,6 +142,8 @@ void IkeSockets::send_datagrams() {
                        ec);
     if (ec) log_.line("IKE/4/SEND: to " + to_string(d.remote.address) + ": " + ec.message());
   }
+  // The packets held while IKE negotiated, after the negotiation's last message.
+  for (const auto& p : device_.take_released()) egress(p.bytes, p.interface);
 }
 
 }  // namespace vfw

@@ -197,6 +197,7 @@ class Engine final : public Negotiator {
   // Sending.
   void transmit(const Endpoint& local, const Endpoint& remote, Bytes message);
   void send_flight(IsakmpSa& sa, Flight& flight, Bytes message, bool await, uint64_t now_ms);
+  static Deletion isakmp_deletion(const IsakmpSa& sa);  // the ISAKMP SA named by its cookies
   Bytes seal(Header h, const PayloadWriter& w, const IsakmpSa& sa, Bytes& iv) const;
   bool open(std::span<const uint8_t> message, const Header& h, const IsakmpSa& sa, Bytes& iv,
             Bytes& plain, Payloads& p, DecodeError& error) const;

@@ -37,15 +37,19 @@ void Engine::delete_child(IsakmpSa& sa, size_t index) {
   send_informational(sa, w);
 }
 
+Deletion Engine::isakmp_deletion(const IsakmpSa& sa) {
+  Deletion d;
+  d.protocol = protocol::kIsakmp;
+  d.spi_size = 16;
+  d.spis.push_back(cookies(sa.cky_i, sa.cky_r));
+  return d;
+}
+
 void Engine::delete_sa(IsakmpSa& sa) {
   while (!sa.children.empty()) delete_child(sa, sa.children.size() - 1);
   if (sa.established()) {
     PayloadWriter w;
-    Deletion d;
-    d.protocol = protocol::kIsakmp;
-    d.spi_size = 16;
-    d.spis.push_back(cookies(sa.cky_i, sa.cky_r));
-    w.deletion(d);
+    w.deletion(isakmp_deletion(sa));
     send_informational(sa, w);
   }
   remove(&sa);

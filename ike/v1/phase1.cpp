@@ -163,7 +163,21 @@ bool Engine::check_peer_id(IsakmpSa& sa, const Id& id, uint64_t now_ms) {
          notify::kInvalidIdInformation, now_ms);
   last_error().debug_before.push_back("25:6956 ERROR - Received remote-name(" + got +
                                       ") does not match with peer remote-name(" + expected + ")");
-  notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidIdInformation);
+  if (sa.initiator && sa.state == Phase1State::MainSent5) {
+    // The responder sent message 6 with its ISAKMP SA established, and believes no unprotected
+    // notification about an established SA (RFC 2408 5.1): the delete goes encrypted, under the
+    // keys both sides now hold, so that it does not keep a READY SA per attempt.
+    PayloadWriter w;
+    Notification n;
+    n.protocol = protocol::kIsakmp;
+    n.type = notify::kInvalidIdInformation;
+    n.spi = cookies(sa.cky_i, sa.cky_r);
+    w.notification(n);
+    w.deletion(isakmp_deletion(sa));
+    send_informational(sa, w);
+  } else {
+    notify_plain(sa.local, sa.remote, sa.cky_i, sa.cky_r, notify::kInvalidIdInformation);
+  }
   remove(&sa);
   return false;
 }

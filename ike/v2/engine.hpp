@@ -182,6 +182,7 @@ class Engine final : public Negotiator {
   IkeSa* find_own(uint64_t own_spi);
   void send(IkeSa& sa, Bytes message, bool request, uint64_t now_ms);
   void fail(IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify, uint64_t now_ms);
+  void reject_responder(IkeSa& sa, uint64_t now_ms);
   void record_for(const IkeSa& sa, Failure reason, const std::string& detail, uint16_t notify,
                   uint64_t now_ms);
   void record(Ipv4 peer, uint16_t port, Failure reason, const std::string& detail, uint16_t notify,

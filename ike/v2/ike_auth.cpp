@@ -123,6 +123,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
     return;
   }
   if (peer.remote_id && *peer.remote_id != *p.idr) {
+    reject_responder(sa, now_ms);
     fail(sa, Failure::ConfigIdMismatch,
          "Peer remote-name(" + id_texts(*p.idr, *peer.remote_id).first + ") does not match with " +
              id_texts(*p.idr, *peer.remote_id).second,
@@ -132,6 +133,7 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   const Bytes expected =
       psk_auth(*sa.suite.prf, psk_bytes(peer), sa.init_response, sa.ni, sa.keys.pr, p.idr->body());
   if (!psk_auth_matches(*p.auth, expected)) {
+    reject_responder(sa, now_ms);
     fail(sa, Failure::AuthenticationFail,
          "Authentication failed for the peer " + to_string(sa.remote.address),
          notify::kAuthenticationFailed, now_ms);
@@ -168,6 +170,18 @@ void Engine::on_auth_response(IkeSa& sa, const Payloads& p, uint64_t now_ms) {
   }
   install_child(sa, sa.child, sa.child_spi, peer_spi, *p.tsi, *p.tsr, {}, sa.ni, sa.nr, true,
                 now_ms);
+}
+
+// The responder installed its IKE SA and IPSec SAs when it sent the answer this side rejects:
+// tell it in an INFORMATIONAL of its own (RFC 7296 2.21.2: the initiator's error goes back in a
+// separate exchange, the one exception to not answering a response), the IKE SA deleted, so
+// that it does not keep a READY SA pair per attempt. Its answer finds no SA here and is dropped.
+void Engine::reject_responder(IkeSa& sa, uint64_t now_ms) {
+  if (sa.outbound.encryption == nullptr) return;
+  PayloadWriter w;
+  w.notify(notify::kAuthenticationFailed);
+  w.del({protocol::kIke, 0, {}});
+  send_protected(sa, exchange::kInformational, false, sa.next_request_id++, w, now_ms);
 }
 
 void Engine::install_child(IkeSa& sa, size_t child_index, uint32_t spi_in, uint32_t spi_out,
