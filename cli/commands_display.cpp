@@ -281,6 +281,8 @@ void register_display_commands(CommandEngine& e) {
   t.add("display ipsec policy [ name {word:name} ]", with_device([](Device& d, const Args& a) {
           return display_ipsec_policy(d, a.str("name"));
         }));
+  t.add("display ipsec policy brief",
+        with_device([](Device& d, const Args&) { return display_ipsec_policy_brief(d); }));
   t.add("display ikev2 statistics error",
         with_device([](Device& d, const Args&) { return display_ikev2_statistics_error(d); }));
   t.add("display ike error-info",

@@ -47,6 +47,7 @@ std::string display_ike_error_info(const Device& d);
 std::string display_ikev2_statistics_error(const Device& d);
 std::string display_ipsec_proposal(const Device& d, const std::string& only);  // "": all
 std::string display_ipsec_policy(const Device& d, const std::string& only);    // "": all
+std::string display_ipsec_policy_brief(const Device& d);
 
 // A "printf" into a std::string, for the fixed-width columns of these tables.
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -303,6 +303,14 @@ TEST_CASE("display ipsec proposal name prints the USG6000V1 capture's layout", "
   CHECK(policy.find("IPSec policy group: \"map1\"\nUsing interface: GigabitEthernet0/0/2\n") !=
         std::string::npos);
   CHECK(policy.find("    Security data flow: 3000\n    Peer name: fw3\n") != std::string::npos);
+  // brief: VRP's columns (the NE40E command reference's sample; no USG capture is published).
+  CHECK(r1.run("display ipsec policy brief", 0).out ==
+        "current ipsec policy number: 1 \n" + std::string(83, '-') +
+            "\nIPsec-Policy-Name  Mode     acl  ike-peer         Local-Address   Remote-Address   "
+            "\n" +
+            std::string(83, '-') +
+            "\nmap1-10            isakmp   3000 fw3              1.1.1.1         2.1.1.1\n");
+  CHECK(r1.run("dis ipsec pol b", 0).out == r1.run("display ipsec policy brief", 0).out);
 }
 
 TEST_CASE(
