@@ -26,6 +26,7 @@
 #include "cli/config_loader.hpp"
 #include "config/interface_name.hpp"
 #include "device/packet_trace.hpp"
+#include "device/trace_fix_proof.hpp"
 #include "diagnose/diagnosis.hpp"
 #include "stages/standard_stages.hpp"
 #include "verify/fix_proof.hpp"
@@ -388,6 +389,9 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  // The trace's fixes are proven before they are shown, typed with the CLI's command engine
+  // (a layer above the device that traces).
+  vfw::set_fix_typist(vfw::cli::apply_fix);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "device/device.hpp"
 
 #include "device/own_traffic.hpp"
+#include "device/trace_fix_proof.hpp"
 #include "explain/trace_explainer.hpp"
 
 #include "stages/ipsec_stage.hpp"
@@ -219,6 +220,9 @@ Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   ctx.length = length;
   ctx.capacity = capacity;
   settle();
+  // A traced packet's fixes are proven on the packet as it arrived (the pipeline rewrites it).
+  std::vector<uint8_t> as_arrived;
+  if (trace != nullptr && proving_trace_fixes()) as_arrived.assign(packet, packet + length);
   ctx.snap = snapshot_.get();
   ctx.rt = &runtime_;
   ctx.now = now();
@@ -229,6 +233,7 @@ Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) trace->device = config_.sysname;
   const Action a = pipeline_.process(ctx);
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
+  if (!as_arrived.empty()) prove_trace_fixes(*this, as_arrived, interface, from_device, *trace);
   length = ctx.length;
   if (a == Action::Forward && egress_sink_) egress_sink_({packet, length}, ctx.out_if);
   if (!runtime_.ike_acquires.empty()) run_ike();

@@ -89,8 +89,10 @@ class Explainer {
             std::vector<std::string> fix = {}) {
     t_.result.warnings.push_back({summary + " (stage " + std::to_string(s.number) + ", " +
                                       std::string(stage_id(s.stage)) + ")",
-                                  {}});
-    s.warnings.push_back({std::move(message), std::move(fix)});
+                                  {},
+                                  {},
+                                  0});
+    s.warnings.push_back({std::move(message), std::move(fix), {}, 0});
   }
 
   std::string zone(uint8_t z) const {
@@ -605,6 +607,8 @@ class Explainer {
                "hosts, also helps",
            {"system-view", "interface " + interface(s->before.in_if),
             " tcp adjust-mss " + std::to_string(mss), "return"});
+      // The fix acts on the segments the hosts send next, not on this one: those are proven.
+      s->warnings.back().proof_length = fits;
       return;
     }
     warn(*s, summary,

@@ -236,6 +236,35 @@ Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound) {
   return make_sa(spec);
 }
 
+Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
+  const auto ek = from_hex(sa.crypto.encryption_key_hex());
+  const auto ak = from_hex(sa.crypto.authentication_key_hex());
+  SaSpec spec;
+  spec.spi = sa.spi;
+  spec.protocol = sa.protocol;
+  spec.inbound = sa.inbound;
+  spec.tunnel = sa.tunnel;
+  spec.local = sa.local;
+  spec.remote = sa.remote;
+  spec.udp_encapsulation = sa.udp_encapsulation;
+  spec.remote_port = sa.remote_port;
+  spec.encryption = sa.crypto.encryption();
+  spec.encryption_key = ek;
+  spec.authentication = sa.crypto.authentication();
+  spec.authentication_key = ak;
+  spec.sequence = sa.inbound ? 0 : sa.sequence;
+  spec.created = sa.created;
+  spec.lifetime_seconds = sa.lifetime_seconds;
+  spec.lifetime_kilobytes = sa.lifetime_kilobytes;
+  spec.policy = sa.policy;
+  spec.policy_seq = sa.policy_seq;
+  spec.policy_index = sa.policy_index;
+  spec.interface = sa.interface;
+  spec.fingerprint = sa.fingerprint;
+  spec.conn_id = sa.conn_id;
+  return make_sa(spec);
+}
+
 namespace {
 
 std::string hex_spi(uint32_t spi) {

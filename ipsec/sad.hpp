@@ -87,6 +87,11 @@ std::string wireshark_esp_sa(const Sa& sa);
 // uses it to build the reply the peer would send through the tunnel.
 Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound);
 
+// The same SA for another device (a proof's copy, device/trace_fix_proof.hpp): the same SPI,
+// direction and keys; an inbound copy's anti-replay window starts empty, so that the packet the
+// original just accepted is accepted again.
+Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa);
+
 class Sad {
  public:
   // Per packet: hash lookups and a vector index, no scan and no string compare.

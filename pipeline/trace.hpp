@@ -45,6 +45,13 @@ struct TraceFlow {
 struct TraceWarning {
   std::string message;
   std::vector<std::string> fix;
+  // How the fix was proven (device/trace_fix_proof.hpp): what the packet did when traced again
+  // with it, or "not shown: ..." with the fix that was tried and why it was not enough (fix is
+  // then empty). Empty when no proof ran.
+  std::string proof;
+  // A fix that changes what the sender sends (tcp adjust-mss) is proven on the packet it makes
+  // the sender send: this one cut to this IP length. 0: on this packet as it is.
+  uint32_t proof_length = 0;
 };
 
 struct TraceStep {
@@ -94,6 +101,8 @@ struct Trace {
 // Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md,
 // one line, and as a value for the outputs that embed traces (lab trace).
 std::string format_trace_text(const Trace& t);
+// One step in a line: "stage 7 security-policy: permit, rule trust_to_untrust".
+std::string step_summary(const TraceStep& s);
 std::string format_trace_json(const Trace& t);
 nlohmann::ordered_json trace_json(const Trace& t);
 // Any of vfw's JSON outputs as the line it prints: compact, keys in the order they were made,

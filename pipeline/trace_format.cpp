@@ -6,6 +6,13 @@
 
 namespace vfw {
 
+std::string step_summary(const TraceStep& s) {
+  std::string line = "stage " + std::to_string(s.number) + " " + std::string(stage_id(s.stage)) +
+                     ": " + std::string(outcome_id(s.result));
+  if (!s.matched.empty()) line += ", " + s.matched;
+  return line;
+}
+
 std::string format_trace_text(const Trace& t) {
   std::ostringstream o;
   o << "Device: " << t.device << "\n";
@@ -22,6 +29,7 @@ std::string format_trace_text(const Trace& t) {
       o << "  Warning: " << w.message << "\n";
       for (size_t k = 0; k < w.fix.size(); ++k)
         o << (k == 0 ? "  Fix:     " : "           ") << w.fix[k] << "\n";
+      if (!w.proof.empty()) o << (w.fix.empty() ? "  No fix:  " : "  Proven:  ") << w.proof << "\n";
     }
   }
   o << "\nResult:\n";
@@ -46,7 +54,11 @@ nlohmann::ordered_json trace_json(const Trace& t) {
   using Json = nlohmann::ordered_json;
   auto warnings = [](const std::vector<TraceWarning>& list) {
     Json out = Json::array();
-    for (const auto& w : list) out.push_back(Json{{"message", w.message}, {"fix", w.fix}});
+    for (const auto& w : list) {
+      out.push_back(Json{{"message", w.message},
+                         {"fix", w.fix},
+                         {"proof", w.proof.empty() ? Json(nullptr) : Json(w.proof)}});
+    }
     return out;
   };
   auto reason = [](DropReason r) {

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/fix_typing.hpp"
+#include "device/trace_fix_proof.hpp"
+
 int main(int argc, char* argv[]) {
   char dir[] = "/tmp/vfw-tests-XXXXXX";
   if (mkdtemp(dir) == nullptr || chdir(dir) != 0) {
@@ -17,6 +20,8 @@ int main(int argc, char* argv[]) {
   }
   // The key that seals configuration secrets (config/secret.hpp): the test run's own.
   setenv("VFW_DEVICE_KEY", (std::string(dir) + "/device.key").c_str(), 1);
+  // The trace's fixes are proven with the CLI's command engine, as in vfw itself.
+  vfw::set_fix_typist(vfw::cli::apply_fix);
   const int status = Catch::Session().run(argc, argv);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);

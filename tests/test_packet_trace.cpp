@@ -88,13 +88,17 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
                 "\"output\":\"GigabitEthernet0/0/2\",\"leaving\":\"icmp 1.1.1.1 -> 10.2.1.2 type 8 "
                 "code 0 id 2048\",\"drop_reason\":null,\"warnings\":[{"
                 "\"message\":\"sent in plain text: nat-policy rule internet translates "
-                "traffic that ipsec policy map1 10 protects (stage 9, snat)\",\"fix\":[]}]}}") !=
-      std::string::npos);
+                "traffic that ipsec policy map1 10 protects (stage 9, snat)\",\"fix\":[],"
+                "\"proof\":null}]}}") != std::string::npos);
   // The step where it happens carries the warning with the fix, line by line.
   CHECK(json.find("\"drop_reason\":null,\"warnings\":[{\"message\":\"ipsec policy map1 10 (acl "
                   "3000 rule 5) protects icmp 10.1.1.2 -> 10.2.1.2 as it arrived") !=
         std::string::npos);
   CHECK(json.find("\"fix\":[\"system-view\",\"nat-policy\",\" rule name no_nat_ipsec\",") !=
+        std::string::npos);
+  // Proven before it is shown: traced again on a copy with the fix, the packet waits for IKE.
+  CHECK(json.find("\"return\"],\"proof\":\"traced again with it on a copy of the configuration: "
+                  "held while IKE negotiates, then sent through the tunnel\"}") !=
         std::string::npos);
 }
 
