@@ -18,6 +18,8 @@
 #include "cli/line_runner.hpp"
 #include "config/words.hpp"
 #include "diagnose/diagnosis.hpp"
+#include "diagnose/trace_evidence.hpp"
+#include "ipsec/spd.hpp"
 #include "verify/fix_proof.hpp"
 
 namespace vfw {
@@ -29,7 +31,7 @@ constexpr const char* kLabCommands[] = {
     "lab attach NAME",
     "lab ping HOST DEST [count N] [size N] [df]",
     "lab send HOST tcp|udp DEST PORT",
-    "lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]",
+    "lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [detail] [json]",
     "lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]",
     "lab fix N",
     "lab capture NODE:INTERFACE FILE|stop",
@@ -223,7 +225,8 @@ class Console {
     if (what == "fault" && w.size() >= 3) return fault(w);
     return fail(
         "Unrecognized lab command. Lab commands: lab list, lab attach NAME, lab ping HOST DEST "
-        "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [json], lab diagnose "
+        "[count N] [size N] [df], lab trace HOST DEST [protocol P] [port N] [detail] [json], lab "
+        "diagnose "
         "HOST "
         "DEST [protocol P] [port N], lab fix N, lab clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send HOST tcp|udp DEST PORT, lab "
@@ -353,7 +356,8 @@ class Console {
     return {delivered, o, ""};
   }
 
-  // lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]
+  // lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [detail] [json]: a line per hop, or every
+  // stage with detail
   LineOutput trace(const std::vector<std::string>& w) {
     const lab::Host* h = lab_->host(w[2]);
     if (h == nullptr) return fail("No host named " + w[2] + " in the lab.");
@@ -364,10 +368,13 @@ class Console {
     p.dst = *dest;
     p.src_port = 1;
     bool json = false;
+    bool detail = false;
     int port = -1;
     for (size_t i = 4; i < w.size(); ++i) {
       if (w[i] == "json" || w[i] == "--json") {
         json = true;
+      } else if (w[i] == "detail") {
+        detail = true;
       } else if (w[i] == "protocol" && i + 1 < w.size() &&
                  (w[i + 1] == "icmp" || w[i + 1] == "tcp" || w[i + 1] == "udp")) {
         p.protocol = w[i + 1] == "icmp"  ? ipproto::kIcmp
@@ -380,8 +387,8 @@ class Console {
         port = static_cast<int>(*n);
         ++i;
       } else {
-        return fail("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]: \"" + w[i] +
-                    "\" is not one of them.");
+        return fail("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [detail] [json]: \"" +
+                    w[i] + "\" is not one of them.");
       }
     }
     if (p.protocol != ipproto::kIcmp) {
@@ -394,7 +401,11 @@ class Console {
         !r.legs.empty() && std::any_of(r.legs.begin(), r.legs.end(), [](const auto& l) {
           return l.kind != lab::Lab::LegKind::Reply && l.delivered;
         });
-    return {delivered, json ? lab::Lab::format_trace_json(r) : lab::Lab::format_trace_text(r), ""};
+    return {delivered,
+            json     ? lab::Lab::format_trace_json(r)
+            : detail ? lab::Lab::format_trace_text(r)
+                     : lab::Lab::format_trace_summary(r),
+            ""};
   }
 
   // The firewall whose interface holds address, by node name; "" when none.
@@ -409,9 +420,28 @@ class Console {
     return "";
   }
 
+  // The firewall at the other end of the tunnel that protects the flow: the ike peer of the
+  // ipsec policy entry whose ACL covers it, on whichever interface it is applied; "" when no entry
+  // covers it (or its peer is not in the lab).
+  std::string far_firewall(const Device& near, const diagnose::DiagnoseOptions& o) const {
+    const auto spec = diagnose::flow_spec(o);
+    if (!spec) return "";
+    const ipsec::Flow flow{spec->protocol, spec->src, spec->dst, spec->src_port, spec->dst_port};
+    for (const auto& i : near.snapshot().interfaces) {
+      const ipsec::SpdMatch m = ipsec::spd_lookup(i.spd, flow);
+      if (m.entry == nullptr) continue;
+      for (const auto& p : near.config().ipsec_policies) {
+        if (p.name != m.entry->policy || p.seq != m.entry->seq) continue;
+        const config::IkePeer* peer = near.config().find_ike_peer(p.ike_peer);
+        if (peer != nullptr && peer->remote_address) return firewall_holding(*peer->remote_address);
+      }
+    }
+    return "";
+  }
+
   // lab diagnose HOST DEST [protocol P] [port N]: vfw diagnose on the lab's live configurations:
-  // the host's gateway, and the firewall at the other end of its tunnel (the ike peer's
-  // remote-address) as the peer. Its fixes are proven as vfw diagnose proves them and numbered
+  // the host's gateway, and the firewall at the other end of the tunnel that protects the flow
+  // (far_firewall) as the peer. Its fixes are proven as vfw diagnose proves them and numbered
   // for lab fix.
   LineOutput diagnose(const std::vector<std::string>& w) {
     const lab::Host* h = lab_->host(w[2]);
@@ -436,11 +466,11 @@ class Console {
     }
     if (w.size() % 2 != 0) return fail("lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]");
     const Device& local = *lab_->device(near);
-    std::string far;
-    for (const auto& p : local.config().ike_peers) {
-      if (p.remote_address && far.empty()) far = firewall_holding(*p.remote_address);
-    }
+    const std::string far = far_firewall(local, o);
     const Device* peer = far.empty() ? nullptr : lab_->device(far);
+    // The lab knows the routers beside each firewall: a route fix may name them as next hops.
+    o.neighbours[local.config().sysname] = lab_->neighbours(near);
+    if (peer != nullptr) o.neighbours[peer->config().sysname] = lab_->neighbours(far);
     const auto d = verify::diagnose_proven(local.config(), peer ? &peer->config() : nullptr, o);
     if (!d) return fail(d.error().message);
     fixes_.clear();
@@ -581,7 +611,7 @@ std::vector<std::string> lab_completions(lab::Lab& lab, const std::string& typed
     } else if (sub == "send" && at == 3) {
       candidates = {"tcp", "udp"};
     } else if (sub == "trace" && at >= 4) {
-      candidates = {"protocol", "port", "json"};
+      candidates = {"protocol", "port", "detail", "json"};
       if (w.back() == "protocol") candidates = {"icmp", "tcp", "udp"};
     } else if ((sub == "capture" && at == 2) || (sub == "link" && at == 3)) {
       candidates = lab.link_endpoints();

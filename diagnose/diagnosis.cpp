@@ -18,8 +18,9 @@ namespace {
 
 class Run {
  public:
-  Run(const config::Config& local, const config::Config* peer, PacketSpec spec)
-      : local_(local), peer_(peer), spec_(spec) {}
+  Run(const config::Config& local, const config::Config* peer, PacketSpec spec,
+      const DiagnoseOptions& options)
+      : local_(local), peer_(peer), spec_(spec), options_(options) {}
 
   Diagnosis run(const std::string& input) {
     Diagnosis d;
@@ -106,7 +107,7 @@ class Run {
       } else {
         f.evidence = evidence_of(*s);
         with_config(dev, *s, f);
-        f.fix = fix_of(*s);
+        f.fix = with_next_hop(dev, fix_of(*s));
         if (s->drop != DropReason::None) {
           f.verdict = ItemStatus::Failed;
         } else if (s->after.to_device) {
@@ -328,7 +329,19 @@ class Run {
       return;
     }
     const Snapshot& snap = dev.snapshot();
-    const uint8_t outside = snap.interfaces[route->after.out_if].zone;
+    // The decapsulated reply comes in where the tunnel ends: the interface whose ipsec policy
+    // protects the flow as it arrived (a translation may have sent the packet elsewhere).
+    uint8_t outside = snap.interfaces[route->after.out_if].zone;
+    if (const TraceStep* first = find(t, StageId::Session); first != nullptr) {
+      const ipsec::Flow flow{first->before.proto, Ipv4{first->before.src}, Ipv4{first->before.dst},
+                             first->before.sport, first->before.dport};
+      for (const auto& i : snap.interfaces) {
+        if (ipsec::spd_lookup(i.spd, flow).entry != nullptr) {
+          outside = i.zone;
+          break;
+        }
+      }
+    }
     const uint8_t inside = route->before.in_zone;
     const FlowFields back{outside,
                           inside,
@@ -437,6 +450,106 @@ class Run {
     return f;
   }
 
+  // A next hop for a route out of interface out: a router beside the device on that interface's
+  // network (options' neighbours), else the next hop another route of the device takes there.
+  std::optional<Ipv4> next_hop_on(const Device& dev, uint16_t out) const {
+    const Snapshot& snap = dev.snapshot();
+    if (out >= snap.interfaces.size()) return std::nullopt;
+    const auto i = dev.config().interfaces.find(snap.interfaces[out].name);
+    if (i == dev.config().interfaces.end() || !i->second.address) return std::nullopt;
+    const Prefix net = i->second.address->network();
+    if (const auto n = options_.neighbours.find(dev.config().sysname);
+        n != options_.neighbours.end()) {
+      for (const Ipv4 a : n->second) {
+        if (net.contains(a) && a != i->second.address->host) return a;
+      }
+    }
+    for (const Route& r : snap.fib.routes()) {
+      if (r.kind == RouteKind::Static && r.out_if == out && r.next_hop != Ipv4{} &&
+          net.contains(r.next_hop))
+        return r.next_hop;
+    }
+    return std::nullopt;
+  }
+
+  // A route fix that names an Ethernet interface and no next hop (the explainer's, where the
+  // device has no route to copy one from) names the next hop when one is known: on Ethernet the
+  // device would ask ARP for the destination itself, which no router across a carrier answers.
+  std::vector<std::string> with_next_hop(const Device& dev, std::vector<std::string> fix) const {
+    for (auto& line : fix) {
+      if (line.rfind("ip route-static ", 0) != 0) continue;
+      const auto last = line.rfind(' ');
+      const std::string via = line.substr(last + 1);
+      const uint16_t out = dev.snapshot().interface_index(via);
+      if (out == kNoInterface) continue;
+      if (const auto hop = next_hop_on(dev, out)) line = line.substr(0, last + 1) + to_string(*hop);
+    }
+    return fix;
+  }
+
+  // IKE's packets to the peer need a route, with a next hop where the peer is not on the
+  // interface's own network: the negotiation in memory carries them by hand, the carrier does not.
+  Finding reaches_peer(const config::Config& cfg, Ipv4 peer) const {
+    const Device dev(cfg);
+    Finding f;
+    f.item = {ItemList::Negotiation, 0, {}};
+    f.title = "a route carries IKE's packets to the peer " + to_string(peer);
+    f.device = label(cfg);
+    const Snapshot& snap = dev.snapshot();
+    const Route* r = snap.fib.lookup(peer);
+    auto suggest = [&](uint16_t out) {
+      if (const auto hop = next_hop_on(dev, out)) {
+        f.fix = {"system-view",
+                 "ip route-static " + to_string(peer) + " 255.255.255.255 " + to_string(*hop),
+                 "return"};
+        return;
+      }
+      const auto& i = dev.config().interfaces.at(snap.interfaces[out].name);
+      f.check = "a route to " + to_string(peer) + " through the carrier's address on " +
+                snap.interfaces[out].name + " (" + to_string(i.address->network().addr) + "/" +
+                std::to_string(i.address->length) +
+                "), usually the default route (ip route-static 0.0.0.0 0.0.0.0 NEXT-HOP): "
+                "the configurations do not say which address the carrier has there";
+    };
+    const std::optional<uint16_t> tunnel = [&]() -> std::optional<uint16_t> {
+      for (size_t n = 0; n < snap.interfaces.size(); ++n) {
+        const auto i = cfg.interfaces.find(snap.interfaces[n].name);
+        if (!snap.interfaces[n].spd.empty() && i != cfg.interfaces.end() && i->second.address)
+          return static_cast<uint16_t>(n);
+      }
+      return std::nullopt;
+    }();
+    if (r == nullptr) {
+      f.verdict = ItemStatus::Failed;
+      f.evidence = {"no route to " + to_string(peer) +
+                    ": the IKE packets to the peer are never sent, and the negotiation times "
+                    "out (display ike sa shows no SA with " +
+                    to_string(peer) + ")"};
+      if (tunnel) suggest(*tunnel);
+      return f;
+    }
+    const std::string route_words = to_string(r->prefix.addr) + "/" +
+                                    std::to_string(r->prefix.len) + " interface " +
+                                    snap.interfaces[r->out_if].name +
+                                    (r->next_hop != Ipv4{} ? " nexthop " + to_string(r->next_hop)
+                                                           : std::string(" (no next hop)"));
+    f.evidence = {"route " + route_words};
+    const auto i = cfg.interfaces.find(snap.interfaces[r->out_if].name);
+    const bool on_link = i != cfg.interfaces.end() && i->second.address &&
+                         i->second.address->network().contains(peer);
+    if (r->next_hop == Ipv4{} && !on_link && r->kind == RouteKind::Static) {
+      f.verdict = ItemStatus::Failed;
+      f.evidence.push_back("the route names " + snap.interfaces[r->out_if].name +
+                           " and no next hop: on Ethernet " + label(cfg) + " asks ARP for " +
+                           to_string(peer) +
+                           " itself, which is not on the interface's network, "
+                           "and no router across the carrier answers (unless the carrier answers "
+                           "ARP for it: proxy ARP)");
+      suggest(r->out_if);
+    }
+    return f;
+  }
+
   // --- with the peer: the forecast, the negotiation in memory, and the traffic through ------
   void with_peer(const config::IpsecPolicy* entry, const std::string& input,
                  std::vector<Finding>& out) {
@@ -469,6 +582,9 @@ class Run {
       return;
     }
     const TunnelSide b{them, peer_, peer_entry, peer_address};
+    // Each gateway reaches the other: the in-memory negotiation below does not route.
+    out.push_back(reaches_peer(local_, peer_address));
+    if (a.address != Ipv4{}) out.push_back(reaches_peer(*peer_, a.address));
     const NegotiationForecast fc = forecast_negotiation(a, b);
     forecast_item.evidence.push_back(
         me + " starts with IKEv" + std::to_string(fc.version) + " (ipsec policy " + entry->name +
@@ -667,6 +783,7 @@ class Run {
     }
     out.push_back(std::move(six));
     out.push_back(std::move(eight));
+    out.push_back(full_size(fw1, input));
 
     // The reply, from the far side's network back through both gateways, in the sessions the
     // request made.
@@ -703,6 +820,62 @@ class Run {
       }
     }
     out.push_back(std::move(back));
+  }
+
+  // Quality 1, the seed's "Poor IPSec Service Quality": a packet of the input interface's MTU,
+  // DF set, through the tunnel the negotiation brought up. When it does not fit once
+  // encapsulated, packets without DF are fragmented after encapsulation (the peer reassembles
+  // them before it decrypts: CPU on both) and packets with DF are dropped with ICMP
+  // fragmentation-needed; for TCP, `tcp adjust-mss` on the input interface keeps the segments
+  // within it. The overhead by part is the trace's.
+  Finding full_size(Device& fw1, const std::string& input) const {
+    const std::string me = label(local_);
+    Finding q;
+    q.item = {ItemList::Quality, 1, {}};
+    q.device = me;
+    const Snapshot& snap = fw1.snapshot();
+    const uint16_t in = snap.interface_index(input);
+    const uint32_t mtu = in < snap.interfaces.size() ? snap.interfaces[in].mtu : 1500;
+    q.title = "packets of " + input + "'s MTU (" + std::to_string(mtu) +
+              " bytes) cross the tunnel without fragmentation";
+    PacketSpec big = spec_;
+    big.total_length = static_cast<uint16_t>(mtu);
+    big.dont_fragment = true;
+    big.ip_id = static_cast<uint16_t>(spec_.ip_id + 2);
+    if (big.protocol == ipproto::kIcmp) big.src_port = static_cast<uint16_t>(spec_.src_port + 2);
+    const Traced t = send(fw1, build_packet(big), input);
+    const TraceStep* ip = find(t.trace, StageId::Ipsec);
+    if (ip == nullptr || ip->drop != DropReason::FragmentNeeded) {
+      q.evidence = {std::to_string(mtu) + " bytes with DF set: " +
+                    (t.action == Action::Forward ? "fit once encapsulated" : stopped_at(t.trace))};
+      return q;
+    }
+    q.evidence = evidence_of(*ip);
+    const auto& cfg_in = local_.interfaces.find(input);
+    const std::optional<uint16_t> mss =
+        cfg_in != local_.interfaces.end() ? cfg_in->second.tcp_adjust_mss : std::nullopt;
+    const std::vector<std::string> fix = fix_of(*ip);
+    if (spec_.protocol == ipproto::kTcp && mss && fix.size() == 4 &&
+        fix[2].rfind(" tcp adjust-mss ", 0) == 0 &&
+        *mss <= std::stoul(fix[2].substr(std::string(" tcp adjust-mss ").size()))) {
+      q.evidence.push_back("tcp adjust-mss " + std::to_string(*mss) + " on " + input +
+                           " keeps the TCP segments within it");
+      return q;
+    }
+    q.verdict = ItemStatus::Warning;
+    q.evidence.push_back(
+        "without DF such packets are fragmented after encapsulation, and the peer reassembles "
+        "them before it decrypts (CPU on both gateways: the seed's \"Poor IPSec Service "
+        "Quality\"); with DF they are dropped and ICMP fragmentation-needed goes back");
+    if (spec_.protocol == ipproto::kTcp) {
+      q.fix = fix;
+    } else {
+      q.check =
+          "the hosts' MTU, or their path MTU discovery (DF and ICMP fragmentation-needed "
+          "let through), keeps " +
+          flow_words(spec_).substr(0, flow_words(spec_).find(' ')) + " packets within what fits";
+    }
+    return q;
   }
 
   // Without SAs, the far side's items from its configuration: the inbound policy and the route.
@@ -752,6 +925,7 @@ class Run {
   const config::Config& local_;
   const config::Config* peer_;
   PacketSpec spec_;
+  const DiagnoseOptions& options_;
 };
 
 }  // namespace
@@ -776,7 +950,7 @@ Expected<Diagnosis> diagnose(const config::Config& local, const config::Config* 
   if (input.empty()) {
     return fail(local.sysname + " has no interface or route towards " + o.from);
   }
-  return Run(local, peer, *spec).run(input);
+  return Run(local, peer, *spec, o).run(input);
 }
 
 }  // namespace vfw::diagnose

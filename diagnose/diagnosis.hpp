@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,12 +20,14 @@
 
 namespace vfw::diagnose {
 
-// X(enum, id): an item's verdict, as the text and the JSON print it.
-#define VFW_ITEM_STATUSES(X)   \
-  X(Passed, "passed")          \
-  X(Failed, "failed")          \
-  X(NotReached, "not reached") \
-  X(NotDecidable, "not decidable")
+// X(enum, id): an item's verdict, as the text and the JSON print it. A warning does not stop the
+// flow but degrades it (the seed's "Poor IPSec Service Quality"): it fails no diagnosis.
+#define VFW_ITEM_STATUSES(X)       \
+  X(Passed, "passed")              \
+  X(Failed, "failed")              \
+  X(NotReached, "not reached")     \
+  X(NotDecidable, "not decidable") \
+  X(Warning, "warning")
 
 enum class ItemStatus : uint8_t {
 #define VFW_ENUM(e, id) e,
@@ -45,13 +48,15 @@ constexpr std::string_view verdict_name(ItemStatus v) {
 // X(enum, id): the lists of the seed an item belongs to. The forwarding requirements and the
 // service-interruption checklist are numbered as the seed numbers them; the reply (without the
 // peer's configuration), the negotiation and the lab (the flow carried through a lab of the two
-// gateways, verify/fix_proof.hpp) are one item each.
+// gateways, verify/fix_proof.hpp) are one item each; quality 1 is the seed's "Poor IPSec Service
+// Quality": full-size packets and the tunnel's MTU.
 #define VFW_ITEM_LISTS(X)       \
   X(Requirement, "requirement") \
   X(Checklist, "checklist")     \
   X(Reply, "reply")             \
   X(Negotiation, "negotiation") \
-  X(Lab, "lab")
+  X(Lab, "lab")                 \
+  X(Quality, "quality")
 
 enum class ItemList : uint8_t {
 #define VFW_ENUM(e, id) e,
@@ -105,6 +110,10 @@ struct DiagnoseOptions {
   std::string to;
   std::string protocol = "icmp";  // icmp | tcp | udp
   int port = -1;                  // the destination port for tcp and udp
+  // The routers beside each gateway, by sysname: the addresses a route fix may name as its next
+  // hop. A lab knows them (`lab diagnose`); configuration files do not, and a route a gateway
+  // needs through a next hop no file names is left to check by hand, not printed as a fix.
+  std::map<std::string, std::vector<Ipv4>> neighbours;
 };
 
 // Why not, for arguments that name no flow (bad addresses, no interface of the device reaches

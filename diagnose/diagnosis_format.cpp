@@ -12,7 +12,7 @@ namespace vfw::diagnose {
 std::string format_diagnosis_text(const Diagnosis& d) {
   std::ostringstream o;
   o << "Diagnosis of " << d.traffic << " and its reply\n";
-  size_t counts[4] = {0, 0, 0, 0};
+  size_t counts[kItemStatusIds.size()] = {};
   for (const auto& f : d.findings) {
     ++counts[static_cast<size_t>(f.verdict)];
     std::string verdict(verdict_name(f.verdict));
@@ -31,8 +31,10 @@ std::string format_diagnosis_text(const Diagnosis& d) {
   }
   o << "\n"
     << counts[static_cast<size_t>(ItemStatus::Failed)] << " failed, "
-    << counts[static_cast<size_t>(ItemStatus::Passed)] << " passed, "
-    << counts[static_cast<size_t>(ItemStatus::NotReached)] << " not reached, "
+    << counts[static_cast<size_t>(ItemStatus::Passed)] << " passed, ";
+  if (const size_t w = counts[static_cast<size_t>(ItemStatus::Warning)]; w != 0)
+    o << w << (w == 1 ? " warning, " : " warnings, ");
+  o << counts[static_cast<size_t>(ItemStatus::NotReached)] << " not reached, "
     << counts[static_cast<size_t>(ItemStatus::NotDecidable)] << " not decidable from the "
     << "configurations\n";
   return o.str();

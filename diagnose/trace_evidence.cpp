@@ -21,10 +21,7 @@ const TraceStep* find(const Trace& t, StageId stage) {
 }
 
 std::string step_line(const TraceStep& s) {
-  std::string line = "stage " + std::to_string(s.number) + " " + std::string(stage_id(s.stage)) +
-                     ": " + std::string(outcome_id(s.result));
-  if (!s.matched.empty()) line += ", " + s.matched;
-  return line;
+  return step_summary(s);
 }
 
 // The step's own words: its line, its changes and notes, its warnings.

@@ -279,6 +279,22 @@ class Explainer {
            {"system-view", "undo nat server name " + server->name, line, "return"});
       return;
     }
+    // The seed's remedy: the packet must not match the server map. A server whose global
+    // address is one the tunnel carries traffic to takes that traffic for itself: remove it
+    // (a server the outside must still reach gets a global address outside the tunnel's
+    // networks, or protocol and ports narrower than the tunnel's traffic).
+    if (!reverse && server != nullptr) {
+      warn(at,
+           fate_short() + ": the server map of " + by + " translates traffic that " +
+               policy_short(then) + " protects",
+           what + "the server map of " + by + " translated it to " + flow_words(s.after) + tail +
+               "; the server's global address " + to_string(server->global) +
+               " is an address the tunnel carries traffic to, so the server map must not hold "
+               "it: without the server (or with a global address outside the tunnel's networks) "
+               "the packet keeps its destination",
+           {"system-view", "undo nat server name " + server->name, "return"});
+      return;
+    }
     warn(at,
          fate_short() + ": the server map of " + by + " translates traffic that " +
              policy_short(then) + " protects",

@@ -177,6 +177,24 @@ std::vector<std::string> Lab::link_endpoints() const {
   return ends;
 }
 
+std::vector<Ipv4> Lab::neighbours(const std::string& node) const {
+  std::vector<Ipv4> found;
+  for (const auto& l : links_) {
+    for (const auto& [mine, theirs] : {std::pair{&l.a, &l.b}, std::pair{&l.b, &l.a}}) {
+      if (nodes_[mine->node].name != node) continue;
+      const Node& far = nodes_[theirs->node];
+      if (far.host) {
+        found.push_back(far.host->address());
+      } else if (far.device) {
+        const auto i = far.device->config().interfaces.find(theirs->interface);
+        if (i != far.device->config().interfaces.end() && i->second.address)
+          found.push_back(i->second.address->host);
+      }
+    }
+  }
+  return found;
+}
+
 std::string Lab::describe(const std::string& attached) const {
   std::string o = "Lab " + name_ + ": " + std::to_string(nodes_.size()) + " nodes, " +
                   std::to_string(links_.size()) + " links, clock " +
@@ -608,6 +626,59 @@ std::string Lab::format_trace_text(const TraceResult& t) {
       o += "Negotiation: " + t.negotiation + "\n";
     o += "\n";
   }
+  return o;
+}
+
+namespace {
+
+// The step that decided a hop: the one that dropped or held the packet; else the one that
+// changed what it is (encapsulated, decapsulated, translated), the last such; else the security
+// policy's verdict. "stage: result, matched".
+std::string deciding_step(const Trace& t) {
+  const TraceStep* decided = nullptr;
+  for (const auto& s : t.steps) {
+    if (s.drop != DropReason::None) return step_summary(s);
+    if (s.result == Outcome::Encapsulated || s.result == Outcome::Decapsulated ||
+        s.result == Outcome::Translated)
+      decided = &s;
+  }
+  if (decided == nullptr) {
+    for (const auto& s : t.steps) {
+      if (s.stage == StageId::SecurityPolicy) decided = &s;
+    }
+  }
+  return decided == nullptr ? std::string("-") : step_summary(*decided);
+}
+
+}  // namespace
+
+// `lab trace`'s summary: a line per firewall the packet crossed (the node, where it came in and
+// went out, the step that decided, what the firewall did with it), each leg's disposition.
+std::string Lab::format_trace_summary(const TraceResult& t) {
+  std::string o;
+  for (const auto& leg : t.legs) {
+    o += "== " + std::string(leg_id(leg.kind)) + " ==\n";
+    for (size_t i = 0; i < leg.hops.size(); ++i) {
+      const Hop& h = leg.hops[i];
+      const Trace& tr = h.trace;
+      const std::string action =
+          tr.result.held ? std::string("held") : std::string(action_name(tr.result.action));
+      const std::string out = tr.result.output.empty() ? std::string("-") : tr.result.output;
+      std::string node = h.node;
+      node.resize(std::max<size_t>(node.size(), 6), ' ');
+      o += "  " + std::to_string(i + 1) + "  " + node + " " + h.input + " -> " + out + "  " +
+           deciding_step(tr) + "  [" + action + "]";
+      size_t warnings = 0;
+      for (const auto& s : tr.steps) warnings += s.warnings.size();
+      if (warnings != 0)
+        o += "  (" + std::to_string(warnings) + " warning" + (warnings > 1 ? "s" : "") + ")";
+      o += "\n";
+    }
+    o += "  Disposition: " + leg.disposition + "\n";
+    if (leg.kind == LegKind::Packet && !t.negotiation.empty())
+      o += "  Negotiation: " + t.negotiation + "\n";
+  }
+  o += "(lab trace ... detail: every firewall's stages, warnings and fixes)\n";
   return o;
 }
 

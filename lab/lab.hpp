@@ -46,6 +46,9 @@ class Lab {
   std::vector<std::string> host_names() const;
   // Both ends of every link as `lab capture` and `lab link` take them: "fw2:GigabitEthernet0/0/2".
   std::vector<std::string> link_endpoints() const;
+  // The addresses at the far ends of node's links (a firewall's interface address, a host's
+  // address): the routers a route of node's may name as its next hop.
+  std::vector<Ipv4> neighbours(const std::string& node) const;
 
   // The simulated clock, in milliseconds; run() moves it to each event's time.
   uint64_t now_ms() const { return now_ms_; }
@@ -111,7 +114,8 @@ class Lab {
     std::string negotiation;  // what the held packet's negotiation did, when there was one
   };
   TraceResult trace(const std::string& host, const PacketSpec& packet);
-  static std::string format_trace_text(const TraceResult& t);
+  static std::string format_trace_text(const TraceResult& t);     // every hop's stages
+  static std::string format_trace_summary(const TraceResult& t);  // a line per hop
   static std::string format_trace_json(const TraceResult& t);
 
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").

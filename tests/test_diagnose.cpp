@@ -9,6 +9,7 @@
 #include "diagnose/negotiation_forecast.hpp"
 #include "diagnose/negotiation_in_memory.hpp"
 #include "lab.hpp"
+#include "verify/fix_proof.hpp"
 
 using namespace vfw;
 using namespace vfw::test;
@@ -189,7 +190,7 @@ TEST_CASE(
 TEST_CASE("diagnose on the misordered FW1: requirement 5 fails with the no-nat fix, exit status",
           "[diagnose]") {
   const config::Config c1 = load_example("fw1-misordered-nat.cfg");
-  const auto d = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "icmp", -1});
+  const auto d = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "icmp", -1, {}});
   REQUIRE(d);
   CHECK(d->failed());
   auto item = [&](const std::string& name) -> const Finding& {
@@ -220,13 +221,65 @@ TEST_CASE("diagnose on the misordered FW1: requirement 5 fails with the no-nat f
   // The correct FW1 with its peer: nothing fails, and the tunnel carries the traffic both ways.
   const config::Config good = load_example("fw1.cfg");
   const config::Config fw3 = load_example("fw3.cfg");
-  const auto ok = diagnose::diagnose(good, &fw3, {"10.1.1.2", "10.2.1.2", "icmp", -1});
+  const auto ok = diagnose::diagnose(good, &fw3, {"10.1.1.2", "10.2.1.2", "icmp", -1, {}});
   REQUIRE(ok);
   for (const auto& f : ok->findings) {
     INFO(f.item.text() << ": " << f.title);
+    if (f.item.is(diagnose::ItemList::Quality, 1)) continue;
     CHECK((f.verdict == ItemStatus::Passed || f.verdict == ItemStatus::NotDecidable));
   }
   CHECK_FALSE(ok->failed());
+}
+
+TEST_CASE(
+    "quality 1: full-size packets through the tunnel, the overhead by part, tcp adjust-mss for "
+    "TCP proven, and passed once the interface clamps",
+    "[diagnose][proof]") {
+  const config::Config fw1 = load_example("fw1.cfg");
+  const config::Config fw3 = load_example("fw3.cfg");
+  auto quality = [](const diagnose::Diagnosis& d) {
+    for (const auto& f : d.findings) {
+      if (f.item.is(diagnose::ItemList::Quality, 1)) return f;
+    }
+    FAIL("no quality item");
+    return diagnose::Finding{};
+  };
+  // ICMP: a warning with what it costs and what to check; nothing fails.
+  const auto icmp = verify::diagnose_proven(fw1, &fw3, {"10.1.1.2", "10.2.1.2", "icmp", -1, {}});
+  REQUIRE(icmp);
+  CHECK_FALSE(icmp->failed());
+  const diagnose::Finding qi = quality(*icmp);
+  INFO(diagnose::format_diagnosis_text(*icmp));
+  CHECK(qi.verdict == ItemStatus::Warning);
+  CHECK(qi.title ==
+        "packets of GigabitEthernet0/0/1's MTU (1500 bytes) cross the tunnel without "
+        "fragmentation");
+  const std::string evidence = [&] {
+    std::string all;
+    for (const auto& e : qi.evidence) all += e + "\n";
+    return all;
+  }();
+  CHECK(evidence.find("this SA adds 20 (outer IP header, tunnel mode) + 8 (ESP header: SPI and "
+                      "sequence number) + 16 (IV) + ") != std::string::npos);
+  CHECK(qi.fix.empty());
+  CHECK(qi.check.find("path MTU discovery") != std::string::npos);
+  CHECK(format_diagnosis_text(*icmp).find(" passed, 1 warning, ") != std::string::npos);
+  // TCP: the proven fix is tcp adjust-mss on the input interface; typed, the item passes.
+  const auto tcp = verify::diagnose_proven(fw1, &fw3, {"10.1.1.2", "10.2.1.2", "tcp", 80, {}});
+  REQUIRE(tcp);
+  const diagnose::Finding qt = quality(*tcp);
+  INFO(diagnose::format_diagnosis_text(*tcp));
+  REQUIRE(qt.verdict == ItemStatus::Warning);
+  CHECK(qt.proof.verified);
+  REQUIRE(qt.fix.size() >= 4);
+  CHECK(qt.fix[1] == "interface GigabitEthernet0/0/1");
+  CHECK(qt.fix[2].rfind(" tcp adjust-mss ", 0) == 0);
+  const auto clamped = verify::apply_fix(fw1, qt.fix);
+  REQUIRE(clamped);
+  const auto again =
+      verify::diagnose_proven(*clamped, &fw3, {"10.1.1.2", "10.2.1.2", "tcp", 80, {}});
+  REQUIRE(again);
+  CHECK(quality(*again).verdict == ItemStatus::Passed);
 }
 
 TEST_CASE("diagnose names each broken requirement and checklist item with its fix", "[diagnose]") {
@@ -282,7 +335,7 @@ TEST_CASE("diagnose names each broken requirement and checklist item with its fi
     }
     config::Config c1 = load_text(t1);
     config::Config c3 = load_text(t3);
-    const auto d = diagnose::diagnose(c1, &c3, {"10.1.1.2", "10.2.1.2", "icmp", -1});
+    const auto d = diagnose::diagnose(c1, &c3, {"10.1.1.2", "10.2.1.2", "icmp", -1, {}});
     REQUIRE(d);
     // Checklist 1 passes (packets do reach the gateway); only the seed's way of testing it, a
     // ping to the gateway, is refused, and the item says so with the line that permits it.
@@ -307,7 +360,7 @@ TEST_CASE("diagnose names each broken requirement and checklist item with its fi
     if (found->fix.empty()) continue;
     config::Config& target = found->device == "FW3" ? c3 : c1;
     type_fix(target, found->fix);
-    const auto again = diagnose::diagnose(c1, &c3, {"10.1.1.2", "10.2.1.2", "icmp", -1});
+    const auto again = diagnose::diagnose(c1, &c3, {"10.1.1.2", "10.2.1.2", "icmp", -1, {}});
     REQUIRE(again);
     for (const auto& f : again->findings) {
       if (f.item.text() == c.item) CHECK(f.verdict != ItemStatus::Failed);
@@ -317,14 +370,14 @@ TEST_CASE("diagnose names each broken requirement and checklist item with its fi
 
 TEST_CASE("diagnose refuses arguments that name no flow", "[diagnose]") {
   const config::Config c1 = load_example("fw1.cfg");
-  const auto bad_address = diagnose::diagnose(c1, nullptr, {"10.1.1", "10.2.1.2", "icmp", -1});
+  const auto bad_address = diagnose::diagnose(c1, nullptr, {"10.1.1", "10.2.1.2", "icmp", -1, {}});
   REQUIRE_FALSE(bad_address);
   CHECK(bad_address.error().message == "--from and --to take IPv4 addresses");
-  const auto no_port = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "tcp", -1});
+  const auto no_port = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "tcp", -1, {}});
   REQUIRE_FALSE(no_port);
   CHECK(no_port.error().message == "--port (1 to 65535) is needed for tcp and udp");
   // TCP to a port works like ICMP.
-  const auto d = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "tcp", 443});
+  const auto d = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "tcp", 443, {}});
   REQUIRE(d);
   CHECK(d->traffic == "tcp 10.1.1.2:49152 -> 10.2.1.2:443");
   CHECK_FALSE(d->failed());

@@ -107,6 +107,11 @@ std::vector<Break> seed_breaks() {
       {"trust_to_untrust disabled",
        "FW1",
        {"security-policy", " rule name trust_to_untrust", "  disable"}},
+      // The seed's requirement 1: a nat server whose global address is the remote host takes
+      // the tunnel's traffic into its server map.
+      {"nat server on the remote host's address",
+       "FW1",
+       {"nat server s16 global 10.2.1.2 inside 10.1.1.20"}},
   };
 }
 

@@ -279,7 +279,8 @@ TEST_CASE(
         "line 2: lab attach pc1\nError: No firewall named pc1 in the lab.\n"
         "line 3: lab frobnicate\nError: Unrecognized lab command. Lab commands: lab list, lab "
         "attach NAME, lab ping HOST DEST [count N] [size N] [df], lab trace HOST DEST [protocol P] "
-        "[port N] [json], lab diagnose HOST DEST [protocol P] [port N], lab fix N, lab clock "
+        "[port N] [detail] [json], lab diagnose HOST DEST [protocol P] [port N], lab fix N, lab "
+        "clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
         "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault "
         "list|inject|reveal|clear, lab export DIR.\n");
@@ -314,6 +315,18 @@ TEST_CASE(
   CHECK(text.find("Hop 3: fw3, input GigabitEthernet0/0/2\n  Device: FW3\n  Packet: esp 1.1.1.1 "
                   "-> 2.1.1.1, ") != std::string::npos);
   CHECK(text.find("    Result:  decapsulated\n") != std::string::npos);
+  // The summary: a line per firewall, the step that decided, what it did.
+  const std::string summary = Lab::format_trace_summary(t);
+  INFO(summary);
+  CHECK(summary.find("== packet ==\n  1  fw1    GigabitEthernet0/0/1 -> GigabitEthernet0/0/2  "
+                     "stage 11 ipsec: drop, ipsec policy map1 10") != std::string::npos);
+  CHECK(summary.find("  Disposition: held at fw1 while IKE negotiates") != std::string::npos);
+  CHECK(summary.find("== second attempt ==\n  1  fw1    GigabitEthernet0/0/1 -> "
+                     "GigabitEthernet0/0/2  stage 11 ipsec: encapsulated") != std::string::npos);
+  CHECK(summary.find("  3  fw3    GigabitEthernet0/0/2 -> GigabitEthernet0/0/1  stage 2 "
+                     "ipsec-inbound: decapsulated") != std::string::npos);
+  CHECK(summary.find("  Disposition: delivered to pc2 (10.2.1.2)\n== reply ==") !=
+        std::string::npos);
   const std::string json = Lab::format_trace_json(t);
   CHECK(json.find("{\"label\":\"second attempt\",\"hops\":[{\"node\":\"fw1\",\"input\":"
                   "\"GigabitEthernet0/0/1\",\"trace\":{\"device\":\"FW1\"") != std::string::npos);
@@ -617,4 +630,90 @@ TEST_CASE(
   CHECK(text.find("[passed] lab:") != std::string::npos);
   // A number the diagnosis did not print.
   CHECK(text.find("Error: lab fix takes a number from 1 to 1.") != std::string::npos);
+}
+
+namespace {
+
+// Lines typed into a lab firewall from user view, each answered.
+void type_lines(Device& d, const std::vector<std::string>& lines) {
+  LineRunner run(d);
+  for (const auto& line : lines) REQUIRE(run.run(line, 0).ok);
+}
+
+void ikev1_only(Lab& lab) {
+  type_lines(*lab.device("fw1"), {"system-view", "ike peer fw3", "undo version 2", "return"});
+  type_lines(*lab.device("fw3"), {"system-view", "ike peer fw1", "undo version 2", "return"});
+}
+
+}  // namespace
+
+TEST_CASE(
+    "IKEv1 in the lab: quick mode's third message leaves before the packet that waited for it, "
+    "which arrives",
+    "[lab][ikev1]") {
+  auto lab = seed_lab();
+  ikev1_only(*lab);
+  const Lab::PingResult r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 3);
+  INFO(r.text);
+  // The first echo request waited for the tunnel: the responder installs its inbound SA on
+  // quick mode's third message, and the packet reaches PC2 after it.
+  CHECK(r.text.find("icmp_seq=1 ") != std::string::npos);
+  CHECK(r.received == 3);
+  const std::string discards =
+      typed(*lab->device("fw3"), "display firewall statistics system discard");
+  INFO(discards);
+  CHECK(discards.find("SPI not found") == std::string::npos);
+  CHECK(row(typed(*lab->device("fw1"), "display ike sa"), "v1:2").find("RD") != std::string::npos);
+}
+
+TEST_CASE(
+    "an initiator that rejects the responder's ID tells it: the responder keeps no READY SA "
+    "per attempt (IKEv2 and IKEv1)",
+    "[lab][ike]") {
+  for (const bool v1 : {false, true}) {
+    DYNAMIC_SECTION((v1 ? "IKEv1" : "IKEv2")) {
+      auto lab = seed_lab();
+      if (v1) ikev1_only(*lab);
+      type_lines(*lab->device("fw1"),
+                 {"system-view", "ike peer fw3", "remote-id-type fqdn", "remote-id fw9", "return"});
+      const Lab::PingResult r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 3);
+      INFO(r.text);
+      CHECK(r.received == 0);
+      // FW1 recorded why; FW3, which accepted FW1 and answered, was told and kept nothing.
+      CHECK(typed(*lab->device("fw1"), "display ike error-info").find("config ID mismatch") !=
+            std::string::npos);
+      const std::string responder = typed(*lab->device("fw3"), "display ike sa");
+      INFO(responder);
+      CHECK(responder.find("  Number of IKE SA : 0\n") != std::string::npos);
+      CHECK(lab->device("fw3")->runtime().sad.all().empty());
+    }
+  }
+}
+
+TEST_CASE(
+    "lab diagnose names the next hop the lab has where a file has none: FW1 without its default "
+    "route, fixed as printed",
+    "[lab][diagnose][proof]") {
+  auto lab = seed_lab();
+  LabConsoleOptions options;
+  std::istringstream in(
+      "lab attach fw1\nsystem-view\nundo ip route-static 0.0.0.0 0.0.0.0 1.1.1.2\nreturn\n"
+      "lab ping pc1 10.2.1.2 count 2\n"
+      "lab diagnose pc1 10.2.1.2\n"
+      "lab fix 1\nlab fix 2\nlab fix 3\n"
+      "lab ping pc1 10.2.1.2 count 3\n"
+      "lab diagnose pc1 10.2.1.2\n");
+  std::ostringstream out, err;
+  run_lab_script(*lab, options, in, out, err);
+  const std::string text = out.str() + err.str();
+  INFO(text);
+  CHECK(text.find("2 packets transmitted, 0 received") != std::string::npos);
+  // The carrier's address on FW1's link is the lab's, not a guess: 1.1.1.2.
+  CHECK(
+      text.find("[FAILED] negotiation (FW1): a route carries IKE's packets to the peer 2.1.1.1") !=
+      std::string::npos);
+  CHECK(text.find("on fw1: ip route-static 2.1.1.1 255.255.255.255 1.1.1.2") != std::string::npos);
+  CHECK(text.find("on fw1: ip route-static 10.2.1.0 255.255.255.0 1.1.1.2") != std::string::npos);
+  CHECK(text.find("3 packets transmitted, 3 received") != std::string::npos);
+  CHECK(text.find("0 failed,") != std::string::npos);
 }

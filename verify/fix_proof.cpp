@@ -5,7 +5,6 @@
 #include <optional>
 #include <utility>
 
-#include "cli/line_runner.hpp"
 #include "config/render.hpp"
 #include "device/device.hpp"
 #include "diagnose/trace_evidence.hpp"
@@ -44,17 +43,6 @@ std::string fix_words(const std::vector<std::string>& lines) {
   return o;
 }
 
-std::string first_line(const std::string& text) {
-  std::string line;
-  for (size_t at = 0; at < text.size();) {
-    const size_t nl = text.find('\n', at);
-    line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-    if (line.find_first_not_of(" ^") != std::string::npos) break;
-    at = nl == std::string::npos ? text.size() : nl + 1;
-  }
-  return line;
-}
-
 // The interface of a device that carries its tunnel: one with an ipsec policy and an address.
 std::optional<std::string> tunnel_interface(const config::Config& c) {
   for (const auto& [name, i] : c.interfaces) {
@@ -89,23 +77,6 @@ std::string carrier_config(const config::Interface::Address& a,
 }
 
 }  // namespace
-
-Expected<config::Config> apply_fix(const config::Config& cfg,
-                                   const std::vector<std::string>& lines) {
-  Device d(cfg);
-  LineRunner r(d);
-  for (const auto& line : lines) {
-    LineOutput out = r.run(line, 0);
-    // A question (reset ike sa, save) is answered yes, as the person typing the fix would.
-    if (out.ok && !out.question.empty()) out = r.answer(true);
-    if (!out.ok) {
-      const auto first = line.find_first_not_of(' ');
-      return fail("`" + (first == std::string::npos ? line : line.substr(first)) +
-                  "`: " + first_line(out.err + out.out));
-    }
-  }
-  return d.config();
-}
 
 LabOutcome carry_through_lab(const config::Config& local, const config::Config& peer,
                              const diagnose::DiagnoseOptions& o) {
@@ -180,21 +151,33 @@ LabOutcome carry_through_lab(const config::Config& local, const config::Config& 
     return r;
   }
   r.built = true;
-  const lab::Lab::TraceResult trace = lab->trace("pc1", *spec);
-  const lab::Lab::Leg* out = nullptr;
-  const lab::Lab::Leg* back = nullptr;
-  for (const auto& leg : trace.legs) {
-    if (leg.kind == lab::Lab::LegKind::Reply)
-      back = &leg;
-    else
-      out = &leg;
-  }
+  // The flow and its reply; then, as diagnose's requirements (from B) ask, the same flow started
+  // from the other side (a new one: another ICMP identifier).
   const bool echo = spec->protocol == ipproto::kIcmp;
-  r.delivered = out != nullptr && out->delivered && (!echo || (back != nullptr && back->delivered));
-  r.what = "lab trace pc1 (" + to_string(spec->src) + ") to " + to_string(spec->dst) + ": " +
-           (out == nullptr ? std::string("nothing left pc1") : out->disposition);
-  if (echo && back != nullptr) r.what += "; its reply: " + back->disposition;
-  if (echo && back == nullptr && out != nullptr && out->delivered) r.what += "; no reply came";
+  auto carry = [&](const char* from, const PacketSpec& p, const char* label) {
+    const lab::Lab::TraceResult trace = lab->trace(from, p);
+    const lab::Lab::Leg* out = nullptr;
+    const lab::Lab::Leg* back = nullptr;
+    for (const auto& leg : trace.legs) {
+      if (leg.kind == lab::Lab::LegKind::Reply)
+        back = &leg;
+      else
+        out = &leg;
+    }
+    r.what += std::string(r.what.empty() ? "" : "; ") + label + "lab trace " + from + " (" +
+              to_string(p.src) + ") to " + to_string(p.dst) + ": " +
+              (out == nullptr ? std::string("nothing left ") + from : out->disposition);
+    if (echo && back != nullptr) r.what += "; its reply: " + back->disposition;
+    if (echo && back == nullptr && out != nullptr && out->delivered) r.what += "; no reply came";
+    return out != nullptr && out->delivered && (!echo || (back != nullptr && back->delivered));
+  };
+  r.delivered = carry("pc1", *spec, "");
+  if (r.delivered) {
+    PacketSpec other = *spec;
+    std::swap(other.src, other.dst);
+    if (echo) other.src_port = static_cast<uint16_t>(spec->src_port + 1);
+    r.delivered = carry("pc2", other, "started from the other side, ");
+  }
   return r;
 }
 
@@ -244,7 +227,9 @@ Attempt try_fix(const Finding& f, const std::vector<std::string>& lines, const D
       return at;
     }
     same = find_item(*again, f);
-    if (same == nullptr || same->verdict != ItemStatus::Failed) break;
+    if (same == nullptr ||
+        (same->verdict != ItemStatus::Failed && same->verdict != ItemStatus::Warning))
+      break;
     const bool progress = !same->fix.empty() && same->fix != step.lines;
     if (!progress || n + 1 == kMostSteps) {
       at.why_not = "after it, " + f.item.text() + " still fails" +
@@ -288,6 +273,22 @@ Attempt try_fix(const Finding& f, const std::vector<std::string>& lines, const D
   return at;
 }
 
+// What the device needs to act on a fix at once, typed after it in user view: a NAT change
+// leaves the sessions made before it translated as they were, an IKE or IPSec change leaves the
+// SAs negotiated before it in force until they are renegotiated.
+std::vector<std::string> with_resets(std::vector<std::string> lines) {
+  bool nat = false;
+  bool ike = false;
+  for (const auto& typed : lines) {
+    const std::string line = typed.rfind("undo ", 0) == 0 ? typed.substr(5) : typed;
+    if (line.rfind("nat", 0) == 0) nat = true;
+    if (line.rfind("ike ", 0) == 0 || line.rfind("ipsec ", 0) == 0) ike = true;
+  }
+  if (nat) lines.emplace_back("reset firewall session table");
+  if (ike) lines.emplace_back("reset ike sa");
+  return lines;
+}
+
 }  // namespace
 
 Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::Config* peer,
@@ -298,7 +299,8 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
   const Diagnosis before = d;
   std::vector<Finding> together;
   for (auto& f : d.findings) {
-    if (f.verdict != ItemStatus::Failed || f.fix.empty()) continue;
+    if ((f.verdict != ItemStatus::Failed && f.verdict != ItemStatus::Warning) || f.fix.empty())
+      continue;
     const std::vector<std::string> lines = std::exchange(f.fix, {});
     Attempt at = try_fix(f, lines, before, local, peer, o);
     if (!at.why_not.empty()) {
@@ -323,6 +325,9 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
     }
   }
   for (auto& t : together) d.findings.push_back(std::move(t));
+  for (auto& f : d.findings) {
+    if (f.proof.verified) f.fix = with_resets(std::move(f.fix));
+  }
   // Nothing failed: the lab carries the flow, or the diagnosis missed what stops it.
   if (peer != nullptr && !d.failed()) {
     const LabOutcome lab = carry_through_lab(local, *peer, o);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/expected.hpp"
+#include "cli/fix_typing.hpp"
 #include "config/model.hpp"
 #include "diagnose/diagnosis.hpp"
 
@@ -22,15 +23,14 @@ Expected<diagnose::Diagnosis> diagnose_proven(const config::Config& local,
                                               const config::Config* peer,
                                               const diagnose::DiagnoseOptions& options);
 
-// The lines of a fix typed into a copy of cfg, from user view: the fixed configuration, or the
-// line the CLI refused with its message.
-Expected<config::Config> apply_fix(const config::Config& cfg,
-                                   const std::vector<std::string>& lines);
+// The lines of a fix typed into a copy of a configuration, from user view (cli/fix_typing.hpp).
+using cli::apply_fix;
 
 // The flow of options through a lab of the two gateways: the source host behind local, the
 // destination host behind peer, a carrier router between their tunnel interfaces (at the next
 // hops they route to). delivered: the packet (after IKE, a second attempt) reached the
-// destination, and for ICMP the echo reply came back; what: one line saying how it went.
+// destination, and for ICMP the echo reply came back; and the same flow started from the
+// destination's side did too. what: one line saying how it went.
 struct LabOutcome {
   bool built = false;  // false: the two configurations do not describe a lab (what says why)
   bool delivered = false;

@@ -213,7 +213,7 @@ def lab_console():
         s.read_until("the console is on fw1")
         s.read_until("<FW1>")
         s.send("lab ?")
-        s.read_until("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [json]")
+        s.read_until("lab trace HOST DEST [protocol icmp|tcp|udp] [port N] [detail] [json]")
         s.send("\x03")
         s.read_until("<FW1>")
         s.send("lab ping pc1 10.2.1.2 count 2\r")
