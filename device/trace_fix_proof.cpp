@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "device/device.hpp"
+#include "explain/fix_lines.hpp"
 #include "ipsec/sad.hpp"
 #include "packet/packet.hpp"
 
@@ -24,19 +25,6 @@ size_t reach(const Trace& t) {
     if (s.drop != DropReason::None && s.drop != DropReason::IpsecNoSa) return s.number;
   }
   return std::numeric_limits<size_t>::max();
-}
-
-// The fix as one line: its commands without system-view and return.
-std::string fix_words(const std::vector<std::string>& lines) {
-  std::string o;
-  for (const auto& line : lines) {
-    const auto first = line.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    const std::string word = line.substr(first);
-    if (word == "system-view" || word == "return") continue;
-    o += (o.empty() ? "" : "; ") + word;
-  }
-  return o;
 }
 
 // The packet shortened to length, its headers and checksums made whole again: the segment a
@@ -120,7 +108,7 @@ void prove_trace_fixes(const Device& original, std::span<const uint8_t> packet, 
     for (auto& w : step.warnings) {
       if (w.fix.empty()) continue;
       const std::vector<std::string> lines = std::exchange(w.fix, {});
-      const std::string words = fix_words(lines);
+      const std::string words = explain::fix_words(lines);
       const auto fixed = typist()(original.config(), lines);
       if (!fixed) {
         w.proof = "not shown: " + words + ": vfw's CLI refuses " + fixed.error().message;

@@ -64,4 +64,16 @@ std::vector<std::string> move_fix(const std::string& block, const std::string& n
   return {"system-view", block, " rule move " + name + " before " + target, "return"};
 }
 
+std::string fix_words(const std::vector<std::string>& lines) {
+  std::string o;
+  for (const auto& line : lines) {
+    const auto first = line.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const std::string word = line.substr(first);
+    if (word == "system-view" || word == "return") continue;
+    o += (o.empty() ? "" : "; ") + word;
+  }
+  return o;
+}
+
 }  // namespace vfw::explain

@@ -19,6 +19,9 @@ std::optional<std::string> address_argument(const std::optional<Wildcard>& w);
 // destination covers (its smallest enclosing prefix when the wildcard is not contiguous).
 std::string route_destination(const std::optional<Wildcard>& w);
 
+// A fix as one line for a sentence: its commands without system-view and return, "; " between.
+std::string fix_words(const std::vector<std::string>& lines);
+
 // A rule name of the form base, base_2, base_3 ... that none of taken has.
 std::string unused_name(const std::string& base, const std::vector<std::string>& taken);
 std::vector<std::string> security_rule_names(const config::Config& cfg);

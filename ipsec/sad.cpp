@@ -213,32 +213,12 @@ Expected<std::unique_ptr<Sa>> make_sa(const SaSpec& spec) {
   return sa;
 }
 
-Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound) {
-  const auto ek = from_hex(inbound.crypto.encryption_key_hex());
-  const auto ak = from_hex(inbound.crypto.authentication_key_hex());
-  SaSpec spec;
-  spec.spi = inbound.spi;
-  spec.protocol = inbound.protocol;
-  spec.inbound = false;
-  spec.tunnel = inbound.tunnel;
-  spec.local = inbound.remote;
-  spec.remote = inbound.local;
-  spec.udp_encapsulation = inbound.udp_encapsulation;
-  spec.remote_port = inbound.remote_port;
-  spec.encryption = inbound.crypto.encryption();
-  spec.encryption_key = ek;
-  spec.authentication = inbound.crypto.authentication();
-  spec.authentication_key = ak;
-  spec.sequence = inbound.replay.highest();
-  spec.policy = inbound.policy;
-  spec.policy_seq = inbound.policy_seq;
-  spec.policy_index = inbound.policy_index;
-  return make_sa(spec);
-}
+namespace {
 
-Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
-  const auto ek = from_hex(sa.crypto.encryption_key_hex());
-  const auto ak = from_hex(sa.crypto.authentication_key_hex());
+// An SaSpec of sa as it stands, its keys read into ek and ak (which the spec points into).
+SaSpec spec_of(const Sa& sa, std::vector<uint8_t>& ek, std::vector<uint8_t>& ak) {
+  ek = from_hex(sa.crypto.encryption_key_hex());
+  ak = from_hex(sa.crypto.authentication_key_hex());
   SaSpec spec;
   spec.spi = sa.spi;
   spec.protocol = sa.protocol;
@@ -252,7 +232,7 @@ Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
   spec.encryption_key = ek;
   spec.authentication = sa.crypto.authentication();
   spec.authentication_key = ak;
-  spec.sequence = sa.inbound ? 0 : sa.sequence;
+  spec.sequence = sa.sequence;
   spec.created = sa.created;
   spec.lifetime_seconds = sa.lifetime_seconds;
   spec.lifetime_kilobytes = sa.lifetime_kilobytes;
@@ -262,6 +242,33 @@ Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
   spec.interface = sa.interface;
   spec.fingerprint = sa.fingerprint;
   spec.conn_id = sa.conn_id;
+  return spec;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Sa>> peer_of(const Sa& inbound) {
+  std::vector<uint8_t> ek;
+  std::vector<uint8_t> ak;
+  SaSpec spec = spec_of(inbound, ek, ak);
+  spec.inbound = false;
+  std::swap(spec.local, spec.remote);
+  spec.sequence = inbound.replay.highest();
+  // The peer's SA is its own: not the lifetime, interface or origin of this device's.
+  spec.created = 0;
+  spec.lifetime_seconds = SaSpec{}.lifetime_seconds;
+  spec.lifetime_kilobytes = SaSpec{}.lifetime_kilobytes;
+  spec.interface.clear();
+  spec.fingerprint.clear();
+  spec.conn_id = 0;
+  return make_sa(spec);
+}
+
+Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
+  std::vector<uint8_t> ek;
+  std::vector<uint8_t> ak;
+  SaSpec spec = spec_of(sa, ek, ak);
+  if (sa.inbound) spec.sequence = 0;  // a fresh anti-replay window
   return make_sa(spec);
 }
 

@@ -8,6 +8,7 @@
 #include "config/render.hpp"
 #include "device/device.hpp"
 #include "diagnose/trace_evidence.hpp"
+#include "explain/fix_lines.hpp"
 #include "lab/lab.hpp"
 
 namespace vfw::verify {
@@ -28,19 +29,6 @@ const Finding* find_item(const Diagnosis& d, const Finding& f) {
     if (same_item(g, f)) return &g;
   }
   return nullptr;
-}
-
-// The fix as one line for a sentence: its commands without system-view and return.
-std::string fix_words(const std::vector<std::string>& lines) {
-  std::string o;
-  for (const auto& line : lines) {
-    const auto first = line.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    const std::string word = line.substr(first);
-    if (word == "system-view" || word == "return") continue;
-    o += (o.empty() ? "" : "; ") + word;
-  }
-  return o;
 }
 
 // The interface of a device that carries its tunnel: one with an ipsec policy and an address.
@@ -304,7 +292,7 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
     const std::vector<std::string> lines = std::exchange(f.fix, {});
     Attempt at = try_fix(f, lines, before, local, peer, o);
     if (!at.why_not.empty()) {
-      f.proof.rejected.push_back(fix_words(lines) + ": " + at.why_not);
+      f.proof.rejected.push_back(explain::fix_words(lines) + ": " + at.why_not);
       continue;
     }
     // The lines for the finding's device, one block after another; another device's part of
@@ -319,7 +307,8 @@ Expected<Diagnosis> diagnose_proven(const config::Config& local, const config::C
       Finding other = f;
       other.device = fx.device;
       other.fix = fx.lines;
-      other.evidence = {"the second half of " + f.device + "'s fix: " + fix_words(fx.lines)};
+      other.evidence = {"the second half of " + f.device +
+                        "'s fix: " + explain::fix_words(fx.lines)};
       other.proof.ran = {"proven together with the fix on " + f.device};
       together.push_back(std::move(other));
     }
