@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t split = text.find("\n#peer\n");
   cli::LoadResult local = cli::load_config_text(text.substr(0, split), "fw1.cfg");
   if (!local.ok()) return 0;
-  const diagnose::DiagnoseOptions flow{"10.1.1.2", "10.2.1.2", "icmp", -1};
+  const diagnose::DiagnoseOptions flow{"10.1.1.2", "10.2.1.2", "icmp", -1, {}};
   if (auto d = diagnose::diagnose(local.config, nullptr, flow)) {
     (void)diagnose::format_diagnosis_json(*d);
   }
