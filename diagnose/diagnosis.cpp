@@ -854,10 +854,10 @@ class Run {
     const auto& cfg_in = local_.interfaces.find(input);
     const std::optional<uint16_t> mss =
         cfg_in != local_.interfaces.end() ? cfg_in->second.tcp_adjust_mss : std::nullopt;
-    const std::vector<std::string> fix = fix_of(*ip);
-    if (spec_.protocol == ipproto::kTcp && mss && fix.size() == 4 &&
-        fix[2].rfind(" tcp adjust-mss ", 0) == 0 &&
-        *mss <= std::stoul(fix[2].substr(std::string(" tcp adjust-mss ").size()))) {
+    // The explainer proves its tcp adjust-mss fix on a segment of what fits: its length less
+    // the IP and TCP headers is the largest MSS that keeps segments within the tunnel.
+    const uint32_t fits = ip->warnings.empty() ? 0 : ip->warnings.front().proof_length;
+    if (spec_.protocol == ipproto::kTcp && mss && fits > 40 && *mss <= fits - 40) {
       q.evidence.push_back("tcp adjust-mss " + std::to_string(*mss) + " on " + input +
                            " keeps the TCP segments within it");
       return q;
@@ -868,12 +868,11 @@ class Run {
         "them before it decrypts (CPU on both gateways: the seed's \"Poor IPSec Service "
         "Quality\"); with DF they are dropped and ICMP fragmentation-needed goes back");
     if (spec_.protocol == ipproto::kTcp) {
-      q.fix = fix;
+      q.fix = fix_of(*ip);
     } else {
       q.check =
-          "the hosts' MTU, or their path MTU discovery (DF and ICMP fragmentation-needed "
-          "let through), keeps " +
-          flow_words(spec_).substr(0, flow_words(spec_).find(' ')) + " packets within what fits";
+          "the hosts' MTU, or their path MTU discovery (DF and ICMP fragmentation-needed let "
+          "through), keeps their packets within what fits";
     }
     return q;
   }
