@@ -235,7 +235,8 @@ Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
   if (!as_arrived.empty()) prove_trace_fixes(*this, as_arrived, interface, from_device, *trace);
   length = ctx.length;
-  if (a == Action::Forward && egress_sink_) egress_sink_({packet, length}, ctx.out_if);
+  if (a == Action::Forward && egress_sink_ && !ctx.sent_as_fragments)
+    egress_sink_({packet, length}, ctx.out_if);
   if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
 }
@@ -291,7 +292,7 @@ void Device::receive_batch(uint8_t* const* packets, uint32_t* lengths, const uin
     pipeline_.process_batch({batch.data(), n}, actions + done);
     for (size_t i = 0; i < n; ++i) {
       lengths[done + i] = batch[i].length;
-      if (actions[done + i] == Action::Forward && egress_sink_)
+      if (actions[done + i] == Action::Forward && egress_sink_ && !batch[i].sent_as_fragments)
         egress_sink_({packets[done + i], batch[i].length}, batch[i].out_if);
     }
   }

@@ -84,6 +84,10 @@ void EthernetFrontEnd::receive(uint16_t interface, std::span<Frame> frames) {
   for (Frame& f : frames) {
     const auto packet = ipv4_for_us(interface, f);
     if (!packet) continue;
+    if (PacketInfo info; is_fragment_for_device(device_, *packet, info)) {
+      (void)reassemble(interface, *packet, info, nullptr, 0);
+      continue;
+    }
     const auto length = static_cast<uint32_t>(packet->size());
     const uint32_t capacity = f.capacity - static_cast<uint32_t>(kEthernetHeaderBytes);
     // packet-trace next: a packet that matches goes alone, traced, its trace kept on the device.
@@ -122,7 +126,7 @@ void EthernetFrontEnd::receive(uint16_t interface, std::span<Frame> frames) {
     if (actions_[i] != Action::ToDevice) continue;
     if (auto reply = deliver_to_device(device_, {packets_[i], lengths_[i]})) send_own(*reply);
   }
-  for (const auto& e : emitted_) send_own(e.bytes);
+  send_emitted(emitted_, 0);
   run();
 }
 
@@ -130,6 +134,11 @@ std::optional<Action> EthernetFrontEnd::receive_traced(uint16_t interface, Frame
                                                        Trace& trace, Tag tag) {
   const auto packet = ipv4_for_us(interface, frame);
   if (!packet) return std::nullopt;
+  if (PacketInfo info; is_fragment_for_device(device_, *packet, info)) {
+    const auto a = reassemble(interface, *packet, info, &trace, tag);
+    run();
+    return a;
+  }
   const Action a = one(interface, packet->data(), static_cast<uint32_t>(packet->size()),
                        frame.capacity - static_cast<uint32_t>(kEthernetHeaderBytes), &trace, tag);
   run();
@@ -151,8 +160,44 @@ Action EthernetFrontEnd::one(uint16_t interface, uint8_t* packet, uint32_t lengt
   if (a == Action::ToDevice) {
     if (auto reply = deliver_to_device(device_, {packet, length})) send_own(*reply);
   }
-  for (const auto& e : emitted) send_own(e.bytes);
+  send_emitted(emitted, tag);
   return a;
+}
+
+std::optional<Action> EthernetFrontEnd::reassemble(uint16_t interface,
+                                                   std::span<const uint8_t> fragment,
+                                                   const PacketInfo& info, Trace* trace, Tag tag) {
+  auto whole = reassembly_.add(fragment, info, device_.now(), device_.runtime().drops);
+  if (!whole.complete()) return std::nullopt;
+  // A buffer of its own, with room for the frame's header in front (a forwarded packet's header
+  // is written where it lies: emit) and for an encapsulation behind.
+  constexpr size_t kTailroom = 128;
+  const auto length = static_cast<uint32_t>(whole.datagram.size());
+  std::vector<uint8_t> buffer(kEthernetHeaderBytes + length + kTailroom);
+  std::copy(whole.datagram.begin(), whole.datagram.end(), buffer.begin() + kEthernetHeaderBytes);
+  uint8_t* packet = buffer.data() + kEthernetHeaderBytes;
+  const auto capacity = static_cast<uint32_t>(buffer.size() - kEthernetHeaderBytes);
+  if (trace == nullptr && device_.live_trace_armed() &&
+      device_.take_live_trace(interface, {packet, length})) {
+    Trace live;
+    const Action a = one(interface, packet, length, capacity, &live, 0);
+    device_.keep_live_trace(format_trace_text(live));
+    return a;
+  }
+  if (trace != nullptr) {
+    trace->packet += "; the last of " + std::to_string(whole.fragments) +
+                     " fragments: reassembled into " + std::to_string(length) + " bytes";
+  }
+  return one(interface, packet, length, capacity, trace, tag);
+}
+
+void EthernetFrontEnd::send_emitted(const std::vector<EmittedPacket>& emitted, Tag tag) {
+  for (const auto& e : emitted) {
+    if (e.forwarded)
+      leave(e.bytes, e.interface, tag, false);
+    else
+      send_own(e.bytes);
+  }
 }
 
 void EthernetFrontEnd::arp(uint16_t interface, std::span<const uint8_t> payload) {
@@ -174,15 +219,19 @@ void EthernetFrontEnd::arp(uint16_t interface, std::span<const uint8_t> payload)
 }
 
 void EthernetFrontEnd::forward(std::span<const uint8_t> packet, uint16_t out) {
+  // Forwarded from a frame of this batch: it may leave from where it lies (emit).
+  const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
+  leave(packet, out, from_batch ? tag_ : 0, from_batch);
+}
+
+void EthernetFrontEnd::leave(std::span<const uint8_t> packet, uint16_t out, Tag tag,
+                             bool in_place) {
   PacketInfo info;
   if (parse_ipv4(packet, info) != DropReason::None) return;
   // The route's next hop for the packet as it leaves (after an ESP encapsulation, the peer's).
   const auto hop = next_hop_for(device_, info.dst);
-  // Forwarded from a frame of this batch: it may leave from where it lies (emit).
-  const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
-  in_place_ = from_batch ? packet.data() : nullptr;
-  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet,
-              from_batch ? tag_ : 0);
+  in_place_ = in_place ? packet.data() : nullptr;
+  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet, tag);
   in_place_ = nullptr;
 }
 

@@ -18,6 +18,7 @@
 #include "device/device.hpp"
 #include "device/own_traffic.hpp"
 #include "packet/ethernet.hpp"
+#include "packet/reassembly.hpp"
 
 namespace vfw {
 
@@ -73,6 +74,8 @@ class EthernetFrontEnd {
   const Counters& counters(uint16_t interface) const { return ports_.at(interface).counters; }
   // The device's own packets that had no route.
   uint64_t unrouted() const { return unrouted_; }
+  // The datagrams addressed to the device whose fragments are still coming.
+  const Reassembler& reassembly() const { return reassembly_; }
 
   // A tagged packet now waits for its next hop's MAC address (out, hop): for a host that follows
   // it to say where it stands.
@@ -89,7 +92,17 @@ class EthernetFrontEnd {
   void arp(uint16_t interface, std::span<const uint8_t> payload);
   Action one(uint16_t interface, uint8_t* packet, uint32_t length, uint32_t capacity, Trace* trace,
              Tag tag);
+  // A fragment for the device itself: held until its datagram is whole (RFC 791), which then
+  // goes through the pipeline as one packet; the pipeline's action then, else nothing.
+  std::optional<Action> reassemble(uint16_t interface, std::span<const uint8_t> fragment,
+                                   const PacketInfo& info, Trace* trace, Tag tag);
+  // The device forwards a packet (its egress sink).
   void forward(std::span<const uint8_t> packet, uint16_t out);
+  // A forwarded packet leaves toward its next hop; in_place: it still lies in a frame of the batch.
+  void leave(std::span<const uint8_t> packet, uint16_t out, Tag tag, bool in_place);
+  // What the pipeline emitted beside the packet: its fragments (which leave in its place, tagged
+  // as it was), the device's ICMP errors.
+  void send_emitted(const std::vector<EmittedPacket>& emitted, Tag tag);
   void to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet, Tag tag);
   void request(uint16_t out, Ipv4 hop);
   void emit(uint16_t out, const MacAddress& dst, uint16_t type, std::span<const uint8_t> payload,
@@ -124,6 +137,7 @@ class EthernetFrontEnd {
   std::vector<uint32_t> capacities_;
   std::vector<Action> actions_;
   std::vector<EmittedPacket> emitted_;
+  Reassembler reassembly_;
 };
 
 }  // namespace vfw

@@ -24,6 +24,13 @@ bool answers_arp_for(const Device& d, uint16_t interface, Ipv4 address) {
   return false;
 }
 
+bool is_fragment_for_device(const Device& d, std::span<const uint8_t> packet, PacketInfo& info) {
+  if (packet.size() < 20 || (load16(packet.data() + 6) & 0x3fff) == 0) return false;
+  if (parse_ipv4(packet, info) != DropReason::None) return false;  // the pipeline's to drop
+  const Route* r = d.snapshot().fib.lookup(info.dst);
+  return r != nullptr && r->kind == RouteKind::Local;
+}
+
 std::optional<NextHop> next_hop_for(const Device& d, Ipv4 destination) {
   const Route* r = d.snapshot().fib.lookup(destination);
   if (r == nullptr || r->kind == RouteKind::Local || r->kind == RouteKind::Blackhole)

@@ -31,6 +31,10 @@ struct NextHop {
 // nullopt when no route leaves the device for it (none, or local, or a blackhole).
 std::optional<NextHop> next_hop_for(const Device& d, Ipv4 destination);
 
+// A fragment addressed to the device itself (one of its addresses is the destination), which
+// waits for the rest of its datagram before the pipeline sees it (info filled).
+bool is_fragment_for_device(const Device& d, std::span<const uint8_t> packet, PacketInfo& info);
+
 // A packet the pipeline delivered to the device (Action::ToDevice). Returns the device's answer
 // to send, if any (an echo reply); IKE's answers come out of ike_take_datagrams().
 std::optional<std::vector<uint8_t>> deliver_to_device(Device& d, std::span<const uint8_t> packet);

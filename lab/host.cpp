@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "packet/fragmentation.hpp"
 #include "packet/packet.hpp"
 
 namespace vfw::lab {
@@ -29,15 +30,31 @@ std::vector<uint8_t> Host::echo_request(Ipv4 destination, uint16_t id, uint16_t 
   return p;
 }
 
-std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& packet,
+std::vector<std::vector<uint8_t>> Host::outgoing(std::vector<uint8_t> packet) const {
+  PacketInfo info;
+  if (parse_ipv4(packet, info) != DropReason::None || info.total_length <= mtu_ ||
+      info.dont_fragment)
+    return {std::move(packet)};
+  return fragment_ipv4(packet.data(), info, mtu_);
+}
+
+std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& arrived,
                                                 uint64_t now_ms) {
   PacketInfo info;
-  if (parse_ipv4(packet, info) != DropReason::None || info.dst != address_) return {};
+  if (parse_ipv4(arrived, info) != DropReason::None || info.dst != address_) return {};
+  std::vector<uint8_t> whole;
+  if (info.is_fragment()) {
+    auto r = reassembly_.add(arrived, info, static_cast<uint32_t>(now_ms / 1000), drops_);
+    if (!r.complete()) return {};
+    whole = std::move(r.datagram);
+    if (parse_ipv4(whole, info) != DropReason::None) return {};
+  }
+  const std::vector<uint8_t>& packet = whole.empty() ? arrived : whole;
   // No one listens on a UDP port of the lab's hosts: a Linux host answers port unreachable
   // (what ends a tracert at its destination).
   if (info.protocol == ipproto::kUdp && should_answer_with_icmp_error(packet, info))
     return {icmp_error(packet, info, address_, 3, 3, 64)};
-  if (info.protocol != ipproto::kIcmp || info.is_fragment()) return {};
+  if (info.protocol != ipproto::kIcmp) return {};
   const uint32_t at = info.header_length;
   if (packet.size() < at + 8) return {};
   const uint8_t type = packet[at];
@@ -59,7 +76,7 @@ std::vector<std::vector<uint8_t>> Host::receive(const std::vector<uint8_t>& pack
   }
   if (type != 8) return {};
   // A Linux host answers with a TTL of 64.
-  return {echo_reply(packet, info, 64)};
+  return outgoing(echo_reply(packet, info, 64));
 }
 
 }  // namespace vfw::lab

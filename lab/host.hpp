@@ -1,6 +1,7 @@
 // An end system of the lab (PC1, PC2): one interface with an address, a default gateway and an
 // MTU. It answers ICMP echo requests to its address, as a Linux host does, and keeps the echo
-// replies it receives for `lab ping`.
+// replies it receives for `lab ping`. As a Linux host, it cuts what it sends into fragments of
+// its MTU (unless DF is set) and reassembles the fragments it receives.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,9 @@
 #include <vector>
 
 #include "packet/address.hpp"
+#include "packet/drop_reason.hpp"
 #include "packet/packet.hpp"
+#include "packet/reassembly.hpp"
 
 namespace vfw::lab {
 
@@ -36,6 +39,11 @@ class Host {
 
   // A packet that arrived on the host's interface at now_ms; returns what the host sends back.
   std::vector<std::vector<uint8_t>> receive(const std::vector<uint8_t>& packet, uint64_t now_ms);
+  // What leaves the host's interface for a packet it sends: the packet, or its fragments when it
+  // is longer than the MTU and DF is not set.
+  std::vector<std::vector<uint8_t>> outgoing(std::vector<uint8_t> packet) const;
+  // The fragments the host refused (overlaps, timeouts, its reassembly table full).
+  const DropCounters& drops() const { return drops_; }
 
   // An echo request from this host: ICMP identifier id, sequence seq, IP total length size.
   std::vector<uint8_t> echo_request(Ipv4 destination, uint16_t id, uint16_t seq, uint32_t size,
@@ -52,6 +60,8 @@ class Host {
   uint32_t mtu_;
   std::vector<EchoReply> replies_;
   std::vector<std::string> errors_;
+  Reassembler reassembly_{ReassemblyLimits{64, size_t{1} << 20, 30}};
+  DropCounters drops_;
 };
 
 }  // namespace vfw::lab

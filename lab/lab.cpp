@@ -716,7 +716,9 @@ Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, 
   const uint16_t kId = ping_id_++;
   for (int seq = 1; seq <= count; ++seq) {
     const uint64_t sent_at = now_ms_;
-    send(host, h->echo_request(destination, kId, static_cast<uint16_t>(seq), size, dont_fragment));
+    for (auto& p : h->outgoing(
+             h->echo_request(destination, kId, static_cast<uint16_t>(seq), size, dont_fragment)))
+      send(host, std::move(p));
     ++r.transmitted;
     advance(1000);
     for (const auto& e : h->take_errors()) r.text += e + "\n";

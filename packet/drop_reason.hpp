@@ -26,6 +26,11 @@ namespace vfw {
   X(TtlExpired, "ttl-expired", "TTL expired")                                             \
   X(FragmentNoSession, "fragment-no-session", "Fragment without first fragment")          \
   X(FragmentTableFull, "fragment-table-full", "Fragment table full")                      \
+  X(FragmentMalformed, "fragment-malformed", "Fragment length error")                     \
+  X(FragmentOverlap, "fragment-overlap", "Fragment overlap")                              \
+  X(FragmentTooLong, "fragment-too-long", "Reassembled packet too long")                  \
+  X(ReassemblyTableFull, "reassembly-table-full", "Reassembly table full")                \
+  X(ReassemblyTimeout, "reassembly-timeout", "Reassembly timeout")                        \
   X(TcpFirstNotSyn, "tcp-first-packet-not-syn", "Session create fail (not SYN)")          \
   X(NoRoute, "no-route", "Fib miss")                                                      \
   X(BlackholeRoute, "blackhole-route", "Route to NULL0")                                  \

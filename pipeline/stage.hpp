@@ -29,6 +29,9 @@ enum class Verdict : uint8_t {
 struct EmittedPacket {
   uint16_t interface = 0;
   std::vector<uint8_t> bytes;
+  // A fragment of the packet being forwarded, which leaves in its place: toward the route's next
+  // hop out of interface, as the packet itself would have (the others are the device's own).
+  bool forwarded = false;
 };
 
 struct PacketContext {
@@ -63,6 +66,11 @@ struct PacketContext {
   // Session stage
   bool has_session = false;
   SessionHit hit;
+  // A first fragment (more to come, offset 0) as the session stage saw it, and its
+  // identification: egress remembers the new session for the later fragments under it, when
+  // ctx.info may describe the ESP packet the fragment became.
+  bool first_fragment = false;
+  uint16_t fragment_id = 0;
   // The packet's length as the session stage saw it (after decapsulation, before encapsulation):
   // what a session's byte counters count, for its first packet and every later one alike.
   uint32_t counted_length = 0;
@@ -72,6 +80,9 @@ struct PacketContext {
   uint8_t out_zone = kNoZone;
   Ipv4 next_hop;
   bool to_device = false;
+
+  // Egress stage: the packet left as its fragments (in emitted); it is not sent itself.
+  bool sent_as_fragments = false;
 
   // Policy and NAT decisions for the session created at egress
   uint16_t rule = kDefaultRule;

@@ -1,48 +1,11 @@
 #include "stages/egress_stage.hpp"
 
-#include <algorithm>
+#include <string>
+
+#include "packet/fragmentation.hpp"
 
 namespace vfw {
 namespace {
-
-// RFC 791 fragmentation: payload in multiples of 8 bytes; later fragments carry only the options
-// whose copied flag is set.
-std::vector<std::vector<uint8_t>> fragment(const uint8_t* ip, const PacketInfo& info,
-                                           uint32_t mtu) {
-  const size_t ihl = info.header_length;
-  std::vector<uint8_t> later_header(ip, ip + 20);
-  for (size_t i = 20; i < ihl;) {
-    const uint8_t type = ip[i];
-    if (type == 0) break;
-    const size_t len = type == 1 ? 1 : ip[i + 1];
-    if ((type & 0x80) != 0) later_header.insert(later_header.end(), ip + i, ip + i + len);
-    i += len;
-  }
-  while (later_header.size() % 4 != 0) later_header.push_back(0);
-
-  std::vector<std::vector<uint8_t>> out;
-  const size_t payload = info.total_length - ihl;
-  size_t offset = 0;
-  while (offset < payload) {
-    const size_t hdr = out.empty() ? ihl : later_header.size();
-    const size_t room = (mtu - hdr) & ~size_t{7};
-    const size_t chunk = std::min(room, payload - offset);
-    const bool last = offset + chunk == payload;
-    std::vector<uint8_t> f(hdr + chunk);
-    std::copy_n(out.empty() ? ip : later_header.data(), hdr, f.begin());
-    f[0] = static_cast<uint8_t>(0x40 | (hdr / 4));
-    std::copy_n(ip + ihl + offset, chunk, f.begin() + static_cast<long>(hdr));
-    store16(&f[2], static_cast<uint16_t>(f.size()));
-    const size_t frag_offset = info.fragment_offset + offset;
-    const bool more = !last || info.more_fragments;
-    store16(&f[6], static_cast<uint16_t>((more ? 0x2000 : 0) | (frag_offset / 8)));
-    store16(&f[10], 0);
-    store16(&f[10], internet_checksum({f.data(), hdr}));
-    out.push_back(std::move(f));
-    offset += chunk;
-  }
-  return out;
-}
 
 bool create_session(PacketContext& ctx) {
   Runtime& rt = *ctx.rt;
@@ -77,8 +40,8 @@ bool create_session(PacketContext& ctx) {
   ctx.has_session = true;
   ctx.hit = SessionHit{index, false};
   // Room was checked before the session was made (EgressStage::process).
-  if (ctx.info.more_fragments)
-    (void)rt.remember_fragment(ctx.original, ctx.info.ip_id, {index, false, ctx.now});
+  if (ctx.first_fragment)
+    (void)rt.remember_fragment(ctx.original, ctx.fragment_id, {index, false, ctx.now});
   return true;
 }
 
@@ -105,7 +68,7 @@ Verdict EgressStage::process(PacketContext& ctx) const {
   if (ctx.info.total_length > out.mtu) {
     if (ctx.info.dont_fragment) {
       if (ctx.emitted != nullptr)
-        ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, out.mtu)});
+        ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, out.mtu), false});
       return step.drop(DropReason::FragmentNeeded, [&] {
         return std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
                std::to_string(out.mtu) + " of " + out.name +
@@ -115,23 +78,26 @@ Verdict EgressStage::process(PacketContext& ctx) const {
     }
     fragmented = true;
   }
-  if (first_packet && ctx.info.more_fragments && !ctx.rt->fragment_room(ctx.now)) {
+  if (first_packet && ctx.first_fragment && !ctx.rt->fragment_room(ctx.now)) {
     return step.drop(DropReason::FragmentTableFull,
                      "the fragment table is full of datagrams waiting for their fragments");
   }
   if (first_packet && !create_session(ctx))
     return step.drop(DropReason::SessionTableFull, "the session table is full");
   if (!ctx.from_device) decrement_ttl(ctx.ip);  // the device's own packet leaves as it made it
-  // The fragments are built only for someone who takes them (the caller's emitted list) or
-  // reads about them (a trace): the untraced data path allocates nothing here.
+  // The fragments are built only for someone who takes them (the caller's emitted list), and
+  // then leave instead of the packet, or for someone who reads about them (a trace): the data
+  // path with no emitted list (the daemon's raw sockets, whose kernel fragments) allocates
+  // nothing here.
   if (fragmented && (ctx.emitted != nullptr || step)) {
-    auto pieces = fragment(ctx.ip, ctx.info, out.mtu);
+    auto pieces = fragment_ipv4(ctx.ip, ctx.info, out.mtu);
     step.note([&] {
       return std::to_string(ctx.info.total_length) + " bytes exceed the MTU " +
              std::to_string(out.mtu) + ": sent as " + std::to_string(pieces.size()) + " fragments";
     });
     if (ctx.emitted != nullptr) {
-      for (auto& p : pieces) ctx.emitted->push_back({ctx.out_if, std::move(p)});
+      for (auto& p : pieces) ctx.emitted->push_back({ctx.out_if, std::move(p), true});
+      ctx.sent_as_fragments = true;
     }
   }
   if (first_packet) {

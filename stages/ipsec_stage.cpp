@@ -106,7 +106,7 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
           out.mtu) {
     const uint32_t mtu = largest_inner_packet(esp, ah, out.mtu, ctx.info.header_length);
     if (ctx.emitted != nullptr)
-      ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu)});
+      ctx.emitted->push_back({ctx.in_if, icmp_fragmentation_needed(ctx, mtu), false});
     return step.drop(DropReason::FragmentNeeded, [&] {
       return std::to_string(ctx.info.total_length) + " bytes with DF set exceed " +
              std::to_string(mtu) + ", the largest packet that fits the MTU " +

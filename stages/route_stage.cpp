@@ -45,7 +45,7 @@ Verdict RouteStage::process(PacketContext& ctx) const {
                         should_answer_with_icmp_error({ctx.ip, ctx.length}, ctx.info);
     if (answer)
       ctx.emitted->push_back(
-          {ctx.in_if, icmp_error({ctx.ip, ctx.length}, ctx.info, in.address, 11, 0, 255)});
+          {ctx.in_if, icmp_error({ctx.ip, ctx.length}, ctx.info, in.address, 11, 0, 255), false});
     return step.drop(DropReason::TtlExpired, [&] {
       return std::string("TTL would reach 0 when forwarded") +
              (answer ? ": ICMP time exceeded sent to " + to_string(ctx.info.src) : "");

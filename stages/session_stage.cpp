@@ -46,6 +46,8 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   SessionHit hit;
   bool found = false;
   ctx.counted_length = ctx.info.total_length;
+  ctx.first_fragment = ctx.info.more_fragments && !ctx.info.is_later_fragment();
+  ctx.fragment_id = ctx.info.ip_id;
   if (ctx.info.is_later_fragment()) {
     const auto* frag = rt.find_fragment(ctx.original.src, ctx.original.dst, ctx.original.proto,
                                         ctx.info.ip_id, ctx.now);
@@ -131,8 +133,8 @@ Verdict SessionStage::process(PacketContext& ctx) const {
   ctx.to_device =
       hit.reply ? (s.flags & kSessionFromDevice) != 0 : (s.flags & kSessionToDevice) != 0;
   ctx.rule = s.rule;
-  if (ctx.info.more_fragments && !ctx.info.is_later_fragment() &&
-      !rt.remember_fragment(ctx.original, ctx.info.ip_id, {hit.index, hit.reply, ctx.now})) {
+  if (ctx.first_fragment &&
+      !rt.remember_fragment(ctx.original, ctx.fragment_id, {hit.index, hit.reply, ctx.now})) {
     return step.drop(DropReason::FragmentTableFull,
                      "the fragment table is full of datagrams waiting for their fragments");
   }
