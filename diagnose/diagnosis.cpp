@@ -578,6 +578,20 @@ class Run {
       forecast_item.device = them;
       forecast_item.evidence = {them + " has no ipsec policy applied to an interface with " +
                                 to_string(peer_address) + " (" + me + "'s remote-address)"};
+      // The peer's one interface with an ipsec policy is where the remote-address should point.
+      std::vector<Ipv4> tunnel_ends;
+      for (const auto& i : far.snapshot().interfaces) {
+        if (!i.spd.empty() && i.has_address) tunnel_ends.push_back(i.address);
+      }
+      if (const config::IkePeer* p = local_.find_ike_peer(entry->ike_peer);
+          p != nullptr && tunnel_ends.size() == 1) {
+        forecast_item.device = me;
+        forecast_item.evidence.push_back(them +
+                                         "'s ipsec policy is applied to the interface with " +
+                                         to_string(tunnel_ends.front()));
+        forecast_item.fix = {"system-view", "ike peer " + p->name,
+                             " remote-address " + to_string(tunnel_ends.front()), "return"};
+      }
       out.push_back(std::move(forecast_item));
       return;
     }

@@ -1,6 +1,7 @@
 #include "explain/trace_explainer.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "config/render.hpp"
 #include "explain/fix_lines.hpp"
@@ -413,6 +414,10 @@ class Explainer {
     // The ACL sees the packet after SNAT: judge by what the ipsec stage saw when it ran.
     const TraceStep* ip = step(StageId::Ipsec);
     const TraceFlow& judged = ip != nullptr ? ip->before : s->after;
+    if (out.spd.empty() && !protecting_interface(judged, kNoInterface)) {
+      unapplied_policy(*s, judged, out);
+      return;
+    }
     if (auto p = protecting_interface(judged, s->after.out_if)) {
       warn(*s,
            "the route bypasses the tunnel: " + policy_short(p->match) + " on " +
@@ -424,6 +429,30 @@ class Explainer {
                " protects it: " + fate() + "; a route through " +
                snap_.interfaces[p->interface].name + " fixes it",
            route_fix(*p));
+    }
+  }
+
+  // An ipsec policy that would protect the flow, applied to no interface: the route's output
+  // interface is where it belongs (the seed's checklist: the policy applied to the interface
+  // the traffic leaves by).
+  void unapplied_policy(TraceStep& s, const TraceFlow& judged, const InterfaceState& out) {
+    std::set<std::string> applied;
+    for (const auto& i : snap_.interfaces) applied.insert(i.ipsec_policy);
+    std::set<std::string> names;
+    for (const auto& pol : cfg_.ipsec_policies) names.insert(pol.name);
+    for (const auto& name : names) {
+      if (applied.count(name) != 0) continue;
+      const auto spd = ipsec::compile_spd(cfg_, name);
+      const ipsec::SpdMatch m = ipsec::spd_lookup(spd, ipsec_flow(judged));
+      if (m.entry == nullptr) continue;
+      warn(s,
+           "ipsec policy " + name + " protects this traffic but is applied to no interface: " +
+               "it leaves " + out.name + " in plain text",
+           policy_short(m) + " protects this traffic, but ipsec policy " + name +
+               " is applied to no interface, and the route sends the packet out of " + out.name +
+               ", which has none: " + fate() + "; applying the policy to " + out.name + " fixes it",
+           {"system-view", "interface " + out.name, " ipsec policy " + name, "return"});
+      return;
     }
   }
 

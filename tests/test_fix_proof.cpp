@@ -144,7 +144,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("breaks no fix was designed for: two at once, and the other side broken",
+TEST_CASE("breaks no fix was designed for: two at once, both sides, the other side broken",
           "[diagnose][proof]") {
   struct Combo {
     const char* name;
@@ -169,6 +169,26 @@ TEST_CASE("breaks no fix was designed for: two at once, and the other side broke
        {{"", "FW1", {"ike proposal 10", " dh group19"}},
         {"", "FW1", {"security-policy", " rule name trust_to_untrust", "  disable"}}}},
       {"FW1 speaks IKEv1 only", {{"", "FW1", {"ike peer fw3", " undo version 2"}}}},
+      {"FW3's no-nat rule removed and PFS on FW1",
+       {{"", "FW3", {"nat-policy", " undo rule name no_nat_vpn"}},
+        {"", "FW1", {"ipsec policy map1 10 isakmp", " pfs dh-group14"}}}},
+      {"FW1's ipsec policy taken off its interface",
+       {{"", "FW1", {"interface GigabitEthernet0/0/2", " undo ipsec policy"}}}},
+      {"FW3's IKE rule disabled and FW1's prf",
+       {{"", "FW3", {"security-policy", " rule name ipsec", "  disable"}},
+        {"", "FW1", {"ike proposal 10", " prf hmac-sha2-512"}}}},
+      {"FW3's flows and its ESP cipher",
+       {{"",
+         "FW3",
+         {"acl number 3000", " undo rule 5",
+          " rule 5 permit ip source 10.2.1.0 0.0.0.255 destination 10.1.9.0 0.0.0.255"}},
+        {"", "FW3", {"ipsec proposal p1", " esp encryption-algorithm aes-128"}}}},
+      {"both remote addresses wrong",
+       {{"", "FW1", {"ike peer fw3", " remote-address 2.1.1.9"}},
+        {"", "FW3", {"ike peer fw1", " remote-address 1.1.1.9"}}}},
+      {"FW1's tunnel ACL emptied and FW3's key",
+       {{"", "FW1", {"acl number 3000", " undo rule 5"}},
+        {"", "FW3", {"ike peer fw1", " pre-shared-key Other@2026"}}}},
   };
   for (const Combo& c : combos) {
     DYNAMIC_SECTION(c.name) {
