@@ -9,8 +9,14 @@ const MacAddress* ArpTable::interface_mac(uint16_t interface) const {
   return it == own_.end() ? nullptr : &it->second;
 }
 
-void ArpTable::learn(uint16_t interface, Ipv4 address, const MacAddress& mac, uint32_t now) {
-  entries_[{interface, address.v}] = Entry{mac, now};
+bool ArpTable::learn(uint16_t interface, Ipv4 address, const MacAddress& mac, uint32_t now) {
+  const Key key{interface, address.v};
+  if (entries_.size() >= kMaxEntries && entries_.count(key) == 0) {
+    expire(now);
+    if (entries_.size() >= kMaxEntries) return false;
+  }
+  entries_[key] = Entry{mac, now};
+  return true;
 }
 
 const MacAddress* ArpTable::find(uint16_t interface, Ipv4 address, uint32_t now) const {
@@ -21,7 +27,9 @@ const MacAddress* ArpTable::find(uint16_t interface, Ipv4 address, uint32_t now)
 
 ArpTable::Wait ArpTable::wait(uint16_t interface, Ipv4 address, std::vector<uint8_t> packet,
                               uint64_t tag) {
-  auto& queue = waiting_[{interface, address.v}];
+  const Key key{interface, address.v};
+  if (waiting_.size() >= kMaxWaitingAddresses && waiting_.count(key) == 0) return Wait::Full;
+  auto& queue = waiting_[key];
   if (queue.size() >= kMaxWaiting) return Wait::Full;
   queue.push_back({std::move(packet), tag});
   return queue.size() == 1 ? Wait::Request : Wait::Queued;
@@ -42,6 +50,8 @@ std::vector<ArpTable::Key> ArpTable::unresolved() const {
 }
 
 void ArpTable::expire(uint32_t now) {
+  if (now == last_expire_) return;
+  last_expire_ = now;
   for (auto it = entries_.begin(); it != entries_.end();) {
     it = now - it->second.learned >= kAgeSeconds ? entries_.erase(it) : std::next(it);
   }

@@ -22,6 +22,12 @@ class ArpTable {
   // wait for one address while its request is out.
   static constexpr uint32_t kAgeSeconds = 1200;
   static constexpr size_t kMaxWaiting = 16;
+  // Anyone on a link can make the device learn (a reply, a request for its address) or resolve
+  // (a packet to each address of a connected network): both tables are bounded. A full cache
+  // learns no new neighbour until its aged entries go (the known ones are still refreshed);
+  // packets for one address more than kMaxWaitingAddresses are dropped while the others resolve.
+  static constexpr size_t kMaxEntries = 16384;
+  static constexpr size_t kMaxWaitingAddresses = 1024;
 
   struct Entry {
     MacAddress mac{};
@@ -37,7 +43,8 @@ class ArpTable {
   void set_interface_mac(uint16_t interface, const MacAddress& mac) { own_[interface] = mac; }
   const MacAddress* interface_mac(uint16_t interface) const;
 
-  void learn(uint16_t interface, Ipv4 address, const MacAddress& mac, uint32_t now);
+  // False when the cache is full of live entries and the neighbour is new (not learnt).
+  bool learn(uint16_t interface, Ipv4 address, const MacAddress& mac, uint32_t now);
   // The neighbour's MAC address, or nullptr when unknown or aged out.
   const MacAddress* find(uint16_t interface, Ipv4 address, uint32_t now) const;
   // A packet for a neighbour whose address is unknown: it waits. Request when it is the first
@@ -53,8 +60,8 @@ class ArpTable {
   std::vector<Waiting> release(uint16_t interface, Ipv4 address);
   // The addresses whose request is out, for a retry.
   std::vector<Key> unresolved() const;
-  // Entries older than the aging time go; so do packets that waited for an address that never
-  // answered (given up after a few requests by whoever retries).
+  // Entries older than the aging time go, at most once a second whatever the calls (the front
+  // end calls it after every batch).
   void expire(uint32_t now);
   void forget_waiting(uint16_t interface, Ipv4 address) { waiting_.erase({interface, address.v}); }
   void clear() {
@@ -69,6 +76,7 @@ class ArpTable {
   std::map<Key, Entry> entries_;
   std::map<Key, std::vector<Waiting>> waiting_;
   std::map<uint16_t, MacAddress> own_;
+  uint32_t last_expire_ = ~0U;
 };
 
 // "00e0-fc12-3456", as the device prints a MAC address.

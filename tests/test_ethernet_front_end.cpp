@@ -281,3 +281,29 @@ TEST_CASE("a TCP super-frame is cut into the segments the wire would carry", "[n
                                                   build_packet(test::icmp("10.1.1.2", "10.2.1.2")));
   CHECK_FALSE(segment_tcp_frame(udp, 1000, [](std::span<const uint8_t>) {}));
 }
+
+TEST_CASE("the ARP cache and its waiting packets are bounded: a flood learns and queues no more",
+          "[netio][limits]") {
+  ArpTable arp;
+  const MacAddress m = mac(9, 9);
+  // A flood of gratuitous replies from every address of a /16: the cache stops at its bound.
+  size_t learnt = 0;
+  for (uint32_t i = 0; i < ArpTable::kMaxEntries + 100; ++i)
+    learnt += arp.learn(1, Ipv4{0x0a000000U + i}, m, 0) ? 1 : 0;
+  CHECK(learnt == ArpTable::kMaxEntries);
+  CHECK(arp.entries().size() == ArpTable::kMaxEntries);
+  // A known neighbour is still refreshed; a new one waits for the old entries to age.
+  CHECK(arp.learn(1, Ipv4{0x0a000001U}, mac(9, 8), 10));
+  CHECK_FALSE(arp.learn(2, Ipv4{0x0b000001U}, m, 10));
+  CHECK(arp.learn(2, Ipv4{0x0b000001U}, m, ArpTable::kAgeSeconds));
+  CHECK(arp.entries().size() == 2);  // the one refreshed at 10 and the newcomer
+  // Packets to every address of a connected network: each address queues until the bound.
+  size_t refused = 0;
+  for (uint32_t i = 0; i < ArpTable::kMaxWaitingAddresses + 10; ++i) {
+    if (arp.wait(1, Ipv4{0x0c000000U + i}, {1, 2, 3}) == ArpTable::Wait::Full) ++refused;
+  }
+  CHECK(refused == 10);
+  CHECK(arp.unresolved().size() == ArpTable::kMaxWaitingAddresses);
+  // An address already waiting still queues.
+  CHECK(arp.wait(1, Ipv4{0x0c000000U}, {4}) == ArpTable::Wait::Queued);
+}
