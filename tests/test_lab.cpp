@@ -462,6 +462,25 @@ TEST_CASE("packet-trace next: the next real packets that match are traced as the
   CHECK(typed(fw1, "display packet-trace") == "0 traced, 1 still awaited\n");
 }
 
+TEST_CASE("packet-trace next on live traffic proves its fixes as packet-trace does", "[lab]") {
+  auto lab = seed_lab();
+  Device& fw1 = *lab->device("fw1");
+  // FW1's no-nat rule removed: easy-ip translates the tunnel's traffic before IPSec sees it.
+  LineRunner run(fw1);
+  for (const char* line : {"system-view", "nat-policy", "undo rule name no_nat_vpn", "return"})
+    REQUIRE(run.run(line, 0).ok);
+  typed(fw1, "packet-trace next 1 protocol icmp destination 10.2.1.2");
+  lab->ping("pc1", *parse_ipv4("10.2.1.2"), 1);
+  const std::string shown = typed(fw1, "display packet-trace");
+  INFO(shown);
+  CHECK(shown.find("sent in plain text: nat-policy rule internet translates traffic that ipsec "
+                   "policy map1 10 protects") != std::string::npos);
+  CHECK(shown.find("Proven:  traced again with it on a copy of the configuration") !=
+        std::string::npos);
+  // The proof ran on copies: the device's own configuration is as it was.
+  CHECK(typed(fw1, "display current-configuration").find("no_nat") == std::string::npos);
+}
+
 TEST_CASE("ping from the firewall itself goes through its own pipeline, IPSec included",
           "[lab][ping]") {
   // The seed's FW1 with a rule that lets its own traffic out: `ping -a 10.1.1.1 10.2.1.2`, as
