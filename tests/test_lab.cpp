@@ -9,32 +9,14 @@
 #include "app/lab_console.hpp"
 #include "cli/line_runner.hpp"
 #include "lab/lab.hpp"
+#include "seed_lab.hpp"
 
 using namespace vfw;
 using namespace vfw::lab;
 
 namespace {
 
-std::unique_ptr<Lab> seed_lab(const std::string& edit_from = "", const std::string& edit_to = "") {
-  TopologyResult t =
-      load_topology(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
-  for (const auto& e : t.errors) FAIL(e.format());
-  if (!edit_from.empty()) {
-    // A change to the file's text, parsed again from the same folder.
-    std::ifstream in(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t at = text.find(edit_from);
-    REQUIRE(at != std::string::npos);
-    text.replace(at, edit_from.size(), edit_to);
-    t = parse_topology(text, "seed.clab.yml", t.topology.folder);
-    for (const auto& e : t.errors) FAIL(e.format());
-  }
-  std::vector<std::string> errors;
-  auto lab = Lab::create(t.topology, errors);
-  for (const auto& e : errors) FAIL(e);
-  REQUIRE(lab != nullptr);
-  return lab;
-}
+using test::seed_lab;
 
 // The line of a display that holds what.
 std::string row(const std::string& display, const std::string& what) {

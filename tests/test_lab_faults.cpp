@@ -8,21 +8,14 @@
 #include "app/lab_console.hpp"
 #include "app/lab_faults.hpp"
 #include "cli/line_runner.hpp"
+#include "seed_lab.hpp"
 
 using namespace vfw;
 using namespace vfw::lab;
 
 namespace {
 
-std::unique_ptr<Lab> seed_lab() {
-  TopologyResult t =
-      load_topology(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
-  REQUIRE(t.ok());
-  std::vector<std::string> errors;
-  auto lab = Lab::create(t.topology, errors);
-  REQUIRE(lab != nullptr);
-  return lab;
-}
+using test::seed_lab;
 
 const LabFault& fault_named(const std::string& name) {
   for (const auto& f : seed_faults()) {

@@ -9,6 +9,7 @@
 #include "lab/lab.hpp"
 #include "packet/fragmentation.hpp"
 #include "packet/reassembly.hpp"
+#include "seed_lab.hpp"
 
 using namespace vfw;
 using namespace vfw::lab;
@@ -172,16 +173,7 @@ TEST_CASE("the reassembly table is bounded in datagrams and bytes, and ages",
 
 namespace {
 
-std::unique_ptr<Lab> seed_lab() {
-  TopologyResult t =
-      load_topology(std::string(VFW_SOURCE_DIR) + "/examples/seed-lab/seed.clab.yml");
-  for (const auto& e : t.errors) FAIL(e.format());
-  std::vector<std::string> errors;
-  auto lab = Lab::create(t.topology, errors);
-  for (const auto& e : errors) FAIL(e);
-  REQUIRE(lab != nullptr);
-  return lab;
-}
+using test::seed_lab;
 
 struct Captured {
   uint16_t total_length = 0;
