@@ -21,6 +21,7 @@
 #include "cli/display_formats.hpp"
 #include "config/interface_name.hpp"
 #include "config/secret.hpp"
+#include "device/wireshark_tables.hpp"
 #include "ike/work_budget.hpp"
 
 namespace vfw {
@@ -187,6 +188,7 @@ class Daemon {
       pump();
       cli::sample_process_usage();  // display cpu-usage's windows
       if (bound_) bound_->count_host_drops();
+      if (!options_.keys_dir.empty()) refresh_keys();
       if (kernel_ && device_.generation() != kernel_generation_) {
         // A line typed at the CLI changed the configuration: the kernel follows.
         kernel_generation_ = device_.generation();
@@ -194,6 +196,17 @@ class Daemon {
       }
       schedule_tick();
     });
+  }
+
+  // --keys DIR: the tables rewritten when what they hold changed (a few SAs: compared whole).
+  void refresh_keys() {
+    WiresharkTables now = wireshark_tables({&device_});
+    if (now.esp_sa == keys_.esp_sa && now.ikev2 == keys_.ikev2 && now.ikev1 == keys_.ikev1) return;
+    if (std::string error = write_wireshark_tables(options_.keys_dir, now); !error.empty()) {
+      log_.line("VFW/4/KEYS: " + error);
+      return;
+    }
+    keys_ = std::move(now);
   }
 
   void wait_for_hangup() {
@@ -232,6 +245,7 @@ class Daemon {
   asio::steady_timer tick_;
   // The transports, each present when the options ask for it.
   std::optional<IkeSockets> sockets_;
+  WiresharkTables keys_;  // what --keys last wrote
   std::optional<BoundInterfaces> bound_;
   std::optional<CliListener> cli_;
   std::optional<SshListener> ssh_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -218,6 +219,12 @@ class Console {
       for (const auto& line : lab_->esp_keys()) text += line + "\n";
       if (w.size() == 2) return {true, text, ""};
       std::string error;
+      // A folder (a Wireshark profile's, say): the three tables Wireshark reads from it.
+      if (std::error_code ec; std::filesystem::is_directory(w[2], ec)) {
+        error = write_wireshark_tables(w[2], lab_->keys());
+        if (!error.empty()) return fail(error);
+        return {true, "", ""};
+      }
       if (!write_file(w[2], text, error)) return fail(error);
       return {true, "", ""};
     }

@@ -24,12 +24,17 @@ const T* by_keyword(const std::vector<T>& table, std::string_view keyword) {
 
 const std::vector<EncryptionAlgorithm>& encryption_algorithms() {
   static const std::vector<EncryptionAlgorithm> table = {
-      {"3des", encr::k3Des, 0, 24, 8, 8, false, "DES-EDE3-CBC", "3DES"},
-      {"aes-128", encr::kAesCbc, 128, 16, 16, 16, false, "AES-128-CBC", "AES-128"},
-      {"aes-192", encr::kAesCbc, 192, 24, 16, 16, false, "AES-192-CBC", "AES-192"},
-      {"aes-256", encr::kAesCbc, 256, 32, 16, 16, false, "AES-256-CBC", "AES-256"},
-      {"aes-gcm-128", encr::kAesGcm16, 128, 16, 1, 8, true, "AES-128-GCM", "AES-GCM-128"},
-      {"aes-gcm-256", encr::kAesGcm16, 256, 32, 1, 8, true, "AES-256-GCM", "AES-GCM-256"},
+      {"3des", encr::k3Des, 0, 24, 8, 8, false, "DES-EDE3-CBC", "3DES", "3DES [RFC2451]"},
+      {"aes-128", encr::kAesCbc, 128, 16, 16, 16, false, "AES-128-CBC", "AES-128",
+       "AES-CBC-128 [RFC3602]"},
+      {"aes-192", encr::kAesCbc, 192, 24, 16, 16, false, "AES-192-CBC", "AES-192",
+       "AES-CBC-192 [RFC3602]"},
+      {"aes-256", encr::kAesCbc, 256, 32, 16, 16, false, "AES-256-CBC", "AES-256",
+       "AES-CBC-256 [RFC3602]"},
+      {"aes-gcm-128", encr::kAesGcm16, 128, 16, 1, 8, true, "AES-128-GCM", "AES-GCM-128",
+       "AES-GCM-128 with 16 octet ICV [RFC5282]"},
+      {"aes-gcm-256", encr::kAesGcm16, 256, 32, 1, 8, true, "AES-256-GCM", "AES-GCM-256",
+       "AES-GCM-256 with 16 octet ICV [RFC5282]"},
   };
   return table;
 }
@@ -47,11 +52,15 @@ const std::vector<PrfAlgorithm>& prf_algorithms() {
 
 const std::vector<IntegrityAlgorithm>& integrity_algorithms() {
   static const std::vector<IntegrityAlgorithm> table = {
-      {"hmac-md5-96", integ::kHmacMd5_96, "MD5", 16, 12, "HMAC-MD5-96"},
-      {"hmac-sha1-96", integ::kHmacSha1_96, "SHA1", 20, 12, "HMAC-SHA1-96"},
-      {"hmac-sha2-256", integ::kHmacSha256_128, "SHA256", 32, 16, "HMAC-SHA2-256"},
-      {"hmac-sha2-384", integ::kHmacSha384_192, "SHA384", 48, 24, "HMAC-SHA2-384"},
-      {"hmac-sha2-512", integ::kHmacSha512_256, "SHA512", 64, 32, "HMAC-SHA2-512"},
+      {"hmac-md5-96", integ::kHmacMd5_96, "MD5", 16, 12, "HMAC-MD5-96", "HMAC_MD5_96 [RFC2403]"},
+      {"hmac-sha1-96", integ::kHmacSha1_96, "SHA1", 20, 12, "HMAC-SHA1-96",
+       "HMAC_SHA1_96 [RFC2404]"},
+      {"hmac-sha2-256", integ::kHmacSha256_128, "SHA256", 32, 16, "HMAC-SHA2-256",
+       "HMAC_SHA2_256_128 [RFC4868]"},
+      {"hmac-sha2-384", integ::kHmacSha384_192, "SHA384", 48, 24, "HMAC-SHA2-384",
+       "HMAC_SHA2_384_192 [RFC4868]"},
+      {"hmac-sha2-512", integ::kHmacSha512_256, "SHA512", 64, 32, "HMAC-SHA2-512",
+       "HMAC_SHA2_512_256 [RFC4868]"},
   };
   return table;
 }

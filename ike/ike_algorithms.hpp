@@ -16,9 +16,10 @@ struct EncryptionAlgorithm {
   uint8_t key_bytes;  // without the salt
   uint8_t block_bytes;
   uint8_t iv_bytes;
-  bool aead;                 // AES-GCM (RFC 5282): a 4-byte salt after the key, a 16-byte ICV
-  std::string_view cipher;   // OpenSSL's name
-  std::string_view display;  // display ike proposal: "AES-256"
+  bool aead;                   // AES-GCM (RFC 5282): a 4-byte salt after the key, a 16-byte ICV
+  std::string_view cipher;     // OpenSSL's name
+  std::string_view display;    // display ike proposal: "AES-256"
+  std::string_view wireshark;  // its name in Wireshark's ikev2_decryption_table
 };
 
 struct PrfAlgorithm {
@@ -36,6 +37,7 @@ struct IntegrityAlgorithm {
   uint8_t key_bytes;
   uint8_t icv_bytes;
   std::string_view display;
+  std::string_view wireshark;  // its name in Wireshark's ikev2_decryption_table
 };
 
 struct DhGroup {

@@ -105,11 +105,14 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
                                  [&](const Node& n) { return n.name == e.node; });
     out.node = static_cast<size_t>(it - lab->nodes_.begin());
     out.interface = e.interface;
+    out.written = e.interface;
     if (it->device == nullptr) return;
-    const auto name = config::normalize_interface(e.interface);
+    const std::string named = device_interface(*topology.node(e.node), e.interface);
+    const auto name = config::normalize_interface(named);
     if (!name || it->device->snapshot().interface_index(*name) == kNoInterface) {
       errors.push_back("link at line " + std::to_string(line) + ": " + e.node +
-                       " has no interface " + e.interface);
+                       " has no interface " + e.interface +
+                       (named != e.interface ? " (" + named + ")" : std::string()));
       return;
     }
     out.interface = *name;
@@ -245,27 +248,19 @@ Lab::Link* Lab::link_at(const std::string& endpoint) {
   for (auto& l : links_) {
     for (const Port* p : {&l.a, &l.b}) {
       if (same_name(nodes_[p->node].name, node) &&
-          (p->interface == interface || p->interface == typed))
+          (p->interface == interface || p->interface == typed || p->written == typed))
         return &l;
     }
   }
   return nullptr;
 }
 
-std::vector<std::string> Lab::esp_keys() {
-  std::vector<std::string> lines;
-  std::vector<uint32_t> seen;
-  for (auto& n : nodes_) {
-    if (!n.device) continue;
-    for (const auto& sa : n.device->runtime().sad.all()) {
-      if (sa->protocol != ipproto::kEsp ||
-          std::find(seen.begin(), seen.end(), sa->spi) != seen.end())
-        continue;
-      seen.push_back(sa->spi);
-      lines.push_back(ipsec::wireshark_esp_sa(*sa));
-    }
+WiresharkTables Lab::keys() const {
+  std::vector<const Device*> devices;
+  for (const auto& n : nodes_) {
+    if (n.device) devices.push_back(n.device.get());
   }
-  return lines;
+  return wireshark_tables(devices);
 }
 
 Status Lab::capture(const std::string& endpoint, const std::string& file) {

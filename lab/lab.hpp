@@ -21,6 +21,7 @@
 #include "device/ethernet_front_end.hpp"
 #include "device/own_traffic.hpp"
 #include "device/pcap_writer.hpp"
+#include "device/wireshark_tables.hpp"
 #include "ike/random_source.hpp"
 #include "lab/host.hpp"
 #include "lab/topology.hpp"
@@ -133,7 +134,11 @@ class Lab {
   // `lab keys`: every IPSec SA of the lab's firewalls as a line of Wireshark's esp_sa table
   // ("IPv4","*","*","0xSPI","AES-CBC [RFC3602]","0xKEY","HMAC-SHA-256-128 [RFC4868]","0xKEY"),
   // one per SPI: with them a capture's ESP decrypts.
-  std::vector<std::string> esp_keys();
+  std::vector<std::string> esp_keys() const {
+    return keys().esp_sa;
+  }
+  // Every firewall's, for `lab keys DIR`: esp_sa and the IKE SAs' keys (device/wireshark_tables).
+  WiresharkTables keys() const;
 
   // A number from the lab's seeded generator (`lab fault inject random`).
   uint64_t random() {
@@ -148,6 +153,7 @@ class Lab {
   struct Port {
     size_t node = 0;
     std::string interface;  // the device's normalised name, or the host's as written
+    std::string written;    // as the topology file wrote it (`eth1`), which commands accept too
     Mac mac{};
   };
   // An IP packet a host holds while it asks for the MAC address of its next hop.

@@ -4,23 +4,31 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
 #include <utility>
+
+#include "lab/host_exec.hpp"
 
 namespace vfw::lab {
 namespace {
 
 class Reader {
  public:
-  Reader(std::string file, std::vector<TopologyError>& errors)
-      : file_(std::move(file)), errors_(errors) {}
+  Reader(std::string file, TopologyResult& r) : file_(std::move(file)), r_(r) {}
 
   void error(const YAML::Node& at, const std::string& field, const std::string& message) {
     const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    errors_.push_back({file_, line, field, message});
+    r_.errors.push_back({file_, line, field, message});
+  }
+  void note(const YAML::Node& at, const std::string& field, const std::string& message) {
+    const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    r_.notes.push_back({file_, line, field, message});
   }
 
   // A scalar as text; an error (and nullopt) when it is something else.
@@ -40,25 +48,32 @@ class Reader {
     return std::nullopt;
   }
 
-  void host(const YAML::Node& labels, const std::string& field, NodeSpec& n) {
+  // A host's labels: its address (unless its exec lines gave one), gateway and MTU.
+  void host(const YAML::Node& labels, const std::string& field, bool have_address, NodeSpec& n) {
     const YAML::Node address = labels["vfw.address"];
-    if (!address) {
-      error(labels, field, "a host needs labels: vfw.address (its address with a prefix length)");
+    if (!address && !have_address) {
+      error(labels, field,
+            "a host needs its address: an exec line `ip addr add 10.1.1.2/24 dev eth1`, or "
+            "labels: vfw.address");
       return;
     }
-    if (auto t = text(address, field + ".vfw.address")) {
-      const size_t slash = t->find('/');
-      auto a = parse_ipv4(t->substr(0, slash));
-      auto len = slash == std::string::npos ? std::optional<uint32_t>(24)
-                                            : parse_uint(t->substr(slash + 1), 32);
-      if (!a || !len) {
-        error(address, field + ".vfw.address", "\"" + *t + "\" is not an address like 10.1.1.2/24");
-      } else {
-        n.address = *a;
-        n.prefix_length = static_cast<uint8_t>(*len);
+    // The exec lines' address, when they gave one, stands; the label is the fallback.
+    if (!have_address) {
+      if (auto t = text(address, field + ".vfw.address")) {
+        const size_t slash = t->find('/');
+        auto a = parse_ipv4(t->substr(0, slash));
+        auto len = slash == std::string::npos ? std::optional<uint32_t>(24)
+                                              : parse_uint(t->substr(slash + 1), 32);
+        if (!a || !len) {
+          error(address, field + ".vfw.address",
+                "\"" + *t + "\" is not an address like 10.1.1.2/24");
+        } else {
+          n.address = *a;
+          n.prefix_length = static_cast<uint8_t>(*len);
+        }
       }
     }
-    if (const YAML::Node g = labels["vfw.gateway"]) {
+    if (const YAML::Node g = labels["vfw.gateway"]; g && !n.gateway) {
       if (auto t = text(g, field + ".vfw.gateway")) {
         if (auto a = parse_ipv4(*t)) {
           n.gateway = *a;
@@ -73,6 +88,19 @@ class Reader {
   }
 
   std::optional<Endpoint> endpoint(const YAML::Node& e, const std::string& field) {
+    // containerlab's extended form: {node: fw1, interface: eth1}.
+    if (e.IsMap()) {
+      const YAML::Node node = e["node"];
+      const YAML::Node interface = e["interface"];
+      if (!node || !interface) {
+        error(e, field, "an endpoint is NODE:INTERFACE or {node: NODE, interface: INTERFACE}");
+        return std::nullopt;
+      }
+      auto a = text(node, field + ".node");
+      auto b = text(interface, field + ".interface");
+      if (!a || !b) return std::nullopt;
+      return Endpoint{*a, *b};
+    }
     auto t = text(e, field);
     if (!t) return std::nullopt;
     const size_t colon = t->find(':');
@@ -85,10 +113,193 @@ class Reader {
 
  private:
   std::string file_;
-  std::vector<TopologyError>& errors_;
+  TopologyResult& r_;
 };
 
+// containerlab's inheritance: a node's field is its own, else its kind's (topology.kinds), else
+// the defaults' (topology.defaults).
+struct Inheritance {
+  YAML::Node defaults;
+  YAML::Node kinds;
+  YAML::Node field(const YAML::Node& body, const std::string& kind, const char* name) const {
+    if (const YAML::Node v = body[name]) return v;
+    const YAML::Node& k = kinds;  // const: reading never inserts
+    if (k && k.IsMap() && !kind.empty()) {
+      if (const YAML::Node of_kind = k[kind]; of_kind && of_kind.IsMap()) {
+        if (const YAML::Node v = of_kind[name]) return v;
+      }
+    }
+    const YAML::Node& d = defaults;
+    if (d && d.IsMap()) {
+      if (const YAML::Node v = d[name]) return v;
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+};
+
+// The vfw image, however it is named: vfw, vfw:latest, registry.example/team/vfw:1.2.
+bool runs_vfw(const std::string& image) {
+  std::string name = image.substr(image.rfind('/') == std::string::npos ? 0 : image.rfind('/') + 1);
+  name = name.substr(0, name.find(':'));
+  name = name.substr(0, name.find('@'));
+  return name == "vfw";
+}
+
+std::vector<std::string> words_of(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  for (std::string word; in >> word;) {
+    if (word.size() >= 2 && (word.front() == '"' || word.front() == '\'') &&
+        word.back() == word.front())
+      word = word.substr(1, word.size() - 2);
+    w.push_back(word);
+  }
+  return w;
+}
+
+// A linux node of the vfw image: its configuration and interfaces from its cmd (vfw-node's
+// arguments, `vfw run`'s), the file found through its binds (HOST:CONTAINER[:ro]).
+void vfw_container(Reader& read, const Inheritance& inherit, const YAML::Node& body,
+                   const std::string& kind, const std::string& field, NodeSpec& n) {
+  const YAML::Node cmd = inherit.field(body, kind, "cmd");
+  if (!cmd) return;
+  const auto text = read.text(cmd, field + ".cmd");
+  if (!text) return;
+  const std::vector<std::string> w = words_of(*text);
+  std::string config;
+  for (size_t i = 0; i < w.size(); ++i) {
+    auto value = [&](const std::string& option) -> std::optional<std::string> {
+      if (w[i] == option && i + 1 < w.size()) return w[++i];
+      if (w[i].rfind(option + "=", 0) == 0) return w[i].substr(option.size() + 1);
+      return std::nullopt;
+    };
+    if (auto c = value("--config")) {
+      config = *c;
+    } else if (auto b = value("--bind")) {
+      const size_t eq = b->find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == b->size()) {
+        read.error(cmd, field + ".cmd",
+                   "--bind " + *b + " is not DEVICE-INTERFACE=LINUX-INTERFACE");
+        continue;
+      }
+      n.interface_names[b->substr(eq + 1)] = b->substr(0, eq);
+    }
+  }
+  if (config.empty() || !n.startup_config.empty()) return;
+  const YAML::Node binds = inherit.field(body, kind, "binds");
+  for (size_t i = 0; binds && binds.IsSequence() && i < binds.size(); ++i) {
+    if (!binds[i].IsScalar()) continue;
+    const std::string bind = binds[i].Scalar();
+    const size_t colon = bind.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string host = bind.substr(0, colon);
+    std::string inside = bind.substr(colon + 1);
+    inside = inside.substr(0, inside.find(':'));  // :ro, :rw
+    if (inside == config) {
+      n.startup_config = host;
+    } else if (config.rfind(inside + "/", 0) == 0) {
+      n.startup_config = host + config.substr(inside.size());
+    }
+    if (!n.startup_config.empty()) return;
+  }
+  read.error(cmd, field + ".cmd",
+             "--config " + config +
+                 " is inside the container: no bind of this node maps it to a "
+                 "file (binds: [\"FILE:" +
+                 config + "\"])");
+}
+
+bool read_node(Reader& read, const Inheritance& inherit, const YAML::Node& key,
+               const YAML::Node& body, const std::string& field, NodeSpec& n) {
+  const YAML::Node kind_node = inherit.field(body, "", "kind");
+  if (!kind_node) {
+    read.error(key, field + ".kind",
+               "missing (vfw, huawei_vrp, linux or host; or topology.defaults.kind)");
+    return false;
+  }
+  const auto kind = read.text(kind_node, field + ".kind");
+  if (!kind) return false;
+  std::string image;
+  if (const YAML::Node i = inherit.field(body, *kind, "image"); i && i.IsScalar())
+    image = i.Scalar();
+  if (*kind == "vfw" || *kind == "huawei_vrp" || ((*kind == "linux") && runs_vfw(image))) {
+    n.kind = NodeKind::Firewall;
+  } else if (*kind == "linux" || *kind == "host") {
+    n.kind = NodeKind::Host;
+  } else if (*kind == "bridge" || *kind == "ovs-bridge") {
+    read.error(kind_node, field + ".kind",
+               "a " + *kind + " is not emulated: the lab's links join two nodes each");
+    return false;
+  } else {
+    read.error(kind_node, field + ".kind",
+               "\"" + *kind +
+                   "\" is not a kind of this lab (vfw or huawei_vrp for a firewall, "
+                   "linux or host for an end system; a linux node of the vfw image is a firewall)");
+    return false;
+  }
+  if (n.kind == NodeKind::Firewall) {
+    if (const YAML::Node cfg = inherit.field(body, *kind, "startup-config")) {
+      if (auto t = read.text(cfg, field + ".startup-config")) n.startup_config = *t;
+    }
+    vfw_container(read, inherit, body, *kind, field, n);
+    if (n.startup_config.empty() && !inherit.field(body, *kind, "cmd")) {
+      read.error(key, field + ".startup-config",
+                 "a firewall needs its configuration: startup-config, or (a linux node of the vfw "
+                 "image) --config in its cmd and the file in its binds");
+      return false;
+    }
+    return !n.startup_config.empty();
+  }
+  // A host: its exec lines, then its labels for what they did not say.
+  bool have_address = false;
+  if (const YAML::Node exec = inherit.field(body, *kind, "exec")) {
+    if (!exec.IsSequence()) {
+      read.error(exec, field + ".exec", "a list of commands");
+      return false;
+    }
+    std::vector<std::string> lines;
+    for (size_t i = 0; i < exec.size(); ++i)
+      lines.push_back(exec[i].IsScalar() ? exec[i].Scalar() : std::string());
+    std::vector<ExecNote> notes;
+    const HostExec h = read_host_exec(lines, notes);
+    for (const auto& note : notes) {
+      const std::string at = field + ".exec[" + std::to_string(note.line) + "]";
+      const std::string said = "`" + lines[note.line] + "`: " + note.message;
+      if (note.error)
+        read.error(exec[note.line], at, said);
+      else
+        read.note(exec[note.line], at, said);
+    }
+    if (h.address) {
+      have_address = true;
+      n.address = *h.address;
+      n.prefix_length = h.prefix_length;
+    }
+    if (h.gateway) n.gateway = h.gateway;
+    if (h.mtu) n.mtu = *h.mtu;
+  }
+  const YAML::Node labels = inherit.field(body, *kind, "labels");
+  if (!labels && !have_address) {
+    read.error(key, field,
+               "a host needs its address: an exec line `ip addr add 10.1.1.2/24 dev eth1`, or "
+               "labels: vfw.address");
+    return false;
+  }
+  if (labels) read.host(labels, field + ".labels", have_address, n);
+  return true;
+}
+
 }  // namespace
+
+std::string device_interface(const NodeSpec& node, const std::string& written) {
+  if (const auto it = node.interface_names.find(written); it != node.interface_names.end())
+    return it->second;
+  if (node.kind == NodeKind::Firewall && written.size() > 3 && written.compare(0, 3, "eth") == 0) {
+    if (const auto n = parse_uint(std::string_view(written).substr(3), 1023))
+      return "GigabitEthernet0/0/" + std::to_string(*n);
+  }
+  return written;
+}
 
 const NodeSpec* Topology::node(const std::string& node_name) const {
   for (const auto& n : nodes) {
@@ -129,7 +340,7 @@ TopologyResult parse_topology(const std::string& text, const std::string& file,
 namespace {
 
 void read_topology(const YAML::Node& root, const std::string& file, TopologyResult& r) {
-  Reader read(file, r.errors);
+  Reader read(file, r);
   if (!root.IsMap()) {
     read.error(root, "", "a lab file is a map with name and topology");
     return;
@@ -149,6 +360,7 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
     read.error(nodes ? nodes : topo, "topology.nodes", "missing, or not a map of nodes by name");
     return;
   }
+  Inheritance inherit{topo["defaults"], topo["kinds"]};
   for (const auto& entry : nodes) {
     NodeSpec n;
     n.name = entry.first.Scalar();
@@ -159,38 +371,8 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
       read.error(entry.first, field, "a node is a map with its kind");
       continue;
     }
-    if (const YAML::Node kind = body["kind"]) {
-      const auto t = read.text(kind, field + ".kind");
-      if (!t) continue;
-      // containerlab's own kinds for the same roles are accepted too, so that one file can
-      // also start in containerlab (a Huawei VRP image, Linux containers as hosts).
-      constexpr std::pair<std::string_view, NodeKind> kKinds[] = {
-          {"vfw", NodeKind::Firewall},
-          {"huawei_vrp", NodeKind::Firewall},
-          {"host", NodeKind::Host},
-          {"linux", NodeKind::Host}};
-      const auto* found = std::find_if(std::begin(kKinds), std::end(kKinds),
-                                       [&](const auto& k) { return k.first == *t; });
-      if (found == std::end(kKinds)) {
-        read.error(kind, field + ".kind",
-                   "\"" + *t + "\" is not a kind of this lab (vfw or huawei_vrp, host or linux)");
-        continue;
-      }
-      n.kind = found->second;
-    } else {
-      read.error(entry.first, field + ".kind", "missing (vfw or host)");
-      continue;
-    }
-    if (n.kind == NodeKind::Firewall) {
-      if (const YAML::Node cfg = body["startup-config"]) {
-        if (auto t = read.text(cfg, field + ".startup-config")) n.startup_config = *t;
-      } else {
-        read.error(entry.first, field + ".startup-config", "a vfw node needs its configuration");
-      }
-    } else {
-      read.host(body["labels"] ? body["labels"] : body, field + ".labels", n);
-    }
-    r.topology.nodes.push_back(std::move(n));
+    if (read_node(read, inherit, entry.first, body, field, n))
+      r.topology.nodes.push_back(std::move(n));
   }
   const YAML::Node links = topo["links"];
   if (links && !links.IsSequence()) read.error(links, "topology.links", "a list of links");
@@ -198,6 +380,13 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
   for (size_t i = 0; links && links.IsSequence() && i < links.size(); ++i) {
     const YAML::Node l = links[i];
     const std::string field = "topology.links[" + std::to_string(i) + "]";
+    if (const YAML::Node type = l["type"]) {
+      if (auto t = read.text(type, field + ".type"); t && *t != "veth") {
+        read.error(type, field + ".type",
+                   "\"" + *t + "\" links are not emulated: the lab's links join two nodes (veth)");
+        continue;
+      }
+    }
     const YAML::Node ends = l["endpoints"];
     if (!ends || !ends.IsSequence() || ends.size() != 2) {
       read.error(ends ? ends : l, field + ".endpoints", "two endpoints, NODE:INTERFACE each");
@@ -213,7 +402,9 @@ void read_topology(const YAML::Node& root, const std::string& file, TopologyResu
       if (r.topology.node(e->node) == nullptr) {
         read.error(ends, field + ".endpoints", "no node named " + e->node);
         known = false;
-      } else if (!used.insert(e->node + ":" + e->interface).second) {
+      } else if (!used.insert(e->node + ":" +
+                              device_interface(*r.topology.node(e->node), e->interface))
+                      .second) {
         read.error(ends, field + ".endpoints",
                    e->node + ":" + e->interface + " is on another link");
         known = false;
@@ -271,11 +462,12 @@ TopologyResult load_topology(const std::string& path) {
     return r;
   };
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return refuse("cannot be read");
+  if (::stat(path.c_str(), &st) != 0)
+    return refuse(std::string("cannot be read: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return refuse("is not a regular file");
   if (st.st_size > kMaxBytes) return refuse("is larger than 16 MiB; a lab file is not");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return refuse("cannot be read");
+  if (!in) return refuse(std::string("cannot be read: ") + std::strerror(errno));
   std::ostringstream s;
   s << in.rdbuf();
   const size_t slash = path.rfind('/');

@@ -1,20 +1,27 @@
-// A lab's topology, in containerlab's file format: `name`, `topology.nodes` (each with `kind`
-// and, for a firewall, `startup-config`), `topology.links` (each with `endpoints:
-// ["fw1:GigabitEthernet0/0/2", "fw2:GigabitEthernet0/0/1"]`). Kinds: `vfw`, a firewall running
-// its VRP configuration, and `host`, an end system. What containerlab has no field for (a host's
-// address, a link's delay or filter) goes in `labels`, which containerlab keeps as it finds them:
+// A lab's topology, in containerlab's file format as containerlab's users write it: `name`,
+// `topology.defaults` and `topology.kinds` (what every node, or every node of a kind, inherits),
+// `topology.nodes`, `topology.links` (brief `endpoints: ["fw1:eth2", "fw2:eth1"]` or extended
+// `{node, interface}` endpoints). A node is a firewall when its kind is `vfw` or `huawei_vrp`, or
+// when it is a `linux` node running the vfw image (its configuration then comes from its `cmd`'s
+// `--config`, through its `binds`); its configuration is `startup-config` otherwise. Other `linux`
+// nodes (and `host`) are end systems, configured by their `exec` lines (lab/host_exec.hpp) or by
+// labels. A firewall's `ethN` is GigabitEthernet0/0/N (containerlab's convention: eth0 is the
+// management port, GigabitEthernet0/0/0 on a USG), unless its `cmd` binds it otherwise; the
+// device's own names are accepted too. What containerlab has no field for (a link's delay or
+// filter) goes in `labels`, which containerlab keeps as it finds them:
 //
 //   pc1:
-//     kind: host
-//     labels: {vfw.address: 10.1.1.2/24, vfw.gateway: 10.1.1.1}
+//     kind: linux
+//     exec: ["ip addr add 10.1.1.2/24 dev eth1", "ip route add default via 10.1.1.1"]
 //   links:
-//     - endpoints: ["fw2:GigabitEthernet0/0/1", "fw1:GigabitEthernet0/0/2"]
+//     - endpoints: ["fw2:eth1", "fw1:eth2"]
 //       mtu: 1500
 //       labels: {vfw.delay-ms: 5, vfw.loss: 0.01, vfw.drop: "udp 500"}
 //
-// Errors name the file, the line and the field.
+// Errors name the file, the line and the field; so do the notes on what is read and ignored.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,7 +44,14 @@ struct NodeSpec {
   std::optional<Ipv4> gateway;
   uint32_t mtu = 1500;
   int line = 0;
+  // firewall: its interfaces as the file names them (`eth1`) to the device's, from its `cmd`'s
+  // `--bind GigabitEthernet0/0/1=eth1`
+  std::map<std::string, std::string> interface_names;
 };
+
+// A firewall's interface as an endpoint names it: its cmd's binding, else containerlab's `ethN`
+// as GigabitEthernet0/0/N, else the name as written (the device's own, normalised later).
+std::string device_interface(const NodeSpec& node, const std::string& written);
 
 struct Endpoint {
   std::string node;
@@ -73,6 +87,8 @@ struct TopologyError {
 struct TopologyResult {
   Topology topology;
   std::vector<TopologyError> errors;
+  // What was read and ignored (a host's exec line vfw does not emulate): said, not refused.
+  std::vector<TopologyError> notes;
   bool ok() const { return errors.empty(); }
 };
 

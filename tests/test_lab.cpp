@@ -166,7 +166,8 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   CHECK(errors("name: x\ntopology:\n  nodes:\n    a: [unclosed\n").rfind("t.clab.yml:", 0) == 0);
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n") ==
         "t.clab.yml:5: topology.nodes.fw1.kind: \"router\" is not a kind of this lab (vfw or "
-        "huawei_vrp, host or linux)\n");
+        "huawei_vrp for a firewall, linux or host for an end system; a linux node of the vfw "
+        "image is a firewall)\n");
   // containerlab's kinds for the same roles: huawei_vrp is a firewall, linux a host.
   const TopologyResult clab = parse_topology(
       "name: x\ntopology:\n  nodes:\n    fw1:\n      kind: huawei_vrp\n      startup-config: "
@@ -177,7 +178,9 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   CHECK(clab.topology.nodes[0].kind == lab::NodeKind::Firewall);
   CHECK(clab.topology.nodes[1].kind == lab::NodeKind::Host);
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n") ==
-        "t.clab.yml:4: topology.nodes.fw1.startup-config: a vfw node needs its configuration\n");
+        "t.clab.yml:4: topology.nodes.fw1.startup-config: a firewall needs its configuration: "
+        "startup-config, or (a linux node of the vfw image) --config in its cmd and the file in "
+        "its binds\n");
   CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels:\n"
                "        vfw.address: 10.1.1.300/24\n") ==
         "t.clab.yml:7: topology.nodes.pc1.labels.vfw.address: \"10.1.1.300/24\" is not an "
@@ -193,7 +196,7 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   // not an exception.
   CHECK(load_topology("/dev/zero").errors.at(0).format() == "/dev/zero: is not a regular file");
   CHECK(load_topology("/nonexistent.clab.yml").errors.at(0).format() ==
-        "/nonexistent.clab.yml: cannot be read");
+        "/nonexistent.clab.yml: cannot be read: No such file or directory");
   CHECK_FALSE(parse_topology("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n"
                              "      labels: [a, b]\n",
                              "t.clab.yml", ".")

@@ -21,6 +21,7 @@
 #include "ike/engine_io.hpp"
 #include "ike/ikev1_keys.hpp"
 #include "ike/ikev1_message.hpp"
+#include "ike/key_log.hpp"
 #include "ike/negotiator.hpp"
 #include "ike/random_source.hpp"
 #include "ike/work_budget.hpp"
@@ -160,6 +161,8 @@ class Engine final : public Negotiator {
   std::vector<ErrorRecord> take_errors() override { return std::exchange(errors_, {}); }
 
   const std::vector<std::unique_ptr<IsakmpSa>>& sas() const { return sas_; }
+  // The keys of every IKE SA derived here, for Wireshark (ike/key_log.hpp).
+  const KeyLog& key_log() const { return key_log_; }
   size_t half_open() const override { return half_open_; }
 
   static constexpr uint64_t kRetransmitBaseMs = 2000;
@@ -274,6 +277,7 @@ class Engine final : public Negotiator {
   std::vector<ChildSaInstall> installs_;
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
+  KeyLog key_log_;
   size_t half_open_ = 0;
   std::shared_ptr<WorkBudget> budget_ = std::make_shared<WorkBudget>();
   uint64_t busy_ = 0;

@@ -128,6 +128,7 @@ bool Engine::derive(IsakmpSa& sa, std::span<const uint8_t> peer_ke) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(psk.data()), psk.size()), sa.ni,
       sa.nr, sa.shared, sa.cky_i, sa.cky_r);
   sa.iv = phase1_iv(*sa.hash, *sa.cipher, sa.gxi, sa.gxr);
+  key_log_.add(ikev1_decryption_record(sa.cky_i, sa.keys.encryption));
   return true;
 }
 

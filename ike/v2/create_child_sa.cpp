@@ -85,6 +85,7 @@ IkeSa& Engine::adopt(IkeSa& sa, bool initiator, uint64_t spi_i, uint64_t spi_r,
   fresh->peer_id = sa.peer_id;
   // RFC 7296 2.18: SKEYSEED = prf (SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
   fresh->keys = derive_ike_sa_keys(suite, shared, ni, nr, spi_i, spi_r, sa.keys.d, sa.suite.prf);
+  key_log_.add(ikev2_decryption_record(spi_i, spi_r, suite, fresh->keys));
   SkProtection i_to_r{suite.encryption, suite.integrity, fresh->keys.ei, fresh->keys.ai, 1};
   SkProtection r_to_i{suite.encryption, suite.integrity, fresh->keys.er, fresh->keys.ar, 1};
   fresh->outbound = initiator ? i_to_r : r_to_i;

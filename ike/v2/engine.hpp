@@ -21,6 +21,7 @@
 #include "ike/encrypted_payload.hpp"
 #include "ike/engine_config.hpp"
 #include "ike/engine_io.hpp"
+#include "ike/key_log.hpp"
 #include "ike/keys.hpp"
 #include "ike/negotiator.hpp"
 #include "ike/random_source.hpp"
@@ -156,6 +157,8 @@ class Engine final : public Negotiator {
   std::vector<ErrorRecord> take_errors() override { return std::exchange(errors_, {}); }
 
   const std::vector<std::unique_ptr<IkeSa>>& sas() const { return sas_; }
+  // The keys of every IKE SA derived here, for Wireshark (ike/key_log.hpp).
+  const KeyLog& key_log() const { return key_log_; }
   size_t half_open() const override { return half_open_; }
 
   // sa trigger-mode auto: an entry without its SAs is negotiated at most this often.
@@ -235,6 +238,7 @@ class Engine final : public Negotiator {
   std::vector<ChildSaInstall> installs_;
   std::vector<ChildSaRemoval> removals_;
   std::vector<ErrorRecord> errors_;
+  KeyLog key_log_;
   std::shared_ptr<uint32_t> conn_ids_ = std::make_shared<uint32_t>(1);
   size_t half_open_ = 0;  // responder SAs in InitAnswered
   std::shared_ptr<WorkBudget> budget_ = std::make_shared<WorkBudget>();

@@ -40,6 +40,7 @@ bool Engine::derive_keys(IkeSa& sa, std::span<const uint8_t> peer_ke) {
   if (!shared) return false;
   sa.keys = derive_ike_sa_keys(sa.suite, *shared, sa.ni, sa.nr, sa.spi_i, sa.spi_r);
   wipe(*shared);
+  key_log_.add(ikev2_decryption_record(sa.spi_i, sa.spi_r, sa.suite, sa.keys));
   SkProtection i_to_r{sa.suite.encryption, sa.suite.integrity, sa.keys.ei, sa.keys.ai, 1};
   SkProtection r_to_i{sa.suite.encryption, sa.suite.integrity, sa.keys.er, sa.keys.ar, 1};
   sa.outbound = sa.initiator ? i_to_r : r_to_i;

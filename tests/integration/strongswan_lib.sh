@@ -95,8 +95,9 @@ start_vfw() {  # each run logs to a file of its own, so that no check reads an e
   rm -f "$work/cli.sock"
   runs=$((runs + 1))
   log=$work/vfw-$runs.log
+  mkdir -p "$work/keys-$runs"
   ip netns exec vfwt-fw1 "$vfw" run --config "$1" --socket "$work/cli.sock" --no-terminal --debug \
-    >"$work/vfw-$runs.out" 2>"$log" &
+    --keys "$work/keys-$runs" >"$work/vfw-$runs.out" 2>"$log" &
   vfw_pid=$!
   for _ in $(seq 50); do [ -S "$work/cli.sock" ] && return 0; sleep 0.1; done
   echo "vfw run did not open its socket"; cat "$log"

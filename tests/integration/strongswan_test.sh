@@ -24,6 +24,8 @@ check "display ike sa: the IKE SA too" eventually "RD|ST|A               v2:1" i
 check "strongSwan: ESTABLISHED and INSTALLED" \
   eventually "INSTALLED, TUNNEL-in-UDP" "$peer" swanctl "$work/fw3" --list-sas
 check "the same SPIs on both sides" same_spis
+check "vfw run --keys: its esp_sa table holds the tunnel's SAs while they are up" \
+  eventually "AES-CBC [RFC3602]" cat "$work/keys-$runs/esp_sa"
 ping_pc2 2 >/dev/null
 check "a ping injected on vfw reaches PC2 and its reply comes back decrypted" \
   eventually "decrypted: 10.2.1.2 -> 10.1.1.2 protocol 1" cat "$log"
@@ -39,6 +41,13 @@ table="$spi_i,$spi_r,$ei,$er,\"AES-CBC-256 [RFC3602]\",$ai,$ar,\"HMAC_SHA2_256_1
 decrypted=$(tshark -r "$work/ike.pcap" -Y isakmp -V -o "uat:ikev2_decryption_table:$table" 2>&1)
 check "with the keys vfw logs, tshark decrypts its IKE_AUTH" \
   grep -q "Identification - Initiator" <<<"$decrypted"
+# vfw run --keys DIR kept Wireshark's own table: the same decryption from the file as it is.
+options=()
+while IFS= read -r line; do options+=(-o "uat:ikev2_decryption_table:$line"); done \
+  <"$work/keys-$runs/ikev2_decryption_table"
+decrypted=$(tshark -r "$work/ike.pcap" -Y isakmp -V "${options[@]}" 2>&1)
+check "vfw run --keys: with its ikev2_decryption_table tshark reads IKE_AUTH's traffic selectors" \
+  grep -q "Traffic Selector - Initiator" <<<"$decrypted"
 "$peer" stop "$work/fw3"
 
 # ---- strongSwan initiates; vfw answers
