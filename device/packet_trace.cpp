@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/interface_name.hpp"
+#include "device/pcap_replay.hpp"
 #include "device/pcap_writer.hpp"
 
 #include "config/services.hpp"
@@ -159,9 +160,8 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
   }
   auto src = parse_ipv4(o.source);
   auto dst = parse_ipv4(o.destination);
-  if (!src || !dst) {
-    return bad("--source and --destination take IPv4 addresses");
-  }
+  if (!src) return bad("--source: \"" + o.source + "\" is not an IPv4 address");
+  if (!dst) return bad("--destination: \"" + o.destination + "\" is not an IPv4 address");
   spec.src = *src;
   spec.dst = *dst;
   const auto input = config::normalize_interface(o.input);
@@ -324,6 +324,14 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
 }
 
 Status run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out) {
+  if (!o.replay.empty()) {
+    if (!o.protocol.empty() || !o.source.empty() || !o.destination.empty() || !o.flows.empty())
+      return bad(
+          "--replay traces the capture's packets: --protocol, --source, --destination "
+          "and --flows do not go with it");
+    // The frames not traced are reported in the text (JSON callers pass their own stream).
+    return run_pcap_replay(device, {o.replay, o.input, o.json}, out, out);
+  }
   // A flow file is read and checked whole first: a mistake on line 900 is reported before the
   // first packet runs, not after 899 traces. Lines and their number are bounded, so that no file
   // (/dev/zero included) takes more than a few megabytes.

@@ -31,6 +31,9 @@ struct PacketTraceOptions {
   // --source 10.1.1.10 --destination 8.8.8.8 --destination-port 80"), traced one after the other
   // through the one device instead of the flow of the options above.
   std::string flows;
+  // A capture whose packets are traced one after the other (device/pcap_replay.hpp), arriving on
+  // input when it is given.
+  std::string replay;
 };
 
 // Reads one line of a flow file into flow (which keeps what the line does not set); why not for
