@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -24,8 +25,10 @@
 #include "builtin_lab.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/config_loader.hpp"
+#include "cli/display_formats.hpp"
 #include "config/interface_name.hpp"
 #include "device/packet_trace.hpp"
+#include "device/pcap_replay.hpp"
 #include "device/trace_fix_proof.hpp"
 #include "diagnose/diagnosis.hpp"
 #include "stages/standard_stages.hpp"
@@ -33,11 +36,47 @@
 
 namespace {
 
+// " (did you mean --config?)" when one of sub's options is a letter or two from word.
+std::string closest_option(const CLI::App& sub, const std::string& word) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  size_t best_distance = 3;  // more than two edits away is not a typo of it
+  for (const CLI::Option* o : sub.get_options()) {
+    for (const std::string& name : o->get_lnames()) {
+      const size_t d = distance(word, "--" + name);
+      if (d < best_distance) {
+        best_distance = d;
+        best = "--" + name;
+      }
+    }
+  }
+  return best.empty() ? "" : " (did you mean " + best + "?)";
+}
+
 int packet_trace(const vfw::PacketTraceOptions& o) {
   vfw::cli::LoadResult loaded = vfw::cli::load_config_file(o.config);
   for (const auto& e : loaded.errors) std::cerr << e.format();
   if (!loaded.ok()) return 1;
   vfw::Device device(std::move(loaded.config));
+  if (!o.replay.empty() && o.json) {
+    // JSON lines on standard output, one trace each; the frames not traced on standard error.
+    return vfw::exit_status(
+        vfw::run_pcap_replay(device, {o.replay, o.input, true}, std::cout, std::cerr),
+        "packet-trace", std::cerr);
+  }
   return vfw::exit_status(vfw::run_packet_trace(device, o, std::cout), "packet-trace", std::cerr);
 }
 
@@ -85,6 +124,7 @@ int run_lab(const LabArgs& a) {
       builtin ? vfw::lab::parse_topology(vfw::kBuiltinLabTopology, "builtin:seed.clab.yml", ".")
               : vfw::lab::load_topology(a.file);
   for (const auto& e : t.errors) std::cerr << e.format() << "\n";
+  for (const auto& n : t.notes) std::cerr << n.format() << "\n";
   if (!t.ok()) return 1;
   std::vector<std::string> errors;
   auto lab =
@@ -175,6 +215,7 @@ int cli(const std::string& config, const std::vector<std::string>& commands) {
 
 int run(int argc, char** argv) {
   CLI::App app{"vfw: a Huawei USG6000-class firewall emulator"};
+  app.set_version_flag("--version", "vfw " + vfw::cli::vfw_version());
   app.require_subcommand(0, 1);
 
   std::string config;
@@ -229,6 +270,12 @@ int run(int argc, char** argv) {
   trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
   trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
   trace->add_option("--pcap", pt.pcap, "Write the packets that leave the device to this pcap file");
+  trace
+      ->add_option("--replay", pt.replay,
+                   "Trace every packet of this capture (pcap, pcapng) in order, with state, then "
+                   "a summary by flow; --input: where they arrive (default: the interface back "
+                   "to each source)")
+      ->excludes(flows);
   trace
       ->add_option("--repeat", pt.repeat,
                    "Send the flow's packet N times (2: the session fast path), 1-100")
@@ -329,6 +376,11 @@ int run(int argc, char** argv) {
                       "$VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key)");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
+  run_cmd
+      ->add_option("--keys", daemon.keys_dir,
+                   "Keep Wireshark's esp_sa, ikev2_decryption_table and ikev1_decryption_table "
+                   "in this folder (a Wireshark profile's) as SAs come and go")
+      ->check(CLI::ExistingDirectory);
   uint32_t run_sessions = vfw::Device::kDefaultSessionCapacity;
   run_cmd
       ->add_option("--sessions", run_sessions,
@@ -339,6 +391,19 @@ int run(int argc, char** argv) {
   // argument (CLI11's own codes, 104-109, are folded into it), 3 an internal error.
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks the required options before it looks at the words it did not know: a typo
+    // (`--confg x`) said "--config is required". The word it did not know is the real mistake.
+    for (const CLI::App* sub : app.get_subcommands()) {
+      for (const std::string& word : sub->remaining()) {
+        if (word.rfind("--", 0) != 0) continue;
+        std::cerr << sub->get_name() << ": " << word << " is not an option of " << sub->get_name()
+                  << closest_option(*sub, word) << "\n"
+                  << "Run with --help for more information.\n";
+        return 2;
+      }
+    }
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }

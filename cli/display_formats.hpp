@@ -23,6 +23,8 @@ std::string display_ip_routing_table_for(const Device& d, Ipv4 destination, bool
 std::string display_ip_routing_table_static(const Device& d);
 std::string display_zone(const Device& d);
 std::string display_version(const Device& d);
+// vfw's own version (the project's), as `vfw --version` and `display version` print it.
+std::string vfw_version();
 std::string display_nat_server(const Device& d);
 // The vfw process's own CPU and memory (cli/display_usage.cpp); sample_process_usage() keeps the
 // CPU windows' samples (each display, and each tick of `vfw run`).

@@ -33,4 +33,8 @@ std::string display_version(const Device& d) {
   return o;
 }
 
+std::string vfw_version() {
+  return VFW_VERSION_TEXT;
+}
+
 }  // namespace vfw::cli

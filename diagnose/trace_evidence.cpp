@@ -137,7 +137,8 @@ PacketSpec reply_of(const PacketSpec& p) {
 Expected<PacketSpec> flow_spec(const DiagnoseOptions& o) {
   const auto from = parse_ipv4(o.from);
   const auto to = parse_ipv4(o.to);
-  if (!from || !to) return fail("--from and --to take IPv4 addresses");
+  if (!from) return fail("--from: \"" + o.from + "\" is not an IPv4 address");
+  if (!to) return fail("--to: \"" + o.to + "\" is not an IPv4 address");
   PacketSpec spec;
   spec.src = *from;
   spec.dst = *to;

@@ -372,7 +372,7 @@ TEST_CASE("diagnose refuses arguments that name no flow", "[diagnose]") {
   const config::Config c1 = load_example("fw1.cfg");
   const auto bad_address = diagnose::diagnose(c1, nullptr, {"10.1.1", "10.2.1.2", "icmp", -1, {}});
   REQUIRE_FALSE(bad_address);
-  CHECK(bad_address.error().message == "--from and --to take IPv4 addresses");
+  CHECK(bad_address.error().message == "--from: \"10.1.1\" is not an IPv4 address");
   const auto no_port = diagnose::diagnose(c1, nullptr, {"10.1.1.2", "10.2.1.2", "tcp", -1, {}});
   REQUIRE_FALSE(no_port);
   CHECK(no_port.error().message == "--port (1 to 65535) is needed for tcp and udp");

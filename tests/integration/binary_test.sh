@@ -154,9 +154,26 @@ check "diagnose --peer on the seed's pair: nothing fails, JSON for scripts" bash
   '$vfw' diagnose --config '$src/examples/fw1.cfg' --peer '$src/examples/fw3.cfg' --from 10.1.1.2 --to 10.2.1.2 --json |
   /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d[\"failed\"]; v={f[\"item\"]+f[\"title\"]: f[\"verdict\"] for f in d[\"findings\"]}; assert \"failed\" not in v.values(), v; assert [f[\"verdict\"] for f in d[\"findings\"] if f[\"title\"].endswith(\"(in memory, with the real engines)\")]==[\"passed\"]'"
 
+check "vfw --version names the version display version shows" bash -c "
+  v=\$('$vfw' --version) && [[ \$v =~ ^vfw\ [0-9]+\.[0-9]+\.[0-9]+\$ ]] &&
+  '$vfw' cli --config '$src/examples/fw1.cfg' -c 'display version' | grep -q \"\$v, an emulator\""
+
+check "a mistyped option is named, not a required one it hides" bash -c "
+  '$vfw' packet-trace --confg x --input g0/0/1 --source 10.1.1.2 --destination 10.2.1.2 2>'$tmp/e'
+  test \$? -eq 2 && grep -qx 'packet-trace: --confg is not an option of packet-trace (did you mean --config?)' '$tmp/e' &&
+  ! grep -q 'is required' '$tmp/e'"
+
+check "a bad address names its option and quotes the value" bash -c "
+  '$vfw' packet-trace --config '$src/examples/fw1.cfg' --input g0/0/1 --protocol icmp --source 10.1.1.2 --destination 10.2.1.300 2>'$tmp/e'
+  test \$? -eq 2 && grep -q -- '--destination: \"10.2.1.300\" is not an IPv4 address' '$tmp/e'"
+
+check "a lab file that cannot be read says why, in the system's words" bash -c "
+  ! '$vfw' lab '$tmp/nosuch.clab.yml' </dev/null 2>'$tmp/e' &&
+  grep -q 'nosuch.clab.yml: cannot be read: No such file or directory' '$tmp/e'"
+
 check "diagnose refuses a bad address with exit status 2" bash -c "
   '$vfw' diagnose --config '$src/examples/fw1.cfg' --from 10.1.1 --to 10.2.1.2 2>'$tmp/e'
-  test \$? -eq 2 && grep -qx 'diagnose: --from and --to take IPv4 addresses' '$tmp/e'"
+  test \$? -eq 2 && grep -qx 'diagnose: --from: \"10.1.1\" is not an IPv4 address' '$tmp/e'"
 
 check "vfw lab: the seed's network built in; PC1 pings PC2 and FW1 shows the tunnel" bash -c "
   printf 'lab ping pc1 10.2.1.2 count 2\ndisplay ike sa\n' | '$vfw' lab >'$tmp/lab' &&
@@ -176,6 +193,29 @@ check "lab capture: the carrier's link in a pcap tshark reads, IKE and ESP, noth
   grep -q ' ISAKMP' '$tmp/protocols' && grep -q ' ESP' '$tmp/protocols' &&
   [ -z \"\$(tshark -r '$tmp/carrier.pcap' -Y _ws.malformed 2>/dev/null)\" ]"
 
+check "lab keys DIR: with Wireshark's IKEv2 table tshark reads IKE_AUTH: the identities and the traffic selectors" bash -c "
+  mkdir -p '$tmp/keys2' &&
+  '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/ike2.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys $tmp/keys2' >/dev/null &&
+  [ -s '$tmp/keys2/esp_sa' ] && [ -s '$tmp/keys2/ikev2_decryption_table' ] &&
+  options=() && while IFS= read -r line; do options+=(-o \"uat:ikev2_decryption_table:\$line\"); done <'$tmp/keys2/ikev2_decryption_table' &&
+  tshark -r '$tmp/ike2.pcap' \"\${options[@]}\" -Y isakmp -V 2>/dev/null >'$tmp/ike2.txt' &&
+  grep -q 'Payload: Identification - Initiator' '$tmp/ike2.txt' &&
+  grep -q 'Payload: Traffic Selector - Initiator' '$tmp/ike2.txt' &&
+  ! tshark -r '$tmp/ike2.pcap' -Y isakmp -V 2>/dev/null | grep -q 'Payload: Identification - Initiator'"
+
+check "lab keys DIR: with Wireshark's IKEv1 table tshark reads main mode's identities and quick mode's proposal" bash -c "
+  mkdir -p '$tmp/keys1' &&
+  '$vfw' lab -c 'lab attach fw1' -c 'system-view' -c 'ike peer fw3' -c 'undo version 2' -c 'return' \
+    -c 'lab attach fw3' -c 'system-view' -c 'ike peer fw1' -c 'undo version 2' -c 'return' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/ike1.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys $tmp/keys1' >/dev/null &&
+  [ -s '$tmp/keys1/ikev1_decryption_table' ] &&
+  options=() && while IFS= read -r line; do options+=(-o \"uat:ikev1_decryption_table:\$line\"); done <'$tmp/keys1/ikev1_decryption_table' &&
+  tshark -r '$tmp/ike1.pcap' \"\${options[@]}\" -Y isakmp -V 2>/dev/null >'$tmp/ike1.txt' &&
+  grep -q 'Payload: Identification (5)' '$tmp/ike1.txt' &&
+  grep -q 'Payload: Hash (8)' '$tmp/ike1.txt'"
+
 check "lab keys: with them tshark decrypts the carrier's ESP and finds PC1's ping inside" bash -c "
   '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/esp.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
     -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys $tmp/esp_sa' >/dev/null &&
@@ -189,7 +229,7 @@ check "lab send: a TCP SYN across the lab, where it ended" bash -c "
 check "vfw lab names the file, line and field of a topology error" bash -c "
   printf 'name: x\ntopology:\n  nodes:\n    fw1:\n      kind: router\n' >'$tmp/bad.clab.yml'
   ! '$vfw' lab '$tmp/bad.clab.yml' </dev/null 2>'$tmp/e' &&
-  grep -qx \"$tmp/bad.clab.yml:5: topology.nodes.fw1.kind: \\\"router\\\" is not a kind of this lab (vfw or huawei_vrp, host or linux)\" '$tmp/e'"
+  grep -qx \"$tmp/bad.clab.yml:5: topology.nodes.fw1.kind: \\\"router\\\" is not a kind of this lab (vfw or huawei_vrp for a firewall, linux or host for an end system; a linux node of the vfw image is a firewall)\" '$tmp/e'"
 
 check "script mode runs each line and prints to standard output" bash -c "
   printf 'system-view\nsysname LAB9\ndisplay current-configuration\n' | '$vfw' --config '$src/examples/fw1.cfg' | grep -qx ' sysname LAB9'"
