@@ -30,5 +30,10 @@ COPY scripts/vfw-node /usr/local/bin/vfw-node
 ENV HOME=/var/lib/vfw
 RUN mkdir -p /var/lib/vfw && chmod 700 /var/lib/vfw
 EXPOSE 22
+# Healthy once the device answers its CLI, which vfw run opens after binding its interfaces:
+# containerlab's `wait-for` and `stage: healthy` wait on it.
+HEALTHCHECK --interval=5s --timeout=4s --start-period=5s --retries=3 \
+  CMD ["/usr/local/bin/vfw-node", "--health"]
 ENTRYPOINT ["/usr/local/bin/vfw-node"]
-CMD ["--help"]
+# No arguments: /config/startup.cfg (or $VFW_STARTUP_CONFIG) on eth1..eth$CLAB_INTFS.
+CMD []

@@ -159,33 +159,47 @@ std::vector<std::string> words_of(const std::string& line) {
 
 // A linux node of the vfw image: its configuration and interfaces from its cmd (vfw-node's
 // arguments, `vfw run`'s), the file found through its binds (HOST:CONTAINER[:ro]).
-void vfw_container(Reader& read, const Inheritance& inherit, const YAML::Node& body,
-                   const std::string& kind, const std::string& field, NodeSpec& n) {
-  const YAML::Node cmd = inherit.field(body, kind, "cmd");
-  if (!cmd) return;
-  const auto text = read.text(cmd, field + ".cmd");
-  if (!text) return;
-  const std::vector<std::string> w = words_of(*text);
+// A linux node of the vfw image, as scripts/vfw-node runs it: its configuration is its cmd's
+// `--config`, else $VFW_STARTUP_CONFIG from its env, else /config/startup.cfg, found through its
+// binds (HOST:CONTAINER[:ro]); its interfaces are its cmd's `--bind`s, else ethN.
+void vfw_container(Reader& read, const Inheritance& inherit, const YAML::Node& key,
+                   const YAML::Node& body, const std::string& kind, const std::string& field,
+                   NodeSpec& n) {
   std::string config;
-  for (size_t i = 0; i < w.size(); ++i) {
-    auto value = [&](const std::string& option) -> std::optional<std::string> {
-      if (w[i] == option && i + 1 < w.size()) return w[++i];
-      if (w[i].rfind(option + "=", 0) == 0) return w[i].substr(option.size() + 1);
-      return std::nullopt;
-    };
-    if (auto c = value("--config")) {
-      config = *c;
-    } else if (auto b = value("--bind")) {
-      const size_t eq = b->find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == b->size()) {
-        read.error(cmd, field + ".cmd",
-                   "--bind " + *b + " is not DEVICE-INTERFACE=LINUX-INTERFACE");
-        continue;
+  YAML::Node said = key;  // where an error points: the cmd when there is one
+  bool from_cmd = false;
+  if (const YAML::Node cmd = inherit.field(body, kind, "cmd")) {
+    const auto text = read.text(cmd, field + ".cmd");
+    if (!text) return;
+    said = cmd;
+    from_cmd = true;
+    const std::vector<std::string> w = words_of(*text);
+    for (size_t i = 0; i < w.size(); ++i) {
+      auto value = [&](const std::string& option) -> std::optional<std::string> {
+        if (w[i] == option && i + 1 < w.size()) return w[++i];
+        if (w[i].rfind(option + "=", 0) == 0) return w[i].substr(option.size() + 1);
+        return std::nullopt;
+      };
+      if (auto c = value("--config")) {
+        config = *c;
+      } else if (auto b = value("--bind")) {
+        const size_t eq = b->find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == b->size()) {
+          read.error(cmd, field + ".cmd",
+                     "--bind " + *b + " is not DEVICE-INTERFACE=LINUX-INTERFACE");
+          continue;
+        }
+        n.interface_names[b->substr(eq + 1)] = b->substr(0, eq);
       }
-      n.interface_names[b->substr(eq + 1)] = b->substr(0, eq);
     }
   }
-  if (config.empty() || !n.startup_config.empty()) return;
+  if (!n.startup_config.empty()) return;
+  if (config.empty()) {
+    config = "/config/startup.cfg";
+    const YAML::Node env = inherit.field(body, kind, "env");
+    if (env && env.IsMap() && env["VFW_STARTUP_CONFIG"] && env["VFW_STARTUP_CONFIG"].IsScalar())
+      config = env["VFW_STARTUP_CONFIG"].Scalar();
+  }
   const YAML::Node binds = inherit.field(body, kind, "binds");
   for (size_t i = 0; binds && binds.IsSequence() && i < binds.size(); ++i) {
     if (!binds[i].IsScalar()) continue;
@@ -202,10 +216,10 @@ void vfw_container(Reader& read, const Inheritance& inherit, const YAML::Node& b
     }
     if (!n.startup_config.empty()) return;
   }
-  read.error(cmd, field + ".cmd",
-             "--config " + config +
-                 " is inside the container: no bind of this node maps it to a "
-                 "file (binds: [\"FILE:" +
+  read.error(said, field + (from_cmd ? ".cmd" : ".binds"),
+             "the configuration " + config +
+                 " is inside the container: no bind of this node maps it to a file (binds: "
+                 "[\"FILE:" +
                  config + "\"])");
 }
 
@@ -241,12 +255,12 @@ bool read_node(Reader& read, const Inheritance& inherit, const YAML::Node& key,
     if (const YAML::Node cfg = inherit.field(body, *kind, "startup-config")) {
       if (auto t = read.text(cfg, field + ".startup-config")) n.startup_config = *t;
     }
-    vfw_container(read, inherit, body, *kind, field, n);
-    if (n.startup_config.empty() && !inherit.field(body, *kind, "cmd")) {
+    if (*kind == "linux") {
+      vfw_container(read, inherit, key, body, *kind, field, n);
+    } else if (n.startup_config.empty()) {
       read.error(key, field + ".startup-config",
                  "a firewall needs its configuration: startup-config, or (a linux node of the vfw "
-                 "image) --config in its cmd and the file in its binds");
-      return false;
+                 "image) the file in its binds");
     }
     return !n.startup_config.empty();
   }

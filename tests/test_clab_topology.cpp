@@ -112,8 +112,14 @@ TEST_CASE("what the lab cannot emulate is refused at its line", "[lab][clab]") {
       errors_of(head + "    fw:\n      kind: linux\n      image: vfw:latest\n      cmd: --config "
                        "/config/fw.cfg\n") ==
       std::vector<std::string>{
-          "t.clab.yml:7: topology.nodes.fw.cmd: --config /config/fw.cfg is inside the "
+          "t.clab.yml:7: topology.nodes.fw.cmd: the configuration /config/fw.cfg is inside the "
           "container: no bind of this node maps it to a file (binds: [\"FILE:/config/fw.cfg\"])"});
+  // No cmd: the image's default, /config/startup.cfg, must be bound.
+  CHECK(errors_of(head + "    fw:\n      kind: linux\n      image: vfw\n") ==
+        std::vector<std::string>{
+            "t.clab.yml:4: topology.nodes.fw.binds: the configuration /config/startup.cfg is "
+            "inside the container: no bind of this node maps it to a file (binds: "
+            "[\"FILE:/config/startup.cfg\"])"});
   CHECK(errors_of(head +
                   "    a:\n      kind: linux\n      exec: [ip addr add 10.0.0.1/24 dev eth1]\n"
                   "  links:\n    - type: vxlan\n      endpoints: [\"a:eth1\", \"a:eth2\"]\n") ==

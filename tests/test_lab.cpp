@@ -179,8 +179,7 @@ TEST_CASE("topology errors name the file, the line and the field", "[lab]") {
   CHECK(clab.topology.nodes[1].kind == lab::NodeKind::Host);
   CHECK(errors("name: x\ntopology:\n  nodes:\n    fw1:\n      kind: vfw\n") ==
         "t.clab.yml:4: topology.nodes.fw1.startup-config: a firewall needs its configuration: "
-        "startup-config, or (a linux node of the vfw image) --config in its cmd and the file in "
-        "its binds\n");
+        "startup-config, or (a linux node of the vfw image) the file in its binds\n");
   CHECK(errors("name: x\ntopology:\n  nodes:\n    pc1:\n      kind: host\n      labels:\n"
                "        vfw.address: 10.1.1.300/24\n") ==
         "t.clab.yml:7: topology.nodes.pc1.labels.vfw.address: \"10.1.1.300/24\" is not an "

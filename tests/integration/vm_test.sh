@@ -233,5 +233,39 @@ check "the image's entry point with an empty home: the SSH host key is made, pri
 stop_vfw
 ip netns del vfwt-node
 
+# ---- the image as a containerlab node: no arguments at all. containerlab sets CLAB_INTFS (the
+# links it will attach) and attaches them after the start as eth1..ethN; the startup
+# configuration is a mounted file; the health command says healthy once the device answers.
+ip netns add vfwt-clab
+trap 'stop_vfw3; stop_vfw; ip netns del vfwt-clab 2>/dev/null; cleanup' EXIT
+mkdir -p "$work/clab-flash"
+mkdir -m 700 "$work/clab-home"
+node_env=(env PATH="$(dirname "$vfw"):$PATH" VFW_FLASH="$work/clab-flash" HOME="$work/clab-home"
+  VFW_DEVICE_KEY= VFW_SOCKET="$work/clab.sock" VFW_STARTUP_CONFIG="$src/examples/fw1.cfg")
+ip netns exec vfwt-clab "${node_env[@]}" CLAB_INTFS=2 "$src/scripts/vfw-node" \
+  >"$work/clab.out" 2>"$work/clab.log" &
+vfw_pid=$!
+sleep 1.5
+check "vfw-node --health: unhealthy while containerlab has not attached the links" \
+  bash -c '! "$@" 2>/dev/null' _ ip netns exec vfwt-clab "${node_env[@]}" "$src/scripts/vfw-node" --health
+ip link add vfwt-c1 type veth peer name vfwt-c1p
+ip link add vfwt-c2 type veth peer name vfwt-c2p
+ip link set vfwt-c1 netns vfwt-clab
+ip link set vfwt-c2 netns vfwt-clab
+ip -n vfwt-clab link set vfwt-c1 name eth1
+ip -n vfwt-clab link set vfwt-c2 name eth2
+ip link set vfwt-c1p up
+ip link set vfwt-c2p up
+for _ in $(seq 50); do [ -S "$work/clab.sock" ] && break; sleep 0.1; done
+check "vfw-node with no arguments binds eth1..eth\$CLAB_INTFS as GigabitEthernet0/0/1..N" \
+  bash -c "grep -q 'GigabitEthernet0/0/1 on eth1' '$work/clab.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/clab.log'"
+check "vfw-node with no arguments runs the startup configuration's copy on the flash" \
+  bash -c "'$vfw' cli --connect '$work/clab.sock' -c 'display current-configuration' | grep -q '^ sysname FW1' &&
+           [ -f '$work/clab-flash/fw1.cfg' ]"
+check "vfw-node --health: healthy once the interfaces are bound and the CLI answers" \
+  ip netns exec vfwt-clab "${node_env[@]}" "$src/scripts/vfw-node" --health
+stop_vfw
+ip netns del vfwt-clab
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
