@@ -36,11 +36,11 @@ constexpr const char* kLabCommands[] = {
     "lab diagnose HOST DEST [protocol icmp|tcp|udp] [port N]",
     "lab fix N",
     "lab capture NODE:INTERFACE FILE|stop",
-    "lab keys [FILE]",
+    "lab keys [FILE|DIR]",
     "lab clock advance SECONDS",
     "lab link down|up NODE:INTERFACE",
     "lab fault list|inject NAME|random [seed N]|reveal|clear",
-    "lab export DIR",
+    "lab export DIR [--format clab]",
 };
 
 std::vector<std::string> words(const std::string& line) {
@@ -208,6 +208,11 @@ class Console {
       return {true, "", ""};
     }
     if (what == "export" && w.size() == 3) return export_to(w[2]);
+    if (what == "export" && w.size() == 5 && w[3] == "--format") {
+      if (w[4] != "clab")
+        return fail("lab export DIR --format clab: \"" + w[4] + "\" is not a format.");
+      return export_clab(w[2]);
+    }
     if (what == "capture" && (w.size() == 4)) {
       const std::string file = w[3] == "stop" ? "" : w[3];
       if (const Status started = lab_->capture(w[2], file); !started)
@@ -237,9 +242,10 @@ class Console {
         "HOST "
         "DEST [protocol P] [port N], lab fix N, lab clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send HOST tcp|udp DEST PORT, lab "
-        "capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault list|inject|reveal|clear, "
+        "capture NODE:INTERFACE FILE|stop, lab keys [FILE|DIR], lab fault "
+        "list|inject|reveal|clear, "
         "lab "
-        "export DIR.");
+        "export DIR [--format clab].");
   }
 
   LineOutput ping(const std::vector<std::string>& w) {
@@ -551,6 +557,25 @@ class Console {
         dir + "/" + (lab_->name().empty() ? "lab" : lab_->name()) + ".clab.yml";
     if (!write_file(file, topology, error)) return fail(error);
     return {true, "Wrote " + file + " and\n" + listed, ""};
+  }
+
+  // The lab as containerlab deploys it: the running configurations, the topology beside them.
+  LineOutput export_clab(const std::string& dir) {
+    ::mkdir(dir.c_str(), 0755);
+    const lab::Lab::ContainerlabExport e = lab_->containerlab_export();
+    std::string error;
+    std::string listed;
+    for (const auto& [name, text] : e.files) {
+      if (!write_file(dir + "/" + name, text, error)) return fail(error);
+      listed += "  " + dir + "/" + name + "\n";
+    }
+    const std::string file =
+        dir + "/" + (lab_->name().empty() ? "lab" : lab_->name()) + ".clab.yml";
+    if (!write_file(file, e.topology, error)) return fail(error);
+    return {true,
+            "Wrote " + file + " (containerlab deploy -t " + file + ", or vfw lab " + file +
+                ") and the running configurations\n" + listed,
+            ""};
   }
 
   lab::Lab* lab_;

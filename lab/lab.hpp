@@ -47,6 +47,15 @@ class Lab {
   std::vector<std::string> host_names() const;
   // Both ends of every link as `lab capture` and `lab link` take them: "fw2:GigabitEthernet0/0/2".
   std::vector<std::string> link_endpoints() const;
+
+  // The lab as containerlab deploys it (lab/clab_export.cpp): a topology in containerlab's own
+  // style (linux nodes, the vfw image on each firewall's running configuration, Alpine hosts
+  // configured by exec lines, eth endpoints) and the configuration files it binds, by name.
+  struct ContainerlabExport {
+    std::string topology;
+    std::map<std::string, std::string> files;
+  };
+  ContainerlabExport containerlab_export() const;
   // The addresses at the far ends of node's links (a firewall's interface address, a host's
   // address): the routers a route of node's may name as its next hop.
   std::vector<Ipv4> neighbours(const std::string& node) const;

@@ -266,8 +266,8 @@ TEST_CASE(
         "[port N] [detail] [json], lab diagnose HOST DEST [protocol P] [port N], lab fix N, lab "
         "clock "
         "advance SECONDS, lab link down|up NODE:INTERFACE, lab send "
-        "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab keys [FILE], lab fault "
-        "list|inject|reveal|clear, lab export DIR.\n");
+        "HOST tcp|udp DEST PORT, lab capture NODE:INTERFACE FILE|stop, lab keys [FILE|DIR], lab "
+        "fault list|inject|reveal|clear, lab export DIR [--format clab].\n");
 }
 
 TEST_CASE(
