@@ -111,7 +111,8 @@ Lab::ContainerlabExport Lab::containerlab_export() const {
     y += "    - endpoints: [" + in_quotes(endpoint(l.a)) + ", " + in_quotes(endpoint(l.b)) + "]\n";
     if (l.spec.mtu != 0) y += "      mtu: " + std::to_string(l.spec.mtu) + "\n";
     std::string labels;
-    if (l.spec.delay_ms != 0) labels += "vfw.delay-ms: " + std::to_string(l.spec.delay_ms) + ", ";
+    if (l.spec.delay_ms != LinkSpec::kDefaultDelayMs)
+      labels += "vfw.delay-ms: " + std::to_string(l.spec.delay_ms) + ", ";
     if (l.spec.loss > 0) {
       char loss[32];
       std::snprintf(loss, sizeof loss, "%g", l.spec.loss);

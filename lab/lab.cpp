@@ -218,7 +218,7 @@ std::string Lab::describe(const std::string& attached) const {
   for (const auto& l : links_) {
     o += "  " + nodes_[l.a.node].name + ":" + l.a.interface + " -- " + nodes_[l.b.node].name + ":" +
          l.b.interface + (l.up ? "  up" : "  down");
-    if (l.spec.delay_ms != 0) o += ", delay " + std::to_string(l.spec.delay_ms) + " ms";
+    o += ", delay " + std::to_string(l.spec.delay_ms) + " ms";
     if (l.spec.loss > 0) o += ", loss " + std::to_string(static_cast<int>(l.spec.loss * 100)) + "%";
     if (l.spec.mtu != 0) o += ", mtu " + std::to_string(l.spec.mtu);
     for (const auto& d : l.spec.drop) o += ", drops " + d;

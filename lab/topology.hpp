@@ -61,7 +61,10 @@ struct Endpoint {
 struct LinkSpec {
   Endpoint a, b;
   uint32_t mtu = 0;  // 0: the interfaces' own
-  uint32_t delay_ms = 0;
+  // One-way delay. A small one by default: a capture whose every packet is at the same instant
+  // hides the order of an exchange (vfw.delay-ms: 0 for none).
+  static constexpr uint32_t kDefaultDelayMs = 1;
+  uint32_t delay_ms = kDefaultDelayMs;
   double loss = 0;  // 0 to 1, drawn from the lab's seeded generator
   // Packets the link drops, as "udp 500", "udp 4500", "esp" (several separated by commas).
   std::vector<std::string> drop;
