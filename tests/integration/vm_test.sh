@@ -198,6 +198,17 @@ check "tap: display arp shows the host learnt on GE0/0/1" \
 stop_vfw
 ip netns del vfwt-tap
 
+# Two veths moved into a namespace as eth1 and eth2, as containerlab attaches a node's links after
+# its start; their peers stay here (deleting the namespace deletes both ends).
+attach_eth() {  # attach_eth NAMESPACE PREFIX
+  for n in 1 2; do
+    ip link add "$2$n" type veth peer name "$2${n}p"
+    ip link set "$2$n" netns "$1"
+    ip -n "$1" link set "$2$n" name "eth$n"
+    ip link set "$2${n}p" up
+  done
+}
+
 # ---- the container's entry point (scripts/vfw-node): interfaces attached after the start, as
 # containerlab attaches them; the startup configuration copied to the flash, saves going there
 ip netns add vfwt-node
@@ -212,14 +223,7 @@ ip netns exec vfwt-node env PATH="$(dirname "$vfw"):$PATH" VFW_FLASH="$work/flas
   >"$work/node.out" 2>"$work/node.log" &
 vfw_pid=$!
 sleep 1.5
-ip link add vfwt-n1 type veth peer name vfwt-n1p
-ip link add vfwt-n2 type veth peer name vfwt-n2p
-ip link set vfwt-n1 netns vfwt-node
-ip link set vfwt-n2 netns vfwt-node
-ip -n vfwt-node link set vfwt-n1 name eth1
-ip -n vfwt-node link set vfwt-n2 name eth2
-ip link set vfwt-n1p up
-ip link set vfwt-n2p up  # (the peers stay here; deleting the namespace deletes both ends)
+attach_eth vfwt-node vfwt-n
 for _ in $(seq 50); do [ -S "$work/node.sock" ] && break; sleep 0.1; done
 check "vfw-node waits for interfaces attached after its start, then runs vfw on them" \
   bash -c "grep -q 'waiting for eth1' '$work/node.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/node.log'"
@@ -248,14 +252,7 @@ vfw_pid=$!
 sleep 1.5
 check "vfw-node --health: unhealthy while containerlab has not attached the links" \
   bash -c '! "$@" 2>/dev/null' _ ip netns exec vfwt-clab "${node_env[@]}" "$src/scripts/vfw-node" --health
-ip link add vfwt-c1 type veth peer name vfwt-c1p
-ip link add vfwt-c2 type veth peer name vfwt-c2p
-ip link set vfwt-c1 netns vfwt-clab
-ip link set vfwt-c2 netns vfwt-clab
-ip -n vfwt-clab link set vfwt-c1 name eth1
-ip -n vfwt-clab link set vfwt-c2 name eth2
-ip link set vfwt-c1p up
-ip link set vfwt-c2p up
+attach_eth vfwt-clab vfwt-c
 for _ in $(seq 50); do [ -S "$work/clab.sock" ] && break; sleep 0.1; done
 check "vfw-node with no arguments binds eth1..eth\$CLAB_INTFS as GigabitEthernet0/0/1..N" \
   bash -c "grep -q 'GigabitEthernet0/0/1 on eth1' '$work/clab.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/clab.log'"
