@@ -235,10 +235,24 @@ Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
   if (!as_arrived.empty()) prove_trace_fixes(*this, as_arrived, interface, from_device, *trace);
   length = ctx.length;
-  if (a == Action::Forward && egress_sink_ && !ctx.sent_as_fragments)
-    egress_sink_({packet, length}, ctx.out_if);
+  if (a == Action::Forward && egress_sink_) {
+    if (ctx.sent_as_fragments) {
+      send_fragments(*emitted);
+    } else {
+      egress_sink_({packet, length}, ctx.out_if);
+    }
+  }
   if (!runtime_.ike_acquires.empty()) run_ike();
   return a;
+}
+
+// A packet the egress stage cut into fragments (they are in emitted, marked forwarded) leaves as
+// them, through the same sink as a forwarded packet: whoever carries the frames sends them, and a
+// caller that only reads the emitted list (packet-trace's pcap) sees them too.
+void Device::send_fragments(const std::vector<EmittedPacket>& emitted) {
+  for (const auto& e : emitted) {
+    if (e.forwarded) egress_sink_(e.bytes, e.interface);
+  }
 }
 
 Action Device::originate(std::vector<uint8_t>& packet, Trace* trace) {
@@ -296,6 +310,8 @@ void Device::receive_batch(uint8_t* const* packets, uint32_t* lengths, const uin
         egress_sink_({packets[done + i], batch[i].length}, batch[i].out_if);
     }
   }
+  // The fragments of the batch's packets too big for their link, after the packets.
+  if (emitted != nullptr && egress_sink_) send_fragments(*emitted);
   if (!runtime_.ike_acquires.empty()) run_ike();
 }
 

@@ -221,6 +221,7 @@ class Device {
 
  private:
   // One packet through the pipeline, arrived on interface or sent by the device itself.
+  void send_fragments(const std::vector<EmittedPacket>& emitted);
   Action process(uint8_t* packet, uint32_t& length, uint32_t capacity, uint16_t interface,
                  Trace* trace, std::vector<EmittedPacket>* emitted, bool from_device);
   // Compiles the configuration into a new snapshot if it changed since the last one.

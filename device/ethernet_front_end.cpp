@@ -126,7 +126,7 @@ void EthernetFrontEnd::receive(uint16_t interface, std::span<Frame> frames) {
     if (actions_[i] != Action::ToDevice) continue;
     if (auto reply = deliver_to_device(device_, {packets_[i], lengths_[i]})) send_own(*reply);
   }
-  send_emitted(emitted_, 0);
+  send_emitted(emitted_);
   run();
 }
 
@@ -160,7 +160,7 @@ Action EthernetFrontEnd::one(uint16_t interface, uint8_t* packet, uint32_t lengt
   if (a == Action::ToDevice) {
     if (auto reply = deliver_to_device(device_, {packet, length})) send_own(*reply);
   }
-  send_emitted(emitted, tag);
+  send_emitted(emitted);
   return a;
 }
 
@@ -191,12 +191,9 @@ std::optional<Action> EthernetFrontEnd::reassemble(uint16_t interface,
   return one(interface, packet, length, capacity, trace, tag);
 }
 
-void EthernetFrontEnd::send_emitted(const std::vector<EmittedPacket>& emitted, Tag tag) {
+void EthernetFrontEnd::send_emitted(const std::vector<EmittedPacket>& emitted) {
   for (const auto& e : emitted) {
-    if (e.forwarded)
-      leave(e.bytes, e.interface, tag, false);
-    else
-      send_own(e.bytes);
+    if (!e.forwarded) send_own(e.bytes);  // fragments left through the egress sink (forward)
   }
 }
 
@@ -219,19 +216,15 @@ void EthernetFrontEnd::arp(uint16_t interface, std::span<const uint8_t> payload)
 }
 
 void EthernetFrontEnd::forward(std::span<const uint8_t> packet, uint16_t out) {
-  // Forwarded from a frame of this batch: it may leave from where it lies (emit).
-  const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
-  leave(packet, out, from_batch ? tag_ : 0, from_batch);
-}
-
-void EthernetFrontEnd::leave(std::span<const uint8_t> packet, uint16_t out, Tag tag,
-                             bool in_place) {
   PacketInfo info;
   if (parse_ipv4(packet, info) != DropReason::None) return;
   // The route's next hop for the packet as it leaves (after an ESP encapsulation, the peer's).
   const auto hop = next_hop_for(device_, info.dst);
-  in_place_ = in_place ? packet.data() : nullptr;
-  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet, tag);
+  // Forwarded from a frame of this batch: it may leave from where it lies (emit). A fragment of
+  // it lies in a buffer of its own, and carries its tag all the same.
+  const bool from_batch = batch_begin_ <= packet.data() && packet.data() < batch_end_;
+  in_place_ = from_batch ? packet.data() : nullptr;
+  to_next_hop(out, hop && hop->interface == out ? hop->address : info.dst, packet, tag_);
   in_place_ = nullptr;
 }
 

@@ -96,13 +96,10 @@ class EthernetFrontEnd {
   // goes through the pipeline as one packet; the pipeline's action then, else nothing.
   std::optional<Action> reassemble(uint16_t interface, std::span<const uint8_t> fragment,
                                    const PacketInfo& info, Trace* trace, Tag tag);
-  // The device forwards a packet (its egress sink).
+  // The device forwards a packet, or a fragment of one (its egress sink).
   void forward(std::span<const uint8_t> packet, uint16_t out);
-  // A forwarded packet leaves toward its next hop; in_place: it still lies in a frame of the batch.
-  void leave(std::span<const uint8_t> packet, uint16_t out, Tag tag, bool in_place);
-  // What the pipeline emitted beside the packet: its fragments (which leave in its place, tagged
-  // as it was), the device's ICMP errors.
-  void send_emitted(const std::vector<EmittedPacket>& emitted, Tag tag);
+  // The device's own packets the pipeline emitted (ICMP errors); its fragments went to forward.
+  void send_emitted(const std::vector<EmittedPacket>& emitted);
   void to_next_hop(uint16_t out, Ipv4 hop, std::span<const uint8_t> packet, Tag tag);
   void request(uint16_t out, Ipv4 hop);
   void emit(uint16_t out, const MacAddress& dst, uint16_t type, std::span<const uint8_t> payload,

@@ -283,3 +283,34 @@ TEST_CASE("a flow line is the command line's options, each checked", "[trace]") 
   CHECK(error("--repeat 0") == "--repeat takes a number from 1 to 100, not \"0\"");
   CHECK(error("--source-port -1") == "--source-port takes a number from 0 to 65535, not \"-1\"");
 }
+
+TEST_CASE("a traced packet too big for its link leaves as its fragments through the egress sink",
+          "[trace][fragments]") {
+  // As on a running vfw: whoever carries the device's packets (its raw sockets, its frames) gets
+  // the fragments in the packet's place, and packet-trace's pcap sees them too.
+  Device d(test::load_example("fw1.cfg"));
+  std::vector<std::vector<uint8_t>> left;
+  d.set_egress_sink(
+      [&](std::span<const uint8_t> p, uint16_t) { left.emplace_back(p.begin(), p.end()); });
+  PacketTraceOptions o;
+  o.input = "g0/0/1";
+  o.protocol = "udp";
+  o.source = "10.1.1.2";
+  o.destination = "8.8.8.8";
+  o.destination_port = 53;
+  o.size = 2000;
+  std::ostringstream out;
+  REQUIRE(run_packet_trace(d, o, out));
+  INFO(out.str());
+  CHECK(out.str().find("sent as 2 fragments") != std::string::npos);
+  REQUIRE(left.size() == 2);
+  size_t payload = 0;
+  for (const auto& f : left) {
+    PacketInfo info;
+    REQUIRE(parse_ipv4(f, info) == DropReason::None);
+    CHECK(info.total_length <= 1500);
+    CHECK(info.is_fragment());
+    payload += info.total_length - info.header_length;
+  }
+  CHECK(payload == 2000 - 20);
+}
