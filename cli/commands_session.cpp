@@ -14,6 +14,7 @@
 #include "config/render.hpp"
 #include "device/device.hpp"
 #include "device/packet_trace.hpp"
+#include "device/pcap_replay.hpp"
 
 namespace vfw::cli {
 namespace {
@@ -129,6 +130,24 @@ Result packet_trace_next(CommandContext& c, const Args& a) {
   return kOk;
 }
 
+// packet-trace replay FILE [input-interface IF] [json]: every packet of a capture through a copy
+// of the device (its running configuration, no sessions yet), in order and at the capture's pace,
+// as `vfw packet-trace --replay` does. A copy, because a capture's thousands of packets must not be
+// injected into the network the running device is part of, nor its sessions touched.
+Result packet_trace_replay(CommandContext& c, const Args& a) {
+  const Device* d = c.device();
+  if (d == nullptr) return fail("Error: No device is running.");
+  Device copy(d->config());
+  copy.set_time(d->now());
+  const ReplayOptions o{a.str("file"), a.has("ifname") ? a.str("ifname") : std::string(),
+                        a.has("json")};
+  std::ostringstream out;
+  const Status replayed = run_pcap_replay(copy, o, out, out);
+  c.out() += out.str();
+  if (!replayed) return fail("Error: " + replayed.error().message);
+  return kOk;
+}
+
 Result display_packet_trace(CommandContext& c, const Args&) {
   const Device* d = c.device();
   if (d == nullptr) return fail("Error: No device is running.");
@@ -167,6 +186,8 @@ void register_session_commands(CommandEngine& e) {
         "| tcp | udp ) ] [ source {ip:src} ] [ destination {ip:dst} ] [ destination-port "
         "{uint:dport:0-65535} ]",
         packet_trace_next);
+    e.tree(v).add("packet-trace replay {word:file} [ input-interface {iface:ifname} ] [ json ]",
+                  packet_trace_replay);
   }
   e.tree(View::Global).add("display packet-trace", display_packet_trace);
   e.tree(View::User)

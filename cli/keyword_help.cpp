@@ -131,6 +131,7 @@ std::string_view keyword_help(std::string_view keyword) {
       {"outbound", "Outbound SA"},
       {"packet-trace", "Trace a packet through the forwarding pipeline"},
       {"next", "Trace the next real packets that match, as they arrive"},
+      {"replay", "Trace every packet of a capture file (pcap, pcapng), in order"},
       {"input-interface", "Specify the interface the packet arrives on"},
       {"pfs", "Specify perfect forward secrecy"},
       {"policy", "Specify an IPSec policy"},

@@ -230,8 +230,15 @@ Action Device::process(uint8_t* packet, uint32_t& length, uint32_t capacity, uin
   ctx.emitted = emitted;
   ctx.in_if = interface;
   ctx.from_device = from_device;
-  if (trace != nullptr) trace->device = config_.sysname;
+  if (trace != nullptr) {
+    trace->device = config_.sysname;
+    trace->headers = trace_headers({packet, length});
+  }
   const Action a = pipeline_.process(ctx);
+  if (trace != nullptr && a == Action::Forward) {
+    trace->result.leaving_headers = trace_headers({packet, ctx.length});
+    trace->result.leaving = headers_line(trace->result.leaving_headers);
+  }
   if (trace != nullptr) explain::explain_trace(*trace, *snapshot_, config_, runtime_);
   if (!as_arrived.empty()) prove_trace_fixes(*this, as_arrived, interface, from_device, *trace);
   length = ctx.length;

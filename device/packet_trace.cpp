@@ -40,24 +40,6 @@ std::string describe_packet(const PacketSpec& spec, const std::string& input) {
   return text;
 }
 
-// The packet as it left the device, from its bytes: the translated flow, or the tunnel's outer
-// header when it was encapsulated.
-std::string describe_leaving(std::span<const uint8_t> bytes) {
-  PacketInfo info;
-  if (parse_ipv4(bytes, info) != DropReason::None) return "";
-  std::string text = config::protocol_name(info.protocol) + " ";
-  if (info.protocol == ipproto::kIcmp && info.has_l4) {
-    return text + to_string(info.src) + " -> " + to_string(info.dst) + " type " +
-           std::to_string(info.icmp_type) + " code " + std::to_string(info.icmp_code) + " id " +
-           std::to_string(info.src_port);
-  }
-  if ((info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp) && info.has_l4) {
-    return text + to_string(info.src) + ":" + std::to_string(info.src_port) + " -> " +
-           to_string(info.dst) + ":" + std::to_string(info.dst_port);
-  }
-  return text + to_string(info.src) + " -> " + to_string(info.dst);
-}
-
 struct Sent {
   Action action;
   std::vector<uint8_t> bytes;  // as the pipeline left it
@@ -71,7 +53,6 @@ Sent send_bytes(Device& device, std::vector<uint8_t> bytes, std::string descript
   trace.packet = std::move(description);
   std::vector<EmittedPacket> emitted;
   const Action action = device.receive(bytes, input, &trace, &emitted);
-  if (action == Action::Forward) trace.result.leaving = describe_leaving(bytes);
   out << (json ? format_trace_json(trace) : format_trace_text(trace));
   if (pcap != nullptr) {
     // What leaves: the fragments when the packet was fragmented, else the packet; ICMP errors too.

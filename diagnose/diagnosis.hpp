@@ -122,6 +122,8 @@ Expected<Diagnosis> diagnose(const config::Config& local, const config::Config* 
                              const DiagnoseOptions& options);
 
 std::string format_diagnosis_text(const Diagnosis& d);
+// The version of docs/schemas/diagnose.schema.json it follows (its "version" key and the $id).
+inline constexpr int kDiagnosisJsonVersion = 2;
 std::string format_diagnosis_json(const Diagnosis& d);
 
 }  // namespace vfw::diagnose

@@ -56,8 +56,10 @@ std::string format_diagnosis_json(const Diagnosis& d) {
                                            {"ran", f.proof.ran},
                                            {"rejected", f.proof.rejected}}}});
   }
-  return json_text(
-      Json{{"traffic", d.traffic}, {"failed", d.failed()}, {"findings", std::move(findings)}});
+  return json_text(Json{{"version", kDiagnosisJsonVersion},
+                        {"traffic", d.traffic},
+                        {"failed", d.failed()},
+                        {"findings", std::move(findings)}});
 }
 
 }  // namespace vfw::diagnose

@@ -272,15 +272,13 @@ Expected<std::unique_ptr<Sa>> copy_of(const Sa& sa) {
   return make_sa(spec);
 }
 
-namespace {
-
 std::string hex_spi(uint32_t spi) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%x", spi);
   return text;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 std::string wireshark_esp_sa(const Sa& sa) {
   const auto& ei = info(sa.crypto.encryption());

@@ -77,6 +77,8 @@ Expected<std::unique_ptr<Sa>> make_sa(const SaSpec& spec);
 
 // "SA spi 1234 (0x4d2) 1.1.1.1 -> 2.1.1.1, tunnel mode, ESP-ENCRYPT-AES-256 ESP-AUTH-SHA2-256-128"
 std::string describe(const Sa& sa);
+// "0x1a2b": an SPI as the device's displays write it in hex.
+std::string hex_spi(uint32_t spi);
 
 // The SA as a line of Wireshark's esp_sa table (`tshark -o "uat:esp_sa:LINE"`):
 // "IPv4","*","*","0xSPI","AES-CBC [RFC3602]","0xKEY","HMAC-SHA-256-128 [RFC4868]","0xKEY".

@@ -22,6 +22,11 @@ struct SpdEntry {
   std::string ike_peer;
 };
 
+// "map1 10": the policy and its sequence number, as `display ipsec policy` names an entry.
+inline std::string policy_entry_name(const SpdEntry& e) {
+  return e.policy + " " + std::to_string(e.seq);
+}
+
 struct Flow {
   uint8_t protocol;
   Ipv4 src;

@@ -95,8 +95,9 @@ std::unique_ptr<Lab> Lab::create(const Topology& topology, std::vector<std::stri
         });
     n.frames->set_wait_observer([self, i](Tag tag, uint16_t, Ipv4 hop) {
       if (Leg* leg = self->leg_of(tag))
-        leg->disposition = "waiting at " + self->nodes_[i].name + " for the MAC address of " +
-                           to_string(hop) + " (ARP unanswered)";
+        leg->end(LegOutcome::WaitingForArp, self->nodes_[i].name,
+                 "waiting at " + self->nodes_[i].name + " for the MAC address of " +
+                     to_string(hop) + " (ARP unanswered)");
     });
   }
   lab->set_clock(0);
@@ -321,8 +322,9 @@ void Lab::put_on_link(Link& l, int side, std::vector<uint8_t> frame, Tag tag) {
   auto lost = [&](const std::string& why) {
     ++link_drops_[why];
     if (leg != nullptr)
-      leg->disposition = "lost on the link " + nodes_[l.a.node].name + ":" + l.a.interface +
-                         " -- " + nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")";
+      leg->end(LegOutcome::Lost, "",
+               "lost on the link " + nodes_[l.a.node].name + ":" + l.a.interface + " -- " +
+                   nodes_[l.b.node].name + ":" + l.b.interface + " (" + why + ")");
   };
   const Port& to = side == 0 ? l.b : l.a;
   const bool ip = load16(&frame[12]) == kEtherTypeIpv4;
@@ -373,7 +375,8 @@ void Lab::transmit(size_t host, const std::string& interface, std::vector<uint8_
   if (l == nullptr) {
     ++link_drops_["no link"];
     if (leg != nullptr)
-      leg->disposition = "lost: " + nodes_[host].name + ":" + interface + " has no link";
+      leg->end(LegOutcome::Lost, nodes_[host].name,
+               "lost: " + nodes_[host].name + ":" + interface + " has no link");
     return;
   }
   const Host& h = *nodes_[host].host;
@@ -388,8 +391,9 @@ void Lab::transmit(size_t host, const std::string& interface, std::vector<uint8_
   }
   auto& queue = l->waiting[side][hop.v];
   if (leg != nullptr)
-    leg->disposition = "waiting at " + nodes_[host].name + " for the MAC address of " +
-                       to_string(hop) + " (ARP unanswered)";
+    leg->end(LegOutcome::WaitingForArp, nodes_[host].name,
+             "waiting at " + nodes_[host].name + " for the MAC address of " + to_string(hop) +
+                 " (ARP unanswered)");
   if (queue.size() >= ArpTable::kMaxWaiting) {
     ++link_drops_["arp queue full"];
     return;
@@ -429,7 +433,8 @@ void Lab::from_firewall(size_t node, uint16_t out, std::span<const uint8_t> fram
   if (l == nullptr) {
     ++link_drops_["no link"];
     if (Leg* leg = leg_of(tag))
-      leg->disposition = "lost: " + nodes_[node].name + ":" + interface + " has no link";
+      leg->end(LegOutcome::Lost, nodes_[node].name,
+               "lost: " + nodes_[node].name + ":" + interface + " has no link");
     return;
   }
   put_on_link(*l, side, std::vector<uint8_t>(frame.begin(), frame.end()), tag);
@@ -466,8 +471,13 @@ void Lab::arrive_at_host(Event& e, Link& l, int side) {
   Leg* leg = leg_of(e.tag);
   if (leg != nullptr) {
     leg->delivered = mine;
-    leg->disposition = mine ? "delivered to " + n.name + " (" + to_string(info.dst) + ")"
-                            : "reached " + n.name + ", which is not " + to_string(info.dst);
+    if (mine) {
+      leg->end(LegOutcome::Delivered, n.name,
+               "delivered to " + n.name + " (" + to_string(info.dst) + ")");
+    } else {
+      leg->end(LegOutcome::ReachedOtherHost, n.name,
+               "reached " + n.name + ", which is not " + to_string(info.dst));
+    }
   }
   // The traced packet's answer is the reply leg's packet.
   const Tag reply = follow(leg != nullptr && mine ? std::exchange(reply_leg_, nullptr) : nullptr);
@@ -497,18 +507,24 @@ void Lab::arrive_at_firewall(Event& e) {
   const Trace& t = leg->hops.back().trace;
   if (*a == Action::ToDevice) {
     leg->delivered = true;
-    leg->disposition = "delivered to " + n.name + " itself";
+    leg->end(LegOutcome::DeliveredToDevice, n.name, "delivered to " + n.name + " itself");
   } else if (*a == Action::Drop) {
     const TraceStep* at = nullptr;
     for (const auto& st : t.steps) {
       if (st.drop != DropReason::None) at = &st;
     }
-    leg->disposition = t.result.drop == DropReason::IpsecNoSa
-                           ? "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)"
-                           : "dropped at " + n.name +
-                                 (at != nullptr ? " by stage " + std::string(stage_id(at->stage))
-                                                : std::string()) +
-                                 " (" + std::string(drop_reason_id(t.result.drop)) + ")";
+    if (t.result.drop == DropReason::IpsecNoSa) {
+      leg->end(LegOutcome::Held, n.name,
+               "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)");
+    } else {
+      leg->end(
+          LegOutcome::Dropped, n.name,
+          "dropped at " + n.name +
+              (at != nullptr ? " by stage " + std::string(stage_id(at->stage)) : std::string()) +
+              " (" + std::string(drop_reason_id(t.result.drop)) + ")");
+    }
+    if (at != nullptr) leg->stage = at->stage;
+    leg->drop = t.result.drop;
   }
 }
 
@@ -565,18 +581,23 @@ Lab::TraceResult Lab::trace(const std::string& host, const PacketSpec& packet) {
   if (from == nodes_.size() || port.empty()) return r;
   // The legs are filled while the events run: their addresses must not move meanwhile.
   r.legs.reserve(3);
-  Leg reply{LegKind::Reply, {}, "", false};
+  auto fresh = [](LegKind kind) {
+    Leg leg;
+    leg.kind = kind;
+    return leg;
+  };
+  Leg reply = fresh(LegKind::Reply);
   auto attempt = [&](LegKind kind, uint16_t ip_id) {
-    r.legs.push_back({kind, {}, "", false});
+    r.legs.push_back(fresh(kind));
     Leg* leg = &r.legs.back();
-    reply = {LegKind::Reply, {}, "", false};
+    reply = fresh(LegKind::Reply);
     reply_leg_ = &reply;
     PacketSpec p = packet;
     p.ip_id = ip_id;
     transmit(from, port, build_packet(p), follow(leg));
     run();
     reply_leg_ = nullptr;
-    if (leg->disposition.empty()) leg->disposition = "no node took it further";
+    if (leg->disposition.empty()) leg->end(LegOutcome::NotForwarded, "", "no node took it further");
     return leg;
   };
   const Leg* first = attempt(LegKind::Packet, packet.ip_id);
@@ -685,12 +706,19 @@ std::string Lab::format_trace_json(const TraceResult& t) {
     Json hops = Json::array();
     for (const Hop& h : leg.hops)
       hops.push_back(Json{{"node", h.node}, {"input", h.input}, {"trace", trace_json(h.trace)}});
-    legs.push_back(Json{{"label", leg_id(leg.kind)},
-                        {"hops", std::move(hops)},
-                        {"disposition", leg.disposition},
-                        {"delivered", leg.delivered}});
+    legs.push_back(
+        Json{{"label", leg_id(leg.kind)},
+             {"hops", std::move(hops)},
+             {"disposition", leg.disposition},
+             {"outcome", leg_outcome_id(leg.outcome)},
+             {"at", leg.at.empty() ? Json(nullptr) : Json(leg.at)},
+             {"stage", leg.stage ? Json(stage_id(*leg.stage)) : Json(nullptr)},
+             {"drop_reason",
+              leg.drop == DropReason::None ? Json(nullptr) : Json(drop_reason_id(leg.drop))},
+             {"delivered", leg.delivered}});
   }
-  return json_text(Json{{"legs", std::move(legs)}, {"negotiation", t.negotiation}});
+  return json_text(Json{
+      {"version", kTraceJsonVersion}, {"legs", std::move(legs)}, {"negotiation", t.negotiation}});
 }
 
 Lab::PingResult Lab::ping(const std::string& host, Ipv4 destination, int count, uint32_t size,

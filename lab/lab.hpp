@@ -113,11 +113,47 @@ class Lab {
     };
     return kIds[static_cast<size_t>(k)];
   }
+  // X(enum, id): how a leg ended, for a program (the disposition says it in a sentence).
+#define VFW_LEG_OUTCOMES(X)                   \
+  X(Delivered, "delivered")                   \
+  X(DeliveredToDevice, "delivered-to-device") \
+  X(ReachedOtherHost, "reached-other-host")   \
+  X(Dropped, "dropped")                       \
+  X(Held, "held")                             \
+  X(Lost, "lost")                             \
+  X(WaitingForArp, "waiting-for-arp")         \
+  X(NotForwarded, "not-forwarded")
+  enum class LegOutcome : uint8_t {
+#define VFW_ENUM(e, id) e,
+    VFW_LEG_OUTCOMES(VFW_ENUM)
+#undef VFW_ENUM
+  };
+  static constexpr std::string_view leg_outcome_id(LegOutcome o) {
+    constexpr std::array kIds = {
+#define VFW_ID(e, id) std::string_view{id},
+        VFW_LEG_OUTCOMES(VFW_ID)
+#undef VFW_ID
+    };
+    return kIds[static_cast<size_t>(o)];
+  }
   struct Leg {
     LegKind kind = LegKind::Packet;
     std::vector<Hop> hops;
     std::string disposition;  // "delivered to pc2 (10.2.1.2)", "dropped at fw1 by ..."
     bool delivered = false;
+    // The disposition's twin: how it ended, at which node (empty: on a link), and for a drop or
+    // a hold the stage and the reason.
+    LegOutcome outcome = LegOutcome::NotForwarded;
+    std::string at;
+    std::optional<StageId> stage;
+    DropReason drop = DropReason::None;
+    void end(LegOutcome o, std::string node, std::string sentence) {
+      outcome = o;
+      at = std::move(node);
+      disposition = std::move(sentence);
+      stage.reset();
+      drop = DropReason::None;
+    }
   };
   struct TraceResult {
     std::vector<Leg> legs;    // the packet (a second attempt after a negotiation), then the reply
@@ -126,6 +162,8 @@ class Lab {
   TraceResult trace(const std::string& host, const PacketSpec& packet);
   static std::string format_trace_text(const TraceResult& t);     // every hop's stages
   static std::string format_trace_summary(const TraceResult& t);  // a line per hop
+  // docs/schemas/lab-trace.schema.json, version kTraceJsonVersion: it embeds packet-trace's
+  // JSON, so the two versions move together.
   static std::string format_trace_json(const TraceResult& t);
 
   // What the links dropped, by reason ("loss", "mtu", "filter udp 500", "link down").

@@ -5,7 +5,6 @@
 #include "packet/headers.hpp"
 
 namespace vfw {
-namespace {
 
 bool is_icmp_query(uint8_t type) {
   // Echo, timestamp, information and address-mask requests and replies carry an identifier.
@@ -23,6 +22,8 @@ bool is_icmp_query(uint8_t type) {
       return false;
   }
 }
+
+namespace {
 
 // A reply is keyed like its request (type 0 like 8, ...) so that the session of an echo request
 // recognises the echo reply: the device shows both as "id --> dst:2048".

@@ -71,6 +71,9 @@ struct PacketInfo {
   bool is_later_fragment() const { return fragment_offset != 0; }
 };
 
+// ICMP echo, timestamp, information and address-mask messages: the ones with an identifier.
+bool is_icmp_query(uint8_t type);
+
 // Validates and reads an IPv4 packet. Returns DropReason::None when the packet may be forwarded.
 DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info);
 

@@ -137,9 +137,14 @@ class StepRecorder {
   void result(Outcome outcome) const {
     if (step_ != nullptr) step_->result = outcome;
   }
-  template <typename Text>
-  void matched(Text&& text) const {
-    if (step_ != nullptr) step_->matched = text_of(std::forward<Text>(text));
+  // What decided, as the sentence the text trace prints and as the object's kind and name.
+  template <typename Name, typename Text>
+  void matched(MatchedKind kind, Name&& name, Text&& text) const {
+    if (step_ != nullptr) {
+      step_->matched = text_of(std::forward<Text>(text));
+      step_->matched_kind = kind;
+      step_->matched_name = text_of(std::forward<Name>(name));
+    }
   }
   template <typename Text>
   void note(Text&& text) const {

@@ -8,14 +8,27 @@
 
 #include <cstdint>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "packet/drop_reason.hpp"
+#include "packet/packet.hpp"
 #include "pipeline/trace_vocabulary.hpp"
 
 namespace vfw {
+
+// A packet's headers as a program reads them: the JSON twin (`headers`, `leaving_headers`) of the
+// lines the text trace prints.
+struct TraceHeaders {
+  bool parsed = false;  // false: not an IPv4 packet vfw can read (the JSON has null)
+  PacketInfo info;
+};
+TraceHeaders trace_headers(std::span<const uint8_t> ip);
+// The flow in a line: "tcp 1.1.1.10:2048 -> 8.8.8.8:80", "icmp 1.1.1.1 -> 10.2.1.2 type 8 code 0
+// id 2048", "esp 1.1.1.1 -> 2.1.1.1"; empty when not parsed.
+std::string headers_line(const TraceHeaders& h);
 
 struct TraceChange {
   std::string field;  // "source", "destination"
@@ -58,7 +71,9 @@ struct TraceStep {
   size_t number = 0;  // the stage's place in the pipeline, from 1
   StageId stage = StageId::Ingress;
   Outcome result = Outcome::Pass;
-  std::string matched;  // the rule, route or entry that decided
+  std::string matched;  // the rule, route or entry that decided, as a sentence
+  MatchedKind matched_kind = MatchedKind::None;  // and as an object: its kind and name
+  std::string matched_name;
   std::vector<TraceChange> changes;
   std::vector<std::string> info;
   DropReason drop = DropReason::None;
@@ -75,9 +90,10 @@ struct TraceResult {
   std::string input;
   std::string output;
   // The packet as it left, after every translation ("tcp 1.1.1.10:2048 -> 8.8.8.8:80"; the outer
-  // header when it left in a tunnel). Filled by packet-trace, which holds the bytes; empty when the
+  // header when it left in a tunnel). Filled by the device from the bytes it sends; empty when the
   // packet did not leave.
   std::string leaving;
+  TraceHeaders leaving_headers;  // the same, for a program
   DropReason drop = DropReason::None;
   // Not dropped but held: the IPSec stage keeps it while IKE negotiates and sends it through the
   // tunnel once it is up (drop is ipsec-sa-negotiating, for the counters and the JSON).
@@ -87,7 +103,8 @@ struct TraceResult {
 
 struct Trace {
   std::string device;
-  std::string packet;  // one-line description of the packet as it arrived
+  std::string packet;    // one-line description of the packet as it arrived
+  TraceHeaders headers;  // the same, for a program (Device fills it from the bytes)
   std::vector<TraceStep> steps;
   TraceResult result;
   TraceStep& add(StageId stage, Outcome outcome) {
@@ -97,6 +114,11 @@ struct Trace {
     return step;
   }
 };
+
+// The version of docs/schemas/packet-trace.schema.json the JSON follows (its "version" key and the
+// schema's $id): raised when a key changes meaning or goes; new keys come with it too, since the
+// schema admits no key it does not name.
+inline constexpr int kTraceJsonVersion = 2;
 
 // Text in the style users know from packet-tracer; JSON as documented in docs/packet-trace.md,
 // one line, and as a value for the outputs that embed traces (lab trace).

@@ -2,9 +2,82 @@
 
 #include <sstream>
 
+#include "config/services.hpp"
 #include "pipeline/trace.hpp"
 
 namespace vfw {
+
+TraceHeaders trace_headers(std::span<const uint8_t> ip) {
+  TraceHeaders h;
+  h.parsed = parse_ipv4(ip, h.info) == DropReason::None;
+  if (!h.parsed) h.info = PacketInfo{};
+  return h;
+}
+
+std::string headers_line(const TraceHeaders& h) {
+  if (!h.parsed) return "";
+  const PacketInfo& info = h.info;
+  const std::string text = config::protocol_name(info.protocol) + " ";
+  if (info.protocol == ipproto::kIcmp && info.has_l4) {
+    return text + to_string(info.src) + " -> " + to_string(info.dst) + " type " +
+           std::to_string(info.icmp_type) + " code " + std::to_string(info.icmp_code) + " id " +
+           std::to_string(info.src_port);
+  }
+  if ((info.protocol == ipproto::kTcp || info.protocol == ipproto::kUdp) && info.has_l4) {
+    return text + to_string(info.src) + ":" + std::to_string(info.src_port) + " -> " +
+           to_string(info.dst) + ":" + std::to_string(info.dst_port);
+  }
+  return text + to_string(info.src) + " -> " + to_string(info.dst);
+}
+
+namespace {
+
+// docs/packet-trace.md, "headers": every field present, null where the packet has none.
+nlohmann::ordered_json headers_json(const TraceHeaders& h) {
+  using Json = nlohmann::ordered_json;
+  if (!h.parsed) return nullptr;
+  const PacketInfo& i = h.info;
+  const bool ports = i.has_l4 && (i.protocol == ipproto::kTcp || i.protocol == ipproto::kUdp);
+  Json fragment = nullptr;
+  if (i.is_fragment()) {
+    fragment = Json{{"identification", i.ip_id},
+                    {"offset", i.fragment_offset},
+                    {"more_fragments", i.more_fragments}};
+  }
+  Json icmp = nullptr;
+  if (i.protocol == ipproto::kIcmp && i.has_l4) {
+    icmp = Json{{"type", i.icmp_type},
+                {"code", i.icmp_code},
+                {"identifier", is_icmp_query(i.icmp_type) ? Json(i.src_port) : Json(nullptr)}};
+  }
+  Json flags = nullptr;
+  if (i.protocol == ipproto::kTcp && i.has_l4) {
+    flags = Json::array();
+    // In the order tcpdump and Wireshark print them.
+    constexpr std::pair<uint8_t, const char*> kFlags[] = {{tcpflag::kFin, "FIN"},
+                                                          {tcpflag::kSyn, "SYN"},
+                                                          {tcpflag::kRst, "RST"},
+                                                          {tcpflag::kPsh, "PSH"},
+                                                          {tcpflag::kAck, "ACK"}};
+    for (const auto& [bit, name] : kFlags) {
+      if ((i.tcp_flags & bit) != 0) flags.push_back(name);
+    }
+  }
+  return Json{{"protocol", config::protocol_name(i.protocol)},
+              {"protocol_number", i.protocol},
+              {"source", to_string(i.src)},
+              {"destination", to_string(i.dst)},
+              {"source_port", ports ? Json(i.src_port) : Json(nullptr)},
+              {"destination_port", ports ? Json(i.dst_port) : Json(nullptr)},
+              {"icmp", std::move(icmp)},
+              {"tcp_flags", std::move(flags)},
+              {"length", i.total_length},
+              {"ttl", i.ttl},
+              {"dont_fragment", i.dont_fragment},
+              {"fragment", std::move(fragment)}};
+}
+
+}  // namespace
 
 std::string step_summary(const TraceStep& s) {
   std::string line = "stage " + std::to_string(s.number) + " " + std::string(stage_id(s.stage)) +
@@ -73,19 +146,27 @@ nlohmann::ordered_json trace_json(const Trace& t) {
                          {"result", outcome_id(s.result)},
                          {"detail",
                           {{"matched", s.matched},
+                           {"matched_object", s.matched_kind == MatchedKind::None
+                                                  ? Json(nullptr)
+                                                  : Json{{"kind", matched_kind_id(s.matched_kind)},
+                                                         {"name", s.matched_name}}},
                            {"changes", std::move(changes)},
                            {"info", s.info},
                            {"drop_reason", reason(s.drop)},
                            {"warnings", warnings(s.warnings)}}}});
   }
-  return Json{{"device", t.device},
+  return Json{{"version", kTraceJsonVersion},
+              {"device", t.device},
               {"packet", t.packet},
+              {"headers", headers_json(t.headers)},
               {"steps", std::move(steps)},
               {"result",
                {{"action", action_name(t.result.action)},
                 {"input", t.result.input},
                 {"output", t.result.output},
                 {"leaving", t.result.leaving.empty() ? Json(nullptr) : Json(t.result.leaving)},
+                {"leaving_headers", headers_json(t.result.leaving_headers)},
+                {"held", t.result.held},
                 {"drop_reason", reason(t.result.drop)},
                 {"warnings", warnings(t.result.warnings)}}}};
 }

@@ -77,4 +77,36 @@ constexpr std::string_view outcome_id(Outcome o) {
   return kOutcomeIds[static_cast<size_t>(o)];
 }
 
+// X(enum, id): the kind of configuration or state object a step's `matched` names, so that a
+// program reads {kind, name} instead of parsing the sentence.
+#define VFW_MATCHED_KINDS(X)                          \
+  X(None, "none")                                     \
+  X(Session, "session")                               \
+  X(NatServer, "nat-server")                          \
+  X(NatPolicyRule, "nat-policy-rule")                 \
+  X(Route, "route")                                   \
+  X(SecurityPolicyRule, "security-policy-rule")       \
+  X(SecurityPolicyDefault, "security-policy-default") \
+  X(ServiceManage, "service-manage")                  \
+  X(TrafficPolicyRule, "traffic-policy-rule")         \
+  X(IpsecPolicy, "ipsec-policy")                      \
+  X(IpsecSa, "ipsec-sa")                              \
+  X(Interface, "interface")
+
+enum class MatchedKind : uint8_t {
+#define VFW_ENUM(e, id) e,
+  VFW_MATCHED_KINDS(VFW_ENUM)
+#undef VFW_ENUM
+};
+
+inline constexpr std::array kMatchedKindIds = {
+#define VFW_ID(e, id) std::string_view{id},
+    VFW_MATCHED_KINDS(VFW_ID)
+#undef VFW_ID
+};
+
+constexpr std::string_view matched_kind_id(MatchedKind k) {
+  return kMatchedKindIds[static_cast<size_t>(k)];
+}
+
 }  // namespace vfw

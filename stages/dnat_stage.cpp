@@ -24,7 +24,8 @@ Verdict DnatStage::process(PacketContext& ctx) const {
     target.dport = *rule.dnat_port;
   }
   step.result(Outcome::Translated);
-  step.matched([&] { return "nat-policy rule " + rule.name + " (destination-nat)"; });
+  step.matched(MatchedKind::NatPolicyRule, rule.name,
+               [&] { return "nat-policy rule " + rule.name + " (destination-nat)"; });
   translate_to(ctx, target, step.step());
   return Verdict::Continue;
 }

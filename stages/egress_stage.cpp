@@ -60,7 +60,7 @@ Verdict EgressStage::process(PacketContext& ctx) const {
   }
 
   const InterfaceState& out = ctx.snap->interfaces[ctx.out_if];
-  step.matched([&] {
+  step.matched(MatchedKind::Interface, out.name, [&] {
     return "interface " + out.name + " next-hop " + to_string(ctx.next_hop) + " mtu " +
            std::to_string(out.mtu);
   });

@@ -56,11 +56,13 @@ Inbound process_inbound(PacketContext& ctx, const StepRecorder& step) {
       const Flow flow{info.protocol, info.src, info.dst, info.src_port, info.dst_port};
       const SpdMatch m = spd_lookup_inbound(in.spd, flow);
       if (m.entry != nullptr) {
-        step.matched([&] {
-          return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
-                 std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id) +
-                 " (mirrored)";
-        });
+        step.matched(
+            MatchedKind::IpsecPolicy, [&] { return policy_entry_name(*m.entry); },
+            [&] {
+              return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) +
+                     ", acl " + std::to_string(m.entry->acl) + " rule " +
+                     std::to_string(m.rule->id) + " (mirrored)";
+            });
         return drop(step, DropReason::IpsecPlaintextProtected,
                     "pre-IPSec check: this flow must arrive protected by IPSec but arrived in "
                     "plain text");
@@ -92,7 +94,8 @@ Inbound process_inbound(PacketContext& ctx, const StepRecorder& step) {
                          to_string(info.dst));
     });
   }
-  step.matched([&] { return describe(*sa); });
+  step.matched(
+      MatchedKind::IpsecSa, [&] { return ipsec::hex_spi(sa->spi); }, [&] { return describe(*sa); });
   const Ipv4 peer = info.src;
   const DropReason result = ah ? ah_decapsulate(*sa, ctx.ip, ctx.length)
                                : esp_decapsulate(*sa, ctx.ip, ctx.length, esp_offset);

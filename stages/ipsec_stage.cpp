@@ -55,7 +55,8 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
   const ipsec::SpdMatch m = ipsec::spd_lookup(out.spd, flow);
   if (m.entry == nullptr) {
     step.result(Outcome::Bypass);
-    step.matched([&] { return "ipsec policy " + out.ipsec_policy + " on " + out.name; });
+    step.matched(MatchedKind::IpsecPolicy, out.ipsec_policy,
+                 [&] { return "ipsec policy " + out.ipsec_policy + " on " + out.name; });
     step.note([&] {
       return "no security ACL rule of policy " + out.ipsec_policy + " permits " +
              endpoint(ctx.current.src, ctx.current.sport) + " -> " +
@@ -64,10 +65,12 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
     });
     return Verdict::Continue;
   }
-  step.matched([&] {
-    return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
-           std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
-  });
+  step.matched(
+      MatchedKind::IpsecPolicy, [&] { return ipsec::policy_entry_name(*m.entry); },
+      [&] {
+        return "ipsec policy " + m.entry->policy + " " + std::to_string(m.entry->seq) + ", acl " +
+               std::to_string(m.entry->acl) + " rule " + std::to_string(m.rule->id);
+      });
   // transform esp, ah, or ah-esp: ESP first, then AH over the ESP packet.
   ipsec::Sa* esp = ctx.rt->sad.outbound(m.entry->index, ipproto::kEsp);
   ipsec::Sa* ah = ctx.rt->sad.outbound(m.entry->index, ipproto::kAh);

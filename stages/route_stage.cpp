@@ -20,7 +20,10 @@ Verdict RouteStage::process(PacketContext& ctx) const {
   const Route* r = snap.fib.lookup(dst);
   if (r == nullptr)
     return step.drop(DropReason::NoRoute, [&] { return "no route to " + to_string(dst); });
-  step.matched([&] { return describe(*r, snap); });
+  step.matched(
+      MatchedKind::Route,
+      [&] { return to_string(r->prefix.addr) + "/" + std::to_string(r->prefix.len); },
+      [&] { return describe(*r, snap); });
   switch (r->kind) {
     case RouteKind::Local:
       ctx.to_device = true;

@@ -37,7 +37,8 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
                              " does not permit this management protocol");
         });
       }
-      step.matched([&] { return "service-manage on " + in.name + zones(); });
+      step.matched(MatchedKind::ServiceManage, in.name,
+                   [&] { return "service-manage on " + in.name + zones(); });
       return Verdict::Continue;
     }
   }
@@ -48,7 +49,8 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
     if (static_cast<size_t>(idx) < ctx.rt->security_hits.size())
       ++ctx.rt->security_hits[static_cast<size_t>(idx)];
     ctx.rule = static_cast<uint16_t>(idx);
-    step.matched([&] { return "rule " + rule.name + zones(); });
+    step.matched(MatchedKind::SecurityPolicyRule, rule.name,
+                 [&] { return "rule " + rule.name + zones(); });
     if (!rule.permit)
       return drop(DropReason::PolicyDeny,
                   [&] { return std::string("rule " + rule.name + " action deny"); });
@@ -56,7 +58,7 @@ Verdict SecurityPolicyStage::process(PacketContext& ctx) const {
   }
   ++ctx.rt->security_default_hits;
   ctx.rule = kDefaultRule;
-  step.matched([&] { return "default" + zones(); });
+  step.matched(MatchedKind::SecurityPolicyDefault, "default", [&] { return "default" + zones(); });
   if (!snap.security.default_permit()) {
     return drop(DropReason::DefaultPolicyDeny, "no rule matched; default action deny");
   }

@@ -12,7 +12,7 @@ std::string reverse_entry_text(const ServerMapEntry& e) {
 }
 
 bool applies_reverse_entry(const TraceStep& step) {
-  return step.stage == StageId::Snat && step.matched.rfind(kReverse, 0) == 0;
+  return step.stage == StageId::Snat && step.matched_kind == MatchedKind::NatServer;
 }
 
 Verdict ServerMapStage::process(PacketContext& ctx) const {
@@ -23,7 +23,7 @@ Verdict ServerMapStage::process(PacketContext& ctx) const {
     target.dst = e->inside.v;
     if (e->inside_port) target.dport = *e->inside_port;
     step.result(Outcome::Hit);
-    step.matched([&] {
+    step.matched(MatchedKind::NatServer, e->name, [&] {
       return "Nat Server " + e->name + ", ANY -> " + to_string(e->global) + "[" +
              to_string(e->inside) + "]";
     });
@@ -35,7 +35,7 @@ Verdict ServerMapStage::process(PacketContext& ctx) const {
     // address, as it sees any flow's source before its source NAT.
     ctx.server_map_reverse = e;
     step.result(Outcome::Hit);
-    step.matched([&] { return reverse_entry_text(*e); });
+    step.matched(MatchedKind::NatServer, e->name, [&] { return reverse_entry_text(*e); });
     step.note([&] {
       return "the source becomes " + to_string(e->global) +
              " at the snat stage, after the security policy";

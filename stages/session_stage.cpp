@@ -88,7 +88,9 @@ Verdict SessionStage::process(PacketContext& ctx) const {
       ctx.to_device = true;
       ctx.rule = s.rule;
       step.result(Outcome::Hit);
-      step.matched([&] { return "session " + flow_text(s.fwd) + " (an ICMP error about it)"; });
+      step.matched(
+          MatchedKind::Session, [&] { return flow_text(s.fwd); },
+          [&] { return "session " + flow_text(s.fwd) + " (an ICMP error about it)"; });
       step.note("an ICMP error about the device's own packet: it goes to the device");
       return Verdict::FastPath;
     }
@@ -118,10 +120,12 @@ Verdict SessionStage::process(PacketContext& ctx) const {
     update_tcp_state(s, ctx.info.tcp_flags, hit.reply);
 
   step.result(Outcome::Hit);
-  step.matched([&] {
-    return "session " + flow_text(s.fwd) +
-           (hit.reply ? " (reply direction)" : " (forward direction)");
-  });
+  step.matched(
+      MatchedKind::Session, [&] { return flow_text(s.fwd); },
+      [&] {
+        return "session " + flow_text(s.fwd) +
+               (hit.reply ? " (reply direction)" : " (forward direction)");
+      });
   step.note("fast path: translations, egress interface and next hop recorded at session creation");
   // The translated flow is the one whose reply key the session holds (and vice versa).
   translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step.step());

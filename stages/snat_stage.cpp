@@ -48,7 +48,7 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     target.src = e->global.v;
     if (e->global_port) target.sport = *e->global_port;
     step.result(Outcome::Translated);
-    step.matched([&] { return reverse_entry_text(*e); });
+    step.matched(MatchedKind::NatServer, e->name, [&] { return reverse_entry_text(*e); });
     translate_to(ctx, target, step.step());
     return Verdict::Continue;
   }
@@ -61,7 +61,8 @@ Verdict SnatStage::process(PacketContext& ctx) const {
     return Verdict::Continue;
   }
   const NatRuleEntry& rule = snap.nat.source_rules()[static_cast<size_t>(idx)];
-  step.matched([&] { return "nat-policy rule " + rule.name; });
+  step.matched(MatchedKind::NatPolicyRule, rule.name,
+               [&] { return "nat-policy rule " + rule.name; });
   FlowKey target = ctx.current;
   auto exhausted = [&](auto&& why) { return step.drop(DropReason::NatPoolExhausted, why); };
 

@@ -18,7 +18,7 @@ Verdict TrafficPolicyStage::process(PacketContext& ctx) const {
   const TrafficRuleEntry& rule = table.rules()[static_cast<size_t>(idx)];
   if (!rule.limits.any()) {
     step.result(Outcome::Pass);
-    step.matched([&] {
+    step.matched(MatchedKind::TrafficPolicyRule, rule.name, [&] {
       return "rule " + rule.name +
              (rule.profile.empty() ? std::string(" (no-qos)")
                                    : " profile " + rule.profile + ": no connection limit");
@@ -30,7 +30,8 @@ Verdict TrafficPolicyStage::process(PacketContext& ctx) const {
                             : uint16_t{0};
   const SessionCounts& counts = ctx.rt->session_counts;
   step.result(Outcome::Pass);
-  step.matched([&] { return "rule " + rule.name + " profile " + rule.profile; });
+  step.matched(MatchedKind::TrafficPolicyRule, rule.name,
+               [&] { return "rule " + rule.name + " profile " + rule.profile; });
   // Each limit that is set: the count now, against it.
   struct Check {
     SessionCounts::Kind kind;

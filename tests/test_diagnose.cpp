@@ -214,7 +214,8 @@ TEST_CASE("diagnose on the misordered FW1: requirement 5 fails with the no-nat f
   CHECK(item("checklist 6").verdict == ItemStatus::NotDecidable);
   // The JSON carries the same.
   const std::string json = format_diagnosis_json(*d);
-  CHECK(json.rfind("{\"traffic\":\"icmp 10.1.1.2 -> 10.2.1.2\",\"failed\":true,", 0) == 0);
+  CHECK(json.rfind("{\"version\":2,\"traffic\":\"icmp 10.1.1.2 -> 10.2.1.2\",\"failed\":true,",
+                   0) == 0);
   CHECK(json.find("{\"item\":\"requirement 5\",\"title\":\"source NAT leaves it inside the "
                   "security ACL\",\"device\":\"FW1\",\"verdict\":\"failed\"") != std::string::npos);
 

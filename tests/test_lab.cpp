@@ -314,7 +314,8 @@ TEST_CASE(
         std::string::npos);
   const std::string json = Lab::format_trace_json(t);
   CHECK(json.find("{\"label\":\"second attempt\",\"hops\":[{\"node\":\"fw1\",\"input\":"
-                  "\"GigabitEthernet0/0/1\",\"trace\":{\"device\":\"FW1\"") != std::string::npos);
+                  "\"GigabitEthernet0/0/1\",\"trace\":{\"version\":2,\"device\":\"FW1\"") !=
+        std::string::npos);
 
   auto type = [&](const char* node, std::vector<std::string> lines) {
     LineRunner run(*lab->device(node));

@@ -74,7 +74,8 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   PacketTraceOptions o = seed_ping("fw1-misordered-nat.cfg");
   o.json = true;
   const std::string json = trace_text(o);
-  CHECK(json.rfind("{\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) == 0);
+  CHECK(json.rfind("{\"version\":2,\"device\":\"FW1\",\"packet\":\"icmp 10.1.1.2 -> 10.2.1.2", 0) ==
+        0);
   for (const char* stage :
        {"ingress", "ipsec-inbound", "session", "server-map", "dnat", "route", "security-policy",
         "traffic-policy", "snat", "tcp-mss", "ipsec", "egress"}) {
@@ -83,13 +84,14 @@ TEST_CASE("packet-trace --json has the documented shape", "[trace]") {
   CHECK(json.find(
             "\"changes\":[{\"field\":\"source\",\"before\":\"10.1.1.2\",\"after\":\"1.1.1.1\"}") !=
         std::string::npos);
-  CHECK(
-      json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
-                "\"output\":\"GigabitEthernet0/0/2\",\"leaving\":\"icmp 1.1.1.1 -> 10.2.1.2 type 8 "
-                "code 0 id 2048\",\"drop_reason\":null,\"warnings\":[{"
-                "\"message\":\"sent in plain text: nat-policy rule internet translates "
-                "traffic that ipsec policy map1 10 protects (stage 9, snat)\",\"fix\":[],"
-                "\"proof\":null}]}}") != std::string::npos);
+  CHECK(json.find("\"result\":{\"action\":\"forward\",\"input\":\"GigabitEthernet0/0/1\","
+                  "\"output\":\"GigabitEthernet0/0/2\",\"leaving\":\"icmp 1.1.1.1 -> 10.2.1.2 "
+                  "type 8 code 0 id 2048\",\"leaving_headers\":{\"protocol\":\"icmp\"") !=
+        std::string::npos);
+  CHECK(json.find("\"held\":false,\"drop_reason\":null,\"warnings\":[{"
+                  "\"message\":\"sent in plain text: nat-policy rule internet translates "
+                  "traffic that ipsec policy map1 10 protects (stage 9, snat)\",\"fix\":[],"
+                  "\"proof\":null}]}}") != std::string::npos);
   // The step where it happens carries the warning with the fix, line by line.
   CHECK(json.find("\"drop_reason\":null,\"warnings\":[{\"message\":\"ipsec policy map1 10 (acl "
                   "3000 rule 5) protects icmp 10.1.1.2 -> 10.2.1.2 as it arrived") !=

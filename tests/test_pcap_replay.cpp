@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/line_runner.hpp"
 #include "device/pcap_reader.hpp"
 #include "device/pcap_replay.hpp"
 #include "lab.hpp"
@@ -135,10 +136,48 @@ TEST_CASE(
   std::istringstream lines(json.str());
   size_t n = 0;
   for (std::string line; std::getline(lines, line); ++n)
-    CHECK(line.rfind("{\"device\":\"FW1\",\"packet\":\"packet ", 0) == 0);
+    CHECK(line.rfind("{\"version\":2,\"device\":\"FW1\",\"packet\":\"packet ", 0) == 0);
   CHECK(n >= 6);  // three requests, three replies
   CHECK(err.str().find("packet 1: not traced: ARP") != std::string::npos);
   // An interface the device does not have is refused before anything runs.
   std::ostringstream none;
   CHECK_FALSE(run_pcap_replay(again, {"pcap-replay-lab.pcap", "g9/9/9", false}, none, none));
+}
+
+TEST_CASE(
+    "packet-trace replay on the device's CLI: the capture through a copy, the running device "
+    "untouched",
+    "[replay][cli]") {
+  auto lab = test::seed_lab();
+  REQUIRE(lab->capture("fw1:GigabitEthernet0/0/1", "pcap-replay-cli.pcap"));
+  REQUIRE(lab->ping("pc1", *parse_ipv4("10.2.1.2"), 2).received >= 1);
+  REQUIRE(lab->capture("fw1:GigabitEthernet0/0/1", ""));
+
+  // FW1 of the lab, its tunnel up: a replay must not touch its sessions nor send anything.
+  Device& fw1 = *lab->device("fw1");
+  const uint64_t forwarded = fw1.runtime().forwarded;
+  const size_t sessions = fw1.runtime().sessions.size();
+  LineRunner run(fw1);
+  // As typed, abbreviated, from user view and from system view.
+  for (const char* line : {"packet-trace replay pcap-replay-cli.pcap input-interface g0/0/1",
+                           "system-view", "packet-trace repl pcap-replay-cli.pcap json"}) {
+    const LineOutput out = run.run(line, 0);
+    INFO(line << "\n" << out.out << out.err);
+    REQUIRE(out.ok);
+    if (std::string(line) == "system-view") continue;
+    if (std::string(line).find("json") == std::string::npos) {
+      CHECK(out.out.find("Replayed ") != std::string::npos);
+      CHECK(out.out.find(", input GigabitEthernet0/0/1") != std::string::npos);
+    } else {
+      CHECK(out.out.find("{\"version\":2,\"device\":\"FW1\"") != std::string::npos);
+    }
+  }
+  CHECK(fw1.runtime().forwarded == forwarded);
+  CHECK(fw1.runtime().sessions.size() == sessions);
+
+  // A file that is not there: the device's error, nothing traced.
+  const LineOutput missing = run.run("packet-trace replay no-such.pcap", 0);
+  CHECK_FALSE(missing.ok);
+  CHECK(missing.err.find("Error: ") != std::string::npos);
+  CHECK(missing.err.find("no-such.pcap") != std::string::npos);
 }
