@@ -174,6 +174,7 @@ class Daemon {
     o.host_key_path =
         options_.ssh_host_key.empty() ? default_ssh_host_key_path() : options_.ssh_host_key;
     o.save_path = options_.save_path;
+    o.manage_interface = options_.manage_interface;
     ssh_.emplace(
         io_, device_, log_, [this] { pump(); },
         [this](uint16_t interface) { return bound_ && bound_->holds(interface); }, std::move(o));

@@ -36,6 +36,10 @@ struct DaemonOptions {
   // (the management interface; manage/ssh_server.hpp). 0: no SSH.
   uint16_t ssh_port = 22;
   std::string ssh_host_key;  // "": $VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key
+  // --manage-interface LINUX: the Linux interface that is the device's management port
+  // (GigabitEthernet0/0/0) whatever address it has: a container's eth0, whose address
+  // containerlab gives. SSH answers on its addresses as on GigabitEthernet0/0/0's.
+  std::string manage_interface;
   // --keys DIR: Wireshark's esp_sa, ikev2_decryption_table and ikev1_decryption_table kept there
   // as SAs come and go (device/wireshark_tables.hpp); "" for none.
   std::string keys_dir;

@@ -7,6 +7,8 @@
 //   vfw lab [FILE]   a lab of firewalls and hosts (the seed's network built in; docs/lab.md)
 //   vfw stages       print the forwarding order
 //   vfw run          the device as a daemon: IKE on UDP 500/4500, its CLI on a local socket
+//   vfw export nft   the configuration as an nftables ruleset
+//   vfw completion   bash's completion for these subcommands and options
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +19,7 @@
 #include <tuple>
 
 #include "app/cli_session.hpp"
+#include "app/completion.hpp"
 #include "app/daemon.hpp"
 #include "app/exit_status.hpp"
 #include "app/export_nft.hpp"
@@ -222,22 +225,24 @@ int run(int argc, char** argv) {
   std::vector<std::string> commands;
   app.add_option("--config", config,
                  "The CLI of one device on this configuration file (without it and without a "
-                 "subcommand: the seed's lab, the console on FW1)");
+                 "subcommand: the seed's lab, the console on FW1)")
+      ->type_name("FILE");
   CLI::App* cli_cmd = app.add_subcommand(
       "cli", "The VRP-like command line of one device (the seed's FW1, or --config FILE)");
-  cli_cmd->add_option("--config", config, "Start on this configuration file");
+  cli_cmd->add_option("--config", config, "Start on this configuration file")->type_name("FILE");
   cli_cmd->add_option("-c", commands,
                       "Run this line and exit (repeatable: the lines of one session, from user "
                       "view, as typed at a login)");
   std::string connect;
   cli_cmd->add_option("--connect", connect, "Talk to a running `vfw run` through its socket")
+      ->type_name("FILE")
       ->expected(0, 1)
       ->default_str("");
 
   std::vector<std::string> files;
   CLI::App* check_cmd =
       app.add_subcommand("check", "Validate configuration files; non-zero exit on errors");
-  check_cmd->add_option("CONFIG", files, "Configuration file")->required();
+  check_cmd->add_option("CONFIG", files, "Configuration file")->required()->type_name("FILE");
   bool strict = false;
   check_cmd->add_flag("--strict", strict,
                       "A line vfw does not know is an error (for hand-written files); without it, "
@@ -246,12 +251,14 @@ int run(int argc, char** argv) {
   vfw::PacketTraceOptions pt;
   CLI::App* trace =
       app.add_subcommand("packet-trace", "Trace a packet through the forwarding pipeline");
-  trace->add_option("--config", pt.config, "Configuration file")->required();
+  trace->add_option("--config", pt.config, "Configuration file")->required()->type_name("FILE");
   // The flow's four are needed unless --flows names a file of flows instead.
-  CLI::Option* flows = trace->add_option(
-      "--flows", pt.flows,
-      "A file of flows, one a line in these options' words (--input ... --destination-port 80), "
-      "traced one after the other through the one device");
+  CLI::Option* flows = trace
+                           ->add_option("--flows", pt.flows,
+                                        "A file of flows, one a line in these options' words "
+                                        "(--input ... --destination-port 80), "
+                                        "traced one after the other through the one device")
+                           ->type_name("FILE");
   for (auto [name, into, help] :
        {std::tuple{"--input", &pt.input, "Input interface (GigabitEthernet0/0/1, g0/0/1)"},
         std::tuple{"--protocol", &pt.protocol, "icmp, tcp, udp or an IP protocol number"},
@@ -269,12 +276,14 @@ int run(int argc, char** argv) {
   trace->add_flag("--df", pt.dont_fragment, "Set Don't Fragment");
   trace->add_flag("--json", pt.json, "One JSON object per packet (docs/packet-trace.md)");
   trace->add_flag("--reverse", pt.reverse, "Then send the reply and show it un-translated");
-  trace->add_option("--pcap", pt.pcap, "Write the packets that leave the device to this pcap file");
+  trace->add_option("--pcap", pt.pcap, "Write the packets that leave the device to this pcap file")
+      ->type_name("FILE");
   trace
       ->add_option("--replay", pt.replay,
                    "Trace every packet of this capture (pcap, pcapng) in order, with state, then "
                    "a summary by flow; --input: where they arrive (default: the interface back "
                    "to each source)")
+      ->type_name("FILE")
       ->excludes(flows);
   trace
       ->add_option("--repeat", pt.repeat,
@@ -286,8 +295,10 @@ int run(int argc, char** argv) {
       "diagnose",
       "Run the seed's forwarding requirements and service-interruption checklist for a flow and "
       "its reply; with --peer, forecast and run the negotiation (docs/diagnose.md)");
-  diag->add_option("--config", dg.config, "This gateway's configuration file")->required();
-  diag->add_option("--peer", dg.peer, "The IKE peer's configuration file");
+  diag->add_option("--config", dg.config, "This gateway's configuration file")
+      ->required()
+      ->type_name("FILE");
+  diag->add_option("--peer", dg.peer, "The IKE peer's configuration file")->type_name("FILE");
   diag->add_option("--from", dg.options.from, "Source address of the traffic")->required();
   diag->add_option("--to", dg.options.to, "Destination address of the traffic")->required();
   diag->add_option("--protocol", dg.options.protocol, "icmp, tcp or udp")
@@ -302,7 +313,7 @@ int run(int argc, char** argv) {
       "lab",
       "A lab of firewalls and hosts on one simulated clock: FILE (containerlab's format) or "
       "`seed`, the seed's network (the default); lines from standard input or -c (docs/lab.md)");
-  lab_cmd->add_option("FILE", lab_args.file, "Topology file, or seed");
+  lab_cmd->add_option("FILE", lab_args.file, "Topology file, or seed")->type_name("FILE|seed");
   lab_cmd->add_option("--attach", lab_args.attach, "The firewall the console starts on");
   lab_cmd->add_option("-c,--command", lab_args.commands, "A line to run (repeatable)");
   lab_cmd->add_flag("--wall-clock", lab_args.wall_clock,
@@ -325,9 +336,10 @@ int run(int argc, char** argv) {
   CLI::App* export_nft_cmd = export_cmd->add_subcommand(
       "nft", "As an nftables ruleset: `nft -f` text, or applied to the kernel (docs/nftables.md)");
   export_cmd->require_subcommand(1);
-  export_nft_cmd->add_option("--config", nft_config,
-                             "Configuration file (default: the seed's FW1)");
-  export_nft_cmd->add_option("--output", nft_options.output, "Write the ruleset's text there");
+  export_nft_cmd->add_option("--config", nft_config, "Configuration file (default: the seed's FW1)")
+      ->type_name("FILE");
+  export_nft_cmd->add_option("--output", nft_options.output, "Write the ruleset's text there")
+      ->type_name("FILE");
   export_nft_cmd
       ->add_option("--bind", nft_binds,
                    "INTERFACE=LINUX: the Linux interface a device interface is (repeatable; "
@@ -345,8 +357,10 @@ int run(int argc, char** argv) {
       "run",
       "Run the device: on Linux interfaces with --bind (docs/vm.md), else IKE on UDP 500 and "
       "4500 of its interface addresses; the CLI on the terminal and on a local socket");
-  run_cmd->add_option("--config", run_config, "Configuration file (default: the seed's FW1)");
+  run_cmd->add_option("--config", run_config, "Configuration file (default: the seed's FW1)")
+      ->type_name("FILE");
   run_cmd->add_option("--socket", daemon.socket_path, "The CLI's local socket")
+      ->type_name("FILE")
       ->default_str(vfw::default_socket_path());
   std::vector<std::string> binds;
   run_cmd
@@ -371,21 +385,39 @@ int run(int argc, char** argv) {
                    "TCP port of the CLI over SSH, on the device's addresses this host holds "
                    "on interfaces not bound (0: no SSH; docs/vm.md)")
       ->default_val(22);
-  run_cmd->add_option("--ssh-host-key", daemon.ssh_host_key,
-                      "The SSH host key, made there on first start (default: "
-                      "$VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key)");
+  run_cmd
+      ->add_option("--manage-interface", daemon.manage_interface,
+                   "LINUX: the Linux interface that is the device's management port "
+                   "GigabitEthernet0/0/0, whatever its address (a container's eth0): SSH answers "
+                   "on its addresses too")
+      ->type_name("LINUX");
+  run_cmd
+      ->add_option("--ssh-host-key", daemon.ssh_host_key,
+                   "The SSH host key, made there on first start (default: "
+                   "$VFW_SSH_HOST_KEY, else ~/.config/vfw/ssh_host_ed25519_key)")
+      ->type_name("FILE");
   run_cmd->add_flag("--debug", daemon.debug,
                     "Log at debug level, IKE's keys included (for Wireshark)");
   run_cmd
       ->add_option("--keys", daemon.keys_dir,
                    "Keep Wireshark's esp_sa, ikev2_decryption_table and ikev1_decryption_table "
                    "in this folder (a Wireshark profile's) as SAs come and go")
+      ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
   uint32_t run_sessions = vfw::Device::kDefaultSessionCapacity;
   run_cmd
       ->add_option("--sessions", run_sessions,
                    "The session table's size, as a model's capacity (default 262144)")
       ->check(CLI::Range(1024U, 16U << 20));
+
+  std::string shell;
+  CLI::App* completion_cmd = app.add_subcommand(
+      "completion",
+      "Print the shell's completion for vfw, made from these options: `vfw completion bash > "
+      "/etc/bash_completion.d/vfw`");
+  completion_cmd->add_option("SHELL", shell, "The shell")
+      ->required()
+      ->check(CLI::IsMember({"bash"}));
 
   // One exit-code convention (README): 0 done, 1 the configuration or a command failed, 2 a bad
   // argument (CLI11's own codes, 104-109, are folded into it), 3 an internal error.
@@ -408,6 +440,10 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (*completion_cmd) {
+    std::cout << vfw::bash_completion(app, "vfw");
+    return 0;
+  }
   if (*check_cmd) return check(files, strict);
   if (*export_nft_cmd) {
     auto cfg = starting_config(nft_config);

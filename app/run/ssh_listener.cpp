@@ -1,6 +1,11 @@
 #include "app/run/ssh_listener.hpp"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <cstring>
+#include <vector>
 
 #include "packet/packet.hpp"
 
@@ -20,6 +25,24 @@ bool address_on_host(Ipv4 address) {
   if (!ec) probe.bind(tcp::endpoint(asio::ip::address_v4(address.v), 0), ec);
   return !ec;
 }
+
+// The IPv4 addresses of a Linux interface, as the kernel holds them now.
+std::vector<Ipv4> addresses_of(const std::string& linux_interface) {
+  std::vector<Ipv4> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    if (linux_interface != a->ifa_name) continue;
+    sockaddr_in in{};
+    std::memcpy(&in, a->ifa_addr, sizeof in);
+    out.push_back(Ipv4{ntohl(in.sin_addr.s_addr)});
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+constexpr const char* kManagementPort = "GigabitEthernet0/0/0";
 
 }  // namespace
 
@@ -60,31 +83,53 @@ void SshListener::listen() {
     if (!ifc.address || interface_of_.count(ifc.address->host.v) != 0) continue;
     if (bound_(device_.snapshot().interface_index(name))) continue;
     if (!address_on_host(ifc.address->host)) continue;
-    if (!key_loaded_) {
-      if (Status loaded = server_->load_host_key(); !loaded) {
-        log_.line("SSH/3/HOSTKEY: " + loaded.error().message + "; no SSH");
-        server_.reset();
-        return;
-      }
-      key_loaded_ = true;
-      log_.line("SSH/6/HOSTKEY: host key " + options_.host_key_path + ", " +
-                server_->fingerprint());
-    }
-    const std::string at =
-        to_string(ifc.address->host) + ":" + std::to_string(options_.port) + " (" + name + ")";
-    // The same address is not tried again, listening or not: a port another program holds
-    // is logged once.
-    interface_of_[ifc.address->host.v] = name;
-    if (Status listening = server_->listen(ifc.address->host); !listening) {
-      log_.line("SSH/4/BIND: cannot listen on " + at + ": " + listening.error().message);
-      continue;
-    }
-    log_.line("SSH/6/BIND: SSH on " + at);
+    listen_on(ifc.address->host, name);
   }
+  if (!options_.manage_interface.empty()) listen_on_management_interface();
   retry_.expires_after(std::chrono::seconds(5));
   retry_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) listen();
   });
+}
+
+void SshListener::listen_on_management_interface() {
+  const auto it = device_.config().interfaces.find(kManagementPort);
+  if (it == device_.config().interfaces.end() || !it->second.address) {
+    if (!std::exchange(told_no_management_address_, true)) {
+      log_.line(std::string("SSH/4/BIND: ") + kManagementPort + " has no address: no SSH on " +
+                options_.manage_interface + " until it has one");
+    }
+    return;
+  }
+  told_no_management_address_ = false;
+  for (const Ipv4 a : addresses_of(options_.manage_interface)) {
+    if (interface_of_.count(a.v) != 0) continue;
+    device_address_of_[a.v] = it->second.address->host;
+    listen_on(a, kManagementPort);
+  }
+}
+
+void SshListener::listen_on(Ipv4 address, const std::string& interface) {
+  if (!server_) return;  // no host key: no SSH
+  if (!key_loaded_) {
+    if (Status loaded = server_->load_host_key(); !loaded) {
+      log_.line("SSH/3/HOSTKEY: " + loaded.error().message + "; no SSH");
+      server_.reset();
+      return;
+    }
+    key_loaded_ = true;
+    log_.line("SSH/6/HOSTKEY: host key " + options_.host_key_path + ", " + server_->fingerprint());
+  }
+  const std::string at =
+      to_string(address) + ":" + std::to_string(options_.port) + " (" + interface + ")";
+  // The same address is not tried again, listening or not: a port another program holds
+  // is logged once.
+  interface_of_[address.v] = interface;
+  if (Status listening = server_->listen(address); !listening) {
+    log_.line("SSH/4/BIND: cannot listen on " + at + ": " + listening.error().message);
+    return;
+  }
+  log_.line("SSH/6/BIND: SSH on " + at);
 }
 
 // The device decides as for any packet to it: a SYN from the client arriving on the interface
@@ -94,10 +139,11 @@ std::string SshListener::admission(Ipv4 client, uint16_t port, Ipv4 local, std::
   const auto it = interface_of_.find(local.v);
   if (it == interface_of_.end()) return "no interface holds " + to_string(local);
   interface = it->second;
+  const auto own = device_address_of_.find(local.v);
   PacketSpec spec;
   spec.protocol = ipproto::kTcp;
   spec.src = client;
-  spec.dst = local;
+  spec.dst = own != device_address_of_.end() ? own->second : local;
   spec.src_port = port;
   // The device's SSH is TCP 22 whatever port vfw listens on (--ssh-port serves unprivileged
   // runs): the policy is asked about SSH.

@@ -4,6 +4,11 @@
 // address the host does not hold yet (a VM's network still coming up, a container's management
 // link attached after the start, an address typed later) is tried again every few seconds. Each
 // connection is admitted by the device as a SYN to it would be (manage/ssh_server.hpp).
+//
+// A management interface (Options::manage_interface, a container's eth0) is GigabitEthernet0/0/0
+// whatever address the host gave it: SSH listens on its addresses too, and admits a connection to
+// one of them as a SYN to GigabitEthernet0/0/0's own address, so that service-manage and the
+// security policy decide as they would on the device.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +30,7 @@ class SshListener {
     uint16_t port = 22;
     std::string host_key_path;
     std::string save_path;
+    std::string manage_interface;  // a Linux interface: GigabitEthernet0/0/0, whatever its address
   };
   // pump: after each command, what the device queued goes out. bound: whether an interface of
   // the device is bound (SSH keeps off it).
@@ -36,6 +42,8 @@ class SshListener {
 
  private:
   void listen();
+  void listen_on(Ipv4 address, const std::string& interface);
+  void listen_on_management_interface();
   std::string admission(Ipv4 client, uint16_t port, Ipv4 local, std::string& interface);
 
   Device& device_;
@@ -46,6 +54,10 @@ class SshListener {
   boost::asio::steady_timer retry_;
   bool key_loaded_ = false;
   std::map<uint32_t, std::string> interface_of_;  // address -> the interface SSH listens on
+  // An address of the management interface -> GigabitEthernet0/0/0's own address, which the
+  // device sees the connection arrive for.
+  std::map<uint32_t, Ipv4> device_address_of_;
+  bool told_no_management_address_ = false;
 };
 
 }  // namespace vfw

@@ -244,8 +244,19 @@ ip netns add vfwt-clab
 trap 'stop_vfw3; stop_vfw; ip netns del vfwt-clab 2>/dev/null; cleanup' EXIT
 mkdir -p "$work/clab-flash"
 mkdir -m 700 "$work/clab-home"
+# The startup configuration: the seed's FW1 and an SSH manager (GigabitEthernet0/0/0 keeps its
+# 192.168.0.1; containerlab gives eth0 an address of its management network instead).
+sed "s/^return\$/${admin}return/" "$src/examples/fw1.cfg" > "$work/clab-startup.cfg"
+# eth0, containerlab's management link, is there from the start.
+ip link add vfwt-cm type veth peer name vfwt-cmp
+ip link set vfwt-cm netns vfwt-clab
+ip -n vfwt-clab link set vfwt-cm name eth0
+ip -n vfwt-clab addr add 172.20.20.5/24 dev eth0
+ip -n vfwt-clab link set eth0 up
+ip addr add 172.20.20.1/24 dev vfwt-cmp
+ip link set vfwt-cmp up
 node_env=(env PATH="$(dirname "$vfw"):$PATH" VFW_FLASH="$work/clab-flash" HOME="$work/clab-home"
-  VFW_DEVICE_KEY= VFW_SOCKET="$work/clab.sock" VFW_STARTUP_CONFIG="$src/examples/fw1.cfg")
+  VFW_DEVICE_KEY= VFW_SOCKET="$work/clab.sock" VFW_STARTUP_CONFIG="$work/clab-startup.cfg")
 ip netns exec vfwt-clab "${node_env[@]}" CLAB_INTFS=2 "$src/scripts/vfw-node" \
   >"$work/clab.out" 2>"$work/clab.log" &
 vfw_pid=$!
@@ -258,11 +269,21 @@ check "vfw-node with no arguments binds eth1..eth\$CLAB_INTFS as GigabitEthernet
   bash -c "grep -q 'GigabitEthernet0/0/1 on eth1' '$work/clab.log' && grep -q 'GigabitEthernet0/0/2 on eth2' '$work/clab.log'"
 check "vfw-node with no arguments runs the startup configuration's copy on the flash" \
   bash -c "'$vfw' cli --connect '$work/clab.sock' -c 'display current-configuration' | grep -q '^ sysname FW1' &&
-           [ -f '$work/clab-flash/fw1.cfg' ]"
+           [ -f '$work/clab-flash/clab-startup.cfg' ]"
 check "vfw-node --health: healthy once the interfaces are bound and the CLI answers" \
   ip netns exec vfwt-clab "${node_env[@]}" "$src/scripts/vfw-node" --health
+check "vfw-node: SSH on eth0's address, the management port GigabitEthernet0/0/0" \
+  grep -q "SSH/6/BIND: SSH on 172.20.20.5:22 (GigabitEthernet0/0/0)" "$work/clab.log"
+check "vfw-node: Netmiko logs in at the address containerlab gave eth0, configures and saves" \
+  /usr/bin/python3 "$ssh_check" netmiko 172.20.20.5 admin Admin@123
+"$vfw" cli --connect "$work/clab.sock" -c system-view -c 'interface GigabitEthernet0/0/0' \
+  -c 'service-manage ssh deny' -c return >/dev/null
+check "vfw-node: the device decides SSH on eth0 as on GigabitEthernet0/0/0 (service-manage)" \
+  bash -c "[ \"\$(RIGHT_PASSWORD=Admin@123 /usr/bin/python3 '$ssh_check' guess 172.20.20.5 admin 0)\" = refused ] &&
+           grep -q 'SSH_CONNECT_DENY.*IPAddress=172.20.20.1, Interface=GigabitEthernet0/0/0, Reason=service-manage-deny' '$work/clab.log'"
 stop_vfw
 ip netns del vfwt-clab
+ip link del vfwt-cmp 2>/dev/null
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
