@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -183,7 +184,19 @@ class Console {
     return {false, "", "Error: " + message + "\n"};
   }
 
-  LineOutput lab_command(const std::vector<std::string>& w) {
+  // A file or folder as typed at the console: ~/ is the user's home, as a shell would read it
+  // (the console is not a shell, but the engineer typing into it expects one).
+  static std::string path_of(const std::string& typed) {
+    const char* home = std::getenv("HOME");
+    if (home != nullptr && (typed == "~" || typed.rfind("~/", 0) == 0))
+      return std::string(home) + typed.substr(1);
+    return typed;
+  }
+
+  LineOutput lab_command(std::vector<std::string> w) {
+    // The words that name files: lab export DIR, lab capture NODE:IF FILE, lab keys FILE|DIR.
+    if (w.size() >= 3 && (w[1] == "export" || w[1] == "keys")) w[2] = path_of(w[2]);
+    if (w.size() >= 4 && w[1] == "capture") w[3] = path_of(w[3]);
     const std::string what = w.size() > 1 ? w[1] : "";
     if (what == "list" && w.size() == 2) return {true, lab_->describe(attached_), ""};
     if (what == "attach" && w.size() == 3) {

@@ -193,10 +193,11 @@ check "lab capture: the carrier's link in a pcap tshark reads, IKE and ESP, noth
   grep -q ' ISAKMP' '$tmp/protocols' && grep -q ' ESP' '$tmp/protocols' &&
   [ -z \"\$(tshark -r '$tmp/carrier.pcap' -Y _ws.malformed 2>/dev/null)\" ]"
 
+# As README types it: a profile folder under the home, written ~/ at the console.
 check "lab keys DIR: with Wireshark's IKEv2 table tshark reads IKE_AUTH: the identities and the traffic selectors" bash -c "
   mkdir -p '$tmp/keys2' &&
-  '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/ike2.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
-    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys $tmp/keys2' >/dev/null &&
+  HOME='$tmp' '$vfw' lab -c 'lab capture fw2:GigabitEthernet0/0/2 $tmp/ike2.pcap' -c 'lab ping pc1 10.2.1.2 count 1' \
+    -c 'lab capture fw2:GigabitEthernet0/0/2 stop' -c 'lab keys ~/keys2' >/dev/null &&
   [ -s '$tmp/keys2/esp_sa' ] && [ -s '$tmp/keys2/ikev2_decryption_table' ] &&
   options=() && while IFS= read -r line; do options+=(-o \"uat:ikev2_decryption_table:\$line\"); done <'$tmp/keys2/ikev2_decryption_table' &&
   tshark -r '$tmp/ike2.pcap' \"\${options[@]}\" -Y isakmp -V 2>/dev/null >'$tmp/ike2.txt' &&
