@@ -1,5 +1,7 @@
 #include "stages/ipsec_stage.hpp"
 
+#include "stages/session_creation.hpp"
+
 #include "ipsec/ah.hpp"
 #include "ipsec/esp.hpp"
 
@@ -88,10 +90,21 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
       });
       if (queue.size() < Runtime::kMaxHeld &&
           static_cast<size_t>(waiting) < Runtime::kMaxHeldPerEntry) {
-        queue.push_back({m.entry->index, ctx.out_if,
-                         std::vector<uint8_t>(ctx.ip, ctx.ip + ctx.length), ctx.now});
+        std::vector<uint8_t> copy(ctx.ip, ctx.ip + ctx.length);
+        // It leaves later without passing egress: its hop counted now, as egress would.
+        if (!ctx.from_device) decrement_ttl(copy.data());
+        queue.push_back({m.entry->index, ctx.out_if, std::move(copy), ctx.now});
         held = true;
         if (ctx.trace != nullptr) ctx.trace->result.held = true;
+        // The flow's session opens now, as the packet's will leave: the flow's next packets and
+        // later fragments find it (and are held too), and the reply that comes back through the
+        // tunnel is the reply of this flow, not a new one from the other side.
+        if (!ctx.has_session && create_session(ctx) == DropReason::None) {
+          step.note([&] {
+            return "session created: " + flow_text(ctx.original) + " reply expected as " +
+                   flow_text(ctx.rt->sessions.at(ctx.hit.index).rev);
+          });
+        }
       }
     }
     return step.drop(DropReason::IpsecNoSa, [&] {

@@ -722,3 +722,31 @@ TEST_CASE(
   CHECK(text.find("3 packets transmitted, 3 received") != std::string::npos);
   CHECK(text.find("0 failed,") != std::string::npos);
 }
+
+// The first packet of a flow into a tunnel not yet up is held, and opens the flow's session: the
+// reply that comes back through the tunnel is that flow's reply (not a new flow from the other
+// side under another rule), and a large first ping's later fragments find it and are held too.
+TEST_CASE("a held first packet opens its flow's session: the reply and the later fragments find it",
+          "[lab][ipsec]") {
+  {
+    auto lab = seed_lab();
+    REQUIRE(lab->ping("pc1", *parse_ipv4("10.2.1.2"), 2).received == 2);
+    bool forward = false;
+    bool backwards = false;
+    lab->device("fw1")->runtime().sessions.for_each([&](uint32_t, const Session& s) {
+      if (s.fwd.proto != ipproto::kIcmp) return;
+      forward = forward || (Ipv4{s.fwd.src} == *parse_ipv4("10.1.1.2") &&
+                            Ipv4{s.fwd.dst} == *parse_ipv4("10.2.1.2"));
+      backwards = backwards || Ipv4{s.fwd.src} == *parse_ipv4("10.2.1.2");
+    });
+    CHECK(forward);
+    CHECK_FALSE(backwards);
+  }
+  {
+    // 3,000 bytes: three fragments from PC1, the first of them starting IKE.
+    auto lab = seed_lab();
+    const Lab::PingResult r = lab->ping("pc1", *parse_ipv4("10.2.1.2"), 2, 3000);
+    INFO(r.text);
+    CHECK(r.received == 2);
+  }
+}
