@@ -293,9 +293,11 @@ std::string wireshark_esp_sa(const Sa& sa) {
 std::string describe(const Sa& sa) {
   const auto& ei = info(sa.crypto.encryption());
   std::string text = std::string(sa.protocol == ipproto::kAh ? "AH" : "ESP") + " SA spi " +
-                     std::to_string(sa.spi) + " (" + hex_spi(sa.spi) + ") " + to_string(sa.local) +
-                     " -> " + to_string(sa.remote) + ", " + (sa.tunnel ? "tunnel" : "transport") +
-                     " mode, ";
+                     std::to_string(sa.spi) + " (" + hex_spi(sa.spi) + ") " +
+                     // The way its packets go: an inbound SA's come from the peer.
+                     to_string(sa.inbound ? sa.remote : sa.local) + " -> " +
+                     to_string(sa.inbound ? sa.local : sa.remote) + ", " +
+                     (sa.tunnel ? "tunnel" : "transport") + " mode, ";
   if (sa.protocol == ipproto::kAh) {
     text += "AH-" + std::string(info(sa.crypto.authentication()).display);
   } else {
