@@ -15,6 +15,7 @@
 
 #include "app/cli_session.hpp"
 #include "app/lab_faults.hpp"
+#include "cli/atomic_file.hpp"
 #include "cli/command_engine.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/line_runner.hpp"
@@ -53,19 +54,10 @@ std::vector<std::string> words(const std::string& line) {
 
 // Writes text to path through a temporary file renamed over it: a reader sees the old file or
 // the new one, never half of one.
+// Whole or not at all (cli/atomic_file.hpp), with the system's reason when it fails.
 bool write_file(const std::string& path, const std::string& text, std::string& error) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) {
-      error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot rename " + tmp + " to " + path;
-    std::remove(tmp.c_str());
+  if (const Status written = cli::write_file_atomically(path, text); !written) {
+    error = "cannot write " + path + ": " + written.error().message;
     return false;
   }
   return true;
@@ -241,10 +233,13 @@ class Console {
       if (std::error_code ec; std::filesystem::is_directory(w[2], ec)) {
         error = write_wireshark_tables(w[2], lab_->keys());
         if (!error.empty()) return fail(error);
-        return {true, "", ""};
+        return {true,
+                "Wrote esp_sa, ikev2_decryption_table and ikev1_decryption_table in " + w[2] +
+                    " (a Wireshark profile's folder: Wireshark reads them from there).\n",
+                ""};
       }
       if (!write_file(w[2], text, error)) return fail(error);
-      return {true, "", ""};
+      return {true, "Wrote " + w[2] + " (Wireshark's esp_sa lines).\n", ""};
     }
     if (what == "send" && w.size() == 6 && (w[3] == "tcp" || w[3] == "udp")) return send(w);
     if (what == "fault" && w.size() >= 3) return fault(w);
@@ -423,11 +418,9 @@ class Console {
       p.dst_port = static_cast<uint16_t>(port);
     }
     const auto r = lab_->trace(w[2], p);
-    const bool delivered =
-        !r.legs.empty() && std::any_of(r.legs.begin(), r.legs.end(), [](const auto& l) {
-          return l.kind != lab::Lab::LegKind::Reply && l.delivered;
-        });
-    return {delivered,
+    // A trace that traced succeeds, whatever became of the packet (as vfw packet-trace): the
+    // disposition says where it ended. lab ping and lab send, probes, fail when nothing arrived.
+    return {true,
             json     ? lab::Lab::format_trace_json(r)
             : detail ? lab::Lab::format_trace_text(r)
                      : lab::Lab::format_trace_summary(r),
@@ -569,7 +562,7 @@ class Console {
     const std::string file =
         dir + "/" + (lab_->name().empty() ? "lab" : lab_->name()) + ".clab.yml";
     if (!write_file(file, topology, error)) return fail(error);
-    return {true, "Wrote " + file + " and\n" + listed, ""};
+    return {true, "Wrote " + file + (listed.empty() ? "\n" : " and\n" + listed), ""};
   }
 
   // The lab as containerlab deploys it: the running configurations, the topology beside them.
