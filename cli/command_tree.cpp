@@ -81,8 +81,17 @@ std::unique_ptr<Node> make_node(const std::string& element) {
   const std::string& type = parts[0];
   node->name = parts[1];
   if (type == "word") {
+    // {word:name} or {word:name:1-255}: one word, at most hi characters (63, the device's own
+    // names; a file path may be longer).
     node->type = ParamType::Word;
-    node->help = "STRING<1-63>";
+    node->lo = 1;
+    node->hi = 63;
+    if (parts.size() == 3) {
+      const size_t dash = parts[2].find('-');
+      node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
+      node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
+    }
+    node->help = "STRING<" + std::to_string(node->lo) + "-" + std::to_string(node->hi) + ">";
   } else if (type == "text") {
     // {text:name} or {text:name:1-242}: the rest of the line, at most hi characters.
     node->type = ParamType::Text;
@@ -140,7 +149,7 @@ size_t accepts(const Node& node, const std::vector<Token>& tokens, size_t i, std
     case ParamType::Keyword:
       return 0;
     case ParamType::Word:
-      if (tok.size() > 63 || has_control_character(tok)) return 0;
+      if (tok.size() < node.lo || tok.size() > node.hi || has_control_character(tok)) return 0;
       value = std::string(tok);
       return 1;
     case ParamType::Text: {

@@ -141,8 +141,11 @@ Result packet_trace_replay(CommandContext& c, const Args& a) {
   copy.set_time(d->now());
   const ReplayOptions o{a.str("file"), a.has("ifname") ? a.str("ifname") : std::string(),
                         a.has("json")};
+  // With json, the screen holds the trace objects alone, one a line, for a program to read (the
+  // command line puts the frames not traced on standard error; a session has one screen).
   std::ostringstream out;
-  const Status replayed = run_pcap_replay(copy, o, out, out);
+  std::ostringstream reports;
+  const Status replayed = run_pcap_replay(copy, o, out, o.json ? reports : out);
   c.out() += out.str();
   if (!replayed) return fail("Error: " + replayed.error().message);
   return kOk;
@@ -186,8 +189,9 @@ void register_session_commands(CommandEngine& e) {
         "| tcp | udp ) ] [ source {ip:src} ] [ destination {ip:dst} ] [ destination-port "
         "{uint:dport:0-65535} ]",
         packet_trace_next);
-    e.tree(v).add("packet-trace replay {word:file} [ input-interface {iface:ifname} ] [ json ]",
-                  packet_trace_replay);
+    e.tree(v).add(
+        "packet-trace replay {word:file:1-255} [ input-interface {iface:ifname} ] [ json ]",
+        packet_trace_replay);
   }
   e.tree(View::Global).add("display packet-trace", display_packet_trace);
   e.tree(View::User)

@@ -50,7 +50,11 @@ struct FlowSummary {
 Status run_pcap_replay(Device& device, const ReplayOptions& o, std::ostream& out,
                        std::ostream& err) {
   auto reader = PcapReader::open(o.file);
-  if (!reader) return fail(o.file + ": " + reader.error().message, Errc::InvalidArgument);
+  if (!reader) {
+    // libpcap's message names the file already when it could not open it.
+    const std::string& why = reader.error().message;
+    return fail(why.rfind(o.file + ":", 0) == 0 ? why : o.file + ": " + why, Errc::InvalidArgument);
+  }
   std::optional<uint16_t> fixed_input;
   if (!o.input.empty()) {
     const auto name = config::normalize_interface(o.input);
@@ -122,7 +126,12 @@ Status run_pcap_replay(Device& device, const ReplayOptions& o, std::ostream& out
       const FlowSummary& f = flows[key];
       out << "  " << key << ": " << f.packets << " packet" << (f.packets == 1 ? "" : "s")
           << " from packet " << f.first_packet << ", last " << f.last_action;
-      for (const auto& [reason, n] : f.drops) out << "; " << n << " dropped (" << reason << ")";
+      for (const auto& [reason, n] : f.drops) {
+        // A packet the ipsec stage keeps while IKE negotiates is held, not lost.
+        out << "; " << n
+            << (reason == drop_reason_id(DropReason::IpsecNoSa) ? " held (" : " dropped (")
+            << reason << ")";
+      }
       out << "\n";
     }
   }

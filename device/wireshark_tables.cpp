@@ -1,7 +1,9 @@
 #include "device/wireshark_tables.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "ipsec/sad.hpp"
@@ -18,11 +20,12 @@ std::string write_atomically(const std::string& path, const std::vector<std::str
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     for (const auto& l : lines) f << l << '\n';
-    if (!f) return "cannot write " + tmp;
+    if (!f) return "cannot write " + path + ": " + std::strerror(errno);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
     std::remove(tmp.c_str());
-    return "cannot rename " + tmp + " to " + path;
+    return "cannot write " + path + ": " + why;
   }
   return "";
 }

@@ -272,7 +272,12 @@ Status Lab::capture(const std::string& endpoint, const std::string& file) {
     return {};
   }
   auto writer = PcapWriter::open(file, true);
-  if (!writer) return fail("cannot write " + file + ": " + writer.error().message);
+  if (!writer) {
+    // libpcap's message names the file already when the file is what failed.
+    const std::string& why = writer.error().message;
+    return fail(why.rfind(file + ":", 0) == 0 ? "cannot write " + why
+                                              : "cannot write " + file + ": " + why);
+  }
   l->capture = std::move(*writer);
   return {};
 }

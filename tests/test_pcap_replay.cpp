@@ -127,7 +127,7 @@ TEST_CASE(
   CHECK(text.find("input GigabitEthernet0/0/2") != std::string::npos);
   CHECK(text.find("Replayed ") != std::string::npos);
   CHECK(text.find("  icmp 10.1.1.2 -> 10.2.1.2 id ") != std::string::npos);
-  CHECK(text.find("dropped (ipsec-sa-negotiating)") != std::string::npos);
+  CHECK(text.find("held (ipsec-sa-negotiating)") != std::string::npos);
 
   // JSON: one trace object a line, the device's own packet-trace JSON.
   Device again(test::load_example("fw1.cfg"));
