@@ -6,27 +6,27 @@
 namespace vfw {
 namespace {
 
-// What a value of type_name completes to: bash's compgen arguments, "" for nothing.
+// What a value of this type completes to, as the bash lines that do it. Files and folders are
+// left to readline's own completion (compopt -o default / -o dirnames with no match of ours),
+// which knows ~, spaces and descending into folders; words are offered with compgen.
 std::string value_completion(const std::string& type_name) {
-  std::string actions;
+  bool files = false;
+  bool folders = false;
   std::vector<std::string> words;
-  // "TEXT:{icmp,tcp,udp}", "FILE", "FILE|seed", "DIR": the parts, split at ':' and '|'.
-  std::string part;
-  std::vector<std::string> parts;
+  // "TEXT:{icmp,tcp,udp}", "FILE", "FILE|seed", "TEXT:DIR", "icmp|tcp|udp|N": the parts.
+  std::vector<std::string> parts(1);
   for (char c : type_name) {
     if (c == ':' || c == '|') {
-      parts.push_back(part);
-      part.clear();
+      parts.emplace_back();
     } else {
-      part += c;
+      parts.back() += c;
     }
   }
-  parts.push_back(part);
   for (const std::string& p : parts) {
     if (p == "FILE") {
-      actions += " -f";
+      files = true;
     } else if (p == "DIR") {
-      actions += " -d";
+      folders = true;
     } else if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
       std::string word;
       for (char c : p.substr(1, p.size() - 2)) {
@@ -40,15 +40,21 @@ std::string value_completion(const std::string& type_name) {
       words.push_back(word);
     } else if (!p.empty() &&
                p.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos) {
-      words.push_back(p);
+      words.push_back(p);  // a literal word, as `seed`
     }
   }
+  std::string code;
   if (!words.empty()) {
     std::string list;
     for (const auto& w : words) list += (list.empty() ? "" : " ") + w;
-    actions += " -W '" + list + "'";
+    code += "COMPREPLY+=($(compgen -W '" + list + "' -- \"$cur\")); ";
+    // Beside a matching word, the files that match too (readline's own completion only runs
+    // when nothing matched).
+    if (files) code += "((${#COMPREPLY[@]})) && COMPREPLY+=($(compgen -f -- \"$cur\")); ";
   }
-  return actions;
+  if (files) code += "compopt -o default 2>/dev/null; ";
+  if (folders) code += "compopt -o dirnames 2>/dev/null; ";
+  return code;
 }
 
 struct Node {
@@ -60,6 +66,24 @@ void collect(const CLI::App* app, const std::string& path, std::vector<Node>& ou
   out.push_back({path, app});
   for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; }))
     collect(sub, path + " " + sub->get_name(), out);
+}
+
+bool is_flag(const CLI::Option& o) {
+  return o.get_expected_max() == 0;
+}
+
+std::vector<std::string> names_of(const CLI::Option& o) {
+  std::vector<std::string> names;
+  for (const auto& l : o.get_lnames()) names.push_back("--" + l);
+  for (const auto& s : o.get_snames()) names.push_back("-" + s);
+  return names;
+}
+
+// "\" packet-trace|--config\"|\" packet-trace|-c\"": a case pattern for path and these words.
+std::string patterns(const std::string& path, const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : "|") + ("\"" + path + "|" + w + "\"");
+  return out;
 }
 
 }  // namespace
@@ -77,10 +101,15 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
   o << fn << "() {\n"
     << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"\" path=\"\" i w skip=0\n"
     << "  ((COMP_CWORD > 0)) && prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+    << "  # --option=value: bash splits it at '=' (COMP_WORDBREAKS); a caller may not.\n"
+    << "  if [[ $cur == = ]]; then cur=\"\";\n"
+    << "  elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=\"${COMP_WORDS[COMP_CWORD-2]}\";\n"
+    << "  elif [[ $cur == --*=* ]]; then prev=\"${cur%%=*}\"; cur=\"${cur#*=}\"; fi\n"
     << "  COMPREPLY=()\n"
     << "  # The subcommands typed so far (an option's value is not one).\n"
     << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
     << "    w=\"${COMP_WORDS[i]}\"\n"
+    << "    [[ $w == = ]] && continue\n"
     << "    if ((skip)); then skip=0; continue; fi\n"
     << "    case \"$path|$w\" in\n";
   // Words that descend, and options whose next word is their value.
@@ -92,16 +121,12 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
   for (const Node& n : nodes) {
     std::vector<std::string> valued;
     for (const CLI::Option* opt : n.app->get_options()) {
-      if (!opt->nonpositional() || opt->get_type_size_max() == 0 || opt->get_expected_min() == 0)
-        continue;
-      for (const auto& l : opt->get_lnames()) valued.push_back("--" + l);
-      for (const auto& s : opt->get_snames()) valued.push_back("-" + s);
+      // A value that may be left out (--connect [SOCKET]) is not skipped: the next word may be
+      // a subcommand's or an option.
+      if (!opt->nonpositional() || is_flag(*opt) || opt->get_expected_min() == 0) continue;
+      for (const auto& name : names_of(*opt)) valued.push_back(name);
     }
-    if (valued.empty()) continue;
-    o << "      ";
-    for (size_t i = 0; i < valued.size(); ++i)
-      o << (i == 0 ? "" : "|") << "\"" << n.path << "|" << valued[i] << "\"";
-    o << ") skip=1 ;;\n";
+    if (!valued.empty()) o << "      " << patterns(n.path, valued) << ") skip=1 ;;\n";
   }
   o << "    esac\n"
     << "  done\n"
@@ -109,21 +134,10 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
     << "  case \"$path|$prev\" in\n";
   for (const Node& n : nodes) {
     for (const CLI::Option* opt : n.app->get_options()) {
-      if (!opt->nonpositional() || opt->get_type_size_max() == 0) continue;
-      std::vector<std::string> names;
-      for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
-      for (const auto& s : opt->get_snames()) names.push_back("-" + s);
-      o << "    ";
-      for (size_t i = 0; i < names.size(); ++i)
-        o << (i == 0 ? "" : "|") << "\"" << n.path << "|" << names[i] << "\"";
-      const std::string actions = value_completion(opt->get_type_name());
-      if (actions.empty()) {
-        o << ") return ;;\n";  // a value the user types: nothing to offer
-      } else {
-        o << ")\n      "
-          << (actions.find("-f") != std::string::npos ? "compopt -o filenames 2>/dev/null; " : "")
-          << "COMPREPLY=($(compgen" << actions << " -- \"$cur\")); return ;;\n";
-      }
+      if (!opt->nonpositional() || is_flag(*opt)) continue;
+      o << "    " << patterns(n.path, names_of(*opt)) << ")\n      "
+        << value_completion(opt->get_type_name()) << "return ;;  # " << opt->get_type_name()
+        << "\n";
     }
   }
   o << "  esac\n"
@@ -136,8 +150,7 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
         positional += value_completion(opt->get_type_name());
         continue;
       }
-      for (const auto& l : opt->get_lnames()) words += " --" + l;
-      for (const auto& s : opt->get_snames()) words += " -" + s;
+      for (const auto& name : names_of(*opt)) words += " " + name;
     }
     std::string subs;
     for (const CLI::App* sub : n.app->get_subcommands([](const CLI::App*) { return true; }))
@@ -147,11 +160,7 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
       << "' -- \"$cur\")); return; fi\n";
     if (!subs.empty())
       o << "      COMPREPLY=($(compgen -W '" << subs.substr(1) << "' -- \"$cur\"))\n";
-    if (!positional.empty()) {
-      o << "      "
-        << (positional.find("-f") != std::string::npos ? "compopt -o filenames 2>/dev/null; " : "")
-        << "COMPREPLY+=($(compgen" << positional << " -- \"$cur\"))\n";
-    }
+    if (!positional.empty()) o << "      " << positional << "\n";
     o << "      ;;\n";
   }
   o << "  esac\n"

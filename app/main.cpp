@@ -266,6 +266,8 @@ int run(int argc, char** argv) {
         std::tuple{"--destination", &pt.destination, "Destination address"}}) {
     trace->add_option(name, *into, help)->excludes(flows);
   }
+  // Tab offers the names; a number is typed.
+  trace->get_option("--protocol")->type_name("icmp|tcp|udp|N");
   trace->add_option("--source-port", pt.source_port, "Source port (ICMP: identifier)")
       ->check(CLI::Range(0, 65535));
   trace->add_option("--destination-port", pt.destination_port, "Destination port (tcp, udp)")
@@ -377,9 +379,22 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"vfw", "kernel"}))
       ->default_str("vfw");
   run_cmd->add_flag("--no-terminal", no_terminal, "Do not read CLI lines from standard input");
-  run_cmd->add_option("--log-host", daemon.log_host,
-                      "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
-                      "info-center loghost sends them");
+  run_cmd
+      ->add_option("--log-host", daemon.log_host,
+                   "ADDRESS[:PORT]: the log lines also as syslog over UDP (port 514), as "
+                   "info-center loghost sends them")
+      ->type_name("ADDRESS[:PORT]")
+      ->check([](const std::string& v) {
+        // Checked here so that a mistake is a bad argument (exit 2), not a failed start.
+        const size_t colon = v.find(':');
+        const std::string port = colon == std::string::npos ? "514" : v.substr(colon + 1);
+        const bool port_ok = !port.empty() && port.size() <= 5 &&
+                             port.find_first_not_of("0123456789") == std::string::npos &&
+                             std::stoul(port) >= 1 && std::stoul(port) <= 65535;
+        return vfw::parse_ipv4(v.substr(0, colon)) && port_ok
+                   ? std::string()
+                   : "\"" + v + "\" is not ADDRESS[:PORT], as 192.0.2.10 or 192.0.2.10:1514";
+      });
   run_cmd
       ->add_option("--ssh-port", daemon.ssh_port,
                    "TCP port of the CLI over SSH, on the device's addresses this host holds "
@@ -402,7 +417,6 @@ int run(int argc, char** argv) {
       ->add_option("--keys", daemon.keys_dir,
                    "Keep Wireshark's esp_sa, ikev2_decryption_table and ikev1_decryption_table "
                    "in this folder (a Wireshark profile's) as SAs come and go")
-      ->type_name("DIR")
       ->check(CLI::ExistingDirectory);
   uint32_t run_sessions = vfw::Device::kDefaultSessionCapacity;
   run_cmd
@@ -440,6 +454,18 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  // vfw --config FILE is the CLI's: before another subcommand it would be ignored.
+  if (!config.empty() && !app.get_subcommands().empty() && !*cli_cmd) {
+    CLI::App* sub = app.get_subcommands().front();
+    std::cerr << "vfw: --config before " << sub->get_name() << " is the CLI's, and "
+              << sub->get_name() << " would not read it; "
+              << (sub->get_option_no_throw("--config") != nullptr
+                      ? "give it after the subcommand (vfw " + sub->get_name() + " --config " +
+                            config + ")"
+                      : sub->get_name() + " takes no --config")
+              << "\n";
+    return 2;
+  }
   if (*completion_cmd) {
     std::cout << vfw::bash_completion(app, "vfw");
     return 0;

@@ -23,9 +23,11 @@ std::string describe_packet(const PacketSpec& spec, const std::string& input) {
     text += to_string(spec.src) + " -> " + to_string(spec.dst) + " type " +
             std::to_string(spec.icmp_type) + " code " + std::to_string(spec.icmp_code) + " id " +
             std::to_string(spec.src_port);
-  } else {
+  } else if (spec.protocol == ipproto::kTcp || spec.protocol == ipproto::kUdp) {
     text += to_string(spec.src) + ":" + std::to_string(spec.src_port) + " -> " +
             to_string(spec.dst) + ":" + std::to_string(spec.dst_port);
+  } else {
+    text += to_string(spec.src) + " -> " + to_string(spec.dst);
   }
   if (spec.protocol == ipproto::kTcp) {
     std::string flags;
@@ -161,6 +163,13 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
   if (o.icmp_type < -1 || o.icmp_type > 255) {
     return bad("--icmp-type is a number from 0 to 255");
   }
+  // An option the packet has no field for is refused, not ignored.
+  const bool icmp = spec.protocol == ipproto::kIcmp;
+  if (!ports && o.destination_port >= 0)
+    return bad("--destination-port is for tcp and udp, not " + o.protocol);
+  if (!ports && !icmp && o.source_port >= 0)
+    return bad("--source-port is for tcp and udp (icmp: the identifier), not " + o.protocol);
+  if (!icmp && o.icmp_type >= 0) return bad("--icmp-type is for icmp, not " + o.protocol);
   if (o.repeat < 1 || o.repeat > kMaxRepeat) {
     return bad("--repeat is a number from 1 to " + std::to_string(kMaxRepeat));
   }
@@ -169,7 +178,7 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
       20 + (spec.protocol == ipproto::kTcp                                      ? 20
             : spec.protocol == ipproto::kUdp || spec.protocol == ipproto::kIcmp ? 8
                                                                                 : 0);
-  if (o.size != 0 && (o.size < smallest || o.size > 65535)) {
+  if (o.size != -1 && (o.size < smallest || o.size > 65535)) {
     return bad("--size is the IP total length, from " + std::to_string(smallest) +
                " (the smallest packet of this protocol) to 65535");
   }
@@ -177,7 +186,7 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
   spec.dst_port = static_cast<uint16_t>(ports ? o.destination_port : 0);
   if (spec.protocol == ipproto::kIcmp && o.icmp_type >= 0)
     spec.icmp_type = static_cast<uint8_t>(o.icmp_type);
-  spec.total_length = static_cast<uint16_t>(o.size);
+  spec.total_length = static_cast<uint16_t>(o.size < 0 ? 0 : o.size);
   spec.dont_fragment = o.dont_fragment;
 
   Sent first = send(device, spec, *input, o.json, out, pcap);
@@ -191,7 +200,10 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
   if (o.reverse) {
     if (!o.json) out << "\n";
     if (first.action != Action::Forward) {
-      return fail("the first packet was not forwarded, so there is no reply to send");
+      // The trace was traced: what the device did with the packet is its answer (exit 0).
+      if (!o.json)
+        out << "No reply traced: the first packet was not forwarded, so nothing answers it.\n";
+      return {};
     }
     // The reply answers the flow as the device translated it: the session's reply key (what left
     // in plain text, swapped, when there is no session to ask).
@@ -243,7 +255,17 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
     size_t end = i;
     while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r') ++end;
-    if (end > i) words.emplace_back(line.substr(i, end - i));
+    if (end > i) {
+      // --input=g0/0/1, as the command line takes it too.
+      const std::string_view word = line.substr(i, end - i);
+      const size_t eq = word.find('=');
+      if (word.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+        words.emplace_back(word.substr(0, eq));
+        words.emplace_back(word.substr(eq + 1));
+      } else {
+        words.emplace_back(word);
+      }
+    }
     i = end;
   }
   auto number = [&](const std::string& option, const std::string& word, int low, int high,
@@ -294,7 +316,7 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
       } else if (option == "--icmp-type") {
         read = number(option, value, 0, 255, flow.icmp_type);
       } else if (option == "--size") {
-        read = number(option, value, 0, 65535, flow.size);
+        read = number(option, value, 1, 65535, flow.size);
       } else {
         read = number(option, value, 1, kMaxRepeat, flow.repeat);
       }
@@ -306,10 +328,12 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
 
 Status run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out) {
   if (!o.replay.empty()) {
-    if (!o.protocol.empty() || !o.source.empty() || !o.destination.empty() || !o.flows.empty())
+    if (!o.protocol.empty() || !o.source.empty() || !o.destination.empty() || !o.flows.empty() ||
+        o.source_port >= 0 || o.destination_port >= 0 || o.icmp_type >= 0 || o.size >= 0 ||
+        o.dont_fragment || o.reverse || o.repeat != 1 || !o.pcap.empty())
       return bad(
-          "--replay traces the capture's packets: --protocol, --source, --destination "
-          "and --flows do not go with it");
+          "--replay traces the capture's packets as they are: only --input and --json go with "
+          "it");
     // The frames not traced are reported in the text (JSON callers pass their own stream).
     return run_pcap_replay(device, {o.replay, o.input, o.json}, out, out);
   }

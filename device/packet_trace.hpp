@@ -21,7 +21,7 @@ struct PacketTraceOptions {
   int source_port = -1;
   int destination_port = -1;
   int icmp_type = -1;
-  int size = 0;  // IP total length; 0: the smallest packet
+  int size = -1;  // IP total length; -1: the smallest packet
   bool dont_fragment = false;
   bool json = false;
   bool reverse = false;

@@ -16,14 +16,20 @@ trap 'rm -rf "$work"' EXIT
 bash -n "$work/vfw.bash" || fail "the completion script is not valid bash"
 [[ -s "$build/vfw.bash-completion" ]] || fail "the build made no vfw.bash-completion"
 
-# What bash offers after WORDS (the last one is the word being completed), one per line, sorted.
+# What bash offers after WORDS (the last one is the word being completed), one per line, sorted;
+# then "compopt ARGS" for what it asked of readline (-o default: readline's own file names, which
+# know ~, spaces and folders; -o dirnames: folders), as a compopt that records instead of acting.
 offered() {
   (cd "$work/files" && bash -c '
+    compopt() { printf "compopt %s\n" "$*" >>"$OPTS"; }
     source "$1"; shift
     COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+    : >"$OPTS"
     _vfw_complete
-    printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$work/vfw.bash" "$@")
+    { printf "%s\n" "${COMPREPLY[@]}" | sort; cat "$OPTS"; } | grep -v "^$"' \
+    _ "$work/vfw.bash" "$@")
 }
+export OPTS="$work/compopt"
 expect() {  # expect "WANTED" WORDS...: the offers are exactly WANTED (space-separated)
   local want=$1; shift
   local got
@@ -33,16 +39,26 @@ expect() {  # expect "WANTED" WORDS...: the offers are exactly WANTED (space-sep
 mkdir -p "$work/files/configs" && touch "$work/files/configs/fw1.cfg" "$work/files/seedling.yml"
 
 expect "packet-trace" vfw pac
-expect "--repeat --replay" vfw packet-trace --rep
+expect "--repeat --replay --reverse" vfw packet-trace --re
 expect "--input" vfw packet-trace --config configs/fw1.cfg --inp
+# After a flag (no value), options again; after a value option's value too.
+expect "--repeat --replay --reverse" vfw packet-trace --config x --json --re
+expect "--netns" vfw export nft --apply --ne
 expect "icmp tcp udp" vfw diagnose --config x --protocol ""
+expect "icmp tcp udp" vfw packet-trace --protocol ""
 expect "nft" vfw export ""
 expect "--apply" vfw export nft --ap
 expect "kernel vfw" vfw run --dataplane ""
+# --option=value, as bash splits it at '=' and as one word.
+expect "kernel" vfw run --dataplane = k
+expect "kernel" vfw run --dataplane=k
+expect "compopt -o default" vfw --config=fw
 expect "bash" vfw completion ""
-expect "configs" vfw packet-trace --config con
-expect "configs/fw1.cfg" vfw check configs/f
-expect "seed seedling.yml" vfw lab see
+# Files and folders: readline's own completion, asked for.
+expect "compopt -o default" vfw packet-trace --config con
+expect "compopt -o default" vfw check configs/f
+expect "compopt -o dirnames" vfw run --keys "~/.con"
+expect "seed seedling.yml compopt -o default" vfw lab see
 expect "" vfw packet-trace --source ""
 # An option's value is not a subcommand: `--config cli` stays in the top level.
 expect "--config" vfw --config cli --conf

@@ -84,6 +84,13 @@ if words_of_row("packet-trace.md", "detail.matched_object.kind") != kinds:
     failures.append(f"docs/packet-trace.md's matched_object.kind row does not list exactly {kinds}")
 if words_of_row("lab.md", "outcome") != outcomes_lab:
     failures.append(f"docs/lab.md's outcome row does not list exactly {outcomes_lab}")
+# docs/packet-trace.md's table of drop reasons: a row for each, in the table's order.
+rows = [m.group(1) for m in re.finditer(r"^\| `([a-z0-9-]+)` \|",
+                                         (source / "docs" / "packet-trace.md").read_text(), re.M)]
+# The table starts at the first reason (the rows above it are other tables').
+documented_drops = rows[rows.index(drops[0]):] if drops[0] in rows else []
+if documented_drops != drops:
+    failures.append(f"docs/packet-trace.md's drop reasons {documented_drops} != the table's {drops}")
 for name, constant, header in [("packet-trace", "kTraceJsonVersion", "pipeline/trace.hpp"),
                                ("diagnose", "kDiagnosisJsonVersion", "diagnose/diagnosis.hpp")]:
     version = int(re.search(constant + r" = (\d+);", (source / header).read_text()).group(1))
