@@ -93,6 +93,14 @@ void Device::run_ike() {
   if (!runtime_.held.empty()) release_held();
 }
 
+// The session a held packet opened, still its own (not aged out and reused by another flow):
+// seen now, so that it outlives the wait.
+void Device::touch_held_session(const Runtime::HeldPacket& h) {
+  if (h.session >= runtime_.sessions.capacity()) return;
+  Session& s = runtime_.sessions.at(h.session);
+  if (s.fwd == h.flow) s.last_seen = std::max(s.last_seen, now());
+}
+
 void Device::release_held() {
   auto& held = runtime_.held;
   for (auto it = held.begin(); it != held.end();) {
@@ -100,16 +108,24 @@ void Device::release_held() {
     ipsec::Sa* ah = runtime_.sad.outbound(it->policy_index, ipproto::kAh);
     if (esp == nullptr && ah == nullptr) {
       // Still negotiating; given up after a while (a failed negotiation leaves no SA at all).
-      it = now() - it->since > kHoldSeconds ? held.erase(it) : it + 1;
+      // Meanwhile its session stays: the packet will still leave under it.
+      if (now() - it->since > kHoldSeconds) {
+        it = held.erase(it);
+      } else {
+        touch_held_session(*it);
+        ++it;
+      }
       continue;
     }
     std::vector<uint8_t> packet = std::move(it->bytes);
     const uint16_t out = it->out_if;
+    const bool forwarded = it->forwarded;
+    touch_held_session(*it);
     it = held.erase(it);
     auto length = static_cast<uint32_t>(packet.size());
     packet.resize(packet.size() + 256);  // room for the encapsulation
     if (protect_outbound(esp, ah, packet.data(), length, static_cast<uint32_t>(packet.size()),
-                         runtime_.next_ip_id++) != DropReason::None)
+                         runtime_.next_ip_id++, forwarded) != DropReason::None)
       continue;
     packet.resize(length);
     // Queued, never sent from here: the negotiation's last message (IKEv1's quick mode 3, which

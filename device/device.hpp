@@ -247,6 +247,7 @@ class Device {
   EgressSink egress_sink_;
   std::vector<EmittedPacket> released_;
   void release_held();
+  void touch_held_session(const Runtime::HeldPacket& h);
   mutable bool dirty_ = true;
   mutable uint64_t generation_ = 0;
   SessionSource session_source_;

@@ -518,7 +518,7 @@ void Lab::arrive_at_firewall(Event& e) {
     for (const auto& st : t.steps) {
       if (st.drop != DropReason::None) at = &st;
     }
-    if (t.result.drop == DropReason::IpsecNoSa) {
+    if (t.result.held) {
       leg->end(LegOutcome::Held, n.name,
                "held at " + n.name + " while IKE negotiates (ipsec-sa-negotiating)");
     } else {

@@ -51,6 +51,11 @@ class Runtime {
     uint16_t out_if = 0;
     std::vector<uint8_t> bytes;  // as SNAT left it, before the TTL decrement
     uint32_t since = 0;          // device seconds
+    bool forwarded = true;       // not the device's own: its TTL drops when it leaves
+    // The session it opened, and the flow it was opened for: kept alive while the packet
+    // waits (a negotiation may outlast an ICMP session's timeout) and touched when it leaves.
+    uint32_t session = UINT32_MAX;
+    FlowKey flow;
   };
   static constexpr size_t kMaxHeldPerEntry = 8;
   static constexpr size_t kMaxHeld = 256;

@@ -90,21 +90,27 @@ Verdict IpsecStage::process(PacketContext& ctx) const {
       });
       if (queue.size() < Runtime::kMaxHeld &&
           static_cast<size_t>(waiting) < Runtime::kMaxHeldPerEntry) {
-        std::vector<uint8_t> copy(ctx.ip, ctx.ip + ctx.length);
-        // It leaves later without passing egress: its hop counted now, as egress would.
-        if (!ctx.from_device) decrement_ttl(copy.data());
-        queue.push_back({m.entry->index, ctx.out_if, std::move(copy), ctx.now});
-        held = true;
-        if (ctx.trace != nullptr) ctx.trace->result.held = true;
-        // The flow's session opens now, as the packet's will leave: the flow's next packets and
-        // later fragments find it (and are held too), and the reply that comes back through the
-        // tunnel is the reply of this flow, not a new one from the other side.
-        if (!ctx.has_session && create_session(ctx) == DropReason::None) {
+        // The flow's session opens now, as the packet will leave: the flow's next packets and
+        // later fragments find it (and are held too), and the reply that comes back through
+        // the tunnel is the reply of this flow, not a new one from the other side. No room for
+        // it: the packet is dropped as egress would have dropped it.
+        if (!ctx.has_session) {
+          if (const DropReason r = create_session(ctx); r != DropReason::None) {
+            return step.drop(r, r == DropReason::FragmentTableFull
+                                    ? "the fragment table is full of datagrams waiting for "
+                                      "their fragments"
+                                    : "the session table is full");
+          }
           step.note([&] {
             return "session created: " + flow_text(ctx.original) + " reply expected as " +
                    flow_text(ctx.rt->sessions.at(ctx.hit.index).rev);
           });
         }
+        queue.push_back({m.entry->index, ctx.out_if,
+                         std::vector<uint8_t>(ctx.ip, ctx.ip + ctx.length), ctx.now,
+                         !ctx.from_device, ctx.hit.index, ctx.original});
+        held = true;
+        if (ctx.trace != nullptr) ctx.trace->result.held = true;
       }
     }
     return step.drop(DropReason::IpsecNoSa, [&] {

@@ -8,6 +8,7 @@
 
 #include "app/lab_console.hpp"
 #include "cli/line_runner.hpp"
+#include "device/pcap_reader.hpp"
 #include "lab/lab.hpp"
 #include "seed_lab.hpp"
 
@@ -730,7 +731,20 @@ TEST_CASE("a held first packet opens its flow's session: the reply and the later
           "[lab][ipsec]") {
   {
     auto lab = seed_lab();
+    REQUIRE(lab->capture("fw3:GigabitEthernet0/0/1", "held-first-packet.pcap"));
     REQUIRE(lab->ping("pc1", *parse_ipv4("10.2.1.2"), 2).received == 2);
+    REQUIRE(lab->capture("fw3:GigabitEthernet0/0/1", ""));
+    // Both echo requests reach PC2 with the TTL two firewalls leave (64 - 2): the held one's
+    // hop at FW1 counted once, as the second's.
+    auto reader = PcapReader::open("held-first-packet.pcap");
+    REQUIRE(reader);
+    std::vector<int> ttls;
+    while (auto p = (*reader)->next()) {
+      PacketInfo info;
+      if (p->ip.empty() || parse_ipv4(p->ip, info) != DropReason::None) continue;
+      if (info.protocol == ipproto::kIcmp && info.icmp_type == 8) ttls.push_back(info.ttl);
+    }
+    CHECK(ttls == std::vector<int>{62, 62});
     bool forward = false;
     bool backwards = false;
     lab->device("fw1")->runtime().sessions.for_each([&](uint32_t, const Session& s) {
