@@ -76,8 +76,10 @@ int packet_trace(const vfw::PacketTraceOptions& o) {
   vfw::Device device(std::move(loaded.config));
   if (!o.replay.empty() && o.json) {
     // JSON lines on standard output, one trace each; the frames not traced on standard error.
+    if (vfw::Status fits = vfw::check_replay_options(o); !fits)
+      return vfw::exit_status(fits, "packet-trace", std::cerr);
     return vfw::exit_status(
-        vfw::run_pcap_replay(device, {o.replay, o.input, true}, std::cout, std::cerr),
+        vfw::run_pcap_replay(device, {o.replay, o.input, true, 0}, std::cout, std::cerr),
         "packet-trace", std::cerr);
   }
   return vfw::exit_status(vfw::run_packet_trace(device, o, std::cout), "packet-trace", std::cerr);
@@ -456,12 +458,17 @@ int run(int argc, char** argv) {
 
   // vfw --config FILE is the CLI's: before another subcommand it would be ignored.
   if (!config.empty() && !app.get_subcommands().empty() && !*cli_cmd) {
+    // The innermost subcommand typed (export nft, not export): the one that would read it.
     CLI::App* sub = app.get_subcommands().front();
+    std::string typed = sub->get_name();
+    while (!sub->get_subcommands().empty()) {
+      sub = sub->get_subcommands().front();
+      typed += " " + sub->get_name();
+    }
     std::cerr << "vfw: --config before " << sub->get_name() << " is the CLI's, and "
               << sub->get_name() << " would not read it; "
               << (sub->get_option_no_throw("--config") != nullptr
-                      ? "give it after the subcommand (vfw " + sub->get_name() + " --config " +
-                            config + ")"
+                      ? "give it after the subcommand (vfw " + typed + " --config " + config + ")"
                       : sub->get_name() + " takes no --config")
               << "\n";
     return 2;

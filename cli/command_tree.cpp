@@ -80,29 +80,26 @@ std::unique_ptr<Node> make_node(const std::string& element) {
   if (parts.size() < 2) throw std::logic_error("parameter needs type:name " + element);
   const std::string& type = parts[0];
   node->name = parts[1];
+  // A string's length bounds: LO-HI after the name, else the type's own.
+  auto string_bounds = [&](uint32_t hi) {
+    node->lo = 1;
+    node->hi = hi;
+    if (parts.size() == 3) {
+      const size_t dash = parts[2].find('-');
+      node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
+      node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
+    }
+    node->help = "STRING<" + std::to_string(node->lo) + "-" + std::to_string(node->hi) + ">";
+  };
   if (type == "word") {
-    // {word:name} or {word:name:1-255}: one word, at most hi characters (63, the device's own
-    // names; a file path may be longer).
+    // {word:name} or {word:name:1-255}: one word, at most 63 characters (the device's own
+    // names) unless the bounds say otherwise (a file path may be longer).
     node->type = ParamType::Word;
-    node->lo = 1;
-    node->hi = 63;
-    if (parts.size() == 3) {
-      const size_t dash = parts[2].find('-');
-      node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
-      node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
-    }
-    node->help = "STRING<" + std::to_string(node->lo) + "-" + std::to_string(node->hi) + ">";
+    string_bounds(63);
   } else if (type == "text") {
-    // {text:name} or {text:name:1-242}: the rest of the line, at most hi characters.
+    // {text:name} or {text:name:1-242}: the rest of the line, at most 1024 characters.
     node->type = ParamType::Text;
-    node->lo = 1;
-    node->hi = 1024;
-    if (parts.size() == 3) {
-      const size_t dash = parts[2].find('-');
-      node->lo = static_cast<uint32_t>(std::stoul(parts[2].substr(0, dash)));
-      node->hi = static_cast<uint32_t>(std::stoul(parts[2].substr(dash + 1)));
-    }
-    node->help = "STRING<" + std::to_string(node->lo) + "-" + std::to_string(node->hi) + ">";
+    string_bounds(1024);
   } else if (type == "ip") {
     node->type = ParamType::Ipv4;
     node->help = "IP address";

@@ -137,17 +137,30 @@ Result packet_trace_next(CommandContext& c, const Args& a) {
 Result packet_trace_replay(CommandContext& c, const Args& a) {
   const Device* d = c.device();
   if (d == nullptr) return fail("Error: No device is running.");
+  // A file, not a pipe or a device that would keep the session (and the data plane that runs
+  // beside it in vfw run) waiting; its first kMaxCliReplay frames, as a screen can show.
+  constexpr size_t kMaxCliReplay = 10000;
+  struct stat st {};
+  if (::stat(a.str("file").c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return fail("Error: " + a.str("file") + " is not a capture file.");
   Device copy(d->config());
   copy.set_time(d->now());
-  const ReplayOptions o{a.str("file"), a.has("ifname") ? a.str("ifname") : std::string(),
-                        a.has("json")};
+  ReplayOptions o{a.str("file"), a.has("ifname") ? a.str("ifname") : std::string(), a.has("json"),
+                  kMaxCliReplay};
   // With json, the screen holds the trace objects alone, one a line, for a program to read (the
-  // command line puts the frames not traced on standard error; a session has one screen).
+  // command line puts the frames not traced on standard error; a session has one screen): a
+  // capture cut short is then an error after them.
   std::ostringstream out;
   std::ostringstream reports;
   const Status replayed = run_pcap_replay(copy, o, out, o.json ? reports : out);
   c.out() += out.str();
   if (!replayed) return fail("Error: " + replayed.error().message);
+  std::istringstream reported(reports.str());
+  for (std::string line; std::getline(reported, line);) {
+    if (line.find("(the replay stops there)") != std::string::npos ||
+        line.find("replayed, the rest not") != std::string::npos)
+      return fail("Error: " + line);
+  }
   return kOk;
 }
 

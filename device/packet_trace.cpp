@@ -326,16 +326,20 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow) {
   return {};
 }
 
+Status check_replay_options(const PacketTraceOptions& o) {
+  if (!o.protocol.empty() || !o.source.empty() || !o.destination.empty() || !o.flows.empty() ||
+      o.source_port >= 0 || o.destination_port >= 0 || o.icmp_type >= 0 || o.size >= 0 ||
+      o.dont_fragment || o.reverse || o.repeat != 1 || !o.pcap.empty())
+    return bad(
+        "--replay traces the capture's packets as they are: only --input and --json go with it");
+  return {};
+}
+
 Status run_packet_trace(Device& device, const PacketTraceOptions& o, std::ostream& out) {
   if (!o.replay.empty()) {
-    if (!o.protocol.empty() || !o.source.empty() || !o.destination.empty() || !o.flows.empty() ||
-        o.source_port >= 0 || o.destination_port >= 0 || o.icmp_type >= 0 || o.size >= 0 ||
-        o.dont_fragment || o.reverse || o.repeat != 1 || !o.pcap.empty())
-      return bad(
-          "--replay traces the capture's packets as they are: only --input and --json go with "
-          "it");
+    if (Status fits = check_replay_options(o); !fits) return fits;
     // The frames not traced are reported in the text (JSON callers pass their own stream).
-    return run_pcap_replay(device, {o.replay, o.input, o.json}, out, out);
+    return run_pcap_replay(device, {o.replay, o.input, o.json, 0}, out, out);
   }
   // A flow file is read and checked whole first: a mistake on line 900 is reported before the
   // first packet runs, not after 899 traces. Lines and their number are bounded, so that no file

@@ -43,9 +43,12 @@ Status parse_flow_line(std::string_view line, PacketTraceOptions& flow);
 // At most this many packets a trace (--repeat), as the CLI's `repeat 1-100`.
 inline constexpr int kMaxRepeat = 100;
 
+// --replay goes with --input and --json only (InvalidArgument otherwise).
+Status check_replay_options(const PacketTraceOptions& o);
+
 // Runs the trace on device, printing to out. Why not, when it could not: InvalidArgument for a
-// request that is not well formed (an option, an interface, the flow file), Failed for a trace
-// that could not finish (no reply to send); a line for each failed flow of a flow file.
+// request that is not well formed (an option, an interface, the flow file); a line for each
+// failed flow of a flow file.
 Status run_packet_trace(Device& device, const PacketTraceOptions& options, std::ostream& out);
 
 }  // namespace vfw

@@ -43,6 +43,7 @@ struct FlowSummary {
   size_t packets = 0;
   std::string last_action;
   std::map<std::string, size_t> drops;  // reason id -> packets
+  size_t held = 0;                      // kept while IKE negotiates (to leave once it is up)
 };
 
 }  // namespace
@@ -70,7 +71,12 @@ Status run_pcap_replay(Device& device, const ReplayOptions& o, std::ostream& out
   size_t skipped = 0;
   const uint32_t start = device.now();
   std::optional<uint32_t> first_seconds;
+  bool cut_short = false;
   while (auto p = (*reader)->next()) {
+    if (o.max_packets != 0 && traced + skipped == o.max_packets) {
+      cut_short = true;
+      break;
+    }
     auto skip = [&](const std::string& why) {
       ++skipped;
       (o.json ? err : out) << "packet " << p->number << ": not traced: " << why << "\n";
@@ -113,11 +119,19 @@ Status run_pcap_replay(Device& device, const ReplayOptions& o, std::ostream& out
       order.push_back(key);
     }
     ++f.packets;
-    f.last_action = std::string(action_name(a));
-    if (a == Action::Drop) ++f.drops[std::string(drop_reason_id(trace.result.drop))];
+    f.last_action = trace.result.held ? std::string("held") : std::string(action_name(a));
+    if (trace.result.held) {
+      ++f.held;
+    } else if (a == Action::Drop) {
+      ++f.drops[std::string(drop_reason_id(trace.result.drop))];
+    }
   }
   if (!(*reader)->error().empty())
     err << o.file << ": " << (*reader)->error() << " (the replay stops there)\n";
+  if (cut_short) {
+    err << o.file << ": the first " << o.max_packets
+        << " packets replayed, the rest not (vfw packet-trace --replay takes them all)\n";
+  }
   if (!o.json) {
     out << "\nReplayed " << traced << " packet" << (traced == 1 ? "" : "s") << " of " << o.file;
     if (skipped != 0) out << ", " << skipped << " not traced";
@@ -126,12 +140,8 @@ Status run_pcap_replay(Device& device, const ReplayOptions& o, std::ostream& out
       const FlowSummary& f = flows[key];
       out << "  " << key << ": " << f.packets << " packet" << (f.packets == 1 ? "" : "s")
           << " from packet " << f.first_packet << ", last " << f.last_action;
-      for (const auto& [reason, n] : f.drops) {
-        // A packet the ipsec stage keeps while IKE negotiates is held, not lost.
-        out << "; " << n
-            << (reason == drop_reason_id(DropReason::IpsecNoSa) ? " held (" : " dropped (")
-            << reason << ")";
-      }
+      if (f.held != 0) out << "; " << f.held << " held (ipsec-sa-negotiating)";
+      for (const auto& [reason, n] : f.drops) out << "; " << n << " dropped (" << reason << ")";
       out << "\n";
     }
   }

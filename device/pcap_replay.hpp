@@ -18,6 +18,7 @@ struct ReplayOptions {
   std::string file;   // pcap or pcapng
   std::string input;  // every packet arrives there; "": the interface that leads back to its source
   bool json = false;  // one trace object per line (packet-trace's JSON), the reports on err
+  size_t max_packets = 0;  // 0: all of them; else the capture's first N frames
 };
 
 // InvalidArgument when the file cannot be read or the input interface does not exist.

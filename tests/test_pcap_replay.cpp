@@ -113,7 +113,7 @@ TEST_CASE(
 
   Device fw1(test::load_example("fw1.cfg"));
   std::ostringstream out;
-  REQUIRE(run_pcap_replay(fw1, {"pcap-replay-lab.pcap", "", false}, out, out));
+  REQUIRE(run_pcap_replay(fw1, {"pcap-replay-lab.pcap", "", false, 0}, out, out));
   const std::string text = out.str();
   INFO(text);
   // PC1's ARP for its gateway is reported, not traced.
@@ -132,7 +132,7 @@ TEST_CASE(
   // JSON: one trace object a line, the device's own packet-trace JSON.
   Device again(test::load_example("fw1.cfg"));
   std::ostringstream json, err;
-  REQUIRE(run_pcap_replay(again, {"pcap-replay-lab.pcap", "g0/0/1", true}, json, err));
+  REQUIRE(run_pcap_replay(again, {"pcap-replay-lab.pcap", "g0/0/1", true, 0}, json, err));
   std::istringstream lines(json.str());
   size_t n = 0;
   for (std::string line; std::getline(lines, line); ++n)
@@ -141,7 +141,7 @@ TEST_CASE(
   CHECK(err.str().find("packet 1: not traced: ARP") != std::string::npos);
   // An interface the device does not have is refused before anything runs.
   std::ostringstream none;
-  CHECK_FALSE(run_pcap_replay(again, {"pcap-replay-lab.pcap", "g9/9/9", false}, none, none));
+  CHECK_FALSE(run_pcap_replay(again, {"pcap-replay-lab.pcap", "g9/9/9", false, 0}, none, none));
 }
 
 TEST_CASE(
