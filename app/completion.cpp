@@ -47,10 +47,14 @@ std::string value_completion(const std::string& type_name) {
   if (!words.empty()) {
     std::string list;
     for (const auto& w : words) list += (list.empty() ? "" : " ") + w;
-    code += "COMPREPLY+=($(compgen -W '" + list + "' -- \"$cur\")); ";
+    code += "mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -W '" + list + "' -- \"$cur\"); ";
     // Beside a matching word, the files that match too (readline's own completion only runs
     // when nothing matched).
-    if (files) code += "((${#COMPREPLY[@]})) && COMPREPLY+=($(compgen -f -- \"$cur\")); ";
+    if (files) {
+      code +=
+          "((${#COMPREPLY[@]})) && mapfile -t -O ${#COMPREPLY[@]} COMPREPLY < <(compgen -f -- "
+          "\"$cur\"); ";
+    }
   }
   if (files) code += "compopt -o default 2>/dev/null; ";
   if (folders) code += "compopt -o dirnames 2>/dev/null; ";
@@ -155,11 +159,14 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
     std::string subs;
     for (const CLI::App* sub : n.app->get_subcommands([](const CLI::App*) { return true; }))
       subs += " " + sub->get_name();
-    o << "    \"" << n.path << "\")\n"
-      << "      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '" << words.substr(1)
-      << "' -- \"$cur\")); return; fi\n";
+    // One word a line into COMPREPLY (mapfile): no word is split or globbed.
+    o << "    \"" << n.path << "\")\n";
+    if (!words.empty()) {
+      o << "      if [[ $cur == -* ]]; then mapfile -t COMPREPLY < <(compgen -W '"
+        << words.substr(1) << "' -- \"$cur\"); return; fi\n";
+    }
     if (!subs.empty())
-      o << "      COMPREPLY=($(compgen -W '" << subs.substr(1) << "' -- \"$cur\"))\n";
+      o << "      mapfile -t COMPREPLY < <(compgen -W '" << subs.substr(1) << "' -- \"$cur\")\n";
     if (!positional.empty()) o << "      " << positional << "\n";
     o << "      ;;\n";
   }

@@ -93,8 +93,16 @@ void SshListener::listen() {
 }
 
 void SshListener::listen_on_management_interface() {
+  // GigabitEthernet0/0/0 bound to a Linux interface of its own: that one is the port.
+  const uint16_t index = device_.snapshot().interface_index(kManagementPort);
+  if (index != kNoInterface && bound_(index)) return;
+  // What the device sees a connection arrive for: GigabitEthernet0/0/0's address as the
+  // configuration has it now (a line typed since may have changed it).
   const auto it = device_.config().interfaces.find(kManagementPort);
-  if (it == device_.config().interfaces.end() || !it->second.address) {
+  management_address_.reset();
+  if (it != device_.config().interfaces.end() && it->second.address)
+    management_address_ = it->second.address->host;
+  if (!management_address_) {
     if (!std::exchange(told_no_management_address_, true)) {
       log_.line(std::string("SSH/4/BIND: ") + kManagementPort + " has no address: no SSH on " +
                 options_.manage_interface + " until it has one");
@@ -102,9 +110,15 @@ void SshListener::listen_on_management_interface() {
     return;
   }
   told_no_management_address_ = false;
-  for (const Ipv4 a : addresses_of(options_.manage_interface)) {
+  const std::vector<Ipv4> here = addresses_of(options_.manage_interface);
+  if (here.empty() && !std::exchange(told_no_linux_address_, true)) {
+    log_.line("SSH/4/BIND: " + options_.manage_interface +
+              " has no IPv4 address (is it the management interface's name?); tried again "
+              "every few seconds");
+  }
+  for (const Ipv4 a : here) {
     if (interface_of_.count(a.v) != 0) continue;
-    device_address_of_[a.v] = it->second.address->host;
+    management_addresses_.insert(a.v);
     listen_on(a, kManagementPort);
   }
 }
@@ -139,11 +153,12 @@ std::string SshListener::admission(Ipv4 client, uint16_t port, Ipv4 local, std::
   const auto it = interface_of_.find(local.v);
   if (it == interface_of_.end()) return "no interface holds " + to_string(local);
   interface = it->second;
-  const auto own = device_address_of_.find(local.v);
+  const bool management = management_addresses_.count(local.v) != 0;
+  if (management && !management_address_) return std::string(kManagementPort) + " has no address";
   PacketSpec spec;
   spec.protocol = ipproto::kTcp;
   spec.src = client;
-  spec.dst = own != device_address_of_.end() ? own->second : local;
+  spec.dst = management ? *management_address_ : local;
   spec.src_port = port;
   // The device's SSH is TCP 22 whatever port vfw listens on (--ssh-port serves unprivileged
   // runs): the policy is asked about SSH.

@@ -16,6 +16,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "app/run/daemon_log.hpp"
@@ -54,10 +56,12 @@ class SshListener {
   boost::asio::steady_timer retry_;
   bool key_loaded_ = false;
   std::map<uint32_t, std::string> interface_of_;  // address -> the interface SSH listens on
-  // An address of the management interface -> GigabitEthernet0/0/0's own address, which the
-  // device sees the connection arrive for.
-  std::map<uint32_t, Ipv4> device_address_of_;
+  // The management interface's addresses SSH listens on, and GigabitEthernet0/0/0's own
+  // address, which the device sees their connections arrive for (refreshed every pass).
+  std::set<uint32_t> management_addresses_;
+  std::optional<Ipv4> management_address_;
   bool told_no_management_address_ = false;
+  bool told_no_linux_address_ = false;
 };
 
 }  // namespace vfw

@@ -92,6 +92,7 @@ documented_drops = rows[rows.index(drops[0]):] if drops[0] in rows else []
 if documented_drops != drops:
     failures.append(f"docs/packet-trace.md's drop reasons {documented_drops} != the table's {drops}")
 for name, constant, header in [("packet-trace", "kTraceJsonVersion", "pipeline/trace.hpp"),
+                               ("lab-trace", "kTraceJsonVersion", "pipeline/trace.hpp"),
                                ("diagnose", "kDiagnosisJsonVersion", "diagnose/diagnosis.hpp")]:
     version = int(re.search(constant + r" = (\d+);", (source / header).read_text()).group(1))
     if schemas[name]["properties"]["version"]["const"] != version or \
