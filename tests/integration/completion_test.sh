@@ -114,5 +114,17 @@ else
   fail "the build made no vfw.1 (lowdown missing?)"
 fi
 
+# README: cmake --install puts vfw, its manual page and its completion where man and
+# bash-completion look.
+if cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" 2>&1; then
+  for f in bin/vfw share/man/man1/vfw.1 share/bash-completion/completions/vfw; do
+    [[ -s "$work/prefix/$f" ]] || fail "cmake --install did not install $f"
+  done
+  cmp -s "$work/prefix/share/bash-completion/completions/vfw" "$work/vfw.bash" ||
+    fail "the installed completion is not what vfw completion bash prints"
+else
+  fail "cmake --install failed: $(tail -3 "$work/install.log")"
+fi
+
 if ((failures)); then echo "0 passed, 1 failed"; exit 1; fi
 echo "1 passed, 0 failed"
