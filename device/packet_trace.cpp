@@ -17,29 +17,20 @@
 namespace vfw {
 namespace {
 
-std::string describe_packet(const PacketSpec& spec, const std::string& input) {
-  std::string text = config::protocol_name(spec.protocol) + " ";
-  if (spec.protocol == ipproto::kIcmp) {
-    text += to_string(spec.src) + " -> " + to_string(spec.dst) + " type " +
-            std::to_string(spec.icmp_type) + " code " + std::to_string(spec.icmp_code) + " id " +
-            std::to_string(spec.src_port);
-  } else if (spec.protocol == ipproto::kTcp || spec.protocol == ipproto::kUdp) {
-    text += to_string(spec.src) + ":" + std::to_string(spec.src_port) + " -> " +
-            to_string(spec.dst) + ":" + std::to_string(spec.dst_port);
-  } else {
-    text += to_string(spec.src) + " -> " + to_string(spec.dst);
-  }
-  if (spec.protocol == ipproto::kTcp) {
+// The packet as it arrives, in a line: its flow as the trace writes any packet (headers_line),
+// its TCP flags, length, DF and where it comes in.
+std::string describe_packet(std::span<const uint8_t> ip, const std::string& input) {
+  const TraceHeaders h = trace_headers(ip);
+  std::string text = headers_line(h);
+  if (h.info.protocol == ipproto::kTcp) {
     std::string flags;
-    if ((spec.tcp_flags & tcpflag::kSyn) != 0) flags += "SYN ";
-    if ((spec.tcp_flags & tcpflag::kAck) != 0) flags += "ACK ";
+    if ((h.info.tcp_flags & tcpflag::kSyn) != 0) flags += "SYN ";
+    if ((h.info.tcp_flags & tcpflag::kAck) != 0) flags += "ACK ";
     if (!flags.empty()) flags.pop_back();
     text += " [" + flags + "]";
   }
-  text += ", " +
-          std::to_string(spec.total_length == 0 ? build_packet(spec).size() : spec.total_length) +
-          " bytes" + (spec.dont_fragment ? ", DF" : "") + ", input " + input;
-  return text;
+  return text + ", " + std::to_string(ip.size()) + " bytes" + (h.info.dont_fragment ? ", DF" : "") +
+         ", input " + input;
 }
 
 struct Sent {
@@ -76,8 +67,9 @@ Sent send_bytes(Device& device, std::vector<uint8_t> bytes, std::string descript
 
 Sent send(Device& device, const PacketSpec& spec, const std::string& input, bool json,
           std::ostream& out, PcapWriter* pcap) {
-  return send_bytes(device, build_packet(spec), describe_packet(spec, input), input, json, out,
-                    pcap);
+  std::vector<uint8_t> bytes = build_packet(spec);
+  std::string description = describe_packet(bytes, input);
+  return send_bytes(device, std::move(bytes), std::move(description), input, json, out, pcap);
 }
 
 // The reply to a flow that left in a tunnel, as the peer sends it: the inner reply (to the
@@ -230,7 +222,7 @@ Status trace_flow(Device& device, const PacketTraceOptions& o, std::ostream& out
     if (reply.protocol == ipproto::kIcmp && spec.icmp_type == 8) reply.icmp_type = 0;
     if (reply.protocol == ipproto::kTcp) reply.tcp_flags = tcpflag::kSyn | tcpflag::kAck;
     std::vector<uint8_t> bytes = build_packet(reply);
-    std::string description = describe_packet(reply, first.output);
+    std::string description = describe_packet(bytes, first.output);
     if (first.encapsulated) {
       if (const Status made = encapsulate_as_peer(device, first.bytes, bytes); !made) {
         return fail("cannot build the peer's reply: " + made.error().message);
