@@ -866,13 +866,16 @@ class Run {
     }
     q.evidence = evidence_of(*ip);
     const auto& cfg_in = local_.interfaces.find(input);
-    const std::optional<uint16_t> mss =
-        cfg_in != local_.interfaces.end() ? cfg_in->second.tcp_adjust_mss : std::nullopt;
+    // A plain value (0: none) rather than an optional: GCC's release build misreads the
+    // optional's copy as maybe-uninitialized.
+    const uint16_t mss = cfg_in != local_.interfaces.end() && cfg_in->second.tcp_adjust_mss
+                             ? *cfg_in->second.tcp_adjust_mss
+                             : 0;
     // The explainer proves its tcp adjust-mss fix on a segment of what fits: its length less
     // the IP and TCP headers is the largest MSS that keeps segments within the tunnel.
     const uint32_t fits = ip->warnings.empty() ? 0 : ip->warnings.front().proof_length;
-    if (spec_.protocol == ipproto::kTcp && mss && fits > 40 && *mss <= fits - 40) {
-      q.evidence.push_back("tcp adjust-mss " + std::to_string(*mss) + " on " + input +
+    if (spec_.protocol == ipproto::kTcp && mss != 0 && fits > 40 && mss <= fits - 40) {
+      q.evidence.push_back("tcp adjust-mss " + std::to_string(mss) + " on " + input +
                            " keeps the TCP segments within it");
       return q;
     }
