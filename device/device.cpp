@@ -47,6 +47,7 @@ void Device::settle() const {
   dirty_ = false;
   ++generation_;
   auto next = compile(config_, links_down_);
+  next->idle_stages = pipeline_.idle_stages(*next);
   // Hit counters belong to rules, not to snapshots: carry them over by rule name.
   // (One pass each way: the CLI applies after every line, with up to thousands of rules.)
   std::unordered_map<std::string_view, uint64_t> by_name;

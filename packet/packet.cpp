@@ -1,48 +1,14 @@
 #include "packet/packet.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "packet/headers.hpp"
 
 namespace vfw {
 
-bool is_icmp_query(uint8_t type) {
-  // Echo, timestamp, information and address-mask requests and replies carry an identifier.
-  switch (type) {
-    case 0:
-    case 8:
-    case 13:
-    case 14:
-    case 15:
-    case 16:
-    case 17:
-    case 18:
-      return true;
-    default:
-      return false;
-  }
-}
-
-namespace {
-
-// A reply is keyed like its request (type 0 like 8, ...) so that the session of an echo request
-// recognises the echo reply: the device shows both as "id --> dst:2048".
-uint8_t icmp_request_type(uint8_t type) {
-  switch (type) {
-    case 0:
-      return 8;
-    case 14:
-      return 13;
-    case 16:
-      return 15;
-    case 18:
-      return 17;
-    default:
-      return type;
-  }
-}
-
-DropReason check_options(std::span<const uint8_t> options) {
+DropReason detail::check_options(std::span<const uint8_t> options) {
   size_t i = 0;
   while (i < options.size()) {
     const uint8_t type = options[i];
@@ -59,11 +25,39 @@ DropReason check_options(std::span<const uint8_t> options) {
   return DropReason::None;
 }
 
+namespace {
+
+// RFC 1071 section 2(B): the one's complement sum does not depend on byte order, so the words
+// are added as the machine loads them, 32 bits at a time into a 64-bit accumulator (no carry is
+// lost before the fold), and the folded sum is put in network order once at the end.
 uint32_t sum_words(std::span<const uint8_t> bytes, uint32_t sum) {
+  const uint8_t* p = bytes.data();
+  const size_t n = bytes.size();
+  uint64_t acc = 0;
   size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2) sum += load16(&bytes[i]);
-  if (i < bytes.size()) sum += static_cast<uint32_t>(bytes[i] << 8);
-  return sum;
+  for (; i + 4 <= n; i += 4) {
+    uint32_t w;
+    std::memcpy(&w, p + i, 4);
+    acc += w;
+  }
+  if (i + 2 <= n) {
+    uint16_t w;
+    std::memcpy(&w, p + i, 2);
+    acc += w;
+    i += 2;
+  }
+  if (i < n) {
+    // A last odd byte is the high byte of a word padded with zero (network order).
+    const uint8_t last[2] = {p[i], 0};
+    uint16_t w;
+    std::memcpy(&w, last, 2);
+    acc += w;
+  }
+  while (acc >> 16) acc = (acc & 0xffffU) + (acc >> 16);
+  auto native = static_cast<uint16_t>(acc);
+  if constexpr (std::endian::native == std::endian::little)
+    native = static_cast<uint16_t>(native << 8 | native >> 8);
+  return sum + native;
 }
 
 uint16_t fold(uint32_t sum) {
@@ -111,94 +105,12 @@ uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial_sum)
   return static_cast<uint16_t>(~fold(sum_words(bytes, initial_sum)));
 }
 
-uint16_t checksum_adjust16(uint16_t checksum, uint16_t old_word, uint16_t new_word) {
-  uint32_t sum = static_cast<uint16_t>(~checksum);
-  sum += static_cast<uint16_t>(~old_word);
-  sum += new_word;
-  return static_cast<uint16_t>(~fold(sum));
-}
-
-uint16_t checksum_adjust32(uint16_t checksum, uint32_t old_value, uint32_t new_value) {
-  checksum = checksum_adjust16(checksum, static_cast<uint16_t>(old_value >> 16),
-                               static_cast<uint16_t>(new_value >> 16));
-  return checksum_adjust16(checksum, static_cast<uint16_t>(old_value),
-                           static_cast<uint16_t>(new_value));
-}
-
-DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info) {
-  if (packet.size() < 20) return DropReason::IpTooShort;
-  const uint8_t* ip = packet.data();
-  if ((ip[0] >> 4) != 4) return DropReason::IpBadVersion;
-  const uint8_t ihl = static_cast<uint8_t>((ip[0] & 0x0f) * 4);
-  if (ihl < 20) return DropReason::IpBadHeaderLength;
-  if (ihl > packet.size()) return DropReason::IpTruncated;
-  const uint16_t total = load16(ip + 2);
-  if (total < ihl) return DropReason::IpBadTotalLength;
-  if (total > packet.size()) return DropReason::IpTruncated;
-  if (internet_checksum(packet.first(ihl)) != 0) return DropReason::IpBadChecksum;
-  if (ihl > 20) {
-    if (DropReason r = check_options(packet.subspan(20, ihl - 20)); r != DropReason::None) return r;
-  }
-
-  info = PacketInfo{};
-  info.header_length = ihl;
-  info.total_length = total;
-  info.ip_id = load16(ip + 4);
-  const uint16_t frag = load16(ip + 6);
-  info.dont_fragment = (frag & 0x4000) != 0;
-  info.more_fragments = (frag & 0x2000) != 0;
-  info.fragment_offset = static_cast<uint16_t>((frag & 0x1fff) * 8);
-  info.ttl = ip[8];
-  info.protocol = ip[9];
-  info.src = Ipv4{load32(ip + 12)};
-  info.dst = Ipv4{load32(ip + 16)};
-  if (info.is_later_fragment()) return DropReason::None;
-
-  const uint8_t* l4 = ip + ihl;
-  const size_t l4_len = total - ihl;
-  switch (info.protocol) {
-    case ipproto::kTcp: {
-      if (l4_len < 20) return DropReason::L4Truncated;
-      const size_t data_offset = static_cast<size_t>(l4[12] >> 4) * 4;
-      if (data_offset < 20 || data_offset > l4_len) return DropReason::TcpBadHeaderLength;
-      info.src_port = load16(l4);
-      info.dst_port = load16(l4 + 2);
-      info.tcp_flags = l4[13];
-      info.has_l4 = true;
-      break;
-    }
-    case ipproto::kUdp:
-      if (l4_len < 8) return DropReason::L4Truncated;
-      info.src_port = load16(l4);
-      info.dst_port = load16(l4 + 2);
-      info.has_l4 = true;
-      break;
-    case ipproto::kIcmp:
-      if (l4_len < 8) return DropReason::L4Truncated;
-      info.icmp_type = l4[0];
-      info.icmp_code = l4[1];
-      info.src_port = is_icmp_query(l4[0]) ? load16(l4 + 4) : 0;
-      info.dst_port = static_cast<uint16_t>((icmp_request_type(l4[0]) << 8) | l4[1]);
-      info.has_l4 = true;
-      break;
-    default:
-      break;  // ESP, AH, GRE and the rest are keyed by addresses and protocol alone
-  }
-  return DropReason::None;
-}
-
 void rewrite_source(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port) {
   rewrite(ip, info, 12, new_addr, new_port, true);
 }
 
 void rewrite_destination(uint8_t* ip, const PacketInfo& info, Ipv4 new_addr, uint16_t new_port) {
   rewrite(ip, info, 16, new_addr, new_port, false);
-}
-
-void decrement_ttl(uint8_t* ip) {
-  const uint16_t old_word = load16(ip + 8);
-  ip[8] = static_cast<uint8_t>(ip[8] - 1);
-  store16(ip + 10, checksum_adjust16(load16(ip + 10), old_word, load16(ip + 8)));
 }
 
 std::vector<uint8_t> build_packet(const PacketSpec& spec) {

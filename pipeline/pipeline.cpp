@@ -77,10 +77,20 @@ std::vector<uint8_t> icmp_fragmentation_needed(const PacketContext& ctx, uint32_
   return p;
 }
 
-Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages) : stages_(std::move(stages)) {
-  for (size_t i = 0; i < stages_.size(); ++i) {
-    if (stages_[i]->on_fast_path()) fast_path_.push_back(i);
+uint32_t Pipeline::idle_stages(const Snapshot& snap) const {
+  uint32_t idle = 0;
+  for (size_t i = 0; i < stages_.size() && i < 32; ++i) {
+    if (stages_[i]->idle(snap)) idle |= 1U << i;
   }
+  return idle;
+}
+
+Pipeline::Pipeline(std::vector<std::unique_ptr<Stage>> stages)
+    : stages_(std::move(stages)), fast_next_(stages_.size(), stages_.size()) {
+  for (size_t i = stages_.size(); i-- > 1;) {
+    fast_next_[i - 1] = stages_[i]->on_fast_path() ? i : fast_next_[i];
+  }
+  while (batch_first_ < stages_.size() && stages_[batch_first_]->batch_first()) ++batch_first_;
 }
 
 std::vector<std::string_view> Pipeline::order() const {
@@ -91,7 +101,7 @@ std::vector<std::string_view> Pipeline::order() const {
 
 namespace {
 
-Action finish(PacketContext& ctx, Action action) {
+[[gnu::always_inline]] inline Action finish(PacketContext& ctx, Action action) {
   if (action == Action::Drop) {
     ctx.rt->drops.add(ctx.drop);
     // A NAT resource taken for a session that was never created goes back to its pool.
@@ -123,27 +133,22 @@ Action finish(PacketContext& ctx, Action action) {
 }  // namespace
 
 Action Pipeline::run_stages(PacketContext& ctx, size_t first) const {
-  const size_t* fast = nullptr;  // set once a stage says FastPath: the remaining fast-path stages
-  const size_t* fast_end = fast_path_.data() + fast_path_.size();
-  for (size_t i = first; i < stages_.size();) {
+  bool fast = false;  // a stage said FastPath: only the fast-path stages after it run
+  const size_t end = stages_.size();
+  const uint32_t idle = ctx.trace == nullptr ? ctx.snap->idle_stages : 0;
+  for (size_t i = first; i < end; i = fast ? fast_next_[i] : i + 1) {
+    if (i < 32 && ((idle >> i) & 1U) != 0) continue;
     ctx.stage_index = static_cast<uint8_t>(i);
     switch (stages_[i]->process(ctx)) {
       case Verdict::Continue:
         break;
       case Verdict::FastPath:
-        fast = std::upper_bound(fast_path_.data(), fast_end, i);
+        fast = true;
         break;
       case Verdict::Drop:
         return finish(ctx, Action::Drop);
       case Verdict::ToDevice:
         return finish(ctx, Action::ToDevice);
-    }
-    if (fast == nullptr) {
-      ++i;
-    } else if (fast == fast_end) {
-      break;
-    } else {
-      i = *fast++;
     }
   }
   return finish(ctx, Action::Forward);
@@ -162,11 +167,11 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
   constexpr size_t kEntryAhead = 8;
   constexpr size_t kSlotAhead = 16;
   const size_t n = batch.size();
-  // Stage 0 (ingress) for the whole batch first: it records the flows the prefetches need.
-  for (PacketContext& ctx : batch) {
-    ctx.drop = DropReason::None;
-    ctx.stage_index = 0;
-    stages_[0]->process(ctx);
+  // The leading stages (ingress, ipsec-inbound) over the whole batch first, stage by stage: they
+  // record the flows the prefetches need, the inner flow of a decapsulated packet included.
+  for (PacketContext& ctx : batch) ctx.drop = DropReason::None;
+  for (size_t s = 0; s < batch_first_; ++s) {
+    stages_[s]->process_batch(batch, static_cast<uint8_t>(s));
   }
   auto valid = [&](size_t i) { return i < n && batch[i].drop == DropReason::None; };
   for (size_t i = 0; i < kSlotAhead && i < n; ++i) {
@@ -181,7 +186,8 @@ void Pipeline::process_batch(std::span<PacketContext> batch, Action* actions) co
     if (valid(i + kEntryAhead))
       batch[i + kEntryAhead].rt->sessions.prefetch_entry(batch[i + kEntryAhead].original_hash);
     PacketContext& ctx = batch[i];
-    actions[i] = ctx.drop == DropReason::None ? run_stages(ctx, 1) : finish(ctx, Action::Drop);
+    actions[i] =
+        ctx.drop == DropReason::None ? run_stages(ctx, batch_first_) : finish(ctx, Action::Drop);
   }
 }
 

@@ -30,11 +30,18 @@ class Pipeline {
 
   std::vector<std::string_view> order() const;
 
+  // The stages idle under snap (Stage::idle), as Snapshot::idle_stages keeps them.
+  uint32_t idle_stages(const Snapshot& snap) const;
+
  private:
   Action run_stages(PacketContext& ctx, size_t first) const;
   std::vector<std::unique_ptr<Stage>> stages_;
-  // Where a session hit goes on: the positions of the stages that run on the fast path.
-  std::vector<size_t> fast_path_;
+  // Where a session hit goes on: for each position, the next stage that runs on the fast path
+  // (stages_.size() when none does).
+  std::vector<size_t> fast_next_;
+  // How many stages lead the pipeline with batch_first(): the batch path runs each over the
+  // whole batch, then the rest packet by packet.
+  size_t batch_first_ = 0;
 };
 
 }  // namespace vfw

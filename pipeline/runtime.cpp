@@ -7,19 +7,6 @@ namespace {
 constexpr uint32_t kFragmentLifetime = 5;  // seconds a first fragment's decision is remembered
 }  // namespace
 
-uint32_t AgingTimes::for_session(const Session& s) const {
-  switch (s.fwd.proto) {
-    case ipproto::kTcp:
-      return s.tcp == TcpState::Closed ? tcp_closed : tcp;
-    case ipproto::kUdp:
-      return udp;
-    case ipproto::kIcmp:
-      return icmp;
-    default:
-      return other;
-  }
-}
-
 void Runtime::remove_session(uint32_t index) {
   if (!sessions.live(index)) return;
   const Session& s = sessions.at(index);

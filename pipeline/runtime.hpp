@@ -9,6 +9,7 @@
 #include "ipsec/sad.hpp"
 #include "nat/port_allocator.hpp"
 #include "packet/drop_reason.hpp"
+#include "packet/packet.hpp"
 #include "pipeline/session_table.hpp"
 #include "traffic/session_counts.hpp"
 
@@ -20,8 +21,19 @@ struct AgingTimes {
   uint32_t udp = 120;
   uint32_t icmp = 20;
   uint32_t other = 600;
-  uint32_t tcp_closed = 10;  // after RST, or FIN in both directions
-  uint32_t for_session(const Session& s) const;
+  uint32_t tcp_closed = 10;                       // after RST, or FIN in both directions
+  uint32_t for_session(const Session& s) const {  // inline: every packet asks
+    switch (s.fwd.proto) {
+      case ipproto::kTcp:
+        return s.tcp == TcpState::Closed ? tcp_closed : tcp;
+      case ipproto::kUdp:
+        return udp;
+      case ipproto::kIcmp:
+        return icmp;
+      default:
+        return other;
+    }
+  }
 };
 
 class Runtime {

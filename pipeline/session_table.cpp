@@ -18,29 +18,6 @@ SessionTable::SessionTable(uint32_t capacity)
   for (uint32_t i = capacity; i-- > 0;) free_.push_back(i);
 }
 
-uint64_t SessionTable::hash(const FlowKey& key) {
-  uint64_t a = 0;
-  uint64_t b = 0;
-  std::memcpy(&a, &key, 8);
-  std::memcpy(&b, reinterpret_cast<const char*>(&key) + 8, 8);
-  // Multiply-xorshift mixing (the finaliser of a 64-bit hash): cheap and spreads every bit.
-  uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 32;
-  return h;
-}
-
-const FlowKey& SessionTable::key_of(uint32_t ref) const {
-  const uint32_t v = ref - 1;
-  const Session& s = slab_[v >> 1];
-  return (v & 1U) != 0 ? s.rev : s.fwd;
-}
-
-void SessionTable::prefetch_slot(uint64_t h) const {
-  __builtin_prefetch(&slots_[h & mask_]);
-}
-
 void SessionTable::prefetch_entry(uint64_t h) const {
   // The entry find() will compare: the first slot of the probe run whose tag matches, not merely
   // the home slot (at half load a third of the keys sit further along). Only the slots of the
@@ -58,19 +35,6 @@ void SessionTable::prefetch_entry(uint64_t h) const {
       return;
     }
     if ((i + 1) % kSlotsPerLine == 0) return;
-  }
-}
-
-bool SessionTable::find(const FlowKey& key, uint64_t h, SessionHit& hit) const {
-  const auto tag = static_cast<uint32_t>(h >> 32);
-  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
-    const Slot& slot = slots_[i];
-    if (slot.ref == 0) return false;
-    if (slot.tag == tag && key_of(slot.ref) == key) {
-      hit.index = (slot.ref - 1) >> 1;
-      hit.reply = ((slot.ref - 1) & 1U) != 0;
-      return true;
-    }
   }
 }
 

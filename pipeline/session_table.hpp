@@ -24,8 +24,12 @@ struct FlowKey {
   uint16_t dport = 0;
   uint8_t proto = 0;
   uint8_t pad[3] = {0, 0, 0};
+  // Field by field, not as 16 bytes: a key is often built field by field just before it is
+  // compared, and a wide load of narrow stores stalls the core (a failed store-to-load forward).
   friend bool operator==(const FlowKey& a, const FlowKey& b) {
-    return std::memcmp(&a, &b, sizeof(FlowKey)) == 0;
+    return ((a.src ^ b.src) | (a.dst ^ b.dst) |
+            ((uint32_t{a.sport} << 16 | a.dport) ^ (uint32_t{b.sport} << 16 | b.dport)) |
+            (a.proto ^ b.proto)) == 0;
   }
 };
 static_assert(sizeof(FlowKey) == 16);
@@ -43,6 +47,14 @@ inline FlowKey reverse_of(const FlowKey& k) {
     r.dport = k.sport;
   }
   return r;
+}
+
+// Whether b is the key of a's other direction (b == reverse_of(a)), compared without building
+// the reversed key.
+inline bool reverses(const FlowKey& a, const FlowKey& b) {
+  if (a.src != b.dst || a.dst != b.src || a.proto != b.proto) return false;
+  return a.proto == 1 ? a.sport == b.sport && a.dport == b.dport
+                      : a.sport == b.dport && a.dport == b.sport;
 }
 
 enum class TcpState : uint8_t { None, SynSent, SynReceived, Established, Closing, Closed };
@@ -106,9 +118,19 @@ class SessionTable {
 
   // Batches overlap their memory latency: first prefetch_slot() for every packet of a batch,
   // then prefetch_entry() (which reads the now cached slot) for every packet, then find().
-  void prefetch_slot(uint64_t key_hash) const;
+  void prefetch_slot(uint64_t key_hash) const { __builtin_prefetch(&slots_[key_hash & mask_]); }
   void prefetch_entry(uint64_t key_hash) const;
-  static uint64_t hash(const FlowKey& key);
+  // Multiply-xorshift mixing (the finaliser of a 64-bit hash): cheap and spreads every bit.
+  static uint64_t hash(const FlowKey& key) {
+    // From the fields, for the reason operator== compares them one by one.
+    const uint64_t a = uint64_t{key.src} | uint64_t{key.dst} << 32;
+    const uint64_t b = uint64_t{key.sport} | uint64_t{key.dport} << 16 | uint64_t{key.proto} << 32;
+    uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h;
+  }
   size_t memory_bytes() const;
 
  private:
@@ -118,7 +140,11 @@ class SessionTable {
   };
   bool insert_key(const FlowKey& key, uint32_t ref);
   void erase_key(const FlowKey& key, uint32_t ref);
-  const FlowKey& key_of(uint32_t ref) const;
+  const FlowKey& key_of(uint32_t ref) const {
+    const uint32_t v = ref - 1;
+    const Session& s = slab_[v >> 1];
+    return (v & 1U) != 0 ? s.rev : s.fwd;
+  }
 
   uint32_t capacity_;
   uint32_t size_ = 0;
@@ -128,5 +154,19 @@ class SessionTable {
   std::vector<uint8_t> live_;
   std::vector<uint32_t> free_;
 };
+
+// Inline: one call a packet on the fast path.
+inline bool SessionTable::find(const FlowKey& key, uint64_t h, SessionHit& hit) const {
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.ref == 0) return false;
+    if (slot.tag == tag && key_of(slot.ref) == key) {
+      hit.index = (slot.ref - 1) >> 1;
+      hit.reply = ((slot.ref - 1) & 1U) != 0;
+      return true;
+    }
+  }
+}
 
 }  // namespace vfw

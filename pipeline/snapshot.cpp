@@ -62,8 +62,8 @@ uint16_t Snapshot::interface_index(const std::string& name) const {
   return kNoInterface;
 }
 
-std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
-                                        const std::set<std::string>& links_down) {
+std::shared_ptr<Snapshot> compile(const config::Config& cfg,
+                                  const std::set<std::string>& links_down) {
   auto s = std::make_shared<Snapshot>();
   s->sysname = cfg.sysname;
   for (const auto& z : cfg.zones) s->zones.names.push_back(z.name);

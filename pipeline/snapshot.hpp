@@ -53,13 +53,17 @@ struct Snapshot {
   std::vector<const ipsec::SpdEntry*> spd_entries;
   // Eth-Trunk member ports by name, with the trunk's interface index: they receive for it.
   std::vector<std::pair<std::string, uint16_t>> trunk_members;
+  // Bit i: stage i of the pipeline does nothing to an untraced packet under this configuration
+  // (Pipeline::idle_stages), so the pipeline does not call it. A traced packet runs every stage:
+  // its trace still says why each one had nothing to do.
+  uint32_t idle_stages = 0;
 
   uint16_t interface_index(const std::string& name) const;  // kNoInterface when unknown
 };
 
 // links_down: the interfaces whose link the host reports down (vfw run follows rtnetlink); they
 // forward nothing and their routes are out of the FIB until the link returns.
-std::shared_ptr<const Snapshot> compile(const config::Config& cfg,
-                                        const std::set<std::string>& links_down = {});
+std::shared_ptr<Snapshot> compile(const config::Config& cfg,
+                                  const std::set<std::string>& links_down = {});
 
 }  // namespace vfw

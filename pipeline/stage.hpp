@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -201,6 +202,24 @@ class Stage {
   std::string_view name() const { return stage_id(id()); }
   // Whether packets of an established session pass this stage too (ipsec and egress do).
   virtual bool on_fast_path() const { return false; }
+  // Whether, under snap, the stage does nothing to any untraced packet (no tcp adjust-mss
+  // anywhere, no ipsec policy applied): the pipeline then skips it for them.
+  virtual bool idle(const Snapshot& /*snap*/) const { return false; }
+  // Whether the stage may run over a whole batch before the next stage sees any of it: it reads
+  // no session state and says only Continue or Drop (ingress, ipsec-inbound). Such stages lead
+  // the pipeline; from the first other stage on, a batch goes packet by packet, since a first
+  // packet's session must exist before the next packet of its flow looks for it.
+  virtual bool batch_first() const { return false; }
+  // Runs the stage over every packet of the batch still going (drop None), each numbered index
+  // for the trace. The default calls process() for each; a stage overrides it with the same loop
+  // where the compiler can then see into process() (one indirect call a batch, not a packet).
+  virtual void process_batch(std::span<PacketContext> batch, uint8_t index) const {
+    for (PacketContext& ctx : batch) {
+      if (ctx.drop != DropReason::None) continue;
+      ctx.stage_index = index;
+      process(ctx);
+    }
+  }
   virtual Verdict process(PacketContext& ctx) const = 0;
 };
 

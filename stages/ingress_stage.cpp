@@ -28,4 +28,13 @@ Verdict IngressStage::process(PacketContext& ctx) const {
   return Verdict::Continue;
 }
 
+// In this file, where process() is seen: the loop calls it directly, inlined.
+void IngressStage::process_batch(std::span<PacketContext> batch, uint8_t index) const {
+  for (PacketContext& ctx : batch) {
+    if (ctx.drop != DropReason::None) continue;
+    ctx.stage_index = index;
+    IngressStage::process(ctx);
+  }
+}
+
 }  // namespace vfw

@@ -154,4 +154,13 @@ Verdict IpsecInboundStage::process(PacketContext& ctx) const {
   return Verdict::Continue;
 }
 
+// In this file, where process() is seen: the loop calls it directly, inlined.
+void IpsecInboundStage::process_batch(std::span<PacketContext> batch, uint8_t index) const {
+  for (PacketContext& ctx : batch) {
+    if (ctx.drop != DropReason::None) continue;
+    ctx.stage_index = index;
+    IpsecInboundStage::process(ctx);
+  }
+}
+
 }  // namespace vfw

@@ -13,6 +13,8 @@ class IpsecInboundStage final : public Stage {
  public:
   StageId id() const override { return StageId::IpsecInbound; }
   Verdict process(PacketContext& ctx) const override;
+  bool batch_first() const override { return true; }
+  void process_batch(std::span<PacketContext> batch, uint8_t index) const override;
 };
 
 }  // namespace vfw

@@ -40,6 +40,11 @@ DropReason protect_outbound(ipsec::Sa* esp, ipsec::Sa* ah, uint8_t* ip, uint32_t
   return DropReason::None;
 }
 
+bool IpsecStage::idle(const Snapshot& snap) const {
+  return std::all_of(snap.interfaces.begin(), snap.interfaces.end(),
+                     [](const InterfaceState& i) { return i.spd.empty(); });
+}
+
 Verdict IpsecStage::process(PacketContext& ctx) const {
   const StepRecorder step(ctx, id(), Outcome::Skip);
   if (ctx.to_device) {

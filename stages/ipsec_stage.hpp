@@ -28,6 +28,7 @@ class IpsecStage final : public Stage {
  public:
   StageId id() const override { return StageId::Ipsec; }
   bool on_fast_path() const override { return true; }
+  bool idle(const Snapshot& snap) const override;
   Verdict process(PacketContext& ctx) const override;
 };
 

@@ -128,7 +128,9 @@ Verdict SessionStage::process(PacketContext& ctx) const {
       });
   step.note("fast path: translations, egress interface and next hop recorded at session creation");
   // The translated flow is the one whose reply key the session holds (and vice versa).
-  translate_to(ctx, reverse_of(hit.reply ? s.fwd : s.rev), step.step());
+  // Most sessions translate nothing: a compare spares them the rewrite's checks.
+  const FlowKey& other = hit.reply ? s.fwd : s.rev;
+  if (!reverses(other, ctx.current)) translate_to(ctx, reverse_of(other), step.step());
   ctx.in_zone = hit.reply ? s.out_zone : s.in_zone;
   ctx.out_zone = hit.reply ? s.in_zone : s.out_zone;
   ctx.out_if = hit.reply ? s.in_if : s.out_if;

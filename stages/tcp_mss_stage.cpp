@@ -1,11 +1,22 @@
 #include "stages/tcp_mss_stage.hpp"
 
+#include <algorithm>
+
 #include "packet/tcp_mss.hpp"
 
 namespace vfw {
 
+bool TcpMssStage::idle(const Snapshot& snap) const {
+  return std::none_of(snap.interfaces.begin(), snap.interfaces.end(),
+                      [](const InterfaceState& i) { return i.tcp_adjust_mss.has_value(); });
+}
+
 Verdict TcpMssStage::process(PacketContext& ctx) const {
   const StepRecorder step(ctx, id(), Outcome::Skip);
+  // Only a SYN carries the option: an untraced packet of any other kind has nothing to look up
+  // (a traced one goes on, for the step's note).
+  if (!step && (ctx.info.protocol != ipproto::kTcp || (ctx.info.tcp_flags & tcpflag::kSyn) == 0))
+    return Verdict::Continue;
   if (ctx.to_device) {
     step.note("addressed to the device");
     return Verdict::Continue;

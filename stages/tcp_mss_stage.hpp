@@ -11,6 +11,7 @@ class TcpMssStage final : public Stage {
  public:
   StageId id() const override { return StageId::TcpMss; }
   bool on_fast_path() const override { return true; }
+  bool idle(const Snapshot& snap) const override;
   Verdict process(PacketContext& ctx) const override;
 };
 
