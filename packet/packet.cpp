@@ -8,6 +8,22 @@
 
 namespace vfw {
 
+DropReason detail::ip_fields_only(const uint8_t* ip, PacketInfo& info, DropReason reason) {
+  const uint16_t frag = load16(ip + 6);
+  info = PacketInfo{};
+  info.header_length = static_cast<uint8_t>((ip[0] & 0x0f) * 4);
+  info.total_length = load16(ip + 2);
+  info.ip_id = load16(ip + 4);
+  info.dont_fragment = (frag & 0x4000) != 0;
+  info.more_fragments = (frag & 0x2000) != 0;
+  info.fragment_offset = static_cast<uint16_t>((frag & 0x1fff) * 8);
+  info.ttl = ip[8];
+  info.protocol = ip[9];
+  info.src = Ipv4{load32(ip + 12)};
+  info.dst = Ipv4{load32(ip + 16)};
+  return reason;
+}
+
 DropReason detail::check_options(std::span<const uint8_t> options) {
   size_t i = 0;
   while (i < options.size()) {
@@ -28,8 +44,9 @@ DropReason detail::check_options(std::span<const uint8_t> options) {
 namespace {
 
 // RFC 1071 section 2(B): the one's complement sum does not depend on byte order, so the words
-// are added as the machine loads them, 32 bits at a time into a 64-bit accumulator (no carry is
-// lost before the fold), and the folded sum is put in network order once at the end.
+// are added as the machine loads them, 32 bits at a time into a 64-bit accumulator, and the
+// folded sum is put in network order once at the end. The caller's sum joins it folded to 32
+// bits with its carry (2^32 is 1 modulo 0xffff): no carry is lost whatever the initial sum.
 uint32_t sum_words(std::span<const uint8_t> bytes, uint32_t sum) {
   const uint8_t* p = bytes.data();
   const size_t n = bytes.size();
@@ -57,7 +74,9 @@ uint32_t sum_words(std::span<const uint8_t> bytes, uint32_t sum) {
   auto native = static_cast<uint16_t>(acc);
   if constexpr (std::endian::native == std::endian::little)
     native = static_cast<uint16_t>(native << 8 | native >> 8);
-  return sum + native;
+  uint64_t total = uint64_t{sum} + native;
+  while (total >> 32) total = (total & 0xffffffffU) + (total >> 32);
+  return static_cast<uint32_t>(total);
 }
 
 uint16_t fold(uint32_t sum) {

@@ -112,6 +112,11 @@ uint16_t internet_checksum(std::span<const uint8_t> bytes, uint32_t initial_sum 
 namespace detail {
 DropReason check_options(std::span<const uint8_t> options);  // RFC 791's option list
 
+// parse_ipv4's answer to a transport header it refuses: info holds the IP header's fields (the
+// transport's left zero), as callers that log the drop read them, and the reason is returned.
+// Out of line: the error path only.
+DropReason ip_fields_only(const uint8_t* ip, PacketInfo& info, DropReason reason);
+
 // Whether an IPv4 header of 20 bytes (no options: nearly every packet) sums to 0xffff, its
 // checksum correct. Five 32-bit words in a 64-bit sum, folded: RFC 1071 section 2(B)'s byte-order
 // independence lets the words be added as the machine loads them.
@@ -166,9 +171,10 @@ inline DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info) 
     const size_t l4_len = total - ihl;
     switch (protocol) {
       case ipproto::kTcp: {
-        if (l4_len < 20) return DropReason::L4Truncated;
+        if (l4_len < 20) return detail::ip_fields_only(ip, info, DropReason::L4Truncated);
         const size_t data_offset = static_cast<size_t>(l4[12] >> 4) * 4;
-        if (data_offset < 20 || data_offset > l4_len) return DropReason::TcpBadHeaderLength;
+        if (data_offset < 20 || data_offset > l4_len)
+          return detail::ip_fields_only(ip, info, DropReason::TcpBadHeaderLength);
         src_port = load16(l4);
         dst_port = load16(l4 + 2);
         tcp_flags = l4[13];
@@ -176,13 +182,13 @@ inline DropReason parse_ipv4(std::span<const uint8_t> packet, PacketInfo& info) 
         break;
       }
       case ipproto::kUdp:
-        if (l4_len < 8) return DropReason::L4Truncated;
+        if (l4_len < 8) return detail::ip_fields_only(ip, info, DropReason::L4Truncated);
         src_port = load16(l4);
         dst_port = load16(l4 + 2);
         has_l4 = true;
         break;
       case ipproto::kIcmp:
-        if (l4_len < 8) return DropReason::L4Truncated;
+        if (l4_len < 8) return detail::ip_fields_only(ip, info, DropReason::L4Truncated);
         icmp_type = l4[0];
         icmp_code = l4[1];
         src_port = is_icmp_query(l4[0]) ? load16(l4 + 4) : 0;

@@ -79,7 +79,10 @@ TEST_CASE("the word-at-a-time checksum equals RFC 1071's word by word sum", "[pa
       for (auto& b : bytes) b = static_cast<uint8_t>(rng());
       // 0xff bytes push every carry: the fold must still come out right.
       if (round == 0) std::fill(bytes.begin(), bytes.end(), 0xff);
-      const uint32_t initial = round < 2 ? 0 : static_cast<uint32_t>(rng() % 0x3fffc);
+      // Small sums as pseudo-headers bring, and the largest a 32-bit sum can hold.
+      const uint32_t initial = round < 2   ? 0
+                               : round < 4 ? 0xffffffffU - static_cast<uint32_t>(rng() % 0x20000)
+                                           : static_cast<uint32_t>(rng() % 0x3fffc);
       INFO("length " << length << " round " << round);
       CHECK(internet_checksum(bytes, initial) == reference_checksum(bytes, initial));
     }
@@ -112,6 +115,23 @@ TEST_CASE("the 20-byte header check finds every flipped bit that the full sum fi
     INFO("round " << round);
     CHECK(parse_ipv4(p, info) == DropReason::None);
   }
+}
+
+TEST_CASE("a refused transport header still leaves the IP header's fields to log", "[packet]") {
+  auto p = build_packet(udp_spec());
+  p.resize(24);  // the UDP header cut to 4 bytes
+  store16(&p[2], 24);
+  store16(&p[10], 0);
+  store16(&p[10], internet_checksum({p.data(), 20}));
+  PacketInfo info;
+  info.src_port = 7;  // whatever an earlier packet left
+  REQUIRE(parse_ipv4(p, info) == DropReason::L4Truncated);
+  CHECK(info.src == *parse_ipv4("10.1.1.2"));
+  CHECK(info.dst == *parse_ipv4("10.2.1.2"));
+  CHECK(info.protocol == ipproto::kUdp);
+  CHECK(info.total_length == 24);
+  CHECK(info.src_port == 0);
+  CHECK_FALSE(info.has_l4);
 }
 
 TEST_CASE("built packets are valid and parse back to their fields", "[packet]") {
